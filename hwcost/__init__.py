@@ -1,0 +1,22 @@
+"""hwcost: what a quantization scheme costs in hardware, and what it buys in accuracy.
+
+The public API. Pipeline, top to bottom:
+
+- ``QuantScheme`` / ``get_scheme``: a quantization scheme (preset or user YAML);
+- ``classify``: scheme -> ``Datapath`` (the bill of materials integer inference needs);
+- ``load_techlib``: a technology library (YAML) that prices components;
+- ``evaluate``: scheme x accelerator x technology x workload -> ``CostReport``.
+"""
+
+from hwcost.errors import HwcostError, Problem
+from hwcost.schemes import QuantScheme, TensorQuant
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "HwcostError",
+    "Problem",
+    "QuantScheme",
+    "TensorQuant",
+    "__version__",
+]

@@ -1,0 +1,211 @@
+"""``QuantScheme``: what a fixed-point quantization scheme asks of integer inference.
+
+A scheme is a combination of orthogonal axes for each quantized tensor (bits, sign, zero-point,
+scale type, granularity, grid) plus layer-level choices (batch-norm handling, activation
+clipping, first/last-layer bits) and two *realisation* choices that are hardware decisions, not
+training decisions: how zero-points are realised (``fold`` / ``runtime`` / ``pre-subtract``) and
+where the scale is applied (``output`` / ``operand``). The classifier (:mod:`hwcost.classify`)
+turns a scheme into the bill of materials integer inference needs.
+
+Everything here is a frozen dataclass or an Enum; variants are built with
+:func:`dataclasses.replace` (see :meth:`QuantScheme.with_bits`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from hwcost.errors import HwcostError, Problem
+
+__all__ = [
+    "ScaleType",
+    "Granularity",
+    "ZeroPoint",
+    "BNHandling",
+    "Clipping",
+    "ZeroPointRealisation",
+    "ScaleRealisation",
+    "TrainingMethod",
+    "TensorQuant",
+    "QuantScheme",
+    "MIN_BITS",
+    "MAX_BITS",
+]
+
+MIN_BITS = 1
+MAX_BITS = 32
+
+
+class ScaleType(Enum):
+    """How the real-valued scale of a tensor is represented at inference."""
+
+    POT = "pot"  # power of two: S = 2^k, rescale is a shift
+    DYADIC = "dyadic"  # fixed-point M0 * 2^-n (Jacob et al. 2018 eq. 6; HAWQ-V3 eq. 5)
+    FLOAT = "float"  # kept in floating point: the rescale runs on an FP unit
+
+
+class Granularity(Enum):
+    """How many scales a tensor has."""
+
+    TENSOR = "tensor"  # one scale per tensor
+    CHANNEL = "channel"  # one scale per output channel (weights)
+    GROUP = "group"  # one scale per group of `group_size` output channels
+
+
+class ZeroPoint(Enum):
+    """Whether the integer grid is offset from zero (affine quantization r = S (q - Z))."""
+
+    NONE = "none"  # symmetric, Z = 0
+    STATIC = "static"  # calibrated offset (min/max asymmetric quantization)
+    LEARNED = "learned"  # trained offset (LSQ+)
+
+
+class BNHandling(Enum):
+    """What happens to batch normalisation at inference."""
+
+    FOLDED = "folded"  # folded into weights and an int32 bias (Jacob et al. 2018 eq. 14)
+    UNFUSED = "unfused"  # kept as a per-channel affine y = gamma' * x + beta'
+    NONE = "none"  # the network has no batch norm
+
+
+class Clipping(Enum):
+    """Activation clipping before quantization."""
+
+    NONE = "none"
+    RELU = "relu"  # clip at 0 (and the grid's maximum)
+    PACT = "pact"  # learned clipping level alpha (Choi et al. 2018)
+
+
+class ZeroPointRealisation(Enum):
+    """How zero-point correction terms are computed (Jacob et al. 2018 eq. 7-8)."""
+
+    FOLD = "fold"  # constant terms precomputed into the int32 bias
+    RUNTIME = "runtime"  # data-dependent terms computed after the MACs (window sums)
+    PRE_SUBTRACT = "pre-subtract"  # (q - Z) formed before the multiply: one bit wider operands
+
+
+class ScaleRealisation(Enum):
+    """Where the scale is applied."""
+
+    OUTPUT = "output"  # one rescale per output after integer accumulation (Jacob et al. 2018)
+    OPERAND = "operand"  # each operand dequantized to a wider fixed-point word before the MAC
+
+
+class TrainingMethod(Enum):
+    """Training-only techniques: they change accuracy, not the inference datapath."""
+
+    STE = "ste"  # plain straight-through estimator
+    LSQ = "lsq"  # learned step size (Esser et al. 2020)
+    LSQ_PLUS = "lsq+"  # learned step and offset (Bhalgat et al. 2020)
+    PACT = "pact"  # learned clipping (Choi et al. 2018)
+    DOREFA = "dorefa"  # tanh-normalised weights (Zhou et al. 2016)
+    SSR = "ssr"  # sigmoid soft round (Chen, NTHU 2021)
+    SQ = "sq"  # stochastic quantization (Dong et al. 2017)
+
+
+@dataclass(frozen=True)
+class TensorQuant:
+    """Quantization of one tensor (weights, input activations or layer outputs).
+
+    ``centred`` marks a zero-free odd grid Delta*(2i - (2^b - 1))/2 (CSQ, DoReFa weights);
+    ``narrow_range`` drops the most negative code (int8 in [-127, 127], Jacob et al. 2018 §3.1).
+    """
+
+    bits: int
+    signed: bool
+    zero_point: ZeroPoint = ZeroPoint.NONE
+    scale_type: ScaleType = ScaleType.DYADIC
+    granularity: Granularity = Granularity.TENSOR
+    group_size: int | None = None
+    narrow_range: bool = False
+    centred: bool = False
+    learned_scale: bool = False
+
+    def problems(self, key: str) -> list[Problem]:
+        """Every inconsistency of this tensor's settings, with its key path."""
+        out: list[Problem] = []
+        if isinstance(self.bits, bool) or not isinstance(self.bits, int) or not MIN_BITS <= self.bits <= MAX_BITS:
+            out.append(Problem(f"expected an integer {MIN_BITS}..{MAX_BITS}, got {self.bits!r}", key=f"{key}.bits"))
+        if self.granularity is Granularity.GROUP:
+            if not isinstance(self.group_size, int) or self.group_size < 1:
+                out.append(Problem("granularity 'group' needs an integer group_size >= 1", key=f"{key}.group_size"))
+        elif self.group_size is not None:
+            out.append(Problem("group_size is only meaningful with granularity 'group'", key=f"{key}.group_size"))
+        if self.centred and self.zero_point is not ZeroPoint.NONE:
+            out.append(Problem("a centred (zero-free) grid cannot also have a zero-point", key=f"{key}.centred"))
+        if self.centred and self.narrow_range:
+            out.append(Problem("a centred grid is already symmetric; narrow_range does not apply", key=f"{key}.narrow_range"))
+        if self.narrow_range and not self.signed:
+            out.append(Problem("narrow_range applies to signed grids only", key=f"{key}.narrow_range"))
+        if self.bits == 1 and self.zero_point is not ZeroPoint.NONE:
+            out.append(Problem("a 1-bit grid cannot carry a zero-point", key=f"{key}.zero_point"))
+        return out
+
+
+@dataclass(frozen=True)
+class QuantScheme:
+    """A complete quantization scheme, as integer inference sees it.
+
+    ``outputs`` describes the layer output after requantization (the next layer's input); it
+    is usually the same grid as ``activations``. ``m0_bits`` is the width of the fixed-point
+    requantization multiplier M0 (32 in Jacob et al. 2018 / TFLite ``QuantizeMultiplier``);
+    ``operand_bits`` is the width of the fixed-point word an operand is dequantized into when
+    the scale is applied at the operands (16, the "wider (16/32-bit) operands" of Krishnamoorthi
+    2018 §2.1).
+    """
+
+    name: str
+    weights: TensorQuant
+    activations: TensorQuant
+    outputs: TensorQuant
+    bn: BNHandling = BNHandling.FOLDED
+    clipping: Clipping = Clipping.RELU
+    first_last_bits: int | None = 8
+    zero_point_realisation: ZeroPointRealisation = ZeroPointRealisation.FOLD
+    scale_realisation: ScaleRealisation = ScaleRealisation.OUTPUT
+    training: TrainingMethod = TrainingMethod.STE
+    m0_bits: int = 32
+    operand_bits: int = 16
+    description: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise HwcostError(problems)
+
+    def problems(self) -> list[Problem]:
+        out = self.weights.problems("weights") + self.activations.problems("activations")
+        out += self.outputs.problems("outputs")
+        fl = self.first_last_bits
+        if fl is not None and (isinstance(fl, bool) or not isinstance(fl, int) or not MIN_BITS <= fl <= MAX_BITS):
+            out.append(Problem(f"expected an integer {MIN_BITS}..{MAX_BITS} or null, got {fl!r}", key="first_last_bits"))
+        for key in ("m0_bits", "operand_bits"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 64:
+                out.append(Problem(f"expected an integer 2..64, got {value!r}", key=key))
+        if self.activations.granularity is not Granularity.TENSOR:
+            out.append(
+                Problem(
+                    "per-channel activation scales break the shared-scale inner product "
+                    "(Krishnamoorthi 2018 §2.6); use granularity 'tensor'",
+                    key="activations.granularity",
+                )
+            )
+        if self.clipping is Clipping.PACT and self.activations.signed:
+            out.append(Problem("PACT clips to [0, alpha]: activations must be unsigned", key="activations.signed"))
+        if self.training is TrainingMethod.LSQ_PLUS and self.activations.zero_point is ZeroPoint.NONE:
+            out.append(Problem("LSQ+ learns an activation offset: activations.zero_point must be learned", key="activations.zero_point"))
+        return out
+
+    def with_bits(self, weight_bits: int | None = None, act_bits: int | None = None) -> "QuantScheme":
+        """The same scheme at other bit-widths; layer outputs follow the activations.
+
+        >>> from hwcost.schemes import get_scheme
+        >>> get_scheme("lsq").with_bits(4, 4).weights.bits
+        4
+        """
+        weights = self.weights if weight_bits is None else replace(self.weights, bits=weight_bits)
+        activations = self.activations if act_bits is None else replace(self.activations, bits=act_bits)
+        outputs = self.outputs if act_bits is None else replace(self.outputs, bits=act_bits)
+        return replace(self, weights=weights, activations=activations, outputs=outputs)
