@@ -6,7 +6,7 @@ in ``docs/workloads.md``.
 
 >>> from hwcost.workloads import load_workload
 >>> net = load_workload("resnet18")
->>> net.layer("layer4.1.conv2").output_hw, net.compute_arrays.macs.sum() == net.total_macs
+>>> net.layer("layer4.1.conv2").output_hw, int(net.compute_arrays.macs.sum()) == net.total_macs
 ((7, 7), True)
 """
 
