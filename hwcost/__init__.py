@@ -9,14 +9,16 @@ The public API. Pipeline, top to bottom:
 """
 
 from hwcost.errors import HwcostError, Problem
-from hwcost.schemes import QuantScheme, TensorQuant
+from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme
 
 __version__ = "0.1.0"
 
 __all__ = [
     "HwcostError",
+    "PRESET_NAMES",
     "Problem",
     "QuantScheme",
     "TensorQuant",
     "__version__",
+    "get_scheme",
 ]

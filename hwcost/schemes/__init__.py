@@ -1,5 +1,6 @@
-"""Quantization schemes: the ``QuantScheme`` dataclass, its axes, and the named presets."""
+"""Quantization schemes: the ``QuantScheme`` dataclass, its axes, the named presets and YAML loading."""
 
+from hwcost.schemes.presets import PRESET_NAMES, PRESETS, TRAINING_BASES, get_scheme
 from hwcost.schemes.scheme import (
     MAX_BITS,
     MIN_BITS,
@@ -18,6 +19,9 @@ from hwcost.schemes.scheme import (
 __all__ = [
     "MAX_BITS",
     "MIN_BITS",
+    "PRESETS",
+    "PRESET_NAMES",
+    "TRAINING_BASES",
     "BNHandling",
     "Clipping",
     "Granularity",
@@ -28,4 +32,5 @@ __all__ = [
     "TrainingMethod",
     "ZeroPoint",
     "ZeroPointRealisation",
+    "get_scheme",
 ]
