@@ -10,15 +10,20 @@ The public API. Pipeline, top to bottom:
 
 from hwcost.errors import HwcostError, Problem
 from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme
+from hwcost.workloads import Layer, Workload, list_workloads, load_workload
 
 __version__ = "0.1.0"
 
 __all__ = [
     "HwcostError",
+    "Layer",
     "PRESET_NAMES",
     "Problem",
     "QuantScheme",
     "TensorQuant",
+    "Workload",
     "__version__",
     "get_scheme",
+    "list_workloads",
+    "load_workload",
 ]

@@ -85,15 +85,15 @@ def shape_problems(
     """
     problems: list[tuple[str, str]] = []
     if kind is LayerKind.DEPTHWISE and groups != in_channels:
-        problems.append(("groups", f"a depthwise layer has groups = in ({in_channels}), got {groups}"))
+        message = f"a depthwise layer has groups = in ({in_channels}), got {groups}"
+        problems.append(("groups", message))
     for key, channels in (("in", in_channels), ("out", out_channels)):
         if kind in (LayerKind.CONV, LayerKind.DEPTHWISE) and channels % groups:
             problems.append((key, f"{channels} channels are not divisible by groups = {groups}"))
     for axis, size, kernel, pad in zip("HW", input_hw, kernel_hw, padding_hw):
         if size + 2 * pad < kernel:
-            problems.append(
-                ("kernel", f"kernel {kernel} is larger than the padded input {axis} = {size}+2*{pad}")
-            )
+            message = f"kernel {kernel} is larger than the padded input {axis} = {size}+2*{pad}"
+            problems.append(("kernel", message))
     return problems
 
 

@@ -94,7 +94,8 @@ def _load_builtin(name: str) -> Workload:
 
 
 def parse_workload(doc: YamlDocument) -> Workload:
-    """Validate a parsed workload document and build the :class:`Workload` (all problems at once)."""
+    """Validate a parsed workload document, then build the :class:`Workload` (all problems
+    at once)."""
     check = Checker.for_document(doc)
     top = check.mapping(doc.data, "")
     if top is None:
@@ -113,6 +114,7 @@ def parse_workload(doc: YamlDocument) -> Workload:
         check.error("layers", "expected at least one layer")
     if input_shape is not None and parsed and parsed[0] is not None:
         _check_first_input(check, input_shape, parsed[0].fields)
+    _check_unique_names(check, parsed)
     check.raise_if_any()
     layers = _mark_first_last([p for p in parsed if p is not None])
     return Workload(name, dataset, input_shape, source, layers, notes or "", doc.file)
@@ -133,7 +135,8 @@ def _pair(check: Checker, value: Any, key: str, minimum: int) -> Pair | None:
     """An integer >= minimum, or a list [height, width] of them."""
     if isinstance(value, list):
         if len(value) != 2:
-            check.error(key, f"expected an integer or a list [height, width], got {len(value)} items")
+            got = f"got {len(value)} items"
+            check.error(key, f"expected an integer or a list [height, width], {got}")
             return None
         items = [
             check.number(v, join_key(key, i), minimum=minimum, integer=True)
@@ -149,10 +152,12 @@ def _parse_layer(check: Checker, raw: Any, key: str) -> _ParsedLayer | None:
     if entry is None:
         return None
     kinds = [kind.value for kind in LayerKind]
-    kind_name = check.choice(entry["kind"], join_key(key, "kind"), kinds) if "kind" in entry else None
+    kind_name = None
+    if "kind" in entry:
+        kind_name = check.choice(entry["kind"], join_key(key, "kind"), kinds)
     if kind_name is None:
-        any_key = sorted({k for required, optional in _LAYER_KEYS.values() for k in required + optional})
-        check.keys(entry, key, ("name", "kind"), any_key)
+        every_key = {k for required, optional in _LAYER_KEYS.values() for k in required + optional}
+        check.keys(entry, key, ("name", "kind"), sorted(every_key))
         return None
     kind = LayerKind(kind_name)
     if not check.keys(entry, key, *_LAYER_KEYS[kind]):
@@ -174,7 +179,9 @@ def _parse_layer(check: Checker, raw: Any, key: str) -> _ParsedLayer | None:
     return _ParsedLayer(fields, flags["first"], flags["last"])
 
 
-def _layer_fields(check: Checker, entry: dict[str, Any], key: str, kind: LayerKind) -> dict[str, Any]:
+def _layer_fields(
+    check: Checker, entry: dict[str, Any], key: str, kind: LayerKind
+) -> dict[str, Any]:
     """The Layer constructor arguments of one checked entry (None where a problem was recorded)."""
 
     def count(name: str) -> int | None:
@@ -185,7 +192,8 @@ def _layer_fields(check: Checker, entry: dict[str, Any], key: str, kind: LayerKi
             return (default, default)
         return _pair(check, entry[name], join_key(key, name), minimum)
 
-    fields: dict[str, Any] = {"name": check.string(entry["name"], join_key(key, "name")), "kind": kind}
+    name = check.string(entry["name"], join_key(key, "name"))
+    fields: dict[str, Any] = {"name": name, "kind": kind}
     if kind in (LayerKind.ADD, LayerKind.POOL):
         fields["in_channels"] = fields["out_channels"] = count("channels")
     else:
@@ -214,10 +222,23 @@ def _check_first_input(
         return
     if fields["in_channels"] != channels:
         got = fields["in_channels"]
-        check.error("layers[0]", f"the first layer reads the input's {channels} channels, got {got}")
+        message = f"the first layer reads the input's {channels} channels, got {got}"
+        check.error("layers[0]", message)
     if fields["input_hw"] != (height, width):
         got = "x".join(map(str, fields["input_hw"]))
-        check.error("layers[0].in_hw", f"the first layer reads the {height}x{width} input, got {got}")
+        message = f"the first layer reads the {height}x{width} input, got {got}"
+        check.error("layers[0].in_hw", message)
+
+
+def _check_unique_names(check: Checker, parsed: list[_ParsedLayer | None]) -> None:
+    seen: set[str] = set()
+    for i, layer in enumerate(parsed):
+        if layer is None:
+            continue
+        name = layer.fields["name"]
+        if name in seen:
+            check.error(join_key(join_key("layers", i), "name"), f"duplicate layer name '{name}'")
+        seen.add(name)
 
 
 def _mark_first_last(parsed: list[_ParsedLayer]) -> tuple[Layer, ...]:

@@ -121,7 +121,7 @@ def test_depthwise_groups_and_duplicates(tmp_path: Path) -> None:
     message = problems_of(write(tmp_path, text))
     assert "layers[2].groups: layer 'dw': a depthwise layer has groups = in (8), got 4" in message
     duplicate = write(tmp_path, TINY.replace("name: g1", "name: c1"), "dup.yaml")
-    assert "layers: duplicate layer names: c1" in problems_of(duplicate)
+    assert f"{duplicate}:7: layers[1].name: duplicate layer name 'c1'" in problems_of(duplicate)
 
 
 def test_not_a_workload(tmp_path: Path) -> None:

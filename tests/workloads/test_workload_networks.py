@@ -158,3 +158,14 @@ def test_layer_rejects_inconsistent_shapes() -> None:
         Layer("bad", LayerKind.CONV, 6, 8, (8, 8), (3, 3), groups=4)
     with pytest.raises(HwcostError, match="depthwise layer has groups = in"):
         Layer("dw", LayerKind.DEPTHWISE, 8, 8, (8, 8), (3, 3), groups=1)
+
+
+def test_workload_rejects_duplicates_and_no_compute() -> None:
+    from hwcost.errors import HwcostError
+
+    conv = Layer("c", LayerKind.CONV, 3, 8, (8, 8), (3, 3), padding_hw=(1, 1))
+    with pytest.raises(HwcostError, match="duplicate layer names: c"):
+        Workload("w", "toy", (3, 8, 8), "test", (conv, conv))
+    add = Layer("a", LayerKind.ADD, 3, 3, (8, 8))
+    with pytest.raises(HwcostError, match="at least one conv"):
+        Workload("w", "toy", (3, 8, 8), "test", (add,))
