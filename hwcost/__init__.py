@@ -10,6 +10,7 @@ The public API. Pipeline, top to bottom:
 
 from hwcost.errors import HwcostError, Problem
 from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme
+from hwcost.techlib import TechLib, list_techlibs, load_techlib
 from hwcost.workloads import Layer, Workload, list_workloads, load_workload
 
 __version__ = "0.1.0"
@@ -20,10 +21,13 @@ __all__ = [
     "PRESET_NAMES",
     "Problem",
     "QuantScheme",
+    "TechLib",
     "TensorQuant",
     "Workload",
     "__version__",
     "get_scheme",
+    "list_techlibs",
     "list_workloads",
+    "load_techlib",
     "load_workload",
 ]

@@ -1,0 +1,142 @@
+"""``hwcost techlib``: list, show, validate and price technology libraries.
+
+    hwcost techlib list
+    hwcost techlib show 45nm
+    hwcost techlib validate my_lib.yaml
+    hwcost techlib price 45nm int_multiplier --param a_bits=8 --param b_bits=8 --format json
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
+from hwcost.errors import HwcostError
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "techlib", help="technology libraries: list, show, validate, price",
+        description="Technology libraries: the energy (pJ) and area (um2) of datapath components.",
+    )
+    sub = parser.add_subparsers(dest="techlib_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("list", help="shipped libraries with node, Vdd and source")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(run=_run_list)
+
+    p = sub.add_parser("show", help="every component of a library: model, parameters, source")
+    p.add_argument("library", metavar="NAME", help="a shipped library (45nm) or a YAML file")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=_run_show)
+
+    p = sub.add_parser("validate", help="check a library file; print ok or every problem")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(run=_run_validate)
+
+    p = sub.add_parser("price", help="energy and area of one component")
+    p.add_argument("library", metavar="NAME", help="a shipped library (45nm) or a YAML file")
+    p.add_argument("component", metavar="COMPONENT")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a component parameter, e.g. bits=8 (repeat for each parameter)")
+    p.add_argument("--action", default=None, help="energy action (needed when there are several)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(run=_run_price)
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    from hwcost.techlib import list_techlibs, load_techlib
+
+    libs = [load_techlib(name) for name in list_techlibs()]
+    headers = ["name", "node_nm", "vdd_v", "flavour", "components", "source"]
+    rows = [[lib.name, lib.node_nm, lib.vdd_v, lib.flavour.value, len(lib.components), lib.source] for lib in libs]
+    if args.format == "json":
+        print(to_json([dict(zip(headers, row)) for row in rows]))
+    elif args.format == "csv":
+        print(to_csv(headers, rows), end="")
+    else:
+        print(format_table(headers, rows))
+    return 0
+
+
+def _run_show(args: argparse.Namespace) -> int:
+    from hwcost.techlib import load_techlib, techlib_to_dict
+
+    lib = load_techlib(args.library)
+    if args.format == "json":
+        print(to_json(techlib_to_dict(lib)))
+        return 0
+    print(f"{lib.name}: {lib.node_nm:g} nm {lib.flavour.value}, Vdd {lib.vdd_v:g} V")
+    print(f"source: {lib.source}")
+    for name, comp in lib.components.items():
+        print()
+        variants = getattr(comp, "variants", None)
+        if variants is None:
+            _print_component(name, comp)
+            continue
+        print(f"{name}  (pick with {comp.select}=: {', '.join(variants)})")
+        print(f"  source: {comp.source}")
+        for vname, variant in variants.items():
+            _print_component(f"{name} {comp.select}={vname}", variant, indent="  ")
+    return 0
+
+
+def _print_component(label: str, comp: Any, indent: str = "") -> None:
+    ranges = ", ".join(r.describe() for r in comp.params.values()) or "no parameters"
+    print(f"{indent}{label}  ({ranges})")
+    rows = [[f"energy_pj.{action}", q.model.name, q.model.describe(q.kind)] for action, q in comp.energy.items()]
+    rows.append(["area_um2", comp.area.model.name, comp.area.model.describe(comp.area.kind)])
+    for line in format_table(["quantity", "model", "law"], rows).splitlines():
+        print(f"{indent}  {line}")
+    print(f"{indent}  source: {comp.source}")
+    for q in [*comp.energy.values(), comp.area]:
+        if q.source:
+            print(f"{indent}  source ({q.kind.value}): {q.source}")
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from hwcost.techlib import load_techlib
+    from pathlib import Path
+
+    load_techlib(Path(args.file))
+    print("ok")
+    return 0
+
+
+def _run_price(args: argparse.Namespace) -> int:
+    from hwcost.techlib import load_techlib
+
+    lib = load_techlib(args.library)
+    params = dict(_parse_param(text) for text in args.param)
+    comp, _ = lib.resolve(args.component, params)
+    action = args.action if args.action is not None else _only_action(comp)
+    energy = lib.energy_pj(args.component, action, **params)
+    area = lib.area_um2(args.component, **params)
+    if args.format == "json":
+        print(to_json({"component": args.component, "action": action, "params": params,
+                       "energy_pj": energy, "area_um2": area}))
+    else:
+        print(format_table(["component", "action", "energy_pj", "area_um2"], [[args.component, action, energy, area]]))
+    return 0
+
+
+def _only_action(comp: Any) -> str:
+    if len(comp.actions) == 1:
+        return comp.actions[0]
+    raise HwcostError.single(f"{comp.name} has several actions ({', '.join(comp.actions)}); pass --action")
+
+
+def _parse_param(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise HwcostError.single(f"--param expects KEY=VALUE (e.g. bits=8); got '{text}'")
+    value = value.strip()
+    for convert in (int, float):
+        try:
+            return key.strip(), convert(value)
+        except ValueError:
+            pass
+    return key.strip(), value

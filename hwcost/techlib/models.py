@@ -1,0 +1,571 @@
+"""Parametric component models: tiny vectorised laws and the frozen records that hold their
+coefficients.
+
+A model prices one *quantity* of a component — the energy of one action in pJ, or the area in
+um2 — as a function of the component's parameters (``bits``, ``capacity_bytes``, ...). Each law
+is a pure numpy function (arrays broadcast); each model class holds the coefficients read from a
+technology library, and knows how to check them (``parse``), evaluate them, scale them by a
+factor (for derived libraries, issue 9) and write them back (``to_dict``).
+
+Registry (explicit, no import-time discovery) — ``MODELS``:
+
+=========== ========================================================== ======================
+model       law                                                        reads
+=========== ========================================================== ======================
+constant    y = value                                                  no parameter
+linear      y = fixed + per_bit * b                                    one ``*bits`` param
+product     y = ref * (a * b / ref_product_bits2) ** exponent          two ``*bits`` params
+nlogn       y = per_mux * n * log2(n)                                  one ``*bits`` param
+power_law   y = ref * prod_i (p_i / ref_i) ** exponent_i               every component param
+table       1-D interpolation (linear or log-log) between points       one param
+adc         E = floor + FOM_W 2^b + (1/2) 10^((6.02 b + 1.76 - FOM_S)/10)  one ``*bits`` param
+=========== ========================================================== ======================
+
+Coefficient names carry the quantity's unit: ``fixed_pj`` / ``fixed_um2``, ``ref_pj`` /
+``ref_um2``, ... Every coefficient in that unit scales linearly with a derived library's factor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, ClassVar
+
+import numpy as np
+
+from hwcost._config import Checker, join_key
+
+__all__ = [
+    "Kind",
+    "ParamRange",
+    "Model",
+    "MODELS",
+    "linear",
+    "product_power_law",
+    "nlogn",
+    "power_law",
+    "interpolate",
+    "adc_energy_pj",
+    "unit_of",
+]
+
+# A parameter's unit is the end of its name (``bits``, ``a_bits``, ``capacity_bytes``).
+# Integer units only take whole values.
+UNITS: dict[str, bool] = {"bits": True, "bytes": True, "hz": False, "ns": False, "v": False}
+
+
+def unit_of(param: str) -> str | None:
+    """The unit a parameter name ends with, or None.
+
+    >>> unit_of("capacity_bytes"), unit_of("bits"), unit_of("cell")
+    ('bytes', 'bits', None)
+    """
+    for unit in UNITS:
+        if param == unit or param.endswith("_" + unit):
+            return unit
+    return None
+
+
+class Kind(Enum):
+    """The quantity a model prices; the value is the YAML key and carries the unit."""
+
+    ENERGY = "energy_pj"
+    AREA = "area_um2"
+
+    @property
+    def unit(self) -> str:
+        return "pj" if self is Kind.ENERGY else "um2"
+
+    @property
+    def label(self) -> str:
+        return "pJ" if self is Kind.ENERGY else "um2"
+
+
+@dataclass(frozen=True)
+class ParamRange:
+    """Where a component parameter is valid: ``minimum..maximum`` inclusive, or ``one_of``."""
+
+    name: str
+    minimum: float
+    maximum: float
+    integer: bool
+    one_of: tuple[float, ...] | None = None
+
+    def describe(self) -> str:
+        if self.one_of is not None:
+            return f"{self.name} in {{{', '.join(_num(v) for v in self.one_of)}}}"
+        return f"{self.name} in [{_num(self.minimum)}, {_num(self.maximum)}]"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+# --- the laws ---------------------------------------------------------------------------------
+
+
+def linear(x: Any, fixed: float, per_bit: float) -> Any:
+    """Affine in the width: ripple-carry / prefix adders and registers grow ~linearly in bits.
+
+    >>> float(linear(8, 0.006925, 0.002822))
+    0.029501
+    """
+    return fixed + per_bit * x
+
+
+def product_power_law(a: Any, b: Any, ref: float, ref_product: float, exponent: float) -> Any:
+    """Array/Booth multipliers: partial products grow with a*b; Horowitz's 8b->32b ratios sit
+    just under b^2 (ISSCC 2014), hence a fitted exponent on the product.
+
+    >>> round(float(product_power_law(32, 32, 0.2, 64, 0.98855)), 3)
+    3.1
+    """
+    return ref * (a * b / ref_product) ** exponent
+
+
+def nlogn(n: Any, per_mux: float) -> Any:
+    """Barrel shifter: log2(n) stages of n 2:1 multiplexers.
+
+    >>> float(nlogn(32, 1.0))
+    160.0
+    """
+    return per_mux * n * np.log2(n)
+
+
+def power_law(values: Sequence[Any], ref: float, refs: Sequence[float], exponents: Sequence[float]) -> Any:
+    """y = ref * prod_i (values_i / refs_i) ** exponents_i (e.g. SRAM energy vs capacity, width).
+
+    >>> round(float(power_law([32768], 10.0, [8192], [0.5])), 6)
+    20.0
+    """
+    y = ref
+    for value, r, e in zip(values, refs, exponents):
+        y = y * (value / r) ** e
+    return y
+
+
+def interpolate(x: Any, xs: np.ndarray, ys: np.ndarray, loglog: bool) -> Any:
+    """Piecewise-linear interpolation, in linear or log-log axes. Callers keep x inside xs.
+
+    >>> float(interpolate(8, np.array([4.0, 16.0]), np.array([1.0, 4.0]), loglog=True))
+    2.0
+    """
+    if loglog:
+        return np.exp(np.interp(np.log(x), np.log(xs), np.log(ys)))
+    return np.interp(x, xs, ys)
+
+
+def adc_energy_pj(bits: Any, floor_pj: float, fom_walden_fj_per_step: float, fom_schreier_db: float) -> Any:
+    """Energy per conversion: a technology floor, Walden's FOM_W * 2^ENOB and the thermal-noise
+    term of Schreier's FOM_S = SNDR + 10 log10(f_s / 2 / P), i.e. E = (1/2) 10^((SNDR - FOM_S)/10),
+    SNDR = 6.02 ENOB + 1.76 dB (Murmann, ADC Performance Survey 1997-2025). ENOB is taken = bits.
+
+    >>> round(float(adc_energy_pj(12, 0.0, 0.0, 185.0)), 2)
+    3.97
+    """
+    walden_pj = fom_walden_fj_per_step * 1e-3 * np.exp2(bits)
+    sndr_db = 6.02 * bits + 1.76
+    thermal_pj = 0.5e12 * 10.0 ** ((sndr_db - fom_schreier_db) / 10.0)
+    return floor_pj + walden_pj + thermal_pj
+
+
+# --- model records ----------------------------------------------------------------------------
+
+_COMMON = ("model",)
+_COMMON_OPTIONAL = ("source", "note")
+
+
+def _number(ck: Checker, block: Mapping[str, Any], name: str, key: str, minimum: float | None = 0.0, **kw: Any) -> float | None:
+    value = ck.number(block.get(name), join_key(key, name), minimum=minimum, **kw)
+    return None if value is None else float(value)
+
+
+def _bits_params(ck: Checker, model: str, key: str, params: Mapping[str, ParamRange], count: int) -> tuple[str, ...] | None:
+    names = tuple(params)
+    if len(names) == count and all(unit_of(p) == "bits" for p in names):
+        return names
+    want = "one parameter" if count == 1 else f"{count} parameters"
+    got = ", ".join(names) or "none"
+    ck.error(key, f"model '{model}' needs exactly {want} measured in bits in the component's 'valid'; got {got}")
+    return None
+
+
+class Model:
+    """Base of the coefficient records. Subclasses are frozen dataclasses."""
+
+    name: ClassVar[str]
+    kinds: ClassVar[tuple[Kind, ...]] = (Kind.ENERGY, Kind.AREA)
+    params: tuple[str, ...]
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def parse(cls, ck: Checker, block: Mapping[str, Any], key: str, kind: Kind, params: Mapping[str, ParamRange]) -> "Model | None":
+        raise NotImplementedError
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def scaled(self, factor: float) -> "Model":
+        raise NotImplementedError
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def describe(self, kind: Kind) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def _keys_ok(cls, ck: Checker, block: Mapping[str, Any], key: str, kind: Kind) -> bool:
+        return ck.keys(block, key, required=_COMMON + cls.coefficient_keys(kind), optional=_COMMON_OPTIONAL)
+
+
+@dataclass(frozen=True)
+class Constant(Model):
+    value: float
+    params: tuple[str, ...] = ()
+    name: ClassVar[str] = "constant"
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        return (f"value_{kind.unit}",)
+
+    @classmethod
+    def parse(cls, ck, block, key, kind, params):  # type: ignore[no-untyped-def]
+        if not cls._keys_ok(ck, block, key, kind):
+            return None
+        value = _number(ck, block, f"value_{kind.unit}", key)
+        return None if value is None else cls(value)
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        return np.float64(self.value)
+
+    def scaled(self, factor: float) -> "Constant":
+        return Constant(self.value * factor)
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        return {f"value_{kind.unit}": self.value}
+
+    def describe(self, kind: Kind) -> str:
+        return f"{self.value:g} {kind.label}"
+
+
+@dataclass(frozen=True)
+class Linear(Model):
+    param: str
+    fixed: float
+    per_bit: float
+    name: ClassVar[str] = "linear"
+
+    @property
+    def params(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.param,)
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        return (f"fixed_{kind.unit}", f"per_bit_{kind.unit}")
+
+    @classmethod
+    def parse(cls, ck, block, key, kind, params):  # type: ignore[no-untyped-def]
+        names = _bits_params(ck, cls.name, key, params, 1)
+        if not cls._keys_ok(ck, block, key, kind) or names is None:
+            return None
+        fixed = _number(ck, block, f"fixed_{kind.unit}", key)
+        per_bit = _number(ck, block, f"per_bit_{kind.unit}", key)
+        if fixed is None or per_bit is None:
+            return None
+        return cls(names[0], fixed, per_bit)
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        return linear(values[self.param], self.fixed, self.per_bit)
+
+    def scaled(self, factor: float) -> "Linear":
+        return Linear(self.param, self.fixed * factor, self.per_bit * factor)
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        return {f"fixed_{kind.unit}": self.fixed, f"per_bit_{kind.unit}": self.per_bit}
+
+    def describe(self, kind: Kind) -> str:
+        return f"{self.fixed:g} + {self.per_bit:g} * {self.param} {kind.label}"
+
+
+@dataclass(frozen=True)
+class Product(Model):
+    a_param: str
+    b_param: str
+    ref: float
+    ref_product_bits2: float
+    exponent: float
+    name: ClassVar[str] = "product"
+
+    @property
+    def params(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.a_param, self.b_param)
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        return (f"ref_{kind.unit}", "ref_product_bits2", "exponent")
+
+    @classmethod
+    def parse(cls, ck, block, key, kind, params):  # type: ignore[no-untyped-def]
+        names = _bits_params(ck, cls.name, key, params, 2)
+        if not cls._keys_ok(ck, block, key, kind) or names is None:
+            return None
+        ref = _number(ck, block, f"ref_{kind.unit}", key)
+        ref_product = _number(ck, block, "ref_product_bits2", key, minimum=0.0, exclusive_minimum=True)
+        exponent = _number(ck, block, "exponent", key, minimum=None)
+        if ref is None or ref_product is None or exponent is None:
+            return None
+        return cls(names[0], names[1], ref, ref_product, exponent)
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        a, b = values[self.a_param], values[self.b_param]
+        return product_power_law(a, b, self.ref, self.ref_product_bits2, self.exponent)
+
+    def scaled(self, factor: float) -> "Product":
+        return Product(self.a_param, self.b_param, self.ref * factor, self.ref_product_bits2, self.exponent)
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        return {f"ref_{kind.unit}": self.ref, "ref_product_bits2": self.ref_product_bits2, "exponent": self.exponent}
+
+    def describe(self, kind: Kind) -> str:
+        ab = f"{self.a_param}*{self.b_param}"
+        return f"{self.ref:g} * ({ab}/{self.ref_product_bits2:g})^{self.exponent:g} {kind.label}"
+
+
+@dataclass(frozen=True)
+class Nlogn(Model):
+    param: str
+    per_mux: float
+    name: ClassVar[str] = "nlogn"
+
+    @property
+    def params(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.param,)
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        return (f"per_mux_{kind.unit}",)
+
+    @classmethod
+    def parse(cls, ck, block, key, kind, params):  # type: ignore[no-untyped-def]
+        names = _bits_params(ck, cls.name, key, params, 1)
+        if not cls._keys_ok(ck, block, key, kind) or names is None:
+            return None
+        per_mux = _number(ck, block, f"per_mux_{kind.unit}", key)
+        return None if per_mux is None else cls(names[0], per_mux)
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        return nlogn(values[self.param], self.per_mux)
+
+    def scaled(self, factor: float) -> "Nlogn":
+        return Nlogn(self.param, self.per_mux * factor)
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        return {f"per_mux_{kind.unit}": self.per_mux}
+
+    def describe(self, kind: Kind) -> str:
+        return f"{self.per_mux:g} * {self.param}*log2({self.param}) {kind.label}"
+
+
+@dataclass(frozen=True)
+class PowerLaw(Model):
+    params: tuple[str, ...]
+    ref: float
+    refs: tuple[float, ...]
+    exponents: tuple[float, ...]
+    name: ClassVar[str] = "power_law"
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        return (f"ref_{kind.unit}", "ref", "exponent")
+
+    @classmethod
+    def parse(cls, ck, block, key, kind, params):  # type: ignore[no-untyped-def]
+        if not cls._keys_ok(ck, block, key, kind):
+            return None
+        ref = _number(ck, block, f"ref_{kind.unit}", key)
+        refs = cls._per_param(ck, block.get("ref"), join_key(key, "ref"), params, positive=True)
+        exps = cls._per_param(ck, block.get("exponent"), join_key(key, "exponent"), params, positive=False)
+        for name, rng in params.items():
+            if rng.minimum <= 0:
+                ck.error(join_key(key, "ref"), f"power_law needs {name} > 0 everywhere; valid allows {rng.minimum:g}")
+                return None
+        if ref is None or refs is None or exps is None:
+            return None
+        names = tuple(params)
+        return cls(names, ref, tuple(refs[n] for n in names), tuple(exps[n] for n in names))
+
+    @staticmethod
+    def _per_param(ck: Checker, value: Any, key: str, params: Mapping[str, ParamRange], positive: bool) -> dict[str, float] | None:
+        mapping = ck.mapping(value, key)
+        if mapping is None or not ck.keys(mapping, key, required=list(params)):
+            return None
+        out = {}
+        for name in params:
+            number = ck.number(mapping[name], join_key(key, name), minimum=0.0 if positive else None, exclusive_minimum=positive)
+            if number is None:
+                return None
+            out[name] = float(number)
+        return out
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        return power_law([values[p] for p in self.params], self.ref, self.refs, self.exponents)
+
+    def scaled(self, factor: float) -> "PowerLaw":
+        return PowerLaw(self.params, self.ref * factor, self.refs, self.exponents)
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        return {
+            f"ref_{kind.unit}": self.ref,
+            "ref": dict(zip(self.params, self.refs)),
+            "exponent": dict(zip(self.params, self.exponents)),
+        }
+
+    def describe(self, kind: Kind) -> str:
+        terms = " * ".join(f"({p}/{r:g})^{e:g}" for p, r, e in zip(self.params, self.refs, self.exponents))
+        return f"{self.ref:g}" + (f" * {terms}" if terms else "") + f" {kind.label}"
+
+
+@dataclass(frozen=True)
+class Table(Model):
+    param: str
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    loglog: bool
+    name: ClassVar[str] = "table"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_x", np.asarray(self.xs, dtype=float))
+        object.__setattr__(self, "_y", np.asarray(self.ys, dtype=float))
+
+    @property
+    def params(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.param,)
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        return ("interpolation", "points")
+
+    @classmethod
+    def parse(cls, ck, block, key, kind, params):  # type: ignore[no-untyped-def]
+        if not cls._keys_ok(ck, block, key, kind):
+            return None
+        if len(params) != 1:
+            ck.error(key, f"model 'table' needs exactly one parameter in the component's 'valid'; got {', '.join(params) or 'none'}")
+            return None
+        (param, rng), = params.items()
+        interp = ck.choice(block["interpolation"], join_key(key, "interpolation"), ("linear", "loglog"))
+        pkey = join_key(key, "points")
+        points = ck.mapping(block["points"], pkey)
+        if interp is None or points is None or not ck.keys(points, pkey, required=[param, kind.value]):
+            return None
+        loglog = interp == "loglog"
+        xs = cls._column(ck, points[param], join_key(pkey, param), positive=loglog)
+        ys = cls._column(ck, points[kind.value], join_key(pkey, kind.value), positive=loglog)
+        if xs is None or ys is None:
+            return None
+        if len(xs) != len(ys) or len(xs) < 2:
+            ck.error(pkey, f"expected {param} and {kind.value} lists of equal length >= 2; got {len(xs)} and {len(ys)}")
+            return None
+        if any(b <= a for a, b in zip(xs, xs[1:])):
+            ck.error(join_key(pkey, param), f"expected strictly increasing {param} values")
+            return None
+        if rng.minimum < xs[0] or rng.maximum > xs[-1]:
+            ck.error(pkey, f"table covers {param} {xs[0]:g}..{xs[-1]:g} but valid allows "
+                     f"{rng.minimum:g}..{rng.maximum:g}; tables never extrapolate")
+            return None
+        return cls(param, tuple(xs), tuple(ys), loglog)
+
+    @staticmethod
+    def _column(ck: Checker, value: Any, key: str, positive: bool) -> list[float] | None:
+        items = ck.sequence(value, key)
+        if items is None:
+            return None
+        out = [ck.number(v, join_key(key, i), minimum=0.0, exclusive_minimum=positive) for i, v in enumerate(items)]
+        return None if any(v is None for v in out) else [float(v) for v in out]  # type: ignore[arg-type]
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        return interpolate(values[self.param], self._x, self._y, self.loglog)  # type: ignore[attr-defined]
+
+    def scaled(self, factor: float) -> "Table":
+        return Table(self.param, self.xs, tuple(y * factor for y in self.ys), self.loglog)
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        return {
+            "interpolation": "loglog" if self.loglog else "linear",
+            "points": {self.param: list(self.xs), kind.value: list(self.ys)},
+        }
+
+    def describe(self, kind: Kind) -> str:
+        pairs = ", ".join(f"{x:g}: {y:g}" for x, y in zip(self.xs, self.ys))
+        return f"{'log-log' if self.loglog else 'linear'} table {self.param} -> {kind.label} {{{pairs}}}"
+
+
+@dataclass(frozen=True)
+class Adc(Model):
+    param: str
+    floor_pj: float
+    fom_walden_fj_per_step: float
+    fom_schreier_db: float
+    name: ClassVar[str] = "adc"
+    kinds: ClassVar[tuple[Kind, ...]] = (Kind.ENERGY,)
+
+    @property
+    def params(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.param,)
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        return ("floor_pj", "fom_walden_fj_per_step", "fom_schreier_db")
+
+    @classmethod
+    def parse(cls, ck, block, key, kind, params):  # type: ignore[no-untyped-def]
+        names = _bits_params(ck, cls.name, key, params, 1)
+        if not cls._keys_ok(ck, block, key, kind) or names is None:
+            return None
+        floor = _number(ck, block, "floor_pj", key)
+        walden = _number(ck, block, "fom_walden_fj_per_step", key)
+        schreier = _number(ck, block, "fom_schreier_db", key, minimum=100.0, maximum=250.0)
+        if floor is None or walden is None or schreier is None:
+            return None
+        return cls(names[0], floor, walden, schreier)
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        return adc_energy_pj(values[self.param], self.floor_pj, self.fom_walden_fj_per_step, self.fom_schreier_db)
+
+    def scaled(self, factor: float) -> "Adc":
+        # Every term is an energy: the thermal term scales through FOM_S = ... - 10 log10(P).
+        return Adc(
+            self.param,
+            self.floor_pj * factor,
+            self.fom_walden_fj_per_step * factor,
+            self.fom_schreier_db - 10.0 * math.log10(factor),
+        )
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        return {
+            "floor_pj": self.floor_pj,
+            "fom_walden_fj_per_step": self.fom_walden_fj_per_step,
+            "fom_schreier_db": self.fom_schreier_db,
+        }
+
+    def describe(self, kind: Kind) -> str:
+        b = self.param
+        return (f"{self.floor_pj:g} + {self.fom_walden_fj_per_step:g}e-3 * 2^{b} "
+                f"+ 0.5e12 * 10^((6.02*{b} + 1.76 - {self.fom_schreier_db:g})/10) pJ")
+
+
+MODELS: dict[str, type[Model]] = {
+    "constant": Constant,
+    "linear": Linear,
+    "product": Product,
+    "nlogn": Nlogn,
+    "power_law": PowerLaw,
+    "table": Table,
+    "adc": Adc,
+}
