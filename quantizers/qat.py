@@ -1,0 +1,52 @@
+"""Turning a trained full-precision network into a quantization-aware one for a scheme.
+
+Every linear/conv layer gets a weight quantizer and an input-activation quantizer configured from
+the scheme (:mod:`quantizers.config`); the first and last layers use ``first_last_bits`` for both
+(``None``: the scheme's bits everywhere). With BN handling ``folded``, batch norm is folded with
+its frozen running statistics into the weights before they are quantized (Jacob et al. 2018
+eq. 14; statistics frozen as in HAWQ-V3 App. D); with ``unfused`` it stays a separate affine
+stage after the integer product. Learned parameters are initialised from one calibration batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hwcost.schemes import BNHandling, QuantScheme
+from quantizers.config import activation_config, weight_config
+from quantizers.nn.layers import QuantDense
+from quantizers.nn.network import Network
+from quantizers.nn.params import EVAL
+
+__all__ = ["layer_bits", "quantize_network"]
+
+
+def layer_bits(scheme: QuantScheme, index: int, n_layers: int) -> tuple[int, int]:
+    """Weight and input-activation bits of dense layer ``index`` of ``n_layers``.
+
+    >>> from hwcost.schemes import QuantScheme, TensorQuant
+    >>> a = TensorQuant(bits=2, signed=False)
+    >>> s = QuantScheme("x", TensorQuant(bits=2, signed=True, centred=True), a, a, first_last_bits=8)
+    >>> [layer_bits(s, i, 3) for i in range(3)]
+    [(8, 8), (2, 2), (8, 8)]
+    """
+    edge = index in (0, n_layers - 1)
+    if edge and scheme.first_last_bits is not None:
+        return scheme.first_last_bits, scheme.first_last_bits
+    return scheme.weights.bits, scheme.activations.bits
+
+
+def quantize_network(net: Network, scheme: QuantScheme, calibration_x: np.ndarray) -> None:
+    """Attach quantizers to ``net`` (in place) and initialise them on ``calibration_x``."""
+    dense = net.dense_layers
+    for i, layer in enumerate(dense):
+        w_bits, a_bits = layer_bits(scheme, i, len(dense))
+        layer.attach_quantizers(weight_config(scheme, w_bits), activation_config(scheme, a_bits))
+        layer.bn_folded = layer.bn is not None and scheme.bn is BNHandling.FOLDED
+    x = calibration_x
+    for layer in net.layers:
+        if isinstance(layer, QuantDense):
+            layer.initialise_quantizers(x)
+        x = layer.forward(x, EVAL)
+    for layer in dense:
+        layer.quantized = True
