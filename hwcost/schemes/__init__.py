@@ -1,5 +1,6 @@
 """Quantization schemes: the ``QuantScheme`` dataclass, its axes, the named presets and YAML loading."""
 
+from hwcost.schemes.loader import load_scheme, scheme_from_mapping
 from hwcost.schemes.presets import PRESET_NAMES, PRESETS, TRAINING_BASES, get_scheme
 from hwcost.schemes.scheme import (
     MAX_BITS,
@@ -33,4 +34,6 @@ __all__ = [
     "ZeroPoint",
     "ZeroPointRealisation",
     "get_scheme",
+    "load_scheme",
+    "scheme_from_mapping",
 ]

@@ -196,6 +196,35 @@ class QuantScheme:
             out.append(Problem("PACT clips to [0, alpha]: activations must be unsigned", key="activations.signed"))
         if self.training is TrainingMethod.LSQ_PLUS and self.activations.zero_point is ZeroPoint.NONE:
             out.append(Problem("LSQ+ learns an activation offset: activations.zero_point must be learned", key="activations.zero_point"))
+        return out + self._realisation_problems()
+
+    def _realisation_problems(self) -> list[Problem]:
+        """Realisation choices that contradict the grids (see ``hwcost.classify`` for each rule)."""
+        out: list[Problem] = []
+        zp = ZeroPointRealisation
+        if self.outputs.granularity is not Granularity.TENSOR:
+            out.append(Problem("layer outputs are the next layer's activations: use granularity 'tensor'", key="outputs.granularity"))
+        if self.weights.zero_point is not ZeroPoint.NONE and self.zero_point_realisation is zp.FOLD:
+            out.append(
+                Problem(
+                    "'fold' cannot fold the weight zero-point term -Z_w*sum(x): it depends on the input "
+                    "(Jacob et al. 2018 eq. 7); use 'runtime' or 'pre-subtract'",
+                    key="zero_point_realisation",
+                )
+            )
+        if self.scale_realisation is ScaleRealisation.OPERAND:
+            for key, tensor in (("weights", self.weights), ("activations", self.activations), ("outputs", self.outputs)):
+                if tensor.scale_type is ScaleType.FLOAT:
+                    out.append(Problem("scale_realisation 'operand' dequantizes into fixed-point words: use a pot or dyadic scale", key=f"{key}.scale_type"))
+            has_zero_point = any(t.zero_point is not ZeroPoint.NONE for t in (self.weights, self.activations))
+            if has_zero_point and self.zero_point_realisation is not zp.PRE_SUBTRACT:
+                out.append(
+                    Problem(
+                        "scale_realisation 'operand' dequantizes r = S(q - Z) before the multiply, so "
+                        "zero-points are pre-subtracted: use zero_point_realisation 'pre-subtract'",
+                        key="zero_point_realisation",
+                    )
+                )
         return out
 
     def with_bits(self, weight_bits: int | None = None, act_bits: int | None = None) -> "QuantScheme":

@@ -1,0 +1,446 @@
+"""The classifier's rule tables: scheme attribute -> datapath units, each rule with its reason.
+
+Every table is keyed by enums (never strings or integers), and every entry is a :class:`Rule`
+with the unit kinds it adds, the reason (the equation it realises) and a builder that makes the
+units for one layer context. Human-readable copy (``docs/schemes.md`` has the full version)::
+
+    SCALE_REALISATION   output   b_w x b_a MAC + accumulator; one rescale per output    Jacob 2018 eq. 7, 10
+                        operand  each operand dequantized to operand_bits, then a       Krishnamoorthi 2018 §2.1
+                                 operand_bits^2 MAC; weights dequantized offline
+    OFFSET (operand, offset, realisation); offset = zero-point Z or centred grid (Z = (2^b-1)/2)
+      weights     zero-point  fold          rejected: -Z_w*sum(x) depends on the input      Jacob eq. 7
+      weights     zero-point  runtime       window sum/pixel + Z_w multiply + subtract      Jacob eq. 7; gemmlowp
+      weights     zero-point  pre-subtract  (q_w - Z_w) offline: b_w+1-bit signed operand   Krishnamoorthi §2.1
+      weights     centred     fold          odd integers 2i-(2^b-1) offline: b_w+1 bits     CSQ; literature §3.4
+      weights     centred     runtime       b_w-bit unsigned codes + window-sum correction  literature §3.4
+      weights     centred     pre-subtract  as fold                                         literature §3.4
+      activations zero-point  fold|runtime  -Z_a*sum(w) per channel folded into the bias    Jacob eq. 7 (Z2*a1)
+      activations zero-point  pre-subtract  (q_x - Z_x) per input: b_a+1-bit operand        Krishnamoorthi §2.1
+      activations centred     (same as zero-point, Z = (2^b-1)/2)
+      any         none        nothing (Z = 0)                                               Krishnamoorthi §2.2
+    RESCALE (type of M = S_w*S_a/S_out)
+                        pot      rounding right shift only                              Jacob eq. 6, M0 = 1
+                        dyadic   acc x M0 multiplier + rounding shift                   Jacob eq. 6; HAWQ-V3 eq. 5
+                        float    int->FP32, FP32 multiply, FP32->int                    LSQ Fig. 1 kept in FP
+    SCALE_MEMORY (weight granularity): tensor none; channel one (M0, n) per output channel;
+                        group one per channel group                                     Krishnamoorthi §2.6
+    BN                  folded   int32 bias add per output                              Jacob eq. 11, 14
+                        unfused  per-channel multiply-add per output + parameter table  [A]
+                        none     nothing
+    OUTPUT_OFFSET       zero-point/centred: + Z_out after the rescale                   Jacob §2.4
+    CLAMP               none|relu|pact: saturating cast, two comparisons per output     Jacob §2.4; PACT eq. 1
+
+Constant terms (Z_a*sum(w), N*Z_w*Z_a) are folded into the bias in every realisation: ``runtime``
+computes only the data-dependent ones, as an accelerator that knows its weights offline would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from itertools import product
+from types import MappingProxyType
+
+from hwcost.classify.datapath import Component, Placement, Unit, UnitKind, Widths
+from hwcost.classify.widths import shift_amount_bits, window_sum_bits
+from hwcost.schemes.scheme import (
+    BNHandling,
+    Clipping,
+    Granularity,
+    QuantScheme,
+    ScaleRealisation,
+    ScaleType,
+    TensorQuant,
+    ZeroPointRealisation,
+    ZeroPoint,
+)
+
+__all__ = [
+    "Operand",
+    "Offset",
+    "Context",
+    "Rule",
+    "FP32_BITS",
+    "offset_of",
+    "SCALE_REALISATION_RULES",
+    "DEQUANT_RULES",
+    "OFFSET_RULES",
+    "RESCALE_RULES",
+    "SCALE_MEMORY_RULES",
+    "BN_RULES",
+    "OUTPUT_OFFSET_RULES",
+    "CLAMP_RULES",
+    "ALL_TABLES",
+    "scale_word_bits",
+]
+
+# IEEE 754 binary32: the FP32 steps of LSQ (Esser et al. 2020 §2) kept in floating point.
+FP32_BITS = 32
+
+
+class Operand(Enum):
+    WEIGHTS = "weights"
+    ACTIVATIONS = "activations"
+
+
+class Offset(Enum):
+    """What separates a tensor's stored codes from its signed levels."""
+
+    NONE = "none"  # symmetric, Z = 0
+    ZERO_POINT = "zero-point"  # affine r = S(q - Z) (Jacob et al. 2018 eq. 1)
+    CENTRED = "centred"  # odd grid Delta*(2i - (2^b - 1))/2: Z = (2^b - 1)/2 in half steps
+
+
+def offset_of(tensor: TensorQuant) -> Offset:
+    if tensor.centred:
+        return Offset.CENTRED
+    return Offset.NONE if tensor.zero_point is ZeroPoint.NONE else Offset.ZERO_POINT
+
+
+@dataclass(frozen=True)
+class Context:
+    """One layer as the rules see it: the scheme and the widths derived for it."""
+
+    scheme: QuantScheme
+    reduction_length: int
+    w_bits: int  # multiplier weight operand
+    w_signed: bool
+    a_bits: int  # multiplier activation operand
+    a_signed: bool
+    a_code_bits: int  # activation after any zero-point pre-subtraction, before dequantization
+    acc_bits: int
+    rescale: ScaleType  # type of the factor applied after accumulation
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One table entry: the kinds it adds, why, and how to build them for a layer.
+
+    ``widen`` (offset rules only): the multiplier operand grows to b + 1 signed bits.
+    ``rejected``: the combination is contradictory; ``QuantScheme`` refuses it with this reason.
+    """
+
+    kinds: tuple[UnitKind, ...]
+    reason: str
+    build: Callable[[Context], tuple[Unit, ...]]
+    widen: bool = False
+    rejected: bool = False
+
+
+def _none(_: Context) -> tuple[Unit, ...]:
+    return ()
+
+
+def _unit(kind: UnitKind, placement: Placement, component: Component, reason: str, ops: int = 1, **widths: int) -> Unit:
+    return Unit(kind, placement, component, Widths.of(**widths), reason, ops)
+
+
+# --- scale realisation: the MAC and what precedes it -----------------------------------------
+
+
+
+def _mac(c: Context, why: str) -> tuple[Unit, ...]:
+    n = c.reduction_length
+    both_unsigned = int(not (c.w_signed or c.a_signed))
+    return (
+        _unit(UnitKind.MAC_MULTIPLIER, Placement.PER_MAC, Component.INT_MULTIPLIER,
+              f"{c.w_bits}b x {c.a_bits}b product q_w*q_x of the core sum ({why})",
+              a_bits=c.w_bits, b_bits=c.a_bits),
+        _unit(UnitKind.ACCUMULATOR, Placement.PER_MAC, Component.INT_ADDER,
+              f"acc += q_w*q_x over N = {n}; acc_bits = b_w + b_a + ceil(log2 N) + [both unsigned] "
+              f"= {c.w_bits} + {c.a_bits} + {(n - 1).bit_length()} + {both_unsigned} [A]",
+              bits=c.acc_bits),
+    )
+
+
+def _operand_side(c: Context) -> tuple[Unit, ...]:
+    dequant = DEQUANT_RULES[c.scheme.activations.scale_type].build(c)
+    weights = _unit(UnitKind.DEQUANT_MULTIPLIER, Placement.OFFLINE, Component.INT_MULTIPLIER,
+                    f"weights dequantized offline to S_w*(q_w - Z_w) as {c.w_bits}-bit words and stored so",
+                    a_bits=c.scheme.weights.bits, b_bits=c.w_bits)
+    return dequant + (weights,) + _mac(c, "dequantized operands: the wider operands of Krishnamoorthi 2018 §2.1")
+
+
+SCALE_REALISATION_RULES: Mapping[ScaleRealisation, Rule] = MappingProxyType({
+    ScaleRealisation.OUTPUT: Rule(
+        (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR),
+        "integer MAC on the codes, one rescale after the accumulation (Jacob et al. 2018 eq. 7, 10)",
+        lambda c: _mac(c, "Jacob et al. 2018 eq. 7, 10")),
+    ScaleRealisation.OPERAND: Rule(
+        (UnitKind.DEQUANT_MULTIPLIER, UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR),
+        "each operand dequantized to operand_bits before the multiply (Krishnamoorthi 2018 §2.1)",
+        _operand_side),
+})
+
+DEQUANT_RULES: Mapping[ScaleType, Rule] = MappingProxyType({
+    ScaleType.POT: Rule(
+        (UnitKind.DEQUANT_SHIFTER,),
+        "power-of-two activation scale: dequantization is a shift into the operand word",
+        lambda c: (_unit(UnitKind.DEQUANT_SHIFTER, Placement.PER_INPUT, Component.SHIFTER,
+                         f"x = (q_x - Z_x)*2^k: each input shifted into a {c.a_bits}-bit fixed-point word",
+                         bits=c.a_bits),)),
+    ScaleType.DYADIC: Rule(
+        (UnitKind.DEQUANT_MULTIPLIER,),
+        "fixed-point activation scale: one multiply per input element",
+        lambda c: (_unit(UnitKind.DEQUANT_MULTIPLIER, Placement.PER_INPUT, Component.INT_MULTIPLIER,
+                         f"x = S_x*(q_x - Z_x): {c.a_code_bits}b code x {c.a_bits}b fixed-point scale, once per input",
+                         a_bits=c.a_code_bits, b_bits=c.a_bits),)),
+    ScaleType.FLOAT: Rule(
+        (), "contradictory: operand dequantization needs a fixed-point scale (QuantScheme refuses it)",
+        _none, rejected=True),
+})
+
+
+# --- offsets: zero-points and centred grids --------------------------------------------------
+
+_JACOB_EQ7 = "Jacob et al. 2018 eq. 7-8"
+
+
+def _window_sum(c: Context, factor: str, placement: Placement) -> tuple[Unit, ...]:
+    n = c.reduction_length
+    ws = window_sum_bits(c.a_bits, n)
+    w = c.scheme.weights.bits
+    return (
+        _unit(UnitKind.ZERO_POINT_WINDOW_SUM, Placement.PER_OUTPUT_PIXEL, Component.INT_ADDER,
+              f"a(k) = sum_j q_x(j,k) over the N = {n} inputs of each output pixel, shared by all output "
+              f"channels: N - 1 = {n - 1} adds at {ws} bits ({_JACOB_EQ7}; Krishnamoorthi 2018 eq. 5-6)",
+              ops=n - 1, bits=ws),
+        _unit(UnitKind.ZERO_POINT_MULTIPLIER, placement, Component.INT_MULTIPLIER,
+              f"{factor} x a(k): {ws}b window sum x {w}b constant", a_bits=ws, b_bits=w),
+        _unit(UnitKind.ZERO_POINT_SUBTRACTOR, Placement.PER_OUTPUT, Component.INT_ADDER,
+              f"acc - {factor}*a(k) on every output ({_JACOB_EQ7}, term Z1*a2)", bits=c.acc_bits),
+    )
+
+
+def _weight_zero_point_runtime(c: Context) -> tuple[Unit, ...]:
+    per_tensor = c.scheme.weights.granularity is Granularity.TENSOR
+    placement = Placement.PER_OUTPUT_PIXEL if per_tensor else Placement.PER_OUTPUT
+    return _window_sum(c, "Z_w", placement)
+
+
+def _weights_offline(c: Context, what: str) -> tuple[Unit, ...]:
+    return (_unit(UnitKind.ZERO_POINT_SUBTRACTOR, Placement.OFFLINE, Component.INT_ADDER,
+                  f"{what}, stored as {c.w_bits}-bit signed weights, so the multiplier operand is one bit wider",
+                  bits=c.w_bits),)
+
+
+def _activation_fold(c: Context) -> tuple[Unit, ...]:
+    both = offset_of(c.scheme.weights) is not Offset.NONE
+    terms = "-Z_x*sum_j q_w(i,j) and N*Z_w*Z_x are" if both else "-Z_x*sum_j q_w(i,j) is"
+    return (_unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
+                  f"{terms} constant per output channel, precomputed offline into the int32 bias "
+                  f"({_JACOB_EQ7}, term Z2*a1; gemmlowp)", bits=c.acc_bits),)
+
+
+def _activation_pre_subtract(c: Context) -> tuple[Unit, ...]:
+    return (_unit(UnitKind.ZERO_POINT_SUBTRACTOR, Placement.PER_INPUT, Component.INT_ADDER,
+                  f"q_x - Z_x formed once per input element before the multiply: a {c.a_code_bits}-bit signed "
+                  f"operand (Krishnamoorthi 2018 §2.1: wider operands)", bits=c.a_code_bits),)
+
+
+def _offset_rules() -> dict[tuple[Operand, Offset, ZeroPointRealisation], Rule]:
+    zp, W, A = ZeroPointRealisation, Operand.WEIGHTS, Operand.ACTIVATIONS
+    kinds_ws = (UnitKind.ZERO_POINT_WINDOW_SUM, UnitKind.ZERO_POINT_MULTIPLIER, UnitKind.ZERO_POINT_SUBTRACTOR)
+    offline = "centred codes i stored offline as the odd integers 2i - (2^b - 1) (literature §3.4; CSQ, Asim et al. 2022)"
+    rules = {
+        (W, Offset.ZERO_POINT, zp.FOLD): Rule(
+            (), f"contradictory: -Z_w*sum(x) depends on the input and cannot be folded ({_JACOB_EQ7})",
+            _none, rejected=True),
+        (W, Offset.ZERO_POINT, zp.RUNTIME): Rule(
+            kinds_ws, f"-Z_w*a(k) with the window sum a(k) per output pixel ({_JACOB_EQ7}; gemmlowp)",
+            _weight_zero_point_runtime),
+        (W, Offset.ZERO_POINT, zp.PRE_SUBTRACT): Rule(
+            (UnitKind.ZERO_POINT_SUBTRACTOR,), "q_w - Z_w offline: (b_w + 1)-bit signed weights (Krishnamoorthi 2018 §2.1)",
+            lambda c: _weights_offline(c, "q_w - Z_w subtracted offline (Krishnamoorthi 2018 §2.1)"), widen=True),
+        (W, Offset.CENTRED, zp.FOLD): Rule(
+            (UnitKind.ZERO_POINT_SUBTRACTOR,), "odd-integer levels offline: one extra operand bit (literature §3.4)",
+            lambda c: _weights_offline(c, offline), widen=True),
+        (W, Offset.CENTRED, zp.RUNTIME): Rule(
+            kinds_ws, "b_w-bit unsigned codes, sum w*x = (Delta/2)(2*sum i*x - (2^b - 1)*sum x): window-sum "
+            "correction per output pixel (literature §3.4)",
+            lambda c: _window_sum(c, "(2^b_w - 1)", Placement.PER_OUTPUT_PIXEL)),
+        (W, Offset.CENTRED, zp.PRE_SUBTRACT): Rule(
+            (UnitKind.ZERO_POINT_SUBTRACTOR,), "odd-integer levels offline: one extra operand bit (literature §3.4)",
+            lambda c: _weights_offline(c, offline), widen=True),
+    }
+    for offset in (Offset.ZERO_POINT, Offset.CENTRED):
+        for realisation in (zp.FOLD, zp.RUNTIME):
+            rules[(A, offset, realisation)] = Rule(
+                (UnitKind.BIAS_ADDER,), f"-Z_x*sum(w) is constant per output channel: folded into the bias ({_JACOB_EQ7})",
+                _activation_fold)
+        rules[(A, offset, zp.PRE_SUBTRACT)] = Rule(
+            (UnitKind.ZERO_POINT_SUBTRACTOR,), "q_x - Z_x per input element: (b_a + 1)-bit operand (Krishnamoorthi 2018 §2.1)",
+            _activation_pre_subtract, widen=True)
+    for operand, realisation in product(Operand, zp):
+        rules[(operand, Offset.NONE, realisation)] = Rule((), "Z = 0: no correction term (Krishnamoorthi 2018 §2.2)", _none)
+    return rules
+
+
+OFFSET_RULES: Mapping[tuple[Operand, Offset, ZeroPointRealisation], Rule] = MappingProxyType(_offset_rules())
+
+
+# --- rescale after the accumulation ----------------------------------------------------------
+
+
+def _dyadic(c: Context) -> tuple[Unit, ...]:
+    m0, product_bits = c.scheme.m0_bits, c.acc_bits + c.scheme.m0_bits
+    return (
+        _unit(UnitKind.REQUANT_MULTIPLIER, Placement.PER_OUTPUT, Component.INT_MULTIPLIER,
+              f"acc*M0 with M = S_w*S_x/S_out = M0*2^-n, M0 a {m0}-bit fixed-point integer (Jacob et al. 2018 "
+              f"eq. 6; HAWQ-V3 eq. 5 b/2^c; learned FP32 steps are deployed this way)", a_bits=c.acc_bits, b_bits=m0),
+        _unit(UnitKind.REQUANT_SHIFTER, Placement.PER_OUTPUT, Component.SHIFTER,
+              f"rounding right shift of the {product_bits}-bit product by n + {m0 - 1} (Jacob et al. 2018 eq. 6; "
+              f"TFLite MultiplyByQuantizedMultiplier, single rounding)", bits=product_bits),
+    )
+
+
+def _float(c: Context) -> tuple[Unit, ...]:
+    return (
+        _unit(UnitKind.INT_TO_FP, Placement.PER_OUTPUT, Component.SHIFTER,
+              f"{c.acc_bits}-bit accumulator to FP32: normalising shift (priced as a shifter; leading-zero "
+              f"count and exponent logic not priced) [A]", bits=c.acc_bits),
+        _unit(UnitKind.FP_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER,
+              "y = acc*(S_w*S_x/S_out) with the scale kept in FP32 (LSQ Fig. 1: 'high precision scalar-tensor "
+              "multiplication')", bits=FP32_BITS),
+        _unit(UnitKind.FP_TO_INT, Placement.PER_OUTPUT, Component.SHIFTER,
+              "FP32 result rounded back to an integer: denormalising shift (priced as a 32-bit shifter) [A]",
+              bits=FP32_BITS),
+    )
+
+
+RESCALE_RULES: Mapping[ScaleType, Rule] = MappingProxyType({
+    ScaleType.POT: Rule(
+        (UnitKind.REQUANT_SHIFTER,),
+        "M = 2^-n: rounding right shift only, no multiplier (Jacob et al. 2018 eq. 6 with M0 = 1)",
+        lambda c: (_unit(UnitKind.REQUANT_SHIFTER, Placement.PER_OUTPUT, Component.SHIFTER,
+                         f"M = S_w*S_x/S_out = 2^-n: rounding right shift of the {c.acc_bits}-bit accumulator, "
+                         f"no multiplier (Jacob et al. 2018 eq. 6 with M0 = 1; HAWQ-V3 eq. 5 with b = 1)",
+                         bits=c.acc_bits),)),
+    ScaleType.DYADIC: Rule(
+        (UnitKind.REQUANT_MULTIPLIER, UnitKind.REQUANT_SHIFTER),
+        "M = M0*2^-n: fixed-point multiply then rounding shift (Jacob et al. 2018 eq. 6; HAWQ-V3 eq. 5)",
+        _dyadic),
+    ScaleType.FLOAT: Rule(
+        (UnitKind.INT_TO_FP, UnitKind.FP_MULTIPLIER, UnitKind.FP_TO_INT),
+        "scale kept in floating point: FP32 multiply per output, with int<->FP conversions (LSQ Fig. 1)",
+        _float),
+})
+
+
+# --- per-channel scale tables ----------------------------------------------------------------
+
+
+def scale_word_bits(c: Context) -> int:
+    """Bits of one scale-table entry: (M0, n), n alone, or an FP32 scale; plus Z_w at runtime."""
+    if c.rescale is ScaleType.POT:
+        bits = shift_amount_bits(c.acc_bits)
+    elif c.rescale is ScaleType.DYADIC:
+        bits = c.scheme.m0_bits + shift_amount_bits(c.acc_bits + c.scheme.m0_bits)
+    else:
+        bits = FP32_BITS
+    runtime_zp = (c.scheme.weights.zero_point is not ZeroPoint.NONE
+                  and c.scheme.zero_point_realisation is ZeroPointRealisation.RUNTIME)
+    return bits + (c.scheme.weights.bits if runtime_zp else 0)
+
+
+def _scale_memory(placement: Placement, per: str) -> Callable[[Context], tuple[Unit, ...]]:
+    def build(c: Context) -> tuple[Unit, ...]:
+        return (_unit(UnitKind.SCALE_MEMORY, placement, Component.SRAM,
+                      f"one {scale_word_bits(c)}-bit rescale entry (M0, n, and Z_w if any) per {per}, read once "
+                      f"per {per} (Krishnamoorthi 2018 §2.6; TFLite per-channel multiplier and shift)",
+                      word_bits=scale_word_bits(c)),)
+    return build
+
+
+SCALE_MEMORY_RULES: Mapping[Granularity, Rule] = MappingProxyType({
+    Granularity.TENSOR: Rule((), "one (M0, n) per layer in a configuration register: not priced", _none),
+    Granularity.CHANNEL: Rule(
+        (UnitKind.SCALE_MEMORY,), "one (M0, n) per output channel (Krishnamoorthi 2018 §2.6)",
+        _scale_memory(Placement.PER_OUTPUT_CHANNEL, "output channel")),
+    Granularity.GROUP: Rule(
+        (UnitKind.SCALE_MEMORY,), "one (M0, n) per group of output channels",
+        _scale_memory(Placement.PER_CHANNEL_GROUP, "channel group")),
+})
+
+
+# --- batch norm, output zero-point, clamp ----------------------------------------------------
+
+
+def _bias(c: Context, why: str) -> tuple[Unit, ...]:
+    return (_unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER, why, bits=c.acc_bits),)
+
+
+def _bn_unfused(c: Context) -> tuple[Unit, ...]:
+    per = "per output channel, applied to every output"
+    if c.rescale is ScaleType.FLOAT:
+        return (
+            _unit(UnitKind.BN_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER,
+                  f"y = gamma'*x in FP32, gamma' = gamma/sigma {per} [A]", bits=FP32_BITS),
+            _unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER,
+                  f"+ beta' = beta - gamma*mu/sigma in FP32, {per} [A]", bits=FP32_BITS),
+            _unit(UnitKind.BN_PARAMETER_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
+                  "(gamma', beta') in FP32, one pair per output channel", word_bits=2 * FP32_BITS),
+        )
+    m0, acc = c.scheme.m0_bits, c.acc_bits
+    return (
+        _unit(UnitKind.BN_MULTIPLIER, Placement.PER_OUTPUT, Component.INT_MULTIPLIER,
+              f"y = gamma'*acc, gamma' = gamma/sigma as an {m0}-bit fixed-point factor {per}, "
+              f"high {acc} bits kept [A]", a_bits=acc, b_bits=m0),
+        _unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
+              f"+ beta' = beta - gamma*mu/sigma at the accumulator scale, {per} [A]", bits=acc),
+        _unit(UnitKind.BN_PARAMETER_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
+              f"(gamma' {m0}b, beta' {acc}b), one pair per output channel", word_bits=m0 + acc),
+    )
+
+
+BN_RULES: Mapping[BNHandling, Rule] = MappingProxyType({
+    BNHandling.FOLDED: Rule(
+        (UnitKind.BIAS_ADDER,), "BN folded into the weights; its shift is an int32 bias (Jacob et al. 2018 eq. 11, 14)",
+        lambda c: _bias(c, "BN folded: w_fold = gamma*w/sigma, shift beta - gamma*mu/sigma as an int32 bias at "
+                           "S_w*S_x added to each output (Jacob et al. 2018 eq. 11, 14; HAWQ-V3 App. D)")),
+    BNHandling.UNFUSED: Rule(
+        (UnitKind.BN_MULTIPLIER, UnitKind.BN_ADDER, UnitKind.BN_PARAMETER_MEMORY),
+        "BN kept as a per-channel affine after the accumulation: multiply-add per output [A]",
+        _bn_unfused),
+    BNHandling.NONE: Rule((), "no batch norm: nothing", _none),
+})
+
+_OUTPUT_ZP = Rule(
+    (UnitKind.OUTPUT_ZERO_POINT_ADDER,),
+    "q_out = Z_out + M*acc: the output zero-point added after the rescale (Jacob et al. 2018 eq. 7, §2.4)",
+    lambda c: (_unit(UnitKind.OUTPUT_ZERO_POINT_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
+                     "q_out = Z_out + M*acc: output zero-point added after the rescale, before saturation "
+                     "(Jacob et al. 2018 eq. 7, §2.4; centred outputs add (2^b - 1)/2)", bits=c.acc_bits),))
+
+OUTPUT_OFFSET_RULES: Mapping[Offset, Rule] = MappingProxyType({
+    Offset.NONE: Rule((), "Z_out = 0: nothing to add", _none),
+    Offset.ZERO_POINT: _OUTPUT_ZP,
+    Offset.CENTRED: _OUTPUT_ZP,
+})
+
+
+def _clamp(why: str) -> Rule:
+    return Rule(
+        (UnitKind.CLAMP,), why,
+        lambda c: (_unit(UnitKind.CLAMP, Placement.PER_OUTPUT, Component.COMPARATOR,
+                         f"{why}: two {c.acc_bits}-bit comparisons per output", ops=2, bits=c.acc_bits),))
+
+
+CLAMP_RULES: Mapping[Clipping, Rule] = MappingProxyType({
+    Clipping.NONE: _clamp("saturating cast to the output grid [q_min, q_max] (Jacob et al. 2018 §2.4)"),
+    Clipping.RELU: _clamp("ReLU/ReLU6 become the bounds of the saturating cast (Jacob et al. 2018 §2.4)"),
+    Clipping.PACT: _clamp("clip(x, 0, alpha) is the saturating cast to [0, 2^b - 1], alpha folded into "
+                          "S_out = alpha/(2^b - 1) (Choi et al. 2018 eq. 1-2)"),
+})
+
+ALL_TABLES: Mapping[str, Mapping[object, Rule]] = MappingProxyType({
+    "SCALE_REALISATION": SCALE_REALISATION_RULES,
+    "DEQUANT": DEQUANT_RULES,
+    "OFFSET": OFFSET_RULES,
+    "RESCALE": RESCALE_RULES,
+    "SCALE_MEMORY": SCALE_MEMORY_RULES,
+    "BN": BN_RULES,
+    "OUTPUT_OFFSET": OUTPUT_OFFSET_RULES,
+    "CLAMP": CLAMP_RULES,
+})
