@@ -9,25 +9,32 @@ The public API. Pipeline, top to bottom:
 """
 
 from hwcost.errors import HwcostError, Problem
-from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme
+from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
+from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme, load_scheme
 from hwcost.techlib import TechLib, list_techlibs, load_techlib
 from hwcost.workloads import Layer, Workload, list_workloads, load_workload
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Datapath",
     "HwcostError",
     "Layer",
     "PRESET_NAMES",
+    "Placement",
     "Problem",
     "QuantScheme",
     "TechLib",
     "TensorQuant",
+    "Unit",
+    "UnitKind",
     "Workload",
     "__version__",
+    "classify",
     "get_scheme",
     "list_techlibs",
     "list_workloads",
+    "load_scheme",
     "load_techlib",
     "load_workload",
 ]
