@@ -179,6 +179,11 @@ def _float_layer(scheme: QuantScheme, n: int, has_bias: bool) -> Datapath:
     units += [
         Unit(UnitKind.FP_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER, fp, reason + "output quantizer y/S_out in FP32"),
         Unit(UnitKind.FP_TO_INT, Placement.PER_OUTPUT, Component.SHIFTER, fp, reason + "rounded to the output code [A]"),
+    ]
+    if offset_of(scheme.outputs) is not Offset.NONE:
+        units.append(Unit(UnitKind.OUTPUT_ZERO_POINT_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER, fp,
+                          reason + "+ Z_out (Jacob et al. 2018 §2.4)"))
+    units += [
         Unit(UnitKind.CLAMP, Placement.PER_OUTPUT, Component.COMPARATOR, fp, reason + "saturating cast to the output grid", 2),
     ]
     return Datapath(scheme=scheme, reduction_length=n, weight_operand_bits=FP32_BITS, act_operand_bits=FP32_BITS,

@@ -9,7 +9,9 @@ realises). A cost model prices one action of a unit as
     actions = count(placement) * unit.ops_per_action
 
 with ``count`` given in :class:`Placement`. Memory units (component ``sram``) hold one word of
-``word_bits`` per action of their placement per layer and are read once per action.
+``width_bits`` per action of their placement per layer and are read once per action; their
+``capacity_bytes`` (the technology library's other SRAM parameter) is therefore
+ceil(count * width_bits / 8) for the layer, which the cost model adds.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ COMPONENT_PARAMETERS: Mapping[Component, tuple[str, ...]] = {
     Component.SHIFTER: ("bits",),
     Component.COMPARATOR: ("bits",),
     Component.MUX: ("bits",),
-    Component.SRAM: ("word_bits",),
+    Component.SRAM: ("width_bits",),  # capacity_bytes depends on the layer: see the module docstring
 }
 
 

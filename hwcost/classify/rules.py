@@ -43,7 +43,7 @@ from itertools import product
 from types import MappingProxyType
 
 from hwcost.classify.datapath import Component, Placement, Unit, UnitKind, Widths
-from hwcost.classify.widths import shift_amount_bits, window_sum_bits
+from hwcost.classify.widths import accumulator_bits, shift_amount_bits, window_sum_bits
 from hwcost.schemes.scheme import (
     BNHandling,
     Clipping,
@@ -143,13 +143,15 @@ def _unit(kind: UnitKind, placement: Placement, component: Component, reason: st
 def _mac(c: Context, why: str) -> tuple[Unit, ...]:
     n = c.reduction_length
     both_unsigned = int(not (c.w_signed or c.a_signed))
+    derived = accumulator_bits(c.w_bits, c.w_signed, c.a_bits, c.a_signed, n)
+    widened = f", widened to {c.acc_bits}" if c.acc_bits > derived else ""
     return (
         _unit(UnitKind.MAC_MULTIPLIER, Placement.PER_MAC, Component.INT_MULTIPLIER,
               f"{c.w_bits}b x {c.a_bits}b product q_w*q_x of the core sum ({why})",
               a_bits=c.w_bits, b_bits=c.a_bits),
         _unit(UnitKind.ACCUMULATOR, Placement.PER_MAC, Component.INT_ADDER,
               f"acc += q_w*q_x over N = {n}; acc_bits = b_w + b_a + ceil(log2 N) + [both unsigned] "
-              f"= {c.w_bits} + {c.a_bits} + {(n - 1).bit_length()} + {both_unsigned} [A]",
+              f"= {c.w_bits} + {c.a_bits} + {(n - 1).bit_length()} + {both_unsigned} = {derived} [A]{widened}",
               bits=c.acc_bits),
     )
 
@@ -284,14 +286,15 @@ OFFSET_RULES: Mapping[tuple[Operand, Offset, ZeroPointRealisation], Rule] = Mapp
 
 
 def _dyadic(c: Context) -> tuple[Unit, ...]:
-    m0, product_bits = c.scheme.m0_bits, c.acc_bits + c.scheme.m0_bits
+    m0 = c.scheme.m0_bits
     return (
         _unit(UnitKind.REQUANT_MULTIPLIER, Placement.PER_OUTPUT, Component.INT_MULTIPLIER,
-              f"acc*M0 with M = S_w*S_x/S_out = M0*2^-n, M0 a {m0}-bit fixed-point integer (Jacob et al. 2018 "
-              f"eq. 6; HAWQ-V3 eq. 5 b/2^c; learned FP32 steps are deployed this way)", a_bits=c.acc_bits, b_bits=m0),
+              f"acc*M0 with M = S_w*S_x/S_out = M0*2^-n, M0 a {m0}-bit fixed-point integer, high {c.acc_bits} bits "
+              f"kept (Jacob et al. 2018 eq. 6; HAWQ-V3 eq. 5 b/2^c; gemmlowp SaturatingRoundingDoublingHighMul)",
+              a_bits=c.acc_bits, b_bits=m0),
         _unit(UnitKind.REQUANT_SHIFTER, Placement.PER_OUTPUT, Component.SHIFTER,
-              f"rounding right shift of the {product_bits}-bit product by n + {m0 - 1} (Jacob et al. 2018 eq. 6; "
-              f"TFLite MultiplyByQuantizedMultiplier, single rounding)", bits=product_bits),
+              f"rounding right shift of those {c.acc_bits} bits by n, round-to-nearest (Jacob et al. 2018 eq. 6, "
+              f"App. B; gemmlowp RoundingDivideByPOT)", bits=c.acc_bits),
     )
 
 
@@ -336,7 +339,7 @@ def scale_word_bits(c: Context) -> int:
     if c.rescale is ScaleType.POT:
         bits = shift_amount_bits(c.acc_bits)
     elif c.rescale is ScaleType.DYADIC:
-        bits = c.scheme.m0_bits + shift_amount_bits(c.acc_bits + c.scheme.m0_bits)
+        bits = c.scheme.m0_bits + shift_amount_bits(c.acc_bits)
     else:
         bits = FP32_BITS
     runtime_zp = (c.scheme.weights.zero_point is not ZeroPoint.NONE
@@ -349,7 +352,7 @@ def _scale_memory(placement: Placement, per: str) -> Callable[[Context], tuple[U
         return (_unit(UnitKind.SCALE_MEMORY, placement, Component.SRAM,
                       f"one {scale_word_bits(c)}-bit rescale entry (M0, n, and Z_w if any) per {per}, read once "
                       f"per {per} (Krishnamoorthi 2018 §2.6; TFLite per-channel multiplier and shift)",
-                      word_bits=scale_word_bits(c)),)
+                      width_bits=scale_word_bits(c)),)
     return build
 
 
@@ -380,7 +383,7 @@ def _bn_unfused(c: Context) -> tuple[Unit, ...]:
             _unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER,
                   f"+ beta' = beta - gamma*mu/sigma in FP32, {per} [A]", bits=FP32_BITS),
             _unit(UnitKind.BN_PARAMETER_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
-                  "(gamma', beta') in FP32, one pair per output channel", word_bits=2 * FP32_BITS),
+                  "(gamma', beta') in FP32, one pair per output channel", width_bits=2 * FP32_BITS),
         )
     m0, acc = c.scheme.m0_bits, c.acc_bits
     return (
@@ -390,7 +393,7 @@ def _bn_unfused(c: Context) -> tuple[Unit, ...]:
         _unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
               f"+ beta' = beta - gamma*mu/sigma at the accumulator scale, {per} [A]", bits=acc),
         _unit(UnitKind.BN_PARAMETER_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
-              f"(gamma' {m0}b, beta' {acc}b), one pair per output channel", word_bits=m0 + acc),
+              f"(gamma' {m0}b, beta' {acc}b), one pair per output channel", width_bits=m0 + acc),
     )
 
 

@@ -21,7 +21,7 @@ TRAINING_NOTES: Mapping[TrainingMethod, str] = MappingProxyType({
     ),
     TrainingMethod.LSQ_PLUS: (
         "LSQ+ learns a real-valued activation offset beta (Bhalgat et al. 2020); integer inference uses "
-        "the zero-point Z = round(-beta/s), as Jacob et al. 2018 §3.1 nudge theirs."
+        "the integer zero-point Z = round(-beta/s) that Jacob et al. 2018 §2.1 require."
     ),
     TrainingMethod.PACT: "PACT's learned clip alpha is folded into the output scale alpha/(2^b - 1) (Choi et al. 2018).",
     TrainingMethod.DOREFA: "DoReFa's tanh normalisation is training-only; inference sees its odd weight grid (Zhou et al. 2016).",
