@@ -79,6 +79,8 @@ def _run_show(args: argparse.Namespace) -> int:
             continue
         print(f"{name}  (pick with {comp.select}=: {', '.join(variants)})")
         print(f"  source: {comp.source}")
+        if comp.note:
+            print(f"  note: {comp.note}")
         for vname, variant in variants.items():
             _print_component(f"{name} {comp.select}={vname}", variant, indent="  ")
     return 0
@@ -92,9 +94,13 @@ def _print_component(label: str, comp: Any, indent: str = "") -> None:
     for line in format_table(["quantity", "model", "law"], rows).splitlines():
         print(f"{indent}  {line}")
     print(f"{indent}  source: {comp.source}")
-    for q in [*comp.energy.values(), comp.area]:
+    if comp.note:
+        print(f"{indent}  note: {comp.note}")
+    for label, q in [*((f"energy_pj.{a}", q) for a, q in comp.energy.items()), ("area_um2", comp.area)]:
         if q.source:
-            print(f"{indent}  source ({q.kind.value}): {q.source}")
+            print(f"{indent}  source ({label}): {q.source}")
+        if q.note:
+            print(f"{indent}  note ({label}): {q.note}")
 
 
 def _run_validate(args: argparse.Namespace) -> int:

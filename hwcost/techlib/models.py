@@ -149,7 +149,7 @@ def power_law(values: Sequence[Any], ref: float, refs: Sequence[float], exponent
 def interpolate(x: Any, xs: np.ndarray, ys: np.ndarray, loglog: bool) -> Any:
     """Piecewise-linear interpolation, in linear or log-log axes. Callers keep x inside xs.
 
-    >>> float(interpolate(8, np.array([4.0, 16.0]), np.array([1.0, 4.0]), loglog=True))
+    >>> round(float(interpolate(8, np.array([4.0, 16.0]), np.array([1.0, 4.0]), loglog=True)), 9)
     2.0
     """
     if loglog:
