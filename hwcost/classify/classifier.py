@@ -19,6 +19,7 @@ from hwcost.classify.datapath import Component, Datapath, Placement, Unit, UnitK
 from hwcost.classify.rules import (
     BN_RULES,
     CLAMP_RULES,
+    DEQUANT_RULES,
     FP32_BITS,
     OFFSET_RULES,
     OUTPUT_OFFSET_RULES,
@@ -76,7 +77,9 @@ def _classify(scheme: QuantScheme, n: int, has_bias: bool, edge_layer: bool, min
         scheme = scheme.with_bits(scheme.first_last_bits, scheme.first_last_bits)
     ctx = _context(scheme, n, min_acc)
     units = SCALE_REALISATION_RULES[scheme.scale_realisation].build(ctx)
-    if scheme.scale_realisation is ScaleRealisation.OUTPUT:  # 'operand' dequantizes weights offline
+    if scheme.scale_realisation is ScaleRealisation.OPERAND:
+        units += DEQUANT_RULES[scheme.activations.scale_type].build(ctx)
+    else:  # 'operand' dequantizes the weights offline, offsets included
         units += OFFSET_RULES[(Operand.WEIGHTS, offset_of(scheme.weights), scheme.zero_point_realisation)].build(ctx)
     units += OFFSET_RULES[(Operand.ACTIVATIONS, offset_of(scheme.activations), scheme.zero_point_realisation)].build(ctx)
     if has_bias:

@@ -157,11 +157,11 @@ def _mac(c: Context, why: str) -> tuple[Unit, ...]:
 
 
 def _operand_side(c: Context) -> tuple[Unit, ...]:
-    dequant = DEQUANT_RULES[c.scheme.activations.scale_type].build(c)
     weights = _unit(UnitKind.DEQUANT_MULTIPLIER, Placement.OFFLINE, Component.INT_MULTIPLIER,
-                    f"weights dequantized offline to S_w*(q_w - Z_w) as {c.w_bits}-bit words and stored so",
+                    f"weights dequantized offline to S_w*(q_w - Z_w) as {c.w_bits}-bit words and stored so "
+                    f"(Krishnamoorthi 2018 §2.1: wider operands)",
                     a_bits=c.scheme.weights.bits, b_bits=c.w_bits)
-    return dequant + (weights,) + _mac(c, "dequantized operands: the wider operands of Krishnamoorthi 2018 §2.1")
+    return (weights,) + _mac(c, "dequantized operands: the wider operands of Krishnamoorthi 2018 §2.1")
 
 
 SCALE_REALISATION_RULES: Mapping[ScaleRealisation, Rule] = MappingProxyType({
@@ -171,7 +171,8 @@ SCALE_REALISATION_RULES: Mapping[ScaleRealisation, Rule] = MappingProxyType({
         lambda c: _mac(c, "Jacob et al. 2018 eq. 7, 10")),
     ScaleRealisation.OPERAND: Rule(
         (UnitKind.DEQUANT_MULTIPLIER, UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR),
-        "each operand dequantized to operand_bits before the multiply (Krishnamoorthi 2018 §2.1)",
+        "each operand dequantized to operand_bits before the multiply (Krishnamoorthi 2018 §2.1); the "
+        "activations by the DEQUANT rule of their scale type, the weights offline",
         _operand_side),
 })
 
@@ -180,13 +181,15 @@ DEQUANT_RULES: Mapping[ScaleType, Rule] = MappingProxyType({
         (UnitKind.DEQUANT_SHIFTER,),
         "power-of-two activation scale: dequantization is a shift into the operand word",
         lambda c: (_unit(UnitKind.DEQUANT_SHIFTER, Placement.PER_INPUT, Component.SHIFTER,
-                         f"x = (q_x - Z_x)*2^k: each input shifted into a {c.a_bits}-bit fixed-point word",
+                         f"x = (q_x - Z_x)*2^k: each input shifted into a {c.a_bits}-bit fixed-point word "
+                         f"(operand-side dequantization, Krishnamoorthi 2018 §2.1)",
                          bits=c.a_bits),)),
     ScaleType.DYADIC: Rule(
         (UnitKind.DEQUANT_MULTIPLIER,),
         "fixed-point activation scale: one multiply per input element",
         lambda c: (_unit(UnitKind.DEQUANT_MULTIPLIER, Placement.PER_INPUT, Component.INT_MULTIPLIER,
-                         f"x = S_x*(q_x - Z_x): {c.a_code_bits}b code x {c.a_bits}b fixed-point scale, once per input",
+                         f"x = S_x*(q_x - Z_x): {c.a_code_bits}b code x {c.a_bits}b fixed-point scale, once per input "
+                         f"(operand-side dequantization, Krishnamoorthi 2018 §2.1)",
                          a_bits=c.a_code_bits, b_bits=c.a_bits),)),
     ScaleType.FLOAT: Rule(
         (), "contradictory: operand dequantization needs a fixed-point scale (QuantScheme refuses it)",
@@ -199,7 +202,7 @@ DEQUANT_RULES: Mapping[ScaleType, Rule] = MappingProxyType({
 _JACOB_EQ7 = "Jacob et al. 2018 eq. 7-8"
 
 
-def _window_sum(c: Context, factor: str, placement: Placement) -> tuple[Unit, ...]:
+def _window_sum(c: Context, factor: str, placement: Placement, source: str) -> tuple[Unit, ...]:
     n = c.reduction_length
     ws = window_sum_bits(c.a_bits, n)
     w = c.scheme.weights.bits
@@ -209,16 +212,16 @@ def _window_sum(c: Context, factor: str, placement: Placement) -> tuple[Unit, ..
               f"channels: N - 1 = {n - 1} adds at {ws} bits ({_JACOB_EQ7}; Krishnamoorthi 2018 eq. 5-6)",
               ops=n - 1, bits=ws),
         _unit(UnitKind.ZERO_POINT_MULTIPLIER, placement, Component.INT_MULTIPLIER,
-              f"{factor} x a(k): {ws}b window sum x {w}b constant", a_bits=ws, b_bits=w),
+              f"{factor} x a(k): {ws}b window sum x {w}b constant ({source})", a_bits=ws, b_bits=w),
         _unit(UnitKind.ZERO_POINT_SUBTRACTOR, Placement.PER_OUTPUT, Component.INT_ADDER,
-              f"acc - {factor}*a(k) on every output ({_JACOB_EQ7}, term Z1*a2)", bits=c.acc_bits),
+              f"acc - {factor}*a(k) on every output ({source})", bits=c.acc_bits),
     )
 
 
 def _weight_zero_point_runtime(c: Context) -> tuple[Unit, ...]:
     per_tensor = c.scheme.weights.granularity is Granularity.TENSOR
     placement = Placement.PER_OUTPUT_PIXEL if per_tensor else Placement.PER_OUTPUT
-    return _window_sum(c, "Z_w", placement)
+    return _window_sum(c, "Z_w", placement, f"{_JACOB_EQ7}, term Z1*a2")
 
 
 def _weights_offline(c: Context, what: str) -> tuple[Unit, ...]:
@@ -261,7 +264,7 @@ def _offset_rules() -> dict[tuple[Operand, Offset, ZeroPointRealisation], Rule]:
         (W, Offset.CENTRED, zp.RUNTIME): Rule(
             kinds_ws, "b_w-bit unsigned codes, sum w*x = (Delta/2)(2*sum i*x - (2^b - 1)*sum x): window-sum "
             "correction per output pixel (literature §3.4)",
-            lambda c: _window_sum(c, "(2^b_w - 1)", Placement.PER_OUTPUT_PIXEL)),
+            lambda c: _window_sum(c, "(2^b_w - 1)", Placement.PER_OUTPUT_PIXEL, "CSQ algebra, literature §3.4")),
         (W, Offset.CENTRED, zp.PRE_SUBTRACT): Rule(
             (UnitKind.ZERO_POINT_SUBTRACTOR,), "odd-integer levels offline: one extra operand bit (literature §3.4)",
             lambda c: _weights_offline(c, offline), widen=True),
@@ -289,7 +292,7 @@ def _dyadic(c: Context) -> tuple[Unit, ...]:
     m0 = c.scheme.m0_bits
     return (
         _unit(UnitKind.REQUANT_MULTIPLIER, Placement.PER_OUTPUT, Component.INT_MULTIPLIER,
-              f"acc*M0 with M = S_w*S_x/S_out = M0*2^-n, M0 a {m0}-bit fixed-point integer, high {c.acc_bits} bits "
+              f"acc*M0 with M = S_w*S_x/S_out (1/S_out after operand dequantization) = M0*2^-n, M0 a {m0}-bit fixed-point integer, high {c.acc_bits} bits "
               f"kept (Jacob et al. 2018 eq. 6; HAWQ-V3 eq. 5 b/2^c; gemmlowp SaturatingRoundingDoublingHighMul)",
               a_bits=c.acc_bits, b_bits=m0),
         _unit(UnitKind.REQUANT_SHIFTER, Placement.PER_OUTPUT, Component.SHIFTER,
@@ -304,8 +307,8 @@ def _float(c: Context) -> tuple[Unit, ...]:
               f"{c.acc_bits}-bit accumulator to FP32: normalising shift (priced as a shifter; leading-zero "
               f"count and exponent logic not priced) [A]", bits=c.acc_bits),
         _unit(UnitKind.FP_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER,
-              "y = acc*(S_w*S_x/S_out) with the scale kept in FP32 (LSQ Fig. 1: 'high precision scalar-tensor "
-              "multiplication')", bits=FP32_BITS),
+              "y = acc*(S_w*S_x/S_out) with the scale kept in FP32 (Esser et al. 2020 Fig. 1: 'high precision "
+              "scalar-tensor multiplication')", bits=FP32_BITS),
         _unit(UnitKind.FP_TO_INT, Placement.PER_OUTPUT, Component.SHIFTER,
               "FP32 result rounded back to an integer: denormalising shift (priced as a 32-bit shifter) [A]",
               bits=FP32_BITS),
@@ -383,7 +386,7 @@ def _bn_unfused(c: Context) -> tuple[Unit, ...]:
             _unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER,
                   f"+ beta' = beta - gamma*mu/sigma in FP32, {per} [A]", bits=FP32_BITS),
             _unit(UnitKind.BN_PARAMETER_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
-                  "(gamma', beta') in FP32, one pair per output channel", width_bits=2 * FP32_BITS),
+                  "(gamma', beta') in FP32, one pair per output channel [A]", width_bits=2 * FP32_BITS),
         )
     m0, acc = c.scheme.m0_bits, c.acc_bits
     return (
@@ -393,7 +396,7 @@ def _bn_unfused(c: Context) -> tuple[Unit, ...]:
         _unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
               f"+ beta' = beta - gamma*mu/sigma at the accumulator scale, {per} [A]", bits=acc),
         _unit(UnitKind.BN_PARAMETER_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
-              f"(gamma' {m0}b, beta' {acc}b), one pair per output channel", width_bits=m0 + acc),
+              f"(gamma' {m0}b, beta' {acc}b), one pair per output channel [A]", width_bits=m0 + acc),
     )
 
 
