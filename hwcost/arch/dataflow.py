@@ -1,0 +1,128 @@
+"""Analytical action counts of the MAC array, vectorised over design points x layers.
+
+Every array has shape ``(points, layers)`` (inputs broadcast: layer shapes are ``(layers,)``,
+design-point parameters ``(points, 1)``). The formulas are documented in ``docs/cost-model.md``;
+the symbols there are used here: N reduction length per group, K_g output channels per group,
+G groups, P output pixels, R x C PE rows x columns, W weights, I input and O output elements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["LayerShapes", "ArrayParams", "LayerActions", "count_actions"]
+
+
+@dataclass(frozen=True)
+class LayerShapes:
+    """The compute layers of a workload as arrays of shape (layers,)."""
+
+    macs: np.ndarray
+    reduction_length: np.ndarray  # N = C_in/G * R * S
+    out_channels_per_group: np.ndarray  # K_g
+    groups: np.ndarray  # G
+    output_pixels: np.ndarray  # P = H_out * W_out
+    weights: np.ndarray  # W = G * K_g * N
+    input_elements: np.ndarray  # I
+    output_elements: np.ndarray  # O = P * K_g * G
+    is_first_or_last: np.ndarray  # bool: runs at the scheme's first/last-layer bits
+    is_network_input: np.ndarray  # bool: its input comes from DRAM
+    is_network_output: np.ndarray  # bool: its output goes to DRAM
+
+
+@dataclass(frozen=True)
+class ArrayParams:
+    """Design-point parameters, each an array broadcastable to (points, 1)."""
+
+    pe_rows: np.ndarray
+    pe_cols: np.ndarray
+    output_stationary: np.ndarray  # bool
+    glb_bits: np.ndarray
+    dram_bits_per_cycle: np.ndarray
+    hw_weight_bits: np.ndarray  # multiplier operand widths of the PE
+    hw_act_bits: np.ndarray
+    acc_bits: np.ndarray
+    layer_weight_bits: np.ndarray  # (points, layers): bits each layer's weights are stored at
+    layer_act_bits: np.ndarray  # (points, layers): bits of each layer's input activations
+    layer_out_bits: np.ndarray  # (points, layers): bits of each layer's requantized outputs
+    extra_dram_bits_per_layer: np.ndarray  # (points, layers): e.g. per-channel scale tables
+
+
+@dataclass(frozen=True)
+class LayerActions:
+    """Counts per (point, layer); traffic in bits, cycles in clock cycles."""
+
+    passes: np.ndarray  # bit-slice passes when a layer is wider than the PE (Bit Fusion style)
+    mac_ops: np.ndarray  # PE multiply-accumulates actually executed = MACs * passes
+    array_input_reads: np.ndarray  # activation elements fed into the array
+    glb_read_bits: np.ndarray
+    glb_write_bits: np.ndarray
+    dram_read_bits: np.ndarray
+    dram_write_bits: np.ndarray
+    weight_loads: np.ndarray  # PE-wide weight slices loaded into PE registers
+    compute_cycles: np.ndarray
+    memory_cycles: np.ndarray
+    latency_cycles: np.ndarray
+
+
+def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.ceil(a / b)
+
+
+def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
+    """Action counts of every layer at every design point (formulas: docs/cost-model.md §2)."""
+    R, C, os_ = p.pe_rows, p.pe_cols, p.output_stationary
+    N, Kg, G, P = shapes.reduction_length, shapes.out_channels_per_group, shapes.groups, shapes.output_pixels
+    W, I, O = shapes.weights, shapes.input_elements, shapes.output_elements
+    bw, ba, bo = p.layer_weight_bits, p.layer_act_bits, p.layer_out_bits
+
+    # Operands wider than the PE are split into PE-wide slices; each slice pair is one pass
+    # (Bit Fusion, Sharma et al. ISCA 2018). A weight slice stays put while activation slices stream.
+    w_slices = _ceil_div(bw, p.hw_weight_bits)
+    a_slices = _ceil_div(ba, p.hw_act_bits)
+    passes = w_slices * a_slices
+    mac_ops = shapes.macs * passes
+
+    col_tiles = _ceil_div(Kg, C)  # output-channel tiles (both dataflows map K_g to columns)
+    red_tiles = _ceil_div(N, R)  # WS: reduction tiles on the rows
+    pix_tiles = _ceil_div(P, R)  # OS: output-pixel tiles on the rows
+    compute_cycles = passes * G * col_tiles * np.where(os_, pix_tiles * N, red_tiles * P)
+
+    # Activations stream through the array once per output-channel tile (im2col order), and
+    # again for every weight slice.
+    array_input_reads = G * col_tiles * P * N * w_slices
+    # WS loads each weight once; OS streams the weights once per output-pixel tile and act slice.
+    weight_reuse_passes = np.where(os_, pix_tiles * a_slices, 1.0)
+    weight_loads = W * w_slices * weight_reuse_passes
+    # WS: partial sums of reduction tiles after the first go to the GLB and back (acc width).
+    psum_bits = np.where(os_, 0.0, 2 * O * (red_tiles - 1) * p.acc_bits)
+
+    glb_read_bits = array_input_reads * ba + W * bw * weight_reuse_passes + psum_bits / 2
+    glb_write_bits = W * bw + O * bo + psum_bits / 2
+
+    # DRAM: weights once per inference; activations only at the network's ends or when a
+    # layer's input and output do not both fit in the GLB (then both spill once).
+    spills = (I * ba + O * bo) > p.glb_bits
+    act_in = np.where(shapes.is_network_input | spills, I * ba, 0.0)
+    act_out = np.where(shapes.is_network_output | spills, O * bo, 0.0)
+    dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer
+    dram_write_bits = act_out + 0 * dram_read_bits
+    glb_write_bits = glb_write_bits + act_in
+
+    memory_cycles = (dram_read_bits + dram_write_bits) / p.dram_bits_per_cycle
+    latency_cycles = np.maximum(compute_cycles, memory_cycles)
+    return LayerActions(
+        passes=passes,
+        mac_ops=mac_ops,
+        array_input_reads=array_input_reads,
+        glb_read_bits=glb_read_bits,
+        glb_write_bits=glb_write_bits,
+        dram_read_bits=dram_read_bits,
+        dram_write_bits=dram_write_bits,
+        weight_loads=weight_loads,
+        compute_cycles=compute_cycles,
+        memory_cycles=memory_cycles,
+        latency_cycles=latency_cycles,
+    )

@@ -1,0 +1,75 @@
+"""Per-workload arrays the MAC-array model needs, computed once per workload and cached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from hwcost.arch.dataflow import LayerShapes
+from hwcost.workloads.layer import LayerKind, PoolOp, Workload
+
+__all__ = ["WorkloadTables", "workload_tables"]
+
+
+@dataclass(frozen=True)
+class WorkloadTables:
+    """Compute-layer shapes plus the element-wise layers (residual adds, pooling)."""
+
+    shapes: LayerShapes
+    edge: np.ndarray  # bool (layers,): first or last layer
+    max_reduction_body: int
+    max_reduction_edge: int
+    max_out_channels: int
+    residual_add_elements: float  # output elements of all residual adds
+    max_pool_compares: float  # comparisons of all max pools: (k*k - 1) per output element
+    avg_pool_adds: float  # additions of all average pools: (k*k - 1) per output element
+    elementwise_outputs: float  # output elements of adds and pools (post-processing lane cycles)
+    elementwise_glb_bits_per_act_bit: float  # elements read + written by adds and pools
+
+
+def _shapes(workload: Workload) -> tuple[LayerShapes, np.ndarray]:
+    a = workload.compute_arrays
+    groups = a.groups.astype(float)
+    shapes = LayerShapes(
+        macs=a.macs.astype(float),
+        reduction_length=a.reduction_length.astype(float),
+        out_channels_per_group=a.out_channels / groups,
+        groups=groups,
+        output_pixels=a.output_pixels.astype(float),
+        weights=a.weights.astype(float),
+        input_elements=a.input_elements.astype(float),
+        output_elements=a.output_elements.astype(float),
+        is_first_or_last=a.is_first_or_last,
+        is_network_input=a.is_first,
+        is_network_output=a.is_last,
+    )
+    return shapes, a.is_first_or_last.copy()
+
+
+@lru_cache(maxsize=64)
+def workload_tables(workload: Workload) -> WorkloadTables:
+    shapes, edge = _shapes(workload)
+    n = shapes.reduction_length
+    body_n = n[~edge] if (~edge).any() else n
+    edge_n = n[edge] if edge.any() else n
+    adds = [l for l in workload.layers if l.kind is LayerKind.ADD]
+    pools = [l for l in workload.layers if l.kind is LayerKind.POOL]
+
+    def window(layer) -> float:  # noqa: ANN001 - a pooling Layer
+        return float(layer.kernel_hw[0] * layer.kernel_hw[1] - 1)
+
+    elementwise = adds + pools
+    return WorkloadTables(
+        shapes=shapes,
+        edge=edge,
+        max_reduction_body=int(body_n.max()),
+        max_reduction_edge=int(edge_n.max()),
+        max_out_channels=int(workload.compute_arrays.out_channels.max()),
+        residual_add_elements=float(sum(l.output_elements for l in adds)),
+        max_pool_compares=float(sum(window(l) * l.output_elements for l in pools if l.pool_op is PoolOp.MAX)),
+        avg_pool_adds=float(sum(window(l) * l.output_elements for l in pools if l.pool_op is PoolOp.AVG)),
+        elementwise_outputs=float(sum(l.output_elements for l in elementwise)),
+        elementwise_glb_bits_per_act_bit=float(sum(l.input_elements + l.output_elements for l in elementwise)),
+    )

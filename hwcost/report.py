@@ -1,0 +1,117 @@
+"""``CostReport``: energy, area and latency of one design point, broken down by unit.
+
+The totals are *defined* as the sums of the breakdown rows, so the breakdown always adds up.
+One MAC is two operations (the convention of the chips the TOPS figures are compared with).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+__all__ = ["Category", "BreakdownRow", "CostReport"]
+
+
+class Category(Enum):
+    COMPUTE = "compute"  # PE array: multipliers, accumulators, PE registers, network adds/pools
+    QUANT_OVERHEAD = "quantization overhead"  # units the scheme adds: requant, zero-point, BN, scales
+    ON_CHIP_MEMORY = "on-chip memory"  # global buffer
+    DRAM = "dram"
+    # compute-in-memory categories
+    CIM_ARRAY = "cim array"
+    CIM_PERIPHERY = "cim periphery"
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    unit: str
+    category: Category
+    energy_pj: float  # per inference
+    area_um2: float
+    actions: float  # per inference (MACs, accesses, operations)
+    source: str = "techlib"  # "techlib" or the source of a pinned cost
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "category": self.category.value,
+            "energy_pj": self.energy_pj,
+            "area_um2": self.area_um2,
+            "actions": self.actions,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class CostReport:
+    """Cost of one design point for one inference of the workload."""
+
+    scheme: str
+    weight_bits: int
+    act_bits: int
+    arch: str
+    node: str
+    workload: str
+    macs: float
+    latency_cycles: float
+    clock_mhz: float
+    breakdown: tuple[BreakdownRow, ...]
+    utilisation: float  # MACs / (latency_cycles * PEs)
+    settings: tuple[tuple[str, Any], ...] = ()  # zero-point / scale realisation, arch parameters
+
+    @property
+    def energy_pj(self) -> float:
+        return float(sum(row.energy_pj for row in self.breakdown))
+
+    @property
+    def area_um2(self) -> float:
+        return float(sum(row.area_um2 for row in self.breakdown))
+
+    @property
+    def latency_s(self) -> float:
+        return self.latency_cycles / (self.clock_mhz * 1e6)
+
+    @property
+    def tops_per_w(self) -> float:
+        # 2 ops per MAC; ops/pJ == TOPS/W
+        return 2 * self.macs / self.energy_pj
+
+    @property
+    def tops_per_mm2(self) -> float:
+        return 2 * self.macs / self.latency_s / 1e12 / (self.area_um2 * 1e-6)
+
+    @property
+    def energy_per_mac_pj(self) -> float:
+        return self.energy_pj / self.macs
+
+    def by_category(self) -> dict[str, tuple[float, float]]:
+        """(energy_pj, area_um2) summed per category, in Category order."""
+        out: dict[str, tuple[float, float]] = {}
+        for cat in Category:
+            rows = [r for r in self.breakdown if r.category is cat]
+            if rows:
+                out[cat.value] = (sum(r.energy_pj for r in rows), sum(r.area_um2 for r in rows))
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scheme": self.scheme,
+            "weight_bits": self.weight_bits,
+            "act_bits": self.act_bits,
+            "arch": self.arch,
+            "node": self.node,
+            "workload": self.workload,
+            **dict(self.settings),
+            "macs": self.macs,
+            "energy_pj": self.energy_pj,
+            "area_um2": self.area_um2,
+            "latency_cycles": self.latency_cycles,
+            "latency_s": self.latency_s,
+            "utilisation": self.utilisation,
+            "tops_per_w": self.tops_per_w,
+            "tops_per_mm2": self.tops_per_mm2,
+            "energy_per_mac_pj": self.energy_per_mac_pj,
+            "by_category": {k: {"energy_pj": e, "area_um2": a} for k, (e, a) in self.by_category().items()},
+            "breakdown": [row.as_dict() for row in self.breakdown],
+        }
