@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hwcost.errors import HwcostError
 from quantizers.config import InitMethod, OffsetSource, QuantizerConfig, StepSource
 from quantizers.grid import IntGrid
 from quantizers.lsq import lsq_grad_scale, lsq_init_step, mse_step_offset
@@ -91,14 +92,18 @@ class ActQuantizer:
         return step, float(snap_offset(np.array(offset), np.array(step)))
 
     def integer_params(self) -> ActQuantParams:
-        """Step, zero-point and code range of the trained grid (PACT's alpha can clip below top)."""
-        step, offset = self.step_offset()
+        """Step, zero-point and code range of the trained grid (PACT's alpha can clip below top).
+
+        Codes are the rounding indices ``k`` in ``[lo, hi]``; real = step * (k - zero_point).
+        """
         grid: IntGrid = self.config.grid
-        zero = int(round(-offset / step))
+        if grid.half:
+            raise HwcostError.single("integer-only execution supports centred grids for weights only", key="activations.centred")
+        step, offset = self.step_offset()
         hi = grid.hi
         if self.config.step_source is StepSource.PACT:
             hi = min(hi, int(np.floor(float(self.alpha.value[0]) / step + 0.5)))
-        return ActQuantParams(step=step, zero_point=zero, code_lo=grid.lo + zero, code_hi=hi + zero)
+        return ActQuantParams(step=step, zero_point=int(round(-offset / step)), code_lo=grid.lo, code_hi=hi)
 
     def forward(self, x: np.ndarray, ctx: StepContext) -> np.ndarray:
         cfg = self.config

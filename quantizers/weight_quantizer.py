@@ -102,6 +102,19 @@ class WeightQuantizer:
         offset = snap_offset(offset, step)
         return step[self.group_of_row, None], offset[self.group_of_row, None]
 
+    def integer_codes(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Integer codes, zero-point per row and code step per row: real = step * (code - zero).
+
+        Centred grids give the odd codes ``2k + 1`` with half the step (literature §3.4).
+        """
+        grid = self.config.grid
+        step, offset = self.row_step_offset(w)
+        u = (self._transform(w) - offset) / step - grid.half
+        k = HardRound().round(np.clip(u, grid.lo, grid.hi))
+        codes = (grid.code_scale * (k + grid.half)).astype(np.int64)
+        zero = np.rint(-grid.code_scale * offset[:, 0] / step[:, 0]).astype(np.int64)
+        return codes, zero, step[:, 0] / grid.code_scale
+
     def forward(self, w: np.ndarray, ctx: StepContext) -> np.ndarray:
         t = self._transform(w)
         step, offset = self.row_step_offset(w)

@@ -52,6 +52,7 @@ class QuantDense:
         std = np.sqrt(2.0 / in_features)  # He et al. 2015 initialisation
         self.weight = Param("weight", rng.normal(0.0, std, (out_features, in_features)))
         self.bias = Param("bias", np.zeros(out_features), decay=False)
+        self.has_bias = not batch_norm  # batch norm's shift makes a bias of its own redundant
         self.conv = conv
         self.bn = BatchNorm(out_features) if batch_norm else None
         self.matmul: MatmulPolicy = matmul or DenseMatmul()
@@ -63,14 +64,23 @@ class QuantDense:
 
     @property
     def params(self) -> list[Param]:
-        own = [self.weight, self.bias] + (self.bn.params if self.bn else [])
+        own = [self.weight] + ([self.bias] if self.has_bias else []) + (self.bn.params if self.bn else [])
         if self.quantized:
-            own += self.w_quant.params + self.a_quant.params
+            own += [p for q in (self.w_quant, self.a_quant) if q is not None for p in q.params]
         return own
 
-    def attach_quantizers(self, weights: QuantizerConfig, activations: QuantizerConfig) -> None:
-        self.w_quant = WeightQuantizer(weights, self.weight.value.shape[0])
-        self.a_quant = ActQuantizer(activations)
+    def attach_quantizers(self, weights: QuantizerConfig | None, activations: QuantizerConfig | None) -> None:
+        """Quantizer hooks; ``None`` leaves that tensor in full precision (unquantized edge layers)."""
+        self.w_quant = None if weights is None else WeightQuantizer(weights, self.weight.value.shape[0])
+        self.a_quant = None if activations is None else ActQuantizer(activations)
+
+    def code_steps(self, w: np.ndarray) -> MatmulScales | None:
+        """Steps of one integer code of the input and of each weight row (centred grids: half steps)."""
+        if not (self.quantized and self.w_quant and self.a_quant):
+            return None
+        a_step = self.a_quant.step_offset()[0] / self.a_quant.config.grid.code_scale
+        w_step = self.w_quant.row_step_offset(w)[0][:, 0] / self.w_quant.config.grid.code_scale
+        return MatmulScales(activation_step=a_step, weight_step=w_step)
 
     def effective_weights(self) -> tuple[np.ndarray, np.ndarray]:
         """Weights and bias the product uses: BN-folded ones when BN is folded."""
@@ -92,22 +102,18 @@ class QuantDense:
 
     def initialise_quantizers(self, x: np.ndarray) -> None:
         """Initialise learned quantizer parameters from full-precision inputs and weights."""
-        self.a_quant.initialise(x)
-        self.w_quant.initialise(self.effective_weights()[0])
+        if self.a_quant is not None:
+            self.a_quant.initialise(x)
+        if self.w_quant is not None:
+            self.w_quant.initialise(self.effective_weights()[0])
 
     def forward(self, x: np.ndarray, ctx: StepContext) -> np.ndarray:
-        xq = self.a_quant.forward(x, ctx) if self.quantized else x
+        xq = self.a_quant.forward(x, ctx) if self.quantized and self.a_quant else x
         patches = self.patches(xq)
         w, b = self.effective_weights()
-        scales = None
-        if self.quantized:
-            w_hat = self.w_quant.forward(w, ctx)
-            a_step = self.a_quant.step_offset()[0] / self.a_quant.config.grid.code_scale
-            w_step = self.w_quant.row_step_offset(w)[0][:, 0] / self.w_quant.config.grid.code_scale
-            scales = MatmulScales(activation_step=a_step, weight_step=w_step)
-            b_hat = quantize_bias(b, w_step * a_step)
-        else:
-            w_hat, b_hat = w, b
+        w_hat = self.w_quant.forward(w, ctx) if self.quantized and self.w_quant else w
+        scales = self.code_steps(w)
+        b_hat = b if scales is None else quantize_bias(b, scales.weight_step * scales.activation_step)
         y = self.matmul.forward(patches, w_hat, ctx, scales) + b_hat
         if self.bn is not None and not self.bn_folded:
             y = self.bn.forward(y, ctx.training)
@@ -121,7 +127,7 @@ class QuantDense:
             g = self.bn.backward(g)
         grad_b = g.sum(axis=0)  # straight through the bias rounding
         grad_patches, grad_w = self.matmul.backward(patches, w_hat, g)
-        if self.quantized:
+        if self.quantized and self.w_quant:
             grad_w = self.w_quant.backward(grad_w)
         if self.bn_folded:
             grad_w, grad_b = self.bn.fold_backward(self.weight.value, self.bias.value, grad_w, grad_b)
@@ -131,7 +137,7 @@ class QuantDense:
             grad_x = grad_patches.reshape(x_shape)
         else:
             grad_x = col2im(grad_patches, x_shape, self.conv.kernel, self.conv.padding)
-        return self.a_quant.backward(grad_x) if self.quantized else grad_x
+        return self.a_quant.backward(grad_x) if self.quantized and self.a_quant else grad_x
 
 
 class ReLU:
