@@ -26,13 +26,21 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> str:
-    """An aligned plain-text table; numbers right-aligned, text left-aligned."""
+def format_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None, align: str | None = None
+) -> str:
+    """An aligned plain-text table; numbers right-aligned, text left-aligned.
+
+    ``align`` ("l"/"r" per column) overrides the guess, e.g. for pre-formatted numbers.
+    """
     cells = [[_cell(v) for v in row] for row in rows]
-    numeric = [
-        all(isinstance(row[i], (int, float)) and not isinstance(row[i], bool) for row in rows) and bool(rows)
-        for i in range(len(headers))
-    ]
+    if align is not None:
+        numeric = [a == "r" for a in align]
+    else:
+        numeric = [
+            all(isinstance(row[i], (int, float)) and not isinstance(row[i], bool) for row in rows) and bool(rows)
+            for i in range(len(headers))
+        ]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:

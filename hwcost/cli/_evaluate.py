@@ -1,0 +1,108 @@
+"""``hwcost evaluate``: the cost of one inference of a network under a quantization scheme."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
+
+__all__ = ["register"]
+
+
+def add_point_arguments(p: argparse.ArgumentParser) -> None:
+    """The options that define a design point (shared with other sub-commands)."""
+    p.add_argument("--scheme", default="lsq", help="preset name (default lsq); see `hwcost explain --help`")
+    p.add_argument("--scheme-file", metavar="FILE", help="a user scheme in YAML (overrides --scheme)")
+    p.add_argument("--bits", type=int, help="weight and activation bits (default: the scheme's)")
+    p.add_argument("--weight-bits", type=int, help="weight bits (overrides --bits)")
+    p.add_argument("--act-bits", type=int, help="activation bits (overrides --bits)")
+    p.add_argument("--zero-point", choices=["fold", "runtime", "pre-subtract"], help="zero-point realisation")
+    p.add_argument("--scale-at", choices=["output", "operand"], help="where the scale is applied")
+    p.add_argument("--arch", default="mac_array", help="accelerator template (default mac_array)")
+    p.add_argument("--arch-file", metavar="FILE", help="accelerator description in YAML (overrides --arch)")
+    p.add_argument("--node", default="45nm", help="shipped technology library (default 45nm)")
+    p.add_argument("--techlib", metavar="FILE", help="a technology library YAML file (overrides --node)")
+    p.add_argument("--workload", default="resnet20", help="network name or workload YAML file (default resnet20)")
+
+
+def point_from_args(args: argparse.Namespace) -> Any:
+    from hwcost.evaluate import design_point
+    from hwcost.schemes import load_scheme
+
+    scheme = load_scheme(args.scheme_file) if args.scheme_file else args.scheme
+    return design_point(
+        scheme,
+        args.bits,
+        weight_bits=args.weight_bits,
+        act_bits=args.act_bits,
+        arch=args.arch_file or args.arch,
+        node=args.node,
+        techlib=args.techlib,
+        workload=args.workload,
+        zero_point=args.zero_point,
+        scale_at=args.scale_at,
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="energy, area and latency of one inference",
+        description="Price one inference of a network on an accelerator under a quantization scheme.",
+    )
+    add_point_arguments(p)
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(run=run)
+
+
+def _table(report: Any) -> str:
+    settings = dict(report.settings)
+    head = (
+        f"{report.scheme}  W{report.weight_bits}/A{report.act_bits}  "
+        f"zero-point {settings.get('zero_point')}, scale at {settings.get('scale_at')}  |  "
+        f"{report.arch} on {report.node}  |  {report.workload} ({report.macs / 1e6:,.1f} M MACs)"
+    )
+    totals = [
+        ("energy per inference", f"{report.energy_pj / 1e6:,.3f} uJ"),
+        ("energy per MAC", f"{report.energy_per_mac_pj:.4f} pJ"),
+        ("efficiency", f"{report.tops_per_w:.3f} TOPS/W"),
+        ("area", f"{report.area_um2 / 1e6:.4f} mm2"),
+        ("area efficiency", f"{report.tops_per_mm2:.4f} TOPS/mm2"),
+        ("latency", f"{report.latency_cycles:,.0f} cycles = {report.latency_s * 1e3:.4f} ms"),
+        ("utilisation", f"{100 * report.utilisation:.1f} %"),
+    ]
+    width = max(len(k) for k, _ in totals)
+    lines = [head, ""] + [f"  {k.ljust(width)}  {v}" for k, v in totals] + [""]
+    e_total, a_total = report.energy_pj, report.area_um2
+
+    def shares(energy: float, area: float) -> list[str]:
+        return [f"{energy / 1e3:,.1f}", f"{100 * energy / e_total:.1f}", f"{area:,.0f}", f"{100 * area / a_total:.1f}"]
+
+    cats = [[c, *shares(e, a)] for c, (e, a) in report.by_category().items()]
+    lines.append(format_table(["category", "energy_nJ", "%", "area_um2", "%"], cats, align="lrrrr"))
+    lines.append("")
+    rows = [[r.unit, r.category.value, f"{r.actions:,.0f}", *shares(r.energy_pj, r.area_um2)] for r in report.breakdown]
+    lines.append(format_table(["unit", "category", "actions", "energy_nJ", "%", "area_um2", "%"], rows, align="llrrrrr"))
+    pinned = [r for r in report.breakdown if r.source != "techlib"]
+    lines += [f"pinned: {r.unit} from {r.source}" for r in pinned]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hwcost.evaluate import report_of
+
+    report = report_of(point_from_args(args))
+    if args.format == "json":
+        print(to_json(report.as_dict()))
+    elif args.format == "csv":
+        data = report.as_dict()
+        data.pop("breakdown")
+        data.pop("by_category")
+        for row in report.breakdown:
+            data[f"energy_pj.{row.unit}"] = row.energy_pj
+            data[f"area_um2.{row.unit}"] = row.area_um2
+        print(to_csv(list(data), [list(data.values())]), end="")
+    else:
+        print(_table(report))
+    return 0
