@@ -52,7 +52,10 @@ def _run_list(args: argparse.Namespace) -> int:
 
     libs = [load_techlib(name) for name in list_techlibs()]
     headers = ["name", "node_nm", "vdd_v", "flavour", "components", "source"]
-    rows = [[lib.name, lib.node_nm, lib.vdd_v, lib.flavour.value, len(lib.components), lib.source] for lib in libs]
+    rows = [
+        [lib.name, lib.node_nm, lib.vdd_v, lib.flavour.value, len(lib.components), lib.source]
+        for lib in libs
+    ]
     if args.format == "json":
         print(to_json([dict(zip(headers, row)) for row in rows]))
     elif args.format == "csv":
@@ -89,7 +92,7 @@ def _run_show(args: argparse.Namespace) -> int:
 def _print_component(label: str, comp: Any, indent: str = "") -> None:
     ranges = ", ".join(r.describe() for r in comp.params.values()) or "no parameters"
     print(f"{indent}{label}  ({ranges})")
-    rows = [[f"energy_pj.{action}", q.model.name, q.model.describe(q.kind)] for action, q in comp.energy.items()]
+    rows = [[f"energy_pj.{a}", q.model.name, q.model.describe(q.kind)] for a, q in comp.energy.items()]
     rows.append(["area_um2", comp.area.model.name, comp.area.model.describe(comp.area.kind)])
     for line in format_table(["quantity", "model", "law"], rows).splitlines():
         print(f"{indent}  {line}")
@@ -125,14 +128,16 @@ def _run_price(args: argparse.Namespace) -> int:
         print(to_json({"component": args.component, "action": action, "params": params,
                        "energy_pj": energy, "area_um2": area}))
     else:
-        print(format_table(["component", "action", "energy_pj", "area_um2"], [[args.component, action, energy, area]]))
+        headers = ["component", "action", "energy_pj", "area_um2"]
+        print(format_table(headers, [[args.component, action, energy, area]]))
     return 0
 
 
 def _only_action(comp: Any) -> str:
     if len(comp.actions) == 1:
         return comp.actions[0]
-    raise HwcostError.single(f"{comp.name} has several actions ({', '.join(comp.actions)}); pass --action")
+    actions = ", ".join(comp.actions)
+    raise HwcostError.single(f"{comp.name} has several actions ({actions}); pass --action")
 
 
 def _parse_param(text: str) -> tuple[str, Any]:

@@ -9,7 +9,7 @@ file, line and dotted key path. The format is documented in ``docs/techlib.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -69,18 +69,22 @@ def _library(ck: Checker, data: Any) -> TechLib | None:
     if top is None:
         return None
     ck.keys(top, "", required=_TOP_REQUIRED, optional=_TOP_OPTIONAL)
-    name = ck.string(top.get("name"), "name")
-    node_nm = ck.number(top.get("node_nm"), "node_nm", minimum=0.0, exclusive_minimum=True)
-    vdd_v = ck.number(top.get("vdd_v"), "vdd_v", minimum=0.0, maximum=5.0, exclusive_minimum=True)
-    flavour = ck.choice(top.get("flavour"), "flavour", [f.value for f in Flavour])
-    source = ck.string(top.get("source"), "source")
+    name = _field(ck, top, "", "name", ck.string)
+    node_nm = _field(ck, top, "", "node_nm", ck.number, minimum=0.0, exclusive_minimum=True)
+    vdd_v = _field(ck, top, "", "vdd_v", ck.number, minimum=0.0, maximum=5.0, exclusive_minimum=True)
+    flavour = _field(ck, top, "", "flavour", ck.choice, choices=[f.value for f in Flavour])
+    source = _field(ck, top, "", "source", ck.string)
     note = _optional_string(ck, top, "", "note")
     derived = _derived(ck, top, "")
-    components = _components(ck, top.get("components"))
-    if None in (name, node_nm, vdd_v, flavour, source, components) or "derived" in top and derived is None:
+    components = _components(ck, top["components"]) if "components" in top else None
+    if None in (name, node_nm, vdd_v, flavour, source, components):
         return None
-    return TechLib(name, float(node_nm), float(vdd_v), Flavour(flavour), source, components,  # type: ignore[arg-type]
-                   note, derived, file=ck.file)
+    if "derived" in top and derived is None:
+        return None
+    return TechLib(
+        name, float(node_nm), float(vdd_v), Flavour(flavour), source, components,  # type: ignore[arg-type]
+        note, derived, file=ck.file,
+    )
 
 
 def _components(ck: Checker, value: Any) -> dict[str, Component | VariantComponent] | None:
@@ -98,7 +102,8 @@ def _components(ck: Checker, value: Any) -> dict[str, Component | VariantCompone
         body = ck.mapping(body, key)
         if body is None:
             continue
-        built = _variant_component(ck, name, body, key) if "variants" in body else _component(ck, name, body, key)
+        build = _variant_component if "variants" in body else _component
+        built = build(ck, name, body, key)
         if built is not None:
             out[name] = built
     return out if len(out) == len(mapping) else None
@@ -106,30 +111,34 @@ def _components(ck: Checker, value: Any) -> dict[str, Component | VariantCompone
 
 def _component(ck: Checker, name: str, body: Mapping[str, Any], key: str) -> Component | None:
     keys_ok = ck.keys(body, key, required=_COMPONENT_REQUIRED, optional=_OPTIONAL)
-    source = ck.string(body.get("source"), _join(key, "source"))
+    source = _field(ck, body, key, "source", ck.string)
     note = _optional_string(ck, body, key, "note")
     derived = _derived(ck, body, key)
     params = _params(ck, body.get("valid"), _join(key, "valid")) if "valid" in body else None
     if params is None:
         return None
-    energy = _actions(ck, body["energy_pj"], _join(key, "energy_pj"), params) if "energy_pj" in body else None
-    area = _quantity(ck, body["area_um2"], _join(key, "area_um2"), Kind.AREA, params) if "area_um2" in body else None
+    ekey, akey = _join(key, "energy_pj"), _join(key, "area_um2")
+    energy = _actions(body["energy_pj"], ekey, ck, params) if "energy_pj" in body else None
+    area = _quantity(body["area_um2"], akey, ck, Kind.AREA, params) if "area_um2" in body else None
     if not keys_ok or None in (source, energy, area) or "derived" in body and derived is None:
         return None
     return Component(name, source, params, energy, area, note, derived)
 
 
-def _variant_component(ck: Checker, name: str, body: Mapping[str, Any], key: str) -> VariantComponent | None:
+def _variant_component(
+    ck: Checker, name: str, body: Mapping[str, Any], key: str
+) -> VariantComponent | None:
     keys_ok = ck.keys(body, key, required=_VARIANT_REQUIRED, optional=_OPTIONAL)
-    source = ck.string(body.get("source"), _join(key, "source"))
+    source = _field(ck, body, key, "source", ck.string)
     note = _optional_string(ck, body, key, "note")
     derived = _derived(ck, body, key)
-    select = ck.string(body.get("select"), _join(key, "select"))
+    select = _field(ck, body, key, "select", ck.string)
     if select is not None and (not _IDENTIFIER.match(select) or unit_of(select) is not None):
-        ck.error(_join(key, "select"), f"expected a categorical parameter name without a unit (e.g. cell); got '{select}'")
+        ck.error(_join(key, "select"),
+                 f"expected a categorical parameter name without a unit (e.g. cell); got '{select}'")
         select = None
     vkey = _join(key, "variants")
-    variants = ck.mapping(body.get("variants"), vkey)
+    variants = ck.mapping(body["variants"], vkey)
     if variants is not None and not variants:
         ck.error(vkey, "expected at least one variant")
     built: dict[str, Component] = {}
@@ -142,8 +151,6 @@ def _variant_component(ck: Checker, name: str, body: Mapping[str, Any], key: str
             continue
         comp = _component(ck, f"{name} ({select}={vname})", vbody, k)
         if comp is not None:
-            if select in comp.params:
-                ck.error(_join(k, "valid"), f"parameter '{select}' is the variant selector and cannot be priced")
             built[vname] = comp
     if not keys_ok or None in (source, select, variants) or len(built) != len(variants or {}):
         return None
@@ -211,7 +218,9 @@ def _bound(ck: Checker, value: Any, key: str, integer: bool) -> float | None:
     return None if number is None else float(number)
 
 
-def _actions(ck: Checker, value: Any, key: str, params: Mapping[str, ParamRange]) -> dict[str, Quantity] | None:
+def _actions(
+    value: Any, key: str, ck: Checker, params: Mapping[str, ParamRange]
+) -> dict[str, Quantity] | None:
     mapping = ck.mapping(value, key)
     if mapping is None:
         return None
@@ -223,13 +232,15 @@ def _actions(ck: Checker, value: Any, key: str, params: Mapping[str, ParamRange]
         akey = _join(key, str(action))
         if not _identifier(ck, action, akey, "action name"):
             continue
-        quantity = _quantity(ck, block, akey, Kind.ENERGY, params)
+        quantity = _quantity(block, akey, ck, Kind.ENERGY, params)
         if quantity is not None:
             out[action] = quantity
     return out if len(out) == len(mapping) else None
 
 
-def _quantity(ck: Checker, value: Any, key: str, kind: Kind, params: Mapping[str, ParamRange]) -> Quantity | None:
+def _quantity(
+    value: Any, key: str, ck: Checker, kind: Kind, params: Mapping[str, ParamRange]
+) -> Quantity | None:
     block = ck.mapping(value, key)
     if block is None:
         return None
@@ -238,7 +249,8 @@ def _quantity(ck: Checker, value: Any, key: str, kind: Kind, params: Mapping[str
         return None
     model_cls = MODELS[model_name]
     if kind not in model_cls.kinds:
-        ck.error(_join(key, "model"), f"model '{model_name}' prices {', '.join(k.value for k in model_cls.kinds)} only")
+        kinds = ", ".join(k.value for k in model_cls.kinds)
+        ck.error(_join(key, "model"), f"model '{model_name}' prices {kinds} only")
         return None
     model = model_cls.parse(ck, block, key, kind, params)
     source = _optional_string(ck, block, key, "source")
@@ -253,20 +265,29 @@ def _derived(ck: Checker, body: Mapping[str, Any], key: str) -> Derivation | Non
         return None
     dkey = _join(key, "derived")
     spec = ck.mapping(body["derived"], dkey)
-    if spec is None or not ck.keys(spec, dkey, required=["from", "method", "energy_factor", "area_factor"], optional=["note"]):
+    required = ["from", "method", "energy_factor", "area_factor"]
+    if spec is None or not ck.keys(spec, dkey, required=required, optional=["note"]):
         return None
     origin = ck.string(spec["from"], _join(dkey, "from"))
     method = ck.string(spec["method"], _join(dkey, "method"))
-    energy = ck.number(spec["energy_factor"], _join(dkey, "energy_factor"), minimum=0.0, exclusive_minimum=True)
-    area = ck.number(spec["area_factor"], _join(dkey, "area_factor"), minimum=0.0, exclusive_minimum=True)
+    positive = {"minimum": 0.0, "exclusive_minimum": True}
+    energy = ck.number(spec["energy_factor"], _join(dkey, "energy_factor"), **positive)
+    area = ck.number(spec["area_factor"], _join(dkey, "area_factor"), **positive)
     note = _optional_string(ck, spec, dkey, "note")
     if None in (origin, method, energy, area):
         return None
     return Derivation(origin, method, float(energy), float(area), note)  # type: ignore[arg-type]
 
 
+def _field(
+    ck: Checker, body: Mapping[str, Any], key: str, name: str, check: Callable[..., Any], **kw: Any
+) -> Any:
+    """Check ``body[name]`` when present; a missing required key was reported by ``Checker.keys``."""
+    return check(body[name], _join(key, name), **kw) if name in body else None
+
+
 def _optional_string(ck: Checker, body: Mapping[str, Any], key: str, name: str) -> str | None:
-    return ck.string(body[name], _join(key, name)) if name in body else None
+    return _field(ck, body, key, name, ck.string)
 
 
 def _identifier(ck: Checker, name: Any, key: str, what: str) -> bool:

@@ -145,7 +145,9 @@ def _checked(component: str, rng: ParamRange, value: Any) -> float | np.ndarray:
     if bad is not None and np.any(bad):
         first = x[bad].flat[0] if x.ndim else float(x)
         whole = " (whole numbers)" if rng.integer else ""
-        raise HwcostError.single(f"{component}: {rng.name} = {first:g} is not valid; expected {rng.describe()}{whole}")
+        raise HwcostError.single(
+            f"{component}: {rng.name} = {first:g} is not valid; expected {rng.describe()}{whole}"
+        )
     return x
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -134,7 +134,9 @@ def nlogn(n: Any, per_mux: float) -> Any:
     return per_mux * n * np.log2(n)
 
 
-def power_law(values: Sequence[Any], ref: float, refs: Sequence[float], exponents: Sequence[float]) -> Any:
+def power_law(
+    values: Sequence[Any], ref: float, refs: Sequence[float], exponents: Sequence[float]
+) -> Any:
     """y = ref * prod_i (values_i / refs_i) ** exponents_i (e.g. SRAM energy vs capacity, width).
 
     >>> round(float(power_law([32768], 10.0, [8192], [0.5])), 6)
@@ -157,7 +159,9 @@ def interpolate(x: Any, xs: np.ndarray, ys: np.ndarray, loglog: bool) -> Any:
     return np.interp(x, xs, ys)
 
 
-def adc_energy_pj(bits: Any, floor_pj: float, fom_walden_fj_per_step: float, fom_schreier_db: float) -> Any:
+def adc_energy_pj(
+    bits: Any, floor_pj: float, fom_walden_fj_per_step: float, fom_schreier_db: float
+) -> Any:
     """Energy per conversion: a technology floor, Walden's FOM_W * 2^ENOB and the thermal-noise
     term of Schreier's FOM_S = SNDR + 10 log10(f_s / 2 / P), i.e. E = (1/2) 10^((SNDR - FOM_S)/10),
     SNDR = 6.02 ENOB + 1.76 dB (Murmann, ADC Performance Survey 1997-2025). ENOB is taken = bits.
@@ -177,18 +181,23 @@ _COMMON = ("model",)
 _COMMON_OPTIONAL = ("source", "note")
 
 
-def _number(ck: Checker, block: Mapping[str, Any], name: str, key: str, minimum: float | None = 0.0, **kw: Any) -> float | None:
+def _number(
+    ck: Checker, block: Mapping[str, Any], name: str, key: str, minimum: float | None = 0.0, **kw: Any
+) -> float | None:
     value = ck.number(block.get(name), join_key(key, name), minimum=minimum, **kw)
     return None if value is None else float(value)
 
 
-def _bits_params(ck: Checker, model: str, key: str, params: Mapping[str, ParamRange], count: int) -> tuple[str, ...] | None:
+def _bits_params(
+    ck: Checker, model: str, key: str, params: Mapping[str, ParamRange], count: int
+) -> tuple[str, ...] | None:
     names = tuple(params)
     if len(names) == count and all(unit_of(p) == "bits" for p in names):
         return names
     want = "one parameter" if count == 1 else f"{count} parameters"
     got = ", ".join(names) or "none"
-    ck.error(key, f"model '{model}' needs exactly {want} measured in bits in the component's 'valid'; got {got}")
+    ck.error(key, f"model '{model}' needs exactly {want} measured in bits in the component's "
+                  f"'valid'; got {got}")
     return None
 
 
@@ -204,7 +213,9 @@ class Model:
         raise NotImplementedError
 
     @classmethod
-    def parse(cls, ck: Checker, block: Mapping[str, Any], key: str, kind: Kind, params: Mapping[str, ParamRange]) -> "Model | None":
+    def parse(
+        cls, ck: Checker, block: Mapping[str, Any], key: str, kind: Kind, params: Mapping[str, ParamRange]
+    ) -> "Model | None":
         raise NotImplementedError
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
@@ -221,7 +232,8 @@ class Model:
 
     @classmethod
     def _keys_ok(cls, ck: Checker, block: Mapping[str, Any], key: str, kind: Kind) -> bool:
-        return ck.keys(block, key, required=_COMMON + cls.coefficient_keys(kind), optional=_COMMON_OPTIONAL)
+        required = _COMMON + cls.coefficient_keys(kind)
+        return ck.keys(block, key, required=required, optional=_COMMON_OPTIONAL)
 
 
 @dataclass(frozen=True)
@@ -327,10 +339,14 @@ class Product(Model):
         return product_power_law(a, b, self.ref, self.ref_product_bits2, self.exponent)
 
     def scaled(self, factor: float) -> "Product":
-        return Product(self.a_param, self.b_param, self.ref * factor, self.ref_product_bits2, self.exponent)
+        return replace(self, ref=self.ref * factor)
 
     def to_dict(self, kind: Kind) -> dict[str, Any]:
-        return {f"ref_{kind.unit}": self.ref, "ref_product_bits2": self.ref_product_bits2, "exponent": self.exponent}
+        return {
+            f"ref_{kind.unit}": self.ref,
+            "ref_product_bits2": self.ref_product_bits2,
+            "exponent": self.exponent,
+        }
 
     def describe(self, kind: Kind) -> str:
         ab = f"{self.a_param}*{self.b_param}"
@@ -389,11 +405,12 @@ class PowerLaw(Model):
         if not cls._keys_ok(ck, block, key, kind):
             return None
         ref = _number(ck, block, f"ref_{kind.unit}", key)
-        refs = cls._per_param(ck, block.get("ref"), join_key(key, "ref"), params, positive=True)
-        exps = cls._per_param(ck, block.get("exponent"), join_key(key, "exponent"), params, positive=False)
+        refs = cls._per_param(ck, block.get("ref"), join_key(key, "ref"), params, True)
+        exps = cls._per_param(ck, block.get("exponent"), join_key(key, "exponent"), params, False)
         for name, rng in params.items():
             if rng.minimum <= 0:
-                ck.error(join_key(key, "ref"), f"power_law needs {name} > 0 everywhere; valid allows {rng.minimum:g}")
+                ck.error(join_key(key, "ref"),
+                         f"power_law needs {name} > 0 everywhere; valid allows {rng.minimum:g}")
                 return None
         if ref is None or refs is None or exps is None:
             return None
@@ -401,13 +418,17 @@ class PowerLaw(Model):
         return cls(names, ref, tuple(refs[n] for n in names), tuple(exps[n] for n in names))
 
     @staticmethod
-    def _per_param(ck: Checker, value: Any, key: str, params: Mapping[str, ParamRange], positive: bool) -> dict[str, float] | None:
+    def _per_param(
+        ck: Checker, value: Any, key: str, params: Mapping[str, ParamRange], positive: bool
+    ) -> dict[str, float] | None:
         mapping = ck.mapping(value, key)
         if mapping is None or not ck.keys(mapping, key, required=list(params)):
             return None
         out = {}
         for name in params:
-            number = ck.number(mapping[name], join_key(key, name), minimum=0.0 if positive else None, exclusive_minimum=positive)
+            minimum = 0.0 if positive else None
+            number = ck.number(mapping[name], join_key(key, name), minimum=minimum,
+                               exclusive_minimum=positive)
             if number is None:
                 return None
             out[name] = float(number)
@@ -427,7 +448,8 @@ class PowerLaw(Model):
         }
 
     def describe(self, kind: Kind) -> str:
-        terms = " * ".join(f"({p}/{r:g})^{e:g}" for p, r, e in zip(self.params, self.refs, self.exponents))
+        laws = zip(self.params, self.refs, self.exponents)
+        terms = " * ".join(f"({p}/{r:g})^{e:g}" for p, r, e in laws)
         return f"{self.ref:g}" + (f" * {terms}" if terms else "") + f" {kind.label}"
 
 
@@ -456,7 +478,8 @@ class Table(Model):
         if not cls._keys_ok(ck, block, key, kind):
             return None
         if len(params) != 1:
-            ck.error(key, f"model 'table' needs exactly one parameter in the component's 'valid'; got {', '.join(params) or 'none'}")
+            got = ", ".join(params) or "none"
+            ck.error(key, f"model 'table' needs exactly one parameter in the component's 'valid'; got {got}")
             return None
         (param, rng), = params.items()
         interp = ck.choice(block["interpolation"], join_key(key, "interpolation"), ("linear", "loglog"))
@@ -470,7 +493,8 @@ class Table(Model):
         if xs is None or ys is None:
             return None
         if len(xs) != len(ys) or len(xs) < 2:
-            ck.error(pkey, f"expected {param} and {kind.value} lists of equal length >= 2; got {len(xs)} and {len(ys)}")
+            ck.error(pkey, f"expected {param} and {kind.value} lists of equal length >= 2; "
+                           f"got {len(xs)} and {len(ys)}")
             return None
         if any(b <= a for a, b in zip(xs, xs[1:])):
             ck.error(join_key(pkey, param), f"expected strictly increasing {param} values")
@@ -486,7 +510,8 @@ class Table(Model):
         items = ck.sequence(value, key)
         if items is None:
             return None
-        out = [ck.number(v, join_key(key, i), minimum=0.0, exclusive_minimum=positive) for i, v in enumerate(items)]
+        out = [ck.number(v, join_key(key, i), minimum=0.0, exclusive_minimum=positive)
+               for i, v in enumerate(items)]
         return None if any(v is None for v in out) else [float(v) for v in out]  # type: ignore[arg-type]
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
@@ -536,7 +561,8 @@ class Adc(Model):
         return cls(names[0], floor, walden, schreier)
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
-        return adc_energy_pj(values[self.param], self.floor_pj, self.fom_walden_fj_per_step, self.fom_schreier_db)
+        bits = values[self.param]
+        return adc_energy_pj(bits, self.floor_pj, self.fom_walden_fj_per_step, self.fom_schreier_db)
 
     def scaled(self, factor: float) -> "Adc":
         # Every term is an energy: the thermal term scales through FOM_S = ... - 10 log10(P).
