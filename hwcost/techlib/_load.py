@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ def load_techlib(name_or_path: str | Path) -> TechLib:
     """A shipped library by name (``"45nm"``) or a user YAML file by path."""
     text = str(name_or_path)
     if not isinstance(name_or_path, Path) and text in list_techlibs():
-        return _load_file(DATA_DIR / f"{text}.yaml")
+        return _load_shipped(text)
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists() or "/" in text:
         return _load_file(path)
@@ -48,6 +49,12 @@ def load_techlib(name_or_path: str | Path) -> TechLib:
         f"unknown technology library '{text}'; shipped libraries: {', '.join(list_techlibs())} "
         "(or give the path of a YAML file)"
     )
+
+
+@lru_cache(maxsize=None)
+def _load_shipped(name: str) -> TechLib:
+    """Shipped files do not change while hwcost runs, and a TechLib is immutable: parse once."""
+    return _load_file(DATA_DIR / f"{name}.yaml")
 
 
 def _load_file(path: Path) -> TechLib:
