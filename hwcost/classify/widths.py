@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import math
-
 __all__ = ["DEFAULT_REDUCTION_LENGTH", "ceil_log2", "accumulator_bits", "window_sum_bits", "shift_amount_bits"]
 
 # A 3x3 convolution over 64 input channels, N = C_in*k_h*k_w = 576: the first stage of

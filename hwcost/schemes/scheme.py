@@ -108,7 +108,8 @@ class TrainingMethod(Enum):
 class TensorQuant:
     """Quantization of one tensor (weights, input activations or layer outputs).
 
-    ``centred`` marks a zero-free odd grid Delta*(2i - (2^b - 1))/2 (CSQ, DoReFa weights);
+    ``centred`` marks a zero-free odd grid Delta*(2i - (2^b - 1))/2 (CSQ, DoReFa weights); its
+    stored codes i are unsigned and ``signed`` describes the levels;
     ``narrow_range`` drops the most negative code (int8 in [-127, 127], Jacob et al. 2018 §3.1).
     """
 
