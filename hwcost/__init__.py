@@ -13,11 +13,22 @@ from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
 from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme, load_scheme
 from hwcost.techlib import TechLib, list_techlibs, load_techlib
 from hwcost.workloads import Layer, Workload, list_workloads, load_workload
+from hwcost.arch.config import load_arch
+from hwcost.arch.mac_array import Dataflow, MacArrayConfig, PinnedCost
+from hwcost.report import BreakdownRow, Category, CostReport
+from hwcost.evaluate import DesignPoint, design_point, evaluate, report_of, sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BreakdownRow",
+    "Category",
+    "CostReport",
+    "Dataflow",
     "Datapath",
+    "DesignPoint",
+    "MacArrayConfig",
+    "PinnedCost",
     "HwcostError",
     "Layer",
     "PRESET_NAMES",
@@ -31,6 +42,11 @@ __all__ = [
     "Workload",
     "__version__",
     "classify",
+    "design_point",
+    "evaluate",
+    "load_arch",
+    "report_of",
+    "sweep",
     "get_scheme",
     "list_techlibs",
     "list_workloads",

@@ -65,6 +65,22 @@ class PointPlan:
     rows: tuple[PricedRow, ...]
 
 
+_PRICES: dict[tuple[object, ...], float] = {}
+_LIBS: dict[int, TechLib] = {}  # keeps every priced library alive, so its id stays unique
+
+
+def _price(lib: TechLib, quantity: str, component: str, action: str | None = None, **params: float) -> float:
+    """``lib.energy_pj`` (quantity "energy") or ``lib.area_um2`` ("area"), memoised: sweeps price
+    the same few components thousands of times."""
+    key = (id(lib), quantity, component, action, tuple(sorted(params.items())))
+    value = _PRICES.get(key)
+    if value is None or _LIBS.get(id(lib)) is not lib:
+        _LIBS[id(lib)] = lib
+        raw = lib.energy_pj(component, action, **params) if quantity == "energy" else lib.area_um2(component, **params)
+        value = _PRICES[key] = float(raw)
+    return value
+
+
 def _count_key(unit: Unit) -> str:
     if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM:
         return "window_sum"  # N - 1 additions per output pixel, N per layer (not the max N)
@@ -92,21 +108,20 @@ def _table_entries(unit: Unit, tables: WorkloadTables, group_size: int) -> int:
 
 def _price_memory(unit: Unit, lib: TechLib, entries: int) -> tuple[float, float]:
     """(energy per read+write of one word, area) of a per-channel table."""
-    word = unit.widths["word_bits"]
+    word = unit.widths["width_bits"]
     capacity = entries * word / 8
     if capacity >= SRAM_MIN_BYTES:
-        e = lib.energy_pj("sram", "read", capacity_bytes=capacity, width_bits=word)
-        e += lib.energy_pj("sram", "write", capacity_bytes=capacity, width_bits=word)
-        return float(e), float(lib.area_um2("sram", capacity_bytes=capacity, width_bits=word))
-    e_reg = float(lib.energy_pj("register", bits=word))
-    return 2 * e_reg, entries * float(lib.area_um2("register", bits=word))
+        e = _price(lib, "energy", "sram", "read", capacity_bytes=capacity, width_bits=word)
+        e += _price(lib, "energy", "sram", "write", capacity_bytes=capacity, width_bits=word)
+        return e, _price(lib, "area", "sram", capacity_bytes=capacity, width_bits=word)
+    return 2 * _price(lib, "energy", "register", bits=word), entries * _price(lib, "area", "register", bits=word)
 
 
 def _price_unit(unit: Unit, lib: TechLib) -> tuple[float, float]:
     # A window sum's N - 1 additions are counted per layer (key "window_sum"), not per action.
     ops = 1 if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM else unit.ops_per_action
-    e = float(lib.energy_pj(str(unit.component), **unit.widths)) * ops
-    return e, float(lib.area_um2(str(unit.component), **unit.widths))
+    component = str(unit.component)
+    return _price(lib, "energy", component, **unit.widths) * ops, _price(lib, "area", component, **unit.widths)
 
 
 def _bom_rows(plan_body: Datapath, plan_edge: Datapath, fp_edge: bool, arch: MacArrayConfig,
@@ -144,38 +159,38 @@ def _bom_rows(plan_body: Datapath, plan_edge: Datapath, fp_edge: bool, arch: Mac
 
 
 def _fixed_rows(arch: MacArrayConfig, lib: TechLib, hw_w: int, hw_a: int, acc: int, act_bits: int) -> list[PricedRow]:
-    reg = lambda bits: float(lib.energy_pj("register", bits=bits))  # noqa: E731
+    reg = lambda bits: _price(lib, "energy", "register", bits=bits)  # noqa: E731
     e_reg_mac = reg(hw_a) + reg(acc)  # input pipeline register + accumulator register per MAC
     pe_regs = PricedRow(
         "pe_registers",
         Category.COMPUTE,
         (Term("per_mac", e_reg_mac, e_reg_mac), Term("weight_loads", reg(hw_w), reg(hw_w))),
-        arch.num_pes * float(lib.area_um2("register", bits=hw_a + acc + hw_w)),
+        arch.num_pes * _price(lib, "area", "register", bits=hw_a + acc + hw_w),
     )
     glb_args = dict(capacity_bytes=arch.glb_kib * 1024, width_bits=arch.glb_width_bits)
-    e_rd, e_wr = (float(lib.energy_pj("sram", a, **glb_args)) for a in ("read", "write"))
+    e_rd, e_wr = (_price(lib, "energy", "sram", a, **glb_args) for a in ("read", "write"))
     glb = PricedRow(
         "glb",
         Category.ON_CHIP_MEMORY,
         (Term("glb_read_accesses", e_rd, e_rd), Term("glb_write_accesses", e_wr, e_wr)),
-        float(lib.area_um2("sram", **glb_args)),
+        _price(lib, "area", "sram", **glb_args),
     )
-    d_rd, d_wr = (float(lib.energy_pj("dram", a, bits=1)) for a in ("read", "write"))
+    d_rd, d_wr = (_price(lib, "energy", "dram", a, bits=1) for a in ("read", "write"))
     dram = PricedRow(
         "dram",
         Category.DRAM,
         (Term("dram_read_bits", d_rd, d_rd), Term("dram_write_bits", d_wr, d_wr)),
-        float(lib.area_um2("dram", bits=1)),
+        _price(lib, "area", "dram", bits=1),
     )
     add_bits = act_bits + 1  # sum of two act_bits operands
     pool_add_bits = act_bits + 6  # a 7x7 average-pool window sum needs ceil(log2 49) = 6 more bits
-    e_add, e_cmp = float(lib.energy_pj("int_adder", bits=add_bits)), float(lib.energy_pj("comparator", bits=act_bits))
-    e_pool_add = float(lib.energy_pj("int_adder", bits=pool_add_bits))
+    e_add, e_cmp = _price(lib, "energy", "int_adder", bits=add_bits), _price(lib, "energy", "comparator", bits=act_bits)
+    e_pool_add = _price(lib, "energy", "int_adder", bits=pool_add_bits)
     elementwise = PricedRow(
         "elementwise",
         Category.COMPUTE,
         (Term("residual_adds", e_add, e_add), Term("max_pool_compares", e_cmp, e_cmp), Term("avg_pool_adds", e_pool_add, e_pool_add)),
-        arch.pe_cols * float(lib.area_um2("int_adder", bits=pool_add_bits) + lib.area_um2("comparator", bits=act_bits)),
+        arch.pe_cols * (_price(lib, "area", "int_adder", bits=pool_add_bits) + _price(lib, "area", "comparator", bits=act_bits)),
     )
     return [pe_regs, glb, dram, elementwise]
 
@@ -234,7 +249,7 @@ def _plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables:
     pinned = dict(arch.pinned)
     rows = [_pin(r, pinned[r.name], _instances_of_row(r.name, arch, body)) if r.name in pinned else r for r in rows]
     table_word_bits = sum(
-        u.widths["word_bits"] for u in body.units if u.component is Component.SRAM and u.placement is not Placement.OFFLINE
+        u.widths["width_bits"] for u in body.units if u.component is Component.SRAM and u.placement is not Placement.OFFLINE
     )
     return PointPlan(
         body=body_sized,

@@ -1,0 +1,87 @@
+"""Action counts of the MAC array against hand-computed values (docs/cost-model.md §2)."""
+
+import numpy as np
+import pytest
+
+from hwcost.arch.dataflow import ArrayParams, LayerShapes, count_actions
+
+
+def _layer(n: int, k: int, p: int, groups: int = 1, edge: bool = False) -> LayerShapes:
+    one = lambda v: np.array([float(v)])  # noqa: E731
+    w = groups * k * n
+    return LayerShapes(
+        macs=one(p * k * n * groups),
+        reduction_length=one(n),
+        out_channels_per_group=one(k),
+        groups=one(groups),
+        output_pixels=one(p),
+        weights=one(w),
+        input_elements=one(p * n * groups),  # a 1x1 convolution: inputs = pixels x channels
+        output_elements=one(p * k * groups),
+        is_first_or_last=np.array([edge]),
+        is_network_input=np.array([False]),
+        is_network_output=np.array([False]),
+    )
+
+
+def _params(os_: bool, bits: tuple[int, int, int] = (4, 4, 4), hw: tuple[int, int] = (4, 4), glb_bits: float = 1e9) -> ArrayParams:
+    col = lambda v: np.array([[float(v)]])  # noqa: E731
+    return ArrayParams(
+        pe_rows=col(16),
+        pe_cols=col(16),
+        output_stationary=np.array([[os_]]),
+        glb_bits=col(glb_bits),
+        dram_bits_per_cycle=col(102.4),
+        hw_weight_bits=col(hw[0]),
+        hw_act_bits=col(hw[1]),
+        acc_bits=col(18),
+        layer_weight_bits=col(bits[0]),
+        layer_act_bits=col(bits[1]),
+        layer_out_bits=col(bits[2]),
+        extra_dram_bits_per_layer=col(0),
+    )
+
+
+def test_weight_stationary_counts() -> None:
+    # N = 576 = 36 row tiles, K = 64 = 4 column tiles, P = 64 pixels.
+    a = count_actions(_layer(576, 64, 64), _params(os_=False))
+    assert a.compute_cycles[0, 0] == 36 * 4 * 64
+    assert a.mac_ops[0, 0] == 64 * 64 * 576
+    assert a.array_input_reads[0, 0] == 4 * 64 * 576
+    assert a.weight_loads[0, 0] == 576 * 64
+    psum_bits = 2 * (64 * 64) * 35 * 18
+    assert a.glb_read_bits[0, 0] == 4 * 64 * 576 * 4 + 576 * 64 * 4 + psum_bits / 2
+    assert a.glb_write_bits[0, 0] == 576 * 64 * 4 + 64 * 64 * 4 + psum_bits / 2
+    # Full array use: MACs / (cycles x PEs) = 1.
+    assert a.mac_ops[0, 0] / (a.compute_cycles[0, 0] * 256) == 1.0
+
+
+def test_output_stationary_counts() -> None:
+    a = count_actions(_layer(576, 64, 64), _params(os_=True))
+    assert a.compute_cycles[0, 0] == 4 * 4 * 576  # K tiles x P tiles x N
+    assert a.weight_loads[0, 0] == 576 * 64 * 4  # streamed once per pixel tile
+    assert a.glb_read_bits[0, 0] == 4 * 64 * 576 * 4 + 576 * 64 * 4 * 4  # no partial sums
+
+
+def test_depthwise_uses_one_column_per_group() -> None:
+    a = count_actions(_layer(9, 1, 100, groups=32), _params(os_=False))
+    assert a.compute_cycles[0, 0] == 32 * 1 * 1 * 100
+
+
+def test_wide_layers_run_in_pe_wide_slices() -> None:
+    # An 8-bit layer on a 4-bit PE: 2 weight slices x 2 activation slices.
+    a = count_actions(_layer(64, 16, 16, edge=True), _params(os_=False, bits=(8, 8, 8)))
+    assert a.passes[0, 0] == 4
+    assert a.mac_ops[0, 0] == 4 * 16 * 16 * 64
+    assert a.compute_cycles[0, 0] == 4 * 4 * 16
+
+
+def test_spill_to_dram_when_activations_do_not_fit() -> None:
+    layer = _layer(64, 64, 1024)
+    fits = count_actions(layer, _params(os_=False, glb_bits=1e9))
+    spills = count_actions(layer, _params(os_=False, glb_bits=1e3))
+    weights_bits = 64 * 64 * 4
+    assert fits.dram_read_bits[0, 0] == weights_bits
+    assert spills.dram_read_bits[0, 0] == weights_bits + 1024 * 64 * 4
+    assert spills.dram_write_bits[0, 0] == 1024 * 64 * 4
+    assert spills.memory_cycles[0, 0] == pytest.approx((weights_bits + 2 * 1024 * 64 * 4) / 102.4)

@@ -1,0 +1,97 @@
+"""The MAC-array cost model end to end: numbers fixed by the model, not just signs."""
+
+from pathlib import Path
+
+import pytest
+
+from hwcost.evaluate import design_point, evaluate, report_of, sweep
+from hwcost.techlib import load_techlib
+from hwcost.workloads import load_workload
+
+LIB = load_techlib("45nm")
+
+
+def rows(report) -> dict[str, float]:
+    return {r.unit: r.energy_pj for r in report.breakdown}
+
+
+def test_breakdown_sums_to_totals() -> None:
+    r = evaluate("per-channel", 4, workload="mobilenetv2")
+    assert r.energy_pj == pytest.approx(sum(x.energy_pj for x in r.breakdown), rel=1e-12)
+    assert r.area_um2 == pytest.approx(sum(x.area_um2 for x in r.breakdown), rel=1e-12)
+    cats = r.by_category()
+    assert sum(e for e, _ in cats.values()) == pytest.approx(r.energy_pj, rel=1e-12)
+    assert r.tops_per_w == pytest.approx(2 * r.macs / r.energy_pj)
+    assert r.macs == load_workload("mobilenetv2").total_macs
+
+
+def test_mac_energy_is_the_library_multiplier_times_the_mac_count() -> None:
+    wl = load_workload("resnet20")
+    r = evaluate("lsq", 4)
+    a = wl.compute_arrays
+    body_macs = float(a.macs[~a.is_first_or_last].sum())
+    edge_macs = float(a.macs[a.is_first_or_last].sum())
+    # 8-bit first/last layers run on the 4x4 PEs in 2 x 2 slices.
+    expected = (body_macs + 4 * edge_macs) * LIB.energy_pj("int_multiplier", a_bits=4, b_bits=4)
+    assert rows(r)["mac_multiplier"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_pot_differs_from_lsq_exactly_by_the_requantizer() -> None:
+    lsq, pot = rows(evaluate("lsq", 4)), rows(evaluate("pot", 4))
+    assert "requant_multiplier" in lsq and "requant_multiplier" not in pot
+    n_out = float(load_workload("resnet20").compute_arrays.output_elements.sum())
+    # One 18x32 (body) or wider (8-bit edge layers) fixed-point multiply per output.
+    assert n_out * LIB.energy_pj("int_multiplier", a_bits=18, b_bits=32) <= lsq["requant_multiplier"]
+    assert lsq["requant_multiplier"] < n_out * LIB.energy_pj("int_multiplier", a_bits=25, b_bits=32)
+    for unit in set(lsq) - {"requant_multiplier", "requant_shifter"}:
+        assert lsq[unit] == pytest.approx(pot[unit], rel=1e-12), unit
+    assert sum(pot.values()) < sum(lsq.values())
+
+
+def test_lsq_plus_fold_adds_only_the_output_zero_point_adder() -> None:
+    lsq, plus = evaluate("lsq", 4), evaluate("lsq+", 4)
+    extra = rows(plus)["output_zero_point_adder"]
+    assert plus.energy_pj - lsq.energy_pj == pytest.approx(extra, rel=1e-9)
+    assert plus.energy_pj / lsq.energy_pj < 1.001
+
+
+def test_lsq_plus_pre_subtract_widens_the_multiplier_by_one_bit() -> None:
+    lsq, plus = rows(evaluate("lsq", 4)), rows(evaluate("lsq+", 4, zero_point="pre-subtract"))
+    ratio = LIB.energy_pj("int_multiplier", a_bits=4, b_bits=5) / LIB.energy_pj("int_multiplier", a_bits=4, b_bits=4)
+    # Body layers see the 4x5 multiplier; the 8-bit edge layers also need ceil(8/5) = 2 slices.
+    assert plus["mac_multiplier"] / lsq["mac_multiplier"] == pytest.approx(ratio, rel=0.02)
+    assert plus["zero_point_subtractor"] > 0
+    assert sum(plus.values()) > sum(lsq.values())
+
+
+def test_energy_falls_with_bits() -> None:
+    e = {b: evaluate("lsq", b).energy_pj for b in (2, 4, 8)}
+    assert e[2] < e[4] < e[8]
+    # The multiplier alone follows the library's power law in a*b.
+    m4, m8 = rows(evaluate("lsq", 4))["mac_multiplier"], rows(evaluate("lsq", 8))["mac_multiplier"]
+    body_ratio = LIB.energy_pj("int_multiplier", a_bits=8, b_bits=8) / LIB.energy_pj("int_multiplier", a_bits=4, b_bits=4)
+    assert 0.9 * body_ratio < m8 / m4 < body_ratio
+
+
+def test_sweep_matches_single_evaluations() -> None:
+    points = [design_point(s, b, workload=w) for s, b, w in [("lsq", 4, "resnet20"), ("pot", 2, "vgg7"), ("pact", 8, "resnet20")]]
+    frame = sweep(points)
+    for i, p in enumerate(points):
+        r = report_of(p)
+        assert frame.loc[i, "energy_pj"] == pytest.approx(r.energy_pj, rel=1e-12)
+        assert frame.loc[i, "area_um2"] == pytest.approx(r.area_um2, rel=1e-12)
+        assert frame.loc[i, "latency_cycles"] == pytest.approx(r.latency_cycles, rel=1e-12)
+        assert frame.loc[i, "scheme"] == p.scheme.name
+
+
+def test_pinned_unit_cost_replaces_the_library(tmp_path: Path) -> None:
+    arch = tmp_path / "arch.yaml"
+    arch.write_text(
+        "template: mac_array\npe_rows: 8\npe_cols: 8\n"
+        "pinned:\n  mac_multiplier: {energy_pj: 0.5, area_um2: 100, source: 'our synthesis, 45 nm'}\n"
+    )
+    r = evaluate("lsq", 4, arch=arch)
+    mac = next(x for x in r.breakdown if x.unit == "mac_multiplier")
+    assert mac.energy_pj == pytest.approx(0.5 * mac.actions)
+    assert mac.area_um2 == pytest.approx(64 * 100)
+    assert mac.source == "our synthesis, 45 nm"
