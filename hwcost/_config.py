@@ -50,6 +50,31 @@ def _key_lines(node: yaml.Node, prefix: str, out: dict[str, int]) -> None:
             _key_lines(item, path, out)
 
 
+class _LazyLines(Mapping[str, int]):
+    """Key path -> line, computed on first use: only a file with a problem needs it."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self._lines: dict[str, int] | None = None
+
+    def _get(self) -> dict[str, int]:
+        if self._lines is None:
+            self._lines = {}
+            node = yaml.compose(self._text, Loader=yaml.SafeLoader)
+            if node is not None:
+                _key_lines(node, "", self._lines)
+        return self._lines
+
+    def __getitem__(self, key: str) -> int:
+        return self._get()[key]
+
+    def __iter__(self):  # noqa: ANN204 - Mapping protocol
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 def read_yaml(path: str | Path) -> YamlDocument:
     """Load ``path`` with ``yaml.safe_load``; a missing file or a syntax error is an HwcostError."""
     path = Path(path)
@@ -61,16 +86,12 @@ def read_yaml(path: str | Path) -> YamlDocument:
         raise HwcostError.single(f"cannot read file ({exc.__class__.__name__})", file=path) from None
     try:
         data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = None if mark is None else mark.line + 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise HwcostError.single(f"YAML syntax error: {problem}", file=path, line=line) from None
-    lines: dict[str, int] = {}
-    if node is not None:
-        _key_lines(node, "", lines)
-    return YamlDocument(data=data, file=str(path), lines=lines)
+    return YamlDocument(data=data, file=str(path), lines=_LazyLines(text))
 
 
 class Checker:
@@ -82,7 +103,7 @@ class Checker:
 
     def __init__(self, file: str | Path | None = None, lines: Mapping[str, int] | None = None):
         self.file = None if file is None else str(file)
-        self.lines = dict(lines or {})
+        self.lines: Mapping[str, int] = lines if lines is not None else {}
         self.problems: list[Problem] = []
 
     @classmethod
