@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hwcost.arch.cim_macro import CimMacroConfig
 from hwcost.arch.config import ArchConfig, load_arch
 from hwcost.arch.dataflow import ArrayParams, LayerActions, count_actions
 from hwcost.arch.mac_array import Dataflow
@@ -46,6 +47,18 @@ class DesignPoint:
 
     def describe(self) -> dict[str, Any]:
         s, a = self.scheme, self.arch
+        if isinstance(a, CimMacroConfig):
+            return {
+                "scheme": s.name,
+                "weight_bits": s.weights.bits,
+                "act_bits": s.activations.bits,
+                "zero_point": s.zero_point_realisation.value,
+                "scale_at": s.scale_realisation.value,
+                "arch": a.name,
+                **a.describe(),
+                "node": self.techlib.name,
+                "workload": self.workload.name,
+            }
         return {
             "scheme": s.name,
             "weight_bits": s.weights.bits,
@@ -189,6 +202,10 @@ def _energies(plans: Sequence[PointPlan], sums: dict[str, tuple[np.ndarray, np.n
 
 
 def _evaluate_group(points: Sequence[DesignPoint]) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
+    if isinstance(points[0].arch, CimMacroConfig):  # a group holds one template (see sweep)
+        from hwcost.arch.cim_evaluate import evaluate_cim_group
+
+        return evaluate_cim_group(points)
     t = workload_tables(points[0].workload)
     plans = [plan_point(p.scheme, p.arch, p.techlib, t) for p in points]
     params = _params(points, plans, t)
@@ -235,7 +252,12 @@ def report_of(point: DesignPoint) -> CostReport:
         for name, r in sorted(rows.items(), key=lambda kv: list(Category).index(kv[1]["category"]))
     )
     desc = point.describe()
-    settings = tuple((k, desc[k]) for k in ("zero_point", "scale_at", "dataflow", "pe_rows", "pe_cols", "glb_kib"))
+    if isinstance(point.arch, CimMacroConfig):
+        from hwcost.arch.cim_evaluate import cim_settings
+
+        settings = cim_settings(point)
+    else:
+        settings = tuple((k, desc[k]) for k in ("zero_point", "scale_at", "dataflow", "pe_rows", "pe_cols", "glb_kib"))
     return CostReport(
         scheme=desc["scheme"],
         weight_bits=desc["weight_bits"],
@@ -271,15 +293,17 @@ def sweep(points: Sequence[DesignPoint]) -> "pd.DataFrame":
 
     if not points:
         raise HwcostError.single("a sweep needs at least one design point", key="points")
-    groups: dict[Workload, list[int]] = {}
+    groups: dict[tuple[Workload, type], list[int]] = {}
     for i, p in enumerate(points):
-        groups.setdefault(p.workload, []).append(i)
+        groups.setdefault((p.workload, type(p.arch)), []).append(i)
     frames = []
     for indices in groups.values():
         group = [points[i] for i in indices]
         rows, totals = _evaluate_group(group)
         frames.append(_frame(group, rows, totals, indices))
-    frame = pd.concat(frames).sort_index().fillna(0.0)
+    frame = pd.concat(frames).sort_index()
+    numeric = frame.select_dtypes("number").columns  # text columns of another template stay empty
+    frame[numeric] = frame[numeric].fillna(0.0)
     return frame.reset_index(drop=True)
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from hwcost._config import Checker, read_yaml
+from hwcost.arch.cim_macro import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
 from hwcost.arch.mac_array import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, PinnedCost
 from hwcost.errors import HwcostError
 
 __all__ = ["ARCH_TEMPLATES", "load_arch", "mac_array_from_mapping", "ArchConfig"]
 
-ArchConfig = MacArrayConfig  # widened to a union when further templates register below
+ArchConfig = MacArrayConfig | CimMacroConfig  # one member per template registered below
 
 # Units of the MAC-array report whose cost an arch file may pin, besides the classifier's kinds.
 MAC_ARRAY_FIXED_UNITS = ("pe_registers", "glb", "dram", "residual_adder", "pool_comparator")
@@ -72,7 +73,13 @@ def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
     return replace(MAC_ARRAY_DEFAULTS, **values)
 
 
-ARCH_TEMPLATES: dict[str, Any] = {"mac_array": MAC_ARRAY_DEFAULTS, "mac": MAC_ARRAY_DEFAULTS}
+ARCH_TEMPLATES: dict[str, Any] = {
+    "mac_array": MAC_ARRAY_DEFAULTS,
+    "mac": MAC_ARRAY_DEFAULTS,
+    "cim_macro": CIM_MACRO_DEFAULTS,
+    "cim": CIM_MACRO_DEFAULTS,
+}
+_ALIASES = ("mac", "cim")
 
 
 def load_arch(name_or_path: str | Path) -> ArchConfig:
@@ -88,7 +95,7 @@ def load_arch(name_or_path: str | Path) -> ArchConfig:
     data = check.mapping(doc.data, "")
     if data is None:
         check.raise_if_any()
-    template = check.choice(data.get("template"), "template", [t for t in ARCH_TEMPLATES if t != "mac"])
+    template = check.choice(data.get("template"), "template", [t for t in ARCH_TEMPLATES if t not in _ALIASES])
     check.raise_if_any()
     config = _BUILDERS[template](data, check)
     check.raise_if_any()
@@ -96,4 +103,7 @@ def load_arch(name_or_path: str | Path) -> ArchConfig:
     return config
 
 
-_BUILDERS = {"mac_array": lambda data, check: mac_array_from_mapping(data, check)}
+_BUILDERS = {
+    "mac_array": lambda data, check: mac_array_from_mapping(data, check),
+    "cim_macro": lambda data, check: cim_macro_from_mapping(data, check),
+}

@@ -19,11 +19,50 @@ def add_point_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--act-bits", type=int, help="activation bits (overrides --bits)")
     p.add_argument("--zero-point", choices=["fold", "runtime", "pre-subtract"], help="zero-point realisation")
     p.add_argument("--scale-at", choices=["output", "operand"], help="where the scale is applied")
-    p.add_argument("--arch", default="mac_array", help="accelerator template (default mac_array)")
+    p.add_argument("--arch", default="mac_array", help="accelerator template: mac_array (default) or cim")
     p.add_argument("--arch-file", metavar="FILE", help="accelerator description in YAML (overrides --arch)")
     p.add_argument("--node", default="45nm", help="shipped technology library (default 45nm)")
     p.add_argument("--techlib", metavar="FILE", help="a technology library YAML file (overrides --node)")
     p.add_argument("--workload", default="resnet20", help="network name or workload YAML file (default resnet20)")
+    add_cim_arguments(p)
+
+
+# CIM template overrides: option -> CimMacroConfig field (docs/cim-model.md).
+CIM_OPTIONS = {
+    "rows": ("rows", int, "macro rows (default 128)"),
+    "cols": ("cols", int, "macro columns (default 128)"),
+    "cell": ("cell", str, "bit cell: sram_6t (default) or rram_1t1r"),
+    "cell_bits": ("cell_bits", int, "bits per cell (default 1)"),
+    "dac_bits": ("input_bits_per_pulse", int, "input bits per word-line pulse; 1 = bit-serial (default)"),
+    "adc_bits": ("adc_bits", int, "ADC resolution (default 8)"),
+    "adc_share": ("adc_share", int, "columns sharing one ADC (default 8)"),
+    "macros": ("macros", str, "number of macros, or auto (default: as many as the weights need)"),
+    "signed_weights": ("signed_weights", str, "differential (default), offset or digital"),
+}
+
+
+def add_cim_arguments(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("CIM macro (with --arch cim)")
+    for option, (_, kind, text) in CIM_OPTIONS.items():
+        group.add_argument(f"--{option.replace('_', '-')}", type=kind, help=text)
+
+
+def _arch_from_args(args: argparse.Namespace) -> Any:
+    from hwcost.arch.cim_macro import CimMacroConfig, cim_with_overrides
+    from hwcost.arch.config import load_arch
+    from hwcost.errors import HwcostError
+
+    arch = load_arch(args.arch_file or args.arch)
+    overrides = {field: getattr(args, opt) for opt, (field, _, _) in CIM_OPTIONS.items() if getattr(args, opt, None) is not None}
+    if not overrides:
+        return arch
+    if not isinstance(arch, CimMacroConfig):
+        given = ", ".join(f"--{o.replace('_', '-')}" for o, (f, _, _) in CIM_OPTIONS.items() if f in overrides)
+        raise HwcostError.single(f"{given} apply to the cim template only; add --arch cim", key="arch")
+    if "macros" in overrides and overrides["macros"] != "auto":
+        text = overrides["macros"]
+        overrides["macros"] = int(text) if text.isdigit() else text
+    return cim_with_overrides(arch, overrides)
 
 
 def point_from_args(args: argparse.Namespace) -> Any:
@@ -36,7 +75,7 @@ def point_from_args(args: argparse.Namespace) -> Any:
         args.bits,
         weight_bits=args.weight_bits,
         act_bits=args.act_bits,
-        arch=args.arch_file or args.arch,
+        arch=_arch_from_args(args),
         node=args.node,
         techlib=args.techlib,
         workload=args.workload,
@@ -84,9 +123,27 @@ def _table(report: Any) -> str:
     lines.append("")
     rows = [[r.unit, r.category.value, f"{r.actions:,.0f}", *shares(r.energy_pj, r.area_um2)] for r in report.breakdown]
     lines.append(format_table(["unit", "category", "actions", "energy_nJ", "%", "area_um2", "%"], rows, align="llrrrrr"))
+    lines += _cim_lines(settings)
     pinned = [r for r in report.breakdown if r.source != "techlib"]
     lines += [f"pinned: {r.unit} from {r.source}" for r in pinned]
     return "\n".join(lines)
+
+
+def _cim_lines(settings: dict[str, Any]) -> list[str]:
+    """The CIM macro's configuration and whether its ADC quantizes partial sums."""
+    if "adc_note" not in settings:
+        return []
+    s = settings
+    return [
+        "",
+        f"cim macro: {s['rows']}x{s['cols']} {s['cell']} cells of {s['cell_bits']} b, "
+        f"{s['input_bits_per_pulse']} b per input pulse, {s['adc_bits']} b ADC per {s['adc_share']} columns, "
+        f"{s['macros']} macros ({'weights resident' if s['weights_resident'] else 'weights rewritten per inference'})",
+        f"signed weights: {s['signed_weights']}; signed inputs: {s['signed_inputs']}; "
+        f"row groups up to {s['max_row_groups']} ({s['row_split_extra_conversions']:,.0f} extra conversions, "
+        f"{s['row_group_adds']:,.0f} row-group adds)",
+        f"{s['adc_note']}",
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

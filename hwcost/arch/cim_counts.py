@@ -1,0 +1,187 @@
+"""Analytical action counts of the CIM macro, vectorised over design points x layers.
+
+Arrays have shape ``(points, layers)``; layer shapes are ``(layers,)`` and design-point
+parameters ``(points, 1)``. Symbols follow ``docs/cim-model.md``: N reduction length per group,
+K_g output channels per group, G groups, P output pixels, R x C macro rows x columns, c cell
+bits, p input bits per pulse, S_w weight slices, S_a input slices, RG row groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwcost.arch.cim_macro import ceil_div, lossless_adc_bits
+from hwcost.arch.dataflow import LayerShapes
+
+__all__ = ["Encoding", "CimLayerParams", "CimGeometry", "CimLayerActions", "cim_geometry", "count_cim_actions"]
+
+
+class Encoding:
+    """Integer codes of :class:`~hwcost.arch.cim_macro.SignedWeights` inside numpy arrays."""
+
+    DIFFERENTIAL = 0
+    OFFSET = 1
+    DIGITAL = 2
+
+
+@dataclass(frozen=True)
+class CimLayerParams:
+    """Design-point parameters: (points, 1) for the macro, (points, layers) per layer."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    adc_share: np.ndarray
+    cell_bits: np.ndarray
+    pulse_bits: np.ndarray
+    adc_bits: np.ndarray
+    encoding: np.ndarray  # Encoding code
+    macros_fixed: np.ndarray  # NaN: as many as the weights need
+    post_lanes: np.ndarray
+    acc_bits: np.ndarray
+    glb_bits: np.ndarray
+    dram_bits_per_cycle: np.ndarray
+    weight_bits: np.ndarray  # (points, layers): the classifier's weight operand bits
+    weight_signed: np.ndarray  # (points, layers) bool
+    weight_narrow: np.ndarray  # (points, layers) bool: |w| <= 2^(b-1) - 1
+    act_bits: np.ndarray  # (points, layers): stored activation bits (buffer traffic)
+    input_bits: np.ndarray  # (points, layers): the array's input operand bits (sliced into pulses)
+    act_signed: np.ndarray  # (points, layers) bool: the input operand is signed
+    out_bits: np.ndarray  # (points, layers): requantized output bits
+    extra_dram_bits_per_layer: np.ndarray  # (points, layers): per-channel tables
+
+
+@dataclass(frozen=True)
+class CimGeometry:
+    """How each layer maps onto macros; every field (points, layers)."""
+
+    magnitude_bits: np.ndarray  # bits stored per weight per polarity
+    weight_slices: np.ndarray  # S_w = ceil(m / c)
+    polarity: np.ndarray  # 2 for differential pairs, else 1
+    input_slices: np.ndarray  # S_a
+    row_groups: np.ndarray  # RG = ceil(N / R)
+    cols_per_group: np.ndarray  # K_g * S_w * polarity (+1 reference column)
+    col_tiles: np.ndarray  # CT = ceil(cols_per_group / C)
+    groups_per_tile: np.ndarray  # block-diagonal packing of small groups (depthwise)
+    tiles: np.ndarray  # macros the layer occupies
+    lossless_bits: np.ndarray  # ADC bits that resolve every level of a column sum
+    signed_diff: np.ndarray  # bool: signed weights as differential pairs
+    signed_offset: np.ndarray  # bool: offset storage + reference column
+    signed_digital: np.ndarray  # bool: offset storage + digital window-sum correction
+
+
+def cim_geometry(s: LayerShapes, p: CimLayerParams) -> CimGeometry:
+    """Slices, row groups, columns and macros of every layer (docs/cim-model.md §2)."""
+    N, Kg, G = s.reduction_length, s.out_channels_per_group, s.groups
+    R, C, c, pb = p.rows, p.cols, p.cell_bits, p.pulse_bits
+    signed = p.weight_signed
+    diff = signed & (p.encoding == Encoding.DIFFERENTIAL)
+    offset = signed & (p.encoding == Encoding.OFFSET)
+    digital = signed & (p.encoding == Encoding.DIGITAL)
+    # Differential pairs hold |w|: b - 1 bits on a narrow (symmetric) grid, b bits when the
+    # grid reaches -2^(b-1). Offset storage holds w + 2^(b-1) unsigned in b bits.
+    m = np.where(diff & p.weight_narrow, p.weight_bits - 1, p.weight_bits)
+    m = np.maximum(m, 1)
+    s_w = ceil_div(m, c)
+    polarity = np.where(diff, 2.0, 1.0)
+    # Signed inputs: two's-complement slices with the sign bit alone in the last slice, whose
+    # shift-add weight is negative; unsigned inputs: plain p-bit slices.
+    b_a = p.input_bits
+    s_a = np.where(p.act_signed, 1 + ceil_div(np.maximum(b_a - 1, 0), pb), ceil_div(b_a, pb))
+    rg = ceil_div(N, R)
+    cols_per_group = Kg * s_w * polarity + np.where(offset, 1.0, 0.0)
+    ct = ceil_div(cols_per_group, C)
+    fits = (N <= R) & (cols_per_group <= C)
+    gpt = np.where(fits, np.minimum(np.floor(R / N), np.floor(C / cols_per_group)), 1.0)
+    gpt = np.maximum(gpt, 1.0)
+    tiles = ceil_div(G, gpt) * rg * ct
+    c_eff = np.minimum(c, m)
+    p_eff = np.where(p.act_signed, np.minimum(pb, np.maximum(b_a - 1, 1)), np.minimum(pb, b_a))
+    lossless = lossless_adc_bits(np.minimum(N, R), c_eff, p_eff)
+    return CimGeometry(m, s_w, polarity, s_a, rg, cols_per_group, ct, gpt, tiles, lossless, diff, offset, digital)
+
+
+@dataclass(frozen=True)
+class CimLayerActions:
+    """Counts per (point, layer); traffic in bits, time in clock cycles."""
+
+    cell_ops: np.ndarray  # cell x input-pulse products
+    row_drives: np.ndarray  # word-line (DAC) drives
+    conversions: np.ndarray  # ADC conversions (= shift-add operations)
+    split_conversions: np.ndarray  # the part of ``conversions`` caused by row-group splitting
+    row_group_adds: np.ndarray  # digital accumulation of row-group partial sums
+    offset_subtracts: np.ndarray  # reference-column correction, one per output
+    window_sum_adds: np.ndarray  # digital correction: sum(x) per output pixel
+    digital_subtracts: np.ndarray  # digital correction, one per output
+    array_inputs: np.ndarray  # activation elements fed to the macros
+    quantized: np.ndarray  # bool: the ADC is below the layer's lossless bits
+    rounds: np.ndarray  # passes over the available macros
+    weight_write_bits: np.ndarray  # cells rewritten per inference when weights are not resident
+    glb_read_bits: np.ndarray
+    glb_write_bits: np.ndarray
+    dram_read_bits: np.ndarray
+    dram_write_bits: np.ndarray
+    compute_cycles: np.ndarray
+    memory_cycles: np.ndarray
+    latency_cycles: np.ndarray
+
+
+def _traffic(s: LayerShapes, p: CimLayerParams, g: CimGeometry, rounds: np.ndarray,
+             resident: np.ndarray) -> dict[str, np.ndarray]:
+    I, O, W = s.input_elements, s.output_elements, s.weights
+    N, G, P = s.reduction_length, s.groups, s.output_pixels
+    # Inputs are read once per column-tile round (column tiles in parallel share one read).
+    array_inputs = P * N * G * np.minimum(g.col_tiles, rounds)
+    psum_bits = np.where(rounds > 1, 2 * O * (g.row_groups - 1) * p.acc_bits, 0.0)
+    spills = (I * p.act_bits + O * p.out_bits) > p.glb_bits
+    act_in = np.where(s.is_network_input | spills, I * p.act_bits, 0.0)
+    act_out = np.where(s.is_network_output | spills, O * p.out_bits, 0.0)
+    weights = np.where(resident, 0.0, W * p.weight_bits)
+    return {
+        "array_inputs": array_inputs,
+        "glb_read_bits": array_inputs * p.act_bits + psum_bits / 2,
+        "glb_write_bits": O * p.out_bits + psum_bits / 2 + act_in,
+        "dram_read_bits": weights + act_in + p.extra_dram_bits_per_layer,
+        "dram_write_bits": act_out + 0 * weights,
+    }
+
+
+def count_cim_actions(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> CimLayerActions:
+    """Action counts of every layer at every point (docs/cim-model.md §3-5)."""
+    N, G, P, O = s.reduction_length, s.groups, s.output_pixels, s.output_elements
+    needed = g.tiles.sum(axis=1, keepdims=True)
+    macros = np.where(np.isnan(p.macros_fixed), needed, p.macros_fixed)
+    resident = needed <= macros
+    rounds = ceil_div(g.tiles, macros)
+    pulses = P * G * g.input_slices  # input slices applied per group
+    conversions = pulses * g.row_groups * g.cols_per_group
+    used = np.minimum(p.cols, g.groups_per_tile * g.cols_per_group)
+    step_cycles = ceil_div(used, p.cols / p.adc_share)  # conversions per ADC per input slice
+    write_cycles = np.where(resident, 0.0, rounds * p.rows)
+    compute_cycles = rounds * P * g.input_slices * step_cycles + write_cycles
+    t = _traffic(s, p, g, rounds, resident)
+    memory_cycles = (t["dram_read_bits"] + t["dram_write_bits"]) / p.dram_bits_per_cycle
+    post_cycles = O / p.post_lanes
+    zero = 0.0 * conversions
+    return CimLayerActions(
+        cell_ops=pulses * N * g.cols_per_group,
+        row_drives=pulses * N * g.col_tiles,
+        conversions=conversions,
+        split_conversions=pulses * (g.row_groups - 1) * g.cols_per_group,
+        row_group_adds=O * (g.row_groups - 1),
+        offset_subtracts=np.where(g.signed_offset, O, zero),
+        window_sum_adds=np.where(g.signed_digital, (N - 1) * P * G, zero),
+        digital_subtracts=np.where(g.signed_digital, O, zero),
+        array_inputs=t["array_inputs"] + zero,
+        quantized=p.adc_bits < g.lossless_bits,
+        rounds=rounds + zero,
+        weight_write_bits=np.where(resident, zero, G * N * g.cols_per_group * p.cell_bits),
+        glb_read_bits=t["glb_read_bits"] + zero,
+        glb_write_bits=t["glb_write_bits"] + zero,
+        dram_read_bits=t["dram_read_bits"] + zero,
+        dram_write_bits=t["dram_write_bits"] + zero,
+        compute_cycles=compute_cycles,
+        memory_cycles=memory_cycles,
+        latency_cycles=np.maximum(np.maximum(compute_cycles, memory_cycles), post_cycles),
+    )

@@ -1,0 +1,267 @@
+"""The compute-in-memory (CIM) macro template: analog SRAM / ReRAM crossbars with ADC readout.
+
+A macro is a ``rows x cols`` array of cells holding ``cell_bits`` each. Weights are bit-sliced
+across columns, inputs enter the word lines ``input_bits_per_pulse`` bits at a time (1: bit-serial
+pulses; more: a multi-bit DAC), each column's analog sum is digitised by an ADC of ``adc_bits``
+shared by ``adc_share`` columns, and a shift-and-add unit recombines weight slices and input
+slices. Layers whose reduction is longer than ``rows`` are split into row groups whose partial
+sums are digitised separately and accumulated digitally. Equations and the source of every
+default: ``docs/cim-model.md``.
+
+:class:`CimMacroParams` is the part of the macro that changes *numerics* (rows, cell bits, input
+bits per pulse, ADC bits): the accuracy side (CIM-aware training) imports it to simulate the same
+partial-sum quantization the cost side prices.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+from enum import Enum
+from typing import Any, Mapping
+
+import numpy as np
+
+from hwcost._config import Checker
+from hwcost.errors import HwcostError
+
+__all__ = [
+    "CellType",
+    "SignedWeights",
+    "CimMacroParams",
+    "CimMacroConfig",
+    "CIM_MACRO_DEFAULTS",
+    "lossless_adc_bits",
+    "cim_macro_from_mapping",
+    "cim_with_overrides",
+]
+
+
+class CellType(Enum):
+    """The bit cell; the value is the techlib ``cim_cell`` variant that prices it."""
+
+    SRAM_6T = "sram_6t"
+    RRAM_1T1R = "rram_1t1r"
+
+
+class SignedWeights(Enum):
+    """How a signed weight operand (the classifier's ``weight_operand_signed``) lives in the array.
+
+    ``differential``: w = w+ - w-, two columns per slice (PRIME, Chi et al. ISCA 2016): 2x cells,
+    2x conversions, same ADC range per column. ``offset``: w + 2^(b-1) stored unsigned, plus one
+    reference column per row group holding the offset's single set bit; its digitised sum
+    2^(b-1)*sum(x) is subtracted once per output (biased storage as in ISAAC, Shafiee et al.
+    ISCA 2016). ``digital``: the same offset storage without a reference column; sum(x) comes
+    from a digital window-sum adder tree and is subtracted per output.
+    """
+
+    DIFFERENTIAL = "differential"
+    OFFSET = "offset"
+    DIGITAL = "digital"
+
+
+# Cell bits each cell type can hold: a 6T SRAM cell stores one bit; multi-level ReRAM: ISAAC
+# uses 2-bit cells (Shafiee et al. ISCA 2016); up to 4 bits allowed, with the per-cell read
+# energy of the techlib unchanged (docs/cim-model.md §6).
+CELL_BITS_RANGE = {CellType.SRAM_6T: (1, 1), CellType.RRAM_1T1R: (1, 4)}
+
+
+def lossless_adc_bits(active_rows: Any, cell_bits: Any, pulse_bits: Any) -> np.ndarray:
+    """Bits an ADC needs to resolve every level of one column's sum exactly.
+
+    A column sums ``n`` cells, each holding a value 0 .. 2^c - 1, each driven by an input
+    slice 0 .. 2^p - 1, so the sum takes n*(2^c - 1)*(2^p - 1) + 1 levels:
+
+        B = ceil(log2(n * (2^c - 1) * (2^p - 1) + 1))
+
+    which equals ISAAC's log2(R) + v + w - [v = 1 or w = 1] for R a power of two (Shafiee et
+    al. ISCA 2016 §IV) and never exceeds the bound ceil(log2 n) + c + p.
+
+    >>> int(lossless_adc_bits(128, 1, 1)), int(lossless_adc_bits(128, 2, 1)), int(lossless_adc_bits(128, 2, 2))
+    (8, 9, 10)
+    """
+    n, c, p = (np.asarray(v, dtype=float) for v in (active_rows, cell_bits, pulse_bits))
+    levels = n * (2.0**c - 1) * (2.0**p - 1) + 1
+    return np.ceil(np.log2(levels) - 1e-12)
+
+
+@dataclass(frozen=True)
+class CimMacroParams:
+    """What the macro does to the numbers: shared by the cost model and CIM-aware training.
+
+    A column's partial sum over ``rows`` cells of ``cell_bits`` driven by input slices of
+    ``input_bits_per_pulse`` bits is converted by an ``adc_bits`` ADC; when ``adc_bits`` is
+    below :meth:`lossless_adc_bits` the ADC quantizes partial sums.
+
+    >>> CimMacroParams(rows=128, cell_bits=1, input_bits_per_pulse=1, adc_bits=5).adc_quantizes()
+    True
+    """
+
+    rows: int = 128  # DNN+NeuroSim V1.4 Param.cpp 128x128 subarray; ISAAC 128x128 crossbars
+    cell_bits: int = 1  # NeuroSim cellBit = 1; a 6T SRAM cell stores one bit
+    input_bits_per_pulse: int = 1  # bit-serial word-line pulses (ISAAC; NeuroSim 1 bit per cycle)
+    adc_bits: int = 8  # ISAAC's 8-bit ADC; lossless for 128 rows x 1-bit cells x 1-bit pulses
+
+    def lossless_adc_bits(self, active_rows: int | None = None) -> int:
+        """ceil(log2(n (2^c - 1)(2^p - 1) + 1)) with n = ``active_rows`` (default: all rows)."""
+        n = self.rows if active_rows is None else min(active_rows, self.rows)
+        return int(lossless_adc_bits(n, self.cell_bits, self.input_bits_per_pulse))
+
+    def adc_quantizes(self, active_rows: int | None = None) -> bool:
+        return self.adc_bits < self.lossless_adc_bits(active_rows)
+
+    def adc_step(self, active_rows: int | None = None) -> int:
+        """Column-sum levels merged into one ADC code: 2^(lossless - adc_bits), at least 1."""
+        return 2 ** max(0, self.lossless_adc_bits(active_rows) - self.adc_bits)
+
+
+@dataclass(frozen=True)
+class CimMacroConfig:
+    """Parameters of the CIM template (YAML: ``template: cim_macro``); sources in docs/cim-model.md."""
+
+    rows: int = 128  # DNN+NeuroSim V1.4 (Param.cpp) 128x128 subarray; ISAAC 128x128 crossbars
+    cols: int = 128
+    cell: CellType = CellType.SRAM_6T  # NeuroSim V1.4 Param.cpp default cell (cim_cell_params.csv)
+    cell_bits: int = 1  # NeuroSim cellBit 1; the only value a 6T SRAM cell can hold
+    input_bits_per_pulse: int = 1  # bit-serial inputs (ISAAC, NeuroSim); >1: multi-bit DAC
+    adc_bits: int = 8  # ISAAC 8-bit ADC (Shafiee et al. ISCA 2016): lossless at the defaults
+    adc_share: int = 8  # columns per ADC: NeuroSim numColMuxed = 8 (cim_cell_params.csv)
+    macros: int | None = None  # None: as many as the network's weights need (weights resident)
+    signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
+    # Post-processing lanes (requant, bias, row-group accumulation): the MAC array's 16 column
+    # lanes, so both templates compare at equal post-processing throughput [A].
+    post_lanes: int = 16
+    clock_mhz: float = 1000.0  # one ADC conversion per cycle: ISAAC's 1.28 GS/s 8-bit SAR ADC
+    glb_kib: float = 128.0  # as the MAC array (Eyeriss 108 KB global buffer)
+    glb_width_bits: int = 64  # as the MAC array (CACTI sweep reference port)
+    dram_bandwidth_gbps: float = 12.8  # as the MAC array: one LPDDR4-3200 x32 channel
+    name: str = "cim_macro"
+
+    @property
+    def macro_params(self) -> CimMacroParams:
+        return CimMacroParams(self.rows, self.cell_bits, self.input_bits_per_pulse, self.adc_bits)
+
+    @property
+    def adcs_per_macro(self) -> int:
+        return self.cols // self.adc_share
+
+    @property
+    def glb_bits(self) -> float:
+        return self.glb_kib * 1024 * 8
+
+    @property
+    def dram_bits_per_cycle(self) -> float:
+        return self.dram_bandwidth_gbps * 1e9 * 8 / (self.clock_mhz * 1e6)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "cols": self.cols,
+            "cell": self.cell.value,
+            "cell_bits": self.cell_bits,
+            "input_bits_per_pulse": self.input_bits_per_pulse,
+            "adc_bits": self.adc_bits,
+            "adc_share": self.adc_share,
+            "macros": "auto" if self.macros is None else self.macros,
+            "signed_weights": self.signed_weights.value,
+            "glb_kib": self.glb_kib,
+        }
+
+
+CIM_MACRO_DEFAULTS = CimMacroConfig()
+
+_INT_KEYS = {
+    "rows": (1, 4096),
+    "cols": (1, 4096),
+    "cell_bits": (1, 8),
+    "input_bits_per_pulse": (1, 8),
+    "adc_bits": (1, 16),
+    "adc_share": (1, 4096),
+    "post_lanes": (1, 4096),
+    "glb_width_bits": (8, 1024),
+}
+_FLOAT_KEYS = {"clock_mhz": (1.0, 10000.0), "glb_kib": (1.0, 65536.0), "dram_bandwidth_gbps": (0.01, 10000.0)}
+_ENUM_KEYS: dict[str, type[Enum]] = {"cell": CellType, "signed_weights": SignedWeights}
+MACROS_MAX = 1_000_000
+
+
+def _macros(check: Checker, value: Any, key: str) -> tuple[bool, int | None]:
+    if value == "auto" or value is None:
+        return True, None
+    n = check.number(value, key, minimum=1, maximum=MACROS_MAX, integer=True)
+    if n is None:
+        check.problems[-1] = replace(check.problems[-1], message=check.problems[-1].message + " (or 'auto')")
+    return n is not None, None if n is None else int(n)
+
+
+def _values(data: Mapping[str, Any], check: Checker, prefix: str) -> dict[str, Any] | None:
+    values: dict[str, Any] = {}
+    ok = True
+    for name, (lo, hi) in _INT_KEYS.items():
+        if name in data:
+            values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi, integer=True)
+    for name, (lo, hi) in _FLOAT_KEYS.items():
+        if name in data:
+            values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi)
+    for name, enum in _ENUM_KEYS.items():
+        if name in data:
+            chosen = check.choice(data[name], f"{prefix}{name}", [m.value for m in enum])
+            values[name] = None if chosen is None else enum(chosen)
+    if "name" in data:
+        values["name"] = check.string(data["name"], f"{prefix}name")
+    if "macros" in data:
+        ok, values["macros"] = _macros(check, data["macros"], f"{prefix}macros")
+    if not ok or any(v is None for k, v in values.items() if k != "macros"):
+        return None
+    return values
+
+
+def _consistency(config: CimMacroConfig, check: Checker, prefix: str) -> None:
+    lo, hi = CELL_BITS_RANGE[config.cell]
+    if not lo <= config.cell_bits <= hi:
+        check.error(f"{prefix}cell_bits", f"a {config.cell.value} cell holds {lo}..{hi} bits; got {config.cell_bits}")
+    if config.adc_share > config.cols or config.cols % config.adc_share:
+        check.error(f"{prefix}adc_share", f"expected a divisor of cols ({config.cols}); got {config.adc_share}")
+
+
+def cim_macro_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str = "") -> CimMacroConfig | None:
+    """Build a CimMacroConfig from a mapping (YAML); problems go to ``check``."""
+    names = [f.name for f in fields(CimMacroConfig)]
+    check.keys(data, prefix, optional=["template"] + names)
+    values = _values(data, check, prefix)
+    if values is None or check.problems:
+        return None
+    config = replace(CIM_MACRO_DEFAULTS, **values)
+    _consistency(config, check, prefix)
+    return None if check.problems else config
+
+
+def cim_with_overrides(config: CimMacroConfig, overrides: Mapping[str, Any], source: str = "command line") -> CimMacroConfig:
+    """``config`` with the given fields replaced, validated like a YAML file (one HwcostError)."""
+    check = Checker()
+    base = {f.name: getattr(config, f.name) for f in fields(CimMacroConfig)}
+    merged = {k: (v.value if isinstance(v, Enum) else v) for k, v in base.items()}
+    merged.update(overrides)
+    built = cim_macro_from_mapping(merged, check)
+    if built is None:
+        raise HwcostError([replace(p, message=f"{p.message} ({source})") for p in check.problems])
+    return built
+
+
+def check_integer_only(fp_edge: bool, scheme_name: str) -> None:
+    """CIM layers are integer dot products: an FP32 first/last layer cannot run in the array."""
+    if fp_edge:
+        raise HwcostError.single(
+            f"scheme '{scheme_name}' keeps its first/last layers in floating point; the cim_macro "
+            "template runs integer layers only: set first_last_bits (e.g. 8)",
+            key="first_last_bits",
+        )
+
+
+def ceil_div(a: Any, b: Any) -> Any:
+    """Elementwise ceil(a / b) for arrays, exact for whole numbers."""
+    return np.ceil(np.asarray(a, dtype=float) / np.asarray(b, dtype=float))
+
+
+def as_log2(n: int) -> int:
+    return math.ceil(math.log2(n)) if n > 1 else 0

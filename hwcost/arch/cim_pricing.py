@@ -1,0 +1,294 @@
+"""Price the units of one CIM design point: energy per action and area, as :class:`PricedRow`s.
+
+The rows are those of ``docs/cim-model.md`` §4: the cell array, word-line drivers (DACs), ADCs,
+shift-and-add, row-group accumulation, the signed-weight correction, the post-processing units of
+the classifier's bill of materials (priced exactly as on the MAC array), the global buffer, DRAM
+and the element-wise layers. Areas that scale with the macro count use the number of macros the
+point needs (or the fixed count of the arch file). Pricing is pure and cached per distinct point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwcost.arch.cim_counts import CimGeometry, CimLayerParams, Encoding, cim_geometry
+from hwcost.arch.cim_macro import CellType, CimMacroConfig, SignedWeights, check_integer_only
+from hwcost.arch.pricing import (
+    PricedRow,
+    Term,
+    _count_key,
+    _price,
+    _price_memory,
+    _price_unit,
+    _table_entries,
+)
+from hwcost.arch.tables import WorkloadTables
+from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
+from hwcost.classify.datapath import Component
+from hwcost.classify.widths import window_sum_bits
+from hwcost.errors import HwcostError
+from hwcost.report import Category
+from hwcost.schemes import QuantScheme
+from hwcost.techlib import TechLib
+
+__all__ = ["CimOperands", "CimPlan", "plan_cim_point", "layer_params"]
+
+_ENCODING_CODE = {
+    SignedWeights.DIFFERENTIAL: Encoding.DIFFERENTIAL,
+    SignedWeights.OFFSET: Encoding.OFFSET,
+    SignedWeights.DIGITAL: Encoding.DIGITAL,
+}
+_ARRAY_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)  # realised by the analog array
+# A CACTI-swept SRAM port is 32..256 bits wide (sram_cacti7_sweep.csv): rows are written in
+# words of at most 256 bits.
+_WRITE_WIDTH_MAX_BITS = 256
+
+
+@dataclass(frozen=True)
+class CimOperands:
+    """Operand widths of body and first/last layers, from the classifier (index 0 body, 1 edge)."""
+
+    weight_bits: tuple[int, int]
+    weight_signed: tuple[bool, bool]
+    weight_narrow: tuple[bool, bool]
+    input_bits: tuple[int, int]  # the array's input operand (after any pre-subtract widening)
+    input_signed: tuple[bool, bool]
+    act_bits: tuple[int, int]  # stored activation bits (GLB / DRAM traffic)
+    out_bits: tuple[int, int]
+    acc_bits: int
+    table_word_bits: int
+    group_size: int
+
+
+@dataclass(frozen=True)
+class CimPlan:
+    body: Datapath
+    edge: Datapath
+    operands: CimOperands
+    macros: int  # macros the design has (fixed, or as many as the weights need)
+    macros_needed: int
+    rows: tuple[PricedRow, ...]
+
+
+def _operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> CimOperands:
+    edge_bits = scheme.first_last_bits or scheme.activations.bits
+    narrow = scheme.weights.narrow_range
+    acc = max(body.accumulator_bits, edge.accumulator_bits)
+    table_bits = sum(
+        u.widths["width_bits"] for u in body.units if u.component is Component.SRAM and u.placement is not Placement.OFFLINE
+    )
+    return CimOperands(
+        weight_bits=(body.weight_operand_bits, edge.weight_operand_bits),
+        weight_signed=(body.weight_operand_signed, edge.weight_operand_signed),
+        weight_narrow=(
+            narrow and body.weight_operand_bits == scheme.weights.bits,
+            narrow and edge.weight_operand_bits == edge_bits,
+        ),
+        input_bits=(body.act_operand_bits, edge.act_operand_bits),
+        input_signed=(body.act_operand_signed, edge.act_operand_signed),
+        act_bits=(scheme.activations.bits, edge_bits),
+        out_bits=(scheme.outputs.bits, edge_bits),
+        acc_bits=acc,
+        table_word_bits=table_bits,
+        group_size=body.weight_group_size or 1,
+    )
+
+
+def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t: WorkloadTables) -> CimLayerParams:
+    """Stack design points into (points, 1) / (points, layers) arrays."""
+
+    def col(values: Sequence[float]) -> np.ndarray:
+        return np.asarray(values, dtype=float)[:, None]
+
+    edge = t.edge[None, :]
+
+    def per_layer(pick: str) -> np.ndarray:
+        return np.where(edge, col([getattr(o, pick)[1] for o in ops]), col([getattr(o, pick)[0] for o in ops]))
+
+    out_channels = t.shapes.out_channels_per_group * t.shapes.groups
+    return CimLayerParams(
+        rows=col([a.rows for a in archs]),
+        cols=col([a.cols for a in archs]),
+        adc_share=col([a.adc_share for a in archs]),
+        cell_bits=col([a.cell_bits for a in archs]),
+        pulse_bits=col([a.input_bits_per_pulse for a in archs]),
+        adc_bits=col([a.adc_bits for a in archs]),
+        encoding=col([_ENCODING_CODE[a.signed_weights] for a in archs]),
+        macros_fixed=col([np.nan if a.macros is None else a.macros for a in archs]),
+        post_lanes=col([a.post_lanes for a in archs]),
+        acc_bits=col([o.acc_bits for o in ops]),
+        glb_bits=col([a.glb_bits for a in archs]),
+        dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
+        weight_bits=per_layer("weight_bits"),
+        weight_signed=per_layer("weight_signed").astype(bool),
+        weight_narrow=per_layer("weight_narrow").astype(bool),
+        act_bits=per_layer("act_bits"),
+        input_bits=per_layer("input_bits"),
+        act_signed=per_layer("input_signed").astype(bool),
+        out_bits=per_layer("out_bits"),
+        extra_dram_bits_per_layer=col([o.table_word_bits for o in ops]) * out_channels[None, :],
+    )
+
+
+def _shift_add_bits(g: CimGeometry, p: CimLayerParams, edge: np.ndarray) -> tuple[int, int]:
+    """Width of the shift-and-add accumulator: ADC code shifted by its weight and input slice,
+    plus a sign bit: B_adc + (S_w - 1) c + (S_a - 1) p + 1 (widest body and edge layer)."""
+    bits = p.adc_bits + (g.weight_slices - 1) * p.cell_bits + (g.input_slices - 1) * p.pulse_bits + 1
+    bits = bits[0]
+    body = int(bits[~edge].max()) if (~edge).any() else int(bits.max())
+    return body, int(bits[edge].max()) if edge.any() else body
+
+
+def _array_rows(arch: CimMacroConfig, lib: TechLib, macros: int, sa_bits: tuple[int, int],
+                acc: int) -> list[PricedRow]:
+    cell = arch.cell.value
+    e_cell = _price(lib, "energy", "cim_cell", cell=cell)
+    e_dac = _price(lib, "energy", "dac", bits=arch.input_bits_per_pulse)
+    e_adc = _price(lib, "energy", "adc", bits=arch.adc_bits)
+    e_sa = [_price(lib, "energy", "int_adder", bits=b) + _price(lib, "energy", "register", bits=b) for b in sa_bits]
+    a_sa = max(_price(lib, "area", "int_adder", bits=b) + _price(lib, "area", "register", bits=b) for b in sa_bits)
+    e_acc = _price(lib, "energy", "int_adder", bits=acc) + _price(lib, "energy", "register", bits=acc)
+    a_acc = _price(lib, "area", "int_adder", bits=acc) + _price(lib, "area", "register", bits=acc)
+    adcs = macros * arch.adcs_per_macro
+    return [
+        PricedRow("cim_cells", Category.CIM_ARRAY, (Term("cell_ops", e_cell, e_cell),),
+                  macros * arch.rows * arch.cols * _price(lib, "area", "cim_cell", cell=cell)),
+        PricedRow("dac", Category.CIM_PERIPHERY, (Term("row_drives", e_dac, e_dac),),
+                  macros * arch.rows * _price(lib, "area", "dac", bits=arch.input_bits_per_pulse)),
+        PricedRow("adc", Category.CIM_PERIPHERY, (Term("conversions", e_adc, e_adc),),
+                  adcs * _price(lib, "area", "adc", bits=arch.adc_bits)),
+        PricedRow("shift_add", Category.CIM_PERIPHERY, (Term("conversions", e_sa[0], e_sa[1]),), adcs * a_sa),
+        PricedRow("row_group_accumulator", Category.COMPUTE, (Term("row_group_adds", e_acc, e_acc),),
+                  arch.post_lanes * a_acc),
+    ]
+
+
+def _correction_row(arch: CimMacroConfig, lib: TechLib, ops: CimOperands, t: WorkloadTables) -> list[PricedRow]:
+    """The signed-weight correction of offset and digital encodings (none for differential)."""
+    if not any(ops.weight_signed) or arch.signed_weights is SignedWeights.DIFFERENTIAL:
+        return []
+    e_sub = _price(lib, "energy", "int_adder", bits=ops.acc_bits)
+    area = arch.post_lanes * _price(lib, "area", "int_adder", bits=ops.acc_bits)
+    if arch.signed_weights is SignedWeights.OFFSET:
+        return [PricedRow("signed_weight_correction", Category.QUANT_OVERHEAD,
+                          (Term("offset_subtracts", e_sub, e_sub),), area)]
+    ws = [window_sum_bits(b, n) for b, n in zip(ops.input_bits, (t.max_reduction_body, t.max_reduction_edge))]
+    e_ws = [_price(lib, "energy", "int_adder", bits=b) for b in ws]
+    area += arch.rows * max(_price(lib, "area", "int_adder", bits=b) for b in ws)  # adder tree over R inputs
+    terms = (Term("cim_window_sum_adds", e_ws[0], e_ws[1]), Term("digital_subtracts", e_sub, e_sub))
+    return [PricedRow("signed_weight_correction", Category.QUANT_OVERHEAD, terms, area)]
+
+
+def _write_row(arch: CimMacroConfig, lib: TechLib, macros: int, needed: int) -> list[PricedRow]:
+    """Rewriting the cells every inference when the weights do not all fit in the macros."""
+    if needed <= macros:
+        return []
+    if arch.cell is not CellType.SRAM_6T:
+        raise HwcostError.single(
+            f"the network needs {needed} macros but only {macros} are given; rewriting {arch.cell.value} "
+            "cells every inference is not modelled (the techlib has no cim_cell write energy): "
+            f"set macros >= {needed} or 'auto'",
+            key="macros",
+        )
+    args = dict(capacity_bytes=arch.rows * arch.cols / 8, width_bits=min(arch.cols, _WRITE_WIDTH_MAX_BITS))
+    e_bit = _price(lib, "energy", "sram", "write", **args) / args["width_bits"]
+    return [PricedRow("weight_writes", Category.CIM_ARRAY, (Term("weight_write_bits", e_bit, e_bit),), 0.0)]
+
+
+def _bom_instances(unit: Unit, arch: CimMacroConfig) -> int:
+    if unit.placement is Placement.PER_INPUT or unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM:
+        return arch.rows  # at the word-line inputs / an adder tree over the R inputs
+    if unit.placement is Placement.PER_OUTPUT_PIXEL:
+        return 1
+    return arch.post_lanes
+
+
+def _bom_rows(body: Datapath, edge: Datapath, arch: CimMacroConfig, lib: TechLib,
+              t: WorkloadTables, group_size: int) -> list[PricedRow]:
+    """Post-processing units of the bill of materials, priced as on the MAC array."""
+
+    def live(dp: Datapath) -> dict[tuple[UnitKind, Placement], Unit]:
+        units = [u for u in dp.units if u.placement is not Placement.OFFLINE and u.kind not in _ARRAY_KINDS]
+        for u in units:
+            if u.placement is Placement.PER_MAC:
+                raise HwcostError.single(
+                    f"scheme '{dp.scheme.name}' needs a per-MAC {u.kind.value}, which the analog array "
+                    "cannot host; use the mac_array template", key="arch")
+        return {(u.kind, u.placement): u for u in units}
+
+    b, e = live(body), live(edge)
+    rows = []
+    for key in list(b) + [k for k in e if k not in b]:
+        ub, ue = b.get(key), e.get(key)
+        unit = ub or ue
+        assert unit is not None
+        if unit.component is Component.SRAM:
+            entries = _table_entries(unit, t, group_size)
+            (eb, ab), (ee, ae) = [(_price_memory(u, lib, entries) if u else (0.0, 0.0)) for u in (ub, ue)]
+            area = max(ab, ae)
+        else:
+            (eb, ab), (ee, ae) = [(_price_unit(u, lib) if u else (0.0, 0.0)) for u in (ub, ue)]
+            area = _bom_instances(unit, arch) * max(ab, ae)
+        placements = {k[1] for k in list(b) + list(e) if k[0] is unit.kind}
+        name = unit.kind.value if len(placements) == 1 else f"{unit.kind.value}@{unit.placement.value}"
+        rows.append(PricedRow(name, Category.QUANT_OVERHEAD, (Term(_count_key(unit), eb, ee),), area))
+    return rows
+
+
+def _buffer_rows(arch: CimMacroConfig, lib: TechLib, act_bits: int) -> list[PricedRow]:
+    """GLB, DRAM and element-wise layers: the MAC array's formulas (docs/cost-model.md)."""
+    glb_args = dict(capacity_bytes=arch.glb_kib * 1024, width_bits=arch.glb_width_bits)
+    e_rd, e_wr = (_price(lib, "energy", "sram", a, **glb_args) for a in ("read", "write"))
+    d_rd, d_wr = (_price(lib, "energy", "dram", a, bits=1) for a in ("read", "write"))
+    e_add = _price(lib, "energy", "int_adder", bits=act_bits + 1)
+    e_cmp = _price(lib, "energy", "comparator", bits=act_bits)
+    e_pool = _price(lib, "energy", "int_adder", bits=act_bits + 6)  # 7x7 window: +ceil(log2 49)
+    ew_area = arch.post_lanes * (_price(lib, "area", "int_adder", bits=act_bits + 6)
+                                 + _price(lib, "area", "comparator", bits=act_bits))
+    return [
+        PricedRow("glb", Category.ON_CHIP_MEMORY,
+                  (Term("glb_read_accesses", e_rd, e_rd), Term("glb_write_accesses", e_wr, e_wr)),
+                  _price(lib, "area", "sram", **glb_args)),
+        PricedRow("dram", Category.DRAM, (Term("dram_read_bits", d_rd, d_rd), Term("dram_write_bits", d_wr, d_wr)),
+                  _price(lib, "area", "dram", bits=1)),
+        PricedRow("elementwise", Category.COMPUTE,
+                  (Term("residual_adds", e_add, e_add), Term("max_pool_compares", e_cmp, e_cmp),
+                   Term("avg_pool_adds", e_pool, e_pool)), ew_area),
+    ]
+
+
+_PLANS: dict[tuple[object, ...], tuple[TechLib, WorkloadTables, CimPlan]] = {}
+
+
+def plan_cim_point(scheme: QuantScheme, arch: CimMacroConfig, lib: TechLib, t: WorkloadTables) -> CimPlan:
+    """Classify a scheme for the body and first/last layers and price every CIM row (cached)."""
+    key = (scheme, arch, id(lib), id(t))
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is lib and hit[1] is t:
+        return hit[2]
+    if len(_PLANS) > 16384:
+        _PLANS.clear()
+    plan = _plan(scheme, arch, lib, t)
+    _PLANS[key] = (lib, t, plan)
+    return plan
+
+
+def _plan(scheme: QuantScheme, arch: CimMacroConfig, lib: TechLib, t: WorkloadTables) -> CimPlan:
+    body = classify(scheme, t.max_reduction_body)
+    edge = classify(scheme, t.max_reduction_edge, edge_layer=True)
+    fp_edge = edge.of_kind(UnitKind.MAC_MULTIPLIER)[0].component is Component.FP_MULTIPLIER
+    check_integer_only(fp_edge, scheme.name)
+    ops = _operands(scheme, body, edge)
+    params = layer_params([arch], [ops], t)
+    g = cim_geometry(t.shapes, params)
+    needed = int(g.tiles.sum())
+    macros = needed if arch.macros is None else arch.macros
+    rows = _array_rows(arch, lib, macros, _shift_add_bits(g, params, t.edge), ops.acc_bits)
+    rows += _write_row(arch, lib, macros, needed)
+    rows += _correction_row(arch, lib, ops, t)
+    rows += _bom_rows(body, edge, arch, lib, t, ops.group_size)
+    rows += _buffer_rows(arch, lib, scheme.activations.bits)
+    return CimPlan(body, edge, ops, macros, needed, tuple(rows))
