@@ -1,0 +1,246 @@
+"""Study figures: accuracy (or any objective) against cost with the Pareto front, and the energy
+and area breakdowns of every design point.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot, no global backend
+switch) and saved as PNG and SVG; SVGs carry no date and fixed ids, so redrawing the same
+results gives the same files. Every axis names its quantity and unit; an axis whose positive
+data spans a decade or more is logarithmic.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from hwcost.pareto import Objective, non_dominated
+from hwcost.report import Category
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Quantity", "QUANTITIES", "pareto_figure", "breakdown_figure", "save_figure", "study_figures"]
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+_VARIANT_COLUMNS = ("zero_point", "scale_at", "arch", "node")
+_TOP_UNITS = 8  # area breakdown: the largest units, the rest summed as "other"
+_LABEL_ALL_UP_TO = 30  # label every point of a panel up to this many; beyond, the front only
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How a results column is shown: ``label (unit)``, values multiplied by ``scale``."""
+
+    label: str
+    unit: str
+    scale: float
+
+    def axis(self) -> str:
+        return f"{self.label} ({self.unit})"
+
+
+QUANTITIES: dict[str, Quantity] = {
+    "energy_pj": Quantity("energy per inference", "µJ", 1e-6),
+    "area_um2": Quantity("area", "mm²", 1e-6),
+    "latency_cycles": Quantity("latency per inference", "cycles", 1.0),
+    "energy_per_mac_pj": Quantity("energy per MAC", "pJ", 1.0),
+    "tops_per_w": Quantity("energy efficiency", "TOPS/W", 1.0),
+    "tops_per_mm2": Quantity("area efficiency", "TOPS/mm²", 1.0),
+    "utilisation": Quantity("PE utilisation", "%", 100.0),
+    "accuracy_measured_pct": Quantity("measured accuracy", "%", 1.0),
+    "accuracy_table_pct": Quantity("published accuracy", "%", 1.0),
+}
+
+
+def _quantity(column: str) -> Quantity:
+    return QUANTITIES.get(column, Quantity(column, "as in results.csv", 1.0))
+
+
+def _spans_decade(values: np.ndarray) -> bool:
+    positive = values[np.isfinite(values) & (values > 0)]
+    return len(positive) > 1 and positive.max() / positive.min() >= 10.0 and len(positive) == np.isfinite(values).sum()
+
+
+def _variant_columns(results: "pd.DataFrame") -> list[str]:
+    """Description columns that tell apart points of the same scheme and bits on one workload
+    (a scheme's own zero-point realisation, say, differs between schemes but is no variant)."""
+    same = results.groupby(["workload", "scheme", "weight_bits", "act_bits"], sort=False)
+    return [c for c in _VARIANT_COLUMNS if c in results.columns and same[c].nunique().max() > 1]
+
+
+def _point_label(row: "pd.Series", variants: Sequence[str]) -> str:
+    text = f"{row['scheme']} W{row['weight_bits']}A{row['act_bits']}"
+    return " ".join([text] + [str(row[c]) for c in variants])
+
+
+def _axes_pair(objectives: Sequence[Objective]) -> tuple[Objective, Objective]:
+    """(x, y): accuracy-like objectives go on the y axis."""
+    a, b = objectives
+    if a.column.startswith("accuracy") and not b.column.startswith("accuracy"):
+        return b, a
+    return a, b
+
+
+def _draw_front(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
+    order = np.lexsort((y, x))
+    ax.step(x[order], y[order], where="post", color="black", linewidth=1.2, zorder=2)
+    ax.scatter(x, y, s=150, facecolors="none", edgecolors="black", linewidths=1.0, zorder=4)
+
+
+def _pareto_panel(ax: Axes, data: "pd.DataFrame", xo: Objective, yo: Objective, colours: dict[str, str], variants: Sequence[str]) -> None:
+    xq, yq = _quantity(xo.column), _quantity(yo.column)
+    x = data[xo.column].to_numpy(dtype=float) * xq.scale
+    y = data[yo.column].to_numpy(dtype=float) * yq.scale
+    front = non_dominated(np.column_stack([x, y]), [xo.sense, yo.sense])
+    sd_column = {"accuracy_measured_pct": "accuracy_measured_sd_pct"}.get(yo.column)
+    keys = [tuple(r) for r in data[variants].itertuples(index=False)] if variants else [()] * len(data)
+    marker_of = {k: _MARKERS[i % len(_MARKERS)] for i, k in enumerate(dict.fromkeys(keys))}
+    for i, (_, row) in enumerate(data.iterrows()):
+        colour = colours[row["scheme"]]
+        if sd_column and np.isfinite(row.get(sd_column, np.nan)):
+            ax.errorbar(x[i], y[i], yerr=row[sd_column] * yq.scale, color=colour, linewidth=0.8, zorder=3)
+        ax.scatter(x[i], y[i], color=colour, marker=marker_of[keys[i]], s=40, zorder=5)
+        if front[i] or len(data) <= _LABEL_ALL_UP_TO:
+            ax.annotate(_point_label(row, []), (x[i], y[i]), xytext=(4, 3), textcoords="offset points", fontsize=7, zorder=6)
+    if front.any():
+        _draw_front(ax, x[front], y[front])
+    for axis, values in (("x", x), ("y", y)):
+        if _spans_decade(values):
+            ax.set_xscale("log") if axis == "x" else ax.set_yscale("log")
+    ax.set_xlabel(xq.axis())
+    ax.set_ylabel(yq.axis())
+    ax.grid(True, which="both", linewidth=0.3, alpha=0.5)
+    ax.set_title(f"{data['workload'].iloc[0]}: {int(front.sum())} of {len(data)} points on the front", fontsize=10)
+    handles = [Line2D([], [], color=c, marker="o", linestyle="", label=s) for s, c in colours.items() if s in set(data["scheme"])]
+    handles += [Line2D([], [], color="grey", marker=m, linestyle="", label=" ".join(map(str, k))) for k, m in marker_of.items() if k]
+    handles.append(Line2D([], [], color="black", marker="o", markerfacecolor="none", markersize=9, linewidth=1.2, label="Pareto front"))
+    ax.legend(handles=handles, fontsize=7, loc="best")
+
+
+def _grid(n: int, width: float, height: float) -> tuple[Figure, list[Axes]]:
+    cols = min(n, 2)
+    rows = -(-n // cols)
+    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def _colours(results: "pd.DataFrame") -> dict[str, str]:
+    palette = matplotlib.colormaps["tab10"].colors
+    return {s: matplotlib.colors.to_hex(palette[i % len(palette)]) for i, s in enumerate(dict.fromkeys(results["scheme"]))}
+
+
+def pareto_figure(results: "pd.DataFrame", objectives: Sequence[Objective]) -> Figure:
+    """One panel per workload: the two objectives, each point labelled by scheme and bits, the
+    Pareto front as a staircase with ringed points. Rows with a missing value are left out."""
+    xo, yo = _axes_pair(objectives)
+    data = results[np.isfinite(results[xo.column].astype(float)) & np.isfinite(results[yo.column].astype(float))]
+    workloads = list(dict.fromkeys(results["workload"]))
+    fig, axes = _grid(len(workloads), 7.0, 5.0)
+    colours, variants = _colours(results), _variant_columns(results)
+    for ax, workload in zip(axes, workloads):
+        panel = data[data["workload"] == workload]
+        if panel.empty:
+            ax.set_title(f"{workload}: no point has both values", fontsize=10)
+            ax.set_axis_off()
+            continue
+        _pareto_panel(ax, panel, xo, yo, colours, variants)
+    missing = len(results) - len(data)
+    if missing:
+        fig.suptitle(f"{missing} point(s) without a value for both objectives are not shown", fontsize=8)
+    return fig
+
+
+def _breakdown_parts(results: "pd.DataFrame", prefix: str) -> list[str]:
+    """Stack columns: energy by category (in Category order), area by unit (largest first)."""
+    if prefix == "energy_pj.":
+        return [f"{prefix}{c.value}" for c in Category if f"{prefix}{c.value}" in results.columns]
+    units = [c for c in results.columns if c.startswith(prefix)]
+    totals = results[units].sum().sort_values(ascending=False, kind="stable")
+    return [u for u in totals.index if totals[u] > 0]
+
+
+def _bar_labels(ax: Axes, data: "pd.DataFrame", variants: Sequence[str]) -> None:
+    """Bits (and variant) under each bar; scheme names over their group, groups separated."""
+    labels = [" ".join([f"W{r['weight_bits']}A{r['act_bits']}"] + [str(r[c]) for c in variants]) for _, r in data.iterrows()]
+    ax.set_xticks(np.arange(len(data)), labels, fontsize=7, rotation=90 if variants else 0)
+    schemes = data["scheme"].to_numpy()
+    starts = [0] + [i for i in range(1, len(schemes)) if schemes[i] != schemes[i - 1]] + [len(schemes)]
+    top = ax.get_ylim()[1]
+    ax.set_ylim(0, top * 1.12)
+    for a, b in zip(starts[:-1], starts[1:]):
+        ax.text((a + b - 1) / 2, top * 1.1, schemes[a], ha="center", va="top", fontsize=8, fontweight="bold")
+        if a:
+            ax.axvline(a - 0.5, color="grey", linewidth=0.6, linestyle=":")
+    ax.set_xlim(-0.6, len(data) - 0.4)
+
+
+def breakdown_figure(results: "pd.DataFrame", total: str) -> Figure:
+    """Stacked bars of ``energy_pj`` (by category) or ``area_um2`` (by unit), one bar per design
+    point, grouped by scheme, one panel per workload."""
+    quantity = _quantity(total)
+    parts = _breakdown_parts(results, f"{total}.")
+    shown = parts[:_TOP_UNITS] if total == "area_um2" else parts
+    workloads = list(dict.fromkeys(results["workload"]))
+    variants = _variant_columns(results)
+    width = max(6.0, 0.42 * results.groupby("workload").size().max() + 3.0)
+    fig = Figure(figsize=(width, 4.2 * len(workloads)), layout="constrained")
+    axes = fig.subplots(len(workloads), 1, squeeze=False).ravel()
+    palette = matplotlib.colormaps["tab10"].colors
+    for ax, workload in zip(axes, workloads):
+        data = results[results["workload"] == workload]
+        positions = np.arange(len(data))
+        bottom = np.zeros(len(data))
+        stacks = [(p.split(".", 1)[1], data[p].to_numpy(dtype=float)) for p in shown]
+        if len(parts) > len(shown):
+            stacks.append(("other", data[parts[len(shown):]].to_numpy(dtype=float).sum(axis=1)))
+        for i, (name, values) in enumerate(stacks):
+            ax.bar(positions, values * quantity.scale, bottom=bottom, color=palette[i % len(palette)], label=name, width=0.75)
+            bottom += values * quantity.scale
+        _bar_labels(ax, data, variants)
+        ax.set_ylabel(quantity.axis())
+        ax.set_title(f"{workload}: {quantity.label} by {'category' if total == 'energy_pj' else 'unit'}", fontsize=10)
+        ax.grid(True, axis="y", linewidth=0.3, alpha=0.5)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def save_figure(fig: Figure, folder: Path, stem: str) -> tuple[Path, Path]:
+    """Write ``stem.png`` and ``stem.svg`` atomically (temporary file, then rename)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    with matplotlib.rc_context({"svg.hashsalt": "hwcost"}):
+        for fmt, extra in (("png", {"dpi": 150}), ("svg", {"metadata": {"Date": None}})):
+            path = folder / f"{stem}.{fmt}"
+            tmp = folder / f".{stem}.{fmt}.tmp"
+            fig.savefig(tmp, format=fmt, **extra)
+            os.replace(tmp, path)
+            paths.append(path)
+    return paths[0], paths[1]
+
+
+def _stem(objectives: Sequence[Objective]) -> str:
+    x, y = _axes_pair(objectives)
+    return f"pareto_{y.column}_vs_{x.column}"
+
+
+def study_figures(results: "pd.DataFrame", objectives: Sequence[Objective], folder: Path) -> tuple[Path, ...]:
+    """Every figure of a study: one front per objective pair, then the two breakdowns."""
+    import itertools
+
+    files: list[Path] = []
+    for pair in itertools.combinations(objectives, 2):
+        files += save_figure(pareto_figure(results, pair), folder, _stem(pair))
+    files += save_figure(breakdown_figure(results, "energy_pj"), folder, "energy_breakdown")
+    files += save_figure(breakdown_figure(results, "area_um2"), folder, "area_breakdown")
+    return tuple(files)

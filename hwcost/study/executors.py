@@ -1,0 +1,89 @@
+"""Where measured-accuracy jobs run: in this process, in local worker processes, or on Dask.
+
+``completed(executor, measure, jobs)`` yields ``(job, outcome)`` as each job finishes, so the
+runner can journal results one by one. ``local`` with one job runs them here, in order;
+``local`` with more uses a :class:`concurrent.futures.ProcessPoolExecutor`; ``dask`` submits to
+the ``distributed`` scheduler at ``--scheduler ADDRESS`` through its ``concurrent.futures``
+executor (``Client.get_executor``), so both share one code path. A job that raises stops the
+run: jobs not started are cancelled and the error propagates; finished ones stay journaled.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+
+from hwcost.errors import HwcostError
+from hwcost.study.accuracy import AccuracyJob, AccuracyOutcome, Measure
+
+__all__ = ["ExecutorKind", "ExecutorSpec", "open_executor", "completed"]
+
+
+class ExecutorKind(Enum):
+    LOCAL = "local"  # this machine: in-process for --jobs 1, else worker processes
+    DASK = "dask"  # a dask.distributed scheduler
+
+
+@dataclass(frozen=True)
+class ExecutorSpec:
+    """``kind``; ``jobs``: worker processes for ``local``; ``scheduler``: address for ``dask``."""
+
+    kind: ExecutorKind
+    jobs: int
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.jobs < 1:
+            raise HwcostError.single(f"expected at least 1 job, got {self.jobs}", key="--jobs")
+        if self.kind is ExecutorKind.DASK and not self.scheduler:
+            raise HwcostError.single("the dask executor needs --scheduler ADDRESS (e.g. tcp://host:8786)", key="--scheduler")
+        if self.kind is ExecutorKind.LOCAL and self.scheduler:
+            raise HwcostError.single("--scheduler applies to --executor dask only", key="--scheduler")
+
+
+@contextmanager
+def _dask_executor(address: str) -> Iterator[cf.Executor]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise HwcostError.single("the dask executor needs dask.distributed: pip install 'hwcost[dask]'", key="--executor") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise HwcostError.single(f"cannot reach the Dask scheduler at {address} ({exc})", key="--scheduler") from None
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+
+
+@contextmanager
+def open_executor(spec: ExecutorSpec) -> Iterator[cf.Executor | None]:
+    """The executor for ``spec``; ``None`` means "run in this process"."""
+    if spec.kind is ExecutorKind.DASK:
+        assert spec.scheduler is not None
+        with _dask_executor(spec.scheduler) as executor:
+            yield executor
+    elif spec.jobs == 1:
+        yield None
+    else:
+        with cf.ProcessPoolExecutor(max_workers=spec.jobs) as executor:
+            yield executor
+
+
+def completed(executor: cf.Executor | None, measure: Measure, jobs: Sequence[AccuracyJob]) -> Iterator[tuple[AccuracyJob, AccuracyOutcome]]:
+    """``(job, outcome)`` in order of completion (in order of ``jobs`` when run in-process)."""
+    if executor is None:
+        for job in jobs:
+            yield job, measure(job)
+        return
+    futures = {executor.submit(measure, job): job for job in jobs}
+    try:
+        for future in cf.as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        for future in futures:
+            future.cancel()

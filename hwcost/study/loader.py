@@ -1,0 +1,289 @@
+"""Reading a study file: YAML checked with :class:`~hwcost._config.Checker`, then a StudySpec.
+
+Every problem of the file (unknown keys with the valid ones, wrong types, unknown schemes,
+nodes or workloads, bad objectives) is collected with its file, line and key path and raised
+as one :class:`~hwcost.errors.HwcostError`. Relative paths (scheme, arch, techlib, workload,
+dataset and table files) are relative to the study file's folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import replace
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from hwcost._config import Checker, join_key, read_yaml
+from hwcost.arch import config as arch_config
+from hwcost.errors import HwcostError, Problem
+from hwcost.pareto import Objective, Sense
+from hwcost.schemes import MAX_BITS, MIN_BITS, PRESET_NAMES, ScaleRealisation, ZeroPointRealisation, get_scheme, load_scheme
+from hwcost.study.spec import (
+    MEASURED_COLUMN,
+    TABLE_COLUMN,
+    AccuracyModel,
+    AccuracySource,
+    AccuracySpec,
+    Loaded,
+    MeasuredSettings,
+    StudySpec,
+)
+from hwcost.study.table import LITERATURE, literature_path, load_accuracy_table
+from hwcost.techlib import list_techlibs, load_techlib
+from hwcost.workloads import list_workloads, load_workload
+
+__all__ = ["load_study", "COST_OBJECTIVES", "OWN"]
+
+REQUIRED = ("name", "schemes", "archs", "nodes", "workloads", "accuracy", "objectives")
+OPTIONAL = ("description", "bits", "bit_pairs", "zero_point", "scale_at")
+# Results columns a cost objective may name (totals of hwcost.evaluate.sweep).
+COST_OBJECTIVES = ("energy_pj", "area_um2", "latency_cycles", "energy_per_mac_pj", "tops_per_w", "tops_per_mm2", "utilisation")
+OWN = "scheme"  # in zero_point / scale_at: keep the scheme's own realisation
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _gather(check: Checker, key: str, load: Callable[[], Any]) -> Any:
+    """Run a loader; its HwcostError problems join the study's (with ``key`` when they have none)."""
+    try:
+        return load()
+    except HwcostError as exc:
+        for p in exc.problems:
+            if p.file is None:
+                check.error(key, f"{p.key + ': ' if p.key else ''}{p.message}")
+            else:
+                check.problems.append(p)
+        return None
+
+
+def _items(check: Checker, data: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:
+    """``(key path, item)`` of a non-empty list."""
+    items = check.sequence(data.get(key), key)
+    if items is not None and not items:
+        check.error(key, "expected at least one entry")
+    return [(join_key(key, i), item) for i, item in enumerate(items or [])]
+
+
+def _file(folder: Path, text: str) -> Path:
+    path = Path(text)
+    return path if path.is_absolute() else folder / path
+
+
+def _unique(check: Checker, key: str, names: list[str], what: str) -> None:
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:
+        check.error(key, f"two {what} share the name {', '.join(dups)}; names must be unique")
+
+
+def _schemes(check: Checker, data: Mapping[str, Any], folder: Path) -> tuple[Any, ...]:
+    out = []
+    for key, item in _items(check, data, "schemes"):
+        name = check.string(item, key)
+        if name is None:
+            continue
+        if name in PRESET_NAMES:
+            out.append(get_scheme(name))
+        elif name.endswith((".yaml", ".yml")):
+            out.append(_gather(check, key, lambda: load_scheme(_file(folder, name))))
+        else:
+            check.error(key, f"unknown scheme '{name}'; presets: {', '.join(PRESET_NAMES)}, or a scheme YAML file")
+    out = [s for s in out if s is not None]
+    _unique(check, "schemes", [s.name for s in out], "schemes")
+    return tuple(out)
+
+
+def _bits(check: Checker, value: Any, key: str) -> int | None:
+    return check.number(value, key, minimum=MIN_BITS, maximum=MAX_BITS, integer=True)
+
+
+def _bit_pairs(check: Checker, data: Mapping[str, Any]) -> tuple[tuple[int, int], ...]:
+    if "bits" not in data and "bit_pairs" not in data:
+        check.error("", "missing 'bits' (weights = activations) or 'bit_pairs' ([weight, act] pairs)")
+    pairs: list[tuple[int, int]] = []
+    for key, item in _items(check, data, "bits") if "bits" in data else []:
+        b = _bits(check, item, key)
+        pairs += [] if b is None else [(b, b)]
+    for key, item in _items(check, data, "bit_pairs") if "bit_pairs" in data else []:
+        pair = check.sequence(item, key)
+        if pair is not None and len(pair) != 2:
+            check.error(key, f"expected [weight_bits, act_bits], got {len(pair)} numbers")
+        elif pair is not None:
+            w, a = _bits(check, pair[0], join_key(key, 0)), _bits(check, pair[1], join_key(key, 1))
+            pairs += [] if w is None or a is None else [(w, a)]
+    return tuple(dict.fromkeys(pairs))
+
+
+def _realisations(check: Checker, data: Mapping[str, Any], key: str, enum: type) -> tuple[Any, ...]:
+    if key not in data:
+        return (None,)
+    out = []
+    for k, item in _items(check, data, key):
+        value = check.choice(item, k, [OWN] + [m.value for m in enum])
+        if value is not None:
+            out.append(None if value == OWN else enum(value))
+    return tuple(dict.fromkeys(out))
+
+
+def _arch_variants(entry: Mapping[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """A template entry with list values swept: (mapping, name suffix) per combination."""
+    swept = [k for k, v in entry.items() if isinstance(v, list)]
+    out = []
+    for values in itertools.product(*(entry[k] for k in swept)):
+        variant = dict(entry) | dict(zip(swept, values))
+        suffix = ", ".join(f"{k}={v}" for k, v in zip(swept, values))
+        out.append((variant, f"({suffix})" if suffix else ""))
+    return out
+
+
+def _template_arch(check: Checker, entry: Mapping[str, Any], key: str) -> list[Any]:
+    templates = [t for t in arch_config.ARCH_TEMPLATES if t in arch_config._BUILDERS]
+    template = check.choice(entry.get("template"), join_key(key, "template"), templates)
+    if template is None:
+        return []
+    out = []
+    for variant, suffix in _arch_variants(entry):
+        sub = Checker(check.file)  # problems re-keyed below, so the study's lines apply
+        config = arch_config._BUILDERS[template](variant, sub)
+        for p in sub.problems:
+            check.error(join_key(key, p.key) if p.key else key, p.message)
+        if config is not None and not sub.problems:
+            out.append(replace(config, name=f"{entry.get('name', template)}{suffix}") if suffix else config)
+    return out
+
+
+def _archs(check: Checker, data: Mapping[str, Any], folder: Path) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for key, item in _items(check, data, "archs"):
+        entry = check.mapping(item, key)
+        if entry is None:
+            continue
+        if "file" in entry:
+            if check.keys(entry, key, required=["file"]):
+                path = check.string(entry["file"], join_key(key, "file"))
+                out.append(None if path is None else _gather(check, key, lambda: arch_config.load_arch(_file(folder, path))))
+        elif "template" in entry:
+            out += _template_arch(check, entry, key)
+        else:
+            check.error(key, "expected 'template: NAME' (with parameters to override) or 'file: PATH'")
+    out = [a for a in out if a is not None]
+    _unique(check, "archs", [a.name for a in out], "architectures")
+    return tuple(out)
+
+
+def _loaded(check: Checker, data: Mapping[str, Any], key: str, folder: Path, shipped: tuple[str, ...], load: Callable[[Any], Any]) -> tuple[Loaded, ...]:
+    out = []
+    for k, item in _items(check, data, key):
+        text = check.string(item, k)
+        if text is None:
+            continue
+        if text in shipped:
+            value = _gather(check, k, lambda: load(text))
+            token = text
+        else:
+            path = _file(folder, text)
+            value = _gather(check, k, lambda: load(path))
+            token = f"{path.resolve()}#{_sha256(path)}" if value is not None else ""
+        if value is not None:
+            out.append(Loaded(name=value.name, token=token, value=value))
+    _unique(check, key, [x.name for x in out], key)
+    return tuple(out)
+
+
+def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSettings | None:
+    m = check.mapping(value, key)
+    if m is None or not check.keys(m, key, required=["model", "dataset", "epochs", "seeds"]):
+        return None
+    model = check.choice(m["model"], f"{key}.model", [x.value for x in AccuracyModel])
+    dataset = check.string(m["dataset"], f"{key}.dataset")
+    epochs = check.number(m["epochs"], f"{key}.epochs", minimum=1, maximum=10000, integer=True)
+    seeds = [check.number(s, k, minimum=0, integer=True) for k, s in _items(check, m, "seeds")] if isinstance(m["seeds"], list) else []
+    if not isinstance(m["seeds"], list):
+        check.sequence(m["seeds"], f"{key}.seeds")
+    if len(set(seeds)) != len(seeds):
+        check.error(f"{key}.seeds", "seeds must be distinct")
+    digest = ""
+    if dataset is not None and dataset != "digits":
+        path = _file(folder, dataset)
+        if path.suffix != ".npz" or not path.is_file():
+            check.error(f"{key}.dataset", f"expected 'digits' or an existing .npz file, got '{dataset}'")
+        else:
+            dataset, digest = str(path.resolve()), _sha256(path)
+    if None in (model, dataset, epochs) or None in seeds or not seeds:
+        return None
+    return MeasuredSettings(AccuracyModel(model), dataset, int(epochs), tuple(int(s) for s in seeds), digest)
+
+
+def _accuracy(check: Checker, data: Mapping[str, Any], folder: Path) -> AccuracySpec | None:
+    a = check.mapping(data.get("accuracy"), "accuracy")
+    if a is None or not check.keys(a, "accuracy", required=["source"], optional=["measured", "table"]):
+        return None
+    name = check.choice(a["source"], "accuracy.source", [s.value for s in AccuracySource])
+    if name is None:
+        return None
+    source = AccuracySource(name)
+    for needed, part in ((source.measured, "measured"), (source.table, "table")):
+        if needed and part not in a:
+            check.error("accuracy", f"source '{name}' needs '{part}'")
+        if not needed and part in a:
+            check.error(f"accuracy.{part}", f"'{part}' is unused with source '{name}'")
+    measured = _measured(check, a["measured"], "accuracy.measured", folder) if source.measured and "measured" in a else None
+    table = None
+    if source.table and "table" in a:
+        text = check.string(a["table"], "accuracy.table")
+        if text == LITERATURE:
+            table = _gather(check, "accuracy.table", lambda: load_accuracy_table(literature_path(), LITERATURE))
+        elif text is not None:
+            table = _gather(check, "accuracy.table", lambda: load_accuracy_table(_file(folder, text), text))
+    return AccuracySpec(source, measured, table)
+
+
+def _objectives(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | None) -> tuple[Objective, ...]:
+    columns = list(COST_OBJECTIVES)
+    if accuracy is not None:
+        columns = [MEASURED_COLUMN] * accuracy.source.measured + [TABLE_COLUMN] * accuracy.source.table + columns
+    out = []
+    for key, item in _items(check, data, "objectives"):
+        entry = check.mapping(item, key)
+        if entry is None or not check.keys(entry, key, optional=[s.value for s in Sense]):
+            continue
+        if len(entry) != 1:
+            check.error(key, "expected one of 'maximise: COLUMN' or 'minimise: COLUMN'")
+            continue
+        ((sense, column),) = entry.items()
+        column = check.choice(column, join_key(key, sense), columns) if accuracy is not None else None
+        if column is not None:
+            out.append(Objective(column, Sense(sense)))
+    if len(out) < 2 and not check.problems:
+        check.error("objectives", "a Pareto front needs at least two objectives")
+    _unique(check, "objectives", [o.column for o in out], "objectives")
+    return tuple(out)
+
+
+def load_study(path: str | Path) -> StudySpec:
+    """Read, check and resolve a study file (loads its schemes, archs, nodes, workloads, table)."""
+    doc = read_yaml(path)
+    check = Checker.for_document(doc)
+    data = check.mapping(doc.data, "")
+    if data is None:
+        check.raise_if_any()
+    check.keys(data, "", required=REQUIRED, optional=OPTIONAL)
+    folder = Path(doc.file).parent
+    name = check.string(data.get("name"), "name") if "name" in data else None
+    description = check.string(data["description"], "description") if "description" in data else ""
+    accuracy = _accuracy(check, data, folder) if "accuracy" in data else None
+    spec = dict(
+        schemes=_schemes(check, data, folder) if "schemes" in data else (),
+        bit_pairs=_bit_pairs(check, data),
+        zero_points=_realisations(check, data, "zero_point", ZeroPointRealisation),
+        scale_ats=_realisations(check, data, "scale_at", ScaleRealisation),
+        archs=_archs(check, data, folder) if "archs" in data else (),
+        nodes=_loaded(check, data, "nodes", folder, list_techlibs(), load_techlib) if "nodes" in data else (),
+        workloads=_loaded(check, data, "workloads", folder, list_workloads(), load_workload) if "workloads" in data else (),
+        objectives=_objectives(check, data, accuracy) if "objectives" in data else (),
+    )
+    check.raise_if_any()
+    return StudySpec(name=str(name), description=str(description), file=doc.file, accuracy=accuracy, **spec)  # type: ignore[arg-type]

@@ -1,0 +1,119 @@
+"""``report.md``: what was swept, the figures, the Pareto points, where accuracies come from.
+
+Pure text from the spec and the tables, with no clock or host in it, so a study run twice
+writes the same report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hwcost.pareto import objective_pairs
+from hwcost.plots import QUANTITIES, Quantity
+from hwcost.study.grid import Skipped
+from hwcost.study.spec import MEASURED_COLUMN, TABLE_COLUMN, StudySpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["render_report"]
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "–"
+        if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-2):
+            return f"{value:.4g}"
+        return f"{value:.4g}" if abs(value) < 100 else f"{value:,.1f}"
+    return str(value).replace("|", "\\|")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def _setup(spec: StudySpec, results: "pd.DataFrame", skipped: Sequence[Skipped]) -> list[str]:
+    def names(items: Sequence[Any]) -> str:
+        return ", ".join(items) or "–"
+
+    realisation = lambda xs: names(["scheme's own" if x is None else x.value for x in xs])  # noqa: E731
+    lines = [
+        f"- study file: `{spec.file}`",
+        f"- schemes: {names([s.name for s in spec.schemes])}",
+        f"- bits (weight/activation): {names([f'{w}/{a}' for w, a in spec.bit_pairs])}",
+        f"- zero-point realisation: {realisation(spec.zero_points)}; scale applied at: {realisation(spec.scale_ats)}",
+        f"- architectures: {names([a.name for a in spec.archs])}",
+        f"- nodes: {names([n.name for n in spec.nodes])}; workloads: {names([w.name for w in spec.workloads])}",
+        f"- design points: {len(results)} ({len(skipped)} combinations skipped, see below)",
+    ]
+    acc = spec.accuracy
+    if acc.measured is not None:
+        m = acc.measured
+        lines.append(
+            f"- measured accuracy (`{MEASURED_COLUMN}`): `quantizers.measure_accuracy`, model {m.model.value}, dataset "
+            f"{Path(m.dataset).name}, {m.epochs} epoch(s), seeds {', '.join(map(str, m.seeds))} (mean; sd across seeds). "
+            "This is a proxy measured on a small network, not the accuracy of the costed workload."
+        )
+    if acc.table is not None:
+        found = int(results[TABLE_COLUMN].notna().sum())
+        lines.append(f"- table accuracy (`{TABLE_COLUMN}`): `{acc.table.label}`, {found} of {len(results)} points have a row")
+    lines.append("- objectives: " + ", ".join(str(o) for o in spec.objectives))
+    return lines
+
+
+def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
+    lines: list[str] = []
+    for combo in objective_pairs(spec.objectives):
+        name = " vs ".join(o.column for o in combo)
+        front = pareto[pareto["front"] == name]
+        lines += ["", f"### {name}", ""]
+        if front.empty:
+            lines.append("No point has values for all of these objectives.")
+            continue
+        shown = [QUANTITIES.get(o.column, Quantity(o.column, "", 1.0)) for o in combo]
+        headers = ["workload", "scheme", "W/A", "zero point", "scale at", "arch", "node"]
+        headers += [q.axis() if q.unit else q.label for q in shown]
+        rows = [
+            [r["workload"], r["scheme"], f"{r['weight_bits']}/{r['act_bits']}", r["zero_point"], r["scale_at"], r["arch"], r["node"]]
+            + [float(r[o.column]) * q.scale for o, q in zip(combo, shown)]
+            for _, r in front.iterrows()
+        ]
+        lines += _table(headers, rows)
+    return lines
+
+
+def _provenance(results: "pd.DataFrame") -> list[str]:
+    if TABLE_COLUMN not in results.columns:
+        return []
+    used = results[results[TABLE_COLUMN].notna()]
+    lines = ["", "## Published accuracies used", ""]
+    if used.empty:
+        return lines + ["No point of this study has a row in the accuracy table."]
+    rows = [
+        [r["workload"], r["scheme"], f"{r['weight_bits']}/{r['act_bits']}", float(r[TABLE_COLUMN]), r["table_method"], r["table_citation"], r["table_where"], r["table_tag"]]
+        for _, r in used.drop_duplicates(["workload", "scheme", "weight_bits", "act_bits"]).iterrows()
+    ]
+    return lines + _table(["workload", "scheme", "W/A", "accuracy %", "method", "citation", "where", "tag"], rows)
+
+
+def render_report(spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFrame", skipped: Sequence[Skipped], figures: Sequence[Path]) -> str:
+    lines = [f"# Study: {spec.name}", ""]
+    if spec.description:
+        lines += [spec.description.strip(), ""]
+    lines += ["## Setup", ""] + _setup(spec, results, skipped)
+    lines += ["", "## Figures", ""]
+    lines += [f"![{f.stem}]({f.as_posix()})" for f in figures if f.suffix == ".png"]
+    lines += ["", "Redraw with `hwcost study plot <this folder>`; SVG versions sit next to the PNGs.", ""]
+    lines += ["## Pareto-optimal points", "", "Non-dominated points per objective pair (and all objectives), per workload; all columns in `pareto.csv`."]
+    lines += _fronts(spec, pareto)
+    lines += _provenance(results)
+    if skipped:
+        lines += ["", "## Skipped combinations", "", "These combinations of the axes are not valid schemes (also in `skipped.csv`):", ""]
+        lines += _table(["scheme", "W/A", "zero point", "scale at", "reason"], [[s.scheme, f"{s.weight_bits}/{s.act_bits}", s.zero_point, s.scale_at, s.reason] for s in skipped])
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,77 @@
+"""Building the study's tables from the journal (pure: the same journal gives the same tables).
+
+``results.csv`` has one row per design point, in grid order: the point's description, its
+accuracies, then its costs (totals, then per-category and per-unit breakdowns). Measured
+accuracy is the mean over the study's seeds (taken in the seeds' order), with the sample
+standard deviation when there are several.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import TYPE_CHECKING, Any
+
+from hwcost.study.accuracy import jobs_for
+from hwcost.study.grid import Grid, GridPoint
+from hwcost.study.journal import Journal
+from hwcost.study.spec import MEASURED_COLUMN, TABLE_COLUMN, StudySpec
+from hwcost.study.table import lookup
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["build_results", "DESCRIPTION_COLUMNS", "MEASURED_COLUMNS", "TABLE_COLUMNS"]
+
+DESCRIPTION_COLUMNS = ("scheme", "weight_bits", "act_bits", "zero_point", "scale_at", "arch", "node", "workload")
+MEASURED_COLUMNS = (MEASURED_COLUMN, "accuracy_measured_sd_pct", "fp_accuracy_measured_pct", "seeds")
+TABLE_COLUMNS = (TABLE_COLUMN, "table_method", "table_citation", "table_where", "table_tag")
+
+
+def _measured(spec: StudySpec, g: GridPoint, journal: Journal) -> dict[str, Any]:
+    assert spec.accuracy.measured is not None
+    records = [journal.get("accuracy", job.key) for job in jobs_for(g.point.scheme, spec.accuracy.measured)]
+    accs = [float(r["accuracy_pct"]) for r in records]
+    fps = [float(r["fp_accuracy_pct"]) for r in records]
+    return {
+        MEASURED_COLUMN: math.fsum(accs) / len(accs),
+        "accuracy_measured_sd_pct": statistics.stdev(accs) if len(accs) > 1 else math.nan,
+        "fp_accuracy_measured_pct": math.fsum(fps) / len(fps),
+        "seeds": len(accs),
+    }
+
+
+def _table(spec: StudySpec, g: GridPoint) -> dict[str, Any]:
+    assert spec.accuracy.table is not None
+    s = g.point.scheme
+    row = lookup(spec.accuracy.table, s.name, s.weights.bits, s.activations.bits, g.workload.value)
+    if row is None:
+        return {TABLE_COLUMN: math.nan, "table_method": "", "table_citation": "", "table_where": "", "table_tag": ""}
+    extra = dict(row.extra)
+    return {
+        TABLE_COLUMN: row.accuracy_pct,
+        "table_method": extra.get("method", ""),
+        "table_citation": row.citation,
+        "table_where": extra.get("where", ""),
+        "table_tag": extra.get("tag", ""),
+    }
+
+
+def build_results(spec: StudySpec, grid: Grid, journal: Journal) -> "pd.DataFrame":
+    """One row per grid point; every cost and accuracy it needs must be in the journal."""
+    import pandas as pd
+
+    rows = []
+    for g in grid.points:
+        cost = journal.get("costs", g.cost_key)
+        row = {k: cost[k] for k in DESCRIPTION_COLUMNS}
+        if spec.accuracy.source.measured:
+            row |= _measured(spec, g, journal)
+        if spec.accuracy.source.table:
+            row |= _table(spec, g)
+        row |= {k: v for k, v in cost.items() if k not in row}
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    breakdown = [c for c in frame.columns if c.startswith(("energy_pj.", "area_um2."))]
+    frame[breakdown] = frame[breakdown].fillna(0.0)
+    return frame

@@ -1,0 +1,119 @@
+"""Running a study: grid -> costs -> accuracies -> tables -> figures -> report.
+
+Pipeline, top to bottom:
+
+1. ``expand``         the study's axes -> design points (and the combinations skipped);
+2. ``_cost_phase``    price every point not yet in the journal with one vectorised ``sweep``;
+3. ``_accuracy_phase`` measure every (scheme, bits, seed) not yet in the journal, in parallel,
+                      journaling each result as it completes;
+4. ``build_results``  join costs and accuracies (from the journal only, so an interrupted and
+                      resumed run gives the same tables as an uninterrupted one);
+5. ``pareto_table``   the non-dominated points per objective pair, per workload;
+6. ``write_outputs``  results.csv, pareto.csv, skipped.csv, study.json, figures, report.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from tqdm import tqdm
+
+from hwcost.evaluate import sweep
+from hwcost.pareto import pareto_table
+from hwcost.study.accuracy import AccuracyJob, Measure, jobs_for, measure_job
+from hwcost.study.executors import ExecutorKind, ExecutorSpec, completed, open_executor
+from hwcost.study.grid import Grid, Skipped, expand
+from hwcost.study.journal import Journal
+from hwcost.study.outputs import GROUP_BY, write_outputs
+from hwcost.study.results import build_results
+from hwcost.study.spec import StudySpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["StudyOutcome", "run_study", "LOCAL_SERIAL"]
+
+LOCAL_SERIAL = ExecutorSpec(ExecutorKind.LOCAL, jobs=1)
+
+
+@dataclass(frozen=True)
+class StudyOutcome:
+    """What a run produced, and how much of it this run computed (the rest came from the journal)."""
+
+    folder: Path
+    results: "pd.DataFrame"
+    pareto: "pd.DataFrame"
+    skipped: tuple[Skipped, ...]
+    points: int
+    points_costed: int
+    runs: int
+    runs_measured: int
+    files: tuple[Path, ...]
+
+
+def _native(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _cost_phase(grid: Grid, journal: Journal) -> int:
+    """Price the points the journal lacks in one sweep, journaled as one batch record."""
+    pending = [g for g in grid.points if not journal.has("costs", g.cost_key)]
+    if not pending:
+        return 0
+    frame = sweep([g.point for g in pending])
+    rows = [[_native(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    journal.append({"kind": "costs", "keys": [g.cost_key for g in pending], "columns": list(frame.columns), "rows": rows})
+    return len(pending)
+
+
+def accuracy_jobs(spec: StudySpec, grid: Grid) -> tuple[AccuracyJob, ...]:
+    """Every distinct measured-accuracy job of the study, in grid order."""
+    if spec.accuracy.measured is None:
+        return ()
+    jobs = {job.key: job for g in grid.points for job in jobs_for(g.point.scheme, spec.accuracy.measured)}
+    return tuple(jobs.values())
+
+
+def _accuracy_phase(jobs: tuple[AccuracyJob, ...], journal: Journal, executor: ExecutorSpec, measure: Measure, progress: bool | None) -> int:
+    pending = [job for job in jobs if not journal.has("accuracy", job.key)]
+    if not pending:
+        return 0
+    disable = None if progress is None else not progress
+    with open_executor(executor) as pool, tqdm(total=len(pending), desc="accuracy", unit="run", disable=disable) as bar:
+        for job, outcome in completed(pool, measure, pending):
+            journal.append(
+                {"kind": "accuracy", "key": job.key, "accuracy_pct": outcome.accuracy_pct, "fp_accuracy_pct": outcome.fp_accuracy_pct}
+            )
+            bar.update()
+    return len(pending)
+
+
+def run_study(
+    spec: StudySpec,
+    folder: str | Path,
+    executor: ExecutorSpec = LOCAL_SERIAL,
+    measure: Measure = measure_job,
+    progress: bool | None = None,
+) -> StudyOutcome:
+    """Run (or resume) ``spec`` into ``folder``; ``progress=None`` shows a bar on a terminal only.
+
+    ``measure`` runs one accuracy job; inject another (a top-level, picklable function when the
+    executor uses processes or Dask) to test or to plug in other training code.
+    """
+    from hwcost import __version__
+
+    folder = Path(folder)
+    grid = expand(spec)
+    jobs = accuracy_jobs(spec, grid)
+    with Journal(folder, {"hwcost": __version__}) as journal:
+        costed = _cost_phase(grid, journal)
+        measured = _accuracy_phase(jobs, journal, executor, measure, progress)
+        results = build_results(spec, grid, journal)
+        pareto = pareto_table(results, spec.objectives, group_by=GROUP_BY)
+        files = write_outputs(folder, spec, results, pareto, grid.skipped)
+    return StudyOutcome(folder, results, pareto, grid.skipped, len(grid.points), costed, len(jobs), measured, files)
