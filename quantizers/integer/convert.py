@@ -74,14 +74,24 @@ def _operands(dp: Datapath, scheme: QuantScheme, layer: QuantDense, w: np.ndarra
     return codes, z_w, OperandPrep(zero=0), grid.zero_point, w_step * grid.step
 
 
-def _bn_stage(dp: Datapath, scheme: QuantScheme, layer: QuantDense, acc_step: np.ndarray):
+BN_GUARD_BITS = 16  # resolution of the BN result below the output step
+
+
+def _bn_stage(dp: Datapath, scheme: QuantScheme, layer: QuantDense, acc_step: np.ndarray, out_step: float):
+    """Unfused BN as ``gamma' * acc + beta'`` in integers, at the finer step ``acc_step / 2^f``
+    that puts ``BN_GUARD_BITS`` bits below the output step, so that ``beta'`` and the product
+    keep the resolution the float BN has before the output rounding. Returns the multiply
+    (``gamma' 2^f`` as a fixed-point factor), the shift ``beta'`` and the new step."""
     if layer.bn is None or layer.bn_folded:
-        return None, None
+        return None, None, acc_step
     gamma = layer.bn.gamma.value * layer.bn.inv_std()
     beta = layer.bn.beta.value - layer.bn.running_mean * gamma
-    shift = np.floor(beta / acc_step + 0.5).astype(np.int64)
+    f = max(0, int(np.ceil(np.log2(float(acc_step.max()) * 2.0**BN_GUARD_BITS / out_step))))
+    step = acc_step / 2.0**f
+    shift = np.floor(beta / step + 0.5).astype(np.int64)
     fp = any(u.kind is UnitKind.BN_MULTIPLIER and u.component.value == "fp_multiplier" for u in dp.units)
-    return (FloatRescale(gamma) if fp else DyadicRescale.of(gamma, scheme.m0_bits)), shift
+    scaled = gamma * 2.0**f
+    return (FloatRescale(scaled) if fp else DyadicRescale.of(scaled, scheme.m0_bits)), shift, step
 
 
 def _int_dense(dp: Datapath, scheme: QuantScheme, layer: QuantDense, output: OutputGrid | None, relu: bool) -> IntDense:
@@ -91,7 +101,8 @@ def _int_dense(dp: Datapath, scheme: QuantScheme, layer: QuantDense, output: Out
     k = weights.shape[1]
     bias = np.floor(b / acc_step + 0.5).astype(np.int64)  # own bias or folded BN shift (0 if neither)
     bias = bias - z_a * weights.sum(axis=1) + k * z_w * z_a  # constant terms of Jacob eq. 7
-    bn_scale, bn_shift = _bn_stage(dp, scheme, layer, acc_step)
+    out_step = output.step if output is not None else float(acc_step.min())
+    bn_scale, bn_shift, acc_step = _bn_stage(dp, scheme, layer, acc_step, out_step)
     rescale = None if output is None else _rescale(dp, acc_step / output.step, scheme.m0_bits)
     return IntDense(layer.conv, prep, pad, weights, z_w, bias, bn_scale, bn_shift, rescale, output, relu,
                     logit_step=acc_step if output is None else None)
