@@ -219,7 +219,8 @@ def _values(data: Mapping[str, Any], check: Checker, prefix: str) -> dict[str, A
 def _consistency(config: CimMacroConfig, check: Checker, prefix: str) -> None:
     lo, hi = CELL_BITS_RANGE[config.cell]
     if not lo <= config.cell_bits <= hi:
-        check.error(f"{prefix}cell_bits", f"a {config.cell.value} cell holds {lo}..{hi} bits; got {config.cell_bits}")
+        holds = f"exactly {lo} bit" if lo == hi else f"{lo} to {hi} bits"
+        check.error(f"{prefix}cell_bits", f"a {config.cell.value} cell holds {holds}; got {config.cell_bits}")
     if config.adc_share > config.cols or config.cols % config.adc_share:
         check.error(f"{prefix}adc_share", f"expected a divisor of cols ({config.cols}); got {config.adc_share}")
 
