@@ -9,6 +9,7 @@ bits, p input bits per pulse, S_w weight slices, S_a input slices, RG row groups
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from hwcost.arch.dataflow import LayerShapes
 __all__ = ["Encoding", "CimLayerParams", "CimGeometry", "CimLayerActions", "cim_geometry", "count_cim_actions"]
 
 
-class Encoding:
+class Encoding(IntEnum):
     """Integer codes of :class:`~hwcost.arch.cim_macro.SignedWeights` inside numpy arrays."""
 
     DIFFERENTIAL = 0

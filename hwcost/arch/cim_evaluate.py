@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hwcost.arch.cim_counts import CimLayerActions, cim_geometry, count_cim_actions
+from hwcost.arch.cim_counts import CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
 from hwcost.arch.cim_pricing import CimPlan, layer_params, plan_cim_point
 from hwcost.arch.tables import WorkloadTables, workload_tables
 
@@ -76,7 +76,7 @@ def _elementwise_sums(sums: dict[str, tuple[np.ndarray, np.ndarray]], points: Se
     sums["avg_pool_adds"] = (zeros + t.avg_pool_adds, zeros)
 
 
-def _peak_macs_per_cycle(points: Sequence["DesignPoint"], plans: Sequence[CimPlan], g: Any) -> np.ndarray:
+def _peak_macs_per_cycle(points: Sequence["DesignPoint"], plans: Sequence[CimPlan], g: CimGeometry) -> np.ndarray:
     """macros * ADCs per macro * R / (S_w * polarity * S_a) at the body layers' widths."""
     body = ~workload_tables(points[0].workload).edge
     col = body if body.any() else np.ones_like(body)

@@ -15,7 +15,6 @@ partial-sum quantization the cost side prices.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields, replace
 from enum import Enum
 from typing import Any, Mapping
@@ -78,7 +77,7 @@ def lossless_adc_bits(active_rows: Any, cell_bits: Any, pulse_bits: Any) -> np.n
     al. ISCA 2016 §IV) and never exceeds the bound ceil(log2 n) + c + p.
 
     >>> int(lossless_adc_bits(128, 1, 1)), int(lossless_adc_bits(128, 2, 1)), int(lossless_adc_bits(128, 2, 2))
-    (8, 9, 10)
+    (8, 9, 11)
     """
     n, c, p = (np.asarray(v, dtype=float) for v in (active_rows, cell_bits, pulse_bits))
     levels = n * (2.0**c - 1) * (2.0**p - 1) + 1
@@ -188,10 +187,10 @@ MACROS_MAX = 1_000_000
 def _macros(check: Checker, value: Any, key: str) -> tuple[bool, int | None]:
     if value == "auto" or value is None:
         return True, None
-    n = check.number(value, key, minimum=1, maximum=MACROS_MAX, integer=True)
-    if n is None:
-        check.problems[-1] = replace(check.problems[-1], message=check.problems[-1].message + " (or 'auto')")
-    return n is not None, None if n is None else int(n)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MACROS_MAX:
+        check.error(key, f"expected auto or an integer in [1, {MACROS_MAX}]; got {value!r}")
+        return False, None
+    return True, value
 
 
 def _values(data: Mapping[str, Any], check: Checker, prefix: str) -> dict[str, Any] | None:
@@ -262,7 +261,3 @@ def check_integer_only(fp_edge: bool, scheme_name: str) -> None:
 def ceil_div(a: Any, b: Any) -> Any:
     """Elementwise ceil(a / b) for arrays, exact for whole numbers."""
     return np.ceil(np.asarray(a, dtype=float) / np.asarray(b, dtype=float))
-
-
-def as_log2(n: int) -> int:
-    return math.ceil(math.log2(n)) if n > 1 else 0

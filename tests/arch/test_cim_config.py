@@ -104,3 +104,11 @@ def test_fp_edge_layers_are_refused() -> None:
     scheme = replace(get_scheme("lsq", 4, 4), first_last_bits=None)
     with pytest.raises(HwcostError, match="integer layers only"):
         report_of(design_point(scheme, arch="cim"))
+
+
+def test_doctests_of_the_cim_module() -> None:
+    import doctest
+
+    import hwcost.arch.cim_macro as module
+
+    assert doctest.testmod(module).failed == 0
