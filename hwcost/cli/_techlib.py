@@ -4,6 +4,7 @@
     hwcost techlib show 45nm
     hwcost techlib validate my_lib.yaml
     hwcost techlib price 45nm int_multiplier --param a_bits=8 --param b_bits=8 --format json
+    hwcost techlib scale --from 45nm --to 7nm --flavour HP --out 7nm.yaml
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ __all__ = ["register"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "techlib", help="technology libraries: list, show, validate, price",
+        "techlib", help="technology libraries: list, show, validate, price, scale",
         description="Technology libraries: the energy (pJ) and area (um2) of datapath components.",
     )
     sub = parser.add_subparsers(dest="techlib_command", metavar="ACTION", required=True)
@@ -46,11 +47,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(run=_run_price)
 
+    p = sub.add_parser(
+        "scale", help="scale a library to another process node (Stillmaker-Baas 2017)",
+        description="Write a library for another node: logic by Stillmaker & Baas 2017 (one "
+                    "flavour), SRAM refitted on the CACTI 7 sweep where it covers the node, ADC "
+                    "energy kept on the survey envelope, DRAM unchanged, CIM cells with F^2. "
+                    "Every component records how it was derived. See docs/adding-a-node.md.",
+    )
+    p.add_argument("--from", dest="source", required=True, metavar="NAME",
+                   help="the library to scale: a shipped one (45nm) or a YAML file")
+    p.add_argument("--to", required=True, metavar="NODE", help="the target node, e.g. 7nm")
+    p.add_argument("--flavour", default=None, metavar="HP|LP",
+                   help="transistor flavour of the fits (default: the source library's)")
+    p.add_argument("--vdd", type=float, default=None, metavar="VOLTS",
+                   help="target supply in volts (default: the node's nominal supply)")
+    p.add_argument("--rule", action="append", default=[], metavar="COMPONENT=RULE",
+                   help="scaling rule of a component (logic, sram-cacti, adc-survey, cim-cell, "
+                        "unchanged); repeat for each")
+    p.add_argument("--name", default=None, help="name of the new library (default: e.g. 7nm)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the YAML file to write ('-': print it)")
+    p.set_defaults(run=_run_scale)
+
 
 def _run_list(args: argparse.Namespace) -> int:
     from hwcost.techlib import list_techlibs, load_techlib
 
-    libs = [load_techlib(name) for name in list_techlibs()]
+    libs = sorted((load_techlib(name) for name in list_techlibs()), key=lambda lib: -lib.node_nm)
     headers = ["name", "node_nm", "vdd_v", "flavour", "components", "source"]
     rows = [
         [lib.name, lib.node_nm, lib.vdd_v, lib.flavour.value, len(lib.components), lib.source]
@@ -74,6 +96,8 @@ def _run_show(args: argparse.Namespace) -> int:
         return 0
     print(f"{lib.name}: {lib.node_nm:g} nm {lib.flavour.value}, Vdd {lib.vdd_v:g} V")
     print(f"source: {lib.source}")
+    if lib.derived:
+        print(f"derived: {_derivation(lib.derived)}")
     for name, comp in lib.components.items():
         print()
         variants = getattr(comp, "variants", None)
@@ -99,11 +123,90 @@ def _print_component(label: str, comp: Any, indent: str = "") -> None:
     print(f"{indent}  source: {comp.source}")
     if comp.note:
         print(f"{indent}  note: {comp.note}")
+    if comp.derived:
+        print(f"{indent}  derived: {_derivation(comp.derived)}")
     for label, q in [*((f"energy_pj.{a}", q) for a, q in comp.energy.items()), ("area_um2", comp.area)]:
         if q.source:
             print(f"{indent}  source ({label}): {q.source}")
         if q.note:
             print(f"{indent}  note ({label}): {q.note}")
+
+
+def _derivation(d: Any) -> str:
+    delay = "" if d.delay_factor is None else f", delay x{d.delay_factor:g}"
+    return (f"from {d.from_lib} by {d.method}; energy x{d.energy_factor:g}, area "
+            f"x{d.area_factor:g}{delay}")
+
+
+def _run_scale(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from hwcost.techlib import load_techlib, scale_techlib, techlib_yaml
+    from hwcost.techlib.scaling import ScalingRule, parse_node_nm
+
+    source = load_techlib(args.source)
+    flavour = _flavour(args.flavour) if args.flavour is not None else source.flavour
+    rules = dict(_parse_rule(text, ScalingRule) for text in args.rule)
+    to_nm = parse_node_nm(args.to)
+    lib = scale_techlib(source, to_nm, flavour=flavour, vdd_v=args.vdd, rules=rules, name=args.name)
+    command = f"hwcost techlib scale --from {args.source} --to {to_nm:g}nm --flavour {flavour.value}"
+    command += "".join(f" --{k} {v}" for k, v in (("vdd", args.vdd), ("name", args.name)) if v)
+    command += "".join(f" --rule {text}" for text in args.rule)
+    text = techlib_yaml(lib, _header(lib, command))
+    if args.out == "-":
+        print(text, end="")
+        return 0
+    Path(args.out).write_text(text)
+    print(f"wrote {args.out}: {lib.name}, {lib.node_nm:g} nm {lib.flavour.value} at {lib.vdd_v:g} V, "
+          f"from {source.name}")
+    print(f"derived: {_derivation(lib.derived)}")
+    print(format_table(["component", "energy_factor", "area_factor", "method"], _scale_rows(lib)))
+    return 0
+
+
+def _header(lib: Any, command: str) -> str:
+    method = lib.derived.method
+    flags = f" -- INTERPOLATED: {method.split(', ', 1)[1]}" if "interpolated" in method else ""
+    return (
+        f"{lib.name}: {lib.node_nm:g} nm {lib.flavour.value} technology library for hwcost, Vdd "
+        f"{lib.vdd_v:g} V{flags}.\n"
+        f"GENERATED by `{command}` -- do not edit by hand; rerun it.\n"
+        "Every component records `derived:` -- from what, by which rule and with which energy and "
+        "area factors.\n"
+        "How: docs/adding-a-node.md. Format: docs/techlib.md."
+    )
+
+
+def _scale_rows(lib: Any) -> list[list[Any]]:
+    rows = []
+    for name, comp in lib.components.items():
+        parts = getattr(comp, "variants", {name: comp})
+        for label, part in parts.items():
+            d = part.derived
+            shown = name if label == name else f"{name}[{label}]"
+            rows.append([shown, d.energy_factor, d.area_factor, d.method.split(":")[0]])
+    return rows
+
+
+def _flavour(text: str) -> Any:
+    from hwcost.techlib import Flavour
+
+    try:
+        return Flavour(text.upper())
+    except ValueError:
+        raise HwcostError.single(f"--flavour expects HP or LP; got '{text}'") from None
+
+
+def _parse_rule(text: str, rule_type: Any) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    rules = ", ".join(r.value for r in rule_type)
+    try:
+        if not sep or not key.strip():
+            raise ValueError
+        return key.strip(), rule_type(value.strip())
+    except ValueError:
+        raise HwcostError.single(f"--rule expects COMPONENT=RULE with RULE one of {rules}; "
+                                 f"got '{text}'") from None
 
 
 def _run_validate(args: argparse.Namespace) -> int:

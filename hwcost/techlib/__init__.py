@@ -3,19 +3,26 @@
 ``load_techlib("45nm")`` returns a :class:`TechLib`; ``lib.energy_pj("sram", "read",
 capacity_bytes=32768, width_bits=64)`` and ``lib.area_um2("int_adder", bits=16)`` price one
 component (numpy arrays broadcast). The component models live in :mod:`hwcost.techlib.models`;
-the file format and the origin of every number in ``docs/techlib.md``.
+the file format and the origin of every number in ``docs/techlib.md``. ``scale_techlib(lib, 7)``
+moves a library to another process node (:mod:`hwcost.techlib.scaling`,
+``docs/adding-a-node.md``).
 """
 
-from hwcost.techlib._dump import techlib_to_dict
+from hwcost.techlib._dump import techlib_to_dict, techlib_yaml
 from hwcost.techlib._load import list_techlibs, load_techlib, parse_techlib
 from hwcost.techlib.library import Component, Derivation, Flavour, Quantity, TechLib, VariantComponent
 from hwcost.techlib.models import MODELS, Kind, ParamRange
+from hwcost.techlib.scaling import DEFAULT_RULES, ScalingRule, scale_techlib
 
 __all__ = [
     "load_techlib",
     "list_techlibs",
     "parse_techlib",
     "techlib_to_dict",
+    "techlib_yaml",
+    "scale_techlib",
+    "ScalingRule",
+    "DEFAULT_RULES",
     "TechLib",
     "Component",
     "VariantComponent",

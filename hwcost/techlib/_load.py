@@ -273,17 +273,21 @@ def _derived(ck: Checker, body: Mapping[str, Any], key: str) -> Derivation | Non
     dkey = _join(key, "derived")
     spec = ck.mapping(body["derived"], dkey)
     required = ["from", "method", "energy_factor", "area_factor"]
-    if spec is None or not ck.keys(spec, dkey, required=required, optional=["note"]):
+    optional = ["delay_factor", "note"]
+    if spec is None or not ck.keys(spec, dkey, required=required, optional=optional):
         return None
     origin = ck.string(spec["from"], _join(dkey, "from"))
     method = ck.string(spec["method"], _join(dkey, "method"))
     positive = {"minimum": 0.0, "exclusive_minimum": True}
     energy = ck.number(spec["energy_factor"], _join(dkey, "energy_factor"), **positive)
     area = ck.number(spec["area_factor"], _join(dkey, "area_factor"), **positive)
+    delay = _field(ck, spec, dkey, "delay_factor", ck.number, **positive)
     note = _optional_string(ck, spec, dkey, "note")
-    if None in (origin, method, energy, area):
+    if None in (origin, method, energy, area) or "delay_factor" in spec and delay is None:
         return None
-    return Derivation(origin, method, float(energy), float(area), note)  # type: ignore[arg-type]
+    delay_factor = None if delay is None else float(delay)
+    return Derivation(origin, method, float(energy), float(area),  # type: ignore[arg-type]
+                      note, delay_factor)
 
 
 def _field(

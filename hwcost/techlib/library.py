@@ -52,13 +52,15 @@ class Quantity:
 @dataclass(frozen=True)
 class Derivation:
     """Provenance of a derived (e.g. node-scaled) library or component: which library it came
-    from, how, and the factors applied to energy and area."""
+    from, how, and the factors applied to energy and area (and, for a node-scaled library, the
+    factor by which gate delay changed: multiply a clock period by it)."""
 
     from_lib: str
     method: str
     energy_factor: float
     area_factor: float
     note: str | None = None
+    delay_factor: float | None = None
 
 
 @dataclass(frozen=True)

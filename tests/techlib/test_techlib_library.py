@@ -17,8 +17,8 @@ def test_shipped_libraries_are_listed_and_loadable_by_path() -> None:
 
 
 def test_unknown_library_names_the_shipped_ones() -> None:
-    with pytest.raises(HwcostError, match=r"unknown technology library '7nm'.*45nm"):
-        load_techlib("7nm")
+    with pytest.raises(HwcostError, match=r"unknown technology library '5nm'.*45nm"):
+        load_techlib("5nm")
 
 
 def test_scalar_in_float_out_and_arrays_broadcast() -> None:
