@@ -15,6 +15,7 @@ from hwcost.techlib import TechLib, list_techlibs, load_techlib
 from hwcost.workloads import Layer, Workload, list_workloads, load_workload
 from hwcost.arch.config import load_arch
 from hwcost.arch.mac_array import Dataflow, MacArrayConfig, PinnedCost
+from hwcost.arch.cim_macro import CellType, CimMacroConfig, CimMacroParams, SignedWeights
 from hwcost.report import BreakdownRow, Category, CostReport
 from hwcost.evaluate import DesignPoint, design_point, evaluate, report_of, sweep
 
@@ -23,6 +24,9 @@ __version__ = "0.1.0"
 __all__ = [
     "BreakdownRow",
     "Category",
+    "CellType",
+    "CimMacroConfig",
+    "CimMacroParams",
     "CostReport",
     "Dataflow",
     "Datapath",
@@ -34,6 +38,7 @@ __all__ = [
     "PRESET_NAMES",
     "Placement",
     "Problem",
+    "SignedWeights",
     "QuantScheme",
     "TechLib",
     "TensorQuant",
