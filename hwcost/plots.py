@@ -56,6 +56,7 @@ QUANTITIES: dict[str, Quantity] = {
     "tops_per_mm2": Quantity("area efficiency", "TOPS/mm²", 1.0),
     "utilisation": Quantity("PE utilisation", "%", 100.0),
     "accuracy_measured_pct": Quantity("measured accuracy", "%", 1.0),
+    "integer_accuracy_measured_pct": Quantity("measured integer-only accuracy", "%", 1.0),
     "accuracy_table_pct": Quantity("published accuracy", "%", 1.0),
 }
 
@@ -84,9 +85,30 @@ def _point_label(row: "pd.Series", variants: Sequence[str]) -> str:
 def _axes_pair(objectives: Sequence[Objective]) -> tuple[Objective, Objective]:
     """(x, y): accuracy-like objectives go on the y axis."""
     a, b = objectives
-    if a.column.startswith("accuracy") and not b.column.startswith("accuracy"):
+    if "accuracy" in a.column and "accuracy" not in b.column:
         return b, a
     return a, b
+
+
+def _normalised(values: np.ndarray) -> np.ndarray:
+    """Values mapped to [0, 1] (on a log scale when they span a decade), for label placement."""
+    v = np.log10(values) if _spans_decade(values) else values.astype(float)
+    span = np.ptp(v) if len(v) else 0.0
+    return (v - v.min()) / span if span > 0 else np.zeros_like(v)
+
+
+def _label_steps(nx: np.ndarray, ny: np.ndarray, width: float = 0.16, height: float = 0.035) -> list[int]:
+    """How many lines down to move each label so that labels near each other do not overlap
+    (greedy, in order; a label is ~``width`` x ``height`` of the axes)."""
+    placed: list[tuple[float, float]] = []
+    steps = []
+    for x, y in zip(nx, ny):
+        step = 0
+        while step < 6 and any(abs(x - px) < width and abs(y - step * height - py) < height for px, py in placed):
+            step += 1
+        placed.append((x, y - step * height))
+        steps.append(step)
+    return steps
 
 
 def _draw_front(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
@@ -101,15 +123,23 @@ def _pareto_panel(ax: Axes, data: "pd.DataFrame", xo: Objective, yo: Objective, 
     y = data[yo.column].to_numpy(dtype=float) * yq.scale
     front = non_dominated(np.column_stack([x, y]), [xo.sense, yo.sense])
     sd_column = {"accuracy_measured_pct": "accuracy_measured_sd_pct"}.get(yo.column)
+    sd = data[sd_column].to_numpy(dtype=float) * yq.scale if sd_column in data.columns else np.full(len(data), np.nan)
     keys = [tuple(r) for r in data[variants].itertuples(index=False)] if variants else [()] * len(data)
     marker_of = {k: _MARKERS[i % len(_MARKERS)] for i, k in enumerate(dict.fromkeys(keys))}
-    for i, (_, row) in enumerate(data.iterrows()):
-        colour = colours[row["scheme"]]
-        if sd_column and np.isfinite(row.get(sd_column, np.nan)):
-            ax.errorbar(x[i], y[i], yerr=row[sd_column] * yq.scale, color=colour, linewidth=0.8, zorder=3)
-        ax.scatter(x[i], y[i], color=colour, marker=marker_of[keys[i]], s=40, zorder=5)
-        if front[i] or len(data) <= _LABEL_ALL_UP_TO:
-            ax.annotate(_point_label(row, []), (x[i], y[i]), xytext=(4, 3), textcoords="offset points", fontsize=7, zorder=6)
+    schemes = data["scheme"].to_numpy()
+    for scheme, key in dict.fromkeys(zip(schemes, keys)):
+        members = (schemes == scheme) & np.array([k == key for k in keys])
+        bars = members & np.isfinite(sd)
+        if bars.any():
+            ax.errorbar(x[bars], y[bars], yerr=sd[bars], color=colours[scheme], linestyle="", linewidth=0.8, zorder=3)
+        ax.scatter(x[members], y[members], color=colours[scheme], marker=marker_of[key], s=40, zorder=5)
+    labelled = front | (len(data) <= _LABEL_ALL_UP_TO)
+    order = np.flatnonzero(labelled)
+    steps = _label_steps(_normalised(x[order]), _normalised(y[order]))
+    for i, step in zip(order, steps):
+        text = _point_label(data.iloc[i], [])
+        leader = {"arrowprops": {"arrowstyle": "-", "linewidth": 0.4, "color": "grey", "shrinkA": 0, "shrinkB": 3}} if step else {}
+        ax.annotate(text, (x[i], y[i]), xytext=(4, 3 - 9 * step), textcoords="offset points", fontsize=7, zorder=6, **leader)
     if front.any():
         _draw_front(ax, x[front], y[front])
     for axis, values in (("x", x), ("y", y)):

@@ -9,6 +9,7 @@ again either.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,7 +29,12 @@ class AccuracyJob:
     dataset: str
     dataset_sha256: str
     epochs: int
+    fp_epochs: int
     seed: int
+    batch_size: int
+    lr: float
+    qat_lr: float
+    integer: bool
 
     @property
     def key(self) -> str:
@@ -37,10 +43,12 @@ class AccuracyJob:
 
 @dataclass(frozen=True)
 class AccuracyOutcome:
-    """Test accuracy of the quantized network and of its full-precision start, in percent."""
+    """Test accuracies in percent: the quantized network (fake-quant), its full-precision start,
+    and its integer-only execution (NaN when not measured)."""
 
     accuracy_pct: float
     fp_accuracy_pct: float
+    integer_accuracy_pct: float = math.nan
 
 
 Measure = Callable[[AccuracyJob], AccuracyOutcome]
@@ -48,9 +56,10 @@ Measure = Callable[[AccuracyJob], AccuracyOutcome]
 
 def jobs_for(scheme: QuantScheme, settings: MeasuredSettings) -> tuple[AccuracyJob, ...]:
     """One job per seed, in the order of the study's seeds."""
+    m = settings
     return tuple(
-        AccuracyJob(scheme, settings.model.value, settings.dataset, settings.dataset_sha256, settings.epochs, seed)
-        for seed in settings.seeds
+        AccuracyJob(scheme, m.model.value, m.dataset, m.dataset_sha256, m.epochs, m.fp_epochs, seed, m.batch_size, m.lr, m.qat_lr, m.integer)
+        for seed in m.seeds
     )
 
 
@@ -58,5 +67,17 @@ def measure_job(job: AccuracyJob) -> AccuracyOutcome:
     """Run one job with ``quantizers.measure_accuracy`` (imported here: workers import lazily)."""
     from quantizers import measure_accuracy
 
-    result = measure_accuracy(job.scheme, model=job.model, dataset=job.dataset, epochs=job.epochs, seed=job.seed)
-    return AccuracyOutcome(accuracy_pct=100.0 * float(result.accuracy), fp_accuracy_pct=100.0 * float(result.fp_accuracy))
+    result = measure_accuracy(
+        job.scheme,
+        model=job.model,
+        dataset=job.dataset,
+        epochs=job.epochs,
+        fp_epochs=job.fp_epochs,
+        seed=job.seed,
+        batch_size=job.batch_size,
+        lr=job.lr,
+        qat_lr=job.qat_lr,
+        integer=job.integer,
+    )
+    integer = math.nan if result.integer_accuracy is None else 100.0 * float(result.integer_accuracy)
+    return AccuracyOutcome(100.0 * float(result.accuracy), 100.0 * float(result.fp_accuracy), integer)

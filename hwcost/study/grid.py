@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from enum import Enum
 from typing import Any
 
 from hwcost.errors import HwcostError
-from hwcost.evaluate import DesignPoint, design_point
+from hwcost.evaluate import DesignPoint
+from hwcost.schemes import QuantScheme, ScaleRealisation, ZeroPointRealisation
 from hwcost.study.spec import Loaded, StudySpec
 
-__all__ = ["GridPoint", "Skipped", "Grid", "expand", "content_key"]
+__all__ = ["GridPoint", "Skipped", "Grid", "expand", "content_key", "unpriced", "reason_of"]
 
 
 def _plain(obj: Any) -> Any:
@@ -57,14 +58,25 @@ class GridPoint:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A combination of the axes that does not make a valid scheme, and why."""
+    """A combination of the axes that is no valid design point, and why.
+
+    ``arch``, ``node`` and ``workload`` are ``*`` when the scheme itself is invalid (e.g. a
+    zero-point realisation its grids contradict), whatever the hardware.
+    """
 
     scheme: str
     weight_bits: int
     act_bits: int
     zero_point: str
     scale_at: str
+    arch: str
+    node: str
+    workload: str
     reason: str
+
+
+def reason_of(exc: HwcostError) -> str:
+    return "; ".join(f"{p.key + ': ' if p.key else ''}{p.message}" for p in exc.problems)
 
 
 @dataclass(frozen=True)
@@ -77,31 +89,42 @@ def _cost_key(point: DesignPoint, node: Loaded, workload: Loaded) -> str:
     return content_key("cost", {"scheme": point.scheme, "arch": point.arch, "node": node.token, "workload": workload.token})
 
 
+def _resolve(scheme: QuantScheme, bits: tuple[int, int], zp: ZeroPointRealisation | None, sa: ScaleRealisation | None) -> QuantScheme:
+    """The scheme at these bits and realisations (both set at once: no invalid half-way state)."""
+    chosen = scheme.with_bits(*bits)
+    changes: dict[str, Any] = {}
+    if zp is not None:
+        changes["zero_point_realisation"] = zp
+    if sa is not None:
+        changes["scale_realisation"] = sa
+    return replace(chosen, **changes) if changes else chosen
+
+
 def expand(spec: StudySpec) -> Grid:
     """Every valid design point of ``spec``, once each, in the documented order."""
     points: dict[str, GridPoint] = {}
     skipped: dict[Skipped, None] = {}
     axes = itertools.product(spec.workloads, spec.schemes, spec.bit_pairs, spec.zero_points, spec.scale_ats)
-    for workload, scheme, (wb, ab), zp, sa in axes:
+    for workload, scheme, bits, zp, sa in axes:
+        try:
+            chosen = _resolve(scheme, bits, zp, sa)
+        except HwcostError as exc:
+            zp_name, sa_name = ("scheme's own" if x is None else x.value for x in (zp, sa))
+            skipped[Skipped(scheme.name, *bits, zp_name, sa_name, "*", "*", "*", reason_of(exc))] = None
+            continue
         for arch, node in itertools.product(spec.archs, spec.nodes):
-            try:
-                point = design_point(
-                    scheme,
-                    weight_bits=wb,
-                    act_bits=ab,
-                    arch=arch,
-                    techlib=node.value,
-                    workload=workload.value,
-                    zero_point=None if zp is None else zp.value,
-                    scale_at=None if sa is None else sa.value,
-                )
-            except HwcostError as exc:
-                reason = "; ".join(f"{p.key + ': ' if p.key else ''}{p.message}" for p in exc.problems)
-                zp_name, sa_name = ("scheme's own" if x is None else x.value for x in (zp, sa))
-                skipped[Skipped(scheme.name, wb, ab, zp_name, sa_name, reason)] = None
-                continue
+            point = DesignPoint(scheme=chosen, arch=arch, techlib=node.value, workload=workload.value)
             key = _cost_key(point, node, workload)
             points.setdefault(key, GridPoint(point, node, workload, key))
     if not points:
         raise HwcostError.single("no valid design point: every combination was skipped", file=spec.file, key="schemes")
     return Grid(tuple(points.values()), tuple(skipped))
+
+
+def unpriced(g: GridPoint, reason: str) -> Skipped:
+    """A design point the cost model refused (e.g. a template that cannot run a scheme)."""
+    s = g.point.scheme
+    return Skipped(
+        s.name, s.weights.bits, s.activations.bits, s.zero_point_realisation.value, s.scale_realisation.value,
+        g.point.arch.name, g.node.name, g.workload.name, reason,
+    )

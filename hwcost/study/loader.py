@@ -21,6 +21,7 @@ from hwcost.errors import HwcostError, Problem
 from hwcost.pareto import Objective, Sense
 from hwcost.schemes import MAX_BITS, MIN_BITS, PRESET_NAMES, ScaleRealisation, ZeroPointRealisation, get_scheme, load_scheme
 from hwcost.study.spec import (
+    INTEGER_COLUMN,
     MEASURED_COLUMN,
     TABLE_COLUMN,
     AccuracyModel,
@@ -140,14 +141,14 @@ def _arch_variants(entry: Mapping[str, Any]) -> list[tuple[dict[str, Any], str]]
 
 
 def _template_arch(check: Checker, entry: Mapping[str, Any], key: str) -> list[Any]:
-    templates = [t for t in arch_config.ARCH_TEMPLATES if t in arch_config._BUILDERS]
-    template = check.choice(entry.get("template"), join_key(key, "template"), templates)
+    template = check.choice(entry.get("template"), join_key(key, "template"), list(arch_config.ARCH_TEMPLATES))
     if template is None:
         return []
+    builder = next(t for t in arch_config._BUILDERS if arch_config.ARCH_TEMPLATES[t] is arch_config.ARCH_TEMPLATES[template])
     out = []
     for variant, suffix in _arch_variants(entry):
         sub = Checker(check.file)  # problems re-keyed below, so the study's lines apply
-        config = arch_config._BUILDERS[template](variant, sub)
+        config = arch_config._BUILDERS[builder](variant, sub)
         for p in sub.problems:
             check.error(join_key(key, p.key) if p.key else key, p.message)
         if config is not None and not sub.problems:
@@ -193,28 +194,54 @@ def _loaded(check: Checker, data: Mapping[str, Any], key: str, folder: Path, shi
     return tuple(out)
 
 
-def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSettings | None:
-    m = check.mapping(value, key)
-    if m is None or not check.keys(m, key, required=["model", "dataset", "epochs", "seeds"]):
+_MEASURED_REQUIRED = ("model", "dataset", "epochs", "fp_epochs", "seeds")
+_MEASURED_OPTIONAL = ("batch_size", "lr", "qat_lr", "integer")
+
+
+def _dataset(check: Checker, value: Any, key: str, folder: Path) -> tuple[str, str] | None:
+    """("digits", "") or (absolute .npz path, its sha256)."""
+    name = check.string(value, key)
+    if name is None or name == "digits":
+        return None if name is None else (name, "")
+    path = _file(folder, name)
+    if path.suffix != ".npz" or not path.is_file():
+        check.error(key, f"expected 'digits' or an existing .npz file, got '{name}'")
         return None
-    model = check.choice(m["model"], f"{key}.model", [x.value for x in AccuracyModel])
-    dataset = check.string(m["dataset"], f"{key}.dataset")
-    epochs = check.number(m["epochs"], f"{key}.epochs", minimum=1, maximum=10000, integer=True)
-    seeds = [check.number(s, k, minimum=0, integer=True) for k, s in _items(check, m, "seeds")] if isinstance(m["seeds"], list) else []
-    if not isinstance(m["seeds"], list):
-        check.sequence(m["seeds"], f"{key}.seeds")
+    return str(path.resolve()), _sha256(path)
+
+
+def _seeds(check: Checker, value: Any, key: str) -> tuple[int, ...] | None:
+    items = check.sequence(value, key)
+    if not items:
+        if items is not None:
+            check.error(key, "expected at least one seed")
+        return None
+    seeds = [check.number(s, join_key(key, i), minimum=0, integer=True) for i, s in enumerate(items)]
     if len(set(seeds)) != len(seeds):
-        check.error(f"{key}.seeds", "seeds must be distinct")
-    digest = ""
-    if dataset is not None and dataset != "digits":
-        path = _file(folder, dataset)
-        if path.suffix != ".npz" or not path.is_file():
-            check.error(f"{key}.dataset", f"expected 'digits' or an existing .npz file, got '{dataset}'")
-        else:
-            dataset, digest = str(path.resolve()), _sha256(path)
-    if None in (model, dataset, epochs) or None in seeds or not seeds:
+        check.error(key, "seeds must be distinct")
+    return None if None in seeds else tuple(int(s) for s in seeds)  # type: ignore[arg-type]
+
+
+def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSettings | None:
+    from quantizers import AccuracySettings
+
+    m = check.mapping(value, key)
+    if m is None or not check.keys(m, key, required=_MEASURED_REQUIRED, optional=_MEASURED_OPTIONAL):
         return None
-    return MeasuredSettings(AccuracyModel(model), dataset, int(epochs), tuple(int(s) for s in seeds), digest)
+    dataset = _dataset(check, m["dataset"], f"{key}.dataset", folder)
+    seeds = _seeds(check, m["seeds"], f"{key}.seeds")
+    given = {k: m[k] for k in ("model", "epochs", "fp_epochs") + _MEASURED_OPTIONAL if k in m}
+    if "integer" in given and check.boolean(given["integer"], f"{key}.integer") is None:
+        return None
+    settings = AccuracySettings(**given)  # the quantizers' own defaults fill the optional keys
+    for p in settings.problems():
+        check.error(f"{key}.{p.key}", p.message)
+    if dataset is None or seeds is None or settings.problems():
+        return None
+    return MeasuredSettings(
+        AccuracyModel(settings.model), dataset[0], settings.epochs, settings.fp_epochs, seeds,
+        settings.batch_size, float(settings.lr), float(settings.qat_lr), settings.integer, dataset[1],
+    )
 
 
 def _accuracy(check: Checker, data: Mapping[str, Any], folder: Path) -> AccuracySpec | None:
@@ -244,7 +271,8 @@ def _accuracy(check: Checker, data: Mapping[str, Any], folder: Path) -> Accuracy
 def _objectives(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | None) -> tuple[Objective, ...]:
     columns = list(COST_OBJECTIVES)
     if accuracy is not None:
-        columns = [MEASURED_COLUMN] * accuracy.source.measured + [TABLE_COLUMN] * accuracy.source.table + columns
+        measured = [MEASURED_COLUMN] + [INTEGER_COLUMN] * bool(accuracy.measured and accuracy.measured.integer)
+        columns = measured * accuracy.source.measured + [TABLE_COLUMN] * accuracy.source.table + columns
     out = []
     for key, item in _items(check, data, "objectives"):
         entry = check.mapping(item, key)

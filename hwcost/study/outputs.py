@@ -51,7 +51,10 @@ def _meta(spec: StudySpec) -> dict[str, Any]:
     }
 
 
-def write_outputs(folder: Path, spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFrame", skipped: tuple[Skipped, ...]) -> tuple[Path, ...]:
+def write_outputs(
+    folder: Path, spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFrame", skipped: tuple[Skipped, ...], figures: bool
+) -> tuple[Path, ...]:
+    """Write the folder's tables, figures (unless ``figures`` is False) and report."""
     from hwcost.plots import study_figures
 
     files = [
@@ -64,9 +67,9 @@ def write_outputs(folder: Path, spec: StudySpec, results: "pd.DataFrame", pareto
 
         table = pd.DataFrame([dataclasses.asdict(s) for s in skipped])
         files.append(write_text(folder / "skipped.csv", table.to_csv(index=False, lineterminator="\n")))
-    figures = study_figures(results, spec.objectives, folder / FIGURES)
-    files += figures
-    files.append(write_text(folder / "report.md", render_report(spec, results, pareto, skipped, [f.relative_to(folder) for f in figures])))
+    drawn = study_figures(results, spec.objectives, folder / FIGURES) if figures else ()
+    files += drawn
+    files.append(write_text(folder / "report.md", render_report(spec, results, pareto, skipped, [f.relative_to(folder) for f in drawn])))
     return tuple(files)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hwcost.pareto import objective_pairs
 from hwcost.plots import QUANTITIES, Quantity
 from hwcost.study.grid import Skipped
-from hwcost.study.spec import MEASURED_COLUMN, TABLE_COLUMN, StudySpec
+from hwcost.study.spec import INTEGER_COLUMN, MEASURED_COLUMN, TABLE_COLUMN, StudySpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,9 +56,11 @@ def _setup(spec: StudySpec, results: "pd.DataFrame", skipped: Sequence[Skipped])
     if acc.measured is not None:
         m = acc.measured
         lines.append(
-            f"- measured accuracy (`{MEASURED_COLUMN}`): `quantizers.measure_accuracy`, model {m.model.value}, dataset "
-            f"{Path(m.dataset).name}, {m.epochs} epoch(s), seeds {', '.join(map(str, m.seeds))} (mean; sd across seeds). "
-            "This is a proxy measured on a small network, not the accuracy of the costed workload."
+            f"- measured accuracy (`{MEASURED_COLUMN}`, fake-quant; `{INTEGER_COLUMN}`, integer-only): "
+            f"`quantizers.measure_accuracy` with model {m.model.value}, dataset {Path(m.dataset).name}, "
+            f"{m.fp_epochs} full-precision + {m.epochs} QAT epochs, batch {m.batch_size}, lr {m.lr:g} / QAT lr {m.qat_lr:g}, "
+            f"seeds {', '.join(map(str, m.seeds))} (mean; sd across seeds). "
+            "A proxy measured on a small network and dataset, not the accuracy of the costed workload."
         )
     if acc.table is not None:
         found = int(results[TABLE_COLUMN].notna().sum())
@@ -108,12 +110,14 @@ def render_report(spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFram
         lines += [spec.description.strip(), ""]
     lines += ["## Setup", ""] + _setup(spec, results, skipped)
     lines += ["", "## Figures", ""]
-    lines += [f"![{f.stem}]({f.as_posix()})" for f in figures if f.suffix == ".png"]
+    lines += [f"![{f.stem}]({f.as_posix()})" for f in figures if f.suffix == ".png"] or ["Not drawn in this run."]
     lines += ["", "Redraw with `hwcost study plot <this folder>`; SVG versions sit next to the PNGs.", ""]
     lines += ["## Pareto-optimal points", "", "Non-dominated points per objective pair (and all objectives), per workload; all columns in `pareto.csv`."]
     lines += _fronts(spec, pareto)
     lines += _provenance(results)
     if skipped:
-        lines += ["", "## Skipped combinations", "", "These combinations of the axes are not valid schemes (also in `skipped.csv`):", ""]
-        lines += _table(["scheme", "W/A", "zero point", "scale at", "reason"], [[s.scheme, f"{s.weight_bits}/{s.act_bits}", s.zero_point, s.scale_at, s.reason] for s in skipped])
+        lines += ["", "## Skipped combinations", "", "These combinations of the axes are no valid design points (also in `skipped.csv`); `*` stands for any:", ""]
+        headers = ["scheme", "W/A", "zero point", "scale at", "arch", "node", "workload", "reason"]
+        rows = [[s.scheme, f"{s.weight_bits}/{s.act_bits}", s.zero_point, s.scale_at, s.arch, s.node, s.workload, s.reason] for s in skipped]
+        lines += _table(headers, rows)
     return "\n".join(lines) + "\n"

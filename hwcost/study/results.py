@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from hwcost.report import Category
 from hwcost.study.accuracy import jobs_for
-from hwcost.study.grid import Grid, GridPoint
+from hwcost.study.grid import GridPoint
 from hwcost.study.journal import Journal
-from hwcost.study.spec import MEASURED_COLUMN, TABLE_COLUMN, StudySpec
+from hwcost.study.spec import INTEGER_COLUMN, MEASURED_COLUMN, TABLE_COLUMN, StudySpec
 from hwcost.study.table import lookup
 
 if TYPE_CHECKING:
@@ -24,19 +26,23 @@ if TYPE_CHECKING:
 __all__ = ["build_results", "DESCRIPTION_COLUMNS", "MEASURED_COLUMNS", "TABLE_COLUMNS"]
 
 DESCRIPTION_COLUMNS = ("scheme", "weight_bits", "act_bits", "zero_point", "scale_at", "arch", "node", "workload")
-MEASURED_COLUMNS = (MEASURED_COLUMN, "accuracy_measured_sd_pct", "fp_accuracy_measured_pct", "seeds")
+MEASURED_COLUMNS = (MEASURED_COLUMN, "accuracy_measured_sd_pct", INTEGER_COLUMN, "fp_accuracy_measured_pct", "seeds")
+TOTAL_COLUMNS = ("macs", "energy_pj", "area_um2", "latency_cycles", "utilisation", "tops_per_w", "tops_per_mm2", "energy_per_mac_pj")
 TABLE_COLUMNS = (TABLE_COLUMN, "table_method", "table_citation", "table_where", "table_tag")
 
 
 def _measured(spec: StudySpec, g: GridPoint, journal: Journal) -> dict[str, Any]:
     assert spec.accuracy.measured is not None
     records = [journal.get("accuracy", job.key) for job in jobs_for(g.point.scheme, spec.accuracy.measured)]
+    def mean(field: str) -> float:
+        return math.fsum(float(r[field]) for r in records) / len(records)
+
     accs = [float(r["accuracy_pct"]) for r in records]
-    fps = [float(r["fp_accuracy_pct"]) for r in records]
     return {
-        MEASURED_COLUMN: math.fsum(accs) / len(accs),
+        MEASURED_COLUMN: mean("accuracy_pct"),
         "accuracy_measured_sd_pct": statistics.stdev(accs) if len(accs) > 1 else math.nan,
-        "fp_accuracy_measured_pct": math.fsum(fps) / len(fps),
+        INTEGER_COLUMN: mean("integer_accuracy_pct"),
+        "fp_accuracy_measured_pct": mean("fp_accuracy_pct"),
         "seeds": len(accs),
     }
 
@@ -57,12 +63,12 @@ def _table(spec: StudySpec, g: GridPoint) -> dict[str, Any]:
     }
 
 
-def build_results(spec: StudySpec, grid: Grid, journal: Journal) -> "pd.DataFrame":
-    """One row per grid point; every cost and accuracy it needs must be in the journal."""
+def build_results(spec: StudySpec, points: Sequence[GridPoint], journal: Journal) -> "pd.DataFrame":
+    """One row per point; every cost and accuracy it needs must be in the journal."""
     import pandas as pd
 
     rows = []
-    for g in grid.points:
+    for g in points:
         cost = journal.get("costs", g.cost_key)
         row = {k: cost[k] for k in DESCRIPTION_COLUMNS}
         if spec.accuracy.source.measured:
@@ -74,4 +80,14 @@ def build_results(spec: StudySpec, grid: Grid, journal: Journal) -> "pd.DataFram
     frame = pd.DataFrame(rows)
     breakdown = [c for c in frame.columns if c.startswith(("energy_pj.", "area_um2."))]
     frame[breakdown] = frame[breakdown].fillna(0.0)
-    return frame
+    return frame[_column_order(list(frame.columns))]
+
+
+def _column_order(columns: list[str]) -> list[str]:
+    """Description, accuracies, architecture parameters, totals, energy by category, by unit."""
+    lead = [c for c in DESCRIPTION_COLUMNS + MEASURED_COLUMNS + TABLE_COLUMNS if c in columns]
+    categories = [f"energy_pj.{c.value}" for c in Category if f"energy_pj.{c.value}" in columns]
+    totals = [c for c in TOTAL_COLUMNS if c in columns]
+    units = [c for c in columns if c.startswith(("energy_pj.", "area_um2.")) and c not in categories]
+    params = [c for c in columns if c not in set(lead + categories + totals + units)]
+    return lead + params + totals + categories + units

@@ -14,6 +14,8 @@ Pipeline, top to bottom:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,8 @@ from hwcost.evaluate import sweep
 from hwcost.pareto import pareto_table
 from hwcost.study.accuracy import AccuracyJob, Measure, jobs_for, measure_job
 from hwcost.study.executors import ExecutorKind, ExecutorSpec, completed, open_executor
-from hwcost.study.grid import Grid, Skipped, expand
+from hwcost.errors import HwcostError
+from hwcost.study.grid import Grid, GridPoint, Skipped, expand, reason_of, unpriced
 from hwcost.study.journal import Journal
 from hwcost.study.outputs import GROUP_BY, write_outputs
 from hwcost.study.results import build_results
@@ -60,22 +63,50 @@ def _native(value: Any) -> Any:
     return value
 
 
+def _split(pending: list[GridPoint]) -> tuple[list[GridPoint], list[tuple[GridPoint, str]]]:
+    """Points the cost model prices, and those it refuses with the reason (one by one)."""
+    priced, refused = [], []
+    for g in pending:
+        try:
+            sweep([g.point])
+            priced.append(g)
+        except HwcostError as exc:
+            refused.append((g, reason_of(exc)))
+    return priced, refused
+
+
 def _cost_phase(grid: Grid, journal: Journal) -> int:
-    """Price the points the journal lacks in one sweep, journaled as one batch record."""
-    pending = [g for g in grid.points if not journal.has("costs", g.cost_key)]
+    """Price the points the journal lacks in one sweep, journaled as one batch record; points
+    the model refuses (a template that cannot run a scheme) are journaled with the reason."""
+    pending = [g for g in grid.points if not (journal.has("costs", g.cost_key) or journal.has("unpriced", g.cost_key))]
     if not pending:
         return 0
-    frame = sweep([g.point for g in pending])
-    rows = [[_native(v) for v in row] for row in frame.itertuples(index=False, name=None)]
-    journal.append({"kind": "costs", "keys": [g.cost_key for g in pending], "columns": list(frame.columns), "rows": rows})
+    try:
+        priced, refused, frame = pending, [], sweep([g.point for g in pending])
+    except HwcostError:
+        priced, refused = _split(pending)
+        frame = sweep([g.point for g in priced]) if priced else None
+    if frame is not None:
+        rows = [[_native(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+        journal.append({"kind": "costs", "keys": [g.cost_key for g in priced], "columns": list(frame.columns), "rows": rows})
+    if refused:
+        journal.append({"kind": "unpriced", "keys": [g.cost_key for g, _ in refused], "columns": ["reason"], "rows": [[r] for _, r in refused]})
     return len(pending)
 
 
-def accuracy_jobs(spec: StudySpec, grid: Grid) -> tuple[AccuracyJob, ...]:
-    """Every distinct measured-accuracy job of the study, in grid order."""
+def _priced(grid: Grid, journal: Journal) -> tuple[list[GridPoint], list[Skipped]]:
+    priced = [g for g in grid.points if journal.has("costs", g.cost_key)]
+    refused = [unpriced(g, journal.get("unpriced", g.cost_key)["reason"]) for g in grid.points if not journal.has("costs", g.cost_key)]
+    if not priced:
+        raise HwcostError.single(f"the cost model priced no design point; the first refusal: {refused[0].reason}", key="archs")
+    return priced, refused
+
+
+def accuracy_jobs(spec: StudySpec, points: Sequence[GridPoint]) -> tuple[AccuracyJob, ...]:
+    """Every distinct measured-accuracy job of these points, in grid order."""
     if spec.accuracy.measured is None:
         return ()
-    jobs = {job.key: job for g in grid.points for job in jobs_for(g.point.scheme, spec.accuracy.measured)}
+    jobs = {job.key: job for g in points for job in jobs_for(g.point.scheme, spec.accuracy.measured)}
     return tuple(jobs.values())
 
 
@@ -87,7 +118,7 @@ def _accuracy_phase(jobs: tuple[AccuracyJob, ...], journal: Journal, executor: E
     with open_executor(executor) as pool, tqdm(total=len(pending), desc="accuracy", unit="run", disable=disable) as bar:
         for job, outcome in completed(pool, measure, pending):
             journal.append(
-                {"kind": "accuracy", "key": job.key, "accuracy_pct": outcome.accuracy_pct, "fp_accuracy_pct": outcome.fp_accuracy_pct}
+                {"kind": "accuracy", "key": job.key, **dataclasses.asdict(outcome)}
             )
             bar.update()
     return len(pending)
@@ -99,21 +130,25 @@ def run_study(
     executor: ExecutorSpec = LOCAL_SERIAL,
     measure: Measure = measure_job,
     progress: bool | None = None,
+    figures: bool = True,
 ) -> StudyOutcome:
     """Run (or resume) ``spec`` into ``folder``; ``progress=None`` shows a bar on a terminal only.
 
     ``measure`` runs one accuracy job; inject another (a top-level, picklable function when the
-    executor uses processes or Dask) to test or to plug in other training code.
+    executor uses processes or Dask) to test or to plug in other training code. ``figures=False``
+    skips drawing (``hwcost study plot`` draws them later).
     """
     from hwcost import __version__
 
     folder = Path(folder)
     grid = expand(spec)
-    jobs = accuracy_jobs(spec, grid)
     with Journal(folder, {"hwcost": __version__}) as journal:
         costed = _cost_phase(grid, journal)
+        points, refused = _priced(grid, journal)
+        skipped = grid.skipped + tuple(refused)
+        jobs = accuracy_jobs(spec, points)
         measured = _accuracy_phase(jobs, journal, executor, measure, progress)
-        results = build_results(spec, grid, journal)
+        results = build_results(spec, points, journal)
         pareto = pareto_table(results, spec.objectives, group_by=GROUP_BY)
-        files = write_outputs(folder, spec, results, pareto, grid.skipped)
-    return StudyOutcome(folder, results, pareto, grid.skipped, len(grid.points), costed, len(jobs), measured, files)
+        files = write_outputs(folder, spec, results, pareto, skipped, figures)
+    return StudyOutcome(folder, results, pareto, skipped, len(points), costed, len(jobs), measured, files)

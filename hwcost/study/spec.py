@@ -30,11 +30,13 @@ __all__ = [
     "Loaded",
     "StudySpec",
     "MEASURED_COLUMN",
+    "INTEGER_COLUMN",
     "TABLE_COLUMN",
 ]
 
 # Results columns holding the two kinds of accuracy (percent, top-1 / test-set accuracy).
 MEASURED_COLUMN = "accuracy_measured_pct"
+INTEGER_COLUMN = "integer_accuracy_measured_pct"
 TABLE_COLUMN = "accuracy_table_pct"
 
 
@@ -63,7 +65,9 @@ class AccuracyModel(Enum):
 
 @dataclass(frozen=True)
 class MeasuredSettings:
-    """How measured accuracies are obtained; one training run per (scheme, bits, seed).
+    """How measured accuracies are obtained (``quantizers.measure_accuracy``); one training run
+    per (scheme, bits, seed). Every setting is explicit: those the study file leaves out hold
+    the defaults of ``quantizers.AccuracySettings``, resolved when the study is loaded.
 
     ``dataset`` is ``"digits"`` or the absolute path of an ``.npz`` file;
     ``dataset_sha256`` fingerprints that file (empty for built-in datasets), so a changed file
@@ -72,8 +76,13 @@ class MeasuredSettings:
 
     model: AccuracyModel
     dataset: str
-    epochs: int
+    epochs: int  # QAT fine-tuning epochs (0: post-training quantization)
+    fp_epochs: int
     seeds: tuple[int, ...]
+    batch_size: int
+    lr: float
+    qat_lr: float
+    integer: bool  # also measure integer-only execution
     dataset_sha256: str = ""
 
 

@@ -1,0 +1,85 @@
+"""``hwcost study``: run a study file, redraw its figures, or check it.
+
+    hwcost study run FILE --out DIR [--jobs N] [--executor local|dask] [--scheduler ADDRESS]
+    hwcost study plot DIR
+    hwcost study check FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "study",
+        help="sweep schemes x bits x hardware, attach accuracies, find Pareto fronts",
+        description="Run a study file (see docs/studies.md): results.csv, pareto.csv, figures and report.md.",
+    )
+    sub = p.add_subparsers(dest="study_command", metavar="ACTION", required=True)
+    run = sub.add_parser("run", help="run (or resume) a study into a results folder")
+    run.add_argument("file", metavar="FILE", help="the study YAML file")
+    run.add_argument("--out", metavar="DIR", required=True, help="results folder; an interrupted run resumes from it")
+    run.add_argument("--jobs", type=int, help=f"worker processes for measured accuracies (local executor; default: the CPU count, {os.cpu_count()})")
+    run.add_argument("--executor", choices=["local", "dask"], default="local", help="where accuracy jobs run (default local)")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
+    run.add_argument("--no-figures", action="store_true", help="write tables and report only (draw later with 'hwcost study plot')")
+    run.set_defaults(run=_run)
+    plot = sub.add_parser("plot", help="redraw the figures of a results folder")
+    plot.add_argument("folder", metavar="DIR", help="a folder written by 'hwcost study run'")
+    plot.set_defaults(run=_plot)
+    check = sub.add_parser("check", help="check a study file and count its design points")
+    check.add_argument("file", metavar="FILE", help="the study YAML file")
+    check.set_defaults(run=_check)
+
+
+def _executor(args: argparse.Namespace):  # noqa: ANN202 - ExecutorSpec, imported lazily
+    from hwcost.errors import HwcostError
+    from hwcost.study import ExecutorKind, ExecutorSpec
+
+    kind = ExecutorKind(args.executor)
+    if kind is ExecutorKind.DASK and args.jobs is not None:
+        raise HwcostError.single("--jobs applies to --executor local; the Dask workers set the parallelism", key="--jobs")
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    return ExecutorSpec(kind, jobs=1 if kind is ExecutorKind.DASK else jobs, scheduler=args.scheduler)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from hwcost.study import load_study, run_study
+
+    executor = _executor(args)
+    spec = load_study(args.file)
+    outcome = run_study(spec, args.out, executor=executor, figures=not args.no_figures)
+    print(
+        f"study '{spec.name}': {outcome.points} design points ({outcome.points_costed} costed now), "
+        f"{outcome.runs} accuracy runs ({outcome.runs_measured} measured now, the rest from the journal)"
+    )
+    if outcome.skipped:
+        print(f"{len(outcome.skipped)} combinations skipped (reasons in {args.out}/skipped.csv)")
+    print(f"wrote {args.out}/results.csv, pareto.csv, report.md and {args.out}/figures/")
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from hwcost.study import redraw
+
+    files = redraw(args.folder)
+    print("\n".join(str(f) for f in files))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from hwcost.study import expand, load_study
+    from hwcost.study.runner import accuracy_jobs
+
+    spec = load_study(args.file)
+    grid = expand(spec)
+    jobs = accuracy_jobs(spec, grid.points)
+    print(f"study '{spec.name}' is valid: {len(grid.points)} design points, {len(grid.skipped)} combinations skipped, {len(jobs)} accuracy runs")
+    for s in grid.skipped:
+        print(f"  skipped {s.scheme} W{s.weight_bits}A{s.act_bits} zero_point={s.zero_point} scale_at={s.scale_at}: {s.reason}", file=sys.stderr)
+    return 0
