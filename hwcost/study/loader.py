@@ -49,15 +49,12 @@ def _sha256(path: Path) -> str:
 
 
 def _gather(check: Checker, key: str, load: Callable[[], Any]) -> Any:
-    """Run a loader; its HwcostError problems join the study's (with ``key`` when they have none)."""
+    """Run a loader; its problems join the study's under ``key`` (keeping their own file and line)."""
     try:
         return load()
     except HwcostError as exc:
         for p in exc.problems:
-            if p.file is None:
-                check.error(key, f"{p.key + ': ' if p.key else ''}{p.message}")
-            else:
-                check.problems.append(p)
+            check.error(key, str(p))
         return None
 
 
@@ -176,18 +173,20 @@ def _archs(check: Checker, data: Mapping[str, Any], folder: Path) -> tuple[Any, 
 
 
 def _loaded(check: Checker, data: Mapping[str, Any], key: str, folder: Path, shipped: tuple[str, ...], load: Callable[[Any], Any]) -> tuple[Loaded, ...]:
+    """Shipped names (token: the name) or YAML files (token: ``path#sha256``)."""
     out = []
     for k, item in _items(check, data, key):
         text = check.string(item, k)
         if text is None:
             continue
         if text in shipped:
-            value = _gather(check, k, lambda: load(text))
-            token = text
-        else:
+            value, token = _gather(check, k, lambda: load(text)), text
+        elif text.endswith((".yaml", ".yml")) and _file(folder, text).is_file():
             path = _file(folder, text)
-            value = _gather(check, k, lambda: load(path))
-            token = f"{path.resolve()}#{_sha256(path)}" if value is not None else ""
+            value, token = _gather(check, k, lambda: load(path)), f"{path.resolve()}#{_sha256(path)}"
+        else:
+            check.error(k, f"unknown {key[:-1]} '{text}'; shipped: {', '.join(shipped)}, or an existing YAML file")
+            continue
         if value is not None:
             out.append(Loaded(name=value.name, token=token, value=value))
     _unique(check, key, [x.name for x in out], key)

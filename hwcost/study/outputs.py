@@ -93,7 +93,7 @@ def redraw(folder: str | Path) -> tuple[Path, ...]:
     folder = Path(folder)
     objectives = _read_meta(folder)
     try:
-        results = pd.read_csv(folder / "results.csv", float_precision="round_trip", keep_default_na=False, na_values=[""])
+        results = pd.read_csv(folder / "results.csv", keep_default_na=False, na_values=[""])
     except FileNotFoundError:
         raise HwcostError.single("no results.csv in this folder", file=folder) from None
     missing = [c for c in [o.column for o in objectives] + ["scheme", "weight_bits", "act_bits", "workload"] if c not in results.columns]

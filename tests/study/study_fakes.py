@@ -1,0 +1,41 @@
+"""Fast, deterministic stand-ins for ``measure_job`` (top-level, so processes and Dask can pickle them)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from hwcost.study.accuracy import AccuracyJob, AccuracyOutcome
+
+
+def fake_accuracy(job: AccuracyJob) -> AccuracyOutcome:
+    """A made-up accuracy that rises with the bits and depends on scheme and seed."""
+    s = job.scheme
+    acc = 97.0 - 30.0 / (s.weights.bits + s.activations.bits) - 0.1 * job.seed - 0.2 * len(s.name)
+    if s.zero_point_realisation.value != "fold":
+        acc -= 0.05
+    return AccuracyOutcome(acc, 97.5, acc - 0.01)
+
+
+def slow_fake_accuracy(job: AccuracyJob) -> AccuracyOutcome:
+    """``fake_accuracy`` after a pause, leaving a marker file per call in $FAKE_CALLS_DIR."""
+    calls = os.environ.get("FAKE_CALLS_DIR")
+    if calls:
+        Path(calls, f"{job.key}-{os.getpid()}-{time.monotonic_ns()}").touch()
+    time.sleep(float(os.environ.get("FAKE_DELAY_S", "0.3")))
+    return fake_accuracy(job)
+
+
+class Counting:
+    """In-process measure that counts calls and can fail after ``fail_after`` of them."""
+
+    def __init__(self, fail_after: int | None = None):
+        self.calls: list[str] = []
+        self.fail_after = fail_after
+
+    def __call__(self, job: AccuracyJob) -> AccuracyOutcome:
+        if self.fail_after is not None and len(self.calls) >= self.fail_after:
+            raise RuntimeError("simulated crash")
+        self.calls.append(job.key)
+        return fake_accuracy(job)

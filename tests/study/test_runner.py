@@ -1,0 +1,173 @@
+"""Running studies: outputs, determinism, resuming after a crash or a kill, executors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import SMALL
+from study_fakes import Counting, fake_accuracy
+
+from hwcost.cli import main
+from hwcost.pareto import pareto_table
+from hwcost.study import ExecutorKind, ExecutorSpec, load_study, run_study
+from hwcost.study.journal import JOURNAL_NAME
+
+TABLES = ("results.csv", "pareto.csv", "skipped.csv", "report.md", "study.json")
+
+
+def _tables(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in TABLES}
+
+
+def _journal_keys(folder: Path, kind: str) -> list[str]:
+    lines = (folder / JOURNAL_NAME).read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.endswith("}")]
+    return [r["key"] for r in records if r["kind"] == kind]
+
+
+@pytest.fixture
+def reference(write_study: Callable[..., Path], tmp_path: Path) -> Path:
+    """The small study run once, uninterrupted, in-process."""
+    run_study(load_study(write_study()), tmp_path / "reference", measure=fake_accuracy, progress=False, figures=False)
+    return tmp_path / "reference"
+
+
+def test_outputs(reference: Path) -> None:
+    results = pd.read_csv(reference / "results.csv")
+    assert len(results) == 8
+    assert list(results.columns[:8]) == ["scheme", "weight_bits", "act_bits", "zero_point", "scale_at", "arch", "node", "workload"]
+    assert {"accuracy_measured_pct", "accuracy_measured_sd_pct", "integer_accuracy_measured_pct", "accuracy_table_pct", "energy_pj", "area_um2"} <= set(results.columns)
+    assert results["seeds"].eq(2).all()
+    # mean over seeds 0 and 1 of the fake (which subtracts 0.1 per seed unit)
+    lsq2 = results[(results.scheme == "lsq") & (results.weight_bits == 2)].iloc[0]
+    assert lsq2.accuracy_measured_pct == pytest.approx(97.0 - 30 / 4 - 0.05 - 0.6)
+    pareto = pd.read_csv(reference / "pareto.csv")
+    spec_objectives = load_study(reference.parent / "study.yaml").objectives
+    expected = pareto_table(results, spec_objectives, group_by=["workload"])
+    pd.testing.assert_frame_equal(pareto.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)
+    report = (reference / "report.md").read_text()
+    assert "## Pareto-optimal points" in report and "asymmetric" in report and "weight zero-point" in report
+    assert len(pd.read_csv(reference / "skipped.csv")) == 2
+
+
+def test_second_run_recomputes_nothing_and_writes_the_same(write_study: Callable[..., Path], reference: Path) -> None:
+    before = _tables(reference)
+    measure = Counting()
+    outcome = run_study(load_study(write_study()), reference, measure=measure, progress=False, figures=False)
+    assert measure.calls == [] and outcome.points_costed == 0 and outcome.runs_measured == 0
+    assert _tables(reference) == before
+
+
+def test_resume_after_a_crash_gives_identical_tables(write_study: Callable[..., Path], reference: Path, tmp_path: Path) -> None:
+    spec = load_study(write_study())
+    out = tmp_path / "crashed"
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_study(spec, out, measure=Counting(fail_after=3), progress=False, figures=False)
+    assert len(_journal_keys(out, "accuracy")) == 3 and not (out / "results.csv").exists()
+    resumed = Counting()
+    outcome = run_study(spec, out, measure=resumed, progress=False, figures=False)
+    assert outcome.points_costed == 0 and len(resumed.calls) == outcome.runs - 3
+    assert not set(resumed.calls) & set(_journal_keys(out, "accuracy")[:3])
+    keys = _journal_keys(out, "accuracy")
+    assert len(keys) == len(set(keys)) == outcome.runs
+    assert _tables(out) == _tables(reference)
+
+
+KILL_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[3])
+from study_fakes import slow_fake_accuracy
+from hwcost.study import ExecutorKind, ExecutorSpec, load_study, run_study
+run_study(load_study(sys.argv[1]), sys.argv[2], executor=ExecutorSpec(ExecutorKind.LOCAL, jobs=2),
+          measure=slow_fake_accuracy, progress=False, figures=False)
+"""
+
+
+def test_resume_after_a_kill_gives_identical_tables(write_study: Callable[..., Path], reference: Path, tmp_path: Path) -> None:
+    study, out = write_study(), tmp_path / "killed"
+    env = dict(os.environ, FAKE_DELAY_S="0.6", FAKE_CALLS_DIR=str(tmp_path))
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(study), str(out), str(Path(__file__).parent)], env=env, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / JOURNAL_NAME).exists() and len(_journal_keys(out, "accuracy")) >= 2:
+            break
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)  # the run and its worker processes, mid-flight
+    process.wait()
+    done = _journal_keys(out, "accuracy")
+    assert 2 <= len(done) < 8, "the run must be killed part-way"
+    resumed = Counting()
+    outcome = run_study(load_study(study), out, measure=resumed, progress=False, figures=False)
+    assert len(resumed.calls) == outcome.runs - len(done) and not set(resumed.calls) & set(done)
+    keys = _journal_keys(out, "accuracy")
+    assert len(keys) == len(set(keys)) == outcome.runs
+    assert _tables(out) == _tables(reference)
+
+
+def test_worker_processes_give_the_same_tables(write_study: Callable[..., Path], reference: Path, tmp_path: Path) -> None:
+    run_study(load_study(write_study()), tmp_path / "pool", ExecutorSpec(ExecutorKind.LOCAL, jobs=2), measure=fake_accuracy, progress=False, figures=False)
+    assert _tables(tmp_path / "pool") == _tables(reference)
+
+
+def test_dask_cluster_gives_the_same_tables(write_study: Callable[..., Path], reference: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        executor = ExecutorSpec(ExecutorKind.DASK, jobs=1, scheduler=cluster.scheduler_address)
+        outcome = run_study(load_study(write_study()), tmp_path / "dask", executor, measure=fake_accuracy, progress=False, figures=False)
+    assert outcome.runs_measured == 8
+    assert _tables(tmp_path / "dask") == _tables(reference)
+
+
+def test_points_the_cost_model_refuses_are_skipped(write_study: Callable[..., Path], tmp_path: Path) -> None:
+    text = SMALL.replace("[lsq, asymmetric]", "[lsq, pact]").replace("    name: ws\n    pe_rows: [8, 16]", "  - template: cim")
+    outcome = run_study(load_study(write_study(text)), tmp_path / "cim", measure=fake_accuracy, progress=False, figures=False)
+    refused = [s for s in outcome.skipped if s.arch == "cim_macro"]
+    assert [(s.scheme, s.weight_bits) for s in refused] == [("pact", 2), ("pact", 4)]
+    assert "floating point" in refused[0].reason
+    assert set(outcome.results["arch"]) == {"mac_array", "cim_macro"} and len(outcome.results) == 6
+
+
+def test_figures_and_plot_command(write_study: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = SMALL.replace("bits: [2, 4]", "bits: [4]").replace("pe_rows: [8, 16]", "pe_rows: 16")
+    out = tmp_path / "figs"
+    outcome = run_study(load_study(write_study(text)), out, measure=fake_accuracy, progress=False)
+    names = sorted(p.name for p in (out / "figures").iterdir())
+    assert names == sorted(
+        f"{stem}.{ext}"
+        for stem in ("pareto_accuracy_measured_pct_vs_energy_pj", "pareto_accuracy_measured_pct_vs_area_um2", "pareto_area_um2_vs_energy_pj", "energy_breakdown", "area_breakdown")
+        for ext in ("png", "svg")
+    )
+    assert "![pareto_accuracy_measured_pct_vs_energy_pj](figures/pareto_accuracy_measured_pct_vs_energy_pj.png)" in (out / "report.md").read_text()
+    svg = (out / "figures" / "energy_breakdown.svg").read_bytes()
+    for f in (out / "figures").iterdir():
+        f.unlink()
+    assert main(["study", "plot", str(out)]) == 0
+    assert len(list((out / "figures").glob("*.png"))) == 5
+    assert (out / "figures" / "energy_breakdown.svg").read_bytes() == svg  # redrawn identically
+    assert len(outcome.files) > 10
+    assert main(["study", "plot", str(tmp_path)]) == 2
+    assert "not a study results folder" in capsys.readouterr().err
+
+
+def test_cli_run_with_measured_accuracy(write_study: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """End to end through the command with real (tiny) quantization-aware training."""
+    text = (
+        SMALL.replace("[lsq, asymmetric]", "[lsq]").replace("bits: [2, 4]", "bits: [4]").replace("pe_rows: [8, 16]", "pe_rows: 16")
+        .replace("epochs: 1, fp_epochs: 1, seeds: [0, 1]", "epochs: 0, fp_epochs: 1, seeds: [0]")
+    )
+    out = tmp_path / "cli"
+    assert main(["study", "run", str(write_study(text)), "--out", str(out), "--jobs", "1", "--no-figures"]) == 0
+    assert "1 design points (1 costed now), 1 accuracy runs (1 measured now" in capsys.readouterr().out
+    row = pd.read_csv(out / "results.csv").iloc[0]
+    assert 50.0 < row.accuracy_measured_pct <= 100.0 and 50.0 < row.fp_accuracy_measured_pct <= 100.0
