@@ -96,7 +96,9 @@ def sram_fit(node_nm: float) -> SramFit:
     at = rows[rows[:, 0] == node_nm]
     if not len(at):
         covered = ", ".join(f"{n:g}" for n in cacti_nodes())
-        raise HwcostError.single(f"the CACTI 7 SRAM sweep has no rows at {node_nm:g} nm; it covers {covered} nm")
+        raise HwcostError.single(
+            f"the CACTI 7 SRAM sweep has no rows at {node_nm:g} nm; it covers {covered} nm"
+        )
     capacity, width = at[:, 1], at[:, 2]
     return SramFit(
         node_nm=node_nm,

@@ -34,7 +34,7 @@ is re-validated by :func:`parse_techlib`, so what is returned is what a written 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
@@ -158,17 +158,17 @@ def _scale_any(name: str, comp: Component | VariantComponent, rule: ScalingRule,
 
 
 def _scale_one(name: str, comp: Component, rule: ScalingRule, ctx: _Context) -> Component:
+    return _APPLY[rule](name, comp, ctx)
+
+
+def _logic(name: str, comp: Component, ctx: _Context) -> Component:
     f = ctx.factors
-    if rule is ScalingRule.LOGIC:
-        return _scaled(comp, ctx, f"logic: {ctx.logic_method}", f.energy, f.area)
-    if rule is ScalingRule.UNCHANGED:
-        return _scaled(comp, ctx, "unchanged: off-chip, independent of the logic node and supply",
-                       1.0, 1.0)
-    if rule is ScalingRule.CIM_CELL:
-        return _cim_cell(comp, ctx)
-    if rule is ScalingRule.ADC_SURVEY:
-        return _adc(name, comp, ctx)
-    return _sram(name, comp, ctx)
+    return _scaled(comp, ctx, f"logic: {ctx.logic_method}", f.energy, f.area)
+
+
+def _unchanged(name: str, comp: Component, ctx: _Context) -> Component:
+    method = "unchanged: off-chip, independent of the logic node and supply"
+    return _scaled(comp, ctx, method, 1.0, 1.0)
 
 
 def _scaled(comp: Component, ctx: _Context, method: str, energy_factor: float,
@@ -180,7 +180,7 @@ def _scaled(comp: Component, ctx: _Context, method: str, energy_factor: float,
     return replace(comp, energy=energy, area=area, derived=derived)
 
 
-def _cim_cell(comp: Component, ctx: _Context) -> Component:
+def _cim_cell(name: str, comp: Component, ctx: _Context) -> Component:
     from_nm, to_nm = ctx.source.node_nm, ctx.to_nm
     area = round_sig((to_nm / from_nm) ** 2)
     method = (f"cim-cell: area with F^2, ({to_nm:g}/{from_nm:g})^2 = {area:g}; energy x the logic "
@@ -217,6 +217,15 @@ def _sram(name: str, comp: Component, ctx: _Context) -> Component:
     target = ctx.factors.target
     supply = vdd_factor(target, target.vdd_nominal_v, ctx.factors.vdd_to_v)
     return sram_component(comp.name, sram_fit(ctx.to_nm), supply, target, ctx.flavour)
+
+
+_APPLY: dict[ScalingRule, Callable[[str, Component, _Context], Component]] = {
+    ScalingRule.LOGIC: _logic,
+    ScalingRule.SRAM_CACTI: _sram,
+    ScalingRule.ADC_SURVEY: _adc,
+    ScalingRule.CIM_CELL: _cim_cell,
+    ScalingRule.UNCHANGED: _unchanged,
+}
 
 
 def _library_source(ctx: _Context) -> str:
