@@ -32,7 +32,7 @@ __all__ = ["Quantity", "QUANTITIES", "pareto_figure", "breakdown_figure", "save_
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 _VARIANT_COLUMNS = ("zero_point", "scale_at", "arch", "node")
 _TOP_UNITS = 8  # area breakdown: the largest units, the rest summed as "other"
-_LABEL_ALL_UP_TO = 30  # label every point of a panel up to this many; beyond, the front only
+_LABEL_ALL_UP_TO = 30  # full labels for every point up to this many; beyond, for the front only
 
 
 @dataclass(frozen=True)
@@ -97,18 +97,38 @@ def _normalised(values: np.ndarray) -> np.ndarray:
     return (v - v.min()) / span if span > 0 else np.zeros_like(v)
 
 
-def _label_steps(nx: np.ndarray, ny: np.ndarray, width: float = 0.16, height: float = 0.035) -> list[int]:
+def _label_steps(nx: np.ndarray, ny: np.ndarray, widths: Sequence[float], max_steps: Sequence[int], height: float = 0.035) -> list[int | None]:
     """How many lines down to move each label so that labels near each other do not overlap
-    (greedy, in order; a label is ~``width`` x ``height`` of the axes)."""
-    placed: list[tuple[float, float]] = []
-    steps = []
-    for x, y in zip(nx, ny):
+    (greedy, in order; label i spans ``widths[i]`` x ``height`` of the axes from its point);
+    ``None`` when label i would have to move more than ``max_steps[i]`` lines."""
+    placed: list[tuple[float, float, float]] = []
+    steps: list[int | None] = []
+    for x, y, w, most in zip(nx, ny, widths, max_steps):
         step = 0
-        while step < 6 and any(abs(x - px) < width and abs(y - step * height - py) < height for px, py in placed):
+        while step <= most and any(x < px + pw and px < x + w and abs(y - step * height - py) < height for px, py, pw in placed):
             step += 1
-        placed.append((x, y - step * height))
+        if step > most:
+            steps.append(None)
+            continue
+        placed.append((x, y - step * height, w))
         steps.append(step)
     return steps
+
+
+def _label_points(ax: Axes, data: "pd.DataFrame", x: np.ndarray, y: np.ndarray, front: np.ndarray, colours: dict[str, str]) -> None:
+    """Front points get "scheme WxAy" (moved down with a leader line when crowded); the others
+    too when there are few points, else a short "WxAy" in the scheme's colour where it fits."""
+    full = front | (len(data) <= _LABEL_ALL_UP_TO)
+    order = np.concatenate([np.flatnonzero(front), np.flatnonzero(~front)])
+    texts = [_point_label(data.iloc[i], []) if full[i] else f"W{data['weight_bits'].iloc[i]}A{data['act_bits'].iloc[i]}" for i in order]
+    widths = [0.012 * len(t) for t in texts]
+    steps = _label_steps(_normalised(x)[order], _normalised(y)[order], widths, [6 if full[i] else 0 for i in order])
+    for i, text, step in zip(order, texts, steps):
+        if step is None:
+            continue
+        colour = "black" if full[i] else colours[data["scheme"].iloc[i]]
+        leader = {"arrowprops": {"arrowstyle": "-", "linewidth": 0.4, "color": "grey", "shrinkA": 0, "shrinkB": 3}} if step else {}
+        ax.annotate(text, (x[i], y[i]), xytext=(4, 3 - 9 * step), textcoords="offset points", fontsize=7 if full[i] else 6, color=colour, zorder=6, **leader)
 
 
 def _draw_front(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
@@ -133,13 +153,7 @@ def _pareto_panel(ax: Axes, data: "pd.DataFrame", xo: Objective, yo: Objective, 
         if bars.any():
             ax.errorbar(x[bars], y[bars], yerr=sd[bars], color=colours[scheme], linestyle="", linewidth=0.8, zorder=3)
         ax.scatter(x[members], y[members], color=colours[scheme], marker=marker_of[key], s=40, zorder=5)
-    labelled = front | (len(data) <= _LABEL_ALL_UP_TO)
-    order = np.flatnonzero(labelled)
-    steps = _label_steps(_normalised(x[order]), _normalised(y[order]))
-    for i, step in zip(order, steps):
-        text = _point_label(data.iloc[i], [])
-        leader = {"arrowprops": {"arrowstyle": "-", "linewidth": 0.4, "color": "grey", "shrinkA": 0, "shrinkB": 3}} if step else {}
-        ax.annotate(text, (x[i], y[i]), xytext=(4, 3 - 9 * step), textcoords="offset points", fontsize=7, zorder=6, **leader)
+    _label_points(ax, data, x, y, front, colours)
     if front.any():
         _draw_front(ax, x[front], y[front])
     for axis, values in (("x", x), ("y", y)):
@@ -200,6 +214,19 @@ def _breakdown_parts(results: "pd.DataFrame", prefix: str) -> list[str]:
     return [u for u in totals.index if totals[u] > 0]
 
 
+def _stacks(data: "pd.DataFrame", parts: Sequence[str], limit: int | None) -> list[tuple[str, np.ndarray]]:
+    """(name, values) per stacked part of one panel: its ``limit`` largest parts, then "other"."""
+    present = [p for p in parts if data[p].to_numpy(dtype=float).sum() > 0]
+    if limit is not None and len(present) > limit:
+        present = sorted(present, key=lambda p: -data[p].to_numpy(dtype=float).sum())[:limit]
+        present = [p for p in parts if p in present]
+    stacks = [(p.split(".", 1)[1], data[p].to_numpy(dtype=float)) for p in present]
+    rest = [p for p in parts if p not in present]
+    if rest:
+        stacks.append(("other", data[rest].to_numpy(dtype=float).sum(axis=1)))
+    return stacks
+
+
 def _bar_labels(ax: Axes, data: "pd.DataFrame", variants: Sequence[str]) -> None:
     """Bits (and variant) under each bar; scheme names over their group, groups separated."""
     labels = [" ".join([f"W{r['weight_bits']}A{r['act_bits']}"] + [str(r[c]) for c in variants]) for _, r in data.iterrows()]
@@ -216,30 +243,27 @@ def _bar_labels(ax: Axes, data: "pd.DataFrame", variants: Sequence[str]) -> None
 
 
 def breakdown_figure(results: "pd.DataFrame", total: str) -> Figure:
-    """Stacked bars of ``energy_pj`` (by category) or ``area_um2`` (by unit), one bar per design
-    point, grouped by scheme, one panel per workload."""
+    """Stacked bars of ``energy_pj`` (by category) or ``area_um2`` (by unit, the largest ones),
+    one bar per design point grouped by scheme; one panel per workload and architecture, each
+    on its own scale (a CIM macro and a MAC array can differ by more than a decade)."""
     quantity = _quantity(total)
     parts = _breakdown_parts(results, f"{total}.")
-    shown = parts[:_TOP_UNITS] if total == "area_um2" else parts
-    workloads = list(dict.fromkeys(results["workload"]))
-    variants = _variant_columns(results)
-    width = max(6.0, 0.42 * results.groupby("workload").size().max() + 3.0)
-    fig = Figure(figsize=(width, 4.2 * len(workloads)), layout="constrained")
-    axes = fig.subplots(len(workloads), 1, squeeze=False).ravel()
-    palette = matplotlib.colormaps["tab10"].colors
-    for ax, workload in zip(axes, workloads):
-        data = results[results["workload"] == workload]
-        positions = np.arange(len(data))
+    panels = list(dict.fromkeys(zip(results["workload"], results["arch"])))
+    variants = [c for c in _variant_columns(results) if c != "arch"]
+    width = max(6.0, 0.42 * results.groupby(["workload", "arch"]).size().max() + 3.0)
+    fig = Figure(figsize=(width, 4.2 * len(panels)), layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False).ravel()
+    palette = matplotlib.colormaps["tab20"].colors
+    colour = {p.split(".", 1)[1]: palette[i % len(palette)] for i, p in enumerate(parts)} | {"other": "lightgrey"}
+    for ax, (workload, arch) in zip(axes, panels):
+        data = results[(results["workload"] == workload) & (results["arch"] == arch)]
         bottom = np.zeros(len(data))
-        stacks = [(p.split(".", 1)[1], data[p].to_numpy(dtype=float)) for p in shown]
-        if len(parts) > len(shown):
-            stacks.append(("other", data[parts[len(shown):]].to_numpy(dtype=float).sum(axis=1)))
-        for i, (name, values) in enumerate(stacks):
-            ax.bar(positions, values * quantity.scale, bottom=bottom, color=palette[i % len(palette)], label=name, width=0.75)
+        for name, values in _stacks(data, parts, _TOP_UNITS if total == "area_um2" else None):
+            ax.bar(np.arange(len(data)), values * quantity.scale, bottom=bottom, color=colour[name], label=name, width=0.75)
             bottom += values * quantity.scale
         _bar_labels(ax, data, variants)
         ax.set_ylabel(quantity.axis())
-        ax.set_title(f"{workload}: {quantity.label} by {'category' if total == 'energy_pj' else 'unit'}", fontsize=10)
+        ax.set_title(f"{workload} on {arch}: {quantity.label} by {'category' if total == 'energy_pj' else 'unit'}", fontsize=10)
         ax.grid(True, axis="y", linewidth=0.3, alpha=0.5)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig

@@ -74,12 +74,16 @@ def _plot(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from hwcost.study import expand, load_study
-    from hwcost.study.runner import accuracy_jobs
+    from hwcost.study.grid import unpriced
+    from hwcost.study.runner import accuracy_jobs, price
 
     spec = load_study(args.file)
     grid = expand(spec)
-    jobs = accuracy_jobs(spec, grid.points)
-    print(f"study '{spec.name}' is valid: {len(grid.points)} design points, {len(grid.skipped)} combinations skipped, {len(jobs)} accuracy runs")
-    for s in grid.skipped:
-        print(f"  skipped {s.scheme} W{s.weight_bits}A{s.act_bits} zero_point={s.zero_point} scale_at={s.scale_at}: {s.reason}", file=sys.stderr)
+    _, priced, refused = price(grid.points)
+    skipped = list(grid.skipped) + [unpriced(g, reason) for g, reason in refused]
+    jobs = accuracy_jobs(spec, priced)
+    print(f"study '{spec.name}' is valid: {len(priced)} design points, {len(skipped)} combinations skipped, {len(jobs)} accuracy runs")
+    for s in skipped:
+        where = "" if s.arch == "*" else f" on {s.arch}/{s.node}/{s.workload}"
+        print(f"  skipped {s.scheme} W{s.weight_bits}A{s.act_bits} zero_point={s.zero_point} scale_at={s.scale_at}{where}: {s.reason}", file=sys.stderr)
     return 0

@@ -37,7 +37,7 @@ from hwcost.study.spec import StudySpec
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["StudyOutcome", "run_study", "LOCAL_SERIAL"]
+__all__ = ["StudyOutcome", "run_study", "price", "accuracy_jobs", "LOCAL_SERIAL"]
 
 LOCAL_SERIAL = ExecutorSpec(ExecutorKind.LOCAL, jobs=1)
 
@@ -63,8 +63,16 @@ def _native(value: Any) -> Any:
     return value
 
 
-def _split(pending: list[GridPoint]) -> tuple[list[GridPoint], list[tuple[GridPoint, str]]]:
-    """Points the cost model prices, and those it refuses with the reason (one by one)."""
+def price(pending: Sequence[GridPoint]) -> tuple["pd.DataFrame | None", list[GridPoint], list[tuple[GridPoint, str]]]:
+    """One vectorised sweep of ``pending``: (cost frame, points priced, (point, reason) refused).
+
+    When the sweep refuses (a template that cannot run a scheme, say), the points are tried one
+    by one to find which; the others are then swept together.
+    """
+    try:
+        return sweep([g.point for g in pending]), list(pending), []
+    except HwcostError:
+        pass
     priced, refused = [], []
     for g in pending:
         try:
@@ -72,20 +80,16 @@ def _split(pending: list[GridPoint]) -> tuple[list[GridPoint], list[tuple[GridPo
             priced.append(g)
         except HwcostError as exc:
             refused.append((g, reason_of(exc)))
-    return priced, refused
+    return (sweep([g.point for g in priced]) if priced else None), priced, refused
 
 
 def _cost_phase(grid: Grid, journal: Journal) -> int:
     """Price the points the journal lacks in one sweep, journaled as one batch record; points
-    the model refuses (a template that cannot run a scheme) are journaled with the reason."""
+    the model refuses are journaled with the reason."""
     pending = [g for g in grid.points if not (journal.has("costs", g.cost_key) or journal.has("unpriced", g.cost_key))]
     if not pending:
         return 0
-    try:
-        priced, refused, frame = pending, [], sweep([g.point for g in pending])
-    except HwcostError:
-        priced, refused = _split(pending)
-        frame = sweep([g.point for g in priced]) if priced else None
+    frame, priced, refused = price(pending)
     if frame is not None:
         rows = [[_native(v) for v in row] for row in frame.itertuples(index=False, name=None)]
         journal.append({"kind": "costs", "keys": [g.cost_key for g in priced], "columns": list(frame.columns), "rows": rows})
