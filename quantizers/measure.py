@@ -16,6 +16,7 @@ the settings, the dataset content and ``CODE_VERSION``.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,16 @@ class AccuracyResult:
         return cls(**fields, settings=AccuracySettings(**data["settings"]), from_cache=from_cache)
 
 
+def _single_threaded_blas() -> contextlib.AbstractContextManager:
+    """One BLAS thread: these matrices are small, and multi-threaded BLAS spins on a loaded
+    machine (10x slower measured here) or under the study runner's parallel processes."""
+    try:
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+    except ImportError:  # pragma: no cover - without the datasets extra
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _full_precision(settings: AccuracySettings, data: Dataset, batch_norm: bool, use_cache: bool) -> tuple[Network, float]:
     inputs = {"v": CODE_VERSION, "data": data.fingerprint, "bn": batch_norm, "model": settings.model,
               "epochs": settings.fp_epochs, "seed": settings.seed, "batch": settings.batch_size, "lr": settings.lr}
@@ -149,7 +160,8 @@ def measure_accuracy(
         hit = cache.read_json(key)
         if hit is not None:
             return replace(AccuracyResult.from_dict(hit, from_cache=True), settings=settings)
-    result = _measure(scheme, settings, data, use_cache)
+    with _single_threaded_blas():
+        result = _measure(scheme, settings, data, use_cache)
     if use_cache:
         cache.write_json(key, result.to_dict())
     return result

@@ -16,8 +16,10 @@ from quantizers.train import TrainSettings, train
 
 @pytest.fixture(autouse=True, scope="session")
 def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from threadpoolctl import threadpool_limits  # small matrices: one BLAS thread, as measure_accuracy
+
     path = tmp_path_factory.mktemp("hwcost-cache")
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, threadpool_limits(limits=1, user_api="blas"):
         mp.setenv("HWCOST_CACHE_DIR", str(path))
         yield path
 
