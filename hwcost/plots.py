@@ -97,7 +97,9 @@ def _normalised(values: np.ndarray) -> np.ndarray:
     return (v - v.min()) / span if span > 0 else np.zeros_like(v)
 
 
-def _label_steps(nx: np.ndarray, ny: np.ndarray, widths: Sequence[float], max_steps: Sequence[int], height: float = 0.035) -> list[int | None]:
+def _label_steps(
+    nx: np.ndarray, ny: np.ndarray, widths: Sequence[float], max_steps: Sequence[int], height: float = 0.035
+) -> list[int | None]:
     """How many lines down to move each label so that labels near each other do not overlap
     (greedy, in order; label i spans ``widths[i]`` x ``height`` of the axes from its point);
     ``None`` when label i would have to move more than ``max_steps[i]`` lines."""
@@ -128,7 +130,8 @@ def _label_points(ax: Axes, data: "pd.DataFrame", x: np.ndarray, y: np.ndarray, 
             continue
         colour = "black" if full[i] else colours[data["scheme"].iloc[i]]
         leader = {"arrowprops": {"arrowstyle": "-", "linewidth": 0.4, "color": "grey", "shrinkA": 0, "shrinkB": 3}} if step else {}
-        ax.annotate(text, (x[i], y[i]), xytext=(4, 3 - 9 * step), textcoords="offset points", fontsize=7 if full[i] else 6, color=colour, zorder=6, **leader)
+        size = 7 if full[i] else 6
+        ax.annotate(text, (x[i], y[i]), xytext=(4, 3 - 9 * step), textcoords="offset points", fontsize=size, color=colour, zorder=6, **leader)
 
 
 def _draw_front(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
@@ -137,7 +140,9 @@ def _draw_front(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
     ax.scatter(x, y, s=150, facecolors="none", edgecolors="black", linewidths=1.0, zorder=4)
 
 
-def _pareto_panel(ax: Axes, data: "pd.DataFrame", xo: Objective, yo: Objective, colours: dict[str, str], variants: Sequence[str]) -> None:
+def _pareto_panel(
+    ax: Axes, data: "pd.DataFrame", xo: Objective, yo: Objective, colours: dict[str, str], variants: Sequence[str]
+) -> None:
     xq, yq = _quantity(xo.column), _quantity(yo.column)
     x = data[xo.column].to_numpy(dtype=float) * xq.scale
     y = data[yo.column].to_numpy(dtype=float) * yq.scale

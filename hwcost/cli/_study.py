@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run (or resume) a study into a results folder")
     run.add_argument("file", metavar="FILE", help="the study YAML file")
     run.add_argument("--out", metavar="DIR", required=True, help="results folder; an interrupted run resumes from it")
-    run.add_argument("--jobs", type=int, help=f"worker processes for measured accuracies (local executor; default: the CPU count, {os.cpu_count()})")
+    run.add_argument(
+        "--jobs", type=int, help=f"worker processes for measured accuracies (local executor; default: the CPU count, {os.cpu_count()})"
+    )
     run.add_argument("--executor", choices=["local", "dask"], default="local", help="where accuracy jobs run (default local)")
     run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
     run.add_argument("--no-figures", action="store_true", help="write tables and report only (draw later with 'hwcost study plot')")
@@ -85,5 +87,6 @@ def _check(args: argparse.Namespace) -> int:
     print(f"study '{spec.name}' is valid: {len(priced)} design points, {len(skipped)} combinations skipped, {len(jobs)} accuracy runs")
     for s in skipped:
         where = "" if s.arch == "*" else f" on {s.arch}/{s.node}/{s.workload}"
-        print(f"  skipped {s.scheme} W{s.weight_bits}A{s.act_bits} zero_point={s.zero_point} scale_at={s.scale_at}{where}: {s.reason}", file=sys.stderr)
+        what = f"{s.scheme} W{s.weight_bits}A{s.act_bits} zero_point={s.zero_point} scale_at={s.scale_at}{where}"
+        print(f"  skipped {what}: {s.reason}", file=sys.stderr)
     return 0

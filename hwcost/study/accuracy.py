@@ -58,7 +58,9 @@ def jobs_for(scheme: QuantScheme, settings: MeasuredSettings) -> tuple[AccuracyJ
     """One job per seed, in the order of the study's seeds."""
     m = settings
     return tuple(
-        AccuracyJob(scheme, m.model.value, m.dataset, m.dataset_sha256, m.epochs, m.fp_epochs, seed, m.batch_size, m.lr, m.qat_lr, m.integer)
+        AccuracyJob(
+            scheme, m.model.value, m.dataset, m.dataset_sha256, m.epochs, m.fp_epochs, seed, m.batch_size, m.lr, m.qat_lr, m.integer
+        )
         for seed in m.seeds
     )
 

@@ -74,7 +74,9 @@ def open_executor(spec: ExecutorSpec) -> Iterator[cf.Executor | None]:
             yield executor
 
 
-def completed(executor: cf.Executor | None, measure: Measure, jobs: Sequence[AccuracyJob]) -> Iterator[tuple[AccuracyJob, AccuracyOutcome]]:
+def completed(
+    executor: cf.Executor | None, measure: Measure, jobs: Sequence[AccuracyJob]
+) -> Iterator[tuple[AccuracyJob, AccuracyOutcome]]:
     """``(job, outcome)`` in order of completion (in order of ``jobs`` when run in-process)."""
     if executor is None:
         for job in jobs:

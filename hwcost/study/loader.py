@@ -172,7 +172,9 @@ def _archs(check: Checker, data: Mapping[str, Any], folder: Path) -> tuple[Any, 
     return tuple(out)
 
 
-def _loaded(check: Checker, data: Mapping[str, Any], key: str, folder: Path, shipped: tuple[str, ...], load: Callable[[Any], Any]) -> tuple[Loaded, ...]:
+def _loaded(
+    check: Checker, data: Mapping[str, Any], key: str, folder: Path, shipped: tuple[str, ...], load: Callable[[Any], Any]
+) -> tuple[Loaded, ...]:
     """Shipped names (token: the name) or YAML files (token: ``path#sha256``)."""
     out = []
     for k, item in _items(check, data, key):

@@ -69,7 +69,8 @@ def write_outputs(
         files.append(write_text(folder / "skipped.csv", table.to_csv(index=False, lineterminator="\n")))
     drawn = study_figures(results, spec.objectives, folder / FIGURES) if figures else ()
     files += drawn
-    files.append(write_text(folder / "report.md", render_report(spec, results, pareto, skipped, [f.relative_to(folder) for f in drawn])))
+    report = render_report(spec, results, pareto, skipped, [f.relative_to(folder) for f in drawn])
+    files.append(write_text(folder / "report.md", report))
     return tuple(files)
 
 
@@ -96,7 +97,8 @@ def redraw(folder: str | Path) -> tuple[Path, ...]:
         results = pd.read_csv(folder / "results.csv", keep_default_na=False, na_values=[""])
     except FileNotFoundError:
         raise HwcostError.single("no results.csv in this folder", file=folder) from None
-    missing = [c for c in [o.column for o in objectives] + ["scheme", "weight_bits", "act_bits", "workload"] if c not in results.columns]
+    needed = [o.column for o in objectives] + ["scheme", "weight_bits", "act_bits", "workload", "arch"]
+    missing = [c for c in needed if c not in results.columns]
     if missing:
         raise HwcostError.single(f"results.csv lacks the columns {', '.join(missing)}", file=folder / "results.csv")
     return study_figures(results, objectives, folder / FIGURES)

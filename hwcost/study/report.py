@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hwcost.pareto import objective_pairs
-from hwcost.plots import QUANTITIES, Quantity
 from hwcost.study.grid import Skipped
 from hwcost.study.spec import INTEGER_COLUMN, MEASURED_COLUMN, TABLE_COLUMN, StudySpec
 
@@ -70,10 +69,14 @@ def _setup(spec: StudySpec, results: "pd.DataFrame", skipped: Sequence[Skipped])
 
 
 def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
+    from hwcost.plots import QUANTITIES, Quantity
+
     lines: list[str] = []
     for combo in objective_pairs(spec.objectives):
         name = " vs ".join(o.column for o in combo)
         front = pareto[pareto["front"] == name]
+        cost = next((o.column for o in combo if "accuracy" not in o.column), combo[-1].column)
+        front = front.sort_values(["workload", cost], kind="stable")  # along the front, cheapest first
         lines += ["", f"### {name}", ""]
         if front.empty:
             lines.append("No point has values for all of these objectives.")
@@ -98,13 +101,16 @@ def _provenance(results: "pd.DataFrame") -> list[str]:
     if used.empty:
         return lines + ["No point of this study has a row in the accuracy table."]
     rows = [
-        [r["workload"], r["scheme"], f"{r['weight_bits']}/{r['act_bits']}", float(r[TABLE_COLUMN]), r["table_method"], r["table_citation"], r["table_where"], r["table_tag"]]
+        [r["workload"], r["scheme"], f"{r['weight_bits']}/{r['act_bits']}", float(r[TABLE_COLUMN])]
+        + [r[c] for c in ("table_method", "table_citation", "table_where", "table_tag")]
         for _, r in used.drop_duplicates(["workload", "scheme", "weight_bits", "act_bits"]).iterrows()
     ]
     return lines + _table(["workload", "scheme", "W/A", "accuracy %", "method", "citation", "where", "tag"], rows)
 
 
-def render_report(spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFrame", skipped: Sequence[Skipped], figures: Sequence[Path]) -> str:
+def render_report(
+    spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFrame", skipped: Sequence[Skipped], figures: Sequence[Path]
+) -> str:
     lines = [f"# Study: {spec.name}", ""]
     if spec.description:
         lines += [spec.description.strip(), ""]
@@ -112,12 +118,17 @@ def render_report(spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFram
     lines += ["", "## Figures", ""]
     lines += [f"![{f.stem}]({f.as_posix()})" for f in figures if f.suffix == ".png"] or ["Not drawn in this run."]
     lines += ["", "Redraw with `hwcost study plot <this folder>`; SVG versions sit next to the PNGs.", ""]
-    lines += ["## Pareto-optimal points", "", "Non-dominated points per objective pair (and all objectives), per workload; all columns in `pareto.csv`."]
+    lines += ["## Pareto-optimal points", ""]
+    lines += ["Non-dominated points per objective pair (and all objectives), per workload; all columns in `pareto.csv`."]
     lines += _fronts(spec, pareto)
     lines += _provenance(results)
     if skipped:
-        lines += ["", "## Skipped combinations", "", "These combinations of the axes are no valid design points (also in `skipped.csv`); `*` stands for any:", ""]
+        lines += ["", "## Skipped combinations", ""]
+        lines += ["These combinations of the axes are no valid design points (also in `skipped.csv`); `*` stands for any:", ""]
         headers = ["scheme", "W/A", "zero point", "scale at", "arch", "node", "workload", "reason"]
-        rows = [[s.scheme, f"{s.weight_bits}/{s.act_bits}", s.zero_point, s.scale_at, s.arch, s.node, s.workload, s.reason] for s in skipped]
+        rows = [
+            [s.scheme, f"{s.weight_bits}/{s.act_bits}", s.zero_point, s.scale_at, s.arch, s.node, s.workload, s.reason]
+            for s in skipped
+        ]
         lines += _table(headers, rows)
     return "\n".join(lines) + "\n"

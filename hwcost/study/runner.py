@@ -94,8 +94,9 @@ def _cost_phase(grid: Grid, journal: Journal) -> int:
         rows = [[_native(v) for v in row] for row in frame.itertuples(index=False, name=None)]
         journal.append({"kind": "costs", "keys": [g.cost_key for g in priced], "columns": list(frame.columns), "rows": rows})
     if refused:
-        journal.append({"kind": "unpriced", "keys": [g.cost_key for g, _ in refused], "columns": ["reason"], "rows": [[r] for _, r in refused]})
-    return len(pending)
+        keys, reasons = [g.cost_key for g, _ in refused], [[r] for _, r in refused]
+        journal.append({"kind": "unpriced", "keys": keys, "columns": ["reason"], "rows": reasons})
+    return len(priced)
 
 
 def _priced(grid: Grid, journal: Journal) -> tuple[list[GridPoint], list[Skipped]]:
@@ -114,7 +115,9 @@ def accuracy_jobs(spec: StudySpec, points: Sequence[GridPoint]) -> tuple[Accurac
     return tuple(jobs.values())
 
 
-def _accuracy_phase(jobs: tuple[AccuracyJob, ...], journal: Journal, executor: ExecutorSpec, measure: Measure, progress: bool | None) -> int:
+def _accuracy_phase(
+    jobs: tuple[AccuracyJob, ...], journal: Journal, executor: ExecutorSpec, measure: Measure, progress: bool | None
+) -> int:
     pending = [job for job in jobs if not journal.has("accuracy", job.key)]
     if not pending:
         return 0

@@ -52,7 +52,8 @@ def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 def _header_problems(columns: list[str], file: str) -> list[Problem]:
     valid = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     out = [Problem(f"missing required column '{c}'", file, c, 1) for c in REQUIRED_COLUMNS if c not in columns]
-    out += [Problem(f"unknown column '{c}'; valid columns: {valid}", file, c, 1) for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    out += [Problem(f"unknown column '{c}'; valid columns: {valid}", file, c, 1) for c in unknown]
     return out
 
 
