@@ -18,6 +18,7 @@ from hwcost.arch.mac_array import Dataflow, MacArrayConfig, PinnedCost
 from hwcost.arch.cim_macro import CellType, CimMacroConfig, CimMacroParams, SignedWeights
 from hwcost.report import BreakdownRow, Category, CostReport
 from hwcost.evaluate import DesignPoint, design_point, evaluate, report_of, sweep
+from hwcost.pareto import non_dominated, pareto_ranks
 
 __version__ = "0.1.0"
 
@@ -58,4 +59,6 @@ __all__ = [
     "load_scheme",
     "load_techlib",
     "load_workload",
+    "non_dominated",
+    "pareto_ranks",
 ]
