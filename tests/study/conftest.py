@@ -6,28 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
-SMALL = """\
-name: small
-description: Two schemes at two widths, two arrays, measured with a fake.
-schemes: [lsq, asymmetric]
-bits: [2, 4]
-zero_point: [scheme, fold]
-archs:
-  - template: mac_array
-    name: ws
-    pe_rows: [8, 16]
-nodes: [45nm]
-workloads: [resnet20]
-accuracy:
-  source: both
-  measured: {model: mlp, dataset: digits, epochs: 1, fp_epochs: 1, seeds: [0, 1]}
-  table: literature
-objectives:
-  - maximise: accuracy_measured_pct
-  - minimise: energy_pj
-  - minimise: area_um2
-"""
+from study_support import SMALL
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""Fast, deterministic stand-ins for ``measure_job`` (top-level, so processes and Dask can pickle them)."""
+"""Study test support: a small study file and fast, deterministic stand-ins for ``measure_job``
+(top-level, so processes and Dask can pickle them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,28 @@ import time
 from pathlib import Path
 
 from hwcost.study.accuracy import AccuracyJob, AccuracyOutcome
+
+SMALL = """\
+name: small
+description: Two schemes at two widths, two arrays, measured with a fake.
+schemes: [lsq, asymmetric]
+bits: [2, 4]
+zero_point: [scheme, fold]
+archs:
+  - template: mac_array
+    name: ws
+    pe_rows: [8, 16]
+nodes: [45nm]
+workloads: [resnet20]
+accuracy:
+  source: both
+  measured: {model: mlp, dataset: digits, epochs: 1, fp_epochs: 1, seeds: [0, 1]}
+  table: literature
+objectives:
+  - maximise: accuracy_measured_pct
+  - minimise: energy_pj
+  - minimise: area_um2
+"""
 
 
 def fake_accuracy(job: AccuracyJob) -> AccuracyOutcome:

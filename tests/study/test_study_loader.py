@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SMALL
+from study_support import SMALL
 
 from hwcost.cli import main
 from hwcost.errors import HwcostError

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SMALL
-from study_fakes import Counting, fake_accuracy
+from study_support import SMALL, Counting, fake_accuracy
 
 from hwcost.cli import main
 from hwcost.pareto import pareto_table
@@ -85,7 +84,7 @@ def test_resume_after_a_crash_gives_identical_tables(write_study: Callable[..., 
 KILL_SCRIPT = """
 import sys
 sys.path.insert(0, sys.argv[3])
-from study_fakes import slow_fake_accuracy
+from study_support import slow_fake_accuracy
 from hwcost.study import ExecutorKind, ExecutorSpec, load_study, run_study
 run_study(load_study(sys.argv[1]), sys.argv[2], executor=ExecutorSpec(ExecutorKind.LOCAL, jobs=2),
           measure=slow_fake_accuracy, progress=False, figures=False)
