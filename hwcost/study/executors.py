@@ -11,6 +11,7 @@ run: jobs not started are cancelled and the error propagates; finished ones stay
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,8 +71,13 @@ def open_executor(spec: ExecutorSpec) -> Iterator[cf.Executor | None]:
     elif spec.jobs == 1:
         yield None
     else:
-        with cf.ProcessPoolExecutor(max_workers=spec.jobs) as executor:
+        with cf.ProcessPoolExecutor(max_workers=spec.jobs, initializer=_quiet_worker) as executor:
             yield executor
+
+
+def _quiet_worker() -> None:
+    """Worker processes draw no progress bars of their own (the run draws one for all jobs)."""
+    os.environ["TQDM_DISABLE"] = "1"
 
 
 def completed(
