@@ -11,7 +11,7 @@ from hwcost.arch.cim_macro import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_
 from hwcost.arch.mac_array import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, PinnedCost
 from hwcost.errors import HwcostError
 
-__all__ = ["ARCH_TEMPLATES", "load_arch", "mac_array_from_mapping", "ArchConfig"]
+__all__ = ["ARCH_TEMPLATES", "arch_from_mapping", "load_arch", "mac_array_from_mapping", "ArchConfig"]
 
 ArchConfig = MacArrayConfig | CimMacroConfig  # one member per template registered below
 
@@ -79,7 +79,6 @@ ARCH_TEMPLATES: dict[str, Any] = {
     "cim_macro": CIM_MACRO_DEFAULTS,
     "cim": CIM_MACRO_DEFAULTS,
 }
-_ALIASES = ("mac", "cim")
 
 
 def load_arch(name_or_path: str | Path) -> ArchConfig:
@@ -95,15 +94,23 @@ def load_arch(name_or_path: str | Path) -> ArchConfig:
     data = check.mapping(doc.data, "")
     if data is None:
         check.raise_if_any()
-    template = check.choice(data.get("template"), "template", [t for t in ARCH_TEMPLATES if t not in _ALIASES])
-    check.raise_if_any()
-    config = _BUILDERS[template](data, check)
+    config = arch_from_mapping(data, check)
     check.raise_if_any()
     assert config is not None
     return config
 
 
 _BUILDERS = {
-    "mac_array": lambda data, check: mac_array_from_mapping(data, check),
-    "cim_macro": lambda data, check: cim_macro_from_mapping(data, check),
+    "mac_array": mac_array_from_mapping,
+    "cim_macro": cim_macro_from_mapping,
 }
+
+
+def arch_from_mapping(data: Mapping[str, Any], check: Checker) -> ArchConfig | None:
+    """Build the template ``data["template"]`` names (an alias such as ``cim`` is accepted) from a
+    mapping; every problem goes to ``check`` and ``None`` is returned."""
+    template = check.choice(data.get("template"), "template", list(ARCH_TEMPLATES))
+    if template is None:
+        return None
+    canonical = next(t for t in _BUILDERS if ARCH_TEMPLATES[t] is ARCH_TEMPLATES[template])
+    return _BUILDERS[canonical](data, check)

@@ -141,11 +141,10 @@ def _template_arch(check: Checker, entry: Mapping[str, Any], key: str) -> list[A
     template = check.choice(entry.get("template"), join_key(key, "template"), list(arch_config.ARCH_TEMPLATES))
     if template is None:
         return []
-    builder = next(t for t in arch_config._BUILDERS if arch_config.ARCH_TEMPLATES[t] is arch_config.ARCH_TEMPLATES[template])
     out = []
     for variant, suffix in _arch_variants(entry):
         sub = Checker(check.file)  # problems re-keyed below, so the study's lines apply
-        config = arch_config._BUILDERS[builder](variant, sub)
+        config = arch_config.arch_from_mapping(variant, sub)
         for p in sub.problems:
             check.error(join_key(key, p.key) if p.key else key, p.message)
         if config is not None and not sub.problems:
