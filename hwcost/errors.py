@@ -53,6 +53,11 @@ class HwcostError(Exception):
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__(self._render())
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[Problem, ...]]]:
+        # Rebuilt from its problems, not from its message, when it crosses a process boundary
+        # (an accuracy job failing in a study's worker process).
+        return (type(self), (self.problems,))
+
     @classmethod
     def single(
         cls,

@@ -33,3 +33,13 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
 def test_missing_file() -> None:
     with pytest.raises(HwcostError, match="file not found"):
         read_yaml("/nonexistent/file.yaml")
+
+
+def test_error_survives_pickling() -> None:
+    """Errors raised in worker processes reach the parent whole, not as one problem per character."""
+    import pickle
+
+    err = HwcostError.single("accumulator x M0 needs 74 bits", key="m0_bits")
+    back = pickle.loads(pickle.dumps(err))
+    assert back.problems == err.problems
+    assert str(back) == "m0_bits: accumulator x M0 needs 74 bits"
