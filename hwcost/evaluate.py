@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hwcost.arch.cim_macro import CimMacroConfig
+from hwcost.arch.common import Sums, add_buffer_sums, bom_counts, split_body_edge
 from hwcost.arch.config import ArchConfig, load_arch
 from hwcost.arch.dataflow import ArrayParams, LayerActions, count_actions
 from hwcost.arch.mac_array import Dataflow
@@ -152,31 +153,19 @@ def _params(points: Sequence[DesignPoint], plans: Sequence[PointPlan], t: Worklo
     )
 
 
-def _count_sums(acts: LayerActions, p: ArrayParams, t: WorkloadTables, plans: Sequence[PointPlan]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _count_sums(acts: LayerActions, t: WorkloadTables, plans: Sequence[PointPlan]) -> Sums:
     """Actions per count key, summed over body layers and over first/last layers: (D,), (D,)."""
-    s = t.shapes
-    out_channels = s.out_channels_per_group * s.groups
-    group = np.asarray([p.group_size for p in plans], dtype=float)[:, None]
     per_layer = {
         "per_mac": acts.mac_ops,
         "per_input": acts.array_input_reads,
-        "per_output": s.output_elements,
-        "per_output_pixel": s.output_pixels * s.groups,
-        "window_sum": (s.reduction_length - 1) * s.output_pixels * s.groups,
-        "per_output_channel": out_channels,
-        "per_channel_group": np.ceil(out_channels / group),
         "weight_loads": acts.weight_loads,
         "glb_read_bits": acts.glb_read_bits,
         "glb_write_bits": acts.glb_write_bits,
         "dram_read_bits": acts.dram_read_bits,
         "dram_write_bits": acts.dram_write_bits,
+        **bom_counts(t, [p.group_size for p in plans]),
     }
-    edge = t.edge
-    sums = {}
-    for key, values in per_layer.items():
-        v = np.broadcast_to(values, acts.mac_ops.shape)
-        sums[key] = (v[:, ~edge].sum(axis=1), v[:, edge].sum(axis=1))
-    return sums
+    return split_body_edge(per_layer, t.edge, acts.mac_ops.shape)
 
 
 def _energies(plans: Sequence[PointPlan], sums: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, dict[str, Any]]:
@@ -210,18 +199,13 @@ def _evaluate_group(points: Sequence[DesignPoint]) -> tuple[dict[str, dict[str, 
     plans = [plan_point(p.scheme, p.arch, p.techlib, t) for p in points]
     params = _params(points, plans, t)
     acts = count_actions(t.shapes, params)
-    sums = _count_sums(acts, params, t, plans)
-    width = np.asarray([p.arch.glb_width_bits for p in points], dtype=float)
-    act_bits = np.asarray([p.scheme.activations.bits for p in points], dtype=float)
-    # Element-wise layers (residual adds, pooling) read and write the GLB at activation width.
-    ew_out = t.elementwise_outputs * act_bits
-    ew_in = (t.elementwise_glb_bits_per_act_bit - t.elementwise_outputs) * act_bits
-    zeros = np.zeros(len(points))
-    sums["glb_read_accesses"] = ((sums["glb_read_bits"][0] + ew_in) / width, sums["glb_read_bits"][1] / width)
-    sums["glb_write_accesses"] = ((sums["glb_write_bits"][0] + ew_out) / width, sums["glb_write_bits"][1] / width)
-    sums["residual_adds"] = (zeros + t.residual_add_elements, zeros)
-    sums["max_pool_compares"] = (zeros + t.max_pool_compares, zeros)
-    sums["avg_pool_adds"] = (zeros + t.avg_pool_adds, zeros)
+    sums = _count_sums(acts, t, plans)
+    add_buffer_sums(
+        sums,
+        np.asarray([p.arch.glb_width_bits for p in points], dtype=float),
+        np.asarray([p.scheme.activations.bits for p in points], dtype=float),
+        t,
+    )
     rows = _energies(plans, sums)
     cols = np.asarray([p.arch.pe_cols for p in points], dtype=float)
     latency = acts.latency_cycles.sum(axis=1) + t.elementwise_outputs / cols

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hwcost.arch.common import Sums, add_buffer_sums, bom_counts, split_body_edge
 from hwcost.arch.cim_counts import CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
 from hwcost.arch.cim_pricing import CimPlan, layer_params, plan_cim_point
 from hwcost.arch.tables import WorkloadTables, workload_tables
@@ -28,10 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["evaluate_cim_group", "cim_settings", "CimSummary", "cim_summary"]
 
 
-def _sums(a: CimLayerActions, t: WorkloadTables, plans: Sequence[CimPlan]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    s = t.shapes
-    out_channels = s.out_channels_per_group * s.groups
-    group = np.asarray([p.operands.group_size for p in plans], dtype=float)[:, None]
+def _sums(a: CimLayerActions, t: WorkloadTables, plans: Sequence[CimPlan]) -> Sums:
     per_layer = {
         "cell_ops": a.cell_ops,
         "row_drives": a.row_drives,
@@ -42,38 +40,13 @@ def _sums(a: CimLayerActions, t: WorkloadTables, plans: Sequence[CimPlan]) -> di
         "digital_subtracts": a.digital_subtracts,
         "weight_write_bits": a.weight_write_bits,
         "per_input": a.array_inputs,
-        "per_output": s.output_elements,
-        "per_output_pixel": s.output_pixels * s.groups,
-        "window_sum": (s.reduction_length - 1) * s.output_pixels * s.groups,
-        "per_output_channel": out_channels,
-        "per_channel_group": np.ceil(out_channels / group),
         "glb_read_bits": a.glb_read_bits,
         "glb_write_bits": a.glb_write_bits,
         "dram_read_bits": a.dram_read_bits,
         "dram_write_bits": a.dram_write_bits,
+        **bom_counts(t, [p.operands.group_size for p in plans]),
     }
-    edge = t.edge
-    shape = a.conversions.shape
-    sums = {}
-    for key, values in per_layer.items():
-        v = np.broadcast_to(values, shape)
-        sums[key] = (v[:, ~edge].sum(axis=1), v[:, edge].sum(axis=1))
-    return sums
-
-
-def _elementwise_sums(sums: dict[str, tuple[np.ndarray, np.ndarray]], points: Sequence["DesignPoint"],
-                      t: WorkloadTables) -> None:
-    """GLB accesses (with the element-wise layers' traffic) and element-wise operations."""
-    width = np.asarray([p.arch.glb_width_bits for p in points], dtype=float)
-    act_bits = np.asarray([p.scheme.activations.bits for p in points], dtype=float)
-    ew_out = t.elementwise_outputs * act_bits
-    ew_in = (t.elementwise_glb_bits_per_act_bit - t.elementwise_outputs) * act_bits
-    zeros = np.zeros(len(points))
-    sums["glb_read_accesses"] = ((sums["glb_read_bits"][0] + ew_in) / width, sums["glb_read_bits"][1] / width)
-    sums["glb_write_accesses"] = ((sums["glb_write_bits"][0] + ew_out) / width, sums["glb_write_bits"][1] / width)
-    sums["residual_adds"] = (zeros + t.residual_add_elements, zeros)
-    sums["max_pool_compares"] = (zeros + t.max_pool_compares, zeros)
-    sums["avg_pool_adds"] = (zeros + t.avg_pool_adds, zeros)
+    return split_body_edge(per_layer, t.edge, a.conversions.shape)
 
 
 def _peak_macs_per_cycle(points: Sequence["DesignPoint"], plans: Sequence[CimPlan], g: CimGeometry) -> np.ndarray:
@@ -97,7 +70,12 @@ def evaluate_cim_group(points: Sequence["DesignPoint"]) -> tuple[dict[str, dict[
     g = cim_geometry(t.shapes, params)
     acts = count_cim_actions(t.shapes, params, g)
     sums = _sums(acts, t, plans)
-    _elementwise_sums(sums, points, t)
+    add_buffer_sums(
+        sums,
+        np.asarray([p.arch.glb_width_bits for p in points], dtype=float),
+        np.asarray([p.scheme.activations.bits for p in points], dtype=float),
+        t,
+    )
     rows = _energies(plans, sums)
     lanes = np.asarray([p.arch.post_lanes for p in points], dtype=float)
     latency = acts.latency_cycles.sum(axis=1) + t.elementwise_outputs / lanes

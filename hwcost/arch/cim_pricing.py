@@ -16,15 +16,7 @@ import numpy as np
 
 from hwcost.arch.cim_counts import CimGeometry, CimLayerParams, Encoding, cim_geometry
 from hwcost.arch.cim_macro import CellType, CimMacroConfig, SignedWeights, check_integer_only
-from hwcost.arch.pricing import (
-    PricedRow,
-    Term,
-    _count_key,
-    _price,
-    _price_memory,
-    _price_unit,
-    _table_entries,
-)
+from hwcost.arch.common import PlanCache, PricedRow, Term, buffer_rows, count_key, price, price_unit_pair, row_name
 from hwcost.arch.tables import WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
 from hwcost.classify.datapath import Component
@@ -145,21 +137,21 @@ def _shift_add_bits(g: CimGeometry, p: CimLayerParams, edge: np.ndarray) -> tupl
 def _array_rows(arch: CimMacroConfig, lib: TechLib, macros: int, sa_bits: tuple[int, int],
                 acc: int) -> list[PricedRow]:
     cell = arch.cell.value
-    e_cell = _price(lib, "energy", "cim_cell", cell=cell)
-    e_dac = _price(lib, "energy", "dac", bits=arch.input_bits_per_pulse)
-    e_adc = _price(lib, "energy", "adc", bits=arch.adc_bits)
-    e_sa = [_price(lib, "energy", "int_adder", bits=b) + _price(lib, "energy", "register", bits=b) for b in sa_bits]
-    a_sa = max(_price(lib, "area", "int_adder", bits=b) + _price(lib, "area", "register", bits=b) for b in sa_bits)
-    e_acc = _price(lib, "energy", "int_adder", bits=acc) + _price(lib, "energy", "register", bits=acc)
-    a_acc = _price(lib, "area", "int_adder", bits=acc) + _price(lib, "area", "register", bits=acc)
+    e_cell = price(lib, "energy", "cim_cell", cell=cell)
+    e_dac = price(lib, "energy", "dac", bits=arch.input_bits_per_pulse)
+    e_adc = price(lib, "energy", "adc", bits=arch.adc_bits)
+    e_sa = [price(lib, "energy", "int_adder", bits=b) + price(lib, "energy", "register", bits=b) for b in sa_bits]
+    a_sa = max(price(lib, "area", "int_adder", bits=b) + price(lib, "area", "register", bits=b) for b in sa_bits)
+    e_acc = price(lib, "energy", "int_adder", bits=acc) + price(lib, "energy", "register", bits=acc)
+    a_acc = price(lib, "area", "int_adder", bits=acc) + price(lib, "area", "register", bits=acc)
     adcs = macros * arch.adcs_per_macro
     return [
         PricedRow("cim_cells", Category.CIM_ARRAY, (Term("cell_ops", e_cell, e_cell),),
-                  macros * arch.rows * arch.cols * _price(lib, "area", "cim_cell", cell=cell)),
+                  macros * arch.rows * arch.cols * price(lib, "area", "cim_cell", cell=cell)),
         PricedRow("dac", Category.CIM_PERIPHERY, (Term("row_drives", e_dac, e_dac),),
-                  macros * arch.rows * _price(lib, "area", "dac", bits=arch.input_bits_per_pulse)),
+                  macros * arch.rows * price(lib, "area", "dac", bits=arch.input_bits_per_pulse)),
         PricedRow("adc", Category.CIM_PERIPHERY, (Term("conversions", e_adc, e_adc),),
-                  adcs * _price(lib, "area", "adc", bits=arch.adc_bits)),
+                  adcs * price(lib, "area", "adc", bits=arch.adc_bits)),
         PricedRow("shift_add", Category.CIM_PERIPHERY, (Term("conversions", e_sa[0], e_sa[1]),), adcs * a_sa),
         PricedRow("row_group_accumulator", Category.COMPUTE, (Term("row_group_adds", e_acc, e_acc),),
                   arch.post_lanes * a_acc),
@@ -170,14 +162,14 @@ def _correction_row(arch: CimMacroConfig, lib: TechLib, ops: CimOperands, t: Wor
     """The signed-weight correction of offset and digital encodings (none for differential)."""
     if not any(ops.weight_signed) or arch.signed_weights is SignedWeights.DIFFERENTIAL:
         return []
-    e_sub = _price(lib, "energy", "int_adder", bits=ops.acc_bits)
-    area = arch.post_lanes * _price(lib, "area", "int_adder", bits=ops.acc_bits)
+    e_sub = price(lib, "energy", "int_adder", bits=ops.acc_bits)
+    area = arch.post_lanes * price(lib, "area", "int_adder", bits=ops.acc_bits)
     if arch.signed_weights is SignedWeights.OFFSET:
         return [PricedRow("signed_weight_correction", Category.QUANT_OVERHEAD,
                           (Term("offset_subtracts", e_sub, e_sub),), area)]
     ws = [window_sum_bits(b, n) for b, n in zip(ops.input_bits, (t.max_reduction_body, t.max_reduction_edge))]
-    e_ws = [_price(lib, "energy", "int_adder", bits=b) for b in ws]
-    area += arch.rows * max(_price(lib, "area", "int_adder", bits=b) for b in ws)  # adder tree over R inputs
+    e_ws = [price(lib, "energy", "int_adder", bits=b) for b in ws]
+    area += arch.rows * max(price(lib, "area", "int_adder", bits=b) for b in ws)  # adder tree over R inputs
     terms = (Term("cim_window_sum_adds", e_ws[0], e_ws[1]), Term("digital_subtracts", e_sub, e_sub))
     return [PricedRow("signed_weight_correction", Category.QUANT_OVERHEAD, terms, area)]
 
@@ -194,7 +186,7 @@ def _write_row(arch: CimMacroConfig, lib: TechLib, macros: int, needed: int) -> 
             key="macros",
         )
     args = dict(capacity_bytes=arch.rows * arch.cols / 8, width_bits=min(arch.cols, _WRITE_WIDTH_MAX_BITS))
-    e_bit = _price(lib, "energy", "sram", "write", **args) / args["width_bits"]
+    e_bit = price(lib, "energy", "sram", "write", **args) / args["width_bits"]
     return [PricedRow("weight_writes", Category.CIM_ARRAY, (Term("weight_write_bits", e_bit, e_bit),), 0.0)]
 
 
@@ -220,60 +212,24 @@ def _bom_rows(body: Datapath, edge: Datapath, arch: CimMacroConfig, lib: TechLib
         return {(u.kind, u.placement): u for u in units}
 
     b, e = live(body), live(edge)
+    keys = list(b) + [k for k in e if k not in b]
     rows = []
-    for key in list(b) + [k for k in e if k not in b]:
+    for key in keys:
         ub, ue = b.get(key), e.get(key)
         unit = ub or ue
         assert unit is not None
-        if unit.component is Component.SRAM:
-            entries = _table_entries(unit, t, group_size)
-            (eb, ab), (ee, ae) = [(_price_memory(u, lib, entries) if u else (0.0, 0.0)) for u in (ub, ue)]
-            area = max(ab, ae)
-        else:
-            (eb, ab), (ee, ae) = [(_price_unit(u, lib) if u else (0.0, 0.0)) for u in (ub, ue)]
-            area = _bom_instances(unit, arch) * max(ab, ae)
-        placements = {k[1] for k in list(b) + list(e) if k[0] is unit.kind}
-        name = unit.kind.value if len(placements) == 1 else f"{unit.kind.value}@{unit.placement.value}"
-        rows.append(PricedRow(name, Category.QUANT_OVERHEAD, (Term(_count_key(unit), eb, ee),), area))
+        eb, ab, ee, ae, memory = price_unit_pair(ub, ue, lib, t, group_size)
+        area = (1 if memory else _bom_instances(unit, arch)) * max(ab, ae)
+        rows.append(PricedRow(row_name(unit, keys), Category.QUANT_OVERHEAD, (Term(count_key(unit), eb, ee),), area))
     return rows
 
 
-def _buffer_rows(arch: CimMacroConfig, lib: TechLib, act_bits: int) -> list[PricedRow]:
-    """GLB, DRAM and element-wise layers: the MAC array's formulas (docs/cost-model.md)."""
-    glb_args = dict(capacity_bytes=arch.glb_kib * 1024, width_bits=arch.glb_width_bits)
-    e_rd, e_wr = (_price(lib, "energy", "sram", a, **glb_args) for a in ("read", "write"))
-    d_rd, d_wr = (_price(lib, "energy", "dram", a, bits=1) for a in ("read", "write"))
-    e_add = _price(lib, "energy", "int_adder", bits=act_bits + 1)
-    e_cmp = _price(lib, "energy", "comparator", bits=act_bits)
-    e_pool = _price(lib, "energy", "int_adder", bits=act_bits + 6)  # 7x7 window: +ceil(log2 49)
-    ew_area = arch.post_lanes * (_price(lib, "area", "int_adder", bits=act_bits + 6)
-                                 + _price(lib, "area", "comparator", bits=act_bits))
-    return [
-        PricedRow("glb", Category.ON_CHIP_MEMORY,
-                  (Term("glb_read_accesses", e_rd, e_rd), Term("glb_write_accesses", e_wr, e_wr)),
-                  _price(lib, "area", "sram", **glb_args)),
-        PricedRow("dram", Category.DRAM, (Term("dram_read_bits", d_rd, d_rd), Term("dram_write_bits", d_wr, d_wr)),
-                  _price(lib, "area", "dram", bits=1)),
-        PricedRow("elementwise", Category.COMPUTE,
-                  (Term("residual_adds", e_add, e_add), Term("max_pool_compares", e_cmp, e_cmp),
-                   Term("avg_pool_adds", e_pool, e_pool)), ew_area),
-    ]
-
-
-_PLANS: dict[tuple[object, ...], tuple[TechLib, WorkloadTables, CimPlan]] = {}
+_PLANS = PlanCache()
 
 
 def plan_cim_point(scheme: QuantScheme, arch: CimMacroConfig, lib: TechLib, t: WorkloadTables) -> CimPlan:
     """Classify a scheme for the body and first/last layers and price every CIM row (cached)."""
-    key = (scheme, arch, id(lib), id(t))
-    hit = _PLANS.get(key)
-    if hit is not None and hit[0] is lib and hit[1] is t:
-        return hit[2]
-    if len(_PLANS) > 16384:
-        _PLANS.clear()
-    plan = _plan(scheme, arch, lib, t)
-    _PLANS[key] = (lib, t, plan)
-    return plan
+    return _PLANS.get(scheme, arch, lib, t, _plan)
 
 
 def _plan(scheme: QuantScheme, arch: CimMacroConfig, lib: TechLib, t: WorkloadTables) -> CimPlan:
@@ -290,5 +246,5 @@ def _plan(scheme: QuantScheme, arch: CimMacroConfig, lib: TechLib, t: WorkloadTa
     rows += _write_row(arch, lib, macros, needed)
     rows += _correction_row(arch, lib, ops, t)
     rows += _bom_rows(body, edge, arch, lib, t, ops.group_size)
-    rows += _buffer_rows(arch, lib, scheme.activations.bits)
+    rows += buffer_rows(arch.glb_kib, arch.glb_width_bits, arch.post_lanes, lib, scheme.activations.bits)
     return CimPlan(body, edge, ops, macros, needed, tuple(rows))

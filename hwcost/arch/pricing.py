@@ -10,9 +10,18 @@ adders) become :class:`PricedRow` records. Each row's energy is a sum of terms
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
+from hwcost.arch.common import (
+    PlanCache,
+    PricedRow,
+    Term,
+    buffer_rows,
+    count_key,
+    price,
+    price_unit_pair,
+    row_name,
+)
 from hwcost.arch.mac_array import MacArrayConfig, PinnedCost
 from hwcost.arch.tables import WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
@@ -21,31 +30,9 @@ from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 from hwcost.techlib import TechLib
 
-__all__ = ["Term", "PricedRow", "PointPlan", "plan_point", "SRAM_MIN_BYTES"]
-
-# Tables smaller than the CACTI sweep's smallest macro (1 KiB, sram_cacti7_sweep.csv) are
-# register files: priced per word from the library's flip-flop.
-SRAM_MIN_BYTES = 1024
+__all__ = ["PointPlan", "plan_point"]
 
 PE_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)
-
-
-@dataclass(frozen=True)
-class Term:
-    """``energy_body_pj`` per action on body layers, ``energy_edge_pj`` on first/last layers."""
-
-    count: str  # key of the action counts (see hwcost.evaluate._COUNT_KEYS)
-    energy_body_pj: float
-    energy_edge_pj: float
-
-
-@dataclass(frozen=True)
-class PricedRow:
-    name: str
-    category: Category
-    terms: tuple[Term, ...]
-    area_um2: float
-    source: str = "techlib"
 
 
 @dataclass(frozen=True)
@@ -65,28 +52,6 @@ class PointPlan:
     rows: tuple[PricedRow, ...]
 
 
-_PRICES: dict[tuple[object, ...], float] = {}
-_LIBS: dict[int, TechLib] = {}  # keeps every priced library alive, so its id stays unique
-
-
-def _price(lib: TechLib, quantity: str, component: str, action: str | None = None, **params: float) -> float:
-    """``lib.energy_pj`` (quantity "energy") or ``lib.area_um2`` ("area"), memoised: sweeps price
-    the same few components thousands of times."""
-    key = (id(lib), quantity, component, action, tuple(sorted(params.items())))
-    value = _PRICES.get(key)
-    if value is None or _LIBS.get(id(lib)) is not lib:
-        _LIBS[id(lib)] = lib
-        raw = lib.energy_pj(component, action, **params) if quantity == "energy" else lib.area_um2(component, **params)
-        value = _PRICES[key] = float(raw)
-    return value
-
-
-def _count_key(unit: Unit) -> str:
-    if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM:
-        return "window_sum"  # N - 1 additions per output pixel, N per layer (not the max N)
-    return unit.placement.value
-
-
 def _instances(unit: Unit, arch: MacArrayConfig) -> int:
     p = unit.placement
     if p is Placement.PER_MAC:
@@ -101,98 +66,40 @@ def _instances(unit: Unit, arch: MacArrayConfig) -> int:
     return arch.pe_cols  # post-processing lanes, one per column
 
 
-def _table_entries(unit: Unit, tables: WorkloadTables, group_size: int) -> int:
-    channels = tables.max_out_channels
-    return channels if unit.placement is Placement.PER_OUTPUT_CHANNEL else math.ceil(channels / group_size)
-
-
-def _price_memory(unit: Unit, lib: TechLib, entries: int) -> tuple[float, float]:
-    """(energy per read+write of one word, area) of a per-channel table."""
-    word = unit.widths["width_bits"]
-    capacity = entries * word / 8
-    if capacity >= SRAM_MIN_BYTES:
-        e = _price(lib, "energy", "sram", "read", capacity_bytes=capacity, width_bits=word)
-        e += _price(lib, "energy", "sram", "write", capacity_bytes=capacity, width_bits=word)
-        return e, _price(lib, "area", "sram", capacity_bytes=capacity, width_bits=word)
-    return 2 * _price(lib, "energy", "register", bits=word), entries * _price(lib, "area", "register", bits=word)
-
-
-def _price_unit(unit: Unit, lib: TechLib) -> tuple[float, float]:
-    # A window sum's N - 1 additions are counted per layer (key "window_sum"), not per action.
-    ops = 1 if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM else unit.ops_per_action
-    component = str(unit.component)
-    return _price(lib, "energy", component, **unit.widths) * ops, _price(lib, "area", component, **unit.widths)
-
-
 def _bom_rows(plan_body: Datapath, plan_edge: Datapath, fp_edge: bool, arch: MacArrayConfig,
               lib: TechLib, tables: WorkloadTables, group_size: int) -> list[PricedRow]:
     def live(dp: Datapath) -> dict[tuple[UnitKind, Placement], Unit]:
         return {(u.kind, u.placement): u for u in dp.units if u.placement is not Placement.OFFLINE}
 
     body, edge = live(plan_body), live(plan_edge)
+    keys = list(body) + [k for k in edge if k not in body]
     rows = []
-    for key in list(body) + [k for k in edge if k not in body]:
-        kind, placement = key
+    for key in keys:
         ub, ue = body.get(key), edge.get(key)
         unit = ub or ue
         assert unit is not None
-        if unit.component is Component.SRAM:
-            entries = _table_entries(unit, tables, group_size)
-            eb, ab = _price_memory(ub, lib, entries) if ub else (0.0, 0.0)
-            ee, ae = _price_memory(ue, lib, entries) if ue else (0.0, 0.0)
-            area = max(ab, ae)
-        else:
-            eb, ab = _price_unit(ub, lib) if ub else (0.0, 0.0)
-            ee, ae = _price_unit(ue, lib) if ue else (0.0, 0.0)
-            n = _instances(unit, arch)
-            area = n * max(ab, ae)
-            if kind in PE_KINDS:
-                # Integer first/last layers run as PE-wide slices on the same PEs; FP32 ones on
-                # a row of C FP units beside the array.
-                ee = ee if fp_edge else eb
-                area = n * ab + (arch.pe_cols * ae if fp_edge else 0.0)
-        placements = {k[1] for k in list(body) + list(edge) if k[0] is kind}
-        name = kind.value if len(placements) == 1 else f"{kind.value}@{placement.value}"
-        category = Category.COMPUTE if kind in PE_KINDS else Category.QUANT_OVERHEAD
-        rows.append(PricedRow(name, category, (Term(_count_key(unit), eb, ee),), area))
+        eb, ab, ee, ae, memory = price_unit_pair(ub, ue, lib, tables, group_size)
+        n = 1 if memory else _instances(unit, arch)
+        area = n * max(ab, ae)
+        if unit.kind in PE_KINDS:
+            # Integer first/last layers run as PE-wide slices on the same PEs; FP32 ones on a
+            # row of C FP units beside the array.
+            ee = ee if fp_edge else eb
+            area = n * ab + (arch.pe_cols * ae if fp_edge else 0.0)
+        category = Category.COMPUTE if unit.kind in PE_KINDS else Category.QUANT_OVERHEAD
+        rows.append(PricedRow(row_name(unit, keys), category, (Term(count_key(unit), eb, ee),), area))
     return rows
 
 
-def _fixed_rows(arch: MacArrayConfig, lib: TechLib, hw_w: int, hw_a: int, acc: int, act_bits: int) -> list[PricedRow]:
-    reg = lambda bits: _price(lib, "energy", "register", bits=bits)  # noqa: E731
+def _pe_register_row(arch: MacArrayConfig, lib: TechLib, hw_w: int, hw_a: int, acc: int) -> PricedRow:
+    reg = lambda bits: price(lib, "energy", "register", bits=bits)  # noqa: E731
     e_reg_mac = reg(hw_a) + reg(acc)  # input pipeline register + accumulator register per MAC
-    pe_regs = PricedRow(
+    return PricedRow(
         "pe_registers",
         Category.COMPUTE,
         (Term("per_mac", e_reg_mac, e_reg_mac), Term("weight_loads", reg(hw_w), reg(hw_w))),
-        arch.num_pes * _price(lib, "area", "register", bits=hw_a + acc + hw_w),
+        arch.num_pes * price(lib, "area", "register", bits=hw_a + acc + hw_w),
     )
-    glb_args = dict(capacity_bytes=arch.glb_kib * 1024, width_bits=arch.glb_width_bits)
-    e_rd, e_wr = (_price(lib, "energy", "sram", a, **glb_args) for a in ("read", "write"))
-    glb = PricedRow(
-        "glb",
-        Category.ON_CHIP_MEMORY,
-        (Term("glb_read_accesses", e_rd, e_rd), Term("glb_write_accesses", e_wr, e_wr)),
-        _price(lib, "area", "sram", **glb_args),
-    )
-    d_rd, d_wr = (_price(lib, "energy", "dram", a, bits=1) for a in ("read", "write"))
-    dram = PricedRow(
-        "dram",
-        Category.DRAM,
-        (Term("dram_read_bits", d_rd, d_rd), Term("dram_write_bits", d_wr, d_wr)),
-        _price(lib, "area", "dram", bits=1),
-    )
-    add_bits = act_bits + 1  # sum of two act_bits operands
-    pool_add_bits = act_bits + 6  # a 7x7 average-pool window sum needs ceil(log2 49) = 6 more bits
-    e_add, e_cmp = _price(lib, "energy", "int_adder", bits=add_bits), _price(lib, "energy", "comparator", bits=act_bits)
-    e_pool_add = _price(lib, "energy", "int_adder", bits=pool_add_bits)
-    elementwise = PricedRow(
-        "elementwise",
-        Category.COMPUTE,
-        (Term("residual_adds", e_add, e_add), Term("max_pool_compares", e_cmp, e_cmp), Term("avg_pool_adds", e_pool_add, e_pool_add)),
-        arch.pe_cols * (_price(lib, "area", "int_adder", bits=pool_add_bits) + _price(lib, "area", "comparator", bits=act_bits)),
-    )
-    return [pe_regs, glb, dram, elementwise]
 
 
 def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
@@ -214,20 +121,12 @@ def _instances_of_row(name: str, arch: MacArrayConfig, body: Datapath) -> float:
     return arch.pe_cols
 
 
-_PLANS: dict[tuple[object, ...], tuple[TechLib, WorkloadTables, PointPlan]] = {}
+_PLANS = PlanCache()
 
 
 def plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables: WorkloadTables) -> PointPlan:
     """Classify a scheme for the body and the first/last layers and price every unit (cached)."""
-    key = (scheme, arch, id(lib), id(tables))
-    hit = _PLANS.get(key)
-    if hit is not None and hit[0] is lib and hit[1] is tables:
-        return hit[2]
-    if len(_PLANS) > 16384:
-        _PLANS.clear()
-    plan = _plan_point(scheme, arch, lib, tables)
-    _PLANS[key] = (lib, tables, plan)  # kept alive, so their ids stay unique
-    return plan
+    return _PLANS.get(scheme, arch, lib, tables, _plan_point)
 
 
 def _plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables: WorkloadTables) -> PointPlan:
@@ -245,7 +144,8 @@ def _plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables:
     )
     body_sized = replace(body, units=body_units, accumulator_bits=acc)
     rows = _bom_rows(body_sized, edge, fp_edge, arch, lib, tables, group_size)
-    rows += _fixed_rows(arch, lib, hw_w, hw_a, acc, scheme.activations.bits)
+    rows.append(_pe_register_row(arch, lib, hw_w, hw_a, acc))
+    rows += buffer_rows(arch.glb_kib, arch.glb_width_bits, arch.pe_cols, lib, scheme.activations.bits)
     pinned = dict(arch.pinned)
     rows = [_pin(r, pinned[r.name], _instances_of_row(r.name, arch, body)) if r.name in pinned else r for r in rows]
     table_word_bits = sum(

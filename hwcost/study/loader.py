@@ -17,7 +17,7 @@ from typing import Any
 
 from hwcost._config import Checker, join_key, read_yaml
 from hwcost.arch import config as arch_config
-from hwcost.errors import HwcostError, Problem
+from hwcost.errors import HwcostError
 from hwcost.pareto import Objective, Sense
 from hwcost.schemes import MAX_BITS, MIN_BITS, PRESET_NAMES, ScaleRealisation, ZeroPointRealisation, get_scheme, load_scheme
 from hwcost.study.spec import (

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from quantizers.nn.batchnorm import BatchNorm
 from quantizers.nn.im2col import col2im, im2col
 from quantizers.nn.layers import ConvShape, MaxPool2d, QuantDense
 from quantizers.nn.loss import softmax_cross_entropy
