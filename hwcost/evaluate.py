@@ -48,18 +48,6 @@ class DesignPoint:
 
     def describe(self) -> dict[str, Any]:
         s, a = self.scheme, self.arch
-        if isinstance(a, CimMacroConfig):
-            return {
-                "scheme": s.name,
-                "weight_bits": s.weights.bits,
-                "act_bits": s.activations.bits,
-                "zero_point": s.zero_point_realisation.value,
-                "scale_at": s.scale_realisation.value,
-                "arch": a.name,
-                **a.describe(),
-                "node": self.techlib.name,
-                "workload": self.workload.name,
-            }
         return {
             "scheme": s.name,
             "weight_bits": s.weights.bits,
@@ -67,10 +55,7 @@ class DesignPoint:
             "zero_point": s.zero_point_realisation.value,
             "scale_at": s.scale_realisation.value,
             "arch": a.name,
-            "dataflow": a.dataflow.value,
-            "pe_rows": a.pe_rows,
-            "pe_cols": a.pe_cols,
-            "glb_kib": a.glb_kib,
+            **a.describe(),
             "node": self.techlib.name,
             "workload": self.workload.name,
         }

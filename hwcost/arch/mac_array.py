@@ -50,6 +50,10 @@ class MacArrayConfig:
     pinned: tuple[tuple[str, PinnedCost], ...] = ()  # (unit name, cost) pairs, hashable
     name: str = "mac_array"
 
+    def describe(self) -> dict[str, object]:
+        """The parameters a results table shows."""
+        return {"dataflow": self.dataflow.value, "pe_rows": self.pe_rows, "pe_cols": self.pe_cols, "glb_kib": self.glb_kib}
+
     def pinned_cost(self, unit: str) -> PinnedCost | None:
         return dict(self.pinned).get(unit)
 
