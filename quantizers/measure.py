@@ -8,7 +8,9 @@ Protocol (every step seeded, so a rerun gives identical numbers):
 3. attach the scheme's quantizers, initialise them on the first ``CALIBRATION_SIZE`` training
    examples and fine-tune ``epochs`` epochs with seed ``[seed, 1]``;
 4. test accuracy of the fake-quant model (hard rounding) and, if asked, of its integer-only
-   execution (:mod:`quantizers.integer`).
+   execution (:mod:`quantizers.integer`);
+5. with ``cim`` settings, instead: the model on the CIM macro model, optionally after stage-2
+   CIM-aware fine-tuning (:mod:`quantizers.two_stage`, ``docs/cim-training.md``).
 
 The result is cached under a key of every input: the scheme (all fields but its description),
 the settings, the dataset content and ``CODE_VERSION``.
@@ -32,6 +34,7 @@ from quantizers.models import MODEL_NAMES, build_model
 from quantizers.nn.network import Network
 from quantizers.qat import quantize_network
 from quantizers.train import TrainSettings, accuracy, train
+from quantizers.two_stage import CimSettings, cim_stage
 
 __all__ = ["AccuracySettings", "AccuracyResult", "measure_accuracy", "CODE_VERSION", "CALIBRATION_SIZE"]
 
@@ -75,10 +78,13 @@ class AccuracyResult:
     scheme: str
     weight_bits: int
     act_bits: int
-    accuracy: float  # fake-quant model after QAT
+    accuracy: float  # fake-quant model after QAT (with ``cim``: on the macro, mean over noise trials)
     fp_accuracy: float  # the full-precision model QAT started from
     integer_accuracy: float | None  # integer-only execution, when computed
     settings: AccuracySettings
+    cim: CimSettings | None = None  # the CIM macro the accuracy was measured on
+    cim_accuracy_std: float | None = None  # over noise trials
+    digital_accuracy: float | None = None  # with ``cim``: the stage-1 model on the exact product
     from_cache: bool = field(default=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,8 +92,9 @@ class AccuracyResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], from_cache: bool = False) -> "AccuracyResult":
-        fields = {k: v for k, v in data.items() if k not in ("settings", "from_cache")}
-        return cls(**fields, settings=AccuracySettings(**data["settings"]), from_cache=from_cache)
+        fields = {k: v for k, v in data.items() if k not in ("settings", "from_cache", "cim")}
+        cim = None if data.get("cim") is None else CimSettings.from_dict(data["cim"])
+        return cls(**fields, settings=AccuracySettings(**data["settings"]), cim=cim, from_cache=from_cache)
 
 
 def _single_threaded_blas() -> contextlib.AbstractContextManager:
@@ -116,12 +123,17 @@ def _full_precision(settings: AccuracySettings, data: Dataset, batch_norm: bool,
     return net, accuracy(net, data.x_test, data.y_test)
 
 
-def _measure(scheme: QuantScheme, settings: AccuracySettings, data: Dataset, use_cache: bool) -> AccuracyResult:
+def _measure(scheme: QuantScheme, settings: AccuracySettings, data: Dataset, use_cache: bool,
+             cim: CimSettings | None = None) -> AccuracyResult:
     net, fp_acc = _full_precision(settings, data, scheme.bn is not BNHandling.NONE, use_cache)
     quantize_network(net, scheme, data.x_train[:CALIBRATION_SIZE])
     rng = np.random.default_rng([settings.seed, 1])
     qat = TrainSettings(settings.epochs, settings.qat_lr, settings.batch_size)
     train(net, data.x_train, data.y_train, qat, rng, f"QAT {scheme.name}")
+    if cim is not None:
+        out = cim_stage(net, data, cim, settings.seed, settings.batch_size, data.x_train[:CALIBRATION_SIZE])
+        return AccuracyResult(scheme.name, scheme.weights.bits, scheme.activations.bits, out.accuracy, fp_acc,
+                              None, settings, cim, out.accuracy_std, out.digital_accuracy)
     int_acc = None
     if settings.integer:
         int_acc = float(np.mean(to_integer_model(net, scheme).predict(data.x_test) == data.y_test))
@@ -141,8 +153,10 @@ def measure_accuracy(
     qat_lr: float = 0.01,
     integer: bool = True,
     use_cache: bool = True,
+    cim: CimSettings | None = None,
 ) -> AccuracyResult:
-    """Measured test accuracy of ``scheme`` on ``model`` / ``dataset`` ("digits" or a ``.npz``).
+    """Measured test accuracy of ``scheme`` on ``model`` / ``dataset`` ("digits" or a ``.npz``);
+    with ``cim``, on that CIM macro (integer-only execution is then not run).
 
     A top-level, picklable function: parallel processes may call it at once; they share the
     on-disk cache (``$HWCOST_CACHE_DIR``) through atomic writes.
@@ -150,18 +164,29 @@ def measure_accuracy(
     if not isinstance(scheme, QuantScheme):
         raise HwcostError.single(f"expected a QuantScheme, got {type(scheme).__name__}", key="scheme")
     settings = AccuracySettings(model, str(dataset), epochs, fp_epochs, seed, batch_size, lr, qat_lr, integer)
-    problems = settings.problems()
+    problems = settings.problems() + ([] if cim is None else _cim_problems(scheme, cim))
     if problems:
         raise HwcostError(problems)
     data = load_dataset(dataset)
     key = cache.cache_key("acc", {"v": CODE_VERSION, "scheme": scheme, "settings": replace(settings, dataset=""),
-                                  "data": data.fingerprint})
+                                  "data": data.fingerprint} | ({} if cim is None else {"cim": cim}))
     if use_cache:
         hit = cache.read_json(key)
         if hit is not None:
             return replace(AccuracyResult.from_dict(hit, from_cache=True), settings=settings)
     with _single_threaded_blas():
-        result = _measure(scheme, settings, data, use_cache)
+        result = _measure(scheme, settings, data, use_cache, cim)
     if use_cache:
         cache.write_json(key, result.to_dict())
     return result
+
+
+def _cim_problems(scheme: QuantScheme, cim: CimSettings) -> list[Problem]:
+    if not isinstance(cim, CimSettings):
+        return [Problem(f"expected CimSettings, got {type(cim).__name__}", key="cim")]
+    out = cim.problems()
+    if scheme.first_last_bits is None:
+        out.append(Problem(f"scheme '{scheme.name}' keeps its first/last layers in floating point; the CIM "
+                           "array computes integer dot products only: set first_last_bits (e.g. 8)",
+                           key="first_last_bits"))
+    return out

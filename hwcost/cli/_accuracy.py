@@ -3,6 +3,8 @@
     hwcost accuracy measure --scheme lsq --bits 4
     hwcost accuracy measure --scheme pact --weight-bits 4 --act-bits 2 --model cnn --format json
     hwcost accuracy measure --scheme-file my_scheme.yaml --bits 4 --dataset my_data.npz --no-cache
+    hwcost accuracy measure --scheme lsq --bits 4 --cim --rows 64 --adc-bits 4 --adc-range flexible \
+        --noise-sigma 0.1 --noise-on weights --two-stage
 """
 
 from __future__ import annotations
@@ -36,7 +38,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-integer", action="store_true", help="skip integer-only execution")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk cache")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    _add_cim_arguments(p)
     p.set_defaults(run=_run_measure)
+
+
+# option -> (CimSettings field, type, help); defaults are CimSettings' (the cim_macro template's)
+_CIM_OPTIONS = {
+    "rows": ("rows", int, "macro rows: the reduction is split into row groups of this size (default 128)"),
+    "adc_bits": ("adc_bits", int, "ADC resolution of every partial sum (default 8; 3 allowed)"),
+    "cell_bits": ("cell_bits", int, "bits per cell: weights are bit-sliced (default 1)"),
+    "input_bits_per_pulse": ("input_bits_per_pulse", int, "input bits per word-line pulse, 1 = bit-serial (default)"),
+    "adc_range": ("adc_range", str, "fixed: full scale = lossless range (default); flexible: per-layer interval "
+                                    "calibrated on the partial sums"),
+    "signed_weights": ("signed_weights", str, "signed-weight encoding: differential (default), offset, digital"),
+    "noise_sigma": ("noise_sigma", float, "Gaussian noise sigma (default 0: none)"),
+    "noise_on": ("noise_on", str, "weights: per-cell conductance (x(1+sigma eps), default); psum: partial sums "
+                                  "(+sigma * full scale)"),
+    "stage2_epochs": ("stage2_epochs", int, "stage-2 CIM-aware fine-tuning epochs (default 10)"),
+    "stage2_lr": ("stage2_lr", float, "stage-2 learning rate (default 0.01)"),
+    "eval_trials": ("eval_trials", int, "noise draws averaged at evaluation (default 5)"),
+}
+_CIM_CHOICES = {"adc_range": ("fixed", "flexible"), "signed_weights": ("differential", "offset", "digital"),
+                "noise_on": ("weights", "psum")}
+
+
+def _add_cim_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("compute-in-memory macro (docs/cim-training.md)")
+    g.add_argument("--cim", action="store_true", help="measure on a CIM macro: row groups, bit slices, ADC, noise")
+    for option, (_, kind, text) in _CIM_OPTIONS.items():
+        flags = [f"--{option.replace('_', '-')}"] + (["--dac-bits"] if option == "input_bits_per_pulse" else [])
+        g.add_argument(*flags, dest=f"cim_{option}", type=kind, choices=_CIM_CHOICES.get(option), default=None,
+                       metavar=None if option in _CIM_CHOICES else option.split("_")[-1].upper()[:1], help=text)
+    g.add_argument("--two-stage", dest="cim_two_stage", action="store_true",
+                   help="stage 2: CIM-aware fine-tuning with ADC and noise after QAT")
+
+
+def _cim_settings(args: argparse.Namespace):
+    from hwcost.errors import HwcostError
+    from quantizers import CimSettings
+
+    given = {field: getattr(args, f"cim_{option}") for option, (field, _, _) in _CIM_OPTIONS.items()
+             if getattr(args, f"cim_{option}") is not None}
+    if args.cim_two_stage:
+        given["two_stage"] = True
+    if not args.cim:
+        if given:
+            names = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise HwcostError.single(f"{names}: options of the CIM macro; add --cim", key="cim")
+        return None
+    return CimSettings.from_dict(given)
 
 
 def _run_measure(args: argparse.Namespace) -> int:
@@ -49,16 +99,32 @@ def _run_measure(args: argparse.Namespace) -> int:
     scheme = scheme.with_bits(weight_bits, act_bits)
     result = measure_accuracy(
         scheme, model=args.model, dataset=args.dataset, epochs=args.epochs, fp_epochs=args.fp_epochs,
-        seed=args.seed, integer=not args.no_integer, use_cache=not args.no_cache,
+        seed=args.seed, integer=not args.no_integer, use_cache=not args.no_cache, cim=_cim_settings(args),
     )
     if args.format == "json":
         print(to_json(result.to_dict()))
         return 0
     pct = lambda v: "-" if v is None else round(100.0 * v, 2)  # noqa: E731
+    if result.cim is not None:
+        return _print_cim(result, pct)
     headers = ["scheme", "W", "A", "model", "dataset", "fp_%", "qat_%", "integer_%", "cached"]
     s = result.settings
     row = [result.scheme, result.weight_bits, result.act_bits, s.model, s.dataset,
            pct(result.fp_accuracy), pct(result.accuracy), pct(result.integer_accuracy), result.from_cache]
     title = f"test accuracy after {s.fp_epochs} full-precision + {s.epochs} QAT epochs, seed {s.seed}"
+    print(format_table(headers, [row], title=title))
+    return 0
+
+
+def _print_cim(result, pct) -> int:  # noqa: ANN001 - AccuracyResult, a formatter
+    c, s = result.cim, result.settings
+    noise = "-" if c.noise_sigma == 0 else f"{c.noise_sigma:g} on {c.noise_on.value}"
+    headers = ["scheme", "W", "A", "rows", "cell_b", "pulse_b", "ADC_b", "range", "noise", "stage2",
+               "digital_%", "cim_%", "std_%", "cached"]
+    row = [result.scheme, result.weight_bits, result.act_bits, c.rows, c.cell_bits, c.input_bits_per_pulse,
+           c.adc_bits, c.adc_range.value, noise, c.stage2_epochs if c.two_stage else "-",
+           pct(result.digital_accuracy), pct(result.accuracy), pct(result.cim_accuracy_std), result.from_cache]
+    title = (f"test accuracy on the CIM macro ({s.model}, {s.dataset}) after {s.fp_epochs} full-precision + "
+             f"{s.epochs} QAT epochs, seed {s.seed}; {c.signed_weights.value} signed weights")
     print(format_table(headers, [row], title=title))
     return 0
