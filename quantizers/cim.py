@@ -31,21 +31,21 @@ from hwcost.arch.cim_macro import CimMacroParams, SignedWeights
 from quantizers.noise import CimNoise
 
 __all__ = [
+    "MAX_CHUNK_ELEMENTS",
+    "AdcPolicy",
     "AdcRange",
-    "CodeRange",
-    "Slices",
     "CimLayout",
     "CimProduct",
-    "AdcPolicy",
+    "CodeRange",
     "FixedStepAdc",
     "MseAdc",
+    "Slices",
+    "adc_convert",
+    "cim_product",
+    "column_sums",
+    "mse_adc_step",
     "slice_inputs",
     "slice_weights",
-    "column_sums",
-    "adc_convert",
-    "mse_adc_step",
-    "cim_product",
-    "MAX_CHUNK_ELEMENTS",
 ]
 
 MAX_CHUNK_ELEMENTS = 1 << 22  # partial sums held at once (32 MB of float64); rows are chunked
@@ -87,7 +87,7 @@ class CodeRange:
     def twos_complement_bits(self) -> int:
         return 1 + max(int(-self.lo - 1).bit_length() if self.lo < 0 else 0, int(max(self.hi, 0)).bit_length())
 
-    def covering(self, codes: np.ndarray) -> "CodeRange":
+    def covering(self, codes: np.ndarray) -> CodeRange:
         """This range widened to hold ``codes`` (a guard: quantizer grids normally fit)."""
         if codes.size == 0:
             return self
@@ -205,7 +205,7 @@ class CimLayout:
     def reference_column(self) -> bool:
         return self.encoding is SignedWeights.OFFSET and self.weight_range.signed
 
-    def covering(self, a_codes: np.ndarray, w_codes: np.ndarray) -> "CimLayout":
+    def covering(self, a_codes: np.ndarray, w_codes: np.ndarray) -> CimLayout:
         return replace(self, input_range=self.input_range.covering(a_codes), weight_range=self.weight_range.covering(w_codes))
 
 

@@ -19,14 +19,22 @@ import numpy as np
 
 from hwcost.arch.cim_macro import CimMacroParams, SignedWeights
 from hwcost.errors import HwcostError
-from quantizers.cim import AdcPolicy, AdcRange, CimLayout, CodeRange, FixedStepAdc, MseAdc, cim_product
+from quantizers.cim import (
+    AdcPolicy,
+    AdcRange,
+    CimLayout,
+    CodeRange,
+    FixedStepAdc,
+    MseAdc,
+    cim_product,
+)
 from quantizers.config import OffsetSource, QuantizerConfig
 from quantizers.nn.matmul import DenseMatmul, MatmulScales
 from quantizers.nn.network import Network
 from quantizers.nn.params import StepContext
 from quantizers.noise import CimNoise
 
-__all__ = ["CimMatmul", "code_range", "attach_cim", "detach_cim"]
+__all__ = ["CimMatmul", "attach_cim", "code_range", "detach_cim"]
 
 GRID_TOLERANCE = 1e-6  # |value / step - round(value / step)| allowed at evaluation
 

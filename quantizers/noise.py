@@ -22,7 +22,7 @@ from enum import Enum
 
 import numpy as np
 
-__all__ = ["NoiseTarget", "CimNoise", "NO_NOISE"]
+__all__ = ["NO_NOISE", "CimNoise", "NoiseTarget"]
 
 
 class NoiseTarget(Enum):

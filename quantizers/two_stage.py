@@ -32,7 +32,7 @@ from quantizers.nn.params import EVAL, StepContext
 from quantizers.noise import CimNoise, NoiseTarget
 from quantizers.train import TrainSettings, accuracy, train
 
-__all__ = ["CimSettings", "CimOutcome", "cim_stage", "cim_accuracies"]
+__all__ = ["CimOutcome", "CimSettings", "cim_accuracies", "cim_stage"]
 
 _INT_RANGES = {"rows": (1, 4096), "cell_bits": (1, 8), "input_bits_per_pulse": (1, 8), "adc_bits": (1, 16),
                "stage2_epochs": (0, 1000), "eval_trials": (1, 1000)}
@@ -73,14 +73,14 @@ class CimSettings:
         return CimNoise(float(self.noise_sigma), self.noise_on)
 
     @classmethod
-    def from_arch(cls, arch: CimMacroConfig, **overrides: Any) -> "CimSettings":
+    def from_arch(cls, arch: CimMacroConfig, **overrides: Any) -> CimSettings:
         """The settings of a ``cim_macro`` architecture (plus training and noise overrides)."""
         m = arch.macro_params
         return replace(cls(m.rows, m.cell_bits, m.input_bits_per_pulse, m.adc_bits, signed_weights=arch.signed_weights),
                        **overrides)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CimSettings":
+    def from_dict(cls, data: dict[str, Any]) -> CimSettings:
         return cls(**{k: (_ENUMS[k](v) if k in _ENUMS else v) for k, v in data.items()})
 
     def problems(self) -> list[Problem]:

@@ -10,8 +10,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hwcost.cli._output import format_table, to_json
+
+if TYPE_CHECKING:
+    from quantizers import AccuracyResult, CimSettings
 
 __all__ = ["register"]
 
@@ -48,12 +53,12 @@ _CIM_OPTIONS = {
     "adc_bits": ("adc_bits", int, "ADC resolution of every partial sum (default 8; 3 allowed)"),
     "cell_bits": ("cell_bits", int, "bits per cell: weights are bit-sliced (default 1)"),
     "input_bits_per_pulse": ("input_bits_per_pulse", int, "input bits per word-line pulse, 1 = bit-serial (default)"),
-    "adc_range": ("adc_range", str, "fixed: full scale = lossless range (default); flexible: per-layer interval "
-                                    "calibrated on the partial sums"),
+    "adc_range": ("adc_range", str, ("fixed: full scale = lossless range (default); flexible: per-layer interval "
+                                     "calibrated on the partial sums")),
     "signed_weights": ("signed_weights", str, "signed-weight encoding: differential (default), offset, digital"),
     "noise_sigma": ("noise_sigma", float, "Gaussian noise sigma (default 0: none)"),
-    "noise_on": ("noise_on", str, "weights: per-cell conductance (x(1+sigma eps), default); psum: partial sums "
-                                  "(+sigma * full scale)"),
+    "noise_on": ("noise_on", str, ("weights: per-cell conductance (x(1+sigma eps), default); psum: partial sums "
+                                   "(+sigma * full scale)")),
     "stage2_epochs": ("stage2_epochs", int, "stage-2 CIM-aware fine-tuning epochs (default 10)"),
     "stage2_lr": ("stage2_lr", float, "stage-2 learning rate (default 0.01)"),
     "eval_trials": ("eval_trials", int, "noise draws averaged at evaluation (default 5)"),
@@ -73,7 +78,7 @@ def _add_cim_arguments(p: argparse.ArgumentParser) -> None:
                    help="stage 2: CIM-aware fine-tuning with ADC and noise after QAT")
 
 
-def _cim_settings(args: argparse.Namespace):
+def _cim_settings(args: argparse.Namespace) -> CimSettings | None:
     from hwcost.errors import HwcostError
     from quantizers import CimSettings
 
@@ -116,7 +121,7 @@ def _run_measure(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_cim(result, pct) -> int:  # noqa: ANN001 - AccuracyResult, a formatter
+def _print_cim(result: AccuracyResult, pct: Callable[[float | None], object]) -> int:
     c, s = result.cim, result.settings
     noise = "-" if c.noise_sigma == 0 else f"{c.noise_sigma:g} on {c.noise_on.value}"
     headers = ["scheme", "W", "A", "rows", "cell_b", "pulse_b", "ADC_b", "range", "noise", "stage2",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -9,7 +10,13 @@ import pytest
 from hwcost.cli import main
 from hwcost.errors import HwcostError
 from hwcost.schemes.presets import get_scheme
-from quantizers import AccuracyResult, AdcRange, CimSettings, NoiseTarget, measure_accuracy
+from quantizers import (
+    AccuracyResult,
+    AdcRange,
+    CimSettings,
+    NoiseTarget,
+    measure_accuracy,
+)
 
 QUICK = {"epochs": 1, "fp_epochs": 2}
 SCHEME = get_scheme("lsq", 4, 4)
@@ -26,7 +33,7 @@ def by_adc_bits() -> dict[int, AccuracyResult]:
 
 def test_fewer_adc_bits_never_raise_accuracy(by_adc_bits) -> None:
     accs = [by_adc_bits[b].accuracy for b in ADC_BITS]
-    assert all(more >= fewer for more, fewer in zip(accs, accs[1:])), accs
+    assert all(more >= fewer for more, fewer in itertools.pairwise(accs)), accs
     assert accs[-1] < accs[0] - 0.3
 
 
