@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
+import matplotlib.patches
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -27,7 +28,7 @@ from hwcost.report import Category
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Quantity", "QUANTITIES", "pareto_figure", "breakdown_figure", "save_figure", "study_figures"]
+__all__ = ["Quantity", "QUANTITIES", "pareto_figure", "breakdown_figure", "bars_figure", "save_figure", "study_figures"]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 _VARIANT_COLUMNS = ("zero_point", "scale_at", "arch", "node")
@@ -58,10 +59,15 @@ QUANTITIES: dict[str, Quantity] = {
     "accuracy_measured_pct": Quantity("measured accuracy", "%", 1.0),
     "integer_accuracy_measured_pct": Quantity("measured integer-only accuracy", "%", 1.0),
     "accuracy_table_pct": Quantity("published accuracy", "%", 1.0),
+    "fp_accuracy_measured_pct": Quantity("measured full-precision accuracy", "%", 1.0),
 }
 
 
 def _quantity(column: str) -> Quantity:
+    total, _, unit = column.partition(".")
+    if unit and total in ("energy_pj", "area_um2"):  # one unit's share: energy_pj.bn_multiplier
+        base = QUANTITIES[total]
+        return Quantity(f"{base.label.split(' per ')[0]} of {unit}", base.unit, base.scale)
     return QUANTITIES.get(column, Quantity(column, "as in results.csv", 1.0))
 
 
@@ -210,11 +216,16 @@ def pareto_figure(results: "pd.DataFrame", objectives: Sequence[Objective]) -> F
     return fig
 
 
-def _breakdown_parts(results: "pd.DataFrame", prefix: str) -> list[str]:
-    """Stack columns: energy by category (in Category order), area by unit (largest first)."""
-    if prefix == "energy_pj.":
-        return [f"{prefix}{c.value}" for c in Category if f"{prefix}{c.value}" in results.columns]
-    units = [c for c in results.columns if c.startswith(prefix)]
+def _breakdown_parts(results: "pd.DataFrame", prefix: str, by: str = "") -> list[str]:
+    """Stack columns: energy by category (in Category order), area (or energy, ``by="unit"``)
+    by unit (largest first)."""
+    categories = [f"{prefix}{c.value}" for c in Category if f"{prefix}{c.value}" in results.columns]
+    if prefix == "energy_pj." and by != "unit":
+        return categories
+    # Every unit has an area column (0 off chip), so units are the names with one; the unit
+    # "dram" shares its energy column with the category of that name.
+    unit_names = {c.split(".", 1)[1] for c in results.columns if c.startswith("area_um2.")}
+    units = [c for c in results.columns if c.startswith(prefix) and c.split(".", 1)[1] in unit_names]
     totals = results[units].sum().sort_values(ascending=False, kind="stable")
     return [u for u in totals.index if totals[u] > 0]
 
@@ -247,12 +258,14 @@ def _bar_labels(ax: Axes, data: "pd.DataFrame", variants: Sequence[str]) -> None
     ax.set_xlim(-0.6, len(data) - 0.4)
 
 
-def breakdown_figure(results: "pd.DataFrame", total: str) -> Figure:
+def breakdown_figure(results: "pd.DataFrame", total: str, by: str | None = None) -> Figure:
     """Stacked bars of ``energy_pj`` (by category) or ``area_um2`` (by unit, the largest ones),
     one bar per design point grouped by scheme; one panel per workload and architecture, each
-    on its own scale (a CIM macro and a MAC array can differ by more than a decade)."""
+    on its own scale (a CIM macro and a MAC array can differ by more than a decade).
+    ``by="unit"`` stacks energy by unit too (the largest ones, the rest as "other")."""
     quantity = _quantity(total)
-    parts = _breakdown_parts(results, f"{total}.")
+    by = by or ("category" if total == "energy_pj" else "unit")
+    parts = _breakdown_parts(results, f"{total}.", by)
     panels = list(dict.fromkeys(zip(results["workload"], results["arch"])))
     variants = [c for c in _variant_columns(results) if c != "arch"]
     width = max(6.0, 0.42 * results.groupby(["workload", "arch"]).size().max() + 3.0)
@@ -263,14 +276,120 @@ def breakdown_figure(results: "pd.DataFrame", total: str) -> Figure:
     for ax, (workload, arch) in zip(axes, panels):
         data = results[(results["workload"] == workload) & (results["arch"] == arch)]
         bottom = np.zeros(len(data))
-        for name, values in _stacks(data, parts, _TOP_UNITS if total == "area_um2" else None):
+        for name, values in _stacks(data, parts, _TOP_UNITS if by == "unit" else None):
             ax.bar(np.arange(len(data)), values * quantity.scale, bottom=bottom, color=colour[name], label=name, width=0.75)
             bottom += values * quantity.scale
         _bar_labels(ax, data, variants)
         ax.set_ylabel(quantity.axis())
-        ax.set_title(f"{workload} on {arch}: {quantity.label} by {'category' if total == 'energy_pj' else 'unit'}", fontsize=10)
+        ax.set_title(f"{workload} on {arch}: {quantity.label} by {by}", fontsize=10)
         ax.grid(True, axis="y", linewidth=0.3, alpha=0.5)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+_AXIS_NAMES = {"weight_bits": "weight bits", "act_bits": "activation bits", "zero_point": "zero-point realisation", "scale_at": "scale applied at"}
+
+
+def _combo_text(columns: Sequence[str], values: Sequence[object]) -> str:
+    return " ".join(f"W{v}" if c == "weight_bits" else f"A{v}" if c == "act_bits" else str(v) for c, v in zip(columns, values))
+
+
+def _group_text(data: "pd.DataFrame", x: str, group: object) -> str:
+    """A group's tick label; weight bits carry the activation bits too when they are one value."""
+    if x == "weight_bits" and "act_bits" in data.columns:
+        acts = data.loc[data[x] == group, "act_bits"].unique()
+        if len(acts) == 1:
+            return f"W{group}A{acts[0]}"
+    return _combo_text([x], [group])
+
+
+def bars_figure(
+    data: "pd.DataFrame",
+    columns: Sequence[str],
+    x: str,
+    hue: Sequence[str],
+    stack: bool = False,
+    reference: str = "",
+) -> Figure:
+    """Grouped bars of ``columns`` per design point: groups along ``x``, one bar per combination
+    of the ``hue`` columns (several columns side by side, hatched, or ``stack``-ed); one panel
+    per workload (and architecture when there are several). With ``reference`` (the text naming
+    the reference point), the bars are ``<column>.relative`` and each carries its value.
+    Accuracy bars carry the seeds' standard deviation when ``data`` has it."""
+    relative = bool(reference)
+    panel_cols = ["workload"] + (["arch"] if "arch" in data.columns and data["arch"].nunique() > 1 else [])
+    panels = list(dict.fromkeys(data[panel_cols].itertuples(index=False, name=None)))
+    groups = list(dict.fromkeys(data[x]))
+    combos = list(dict.fromkeys(data[list(hue)].itertuples(index=False, name=None)))
+    side = 1 if stack else len(columns)
+    per_group = len(combos) * side
+    width = 0.8 / per_group
+    fig_width = max(6.0, 0.22 * per_group * len(groups) + 4.0)
+    fig = Figure(figsize=(fig_width, 3.8 * len(panels)), layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False).ravel()
+    palette = matplotlib.colormaps["tab10" if (len(columns) if stack else len(combos)) <= 10 else "tab20"].colors
+    hatches = ("", "///", "...", "xx", "\\\\")
+    quantity = _quantity(columns[0])
+    for ax, panel in zip(axes, panels):
+        rows = data[np.logical_and.reduce([data[c] == v for c, v in zip(panel_cols, panel)])]
+        values_seen: list[float] = []
+        for gi, group in enumerate(groups):
+            for ci, combo in enumerate(combos):
+                match = rows[(rows[x] == group) & np.logical_and.reduce([rows[c] == v for c, v in zip(hue, combo)])]
+                if match.empty:
+                    continue
+                row = match.iloc[0]
+                bottom = 0.0
+                for k, column in enumerate(columns):
+                    pos = gi + (ci * side + (0 if stack else k) - (per_group - 1) / 2) * width
+                    value = float(row[f"{column}.relative" if relative else column]) * (1.0 if relative else _quantity(column).scale)
+                    if not np.isfinite(value):
+                        continue
+                    colour = palette[(k if stack else ci) % len(palette)]
+                    sd = row.get("accuracy_measured_sd_pct") if column == "accuracy_measured_pct" and not relative else None
+                    yerr = float(sd) if sd is not None and np.isfinite(float(sd)) else None
+                    ax.bar(pos, value, width=width * 0.95, bottom=bottom, color=colour, hatch=hatches[k % len(hatches)] if not stack else "",
+                           edgecolor="white" if stack or len(columns) == 1 else "black", linewidth=0.4, yerr=yerr,
+                           error_kw={"elinewidth": 0.8, "capsize": 1.5})
+                    values_seen.append(bottom + value)
+                    if relative:
+                        ax.annotate(f"{value:.2f}", (pos, value), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                                    fontsize=5.5, rotation=90 if per_group > 4 else 0)
+                    if stack:
+                        bottom += value
+                if stack and len(combos) > 1:
+                    ax.annotate(_combo_text(hue, combo), (gi + (ci - (per_group - 1) / 2) * width, bottom), xytext=(0, 2),
+                                textcoords="offset points", ha="center", va="bottom", fontsize=5.5, rotation=90)
+        ax.set_xticks(np.arange(len(groups)), [_group_text(data, x, g) for g in groups], fontsize=8)
+        ax.set_xlabel("bits (weights / activations)" if x == "weight_bits" and "act_bits" in data.columns else _AXIS_NAMES.get(x, x))
+        ax.set_xlim(-0.6, len(groups) - 0.4)
+        if relative:
+            ax.axhline(1.0, color="black", linewidth=0.6, linestyle="--")
+            ax.set_ylabel(f"{quantity.label}\nrelative to {reference} (×)")
+            if values_seen:
+                ax.set_ylim(0, max(values_seen) * 1.18)
+        else:
+            label = quantity.axis() if len(columns) == 1 or stack else f"{quantity.unit}"
+            ax.set_ylabel(label)
+            if "%" == quantity.unit and values_seen:  # accuracies: show the differences, not the 0-80 % nobody reads
+                low, high = min(values_seen), max(values_seen)
+                ax.set_ylim(max(0.0, low - max(2.0, 0.5 * (high - low))), min(100.0, high + max(1.0, 0.15 * (high - low))) + 0.5)
+            elif values_seen:
+                ax.set_ylim(0, max(values_seen) * (1.35 if stack and len(combos) > 1 else 1.12))
+        ax.grid(True, axis="y", linewidth=0.3, alpha=0.5)
+        ax.set_title(" on ".join(str(v) for v in panel), fontsize=10)
+        handles = []
+        if stack:
+            handles = [matplotlib.patches.Patch(color=palette[k % len(palette)], label=_quantity(c).label) for k, c in enumerate(columns)]
+            handles += [matplotlib.patches.Patch(color="none", label=f"bars: {', '.join(_combo_text(hue, c) for c in combos)}")]
+        else:
+            if combos:
+                handles = [matplotlib.patches.Patch(color=palette[i % len(palette)], label=_combo_text(hue, c)) for i, c in enumerate(combos)]
+            if len(columns) > 1:
+                handles += [matplotlib.patches.Patch(facecolor="white", edgecolor="black", hatch=hatches[k % len(hatches)], label=_quantity(c).label)
+                            for k, c in enumerate(columns)]
+        if handles:
+            ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -293,13 +412,15 @@ def _stem(objectives: Sequence[Objective]) -> str:
     return f"pareto_{y.column}_vs_{x.column}"
 
 
-def study_figures(results: "pd.DataFrame", objectives: Sequence[Objective], folder: Path) -> tuple[Path, ...]:
-    """Every figure of a study: one front per objective pair, then the two breakdowns."""
+def study_figures(results: "pd.DataFrame", objectives: Sequence[Objective], folder: Path, breakdowns: bool = True) -> tuple[Path, ...]:
+    """Every figure of a study: one front per objective pair, then (unless ``breakdowns`` is
+    False) the two breakdowns of every point."""
     import itertools
 
     files: list[Path] = []
     for pair in itertools.combinations(objectives, 2):
         files += save_figure(pareto_figure(results, pair), folder, _stem(pair))
-    files += save_figure(breakdown_figure(results, "energy_pj"), folder, "energy_breakdown")
-    files += save_figure(breakdown_figure(results, "area_um2"), folder, "area_breakdown")
+    if breakdowns:
+        files += save_figure(breakdown_figure(results, "energy_pj"), folder, "energy_breakdown")
+        files += save_figure(breakdown_figure(results, "area_um2"), folder, "area_breakdown")
     return tuple(files)

@@ -31,6 +31,7 @@ from hwcost.study.spec import (
     MeasuredSettings,
     StudySpec,
 )
+from hwcost.study.figures import FigureSpec, parse_figures
 from hwcost.study.table import LITERATURE, literature_path, load_accuracy_table
 from hwcost.techlib import list_techlibs, load_techlib
 from hwcost.workloads import list_workloads, load_workload
@@ -38,7 +39,7 @@ from hwcost.workloads import list_workloads, load_workload
 __all__ = ["load_study", "COST_OBJECTIVES", "OWN"]
 
 REQUIRED = ("name", "schemes", "archs", "nodes", "workloads", "accuracy", "objectives")
-OPTIONAL = ("description", "bits", "bit_pairs", "zero_point", "scale_at")
+OPTIONAL = ("description", "bits", "bit_pairs", "zero_point", "scale_at", "figures")
 # Results columns a cost objective may name (totals of hwcost.evaluate.sweep).
 COST_OBJECTIVES = ("energy_pj", "area_um2", "latency_cycles", "energy_per_mac_pj", "tops_per_w", "tops_per_mm2", "utilisation")
 OWN = "scheme"  # in zero_point / scale_at: keep the scheme's own realisation
@@ -268,11 +269,25 @@ def _accuracy(check: Checker, data: Mapping[str, Any], folder: Path) -> Accuracy
     return AccuracySpec(source, measured, table)
 
 
+def _objective_columns(accuracy: AccuracySpec) -> list[str]:
+    measured = [MEASURED_COLUMN] + [INTEGER_COLUMN] * bool(accuracy.measured and accuracy.measured.integer)
+    return measured * accuracy.source.measured + [TABLE_COLUMN] * accuracy.source.table + list(COST_OBJECTIVES)
+
+
+def _figures(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | None) -> tuple[FigureSpec, ...]:
+    if accuracy is None:
+        return ()
+    objectives = _objective_columns(accuracy)
+    values = list(objectives)
+    if accuracy.source.measured:
+        values.append("fp_accuracy_measured_pct")
+    return parse_figures(check, data["figures"], "figures", values, objectives)
+
+
 def _objectives(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | None) -> tuple[Objective, ...]:
     columns = list(COST_OBJECTIVES)
     if accuracy is not None:
-        measured = [MEASURED_COLUMN] + [INTEGER_COLUMN] * bool(accuracy.measured and accuracy.measured.integer)
-        columns = measured * accuracy.source.measured + [TABLE_COLUMN] * accuracy.source.table + columns
+        columns = _objective_columns(accuracy)
     out = []
     for key, item in _items(check, data, "objectives"):
         entry = check.mapping(item, key)
@@ -312,6 +327,7 @@ def load_study(path: str | Path) -> StudySpec:
         nodes=_loaded(check, data, "nodes", folder, list_techlibs(), load_techlib) if "nodes" in data else (),
         workloads=_loaded(check, data, "workloads", folder, list_workloads(), load_workload) if "workloads" in data else (),
         objectives=_objectives(check, data, accuracy) if "objectives" in data else (),
+        figures=_figures(check, data, accuracy) if "figures" in data else (),
     )
     check.raise_if_any()
     return StudySpec(name=str(name), description=str(description), file=doc.file, accuracy=accuracy, **spec)  # type: ignore[arg-type]

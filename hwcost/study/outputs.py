@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hwcost.errors import HwcostError
 from hwcost.pareto import Objective, Sense
+from hwcost.study.figures import SELECTABLE, FigureKind, FigureSpec, bars_data, figure_plain, figures_from_plain, select
 from hwcost.study.grid import Skipped
 from hwcost.study.report import render_report
 from hwcost.study.spec import StudySpec
@@ -41,7 +43,7 @@ def write_text(path: Path, text: str) -> Path:
 
 
 def _meta(spec: StudySpec) -> dict[str, Any]:
-    return {
+    meta = {
         "name": spec.name,
         "description": spec.description,
         "study_file": spec.file,
@@ -49,6 +51,50 @@ def _meta(spec: StudySpec) -> dict[str, Any]:
         "objectives": [{o.sense.value: o.column} for o in spec.objectives],
         "group_by": list(GROUP_BY),
     }
+    if spec.figures:
+        meta["figures"] = [figure_plain(f) for f in spec.figures]
+    return meta
+
+
+def _reference_text(f: FigureSpec) -> str:
+    return " ".join(str(v) for _, v in f.relative_to)
+
+
+def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folder: Path) -> tuple[Path, ...]:
+    """The study file's own figures: ``<name>.png/.svg`` and ``<name>.csv`` (the numbers shown)."""
+    import numpy as np
+
+    from hwcost.pareto import non_dominated
+    from hwcost.plots import bars_figure, breakdown_figure, pareto_figure, save_figure
+
+    files: list[Path] = []
+    keep = [c for c in SELECTABLE if c in results.columns]
+    for f in figures:
+        if f.kind is FigureKind.BARS:
+            data = bars_data(results, f)
+            fig = bars_figure(data, f.columns, f.x, f.hue, f.stack, _reference_text(f))
+        elif f.kind is FigureKind.BREAKDOWN:
+            chosen = select(results, f.where)
+            fig = breakdown_figure(chosen, f.total, f.by)
+            parts = [c for c in chosen.columns if c.startswith(f"{f.total}.")]
+            data = chosen[keep + [f.total] + parts]
+        else:
+            chosen = select(results, f.where)
+            fig = pareto_figure(chosen, f.objectives)
+            columns = [o.column for o in f.objectives]
+            data = chosen[keep + columns].copy()
+            data["on_front"] = False
+            for _, part in data.groupby(list(GROUP_BY), sort=False):
+                values = part[columns].to_numpy(dtype=float)
+                finite = np.isfinite(values).all(axis=1)
+                front = np.zeros(len(part), dtype=bool)
+                front[finite] = non_dominated(values[finite], [o.sense for o in f.objectives])
+                data.loc[part.index, "on_front"] = front
+        if f.title:
+            fig.suptitle(f.title, fontsize=9)
+        files += save_figure(fig, folder, f.name)
+        files.append(write_text(folder / f"{f.name}.csv", data.to_csv(index=False, lineterminator="\n")))
+    return tuple(files)
 
 
 def write_outputs(
@@ -67,18 +113,22 @@ def write_outputs(
 
         table = pd.DataFrame([dataclasses.asdict(s) for s in skipped])
         files.append(write_text(folder / "skipped.csv", table.to_csv(index=False, lineterminator="\n")))
-    drawn = study_figures(results, spec.objectives, folder / FIGURES) if figures else ()
+    drawn: tuple[Path, ...] = ()
+    if figures:
+        drawn = study_figures(results, spec.objectives, folder / FIGURES, breakdowns=not spec.figures)
+        drawn += draw_requested(results, spec.figures, folder / FIGURES)
     files += drawn
     report = render_report(spec, results, pareto, skipped, [f.relative_to(folder) for f in drawn])
     files.append(write_text(folder / "report.md", report))
     return tuple(files)
 
 
-def _read_meta(folder: Path) -> tuple[Objective, ...]:
+def _read_meta(folder: Path) -> tuple[tuple[Objective, ...], tuple[FigureSpec, ...]]:
     path = folder / META
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-        return tuple(Objective(column, Sense(sense)) for entry in meta["objectives"] for sense, column in entry.items())
+        objectives = tuple(Objective(column, Sense(sense)) for entry in meta["objectives"] for sense, column in entry.items())
+        return objectives, figures_from_plain(meta["figures"], str(path)) if "figures" in meta else ()
     except FileNotFoundError:
         raise HwcostError.single("not a study results folder (no study.json); run 'hwcost study run' first", file=folder) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -92,7 +142,7 @@ def redraw(folder: str | Path) -> tuple[Path, ...]:
     from hwcost.plots import study_figures
 
     folder = Path(folder)
-    objectives = _read_meta(folder)
+    objectives, requested = _read_meta(folder)
     try:
         results = pd.read_csv(folder / "results.csv", keep_default_na=False, na_values=[""])
     except FileNotFoundError:
@@ -101,4 +151,6 @@ def redraw(folder: str | Path) -> tuple[Path, ...]:
     missing = [c for c in needed if c not in results.columns]
     if missing:
         raise HwcostError.single(f"results.csv lacks the columns {', '.join(missing)}", file=folder / "results.csv")
-    return study_figures(results, objectives, folder / FIGURES)
+    return study_figures(results, objectives, folder / FIGURES, breakdowns=not requested) + draw_requested(
+        results, requested, folder / FIGURES
+    )

@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwcost.arch.config import ArchConfig
 from hwcost.pareto import Objective
 from hwcost.schemes import QuantScheme, ScaleRealisation, ZeroPointRealisation
 from hwcost.techlib import TechLib
 from hwcost.workloads import Workload
+
+if TYPE_CHECKING:
+    from hwcost.study.figures import FigureSpec
 
 __all__ = [
     "AccuracySource",
@@ -147,6 +150,7 @@ class StudySpec:
     workloads: tuple[Loaded, ...]
     accuracy: AccuracySpec
     objectives: tuple[Objective, ...]
+    figures: tuple["FigureSpec", ...] = ()  # figures the file asks for (hwcost.study.figures)
 
     @property
     def folder(self) -> Path:

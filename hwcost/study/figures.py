@@ -1,0 +1,325 @@
+"""Figures a study file asks for by name (its optional ``figures`` key), beyond the Pareto fronts.
+
+Three kinds, each drawn on a selection of the design points (``where``: description columns
+and the values to keep; a list of selections keeps their union):
+
+- ``bars``: a results column (or several, side by side or stacked) per design point, grouped
+  along ``x`` (a description column) with one bar per combination of the ``hue`` columns; with
+  ``relative_to``, each value is divided by that of its reference point, the point that differs
+  only in the columns ``relative_to`` names (e.g. LSQ+ at every realisation over LSQ at fold /
+  output on the same workload and bits);
+- ``breakdown``: energy or area stacked by category or by unit, one bar per point;
+- ``pareto``: two objectives and their front, on the selection only.
+
+Each figure also writes the numbers it shows to ``figures/<name>.csv``, so a page can quote
+them. This module checks the file's entries and prepares the data (pure pandas);
+:mod:`hwcost.plots` draws.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from hwcost._config import Checker, join_key
+from hwcost.pareto import Objective, Sense
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "FigureKind",
+    "FigureSpec",
+    "Selection",
+    "SELECTABLE",
+    "parse_figures",
+    "figure_plain",
+    "figures_from_plain",
+    "select",
+    "bars_data",
+]
+
+# Description columns of results.csv a figure may select on, group by or compare across.
+SELECTABLE = ("scheme", "weight_bits", "act_bits", "zero_point", "scale_at", "arch", "node", "workload")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_UNIT_COLUMN = re.compile(r"^(energy_pj|area_um2)\.[A-Za-z0-9_ -]+$")
+_RESERVED = ("energy_breakdown", "area_breakdown")
+
+
+class FigureKind(Enum):
+    BARS = "bars"
+    BREAKDOWN = "breakdown"
+    PARETO = "pareto"
+
+
+# A selection: (column, accepted values as strings) pairs; a point is kept when every column
+# holds one of its values. Values compare as text, so 4 and "4" both select 4-bit points.
+Selection = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One requested figure. Fields a kind does not use keep their defaults."""
+
+    name: str
+    kind: FigureKind
+    where: tuple[Selection, ...] = ()  # empty: every point
+    columns: tuple[str, ...] = ()  # bars: the value columns
+    x: str = "weight_bits"  # bars: the grouping column
+    hue: tuple[str, ...] = ("scheme",)  # bars: one bar per combination
+    stack: bool = False  # bars: stack the columns instead of placing them side by side
+    relative_to: tuple[tuple[str, str], ...] = ()  # bars: the reference point's differing columns
+    total: str = "energy_pj"  # breakdown: energy_pj or area_um2
+    by: str = "category"  # breakdown: category or unit
+    objectives: tuple[Objective, ...] = ()  # pareto: two objectives
+    title: str = ""  # drawn over the figure
+
+
+_KEYS = {
+    FigureKind.BARS: ("column", "x", "hue", "stack", "relative_to"),
+    FigureKind.BREAKDOWN: ("total", "by"),
+    FigureKind.PARETO: ("objectives",),
+}
+
+
+def _text(value: Any) -> str:
+    return str(value)
+
+
+def _selection(check: Checker, value: Any, key: str) -> Selection | None:
+    entry = check.mapping(value, key)
+    if entry is None or not check.keys(entry, key, optional=SELECTABLE):
+        return None
+    out = []
+    for column, accepted in entry.items():
+        values = accepted if isinstance(accepted, list) else [accepted]
+        if not values or any(isinstance(v, (list, dict)) or v is None for v in values):
+            check.error(join_key(key, column), "expected a value or a non-empty list of values")
+            return None
+        out.append((column, tuple(_text(v) for v in values)))
+    return tuple(out)
+
+
+def _where(check: Checker, value: Any, key: str) -> tuple[Selection, ...] | None:
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        check.error(key, "expected a selection or a non-empty list of selections")
+        return None
+    parsed = [_selection(check, item, join_key(key, i) if isinstance(value, list) else key) for i, item in enumerate(items)]
+    return None if any(p is None for p in parsed) else tuple(p for p in parsed if p is not None)
+
+
+def _columns(check: Checker, value: Any, key: str, allowed: Sequence[str]) -> tuple[str, ...] | None:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for i, item in enumerate(items):
+        k = join_key(key, i) if isinstance(value, list) else key
+        if isinstance(item, str) and (item in allowed or _UNIT_COLUMN.match(item)):
+            out.append(item)
+        else:
+            check.error(k, f"expected one of {', '.join(allowed)}, or energy_pj.<unit> / area_um2.<unit>; got {item!r}")
+    if not items:
+        check.error(key, "expected at least one column")
+    return tuple(out) if len(out) == len(items) and items else None
+
+
+def _hue(check: Checker, value: Any, key: str) -> tuple[str, ...] | None:
+    items = value if isinstance(value, list) else [value]
+    chosen = [check.choice(v, key, SELECTABLE) for v in items]
+    return None if None in chosen or not chosen else tuple(c for c in chosen if c is not None)
+
+
+def _bars(check: Checker, entry: Mapping[str, Any], key: str, values: Sequence[str]) -> dict[str, Any] | None:
+    if "column" not in entry:
+        check.error(key, "a 'bars' figure needs 'column' (one results column or a list)")
+        return None
+    fields: dict[str, Any] = {"columns": _columns(check, entry["column"], join_key(key, "column"), values)}
+    if "x" in entry:
+        fields["x"] = check.choice(entry["x"], join_key(key, "x"), SELECTABLE)
+    if "hue" in entry:
+        fields["hue"] = _hue(check, entry["hue"], join_key(key, "hue"))
+    if "stack" in entry:
+        fields["stack"] = check.boolean(entry["stack"], join_key(key, "stack"))
+    if "relative_to" in entry:
+        ref = _selection(check, entry["relative_to"], join_key(key, "relative_to"))
+        if ref is not None and any(len(v) != 1 for _, v in ref):
+            check.error(join_key(key, "relative_to"), "expected one value per column (the reference point)")
+            ref = None
+        fields["relative_to"] = None if ref is None else tuple((c, v[0]) for c, v in ref)
+    if None in fields.values():
+        return None
+    if fields.get("stack") and fields.get("relative_to"):
+        check.error(key, "'stack' and 'relative_to' do not go together: a ratio of stacked parts has no common base")
+        return None
+    x, hue = fields.get("x", "weight_bits"), fields.get("hue", ("scheme",))
+    if x in hue:
+        check.error(join_key(key, "hue"), f"'{x}' is already the x axis")
+        return None
+    return fields
+
+
+def _one(check: Checker, item: Any, key: str, values: Sequence[str], objective_columns: Sequence[str]) -> FigureSpec | None:
+    entry = check.mapping(item, key)
+    if entry is None:
+        return None
+    kind_name = check.choice(entry.get("kind"), join_key(key, "kind"), [k.value for k in FigureKind])
+    if kind_name is None:
+        return None
+    kind = FigureKind(kind_name)
+    if not check.keys(entry, key, required=("name", "kind"), optional=("where", "title") + _KEYS[kind]):
+        return None
+    name = check.string(entry["name"], join_key(key, "name"))
+    if name is not None and (not _NAME.match(name) or name in _RESERVED or name.startswith("pareto_")):
+        check.error(join_key(key, "name"), f"expected a file stem of letters, digits, '_', '-', '.', not starting with 'pareto_' nor one of {', '.join(_RESERVED)}; got '{name}'")
+        name = None
+    where = _where(check, entry["where"], join_key(key, "where")) if "where" in entry else ()
+    title = check.string(entry["title"], join_key(key, "title")) if "title" in entry else ""
+    fields: dict[str, Any] | None = {}
+    if kind is FigureKind.BARS:
+        fields = _bars(check, entry, key, values)
+    elif kind is FigureKind.BREAKDOWN:
+        fields = {
+            "total": check.choice(entry.get("total", "energy_pj"), join_key(key, "total"), ["energy_pj", "area_um2"]),
+            "by": check.choice(entry.get("by", "category"), join_key(key, "by"), ["category", "unit"]),
+        }
+        if fields["total"] == "area_um2" and fields["by"] == "category":
+            check.error(join_key(key, "by"), "area has no categories: use 'by: unit'")
+            fields = None
+    else:
+        fields = {"objectives": _objectives(check, entry.get("objectives"), join_key(key, "objectives"), objective_columns)}
+    if name is None or where is None or title is None or fields is None or None in fields.values():
+        return None
+    return FigureSpec(name=name, kind=kind, where=where, title=title.strip(), **fields)
+
+
+def _objectives(check: Checker, value: Any, key: str, allowed: Sequence[str]) -> tuple[Objective, ...] | None:
+    items = check.sequence(value, key)
+    if items is None:
+        return None
+    out = []
+    for i, item in enumerate(items):
+        k = join_key(key, i)
+        entry = check.mapping(item, k)
+        if entry is None or not check.keys(entry, k, optional=[s.value for s in Sense]) or len(entry) != 1:
+            if entry is not None and len(entry) != 1:
+                check.error(k, "expected one of 'maximise: COLUMN' or 'minimise: COLUMN'")
+            return None
+        ((sense, column),) = entry.items()
+        if check.choice(column, join_key(k, sense), allowed) is None:
+            return None
+        out.append(Objective(column, Sense(sense)))
+    if len(out) != 2:
+        check.error(key, f"a pareto figure needs exactly two objectives, got {len(out)}")
+        return None
+    return tuple(out)
+
+
+def parse_figures(check: Checker, value: Any, key: str, value_columns: Sequence[str], objective_columns: Sequence[str]) -> tuple[FigureSpec, ...]:
+    """The checked ``figures`` list; problems go to ``check``. ``value_columns`` are the results
+    columns a bar may show (besides energy_pj.<unit> / area_um2.<unit>), ``objective_columns``
+    those a pareto figure may use."""
+    items = check.sequence(value, key)
+    out = [_one(check, item, join_key(key, i), value_columns, objective_columns) for i, item in enumerate(items or [])]
+    figures = tuple(f for f in out if f is not None)
+    names = [f.name for f in figures]
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:
+        check.error(key, f"two figures share the name {', '.join(dups)}; names must be unique")
+    return figures
+
+
+# --- study.json (so that ``hwcost study plot`` redraws them) ------------------------------------
+
+
+def _selection_plain(sel: Selection) -> dict[str, list[str]]:
+    return {c: list(v) for c, v in sel}
+
+
+def figure_plain(f: FigureSpec) -> dict[str, Any]:
+    """The study-file form of ``f`` (strings for selected values)."""
+    out: dict[str, Any] = {"name": f.name, "kind": f.kind.value}
+    if f.title:
+        out["title"] = f.title
+    if f.where:
+        out["where"] = [_selection_plain(s) for s in f.where]
+    if f.kind is FigureKind.BARS:
+        out |= {"column": list(f.columns), "x": f.x, "hue": list(f.hue), "stack": f.stack}
+        if f.relative_to:
+            out["relative_to"] = dict(f.relative_to)
+    elif f.kind is FigureKind.BREAKDOWN:
+        out |= {"total": f.total, "by": f.by}
+    else:
+        out["objectives"] = [{o.sense.value: o.column} for o in f.objectives]
+    return out
+
+
+def figures_from_plain(items: Any, file: str) -> tuple[FigureSpec, ...]:
+    """Figures written by :func:`figure_plain` back into specs (checked again)."""
+    check = Checker(file)
+    columns = _ALL_VALUE_COLUMNS
+    figures = parse_figures(check, items, "figures", columns, columns)
+    check.raise_if_any()
+    return figures
+
+
+# Every column a figure can name; the loader narrows it to what the study's accuracy source has.
+_ALL_VALUE_COLUMNS = (
+    "accuracy_measured_pct", "integer_accuracy_measured_pct", "fp_accuracy_measured_pct", "accuracy_table_pct",
+    "energy_pj", "area_um2", "latency_cycles", "energy_per_mac_pj", "tops_per_w", "tops_per_mm2", "utilisation",
+)
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def select(results: "pd.DataFrame", where: Sequence[Selection]) -> "pd.DataFrame":
+    """The rows of ``results`` in any of the selections (all rows when there is none), in order."""
+    import numpy as np
+
+    if not where:
+        return results
+    keep = np.zeros(len(results), dtype=bool)
+    for sel in where:
+        rows = np.ones(len(results), dtype=bool)
+        for column, values in sel:
+            rows &= results[column].astype(str).isin(values).to_numpy()
+        keep |= rows
+    return results[keep]
+
+
+def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
+    """The points a ``bars`` figure shows: description columns, each value column, and with
+    ``relative_to`` the reference's value (``<column>.reference``) and the ratio
+    (``<column>.relative``). Unit columns absent from results (no point has the unit) are 0."""
+    import numpy as np
+    import pandas as pd
+
+    data = select(results, f.where).copy()
+    for column in f.columns:
+        if column not in data.columns:
+            if not _UNIT_COLUMN.match(column):
+                raise KeyError(column)
+            data[column] = 0.0
+    keep = [c for c in SELECTABLE if c in data.columns]
+    extra = [c for c in ("accuracy_measured_sd_pct",) if c in data.columns and "accuracy_measured_pct" in f.columns]
+    out = data[keep + list(f.columns) + extra].reset_index(drop=True)
+    if not f.relative_to:
+        return out
+    fixed = dict(f.relative_to)
+    match = [c for c in keep if c not in fixed]
+    refs = results.copy()
+    for column, value in fixed.items():
+        refs = refs[refs[column].astype(str) == value]
+    ref_key = {tuple(str(v) for v in row[match]): row for _, row in refs.iterrows()}
+    for column in f.columns:
+        base = np.array([
+            float(ref_key[k][column]) if (k := tuple(str(v) for v in row[match])) in ref_key and column in ref_key[k] else np.nan
+            for _, row in out.iterrows()
+        ])
+        out[f"{column}.reference"] = base
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"{column}.relative"] = out[column].to_numpy(dtype=float) / base
+    return pd.DataFrame(out)
