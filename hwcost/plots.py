@@ -294,6 +294,19 @@ def _combo_text(columns: Sequence[str], values: Sequence[object]) -> str:
     return " ".join(f"W{v}" if c == "weight_bits" else f"A{v}" if c == "act_bits" else str(v) for c, v in zip(columns, values))
 
 
+def _shared_axis(columns: Sequence[str]) -> str:
+    """The y axis of bars showing ``columns``: their own name for one, else what they share
+    (``area (mm²)`` for area_um2.<unit> columns, ``accuracy (%)`` for accuracies)."""
+    if len(columns) == 1:
+        return _quantity(columns[0]).axis()
+    totals = {c.partition(".")[0] for c in columns}
+    if len(totals) == 1 and (total := totals.pop()) in QUANTITIES and all("." in c for c in columns):
+        return QUANTITIES[total].axis()
+    if all("accuracy" in c for c in columns):
+        return "accuracy (%)"
+    return f"{', '.join(_quantity(c).label for c in columns)} ({_quantity(columns[0]).unit})"
+
+
 def _group_text(data: "pd.DataFrame", x: str, group: object) -> str:
     """A group's tick label; weight bits carry the activation bits too when they are one value."""
     if x == "weight_bits" and "act_bits" in data.columns:
@@ -369,8 +382,7 @@ def bars_figure(
             if values_seen:
                 ax.set_ylim(0, max(values_seen) * 1.18)
         else:
-            label = quantity.axis() if len(columns) == 1 or stack else f"{quantity.unit}"
-            ax.set_ylabel(label)
+            ax.set_ylabel(_shared_axis(columns))
             if "%" == quantity.unit and values_seen:  # accuracies: show the differences, not the 0-80 % nobody reads
                 low, high = min(values_seen), max(values_seen)
                 ax.set_ylim(max(0.0, low - max(2.0, 0.5 * (high - low))), min(100.0, high + max(1.0, 0.15 * (high - low))) + 0.5)
@@ -381,7 +393,6 @@ def bars_figure(
         handles = []
         if stack:
             handles = [matplotlib.patches.Patch(color=palette[k % len(palette)], label=_quantity(c).label) for k, c in enumerate(columns)]
-            handles += [matplotlib.patches.Patch(color="none", label=f"bars: {', '.join(_combo_text(hue, c) for c in combos)}")]
         else:
             if combos:
                 handles = [matplotlib.patches.Patch(color=palette[i % len(palette)], label=_combo_text(hue, c)) for i, c in enumerate(combos)]

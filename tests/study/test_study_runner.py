@@ -45,6 +45,9 @@ def test_outputs(reference: Path) -> None:
     assert len(results) == 8
     assert list(results.columns[:8]) == ["scheme", "weight_bits", "act_bits", "zero_point", "scale_at", "arch", "node", "workload"]
     assert {"accuracy_measured_pct", "accuracy_measured_sd_pct", "integer_accuracy_measured_pct", "accuracy_table_pct", "energy_pj", "area_um2"} <= set(results.columns)
+    for _, row in results.iterrows():  # each seed's accuracy, whose mean is the column's
+        by_seed = [float(a) for a in row.accuracy_measured_by_seed_pct.split(";")]
+        assert len(by_seed) == row.seeds and sum(by_seed) / len(by_seed) == pytest.approx(row.accuracy_measured_pct, abs=1e-4)
     assert results["seeds"].eq(2).all()
     # mean over seeds 0 and 1 of the fake (which subtracts 0.1 per seed unit)
     lsq2 = results[(results.scheme == "lsq") & (results.weight_bits == 2)].iloc[0]
