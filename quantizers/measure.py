@@ -101,7 +101,7 @@ def _single_threaded_blas() -> contextlib.AbstractContextManager:
     """One BLAS thread: these matrices are small, and multi-threaded BLAS spins on a loaded
     machine (10x slower measured here) or under the study runner's parallel processes."""
     try:
-        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+        from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - without the datasets extra
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
