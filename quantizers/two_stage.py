@@ -61,7 +61,7 @@ class CimSettings:
     noise_on: NoiseTarget = NoiseTarget.WEIGHTS
     two_stage: bool = False
     stage2_epochs: int = 10  # as stage 1's QAT
-    stage2_lr: float = 0.01  # as stage 1's QAT (qat_lr)
+    stage2_lr: float = 0.005  # half the stage-1 QAT rate: 0.01 diverged at coarse fixed-range ADCs
     eval_trials: int = 5
 
     @property

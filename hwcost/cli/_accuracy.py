@@ -60,7 +60,7 @@ _CIM_OPTIONS = {
     "noise_on": ("noise_on", str, ("weights: per-cell conductance (x(1+sigma eps), default); psum: partial sums "
                                    "(+sigma * full scale)")),
     "stage2_epochs": ("stage2_epochs", int, "stage-2 CIM-aware fine-tuning epochs (default 10)"),
-    "stage2_lr": ("stage2_lr", float, "stage-2 learning rate (default 0.01)"),
+    "stage2_lr": ("stage2_lr", float, "stage-2 learning rate (default 0.005)"),
     "eval_trials": ("eval_trials", int, "noise draws averaged at evaluation (default 5)"),
 }
 _CIM_CHOICES = {"adc_range": ("fixed", "flexible"), "signed_weights": ("differential", "offset", "digital"),
