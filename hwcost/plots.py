@@ -374,11 +374,12 @@ def bars_figure(
                     ax.annotate(_combo_text(hue, combo), (gi + (ci - (per_group - 1) / 2) * width, bottom), xytext=(0, 2),
                                 textcoords="offset points", ha="center", va="bottom", fontsize=5.5, rotation=90)
         ax.set_xticks(np.arange(len(groups)), [_group_text(data, x, g) for g in groups], fontsize=8)
-        ax.set_xlabel("bits (weights / activations)" if x == "weight_bits" and "act_bits" in data.columns else _AXIS_NAMES.get(x, x))
+        ax.set_xlabel("bits (weights / activations)" if x in ("weight_bits", "bits") else _AXIS_NAMES.get(x, x))
         ax.set_xlim(-0.6, len(groups) - 0.4)
         if relative:
             ax.axhline(1.0, color="black", linewidth=0.6, linestyle="--")
-            ax.set_ylabel(f"{quantity.label}\nrelative to {reference} (×)")
+            what = quantity.label if len(columns) == 1 else "ratio"
+            ax.set_ylabel(f"{what}\nrelative to {reference} (×)")
             if values_seen:
                 ax.set_ylim(0, max(values_seen) * 1.18)
         else:

@@ -35,6 +35,7 @@ __all__ = [
     "FigureSpec",
     "Selection",
     "SELECTABLE",
+    "GROUPABLE",
     "parse_figures",
     "figure_plain",
     "figures_from_plain",
@@ -44,6 +45,8 @@ __all__ = [
 
 # Description columns of results.csv a figure may select on, group by or compare across.
 SELECTABLE = ("scheme", "weight_bits", "act_bits", "zero_point", "scale_at", "arch", "node", "workload")
+# What bars may be grouped by: a description column, or "bits", the pair as "W4A8".
+GROUPABLE = SELECTABLE + ("bits",)
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _UNIT_COLUMN = re.compile(r"^(energy_pj|area_um2)\.[A-Za-z0-9_ -]+$")
 _RESERVED = ("energy_breakdown", "area_breakdown")
@@ -128,7 +131,7 @@ def _columns(check: Checker, value: Any, key: str, allowed: Sequence[str]) -> tu
 
 def _hue(check: Checker, value: Any, key: str) -> tuple[str, ...] | None:
     items = value if isinstance(value, list) else [value]
-    chosen = [check.choice(v, key, SELECTABLE) for v in items]
+    chosen = [check.choice(v, key, GROUPABLE) for v in items]
     return None if None in chosen or not chosen else tuple(c for c in chosen if c is not None)
 
 
@@ -138,7 +141,7 @@ def _bars(check: Checker, entry: Mapping[str, Any], key: str, values: Sequence[s
         return None
     fields: dict[str, Any] = {"columns": _columns(check, entry["column"], join_key(key, "column"), values)}
     if "x" in entry:
-        fields["x"] = check.choice(entry["x"], join_key(key, "x"), SELECTABLE)
+        fields["x"] = check.choice(entry["x"], join_key(key, "x"), GROUPABLE)
     if "hue" in entry:
         fields["hue"] = _hue(check, entry["hue"], join_key(key, "hue"))
     if "stack" in entry:
@@ -306,6 +309,8 @@ def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
     keep = [c for c in SELECTABLE if c in data.columns]
     extra = [c for c in ("accuracy_measured_sd_pct",) if c in data.columns and "accuracy_measured_pct" in f.columns]
     out = data[keep + list(f.columns) + extra].reset_index(drop=True)
+    if "bits" in (f.x, *f.hue):
+        out.insert(len(keep), "bits", [f"W{w}A{a}" for w, a in zip(out["weight_bits"], out["act_bits"])])
     if not f.relative_to:
         return out
     fixed = dict(f.relative_to)
