@@ -14,7 +14,7 @@ STUDIES = Path(__file__).resolve().parents[2] / "studies"
 
 # study file -> (design points, combinations skipped, accuracy runs, figures the page embeds)
 PUBLISHED = {
-    "fixed_point_types.yaml": (248, 20, 372, {"lsq_plus_over_lsq_tops_per_w", "lsq_plus_over_lsq_same_realisation",
+    "fixed_point_types.yaml": (496, 20, 372, {"lsq_plus_over_lsq_tops_per_w", "lsq_plus_over_lsq_same_realisation",
                                               "lsq_lsq_plus_energy_by_unit", "tops_per_w_by_scheme", "area_by_scheme",
                                               "accuracy_by_scheme", "front_accuracy_vs_tops_per_w_output_side"}),
     "ssr_bn_fused.yaml": (12, 0, 30, {"accuracy", "bn_units_energy", "bn_units_area", "energy_by_unit", "area_by_unit",
