@@ -36,8 +36,10 @@ __all__ = [
 ]
 
 # Tables smaller than the CACTI sweep's smallest macro (1 KiB, sram_cacti7_sweep.csv) are
-# register files: priced per word from the library's flip-flop.
+# register files: priced per word from the library's flip-flop. Narrower words than the sweep's
+# narrowest port (32 bits) occupy a 32-bit port.
 SRAM_MIN_BYTES = 1024
+SRAM_MIN_PORT_BITS = 32
 
 # Actions per count key: (summed over body layers, summed over first/last layers), each (points,).
 Sums = dict[str, tuple[np.ndarray, np.ndarray]]
@@ -91,11 +93,12 @@ def _table_entries(unit: Unit, tables: WorkloadTables, group_size: int) -> int:
 def _price_memory(unit: Unit, lib: TechLib, entries: int) -> tuple[float, float]:
     """(energy per write + read of one word, area) of a per-channel table (docs/cost-model.md §3)."""
     word = unit.widths["width_bits"]
-    capacity = entries * word / 8
+    port = max(word, SRAM_MIN_PORT_BITS)
+    capacity = entries * port / 8
     if capacity >= SRAM_MIN_BYTES:
-        e = price(lib, "energy", "sram", "read", capacity_bytes=capacity, width_bits=word)
-        e += price(lib, "energy", "sram", "write", capacity_bytes=capacity, width_bits=word)
-        return e, price(lib, "area", "sram", capacity_bytes=capacity, width_bits=word)
+        e = price(lib, "energy", "sram", "read", capacity_bytes=capacity, width_bits=port)
+        e += price(lib, "energy", "sram", "write", capacity_bytes=capacity, width_bits=port)
+        return e, price(lib, "area", "sram", capacity_bytes=capacity, width_bits=port)
     return 2 * price(lib, "energy", "register", bits=word), entries * price(lib, "area", "register", bits=word)
 
 

@@ -98,7 +98,7 @@ def _classify(scheme: QuantScheme, n: int, has_bias: bool, edge_layer: bool, min
         weight_operand_signed=ctx.w_signed,
         act_operand_signed=ctx.a_signed,
         accumulator_bits=ctx.acc_bits,
-        units=_in_dataflow_order(_merge(units)),
+        units=_in_dataflow_order(_with_bias_memory(_merge(units))),
         weight_group_size=scheme.weights.group_size,
         notes=_notes(scheme),
     )
@@ -151,6 +151,18 @@ def _merge(units: tuple[Unit, ...]) -> tuple[Unit, ...]:
     return tuple(merged.values())
 
 
+def _with_bias_memory(units: tuple[Unit, ...]) -> tuple[Unit, ...]:
+    """A bias adder needs its bias: one word of the adder's width per output channel, stored and
+    loaded like the per-channel scales (Jacob et al. 2018 eq. 11: int32 bias at S_w*S_x)."""
+    adders = [u for u in units if u.kind is UnitKind.BIAS_ADDER and u.placement is Placement.PER_OUTPUT]
+    if not adders:
+        return units
+    bits = max(u.widths["bits"] for u in adders)
+    memory = Unit(UnitKind.BIAS_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM, Widths.of(width_bits=bits),
+                  f"the {bits}-bit bias of each output channel (Jacob et al. 2018 eq. 11), loaded with the weights")
+    return units + (memory,)
+
+
 def _in_dataflow_order(units: tuple[Unit, ...]) -> tuple[Unit, ...]:
     """Offline and per-input units first, then the MAC, then everything after the accumulation."""
     stage = {Placement.OFFLINE: 0, Placement.PER_INPUT: 1, Placement.PER_MAC: 2}
@@ -191,4 +203,4 @@ def _float_layer(scheme: QuantScheme, n: int, has_bias: bool) -> Datapath:
     ]
     return Datapath(scheme=scheme, reduction_length=n, weight_operand_bits=FP32_BITS, act_operand_bits=FP32_BITS,
                     weight_operand_signed=True, act_operand_signed=True, accumulator_bits=FP32_BITS,
-                    units=tuple(units), notes=_notes(scheme) + ("edge layer in FP32",))
+                    units=_with_bias_memory(tuple(units)), notes=_notes(scheme) + ("edge layer in FP32",))

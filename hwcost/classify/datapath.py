@@ -31,6 +31,7 @@ class UnitKind(Enum):
     MAC_MULTIPLIER = "mac_multiplier"  # weight x activation product
     ACCUMULATOR = "accumulator"  # adds each product into the partial sum
     BIAS_ADDER = "bias_adder"  # int32 bias (folded BN shift, folded zero-point constants)
+    BIAS_MEMORY = "bias_memory"  # the bias words, one per output channel
     DEQUANT_MULTIPLIER = "dequant_multiplier"  # scale='operand': operand x its scale
     DEQUANT_SHIFTER = "dequant_shifter"  # scale='operand' with a power-of-two scale
     ZERO_POINT_WINDOW_SUM = "zero_point_window_sum"  # sum of the input window per output pixel

@@ -20,6 +20,9 @@ DYADIC18 = (
     ("requant_shifter", "per_output", {"bits": 18}),
 )
 CLAMP18 = ("clamp", "per_output", {"bits": 18})
+# The bias words, one per output channel, as wide as the bias adder.
+BIAS_MEM18 = ("bias_memory", "per_output_channel", {"width_bits": 18})
+BIAS_MEM19 = ("bias_memory", "per_output_channel", {"width_bits": 19})
 SCALE_TABLE = ("scale_memory", "per_output_channel", {"width_bits": 32 + 5})  # ceil(log2 19) = 5
 # Centred weights folded: odd integers 2i - 15 need 5 signed bits; acc = 5 + 4 + 10.
 CENTRED = (
@@ -30,12 +33,13 @@ CENTRED = (
     ("requant_multiplier", "per_output", {"a_bits": 19, "b_bits": 32}),
     ("requant_shifter", "per_output", {"bits": 19}),
     ("clamp", "per_output", {"bits": 19}),
+    BIAS_MEM19,
 )
-SYMMETRIC = (MAC, ACC18, BIAS18, *DYADIC18, CLAMP18)
-PER_CHANNEL = (MAC, ACC18, BIAS18, *DYADIC18, SCALE_TABLE, CLAMP18)
+SYMMETRIC = (MAC, ACC18, BIAS18, *DYADIC18, CLAMP18, BIAS_MEM18)
+PER_CHANNEL = (MAC, ACC18, BIAS18, *DYADIC18, SCALE_TABLE, CLAMP18, BIAS_MEM18)
 
 EXPECTED = {
-    "pot": ((4, 4, 18), (MAC, ACC18, BIAS18, ("requant_shifter", "per_output", {"bits": 18}), CLAMP18)),
+    "pot": ((4, 4, 18), (MAC, ACC18, BIAS18, ("requant_shifter", "per_output", {"bits": 18}), CLAMP18, BIAS_MEM18)),
     "symmetric": ((4, 4, 18), SYMMETRIC),
     "per-channel": ((4, 4, 18), PER_CHANNEL),
     # uint8-style weights and activations: both unsigned, acc = 4 + 4 + 10 + 1.
@@ -50,9 +54,10 @@ EXPECTED = {
         ("requant_shifter", "per_output", {"bits": 19}),
         ("output_zero_point_adder", "per_output", {"bits": 19}),
         ("clamp", "per_output", {"bits": 19}),
+        BIAS_MEM19,
     )),
     "lsq": ((4, 4, 18), SYMMETRIC),
-    "lsq+": ((4, 4, 18), (MAC, ACC18, BIAS18, *DYADIC18, ("output_zero_point_adder", "per_output", {"bits": 18}), CLAMP18)),
+    "lsq+": ((4, 4, 18), (MAC, ACC18, BIAS18, *DYADIC18, ("output_zero_point_adder", "per_output", {"bits": 18}), CLAMP18, BIAS_MEM18)),
     "pact": ((5, 4, 19), CENTRED),
     "dorefa": ((5, 4, 19), CENTRED),
     "csq": ((5, 4, 19), CENTRED),
