@@ -83,8 +83,15 @@ def _run_list(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         print(to_csv(headers, rows), end="")
     else:
-        print(format_table(headers, rows))
+        # The table shows the source up to its first colon or semicolon; `show NAME` has it all.
+        short = [row[:-1] + [_first_clause(row[-1])] for row in rows]
+        print(format_table(headers, short))
     return 0
+
+
+def _first_clause(text: str, limit: int = 90) -> str:
+    head = text.replace(":", ";").split(";")[0].strip()
+    return head if len(head) <= limit else head[: limit - 3] + "..."
 
 
 def _run_show(args: argparse.Namespace) -> int:
