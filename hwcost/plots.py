@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Quantity", "QUANTITIES", "pareto_figure", "breakdown_figure", "bars_figure", "save_figure", "study_figures"]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
-_VARIANT_COLUMNS = ("zero_point", "scale_at", "arch", "node")
+_VARIANT_COLUMNS = ("zero_point", "scale_at", "arch", "node", "cim_adc_range", "cim_noise_on", "cim_noise_sigma", "cim_two_stage", "cim_stage2_epochs")
 _TOP_UNITS = 8  # area breakdown: the largest units, the rest summed as "other"
 _LABEL_ALL_UP_TO = 30  # full labels for every point up to this many; beyond, for the front only
 
@@ -85,7 +85,39 @@ def _variant_columns(results: "pd.DataFrame") -> list[str]:
 
 def _point_label(row: "pd.Series", variants: Sequence[str]) -> str:
     text = f"{row['scheme']} W{row['weight_bits']}A{row['act_bits']}"
-    return " ".join([text] + [str(row[c]) for c in variants])
+    return " ".join([text] + [_value_text(c, row[c]) for c in variants])
+
+
+def _value_text(column: str, value: object) -> str:
+    """A description value as a figure shows it (CIM settings in words: ``ADC 5 b``,
+    ``two-stage``, ``σ=0.2``)."""
+    text = str(value)
+    if column == "weight_bits":
+        return f"W{value}"
+    if column == "act_bits":
+        return f"A{value}"
+    if column == "adc_bits":  # a digital point in a sweep with CIM points has 0 (or none)
+        bits = float(text) if text not in ("", "nan", "None") else 0.0
+        return f"ADC {bits:g} b" if bits > 0 else "digital"
+    if column == "cim_two_stage" and text in ("True", "False"):
+        return "two-stage" if text == "True" else "QAT only"
+    if column == "cim_noise_sigma" and text not in ("", "nan"):
+        return "σ=0" if float(text) == 0 else f"σ={float(text):g}"
+    if column == "cim_noise_on":
+        return "no noise" if text == "none" else f"noise on {text}"
+    if column == "cim_adc_range":
+        return "no ADC" if text == "none" else f"{text} range"
+    if column == "cim_stage2_epochs" and text not in ("", "nan"):
+        return f"{int(float(text))} stage-2 ep."
+    return text
+
+
+def _panel_title(columns: Sequence[str], values: Sequence[object]) -> str:
+    """``resnet20``, or ``resnet20, σ=0.2 noise on weights`` (a noise-free panel says so once)."""
+    shown = dict(zip(columns, values))
+    if str(shown.get("cim_noise_on")) == "none":
+        del shown["cim_noise_sigma"]
+    return ", ".join(str(v) if c == "workload" else _value_text(c, v) for c, v in shown.items())
 
 
 def _axes_pair(objectives: Sequence[Objective]) -> tuple[Objective, Objective]:
@@ -146,25 +178,51 @@ def _draw_front(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
     ax.scatter(x, y, s=150, facecolors="none", edgecolors="black", linewidths=1.0, zorder=4)
 
 
+def _label_given(ax: Axes, data: "pd.DataFrame", x: np.ndarray, y: np.ndarray, label: Sequence[str]) -> None:
+    """Points labelled by their ``label`` columns, the highest first: a text already placed at
+    the same x (``ADC 5 b`` over every 5-bit point) is not repeated, and a label that cannot be
+    placed near its point without overlapping is left out."""
+    texts = [" ".join(_value_text(c, v) for c, v in zip(label, row)) for row in data[list(label)].itertuples(index=False)]
+    order = [i for i in np.argsort(-y, kind="stable")]
+    order = [i for n, i in enumerate(order) if (x[i], texts[i]) not in {(x[j], texts[j]) for j in order[:n]}]
+    steps = _label_steps(_normalised(x)[order], _normalised(y)[order], [0.012 * len(texts[i]) for i in order], [2] * len(order))
+    for i, step in zip(order, steps):
+        if step is not None:
+            ax.annotate(texts[i], (x[i], y[i]), xytext=(4, 3 - 9 * step), textcoords="offset points", fontsize=6.5, zorder=6)
+
+
 def _pareto_panel(
-    ax: Axes, data: "pd.DataFrame", xo: Objective, yo: Objective, colours: dict[str, str], variants: Sequence[str]
+    ax: Axes,
+    data: "pd.DataFrame",
+    objectives: tuple[Objective, Objective],
+    colours: dict[object, str],
+    variants: Sequence[str],
+    title: str,
+    hue: Sequence[str] = (),
+    label: Sequence[str] = (),
 ) -> None:
+    """Points coloured by scheme (or by their ``hue`` columns, then with one marker), marked by
+    variant; labelled by scheme and bits (or by their ``label`` columns); the front."""
+    xo, yo = objectives
     xq, yq = _quantity(xo.column), _quantity(yo.column)
     x = data[xo.column].to_numpy(dtype=float) * xq.scale
     y = data[yo.column].to_numpy(dtype=float) * yq.scale
     front = non_dominated(np.column_stack([x, y]), [xo.sense, yo.sense])
     sd_column = {"accuracy_measured_pct": "accuracy_measured_sd_pct"}.get(yo.column)
     sd = data[sd_column].to_numpy(dtype=float) * yq.scale if sd_column in data.columns else np.full(len(data), np.nan)
-    keys = [tuple(r) for r in data[variants].itertuples(index=False)] if variants else [()] * len(data)
+    keys = [tuple(r) for r in data[variants].itertuples(index=False)] if variants and not hue else [()] * len(data)
     marker_of = {k: _MARKERS[i % len(_MARKERS)] for i, k in enumerate(dict.fromkeys(keys))}
-    schemes = data["scheme"].to_numpy()
-    for scheme, key in dict.fromkeys(zip(schemes, keys)):
-        members = (schemes == scheme) & np.array([k == key for k in keys])
+    groups = [tuple(r) for r in data[list(hue)].itertuples(index=False)] if hue else list(data["scheme"])
+    for group, key in dict.fromkeys(zip(groups, keys)):
+        members = np.array([g == group and k == key for g, k in zip(groups, keys)])
         bars = members & np.isfinite(sd)
         if bars.any():
-            ax.errorbar(x[bars], y[bars], yerr=sd[bars], color=colours[scheme], linestyle="", linewidth=0.8, zorder=3)
-        ax.scatter(x[members], y[members], color=colours[scheme], marker=marker_of[key], s=40, zorder=5)
-    _label_points(ax, data, x, y, front, colours)
+            ax.errorbar(x[bars], y[bars], yerr=sd[bars], color=colours[group], linestyle="", linewidth=0.8, zorder=3)
+        ax.scatter(x[members], y[members], color=colours[group], marker=marker_of[key], s=40, zorder=5)
+    if label:
+        _label_given(ax, data, x, y, label)
+    else:
+        _label_points(ax, data, x, y, front, colours)  # type: ignore[arg-type]
     if front.any():
         _draw_front(ax, x[front], y[front])
     for axis, values in (("x", x), ("y", y)):
@@ -173,9 +231,10 @@ def _pareto_panel(
     ax.set_xlabel(xq.axis())
     ax.set_ylabel(yq.axis())
     ax.grid(True, which="both", linewidth=0.3, alpha=0.5)
-    ax.set_title(f"{data['workload'].iloc[0]}: {int(front.sum())} of {len(data)} points on the front", fontsize=10)
-    handles = [Line2D([], [], color=c, marker="o", linestyle="", label=s) for s, c in colours.items() if s in set(data["scheme"])]
-    handles += [Line2D([], [], color="grey", marker=m, linestyle="", label=" ".join(map(str, k))) for k, m in marker_of.items() if k]
+    ax.set_title(f"{title}: {int(front.sum())} of {len(data)} points on the front", fontsize=10)
+    present = set(groups)
+    handles = [Line2D([], [], color=c, marker="o", linestyle="", label=_combo_text(hue, g) if hue else str(g)) for g, c in colours.items() if g in present]
+    handles += [Line2D([], [], color="grey", marker=m, linestyle="", label=_combo_text(variants, k)) for k, m in marker_of.items() if k]
     handles.append(Line2D([], [], color="black", marker="o", markerfacecolor="none", markersize=9, linewidth=1.2, label="Pareto front"))
     ax.legend(handles=handles, fontsize=7, loc="best")
 
@@ -190,26 +249,39 @@ def _grid(n: int, width: float, height: float) -> tuple[Figure, list[Axes]]:
     return fig, axes[:n]
 
 
-def _colours(results: "pd.DataFrame") -> dict[str, str]:
+def _colours(results: "pd.DataFrame", hue: Sequence[str] = ()) -> dict[object, str]:
+    """A colour per scheme, or per combination of the ``hue`` columns, in order of appearance."""
     palette = matplotlib.colormaps["tab10"].colors
-    return {s: matplotlib.colors.to_hex(palette[i % len(palette)]) for i, s in enumerate(dict.fromkeys(results["scheme"]))}
+    keys = [tuple(r) for r in results[list(hue)].itertuples(index=False)] if hue else list(results["scheme"])
+    return {k: matplotlib.colors.to_hex(palette[i % len(palette)]) for i, k in enumerate(dict.fromkeys(keys))}
 
 
-def pareto_figure(results: "pd.DataFrame", objectives: Sequence[Objective]) -> Figure:
-    """One panel per workload: the two objectives, each point labelled by scheme and bits, the
-    Pareto front as a staircase with ringed points. Rows with a missing value are left out."""
+def pareto_figure(
+    results: "pd.DataFrame",
+    objectives: Sequence[Objective],
+    panel_by: Sequence[str] = ("workload",),
+    hue: Sequence[str] | None = None,
+    label: Sequence[str] = (),
+) -> Figure:
+    """One panel per workload (per combination of the ``panel_by`` columns, each with its own
+    front): the two objectives, each point labelled by scheme and bits (or by its ``label``
+    columns), coloured by scheme (or by its ``hue`` columns), the Pareto front as a staircase
+    with ringed points. Rows with a missing value are left out."""
     xo, yo = _axes_pair(objectives)
+    hue = tuple(hue or ())
     data = results[np.isfinite(results[xo.column].astype(float)) & np.isfinite(results[yo.column].astype(float))]
-    workloads = list(dict.fromkeys(results["workload"]))
-    fig, axes = _grid(len(workloads), 7.0, 5.0)
-    colours, variants = _colours(results), _variant_columns(results)
-    for ax, workload in zip(axes, workloads):
-        panel = data[data["workload"] == workload]
-        if panel.empty:
-            ax.set_title(f"{workload}: no point has both values", fontsize=10)
+    panels = list(dict.fromkeys(results[list(panel_by)].itertuples(index=False, name=None)))
+    fig, axes = _grid(len(panels), 7.0, 5.0)
+    colours = _colours(results, hue)
+    variants = [c for c in _variant_columns(results) if c not in panel_by]
+    for ax, panel in zip(axes, panels):
+        title = _panel_title(panel_by, panel)
+        rows = data[np.logical_and.reduce([data[c] == v for c, v in zip(panel_by, panel)])] if len(data) else data
+        if rows.empty:
+            ax.set_title(f"{title}: no point has both values", fontsize=10)
             ax.set_axis_off()
             continue
-        _pareto_panel(ax, panel, xo, yo, colours, variants)
+        _pareto_panel(ax, rows, (xo, yo), colours, variants, title, hue, label)
     missing = len(results) - len(data)
     if missing:
         fig.suptitle(f"{missing} point(s) without a value for both objectives are not shown", fontsize=8)
@@ -287,11 +359,15 @@ def breakdown_figure(results: "pd.DataFrame", total: str, by: str | None = None)
     return fig
 
 
-_AXIS_NAMES = {"weight_bits": "weight bits", "act_bits": "activation bits", "zero_point": "zero-point realisation", "scale_at": "scale applied at"}
+_AXIS_NAMES = {
+    "weight_bits": "weight bits", "act_bits": "activation bits", "zero_point": "zero-point realisation", "scale_at": "scale applied at",
+    "adc_bits": "ADC resolution", "cim_adc_range": "ADC range", "cim_noise_sigma": "noise sigma", "cim_noise_on": "noise on",
+    "cim_two_stage": "training", "cim_stage2_epochs": "stage-2 epochs",
+}
 
 
 def _combo_text(columns: Sequence[str], values: Sequence[object]) -> str:
-    return " ".join(f"W{v}" if c == "weight_bits" else f"A{v}" if c == "act_bits" else str(v) for c, v in zip(columns, values))
+    return " ".join(_value_text(c, v) for c, v in zip(columns, values))
 
 
 def _shared_axis(columns: Sequence[str]) -> str:
@@ -316,6 +392,14 @@ def _group_text(data: "pd.DataFrame", x: str, group: object) -> str:
     return _combo_text([x], [group])
 
 
+def _arch_panels(data: "pd.DataFrame", x: str, hue: Sequence[str]) -> bool:
+    """Bars get a panel per architecture when several share one group and hue (not when the
+    x or hue columns tell the architectures apart, e.g. ``x: adc_bits`` over CIM macros)."""
+    if "arch" not in data.columns or data["arch"].nunique() < 2:
+        return False
+    return bool(data.groupby(["workload", x, *hue], dropna=False, sort=False)["arch"].nunique().max() > 1)
+
+
 def bars_figure(
     data: "pd.DataFrame",
     columns: Sequence[str],
@@ -330,7 +414,7 @@ def bars_figure(
     the reference point), the bars are ``<column>.relative`` and each carries its value.
     Accuracy bars carry the seeds' standard deviation when ``data`` has it."""
     relative = bool(reference)
-    panel_cols = ["workload"] + (["arch"] if "arch" in data.columns and data["arch"].nunique() > 1 else [])
+    panel_cols = ["workload"] + (["arch"] if _arch_panels(data, x, hue) else [])
     panels = list(dict.fromkeys(data[panel_cols].itertuples(index=False, name=None)))
     groups = list(dict.fromkeys(data[x]))
     combos = list(dict.fromkeys(data[list(hue)].itertuples(index=False, name=None)))
@@ -424,14 +508,16 @@ def _stem(objectives: Sequence[Objective]) -> str:
     return f"pareto_{y.column}_vs_{x.column}"
 
 
-def study_figures(results: "pd.DataFrame", objectives: Sequence[Objective], folder: Path, breakdowns: bool = True) -> tuple[Path, ...]:
-    """Every figure of a study: one front per objective pair, then (unless ``breakdowns`` is
-    False) the two breakdowns of every point."""
+def study_figures(
+    results: "pd.DataFrame", objectives: Sequence[Objective], folder: Path, breakdowns: bool = True, group_by: Sequence[str] = ("workload",)
+) -> tuple[Path, ...]:
+    """Every figure of a study: one front per objective pair (a panel per ``group_by`` group),
+    then (unless ``breakdowns`` is False) the two breakdowns of every point."""
     import itertools
 
     files: list[Path] = []
     for pair in itertools.combinations(objectives, 2):
-        files += save_figure(pareto_figure(results, pair), folder, _stem(pair))
+        files += save_figure(pareto_figure(results, pair, group_by), folder, _stem(pair))
     if breakdowns:
         files += save_figure(breakdown_figure(results, "energy_pj"), folder, "energy_breakdown")
         files += save_figure(breakdown_figure(results, "area_um2"), folder, "area_breakdown")

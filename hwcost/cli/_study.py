@@ -62,6 +62,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     if outcome.skipped:
         print(f"{len(outcome.skipped)} combinations skipped (reasons in {args.out}/skipped.csv)")
+    if outcome.accuracy_only:
+        print(f"{outcome.accuracy_only} of them kept accuracy-only rows (CIM ADC bits the technology library cannot price)")
     print(f"wrote {args.out}/results.csv, pareto.csv, report.md and {args.out}/figures/")
     return 0
 
@@ -77,14 +79,16 @@ def _plot(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from hwcost.study import expand, load_study
     from hwcost.study.grid import unpriced
-    from hwcost.study.runner import accuracy_jobs, price
+    from hwcost.study.runner import accuracy_jobs, accuracy_only, price
 
     spec = load_study(args.file)
     grid = expand(spec)
     _, priced, refused = price(grid.points)
     skipped = list(grid.skipped) + [unpriced(g, reason) for g, reason in refused]
-    jobs = accuracy_jobs(spec, priced)
-    print(f"study '{spec.name}' is valid: {len(priced)} design points, {len(skipped)} combinations skipped, {len(jobs)} accuracy runs")
+    only = [g for g, _ in refused if spec.accuracy.measured is not None and accuracy_only(g)]
+    jobs = accuracy_jobs(spec, priced + only)
+    kept = f" ({len(only)} of them kept accuracy-only)" if only else ""
+    print(f"study '{spec.name}' is valid: {len(priced)} design points, {len(skipped)} combinations skipped{kept}, {len(jobs)} accuracy runs")
     for s in skipped:
         where = "" if s.arch == "*" else f" on {s.arch}/{s.node}/{s.workload}"
         what = f"{s.scheme} W{s.weight_bits}A{s.act_bits} zero_point={s.zero_point} scale_at={s.scale_at}{where}"

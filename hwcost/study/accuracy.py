@@ -1,7 +1,11 @@
 """Measured-accuracy jobs: what to train, its journal key, and the function that runs it.
 
 One job is one training run of ``quantizers.measure_accuracy`` for one scheme (at its bits and
-realisations) and one seed. Jobs are plain frozen data and ``measure_job`` is a top-level
+realisations) and one seed. On a ``cim_macro`` point it is one run per CIM variant as well, on
+that macro: the job's ``CimSettings`` take the numerics of the point's architecture (rows,
+cell bits, input bits per pulse, ADC bits, signed-weight encoding: the parameters its cost was
+priced with) and one combination of the study's accuracy-only CIM settings. Any other point is
+measured once, digitally. Jobs are plain frozen data and ``measure_job`` is a top-level
 function, so both pickle to worker processes and Dask workers. The quantizers package keeps its
 own on-disk cache (``$HWCOST_CACHE_DIR``), so a job measured by an earlier study is not trained
 again either.
@@ -11,18 +15,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
+from hwcost.arch.cim_macro import CimMacroConfig
+from hwcost.arch.config import ArchConfig
 from hwcost.schemes import QuantScheme
 from hwcost.study.grid import content_key
-from hwcost.study.spec import MeasuredSettings
+from hwcost.study.spec import CimAxes, CimVariant, MeasuredSettings
+from quantizers.two_stage import CimSettings
 
-__all__ = ["AccuracyJob", "AccuracyOutcome", "Measure", "measure_job", "jobs_for"]
+__all__ = ["AccuracyJob", "AccuracyOutcome", "Measure", "measure_job", "jobs_for", "cim_settings"]
 
 
 @dataclass(frozen=True)
 class AccuracyJob:
-    """Train and test ``scheme`` once with these settings and this seed."""
+    """Train and test ``scheme`` once with these settings and this seed; with ``cim``, on that
+    CIM macro (``None``: digital execution)."""
 
     scheme: QuantScheme
     model: str
@@ -35,31 +44,68 @@ class AccuracyJob:
     lr: float
     qat_lr: float
     integer: bool
+    cim: CimSettings | None = None
 
     @property
     def key(self) -> str:
-        return content_key("accuracy", self)
+        """Hash of every field (a digital job's key leaves out the empty ``cim``, so it is the
+        key it had before CIM jobs existed)."""
+        inputs: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.cim is None:
+            del inputs["cim"]
+        return content_key("accuracy", inputs)
 
 
 @dataclass(frozen=True)
 class AccuracyOutcome:
-    """Test accuracies in percent: the quantized network (fake-quant), its full-precision start,
-    and its integer-only execution (NaN when not measured)."""
+    """Test accuracies in percent: the quantized network (fake-quant; on a CIM macro, the mean
+    over noise trials), its full-precision start, its integer-only execution (NaN when not
+    measured) and, for CIM jobs, the stage-1 network on the exact digital product (else NaN)."""
 
     accuracy_pct: float
     fp_accuracy_pct: float
     integer_accuracy_pct: float = math.nan
+    digital_accuracy_pct: float = math.nan
 
 
 Measure = Callable[[AccuracyJob], AccuracyOutcome]
 
 
-def jobs_for(scheme: QuantScheme, settings: MeasuredSettings) -> tuple[AccuracyJob, ...]:
-    """One job per seed, in the order of the study's seeds."""
+def cim_settings(arch: CimMacroConfig, variant: CimVariant, axes: CimAxes) -> CimSettings:
+    """The macro of ``arch`` (as its cost is priced) under one variant of the accuracy-only
+    settings; stage-2 settings without stage 2 and noise trials without noise keep the defaults.
+
+    >>> from hwcost.study.spec import CimAxes
+    >>> axes = CimAxes()
+    >>> s = cim_settings(CimMacroConfig(rows=64, adc_bits=5), axes.variants()[0], axes)
+    >>> (s.rows, s.adc_bits, s.adc_range.value, s.noise_sigma, s.two_stage)
+    (64, 5, 'fixed', 0.0, False)
+    """
+    defaults = CimSettings()  # for the settings that cannot matter: one key per computation
+    noisy = variant.noise_on is not None
+    return CimSettings.from_arch(
+        arch,
+        adc_range=variant.adc_range,
+        noise_sigma=variant.noise_sigma,
+        noise_on=variant.noise_on if noisy else defaults.noise_on,
+        two_stage=variant.two_stage,
+        stage2_epochs=variant.stage2_epochs if variant.two_stage else defaults.stage2_epochs,
+        stage2_lr=axes.stage2_lr if variant.two_stage else defaults.stage2_lr,
+        eval_trials=axes.eval_trials if noisy else defaults.eval_trials,
+    )
+
+
+def jobs_for(scheme: QuantScheme, arch: ArchConfig, settings: MeasuredSettings, variant: CimVariant | None = None) -> tuple[AccuracyJob, ...]:
+    """One job per seed, in the order of the study's seeds: on ``arch``'s macro under
+    ``variant`` for a CIM point, digital otherwise (``variant`` is then ``None``)."""
     m = settings
+    cim = None
+    if variant is not None:
+        assert isinstance(arch, CimMacroConfig), "a CIM variant needs a cim_macro point"
+        cim = cim_settings(arch, variant, m.cim)
     return tuple(
         AccuracyJob(
-            scheme, m.model.value, m.dataset, m.dataset_sha256, m.epochs, m.fp_epochs, seed, m.batch_size, m.lr, m.qat_lr, m.integer
+            scheme, m.model.value, m.dataset, m.dataset_sha256, m.epochs, m.fp_epochs, seed, m.batch_size, m.lr, m.qat_lr, m.integer, cim
         )
         for seed in m.seeds
     )
@@ -80,6 +126,10 @@ def measure_job(job: AccuracyJob) -> AccuracyOutcome:
         lr=job.lr,
         qat_lr=job.qat_lr,
         integer=job.integer,
+        cim=job.cim,
     )
-    integer = math.nan if result.integer_accuracy is None else 100.0 * float(result.integer_accuracy)
-    return AccuracyOutcome(100.0 * float(result.accuracy), 100.0 * float(result.fp_accuracy), integer)
+
+    def pct(value: float | None) -> float:
+        return math.nan if value is None else 100.0 * float(value)
+
+    return AccuracyOutcome(pct(result.accuracy), pct(result.fp_accuracy), pct(result.integer_accuracy), pct(result.digital_accuracy))

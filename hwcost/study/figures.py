@@ -9,7 +9,8 @@ and the values to keep; a list of selections keeps their union):
   only in the columns ``relative_to`` names (e.g. LSQ+ at every realisation over LSQ at fold /
   output on the same workload and bits);
 - ``breakdown``: energy or area stacked by category or by unit, one bar per point;
-- ``pareto``: two objectives and their front, on the selection only.
+- ``pareto``: two objectives and their front, on the selection only; optionally coloured by
+  ``hue`` columns and with each point labelled by its ``label`` columns (e.g. ``adc_bits``).
 
 Each figure also writes the numbers it shows to ``figures/<name>.csv``, so a page can quote
 them. This module checks the file's entries and prepares the data (pure pandas);
@@ -35,6 +36,8 @@ __all__ = [
     "FigureSpec",
     "Selection",
     "SELECTABLE",
+    "CIM_SELECTABLE",
+    "ALL_SELECTABLE",
     "GROUPABLE",
     "parse_figures",
     "figure_plain",
@@ -45,6 +48,10 @@ __all__ = [
 
 # Description columns of results.csv a figure may select on, group by or compare across.
 SELECTABLE = ("scheme", "weight_bits", "act_bits", "zero_point", "scale_at", "arch", "node", "workload")
+# ... and in a study with cim_macro points: the ADC bits, and the accuracy-only CIM settings
+# (hwcost.study.spec.CIM_COLUMNS) when accuracy is measured.
+CIM_SELECTABLE = ("adc_bits", "cim_adc_range", "cim_noise_sigma", "cim_noise_on", "cim_two_stage", "cim_stage2_epochs")
+ALL_SELECTABLE = SELECTABLE + CIM_SELECTABLE
 # What bars may be grouped by: a description column, or "bits", the pair as "W4A8".
 GROUPABLE = SELECTABLE + ("bits",)
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -72,19 +79,20 @@ class FigureSpec:
     where: tuple[Selection, ...] = ()  # empty: every point
     columns: tuple[str, ...] = ()  # bars: the value columns
     x: str = "weight_bits"  # bars: the grouping column
-    hue: tuple[str, ...] = ("scheme",)  # bars: one bar per combination
+    hue: tuple[str, ...] = ("scheme",)  # bars: one bar per combination; pareto: one colour per combination
     stack: bool = False  # bars: stack the columns instead of placing them side by side
     relative_to: tuple[tuple[str, str], ...] = ()  # bars: the reference point's differing columns
     total: str = "energy_pj"  # breakdown: energy_pj or area_um2
     by: str = "category"  # breakdown: category or unit
     objectives: tuple[Objective, ...] = ()  # pareto: two objectives
+    label: tuple[str, ...] = ()  # pareto: label every point with these columns (empty: scheme and bits)
     title: str = ""  # drawn over the figure
 
 
 _KEYS = {
     FigureKind.BARS: ("column", "x", "hue", "stack", "relative_to"),
     FigureKind.BREAKDOWN: ("total", "by"),
-    FigureKind.PARETO: ("objectives",),
+    FigureKind.PARETO: ("objectives", "hue", "label"),
 }
 
 
@@ -92,9 +100,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _selection(check: Checker, value: Any, key: str) -> Selection | None:
+def _selection(check: Checker, value: Any, key: str, selectable: Sequence[str] = SELECTABLE) -> Selection | None:
     entry = check.mapping(value, key)
-    if entry is None or not check.keys(entry, key, optional=SELECTABLE):
+    if entry is None or not check.keys(entry, key, optional=selectable):
         return None
     out = []
     for column, accepted in entry.items():
@@ -106,12 +114,12 @@ def _selection(check: Checker, value: Any, key: str) -> Selection | None:
     return tuple(out)
 
 
-def _where(check: Checker, value: Any, key: str) -> tuple[Selection, ...] | None:
+def _where(check: Checker, value: Any, key: str, selectable: Sequence[str]) -> tuple[Selection, ...] | None:
     items = value if isinstance(value, list) else [value]
     if not items:
         check.error(key, "expected a selection or a non-empty list of selections")
         return None
-    parsed = [_selection(check, item, join_key(key, i) if isinstance(value, list) else key) for i, item in enumerate(items)]
+    parsed = [_selection(check, item, join_key(key, i) if isinstance(value, list) else key, selectable) for i, item in enumerate(items)]
     return None if any(p is None for p in parsed) else tuple(p for p in parsed if p is not None)
 
 
@@ -129,25 +137,26 @@ def _columns(check: Checker, value: Any, key: str, allowed: Sequence[str]) -> tu
     return tuple(out) if len(out) == len(items) and items else None
 
 
-def _hue(check: Checker, value: Any, key: str) -> tuple[str, ...] | None:
+def _hue(check: Checker, value: Any, key: str, groupable: Sequence[str]) -> tuple[str, ...] | None:
     items = value if isinstance(value, list) else [value]
-    chosen = [check.choice(v, key, GROUPABLE) for v in items]
+    chosen = [check.choice(v, key, groupable) for v in items]
     return None if None in chosen or not chosen else tuple(c for c in chosen if c is not None)
 
 
-def _bars(check: Checker, entry: Mapping[str, Any], key: str, values: Sequence[str]) -> dict[str, Any] | None:
+def _bars(check: Checker, entry: Mapping[str, Any], key: str, values: Sequence[str], selectable: Sequence[str]) -> dict[str, Any] | None:
     if "column" not in entry:
         check.error(key, "a 'bars' figure needs 'column' (one results column or a list)")
         return None
     fields: dict[str, Any] = {"columns": _columns(check, entry["column"], join_key(key, "column"), values)}
+    groupable = tuple(selectable) + ("bits",)
     if "x" in entry:
-        fields["x"] = check.choice(entry["x"], join_key(key, "x"), GROUPABLE)
+        fields["x"] = check.choice(entry["x"], join_key(key, "x"), groupable)
     if "hue" in entry:
-        fields["hue"] = _hue(check, entry["hue"], join_key(key, "hue"))
+        fields["hue"] = _hue(check, entry["hue"], join_key(key, "hue"), groupable)
     if "stack" in entry:
         fields["stack"] = check.boolean(entry["stack"], join_key(key, "stack"))
     if "relative_to" in entry:
-        ref = _selection(check, entry["relative_to"], join_key(key, "relative_to"))
+        ref = _selection(check, entry["relative_to"], join_key(key, "relative_to"), selectable)
         if ref is not None and any(len(v) != 1 for _, v in ref):
             check.error(join_key(key, "relative_to"), "expected one value per column (the reference point)")
             ref = None
@@ -164,7 +173,17 @@ def _bars(check: Checker, entry: Mapping[str, Any], key: str, values: Sequence[s
     return fields
 
 
-def _one(check: Checker, item: Any, key: str, values: Sequence[str], objective_columns: Sequence[str]) -> FigureSpec | None:
+def _pareto(check: Checker, entry: Mapping[str, Any], key: str, objective_columns: Sequence[str], selectable: Sequence[str]) -> dict[str, Any]:
+    fields: dict[str, Any] = {"objectives": _objectives(check, entry.get("objectives"), join_key(key, "objectives"), objective_columns)}
+    for name in ("hue", "label"):
+        if name in entry:
+            fields[name] = _hue(check, entry[name], join_key(key, name), selectable)
+    return fields
+
+
+def _one(
+    check: Checker, item: Any, key: str, values: Sequence[str], objective_columns: Sequence[str], selectable: Sequence[str]
+) -> FigureSpec | None:
     entry = check.mapping(item, key)
     if entry is None:
         return None
@@ -178,11 +197,11 @@ def _one(check: Checker, item: Any, key: str, values: Sequence[str], objective_c
     if name is not None and (not _NAME.match(name) or name in _RESERVED or name.startswith("pareto_")):
         check.error(join_key(key, "name"), f"expected a file stem of letters, digits, '_', '-', '.', not starting with 'pareto_' nor one of {', '.join(_RESERVED)}; got '{name}'")
         name = None
-    where = _where(check, entry["where"], join_key(key, "where")) if "where" in entry else ()
+    where = _where(check, entry["where"], join_key(key, "where"), selectable) if "where" in entry else ()
     title = check.string(entry["title"], join_key(key, "title")) if "title" in entry else ""
     fields: dict[str, Any] | None = {}
     if kind is FigureKind.BARS:
-        fields = _bars(check, entry, key, values)
+        fields = _bars(check, entry, key, values, selectable)
     elif kind is FigureKind.BREAKDOWN:
         fields = {
             "total": check.choice(entry.get("total", "energy_pj"), join_key(key, "total"), ["energy_pj", "area_um2"]),
@@ -192,7 +211,7 @@ def _one(check: Checker, item: Any, key: str, values: Sequence[str], objective_c
             check.error(join_key(key, "by"), "area has no categories: use 'by: unit'")
             fields = None
     else:
-        fields = {"objectives": _objectives(check, entry.get("objectives"), join_key(key, "objectives"), objective_columns)}
+        fields = _pareto(check, entry, key, objective_columns, selectable)
     if name is None or where is None or title is None or fields is None or None in fields.values():
         return None
     return FigureSpec(name=name, kind=kind, where=where, title=title.strip(), **fields)
@@ -220,12 +239,20 @@ def _objectives(check: Checker, value: Any, key: str, allowed: Sequence[str]) ->
     return tuple(out)
 
 
-def parse_figures(check: Checker, value: Any, key: str, value_columns: Sequence[str], objective_columns: Sequence[str]) -> tuple[FigureSpec, ...]:
+def parse_figures(
+    check: Checker,
+    value: Any,
+    key: str,
+    value_columns: Sequence[str],
+    objective_columns: Sequence[str],
+    selectable: Sequence[str] = SELECTABLE,
+) -> tuple[FigureSpec, ...]:
     """The checked ``figures`` list; problems go to ``check``. ``value_columns`` are the results
     columns a bar may show (besides energy_pj.<unit> / area_um2.<unit>), ``objective_columns``
-    those a pareto figure may use."""
+    those a pareto figure may use, ``selectable`` the description columns a figure may select
+    on, group or label by."""
     items = check.sequence(value, key)
-    out = [_one(check, item, join_key(key, i), value_columns, objective_columns) for i, item in enumerate(items or [])]
+    out = [_one(check, item, join_key(key, i), value_columns, objective_columns, selectable) for i, item in enumerate(items or [])]
     figures = tuple(f for f in out if f is not None)
     names = [f.name for f in figures]
     dups = sorted({n for n in names if names.count(n) > 1})
@@ -256,6 +283,10 @@ def figure_plain(f: FigureSpec) -> dict[str, Any]:
         out |= {"total": f.total, "by": f.by}
     else:
         out["objectives"] = [{o.sense.value: o.column} for o in f.objectives]
+        if f.hue != ("scheme",):
+            out["hue"] = list(f.hue)
+        if f.label:
+            out["label"] = list(f.label)
     return out
 
 
@@ -263,7 +294,7 @@ def figures_from_plain(items: Any, file: str) -> tuple[FigureSpec, ...]:
     """Figures written by :func:`figure_plain` back into specs (checked again)."""
     check = Checker(file)
     columns = _ALL_VALUE_COLUMNS
-    figures = parse_figures(check, items, "figures", columns, columns)
+    figures = parse_figures(check, items, "figures", columns, columns, ALL_SELECTABLE)
     check.raise_if_any()
     return figures
 
@@ -271,6 +302,7 @@ def figures_from_plain(items: Any, file: str) -> tuple[FigureSpec, ...]:
 # Every column a figure can name; the loader narrows it to what the study's accuracy source has.
 _ALL_VALUE_COLUMNS = (
     "accuracy_measured_pct", "integer_accuracy_measured_pct", "fp_accuracy_measured_pct", "accuracy_table_pct",
+    "digital_accuracy_measured_pct",
     "energy_pj", "area_um2", "latency_cycles", "energy_per_mac_pj", "tops_per_w", "tops_per_mm2", "utilisation",
 )
 
@@ -288,9 +320,25 @@ def select(results: "pd.DataFrame", where: Sequence[Selection]) -> "pd.DataFrame
     for sel in where:
         rows = np.ones(len(results), dtype=bool)
         for column, values in sel:
-            rows &= results[column].astype(str).isin(values).to_numpy()
+            rows &= _matches(results[column], values)
         keep |= rows
     return results[keep]
+
+
+def _matches(column: "pd.Series", values: Sequence[str]) -> Any:
+    """Rows whose value is one of ``values``: as text, or as numbers in a numeric column (so
+    ``0`` selects a noise sigma of 0.0)."""
+    import numpy as np
+    import pandas as pd
+
+    text = column.astype(str).isin(values).to_numpy()
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return text
+    try:
+        numbers = [float(v) for v in values]
+    except ValueError:
+        return text
+    return text | np.isin(column.to_numpy(dtype=float), numbers)
 
 
 def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
@@ -306,7 +354,7 @@ def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
             if not _UNIT_COLUMN.match(column):
                 raise KeyError(column)
             data[column] = 0.0
-    keep = [c for c in SELECTABLE if c in data.columns]
+    keep = [c for c in ALL_SELECTABLE if c in data.columns]
     extra = [c for c in ("accuracy_measured_sd_pct",) if c in data.columns and "accuracy_measured_pct" in f.columns]
     out = data[keep + list(f.columns) + extra].reset_index(drop=True)
     if "bits" in (f.x, *f.hue):

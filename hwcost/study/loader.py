@@ -21,17 +21,20 @@ from hwcost.errors import HwcostError
 from hwcost.pareto import Objective, Sense
 from hwcost.schemes import MAX_BITS, MIN_BITS, PRESET_NAMES, ScaleRealisation, ZeroPointRealisation, get_scheme, load_scheme
 from hwcost.study.spec import (
+    CIM_COLUMNS,
+    DIGITAL_COLUMN,
     INTEGER_COLUMN,
     MEASURED_COLUMN,
     TABLE_COLUMN,
     AccuracyModel,
     AccuracySource,
     AccuracySpec,
+    CimAxes,
     Loaded,
     MeasuredSettings,
     StudySpec,
 )
-from hwcost.study.figures import FigureSpec, parse_figures
+from hwcost.study.figures import SELECTABLE, FigureSpec, parse_figures
 from hwcost.study.table import LITERATURE, literature_path, load_accuracy_table
 from hwcost.techlib import list_techlibs, load_techlib
 from hwcost.workloads import list_workloads, load_workload
@@ -196,7 +199,9 @@ def _loaded(
 
 
 _MEASURED_REQUIRED = ("model", "dataset", "epochs", "fp_epochs", "seeds")
-_MEASURED_OPTIONAL = ("batch_size", "lr", "qat_lr", "integer")
+_MEASURED_OPTIONAL = ("batch_size", "lr", "qat_lr", "integer", "cim")
+_CIM_AXES = ("adc_range", "noise_sigma", "noise_on", "two_stage", "stage2_epochs")  # a value or a list (swept)
+_CIM_SCALARS = ("stage2_lr", "eval_trials")  # one value, shared by every CIM run
 
 
 def _dataset(check: Checker, value: Any, key: str, folder: Path) -> tuple[str, str] | None:
@@ -223,6 +228,53 @@ def _seeds(check: Checker, value: Any, key: str) -> tuple[int, ...] | None:
     return None if None in seeds else tuple(int(s) for s in seeds)  # type: ignore[arg-type]
 
 
+def _cim_value(check: Checker, name: str, value: Any, key: str) -> Any:
+    """One value of a ``cim`` setting, checked as ``quantizers.CimSettings`` checks it."""
+    from quantizers import AdcRange, NoiseTarget
+
+    if name in ("adc_range", "noise_on"):
+        enum = AdcRange if name == "adc_range" else NoiseTarget
+        chosen = check.choice(value, key, [m.value for m in enum])
+        return None if chosen is None else enum(chosen)
+    if name == "two_stage":
+        return check.boolean(value, key)
+    if name == "noise_sigma":
+        return check.number(value, key, minimum=0.0, maximum=1.0)
+    if name == "stage2_lr":
+        return check.number(value, key, minimum=0.0, exclusive_minimum=True, maximum=10.0)
+    return check.number(value, key, minimum=1, maximum=1000, integer=True)  # stage2_epochs, eval_trials
+
+
+def _cim_axis(check: Checker, name: str, value: Any, key: str) -> tuple[Any, ...] | None:
+    """A swept setting: one value, or a non-empty list of distinct values (kept in order)."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        check.error(key, "expected a value or a non-empty list of values")
+        return None
+    values = [_cim_value(check, name, v, join_key(key, i) if isinstance(value, list) else key) for i, v in enumerate(items)]
+    if None in values:
+        return None
+    if len(set(values)) != len(values):
+        check.error(key, "values must be distinct")
+        return None
+    return tuple(values)
+
+
+def _cim(check: Checker, value: Any, key: str) -> CimAxes | None:
+    """``accuracy.measured.cim``: the accuracy-only settings of CIM points (docs/studies.md)."""
+    m = check.mapping(value, key)
+    if m is None or not check.keys(m, key, optional=_CIM_AXES + _CIM_SCALARS):
+        return None
+    given: dict[str, Any] = {}
+    for name in _CIM_AXES:
+        if name in m:
+            given[name] = _cim_axis(check, name, m[name], join_key(key, name))
+    for name in _CIM_SCALARS:
+        if name in m:
+            given[name] = _cim_value(check, name, m[name], join_key(key, name))
+    return None if None in given.values() else CimAxes(**given)
+
+
 def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSettings | None:
     from quantizers import AccuracySettings
 
@@ -231,17 +283,18 @@ def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSet
         return None
     dataset = _dataset(check, m["dataset"], f"{key}.dataset", folder)
     seeds = _seeds(check, m["seeds"], f"{key}.seeds")
-    given = {k: m[k] for k in ("model", "epochs", "fp_epochs") + _MEASURED_OPTIONAL if k in m}
+    cim = _cim(check, m["cim"], f"{key}.cim") if "cim" in m else CimAxes()
+    given = {k: m[k] for k in ("model", "epochs", "fp_epochs") + _MEASURED_OPTIONAL if k in m and k != "cim"}
     if "integer" in given and check.boolean(given["integer"], f"{key}.integer") is None:
         return None
     settings = AccuracySettings(**given)  # the quantizers' own defaults fill the optional keys
     for p in settings.problems():
         check.error(f"{key}.{p.key}", p.message)
-    if dataset is None or seeds is None or settings.problems():
+    if dataset is None or seeds is None or cim is None or settings.problems():
         return None
     return MeasuredSettings(
         AccuracyModel(settings.model), dataset[0], settings.epochs, settings.fp_epochs, seeds,
-        settings.batch_size, float(settings.lr), float(settings.qat_lr), settings.integer, dataset[1],
+        settings.batch_size, float(settings.lr), float(settings.qat_lr), settings.integer, dataset[1], cim,
     )
 
 
@@ -274,14 +327,20 @@ def _objective_columns(accuracy: AccuracySpec) -> list[str]:
     return measured * accuracy.source.measured + [TABLE_COLUMN] * accuracy.source.table + list(COST_OBJECTIVES)
 
 
-def _figures(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | None) -> tuple[FigureSpec, ...]:
+def _figures(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | None, archs: tuple[Any, ...]) -> tuple[FigureSpec, ...]:
+    """The file's figures; with cim_macro points they may also select on (and group by) the
+    ADC bits and, when accuracy is measured, the CIM accuracy settings."""
+    from hwcost.arch.cim_macro import CimMacroConfig
+
     if accuracy is None:
         return ()
     objectives = _objective_columns(accuracy)
     values = list(objectives)
+    cim = any(isinstance(a, CimMacroConfig) for a in archs)
     if accuracy.source.measured:
-        values.append("fp_accuracy_measured_pct")
-    return parse_figures(check, data["figures"], "figures", values, objectives)
+        values += ["fp_accuracy_measured_pct"] + [DIGITAL_COLUMN] * cim
+    selectable = SELECTABLE + (("adc_bits",) + CIM_COLUMNS * bool(accuracy.source.measured)) * cim
+    return parse_figures(check, data["figures"], "figures", values, objectives, selectable)
 
 
 def _objectives(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | None) -> tuple[Objective, ...]:
@@ -318,16 +377,28 @@ def load_study(path: str | Path) -> StudySpec:
     name = check.string(data.get("name"), "name") if "name" in data else None
     description = check.string(data["description"], "description") if "description" in data else ""
     accuracy = _accuracy(check, data, folder) if "accuracy" in data else None
+    archs = _archs(check, data, folder) if "archs" in data else ()
     spec = dict(
         schemes=_schemes(check, data, folder) if "schemes" in data else (),
         bit_pairs=_bit_pairs(check, data),
         zero_points=_realisations(check, data, "zero_point", ZeroPointRealisation),
         scale_ats=_realisations(check, data, "scale_at", ScaleRealisation),
-        archs=_archs(check, data, folder) if "archs" in data else (),
+        archs=archs,
         nodes=_loaded(check, data, "nodes", folder, list_techlibs(), load_techlib) if "nodes" in data else (),
         workloads=_loaded(check, data, "workloads", folder, list_workloads(), load_workload) if "workloads" in data else (),
         objectives=_objectives(check, data, accuracy) if "objectives" in data else (),
-        figures=_figures(check, data, accuracy) if "figures" in data else (),
+        figures=_figures(check, data, accuracy, archs) if "figures" in data else (),
     )
+    _cim_needs_a_macro(check, data, archs)
     check.raise_if_any()
     return StudySpec(name=str(name), description=str(description), file=doc.file, accuracy=accuracy, **spec)  # type: ignore[arg-type]
+
+
+def _cim_needs_a_macro(check: Checker, data: Mapping[str, Any], archs: tuple[Any, ...]) -> None:
+    """``accuracy.measured.cim`` applies to cim_macro points only: without one it is unused."""
+    from hwcost.arch.cim_macro import CimMacroConfig
+
+    accuracy = data.get("accuracy")
+    measured = accuracy.get("measured") if isinstance(accuracy, Mapping) else None
+    if isinstance(measured, Mapping) and "cim" in measured and archs and not any(isinstance(a, CimMacroConfig) for a in archs):
+        check.error("accuracy.measured.cim", "'cim' is unused: no architecture of the study is a cim_macro")

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from hwcost.errors import HwcostError
 from hwcost.pareto import Objective, Sense
-from hwcost.study.figures import SELECTABLE, FigureKind, FigureSpec, bars_data, figure_plain, figures_from_plain, select
+from hwcost.study.figures import ALL_SELECTABLE, FigureKind, FigureSpec, bars_data, figure_plain, figures_from_plain, select
 from hwcost.study.grid import Skipped
 from hwcost.study.report import render_report
+from hwcost.study.results import group_columns
 from hwcost.study.spec import StudySpec
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["GROUP_BY", "write_outputs", "redraw", "FIGURES"]
+__all__ = ["write_outputs", "redraw", "FIGURES"]
 
-GROUP_BY = ("workload",)  # accuracies of different networks are not comparable
 FIGURES = "figures"
 META = "study.json"
 
@@ -42,14 +42,14 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
-def _meta(spec: StudySpec) -> dict[str, Any]:
+def _meta(spec: StudySpec, group_by: Sequence[str]) -> dict[str, Any]:
     meta = {
         "name": spec.name,
         "description": spec.description,
         "study_file": spec.file,
         "accuracy_source": spec.accuracy.source.value,
         "objectives": [{o.sense.value: o.column} for o in spec.objectives],
-        "group_by": list(GROUP_BY),
+        "group_by": list(group_by),
     }
     if spec.figures:
         meta["figures"] = [figure_plain(f) for f in spec.figures]
@@ -68,7 +68,8 @@ def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folde
     from hwcost.plots import bars_figure, breakdown_figure, pareto_figure, save_figure
 
     files: list[Path] = []
-    keep = [c for c in SELECTABLE if c in results.columns]
+    keep = [c for c in ALL_SELECTABLE if c in results.columns]
+    group_by = list(group_columns(results))
     for f in figures:
         if f.kind is FigureKind.BARS:
             data = bars_data(results, f)
@@ -80,11 +81,11 @@ def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folde
             data = chosen[keep + [f.total] + parts]
         else:
             chosen = select(results, f.where)
-            fig = pareto_figure(chosen, f.objectives)
+            fig = pareto_figure(chosen, f.objectives, group_by, None if f.hue == ("scheme",) else f.hue, f.label)
             columns = [o.column for o in f.objectives]
             data = chosen[keep + columns].copy()
             data["on_front"] = False
-            for _, part in data.groupby(list(GROUP_BY), sort=False):
+            for _, part in data.groupby(group_by, sort=False):
                 values = part[columns].to_numpy(dtype=float)
                 finite = np.isfinite(values).all(axis=1)
                 front = np.zeros(len(part), dtype=bool)
@@ -106,7 +107,7 @@ def write_outputs(
     files = [
         write_text(folder / "results.csv", results.to_csv(index=False, lineterminator="\n")),
         write_text(folder / "pareto.csv", pareto.to_csv(index=False, lineterminator="\n")),
-        write_text(folder / META, json.dumps(_meta(spec), indent=2) + "\n"),
+        write_text(folder / META, json.dumps(_meta(spec, group_columns(results)), indent=2) + "\n"),
     ]
     if skipped:
         import pandas as pd
@@ -115,7 +116,7 @@ def write_outputs(
         files.append(write_text(folder / "skipped.csv", table.to_csv(index=False, lineterminator="\n")))
     drawn: tuple[Path, ...] = ()
     if figures:
-        drawn = study_figures(results, spec.objectives, folder / FIGURES, breakdowns=not spec.figures)
+        drawn = study_figures(results, spec.objectives, folder / FIGURES, breakdowns=not spec.figures, group_by=group_columns(results))
         drawn += draw_requested(results, spec.figures, folder / FIGURES)
     files += drawn
     report = render_report(spec, results, pareto, skipped, [f.relative_to(folder) for f in drawn])
@@ -151,6 +152,7 @@ def redraw(folder: str | Path) -> tuple[Path, ...]:
     missing = [c for c in needed if c not in results.columns]
     if missing:
         raise HwcostError.single(f"results.csv lacks the columns {', '.join(missing)}", file=folder / "results.csv")
-    return study_figures(results, objectives, folder / FIGURES, breakdowns=not requested) + draw_requested(
+    group_by = group_columns(results)
+    return study_figures(results, objectives, folder / FIGURES, breakdowns=not requested, group_by=group_by) + draw_requested(
         results, requested, folder / FIGURES
     )

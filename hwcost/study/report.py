@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from hwcost.pareto import objective_pairs
 from hwcost.study.grid import Skipped
-from hwcost.study.spec import INTEGER_COLUMN, MEASURED_COLUMN, TABLE_COLUMN, StudySpec
+from hwcost.study.results import group_columns
+from hwcost.study.spec import (
+    CIM_COLUMNS,
+    INTEGER_COLUMN,
+    MEASURED_COLUMN,
+    TABLE_COLUMN,
+    StudySpec,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,11 +69,32 @@ def _setup(spec: StudySpec, results: "pd.DataFrame", skipped: Sequence[Skipped])
             f"seeds {', '.join(map(str, m.seeds))} (mean; sd across seeds). "
             "A proxy measured on a small network and dataset, not the accuracy of the costed workload."
         )
+        if spec.cim_accuracy:
+            lines.append(_cim_setup(spec, results))
     if acc.table is not None:
         found = int(results[TABLE_COLUMN].notna().sum())
         lines.append(f"- table accuracy (`{TABLE_COLUMN}`): `{acc.table.label}`, {found} of {len(results)} points have a row")
     lines.append("- objectives: " + ", ".join(str(o) for o in spec.objectives))
     return lines
+
+
+def _cim_setup(spec: StudySpec, results: "pd.DataFrame") -> str:
+    assert spec.accuracy.measured is not None
+    c = spec.accuracy.measured.cim
+    swept = [
+        ("ADC range", [r.value for r in c.adc_range]), ("noise sigma", [f"{v:g}" for v in c.noise_sigma]),
+        ("noise on", [t.value for t in c.noise_on]), ("two-stage", [str(v).lower() for v in c.two_stage]),
+        ("stage-2 epochs", [str(v) for v in c.stage2_epochs]),
+    ]
+    only = int((results["energy_pj"].isna()).sum()) if "energy_pj" in results.columns else 0
+    return (
+        "- CIM points (`cim_macro`): measured on the same macro as priced (rows, cell bits, input bits per pulse, "
+        "ADC bits, signed-weight encoding), one run per combination of "
+        + "; ".join(f"{name}: {', '.join(values)}" for name, values in swept)
+        + f" (columns {', '.join(f'`{col}`' for col in CIM_COLUMNS)}); stage-2 lr {c.stage2_lr:g}, {c.eval_trials} noise trials. "
+        "Other points are measured once, digitally. Fronts are computed per noise level."
+        + (f" {only} rows are accuracy-only: the technology library cannot price their ADC (see skipped)." if only else "")
+    )
 
 
 def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
@@ -77,16 +105,18 @@ def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
         name = " vs ".join(o.column for o in combo)
         front = pareto[pareto["front"] == name]
         cost = next((o.column for o in combo if "accuracy" not in o.column), combo[-1].column)
-        front = front.sort_values(["workload", cost], kind="stable")  # along the front, cheapest first
+        front = front.sort_values([*group_columns(front), cost], kind="stable")  # per front, cheapest first
         lines += ["", f"### {name}", ""]
         if front.empty:
             lines.append("No point has values for all of these objectives.")
             continue
         shown = [QUANTITIES.get(o.column, Quantity(o.column, "", 1.0)) for o in combo]
-        headers = ["workload", "scheme", "W/A", "zero point", "scale at", "arch", "node"]
+        cim = [c for c in CIM_COLUMNS if c in front.columns]
+        headers = ["workload", "scheme", "W/A", "zero point", "scale at", "arch", "node"] + [c.removeprefix("cim_") for c in cim]
         headers += [q.axis() if q.unit else q.label for q in shown]
         rows = [
             [r["workload"], r["scheme"], f"{r['weight_bits']}/{r['act_bits']}", r["zero_point"], r["scale_at"], r["arch"], r["node"]]
+            + [r[c] for c in cim]
             + [float(r[o.column]) * q.scale for o, q in zip(combo, shown)]
             for _, r in front.iterrows()
         ]

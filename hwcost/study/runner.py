@@ -3,9 +3,10 @@
 Pipeline, top to bottom:
 
 1. ``expand``         the study's axes -> design points (and the combinations skipped);
-2. ``_cost_phase``    price every point not yet in the journal with one vectorised ``sweep``;
-3. ``_accuracy_phase`` measure every (scheme, bits, seed) not yet in the journal, in parallel,
-                      journaling each result as it completes;
+2. ``_cost_phase``    price every point not yet in the journal with one vectorised ``sweep``
+                      (a CIM point refused only for its ADC bits keeps an accuracy-only row);
+3. ``_accuracy_phase`` measure every (scheme, bits, [CIM macro and variant,] seed) not yet in
+                      the journal, in parallel, journaling each result as it completes;
 4. ``build_results``  join costs and accuracies (from the journal only, so an interrupted and
                       resumed run gives the same tables as an uninterrupted one);
 5. ``pareto_table``   the non-dominated points per objective pair, per workload;
@@ -16,13 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
 
+from hwcost.arch.cim_macro import CIM_MACRO_DEFAULTS, CimMacroConfig
 from hwcost.evaluate import sweep
 from hwcost.pareto import pareto_table
 from hwcost.study.accuracy import AccuracyJob, Measure, jobs_for, measure_job
@@ -30,14 +32,14 @@ from hwcost.study.executors import ExecutorKind, ExecutorSpec, completed, open_e
 from hwcost.errors import HwcostError
 from hwcost.study.grid import Grid, GridPoint, Skipped, expand, reason_of, unpriced
 from hwcost.study.journal import Journal
-from hwcost.study.outputs import GROUP_BY, write_outputs
-from hwcost.study.results import build_results
+from hwcost.study.outputs import write_outputs
+from hwcost.study.results import build_results, group_columns
 from hwcost.study.spec import StudySpec
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["StudyOutcome", "run_study", "price", "accuracy_jobs", "LOCAL_SERIAL"]
+__all__ = ["StudyOutcome", "run_study", "price", "accuracy_only", "accuracy_jobs", "LOCAL_SERIAL"]
 
 LOCAL_SERIAL = ExecutorSpec(ExecutorKind.LOCAL, jobs=1)
 
@@ -55,6 +57,7 @@ class StudyOutcome:
     runs: int
     runs_measured: int
     files: tuple[Path, ...]
+    accuracy_only: int = 0  # unpriced CIM points (ADC bits outside the techlib) with accuracy-only rows
 
 
 def _native(value: Any) -> Any:
@@ -83,9 +86,23 @@ def price(pending: Sequence[GridPoint]) -> tuple["pd.DataFrame | None", list[Gri
     return (sweep([g.point for g in priced]) if priced else None), priced, refused
 
 
+def accuracy_only(g: GridPoint) -> bool:
+    """Whether a point the cost model refused keeps an accuracy-only row: a ``cim_macro`` point
+    refused only for its ADC resolution (the techlib's ADC model covers a range of bits, the
+    accuracy side any), i.e. one that prices at the template's default ADC bits."""
+    arch = g.point.arch
+    if not isinstance(arch, CimMacroConfig) or arch.adc_bits == CIM_MACRO_DEFAULTS.adc_bits:
+        return False
+    try:
+        sweep([replace(g.point, arch=replace(arch, adc_bits=CIM_MACRO_DEFAULTS.adc_bits))])
+    except HwcostError:
+        return False
+    return True
+
+
 def _cost_phase(grid: Grid, journal: Journal) -> int:
     """Price the points the journal lacks in one sweep, journaled as one batch record; points
-    the model refuses are journaled with the reason."""
+    the model refuses are journaled with the reason (and whether they keep an accuracy-only row)."""
     pending = [g for g in grid.points if not (journal.has("costs", g.cost_key) or journal.has("unpriced", g.cost_key))]
     if not pending:
         return 0
@@ -94,24 +111,35 @@ def _cost_phase(grid: Grid, journal: Journal) -> int:
         rows = [[_native(v) for v in row] for row in frame.itertuples(index=False, name=None)]
         journal.append({"kind": "costs", "keys": [g.cost_key for g in priced], "columns": list(frame.columns), "rows": rows})
     if refused:
-        keys, reasons = [g.cost_key for g, _ in refused], [[r] for _, r in refused]
-        journal.append({"kind": "unpriced", "keys": keys, "columns": ["reason"], "rows": reasons})
+        keys, rows = [g.cost_key for g, _ in refused], [[r, accuracy_only(g)] for g, r in refused]
+        journal.append({"kind": "unpriced", "keys": keys, "columns": ["reason", "accuracy_only"], "rows": rows})
     return len(priced)
 
 
-def _priced(grid: Grid, journal: Journal) -> tuple[list[GridPoint], list[Skipped]]:
+def _priced(grid: Grid, journal: Journal, measured: bool) -> tuple[list[GridPoint], list[Skipped], set[str]]:
+    """(points with rows, in grid order; refusals; keys of the accuracy-only points among them,
+    which exist only when the study ``measured`` accuracies)."""
     priced = [g for g in grid.points if journal.has("costs", g.cost_key)]
-    refused = [unpriced(g, journal.get("unpriced", g.cost_key)["reason"]) for g in grid.points if not journal.has("costs", g.cost_key)]
+    records = {g.cost_key: journal.get("unpriced", g.cost_key) for g in grid.points if not journal.has("costs", g.cost_key)}
+    refused = [unpriced(g, records[g.cost_key]["reason"]) for g in grid.points if g.cost_key in records]
     if not priced:
         raise HwcostError.single(f"the cost model priced no design point; the first refusal: {refused[0].reason}", key="archs")
-    return priced, refused
+    only = {k for k, r in records.items() if measured and r.get("accuracy_only")}
+    return [g for g in grid.points if g.cost_key not in records or g.cost_key in only], refused, only
 
 
 def accuracy_jobs(spec: StudySpec, points: Sequence[GridPoint]) -> tuple[AccuracyJob, ...]:
-    """Every distinct measured-accuracy job of these points, in grid order."""
-    if spec.accuracy.measured is None:
+    """Every distinct measured-accuracy job of these points, in grid order (a CIM point's
+    variants in their order, each with its seeds)."""
+    m = spec.accuracy.measured
+    if m is None:
         return ()
-    jobs = {job.key: job for g in points for job in jobs_for(g.point.scheme, spec.accuracy.measured)}
+    jobs = {
+        job.key: job
+        for g in points
+        for variant in m.variants(g.point.arch)
+        for job in jobs_for(g.point.scheme, g.point.arch, m, variant)
+    }
     return tuple(jobs.values())
 
 
@@ -151,11 +179,11 @@ def run_study(
     grid = expand(spec)
     with Journal(folder, {"hwcost": __version__}) as journal:
         costed = _cost_phase(grid, journal)
-        points, refused = _priced(grid, journal)
+        points, refused, only = _priced(grid, journal, spec.accuracy.measured is not None)
         skipped = grid.skipped + tuple(refused)
         jobs = accuracy_jobs(spec, points)
         measured = _accuracy_phase(jobs, journal, executor, measure, progress)
-        results = build_results(spec, points, journal)
-        pareto = pareto_table(results, spec.objectives, group_by=GROUP_BY)
+        results = build_results(spec, points, journal, only)
+        pareto = pareto_table(results, spec.objectives, group_by=group_columns(results))
         files = write_outputs(folder, spec, results, pareto, skipped, figures)
-    return StudyOutcome(folder, results, pareto, skipped, len(points), costed, len(jobs), measured, files)
+    return StudyOutcome(folder, results, pareto, skipped, len(points) - len(only), costed, len(jobs), measured, files, len(only))

@@ -9,16 +9,20 @@ is in ``docs/studies.md``.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hwcost.arch.cim_macro import CimMacroConfig
 from hwcost.arch.config import ArchConfig
 from hwcost.pareto import Objective
 from hwcost.schemes import QuantScheme, ScaleRealisation, ZeroPointRealisation
 from hwcost.techlib import TechLib
 from hwcost.workloads import Workload
+from quantizers.cim import AdcRange
+from quantizers.noise import NoiseTarget
 
 if TYPE_CHECKING:
     from hwcost.study.figures import FigureSpec
@@ -27,6 +31,10 @@ __all__ = [
     "AccuracySource",
     "AccuracyModel",
     "MeasuredSettings",
+    "CimAxes",
+    "CimVariant",
+    "CIM_COLUMNS",
+    "DIGITAL_COLUMN",
     "TableRow",
     "AccuracyTable",
     "AccuracySpec",
@@ -41,6 +49,11 @@ __all__ = [
 MEASURED_COLUMN = "accuracy_measured_pct"
 INTEGER_COLUMN = "integer_accuracy_measured_pct"
 TABLE_COLUMN = "accuracy_table_pct"
+# CIM points: the stage-1 network on the exact digital product (the reference for the CIM loss).
+DIGITAL_COLUMN = "digital_accuracy_measured_pct"
+# Results columns of the accuracy-only CIM settings (no cost), in CimVariant's field order.
+CIM_COLUMNS = ("cim_adc_range", "cim_noise_sigma", "cim_noise_on", "cim_two_stage", "cim_stage2_epochs")
+NO_NOISE = "none"  # cim_noise_on of a point without noise (a digital MAC array, or sigma 0)
 
 
 class AccuracySource(Enum):
@@ -67,6 +80,58 @@ class AccuracyModel(Enum):
 
 
 @dataclass(frozen=True)
+class CimVariant:
+    """One combination of the accuracy-only settings of a CIM point: they change the measured
+    accuracy but not the cost (the macro's numerics - rows, cell bits, input bits per pulse, ADC
+    bits, signed-weight encoding - come from the point's architecture).
+
+    Settings that cannot matter are normalised, so equal computations are one variant:
+    ``noise_on`` is ``None`` without noise, ``stage2_epochs`` is 0 without stage 2.
+    """
+
+    adc_range: AdcRange
+    noise_sigma: float
+    noise_on: NoiseTarget | None
+    two_stage: bool
+    stage2_epochs: int
+
+    def columns(self) -> dict[str, Any]:
+        """The results columns (``CIM_COLUMNS``) of this variant."""
+        on = NO_NOISE if self.noise_on is None else self.noise_on.value
+        values = (self.adc_range.value, float(self.noise_sigma), on, self.two_stage, self.stage2_epochs)
+        return dict(zip(CIM_COLUMNS, values))
+
+
+@dataclass(frozen=True)
+class CimAxes:
+    """``accuracy.measured.cim``: the accuracy-only CIM settings a study sweeps (each a tuple of
+    values, in the file's order) and the protocol settings shared by every CIM run. Defaults:
+    ``quantizers.CimSettings``'s (fixed ADC range, no noise, deployed without stage 2)."""
+
+    adc_range: tuple[AdcRange, ...] = (AdcRange.FIXED,)
+    noise_sigma: tuple[float, ...] = (0.0,)
+    noise_on: tuple[NoiseTarget, ...] = (NoiseTarget.WEIGHTS,)
+    two_stage: tuple[bool, ...] = (False,)
+    stage2_epochs: tuple[int, ...] = (10,)
+    stage2_lr: float = 0.005
+    eval_trials: int = 5
+
+    def variants(self) -> tuple[CimVariant, ...]:
+        """The cartesian product of the axes, normalised and without repeats, in order
+        adc_range > noise_sigma > noise_on > two_stage > stage2_epochs.
+
+        >>> len(CimAxes(noise_sigma=(0.0, 0.1), noise_on=(NoiseTarget.WEIGHTS, NoiseTarget.PSUM)).variants())
+        3
+        """
+        out: dict[CimVariant, None] = {}
+        axes = (self.adc_range, self.noise_sigma, self.noise_on, self.two_stage, self.stage2_epochs)
+        for adc_range, sigma, on, two_stage, epochs in itertools.product(*axes):
+            noisy = sigma > 0
+            out.setdefault(CimVariant(adc_range, sigma if noisy else 0.0, on if noisy else None, two_stage, epochs if two_stage else 0))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class MeasuredSettings:
     """How measured accuracies are obtained (``quantizers.measure_accuracy``); one training run
     per (scheme, bits, seed). Every setting is explicit: those the study file leaves out hold
@@ -87,6 +152,12 @@ class MeasuredSettings:
     qat_lr: float
     integer: bool  # also measure integer-only execution
     dataset_sha256: str = ""
+    cim: CimAxes = CimAxes()  # accuracy-only settings of the study's cim_macro points
+
+    def variants(self, arch: ArchConfig) -> tuple[CimVariant | None, ...]:
+        """What one design point on ``arch`` is measured under: the CIM variants on a
+        ``cim_macro``, once digitally (``None``) on any other template."""
+        return self.cim.variants() if isinstance(arch, CimMacroConfig) else (None,)
 
 
 @dataclass(frozen=True)
@@ -151,6 +222,11 @@ class StudySpec:
     accuracy: AccuracySpec
     objectives: tuple[Objective, ...]
     figures: tuple["FigureSpec", ...] = ()  # figures the file asks for (hwcost.study.figures)
+
+    @property
+    def cim_accuracy(self) -> bool:
+        """Measured accuracy on at least one ``cim_macro``: results get the CIM columns."""
+        return self.accuracy.measured is not None and any(isinstance(a, CimMacroConfig) for a in self.archs)
 
     @property
     def folder(self) -> Path:

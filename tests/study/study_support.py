@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -39,6 +40,17 @@ def fake_accuracy(job: AccuracyJob) -> AccuracyOutcome:
     if s.zero_point_realisation.value != "fold":
         acc -= 0.05
     return AccuracyOutcome(acc, 97.5, acc - 0.01)
+
+
+def fake_cim_accuracy(job: AccuracyJob) -> AccuracyOutcome:
+    """``fake_accuracy`` for digital jobs; on a CIM macro, lower with fewer ADC bits, a fixed
+    range and noise, higher with stage 2 (digital accuracy 97.0)."""
+    c = job.cim
+    if c is None:
+        return AccuracyOutcome(98.0 - 0.1 * job.seed, 98.5, 98.0)
+    acc = 97.0 - (20.0 if c.adc_range.value == "fixed" else 4.0) / c.adc_bits - 30.0 * c.noise_sigma - 0.1 * job.seed
+    acc += 2.0 + 0.1 * c.stage2_epochs if c.two_stage else 0.0
+    return AccuracyOutcome(acc, 98.5, math.nan, 97.0)
 
 
 def slow_fake_accuracy(job: AccuracyJob) -> AccuracyOutcome:
