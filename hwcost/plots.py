@@ -106,7 +106,7 @@ def _value_text(column: str, value: object) -> str:
     if column == "cim_noise_on":
         return "no noise" if text == "none" else f"noise on {text}"
     if column == "cim_adc_range":
-        return "no ADC" if text == "none" else f"{text} range"
+        return "digital (no ADC)" if text == "none" else f"{text} range"
     if column == "cim_stage2_epochs" and text not in ("", "nan"):
         return f"{int(float(text))} stage-2 ep."
     return text
@@ -213,12 +213,14 @@ def _pareto_panel(
     keys = [tuple(r) for r in data[variants].itertuples(index=False)] if variants and not hue else [()] * len(data)
     marker_of = {k: _MARKERS[i % len(_MARKERS)] for i, k in enumerate(dict.fromkeys(keys))}
     groups = [tuple(r) for r in data[list(hue)].itertuples(index=False)] if hue else list(data["scheme"])
+    # with hue, each colour is drawn smaller than the one before, so points at the same place stay visible
+    size = {g: max(12, 70 - 14 * i) if hue else 40 for i, g in enumerate(colours)}
     for group, key in dict.fromkeys(zip(groups, keys)):
         members = np.array([g == group and k == key for g, k in zip(groups, keys)])
         bars = members & np.isfinite(sd)
         if bars.any():
             ax.errorbar(x[bars], y[bars], yerr=sd[bars], color=colours[group], linestyle="", linewidth=0.8, zorder=3)
-        ax.scatter(x[members], y[members], color=colours[group], marker=marker_of[key], s=40, zorder=5)
+        ax.scatter(x[members], y[members], color=colours[group], marker=marker_of[key], s=size[group], zorder=5)
     if label:
         _label_given(ax, data, x, y, label)
     else:
