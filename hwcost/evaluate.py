@@ -5,7 +5,7 @@ Pipeline, top to bottom (each stage a pure function):
 1. ``design_point``   names and files -> :class:`DesignPoint` (loading happens here, at the edge);
 2. ``plan_point``     classify the scheme (body and first/last layers), price every unit once;
 3. ``count_actions``  action counts of every layer at every point, vectorised (points x layers);
-4. ``_energies``      energy of each breakdown row = sum of (energy per action x actions);
+4. ``row_energies``  energy of each breakdown row = sum of (energy per action x actions);
 5. ``evaluate`` returns one :class:`~hwcost.report.CostReport`; ``sweep`` a DataFrame of many.
 """
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hwcost.arch.cim_macro import CimMacroConfig
-from hwcost.arch.common import Sums, add_buffer_sums, bom_counts, split_body_edge
+from hwcost.arch.common import Sums, add_buffer_sums, bom_counts, row_energies, split_body_edge
 from hwcost.arch.config import ArchConfig, load_arch
 from hwcost.arch.dataflow import ArrayParams, LayerActions, count_actions
 from hwcost.arch.mac_array import Dataflow
@@ -153,28 +153,6 @@ def _count_sums(acts: LayerActions, t: WorkloadTables, plans: Sequence[PointPlan
     return split_body_edge(per_layer, t.edge, acts.mac_ops.shape)
 
 
-def _energies(plans: Sequence[PointPlan], sums: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, dict[str, Any]]:
-    """Energy, area, actions, category and source of every breakdown row, each an array over points."""
-    n = len(plans)
-    rows: dict[str, dict[str, Any]] = {}
-    for d, plan in enumerate(plans):
-        for row in plan.rows:
-            entry = rows.setdefault(
-                row.name,
-                {"category": row.category, "energy_pj": np.zeros(n), "area_um2": np.zeros(n), "actions": np.zeros(n), "source": {}},
-            )
-            energy = actions = 0.0
-            for term in row.terms:
-                body, edge = sums[term.count]
-                energy += term.energy_body_pj * body[d] + term.energy_edge_pj * edge[d]
-                actions += body[d] + edge[d]
-            entry["energy_pj"][d] = energy
-            entry["area_um2"][d] = row.area_um2
-            entry["actions"][d] = actions
-            entry["source"][d] = row.source
-    return rows
-
-
 def _evaluate_group(points: Sequence[DesignPoint]) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
     if isinstance(points[0].arch, CimMacroConfig):  # a group holds one template (see sweep)
         from hwcost.arch.cim_evaluate import evaluate_cim_group
@@ -191,7 +169,7 @@ def _evaluate_group(points: Sequence[DesignPoint]) -> tuple[dict[str, dict[str, 
         np.asarray([p.scheme.activations.bits for p in points], dtype=float),
         t,
     )
-    rows = _energies(plans, sums)
+    rows = row_energies([p.rows for p in plans], sums)
     cols = np.asarray([p.arch.pe_cols for p in points], dtype=float)
     latency = acts.latency_cycles.sum(axis=1) + t.elementwise_outputs / cols
     macs = float(t.shapes.macs.sum())

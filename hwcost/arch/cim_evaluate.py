@@ -7,7 +7,7 @@ evaluation in :mod:`hwcost.evaluate`, so ``report_of`` and ``sweep`` treat both 
 2. ``cim_geometry``       slices, row groups, tiles of every layer (points x layers);
 3. ``count_cim_actions``  conversions, cell operations, traffic, cycles (points x layers);
 4. ``_sums``              actions per count key, body and first/last layers apart;
-5. ``_energies``          energy of each row = sum of (energy per action x actions).
+5. ``row_energies``       energy of each row = sum of (energy per action x actions).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hwcost.arch.common import Sums, add_buffer_sums, bom_counts, split_body_edge
+from hwcost.arch.common import Sums, add_buffer_sums, bom_counts, row_energies, split_body_edge
 from hwcost.arch.cim_counts import CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
 from hwcost.arch.cim_pricing import CimPlan, layer_params, plan_cim_point
 from hwcost.arch.tables import WorkloadTables, workload_tables
@@ -62,8 +62,6 @@ def _peak_macs_per_cycle(points: Sequence["DesignPoint"], plans: Sequence[CimPla
 
 def evaluate_cim_group(points: Sequence["DesignPoint"]) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
     """Breakdown rows and totals of CIM points sharing one workload (as the MAC array's group)."""
-    from hwcost.evaluate import _energies
-
     t = workload_tables(points[0].workload)
     plans = [plan_cim_point(p.scheme, p.arch, p.techlib, t) for p in points]
     params = layer_params([p.arch for p in points], [pl.operands for pl in plans], t)
@@ -76,7 +74,7 @@ def evaluate_cim_group(points: Sequence["DesignPoint"]) -> tuple[dict[str, dict[
         np.asarray([p.scheme.activations.bits for p in points], dtype=float),
         t,
     )
-    rows = _energies(plans, sums)
+    rows = row_energies([p.rows for p in plans], sums)
     lanes = np.asarray([p.arch.post_lanes for p in points], dtype=float)
     latency = acts.latency_cycles.sum(axis=1) + t.elementwise_outputs / lanes
     macs = float(t.shapes.macs.sum())

@@ -30,6 +30,7 @@ __all__ = [
     "buffer_rows",
     "bom_counts",
     "split_body_edge",
+    "row_energies",
     "add_buffer_sums",
     "PlanCache",
     "SRAM_MIN_BYTES",
@@ -196,6 +197,28 @@ def add_buffer_sums(sums: Sums, glb_width_bits: np.ndarray, act_bits: np.ndarray
     sums["residual_adds"] = (zeros + t.residual_add_elements, zeros)
     sums["max_pool_compares"] = (zeros + t.max_pool_compares, zeros)
     sums["avg_pool_adds"] = (zeros + t.avg_pool_adds, zeros)
+
+
+def row_energies(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> dict[str, dict[str, Any]]:
+    """Energy, area, actions, category and source of every breakdown row, each an array over points."""
+    n = len(rows_per_point)
+    rows: dict[str, dict[str, Any]] = {}
+    for d, point_rows in enumerate(rows_per_point):
+        for row in point_rows:
+            entry = rows.setdefault(
+                row.name,
+                {"category": row.category, "energy_pj": np.zeros(n), "area_um2": np.zeros(n), "actions": np.zeros(n), "source": {}},
+            )
+            energy = actions = 0.0
+            for term in row.terms:
+                body, edge = sums[term.count]
+                energy += term.energy_body_pj * body[d] + term.energy_edge_pj * edge[d]
+                actions += body[d] + edge[d]
+            entry["energy_pj"][d] = energy
+            entry["area_um2"][d] = row.area_um2
+            entry["actions"][d] = actions
+            entry["source"][d] = row.source
+    return rows
 
 
 P = TypeVar("P")
