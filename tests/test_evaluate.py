@@ -95,3 +95,11 @@ def test_pinned_unit_cost_replaces_the_library(tmp_path: Path) -> None:
     assert mac.energy_pj == pytest.approx(0.5 * mac.actions)
     assert mac.area_um2 == pytest.approx(64 * 100)
     assert mac.source == "our synthesis, 45 nm"
+
+
+def test_pinned_table_is_one_memory_not_one_per_lane(tmp_path: Path) -> None:
+    arch = tmp_path / "arch.yaml"
+    arch.write_text("template: mac_array\npinned:\n  bias_memory: {energy_pj: 1.0, area_um2: 500, source: 'measured register file'}\n")
+    row = next(x for x in evaluate("lsq", 4, arch=arch).breakdown if x.unit == "bias_memory")
+    assert row.area_um2 == 500
+    assert row.energy_pj == pytest.approx(1.0 * row.actions)

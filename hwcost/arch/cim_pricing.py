@@ -16,9 +16,9 @@ import numpy as np
 
 from hwcost.arch.cim_counts import CimGeometry, CimLayerParams, Encoding, cim_geometry
 from hwcost.arch.cim_macro import CellType, CimMacroConfig, SignedWeights, check_integer_only
-from hwcost.arch.common import PlanCache, PricedRow, Term, buffer_rows, count_key, price, price_unit_pair, row_name
+from hwcost.arch.common import PlanCache, PricedRow, Term, buffer_rows, classify_body_edge, count_key, price, price_unit_pair, row_name
 from hwcost.arch.tables import WorkloadTables
-from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
+from hwcost.classify import Datapath, Placement, Unit, UnitKind
 from hwcost.classify.datapath import Component
 from hwcost.classify.widths import window_sum_bits
 from hwcost.errors import HwcostError
@@ -233,9 +233,7 @@ def plan_cim_point(scheme: QuantScheme, arch: CimMacroConfig, lib: TechLib, t: W
 
 
 def _plan(scheme: QuantScheme, arch: CimMacroConfig, lib: TechLib, t: WorkloadTables) -> CimPlan:
-    body = classify(scheme, t.max_reduction_body)
-    edge = classify(scheme, t.max_reduction_edge, edge_layer=True)
-    fp_edge = edge.of_kind(UnitKind.MAC_MULTIPLIER)[0].component is Component.FP_MULTIPLIER
+    body, edge, fp_edge = classify_body_edge(scheme, t)
     check_integer_only(fp_edge, scheme.name)
     ops = _operands(scheme, body, edge)
     params = layer_params([arch], [ops], t)

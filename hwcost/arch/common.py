@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from hwcost.arch.tables import WorkloadTables
-from hwcost.classify import Placement, Unit, UnitKind
+from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
 from hwcost.classify.datapath import Component
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
@@ -24,6 +24,7 @@ __all__ = [
     "PricedRow",
     "Sums",
     "price",
+    "classify_body_edge",
     "count_key",
     "price_unit_pair",
     "row_name",
@@ -78,6 +79,15 @@ def price(lib: TechLib, quantity: str, component: str, action: str | None = None
         raw = lib.energy_pj(component, action, **params) if quantity == "energy" else lib.area_um2(component, **params)
         value = _PRICES[key] = float(raw)
     return value
+
+
+def classify_body_edge(scheme: QuantScheme, t: WorkloadTables) -> tuple[Datapath, Datapath, bool]:
+    """The datapaths of the body and of the first/last layers (each sized for its longest
+    reduction), and whether the first/last layers run in floating point."""
+    body = classify(scheme, t.max_reduction_body)
+    edge = classify(scheme, t.max_reduction_edge, edge_layer=True)
+    fp_edge = edge.of_kind(UnitKind.MAC_MULTIPLIER)[0].component is Component.FP_MULTIPLIER
+    return body, edge, fp_edge
 
 
 def count_key(unit: Unit) -> str:

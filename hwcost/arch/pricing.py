@@ -17,6 +17,7 @@ from hwcost.arch.common import (
     PricedRow,
     Term,
     buffer_rows,
+    classify_body_edge,
     count_key,
     price,
     price_unit_pair,
@@ -24,7 +25,7 @@ from hwcost.arch.common import (
 )
 from hwcost.arch.mac_array import MacArrayConfig, PinnedCost
 from hwcost.arch.tables import WorkloadTables
-from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
+from hwcost.classify import Datapath, Placement, Unit, UnitKind
 from hwcost.classify.datapath import Component
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
@@ -113,11 +114,12 @@ def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
 def _instances_of_row(name: str, arch: MacArrayConfig, body: Datapath) -> float:
     if name in ("mac_multiplier", "accumulator", "pe_registers"):
         return arch.num_pes
-    if name in ("glb", "dram", "scale_memory", "bn_parameter_memory"):
+    if name in ("glb", "dram"):
         return 1
     for unit in body.units:
         if unit.kind.value == name:
-            return _instances(unit, arch)
+            # A per-channel table (scale, BN parameters, bias) is one memory, not one per lane.
+            return 1 if unit.component is Component.SRAM else _instances(unit, arch)
     return arch.pe_cols
 
 
@@ -130,9 +132,7 @@ def plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables: 
 
 
 def _plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables: WorkloadTables) -> PointPlan:
-    body = classify(scheme, tables.max_reduction_body)
-    edge = classify(scheme, tables.max_reduction_edge, edge_layer=True)
-    fp_edge = edge.of_kind(UnitKind.MAC_MULTIPLIER)[0].component is Component.FP_MULTIPLIER
+    body, edge, fp_edge = classify_body_edge(scheme, tables)
     acc = body.accumulator_bits if fp_edge else max(body.accumulator_bits, edge.accumulator_bits)
     hw_w, hw_a = body.weight_operand_bits, body.act_operand_bits
     group_size = body.weight_group_size or 1
