@@ -11,7 +11,7 @@ import argparse
 import time
 
 from hwcost.schemes import get_scheme
-from quantizers import measure_accuracy
+from hwcost.accuracy import measure_accuracy
 
 TARGET_S = 60.0
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from hwcost.cli._output import format_table, to_json
 
 if TYPE_CHECKING:
-    from quantizers import AccuracyResult, CimSettings
+    from hwcost.accuracy import AccuracyResult, CimSettings
 
 __all__ = ["register"]
 
@@ -80,7 +80,7 @@ def _add_cim_arguments(p: argparse.ArgumentParser) -> None:
 
 def _cim_settings(args: argparse.Namespace) -> CimSettings | None:
     from hwcost.errors import HwcostError
-    from quantizers import CimSettings
+    from hwcost.accuracy import CimSettings
 
     given = {field: getattr(args, f"cim_{option}") for option, (field, _, _) in _CIM_OPTIONS.items()
              if getattr(args, f"cim_{option}") is not None}
@@ -96,7 +96,7 @@ def _cim_settings(args: argparse.Namespace) -> CimSettings | None:
 
 def _run_measure(args: argparse.Namespace) -> int:
     from hwcost.schemes import get_scheme, load_scheme
-    from quantizers import measure_accuracy
+    from hwcost.accuracy import measure_accuracy
 
     scheme = get_scheme(args.scheme) if args.scheme else load_scheme(args.scheme_file)
     weight_bits = args.weight_bits if args.weight_bits is not None else args.bits

@@ -1,12 +1,12 @@
 """Measured-accuracy jobs: what to train, its journal key, and the function that runs it.
 
-One job is one training run of ``quantizers.measure_accuracy`` for one scheme (at its bits and
+One job is one training run of ``hwcost.accuracy.measure_accuracy`` for one scheme (at its bits and
 realisations) and one seed. On a ``cim_macro`` point it is one run per CIM variant as well, on
 that macro: the job's ``CimSettings`` take the numerics of the point's architecture (rows,
 cell bits, input bits per pulse, ADC bits, signed-weight encoding: the parameters its cost was
 priced with) and one combination of the study's accuracy-only CIM settings. Any other point is
 measured once, digitally. Jobs are plain frozen data and ``measure_job`` is a top-level
-function, so both pickle to worker processes and Dask workers. The quantizers package keeps its
+function, so both pickle to worker processes and Dask workers. The accuracy package keeps its
 own on-disk cache (``$HWCOST_CACHE_DIR``), so a job measured by an earlier study is not trained
 again either.
 """
@@ -23,7 +23,7 @@ from hwcost.arch.config import ArchConfig
 from hwcost.schemes import QuantScheme
 from hwcost.study.grid import content_key
 from hwcost.study.spec import CimAxes, CimVariant, MeasuredSettings
-from quantizers.two_stage import CimSettings
+from hwcost.accuracy.cim.two_stage import CimSettings
 
 __all__ = ["AccuracyJob", "AccuracyOutcome", "Measure", "measure_job", "jobs_for", "cim_settings"]
 
@@ -112,8 +112,8 @@ def jobs_for(scheme: QuantScheme, arch: ArchConfig, settings: MeasuredSettings, 
 
 
 def measure_job(job: AccuracyJob) -> AccuracyOutcome:
-    """Run one job with ``quantizers.measure_accuracy`` (imported here: workers import lazily)."""
-    from quantizers import measure_accuracy
+    """Run one job with ``hwcost.accuracy.measure_accuracy`` (imported here: workers import lazily)."""
+    from hwcost.accuracy import measure_accuracy
 
     result = measure_accuracy(
         job.scheme,

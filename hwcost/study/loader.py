@@ -229,8 +229,8 @@ def _seeds(check: Checker, value: Any, key: str) -> tuple[int, ...] | None:
 
 
 def _cim_value(check: Checker, name: str, value: Any, key: str) -> Any:
-    """One value of a ``cim`` setting, checked as ``quantizers.CimSettings`` checks it."""
-    from quantizers import AdcRange, NoiseTarget
+    """One value of a ``cim`` setting, checked as ``hwcost.accuracy.CimSettings`` checks it."""
+    from hwcost.accuracy import AdcRange, NoiseTarget
 
     if name in ("adc_range", "noise_on"):
         enum = AdcRange if name == "adc_range" else NoiseTarget
@@ -276,7 +276,7 @@ def _cim(check: Checker, value: Any, key: str) -> CimAxes | None:
 
 
 def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSettings | None:
-    from quantizers import AccuracySettings
+    from hwcost.accuracy import AccuracySettings
 
     m = check.mapping(value, key)
     if m is None or not check.keys(m, key, required=_MEASURED_REQUIRED, optional=_MEASURED_OPTIONAL):
@@ -287,7 +287,7 @@ def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSet
     given = {k: m[k] for k in ("model", "epochs", "fp_epochs") + _MEASURED_OPTIONAL if k in m and k != "cim"}
     if "integer" in given and check.boolean(given["integer"], f"{key}.integer") is None:
         return None
-    settings = AccuracySettings(**given)  # the quantizers' own defaults fill the optional keys
+    settings = AccuracySettings(**given)  # the accuracy side's own defaults fill the optional keys
     for p in settings.problems():
         check.error(f"{key}.{p.key}", p.message)
     if dataset is None or seeds is None or cim is None or settings.problems():

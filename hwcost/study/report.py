@@ -64,7 +64,7 @@ def _setup(spec: StudySpec, results: "pd.DataFrame", skipped: Sequence[Skipped])
         lines.append(
             f"- measured accuracy (`{MEASURED_COLUMN}`, fake-quant; "
             + (f"`{INTEGER_COLUMN}`, integer-only): " if m.integer else "integer-only execution not measured): ")
-            + f"`quantizers.measure_accuracy` with model {m.model.value}, dataset {Path(m.dataset).name}, "
+            + f"`hwcost.accuracy.measure_accuracy` with model {m.model.value}, dataset {Path(m.dataset).name}, "
             f"{m.fp_epochs} full-precision + {m.epochs} QAT epochs, batch {m.batch_size}, lr {m.lr:g} / QAT lr {m.qat_lr:g}, "
             f"seeds {', '.join(map(str, m.seeds))} (mean; sd across seeds). "
             "A proxy measured on a small network and dataset, not the accuracy of the costed workload."

@@ -2,7 +2,7 @@
 
 A study sweeps the cartesian product of its axes (schemes x bit pairs x zero-point
 realisations x scale realisations x architectures x nodes x workloads), prices every point with
-the vectorised cost model, attaches accuracies (measured with ``quantizers``, looked up in a
+the vectorised cost model, attaches accuracies (measured with ``hwcost.accuracy``, looked up in a
 table, or both) and finds the points that are Pareto-optimal for its objectives. The file format
 is in ``docs/studies.md``.
 """
@@ -21,8 +21,8 @@ from hwcost.pareto import Objective
 from hwcost.schemes import QuantScheme, ScaleRealisation, ZeroPointRealisation
 from hwcost.techlib import TechLib
 from hwcost.workloads import Workload
-from quantizers.cim import AdcRange
-from quantizers.noise import NoiseTarget
+from hwcost.accuracy.cim.readout import AdcRange
+from hwcost.accuracy.cim.noise import NoiseTarget
 
 if TYPE_CHECKING:
     from hwcost.study.figures import FigureSpec
@@ -73,7 +73,7 @@ class AccuracySource(Enum):
 
 
 class AccuracyModel(Enum):
-    """The small networks ``quantizers.measure_accuracy`` can train."""
+    """The small networks ``hwcost.accuracy.measure_accuracy`` can train."""
 
     MLP = "mlp"
     CNN = "cnn"
@@ -106,7 +106,7 @@ class CimVariant:
 class CimAxes:
     """``accuracy.measured.cim``: the accuracy-only CIM settings a study sweeps (each a tuple of
     values, in the file's order) and the protocol settings shared by every CIM run. Defaults:
-    ``quantizers.CimSettings``'s (fixed ADC range, no noise, deployed without stage 2)."""
+    ``hwcost.accuracy.CimSettings``'s (fixed ADC range, no noise, deployed without stage 2)."""
 
     adc_range: tuple[AdcRange, ...] = (AdcRange.FIXED,)
     noise_sigma: tuple[float, ...] = (0.0,)
@@ -133,9 +133,9 @@ class CimAxes:
 
 @dataclass(frozen=True)
 class MeasuredSettings:
-    """How measured accuracies are obtained (``quantizers.measure_accuracy``); one training run
+    """How measured accuracies are obtained (``hwcost.accuracy.measure_accuracy``); one training run
     per (scheme, bits, seed). Every setting is explicit: those the study file leaves out hold
-    the defaults of ``quantizers.AccuracySettings``, resolved when the study is loaded.
+    the defaults of ``hwcost.accuracy.AccuracySettings``, resolved when the study is loaded.
 
     ``dataset`` is ``"digits"`` or the absolute path of an ``.npz`` file;
     ``dataset_sha256`` fingerprints that file (empty for built-in datasets), so a changed file

@@ -22,7 +22,7 @@ from hwcost.study import load_study, run_study
 from hwcost.study.accuracy import AccuracyJob, AccuracyOutcome
 from hwcost.study.figures import select
 from hwcost.study.journal import JOURNAL_NAME
-from quantizers import AdcRange, NoiseTarget
+from hwcost.accuracy import AdcRange, NoiseTarget
 
 CIM_STUDY = """\
 name: tiny_cim

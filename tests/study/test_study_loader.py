@@ -25,7 +25,7 @@ def test_small_study_loads(write_study: Callable[..., Path]) -> None:
     assert spec.accuracy.source is AccuracySource.BOTH
     m = spec.accuracy.measured
     assert m is not None and (m.epochs, m.fp_epochs, m.seeds) == (1, 1, (0, 1))
-    assert (m.batch_size, m.lr, m.qat_lr, m.integer) == (64, 0.05, 0.01, True)  # quantizers' defaults, made explicit
+    assert (m.batch_size, m.lr, m.qat_lr, m.integer) == (64, 0.05, 0.01, True)  # the accuracy side's defaults, made explicit
     assert spec.objectives[0].sense is Sense.MAXIMISE and spec.objectives[1].column == "energy_pj"
 
 

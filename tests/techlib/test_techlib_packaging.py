@@ -21,7 +21,7 @@ def _copy_project(dest: Path) -> Path:
     dest.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, dest / name)
-    for package in ("hwcost", "quantizers"):
+    for package in ("hwcost",):
         if (REPO / package).is_dir():
             shutil.copytree(REPO / package, dest / package, ignore=ignore)
     return dest

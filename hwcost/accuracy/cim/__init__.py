@@ -1,0 +1,1 @@
+"""CIM effects on accuracy: ADC partial-sum readout, cell noise, two-stage training."""

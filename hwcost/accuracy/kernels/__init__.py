@@ -1,0 +1,1 @@
+"""Quantizer kernels: fake quantization, rounding, LSQ / PACT / DoReFa / SQ, integer grids."""

@@ -1,0 +1,1 @@
+"""Layer quantizers configured from a scheme, and attaching them to a network."""
