@@ -15,7 +15,7 @@ import numpy as np
 from hwcost.errors import HwcostError
 from hwcost.accuracy.nn.layers import ConvShape, Flatten, MaxPool2d, QuantDense, ReLU
 from hwcost.accuracy.nn.matmul import MatmulPolicy
-from hwcost.accuracy.nn.network import Layer, Network
+from hwcost.accuracy.nn.network import Module, Network
 
 __all__ = ["MODEL_NAMES", "build_model"]
 
@@ -25,7 +25,7 @@ CNN_CHANNELS: tuple[int, int, int] = (16, 32, 32)
 
 
 def _mlp(shape: tuple[int, ...], classes: int, bn: bool, rng: np.random.Generator, mm: MatmulPolicy | None) -> Network:
-    layers: list[Layer] = [Flatten()]
+    layers: list[Module] = [Flatten()]
     width = int(np.prod(shape))
     for hidden in MLP_HIDDEN:
         layers += [QuantDense(width, hidden, rng, batch_norm=bn, matmul=mm), ReLU()]
@@ -42,7 +42,7 @@ def _cnn(shape: tuple[int, ...], classes: int, bn: bool, rng: np.random.Generato
         )
     c1, c2, c3 = CNN_CHANNELS
     k = ConvShape(kernel=3, padding=1)
-    layers: list[Layer] = [
+    layers: list[Module] = [
         QuantDense(shape[0] * 9, c1, rng, conv=k, batch_norm=bn, matmul=mm), ReLU(),
         QuantDense(c1 * 9, c2, rng, conv=k, batch_norm=bn, matmul=mm), ReLU(), MaxPool2d(2),
         QuantDense(c2 * 9, c3, rng, conv=k, batch_norm=bn, matmul=mm), ReLU(), MaxPool2d(2),

@@ -14,7 +14,7 @@ and the values to keep; a list of selections keeps their union):
 
 Each figure also writes the numbers it shows to ``figures/<name>.csv``, so a page can quote
 them. This module checks the file's entries and prepares the data (pure pandas);
-:mod:`hwcost.plots` draws.
+:mod:`hwcost.study.plots` draws.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from hwcost.errors import HwcostError
 from hwcost.pareto import Objective, Sense
 from hwcost.study.figures import ALL_SELECTABLE, FigureKind, FigureSpec, bars_data, figure_plain, figures_from_plain, select
 from hwcost.study.grid import Skipped
-from hwcost.study.report import render_report
+from hwcost.study.report_md import render_report
 from hwcost.study.results import group_columns
 from hwcost.study.spec import StudySpec
 
@@ -65,7 +65,7 @@ def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folde
     import numpy as np
 
     from hwcost.pareto import non_dominated
-    from hwcost.plots import bars_figure, breakdown_figure, pareto_figure, save_figure
+    from hwcost.study.plots import bars_figure, breakdown_figure, pareto_figure, save_figure
 
     files: list[Path] = []
     keep = [c for c in ALL_SELECTABLE if c in results.columns]
@@ -102,7 +102,7 @@ def write_outputs(
     folder: Path, spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFrame", skipped: tuple[Skipped, ...], figures: bool
 ) -> tuple[Path, ...]:
     """Write the folder's tables, figures (unless ``figures`` is False) and report."""
-    from hwcost.plots import study_figures
+    from hwcost.study.plots import study_figures
 
     files = [
         write_text(folder / "results.csv", results.to_csv(index=False, lineterminator="\n")),
@@ -140,7 +140,7 @@ def redraw(folder: str | Path) -> tuple[Path, ...]:
     """Redraw the figures of a results folder from its ``results.csv`` and ``study.json``."""
     import pandas as pd
 
-    from hwcost.plots import study_figures
+    from hwcost.study.plots import study_figures
 
     folder = Path(folder)
     objectives, requested = _read_meta(folder)

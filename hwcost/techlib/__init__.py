@@ -10,7 +10,7 @@ moves a library to another process node (:mod:`hwcost.techlib.scaling`,
 
 from hwcost.techlib._dump import techlib_to_dict, techlib_yaml
 from hwcost.techlib._load import list_techlibs, load_techlib, parse_techlib
-from hwcost.techlib.library import Component, Derivation, Flavour, Quantity, TechLib, VariantComponent
+from hwcost.techlib.library import ComponentModel, Derivation, Flavour, Quantity, TechLib, VariantComponent
 from hwcost.techlib.models import MODELS, Kind, ParamRange
 from hwcost.techlib.scaling import DEFAULT_RULES, ScalingRule, scale_techlib
 
@@ -24,7 +24,7 @@ __all__ = [
     "ScalingRule",
     "DEFAULT_RULES",
     "TechLib",
-    "Component",
+    "ComponentModel",
     "VariantComponent",
     "Quantity",
     "Derivation",

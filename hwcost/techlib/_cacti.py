@@ -20,7 +20,7 @@ import numpy as np
 from hwcost._config import read_yaml
 from hwcost.errors import HwcostError
 from hwcost.techlib._stillmaker import NodeFit, round_sig
-from hwcost.techlib.library import Component, Derivation, Flavour, Quantity
+from hwcost.techlib.library import ComponentModel, Derivation, Flavour, Quantity
 from hwcost.techlib.models import Kind, ParamRange, PowerLaw
 
 __all__ = [
@@ -112,7 +112,7 @@ def sram_fit(node_nm: float) -> SramFit:
 
 
 def sram_component(name: str, fit: SramFit, energy_factor: float, target: NodeFit,
-                   flavour: Flavour) -> Component:
+                   flavour: Flavour) -> ComponentModel:
     """The SRAM component of a scaled library: the refit laws, energies x ``energy_factor`` (the
     fitted supply factor E(V) / E(V_nominal); 1 at the nominal supply)."""
     params = ("capacity_bytes", "width_bits")
@@ -133,7 +133,7 @@ def sram_component(name: str, fit: SramFit, energy_factor: float, target: NodeFi
         "The sweep is taken to be at the node's nominal supply (CACTI's own itrs-hp supply is not "
         "recorded in it)." + lp,
     )
-    return Component(
+    return ComponentModel(
         name=name,
         source=(f"CACTI 7 sweep at {node} [C] (sram_cacti7_sweep.csv, the {fit.rows} rows with "
                 f"tech_nm = {fit.node_nm:g}: itrs-hp cells and periphery, UCA, 1 bank, 1 read + 1 "

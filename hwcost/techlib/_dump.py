@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from hwcost.techlib.library import Component, Derivation, Quantity, TechLib, VariantComponent
+from hwcost.techlib.library import ComponentModel, Derivation, Quantity, TechLib, VariantComponent
 from hwcost.techlib.models import ParamRange
 
 __all__ = ["techlib_to_dict", "techlib_yaml"]
@@ -82,7 +82,7 @@ def techlib_to_dict(lib: TechLib) -> dict[str, Any]:
     return out
 
 
-def _component(comp: Component | VariantComponent) -> dict[str, Any]:
+def _component(comp: ComponentModel | VariantComponent) -> dict[str, Any]:
     out: dict[str, Any] = {"source": comp.source}
     _provenance(out, comp.note, comp.derived)
     if isinstance(comp, VariantComponent):

@@ -17,7 +17,7 @@ from typing import Any
 from hwcost._config import Checker, read_yaml
 from hwcost._config import join_key as _join
 from hwcost.errors import HwcostError
-from hwcost.techlib.library import Component, Derivation, Flavour, Quantity, TechLib, VariantComponent
+from hwcost.techlib.library import ComponentModel, Derivation, Flavour, Quantity, TechLib, VariantComponent
 from hwcost.techlib.models import MODELS, UNITS, Kind, ParamRange, unit_of
 
 __all__ = ["load_techlib", "list_techlibs", "parse_techlib", "DATA_DIR"]
@@ -94,14 +94,14 @@ def _library(ck: Checker, data: Any) -> TechLib | None:
     )
 
 
-def _components(ck: Checker, value: Any) -> dict[str, Component | VariantComponent] | None:
+def _components(ck: Checker, value: Any) -> dict[str, ComponentModel | VariantComponent] | None:
     mapping = ck.mapping(value, "components")
     if mapping is None:
         return None
     if not mapping:
         ck.error("components", "expected at least one component")
         return None
-    out: dict[str, Component | VariantComponent] = {}
+    out: dict[str, ComponentModel | VariantComponent] = {}
     for name, body in mapping.items():
         key = _join("components", str(name))
         if not _identifier(ck, name, key, "component name"):
@@ -116,7 +116,7 @@ def _components(ck: Checker, value: Any) -> dict[str, Component | VariantCompone
     return out if len(out) == len(mapping) else None
 
 
-def _component(ck: Checker, name: str, body: Mapping[str, Any], key: str) -> Component | None:
+def _component(ck: Checker, name: str, body: Mapping[str, Any], key: str) -> ComponentModel | None:
     keys_ok = ck.keys(body, key, required=_COMPONENT_REQUIRED, optional=_OPTIONAL)
     source = _field(ck, body, key, "source", ck.string)
     note = _optional_string(ck, body, key, "note")
@@ -129,7 +129,7 @@ def _component(ck: Checker, name: str, body: Mapping[str, Any], key: str) -> Com
     area = _quantity(body["area_um2"], akey, ck, Kind.AREA, params) if "area_um2" in body else None
     if not keys_ok or None in (source, energy, area) or "derived" in body and derived is None:
         return None
-    return Component(name, source, params, energy, area, note, derived)
+    return ComponentModel(name, source, params, energy, area, note, derived)
 
 
 def _variant_component(
@@ -148,7 +148,7 @@ def _variant_component(
     variants = ck.mapping(body["variants"], vkey)
     if variants is not None and not variants:
         ck.error(vkey, "expected at least one variant")
-    built: dict[str, Component] = {}
+    built: dict[str, ComponentModel] = {}
     for vname, vbody in (variants or {}).items():
         k = _join(vkey, str(vname))
         if not _identifier(ck, vname, k, "variant name") or (vbody := ck.mapping(vbody, k)) is None:

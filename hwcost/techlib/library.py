@@ -1,7 +1,7 @@
 """``TechLib``: a checked technology library that prices components.
 
 A library maps component names (``int_adder``, ``sram``, ``cim_cell``, ...) to a
-:class:`Component`: its valid parameter ranges, one energy model per action and one area model.
+:class:`ComponentModel`: its valid parameter ranges, one energy model per action and one area model.
 A :class:`VariantComponent` (``cim_cell``) picks one of several components by a categorical
 parameter (``cell="sram_6t"``). Pricing checks every parameter — whole arrays — against the
 component's valid range, then evaluates the model; nothing is defaulted or extrapolated.
@@ -26,7 +26,7 @@ import numpy as np
 from hwcost.errors import HwcostError
 from hwcost.techlib.models import Kind, Model, ParamRange
 
-__all__ = ["Flavour", "Quantity", "Derivation", "Component", "VariantComponent", "TechLib"]
+__all__ = ["Flavour", "Quantity", "Derivation", "ComponentModel", "VariantComponent", "TechLib"]
 
 
 class Flavour(Enum):
@@ -64,7 +64,7 @@ class Derivation:
 
 
 @dataclass(frozen=True)
-class Component:
+class ComponentModel:
     """A priceable unit: valid parameter ranges, energy per action and area."""
 
     name: str
@@ -161,11 +161,11 @@ class VariantComponent:
     name: str
     source: str
     select: str
-    variants: Mapping[str, Component]
+    variants: Mapping[str, ComponentModel]
     note: str | None = None
     derived: Derivation | None = None
 
-    def pick(self, params: Mapping[str, Any]) -> tuple[Component, dict[str, Any]]:
+    def pick(self, params: Mapping[str, Any]) -> tuple[ComponentModel, dict[str, Any]]:
         rest = dict(params)
         choice = rest.pop(self.select, None)
         choices = ", ".join(self.variants)
@@ -189,7 +189,7 @@ class TechLib:
     vdd_v: float
     flavour: Flavour
     source: str
-    components: Mapping[str, Component | VariantComponent]
+    components: Mapping[str, ComponentModel | VariantComponent]
     note: str | None = None
     derived: Derivation | None = None
     file: str | None = field(default=None, compare=False)
@@ -202,7 +202,7 @@ class TechLib:
         comp, rest = self.resolve(component, params)
         return comp.price(comp.area, rest)
 
-    def resolve(self, component: str, params: Mapping[str, Any]) -> tuple[Component, Mapping[str, Any]]:
+    def resolve(self, component: str, params: Mapping[str, Any]) -> tuple[ComponentModel, Mapping[str, Any]]:
         """The component that prices ``component`` with ``params`` (picking a variant)."""
         try:
             comp = self.components[component]

@@ -44,7 +44,7 @@ from hwcost.techlib._cacti import cacti_nodes, sram_component, sram_fit
 from hwcost.techlib._dump import techlib_to_dict
 from hwcost.techlib._load import parse_techlib
 from hwcost.techlib._stillmaker import PAPER, NodeFactors, node_factors, round_sig, vdd_factor
-from hwcost.techlib.library import Component, Derivation, Flavour, TechLib, VariantComponent
+from hwcost.techlib.library import ComponentModel, Derivation, Flavour, TechLib, VariantComponent
 
 __all__ = ["ScalingRule", "DEFAULT_RULES", "scale_techlib", "parse_node_nm"]
 
@@ -149,30 +149,30 @@ def _rule(name: str, table: Mapping[str, ScalingRule]) -> ScalingRule:
     )
 
 
-def _scale_any(name: str, comp: Component | VariantComponent, rule: ScalingRule,
-               ctx: _Context) -> Component | VariantComponent:
+def _scale_any(name: str, comp: ComponentModel | VariantComponent, rule: ScalingRule,
+               ctx: _Context) -> ComponentModel | VariantComponent:
     if isinstance(comp, VariantComponent):
         variants = {v: _scale_one(name, c, rule, ctx) for v, c in comp.variants.items()}
         return replace(comp, variants=variants)
     return _scale_one(name, comp, rule, ctx)
 
 
-def _scale_one(name: str, comp: Component, rule: ScalingRule, ctx: _Context) -> Component:
+def _scale_one(name: str, comp: ComponentModel, rule: ScalingRule, ctx: _Context) -> ComponentModel:
     return _APPLY[rule](name, comp, ctx)
 
 
-def _logic(name: str, comp: Component, ctx: _Context) -> Component:
+def _logic(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
     f = ctx.factors
     return _scaled(comp, ctx, f"logic: {ctx.logic_method}", f.energy, f.area)
 
 
-def _unchanged(name: str, comp: Component, ctx: _Context) -> Component:
+def _unchanged(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
     method = "unchanged: off-chip, independent of the logic node and supply"
     return _scaled(comp, ctx, method, 1.0, 1.0)
 
 
-def _scaled(comp: Component, ctx: _Context, method: str, energy_factor: float,
-            area_factor: float, note: str | None = None) -> Component:
+def _scaled(comp: ComponentModel, ctx: _Context, method: str, energy_factor: float,
+            area_factor: float, note: str | None = None) -> ComponentModel:
     """``comp`` with every energy x energy_factor, its area x area_factor, and the record."""
     energy = {a: q if energy_factor == 1.0 else q.scaled(energy_factor) for a, q in comp.energy.items()}
     area = comp.area if area_factor == 1.0 else comp.area.scaled(area_factor)
@@ -180,7 +180,7 @@ def _scaled(comp: Component, ctx: _Context, method: str, energy_factor: float,
     return replace(comp, energy=energy, area=area, derived=derived)
 
 
-def _cim_cell(name: str, comp: Component, ctx: _Context) -> Component:
+def _cim_cell(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
     from_nm, to_nm = ctx.source.node_nm, ctx.to_nm
     area = round_sig((to_nm / from_nm) ** 2)
     method = (f"cim-cell: area with F^2, ({to_nm:g}/{from_nm:g})^2 = {area:g}; energy x the logic "
@@ -191,7 +191,7 @@ def _cim_cell(name: str, comp: Component, ctx: _Context) -> Component:
     return _scaled(comp, ctx, method, ctx.factors.energy, area, note)
 
 
-def _adc(name: str, comp: Component, ctx: _Context) -> Component:
+def _adc(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
     if ctx.to_nm > ADC_SURVEY_MAX_NODE_NM:
         raise HwcostError.single(
             f"{name}: the ADC energy is the Murmann-survey envelope of SAR ADCs in <= "
@@ -203,7 +203,7 @@ def _adc(name: str, comp: Component, ctx: _Context) -> Component:
     return _scaled(comp, ctx, method, 1.0, ctx.factors.area)
 
 
-def _sram(name: str, comp: Component, ctx: _Context) -> Component:
+def _sram(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
     if ctx.to_nm not in cacti_nodes():
         covered = ", ".join(f"{n:g}" for n in cacti_nodes())
         method = (f"logic: {ctx.logic_method} -- FLAGGED: the CACTI 7 sweep covers {covered} nm, "
@@ -219,7 +219,7 @@ def _sram(name: str, comp: Component, ctx: _Context) -> Component:
     return sram_component(comp.name, sram_fit(ctx.to_nm), supply, target, ctx.flavour)
 
 
-_APPLY: dict[ScalingRule, Callable[[str, Component, _Context], Component]] = {
+_APPLY: dict[ScalingRule, Callable[[str, ComponentModel, _Context], ComponentModel]] = {
     ScalingRule.LOGIC: _logic,
     ScalingRule.SRAM_CACTI: _sram,
     ScalingRule.ADC_SURVEY: _adc,

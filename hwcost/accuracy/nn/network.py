@@ -9,10 +9,10 @@ import numpy as np
 from hwcost.accuracy.nn.layers import QuantDense
 from hwcost.accuracy.nn.params import Param, StepContext
 
-__all__ = ["Layer", "Network"]
+__all__ = ["Module", "Network"]
 
 
-class Layer(Protocol):
+class Module(Protocol):
     params: list[Param]
 
     def forward(self, x: np.ndarray, ctx: StepContext) -> np.ndarray: ...
@@ -23,7 +23,7 @@ class Layer(Protocol):
 class Network:
     """Layers applied in order; the first and last :class:`QuantDense` are the first/last layers."""
 
-    def __init__(self, layers: list[Layer]):
+    def __init__(self, layers: list[Module]):
         self.layers = layers
 
     @property

@@ -28,7 +28,7 @@ from hwcost.report import Category
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Quantity", "QUANTITIES", "pareto_figure", "breakdown_figure", "bars_figure", "save_figure", "study_figures"]
+__all__ = ["ColumnAxis", "COLUMN_AXES", "pareto_figure", "breakdown_figure", "bars_figure", "save_figure", "study_figures"]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 _VARIANT_COLUMNS = ("zero_point", "scale_at", "arch", "node", "cim_adc_range", "cim_noise_on", "cim_noise_sigma", "cim_two_stage", "cim_stage2_epochs")
@@ -37,7 +37,7 @@ _LABEL_ALL_UP_TO = 30  # full labels for every point up to this many; beyond, fo
 
 
 @dataclass(frozen=True)
-class Quantity:
+class ColumnAxis:
     """How a results column is shown: ``label (unit)``, values multiplied by ``scale``."""
 
     label: str
@@ -48,27 +48,27 @@ class Quantity:
         return f"{self.label} ({self.unit})"
 
 
-QUANTITIES: dict[str, Quantity] = {
-    "energy_pj": Quantity("energy per inference", "µJ", 1e-6),
-    "area_um2": Quantity("area", "mm²", 1e-6),
-    "latency_cycles": Quantity("latency per inference", "cycles", 1.0),
-    "energy_per_mac_pj": Quantity("energy per MAC", "pJ", 1.0),
-    "tops_per_w": Quantity("energy efficiency", "TOPS/W", 1.0),
-    "tops_per_mm2": Quantity("area efficiency", "TOPS/mm²", 1.0),
-    "utilisation": Quantity("PE utilisation", "%", 100.0),
-    "accuracy_measured_pct": Quantity("measured accuracy", "%", 1.0),
-    "integer_accuracy_measured_pct": Quantity("measured integer-only accuracy", "%", 1.0),
-    "accuracy_table_pct": Quantity("published accuracy", "%", 1.0),
-    "fp_accuracy_measured_pct": Quantity("measured full-precision accuracy", "%", 1.0),
+COLUMN_AXES: dict[str, ColumnAxis] = {
+    "energy_pj": ColumnAxis("energy per inference", "µJ", 1e-6),
+    "area_um2": ColumnAxis("area", "mm²", 1e-6),
+    "latency_cycles": ColumnAxis("latency per inference", "cycles", 1.0),
+    "energy_per_mac_pj": ColumnAxis("energy per MAC", "pJ", 1.0),
+    "tops_per_w": ColumnAxis("energy efficiency", "TOPS/W", 1.0),
+    "tops_per_mm2": ColumnAxis("area efficiency", "TOPS/mm²", 1.0),
+    "utilisation": ColumnAxis("PE utilisation", "%", 100.0),
+    "accuracy_measured_pct": ColumnAxis("measured accuracy", "%", 1.0),
+    "integer_accuracy_measured_pct": ColumnAxis("measured integer-only accuracy", "%", 1.0),
+    "accuracy_table_pct": ColumnAxis("published accuracy", "%", 1.0),
+    "fp_accuracy_measured_pct": ColumnAxis("measured full-precision accuracy", "%", 1.0),
 }
 
 
-def _quantity(column: str) -> Quantity:
+def _column_axis(column: str) -> ColumnAxis:
     total, _, unit = column.partition(".")
     if unit and total in ("energy_pj", "area_um2"):  # one unit's share: energy_pj.bn_multiplier
-        base = QUANTITIES[total]
-        return Quantity(f"{base.label.split(' per ')[0]} of {unit}", base.unit, base.scale)
-    return QUANTITIES.get(column, Quantity(column, "as in results.csv", 1.0))
+        base = COLUMN_AXES[total]
+        return ColumnAxis(f"{base.label.split(' per ')[0]} of {unit}", base.unit, base.scale)
+    return COLUMN_AXES.get(column, ColumnAxis(column, "as in results.csv", 1.0))
 
 
 def _spans_decade(values: np.ndarray) -> bool:
@@ -204,7 +204,7 @@ def _pareto_panel(
     """Points coloured by scheme (or by their ``hue`` columns, then with one marker), marked by
     variant; labelled by scheme and bits (or by their ``label`` columns); the front."""
     xo, yo = objectives
-    xq, yq = _quantity(xo.column), _quantity(yo.column)
+    xq, yq = _column_axis(xo.column), _column_axis(yo.column)
     x = data[xo.column].to_numpy(dtype=float) * xq.scale
     y = data[yo.column].to_numpy(dtype=float) * yq.scale
     front = non_dominated(np.column_stack([x, y]), [xo.sense, yo.sense])
@@ -337,7 +337,7 @@ def breakdown_figure(results: "pd.DataFrame", total: str, by: str | None = None)
     one bar per design point grouped by scheme; one panel per workload and architecture, each
     on its own scale (a CIM macro and a MAC array can differ by more than a decade).
     ``by="unit"`` stacks energy by unit too (the largest ones, the rest as "other")."""
-    quantity = _quantity(total)
+    quantity = _column_axis(total)
     by = by or ("category" if total == "energy_pj" else "unit")
     parts = _breakdown_parts(results, f"{total}.", by)
     panels = list(dict.fromkeys(zip(results["workload"], results["arch"])))
@@ -376,13 +376,13 @@ def _shared_axis(columns: Sequence[str]) -> str:
     """The y axis of bars showing ``columns``: their own name for one, else what they share
     (``area (mm²)`` for area_um2.<unit> columns, ``accuracy (%)`` for accuracies)."""
     if len(columns) == 1:
-        return _quantity(columns[0]).axis()
+        return _column_axis(columns[0]).axis()
     totals = {c.partition(".")[0] for c in columns}
-    if len(totals) == 1 and (total := totals.pop()) in QUANTITIES and all("." in c for c in columns):
-        return QUANTITIES[total].axis()
+    if len(totals) == 1 and (total := totals.pop()) in COLUMN_AXES and all("." in c for c in columns):
+        return COLUMN_AXES[total].axis()
     if all("accuracy" in c for c in columns):
         return "accuracy (%)"
-    return f"{', '.join(_quantity(c).label for c in columns)} ({_quantity(columns[0]).unit})"
+    return f"{', '.join(_column_axis(c).label for c in columns)} ({_column_axis(columns[0]).unit})"
 
 
 def _group_text(data: "pd.DataFrame", x: str, group: object) -> str:
@@ -428,7 +428,7 @@ def bars_figure(
     axes = fig.subplots(len(panels), 1, squeeze=False).ravel()
     palette = matplotlib.colormaps["tab10" if (len(columns) if stack else len(combos)) <= 10 else "tab20"].colors
     hatches = ("", "///", "...", "xx", "\\\\")
-    quantity = _quantity(columns[0])
+    quantity = _column_axis(columns[0])
     for ax, panel in zip(axes, panels):
         rows = data[np.logical_and.reduce([data[c] == v for c, v in zip(panel_cols, panel)])]
         values_seen: list[float] = []
@@ -441,7 +441,7 @@ def bars_figure(
                 bottom = 0.0
                 for k, column in enumerate(columns):
                     pos = gi + (ci * side + (0 if stack else k) - (per_group - 1) / 2) * width
-                    value = float(row[f"{column}.relative" if relative else column]) * (1.0 if relative else _quantity(column).scale)
+                    value = float(row[f"{column}.relative" if relative else column]) * (1.0 if relative else _column_axis(column).scale)
                     if not np.isfinite(value):
                         continue
                     colour = palette[(k if stack else ci) % len(palette)]
@@ -479,12 +479,12 @@ def bars_figure(
         ax.set_title(" on ".join(str(v) for v in panel), fontsize=10)
         handles = []
         if stack:
-            handles = [matplotlib.patches.Patch(color=palette[k % len(palette)], label=_quantity(c).label) for k, c in enumerate(columns)]
+            handles = [matplotlib.patches.Patch(color=palette[k % len(palette)], label=_column_axis(c).label) for k, c in enumerate(columns)]
         else:
             if combos:
                 handles = [matplotlib.patches.Patch(color=palette[i % len(palette)], label=_combo_text(hue, c)) for i, c in enumerate(combos)]
             if len(columns) > 1:
-                handles += [matplotlib.patches.Patch(facecolor="white", edgecolor="black", hatch=hatches[k % len(hatches)], label=_quantity(c).label)
+                handles += [matplotlib.patches.Patch(facecolor="white", edgecolor="black", hatch=hatches[k % len(hatches)], label=_column_axis(c).label)
                             for k, c in enumerate(columns)]
         if handles:
             ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))

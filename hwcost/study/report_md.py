@@ -98,7 +98,7 @@ def _cim_setup(spec: StudySpec, results: "pd.DataFrame") -> str:
 
 
 def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
-    from hwcost.plots import QUANTITIES, Quantity
+    from hwcost.study.plots import COLUMN_AXES, ColumnAxis
 
     lines: list[str] = []
     for combo in objective_pairs(spec.objectives):
@@ -110,7 +110,7 @@ def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
         if front.empty:
             lines.append("No point has values for all of these objectives.")
             continue
-        shown = [QUANTITIES.get(o.column, Quantity(o.column, "", 1.0)) for o in combo]
+        shown = [COLUMN_AXES.get(o.column, ColumnAxis(o.column, "", 1.0)) for o in combo]
         cim = [c for c in CIM_COLUMNS if c in front.columns]
         headers = ["workload", "scheme", "W/A", "zero point", "scale at", "arch", "node"] + [c.removeprefix("cim_") for c in cim]
         headers += [q.axis() if q.unit else q.label for q in shown]
