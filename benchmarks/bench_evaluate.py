@@ -10,7 +10,7 @@ import itertools
 import time
 from dataclasses import replace
 
-from hwcost.arch.mac_array import Dataflow, MacArrayConfig
+from hwcost.arch.mac_array.config import Dataflow, MacArrayConfig
 from hwcost.errors import HwcostError
 from hwcost.evaluate import DesignPoint, design_point, report_of, sweep
 from hwcost.schemes import PRESET_NAMES, get_scheme

@@ -13,24 +13,29 @@ from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
 from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme, load_scheme
 from hwcost.techlib import TechLib, list_techlibs, load_techlib
 from hwcost.workloads import Layer, Workload, list_workloads, load_workload
-from hwcost.arch.config import load_arch
-from hwcost.arch.mac_array import Dataflow, MacArrayConfig, PinnedCost
-from hwcost.arch.cim_macro import CellType, CimMacroConfig, CimMacroParams, SignedWeights
+from hwcost.arch.registry import load_arch, register_template, template_names
+from hwcost.arch.template import ArchConfig, GroupActions, Template
+from hwcost.arch.mac_array.config import Dataflow, MacArrayConfig, PinnedCost
+from hwcost.arch.cim_macro.config import CellType, CimMacroConfig, CimMacroParams, SignedWeights
 from hwcost.report import BreakdownRow, Category, CostReport
-from hwcost.evaluate import DesignPoint, design_point, evaluate, report_of, sweep
+from hwcost.design_point import DesignPoint, design_point
+from hwcost.evaluate import CostCache, evaluate, report_of, sweep
 from hwcost.pareto import non_dominated, pareto_ranks
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArchConfig",
     "BreakdownRow",
     "Category",
     "CellType",
     "CimMacroConfig",
     "CimMacroParams",
+    "CostCache",
     "CostReport",
     "Dataflow",
     "Datapath",
+    "GroupActions",
     "DesignPoint",
     "MacArrayConfig",
     "PinnedCost",
@@ -42,6 +47,7 @@ __all__ = [
     "SignedWeights",
     "QuantScheme",
     "TechLib",
+    "Template",
     "TensorQuant",
     "Unit",
     "UnitKind",
@@ -51,6 +57,8 @@ __all__ = [
     "design_point",
     "evaluate",
     "load_arch",
+    "register_template",
+    "template_names",
     "report_of",
     "sweep",
     "get_scheme",

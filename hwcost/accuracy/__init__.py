@@ -7,7 +7,7 @@ scheme's fields, and measures fake-quant and integer-only test accuracy. See ``d
 (ADC partial-sum quantization, noise, two-stage training): ``docs/cim-training.md``.
 """
 
-from hwcost.arch.cim_macro import SignedWeights
+from hwcost.arch.cim_macro.config import SignedWeights
 from hwcost.accuracy.cim.readout import AdcRange
 from hwcost.accuracy.measure import AccuracyResult, AccuracySettings, measure_accuracy
 from hwcost.accuracy.cim.noise import NoiseTarget

@@ -1,93 +1,78 @@
-"""Loading accelerator descriptions: a template name, or a YAML file validated at the edge."""
+"""The one registry of accelerator templates, and loading a configuration from a name, a YAML
+file, a mapping or command-line overrides.
+
+``mac_array`` and ``cim_macro`` are registered here; :func:`register_template` adds another
+(``docs/architecture.md``). A configuration finds its template by its ``template`` class
+attribute, so nothing outside a template's folder needs to know its type.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields, replace
+from enum import Enum
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from hwcost._config import Checker, read_yaml
-from hwcost.arch.cim_macro import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
-from hwcost.arch.mac_array import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, PinnedCost
+from hwcost.arch.cim_macro.template import CIM_MACRO
+from hwcost.arch.mac_array.template import MAC_ARRAY
+from hwcost.arch.template import ArchConfig, Template
 from hwcost.errors import HwcostError
 
-__all__ = ["ARCH_TEMPLATES", "arch_from_mapping", "load_arch", "mac_array_from_mapping", "ArchConfig"]
+__all__ = [
+    "TEMPLATES",
+    "register_template",
+    "template_named",
+    "template_of",
+    "template_names",
+    "load_arch",
+    "arch_from_mapping",
+    "with_overrides",
+]
 
-ArchConfig = MacArrayConfig | CimMacroConfig  # one member per template registered below
-
-# Units of the MAC-array report whose cost an arch file may pin, besides the classifier's kinds.
-MAC_ARRAY_FIXED_UNITS = ("pe_registers", "glb", "dram", "residual_adder", "pool_comparator")
-
-_INT_KEYS = {"pe_rows": (1, 4096), "pe_cols": (1, 4096), "glb_width_bits": (8, 1024)}
-_FLOAT_KEYS = {"clock_mhz": (1.0, 10000.0), "glb_kib": (1.0, 65536.0), "dram_bandwidth_gbps": (0.01, 10000.0)}
-
-
-def _pinnable_units() -> tuple[str, ...]:
-    from hwcost.classify import UnitKind
-
-    return tuple(k.value for k in UnitKind) + MAC_ARRAY_FIXED_UNITS
+TEMPLATES: dict[str, Template[Any, Any]] = {}  # every accepted name (aliases included) -> template
 
 
-def _pinned(check: Checker, value: Any, key: str) -> tuple[tuple[str, PinnedCost], ...]:
-    mapping = check.mapping(value, key)
-    if mapping is None:
-        return ()
-    known = _pinnable_units()
-    out: dict[str, PinnedCost] = {}
-    for unit, spec in mapping.items():
-        ukey = f"{key}.{unit}"
-        if unit not in known:
-            check.error(ukey, f"unknown unit '{unit}'; units that can be pinned: {', '.join(known)}")
-            continue
-        spec = check.mapping(spec, ukey)
-        if spec is None or not check.keys(spec, ukey, required=["energy_pj", "area_um2", "source"]):
-            continue
-        energy = check.number(spec["energy_pj"], f"{ukey}.energy_pj", minimum=0)
-        area = check.number(spec["area_um2"], f"{ukey}.area_um2", minimum=0)
-        source = check.string(spec["source"], f"{ukey}.source")
-        if energy is not None and area is not None and source is not None:
-            out[unit] = PinnedCost(energy, area, source)
-    return tuple(out.items())
+def register_template(template: Template[Any, Any]) -> None:
+    """Make ``template`` known to ``load_arch``, arch files, studies and the evaluation.
+
+    Its configuration class must carry ``template = <its name>``; names and aliases must be new.
+    """
+    taken = [n for n in (template.name, *template.aliases) if TEMPLATES.get(n, template) is not template]
+    if taken:
+        raise HwcostError.single(f"template names already registered: {', '.join(taken)}", key="template")
+    if getattr(type(template.defaults), "template", None) != template.name:
+        raise HwcostError.single(
+            f"the configuration class of template '{template.name}' must set template = '{template.name}'", key="template")
+    for name in (template.name, *template.aliases):
+        TEMPLATES[name] = template
 
 
-def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str = "") -> MacArrayConfig | None:
-    """Build a MacArrayConfig from a validated mapping; problems go to ``check``."""
-    names = [f.name for f in fields(MacArrayConfig)]
-    check.keys(data, prefix, optional=["template"] + names)
-    values: dict[str, Any] = {}
-    for name, (lo, hi) in _INT_KEYS.items():
-        if name in data:
-            values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi, integer=True)
-    for name, (lo, hi) in _FLOAT_KEYS.items():
-        if name in data:
-            values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi)
-    if "dataflow" in data:
-        flow = check.choice(data["dataflow"], f"{prefix}dataflow", [d.value for d in Dataflow])
-        values["dataflow"] = None if flow is None else Dataflow(flow)
-    if "pinned" in data:
-        values["pinned"] = _pinned(check, data["pinned"], f"{prefix}pinned")
-    if "name" in data:
-        values["name"] = check.string(data["name"], f"{prefix}name")
-    if any(v is None for v in values.values()) or check.problems:
-        return None
-    return replace(MAC_ARRAY_DEFAULTS, **values)
+def template_names() -> list[str]:
+    """The canonical names of the registered templates, in registration order."""
+    return list(dict.fromkeys(t.name for t in TEMPLATES.values()))
 
 
-ARCH_TEMPLATES: dict[str, Any] = {
-    "mac_array": MAC_ARRAY_DEFAULTS,
-    "mac": MAC_ARRAY_DEFAULTS,
-    "cim_macro": CIM_MACRO_DEFAULTS,
-    "cim": CIM_MACRO_DEFAULTS,
-}
+def template_named(name: str) -> Template[Any, Any]:
+    try:
+        return TEMPLATES[name]
+    except KeyError:
+        raise HwcostError.single(f"unknown template '{name}'; templates: {', '.join(TEMPLATES)}", key="template") from None
 
 
-def load_arch(name_or_path: str | Path) -> ArchConfig:
+def template_of(config: ArchConfig) -> Template[Any, Any]:
+    """The template a configuration belongs to."""
+    return template_named(type(config).template)
+
+
+def load_arch(name_or_path: str | Path) -> Any:
     """A template by name (``mac_array``) with its defaults, or a YAML arch file."""
-    if isinstance(name_or_path, str) and name_or_path in ARCH_TEMPLATES:
-        return ARCH_TEMPLATES[name_or_path]
+    if isinstance(name_or_path, str) and name_or_path in TEMPLATES:
+        return TEMPLATES[name_or_path].defaults
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml") and not path.exists():
-        known = ", ".join(ARCH_TEMPLATES)
+        known = ", ".join(TEMPLATES)
         raise HwcostError.single(f"unknown architecture '{name_or_path}'; templates: {known}, or a YAML file", key="arch")
     doc = read_yaml(path)
     check = Checker.for_document(doc)
@@ -100,17 +85,42 @@ def load_arch(name_or_path: str | Path) -> ArchConfig:
     return config
 
 
-_BUILDERS = {
-    "mac_array": mac_array_from_mapping,
-    "cim_macro": cim_macro_from_mapping,
-}
-
-
-def arch_from_mapping(data: Mapping[str, Any], check: Checker) -> ArchConfig | None:
+def arch_from_mapping(data: Mapping[str, Any], check: Checker) -> Any:
     """Build the template ``data["template"]`` names (an alias such as ``cim`` is accepted) from a
     mapping; every problem goes to ``check`` and ``None`` is returned."""
-    template = check.choice(data.get("template"), "template", list(ARCH_TEMPLATES))
-    if template is None:
+    name = check.choice(data.get("template"), "template", list(TEMPLATES))
+    if name is None:
         return None
-    canonical = next(t for t in _BUILDERS if ARCH_TEMPLATES[t] is ARCH_TEMPLATES[template])
-    return _BUILDERS[canonical](data, check)
+    return TEMPLATES[name].from_mapping(data, check)
+
+
+def _flag(key: str) -> str:
+    return f"--{key.replace('_', '-')}"
+
+
+def with_overrides(config: ArchConfig, overrides: Mapping[str, Any], source: str = "command line") -> Any:
+    """``config`` with the given keys replaced, validated like a YAML file (one HwcostError).
+
+    A key the template does not have is named as the command-line flag, with the templates
+    that have it.
+    """
+    template = template_of(config)
+    names = [f.name for f in fields(config)]  # type: ignore[arg-type]
+    foreign = [k for k in overrides if k not in names]
+    if foreign:
+        owners = [min((t.name, *t.aliases), key=len) for t in map(template_named, template_names())
+                  if all(k in [f.name for f in fields(t.defaults)] for k in foreign)]
+        where = f"the {' or '.join(owners)} template only; add --arch {owners[0]}" if owners else "no template"
+        raise HwcostError.single(f"{', '.join(map(_flag, foreign))} apply to {where}", key="arch")
+    merged = {k: (v.value if isinstance(v, Enum) else v) for k, v in ((n, getattr(config, n)) for n in names)}
+    merged = {k: v for k, v in merged.items() if k != "pinned"}
+    merged.update(overrides)
+    check = Checker()
+    built = template.from_mapping(merged, check)
+    if built is None:
+        raise HwcostError([replace(p, message=f"{p.message} ({source})") for p in check.problems])
+    return replace(built, **({"pinned": config.pinned} if "pinned" in names else {}))  # type: ignore[attr-defined]
+
+
+register_template(MAC_ARRAY)
+register_template(CIM_MACRO)

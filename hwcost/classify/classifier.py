@@ -13,7 +13,6 @@ The stages, top to bottom (each a table lookup in :mod:`hwcost.classify.rules`):
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
 
 from hwcost.classify.datapath import Component, Datapath, Placement, Unit, UnitKind, Widths
 from hwcost.classify.rules import (
@@ -69,7 +68,6 @@ def classify(
     return _classify(scheme, reduction_length, has_bias, edge_layer, min_accumulator_bits)
 
 
-@lru_cache(maxsize=4096)
 def _classify(scheme: QuantScheme, n: int, has_bias: bool, edge_layer: bool, min_acc: int | None) -> Datapath:
     if edge_layer:
         if scheme.first_last_bits is None:

@@ -27,7 +27,7 @@ def add_point_arguments(p: argparse.ArgumentParser) -> None:
     add_cim_arguments(p)
 
 
-# CIM template overrides: option -> CimMacroConfig field (docs/cim-model.md).
+# CIM template overrides: option -> key of the cim_macro template (docs/cim-model.md).
 CIM_OPTIONS = {
     "rows": ("rows", int, "macro rows (default 128)"),
     "cols": ("cols", int, "macro columns (default 128)"),
@@ -48,21 +48,16 @@ def add_cim_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _arch_from_args(args: argparse.Namespace) -> Any:
-    from hwcost.arch.cim_macro import CimMacroConfig, cim_with_overrides
-    from hwcost.arch.config import load_arch
-    from hwcost.errors import HwcostError
+    from hwcost.arch.registry import load_arch, with_overrides
 
     arch = load_arch(args.arch_file or args.arch)
     overrides = {field: getattr(args, opt) for opt, (field, _, _) in CIM_OPTIONS.items() if getattr(args, opt, None) is not None}
     if not overrides:
         return arch
-    if not isinstance(arch, CimMacroConfig):
-        given = ", ".join(f"--{o.replace('_', '-')}" for o, (f, _, _) in CIM_OPTIONS.items() if f in overrides)
-        raise HwcostError.single(f"{given} apply to the cim template only; add --arch cim", key="arch")
     if "macros" in overrides and overrides["macros"] != "auto":
         text = overrides["macros"]
         overrides["macros"] = int(text) if text.isdigit() else text
-    return cim_with_overrides(arch, overrides)
+    return with_overrides(arch, overrides)
 
 
 def point_from_args(args: argparse.Namespace) -> Any:

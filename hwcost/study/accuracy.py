@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from hwcost.arch.cim_macro import CimMacroConfig
-from hwcost.arch.config import ArchConfig
+from hwcost.arch.cim_macro.config import CimMacroConfig, CimMacroParams
+from hwcost.arch.template import ArchConfig
 from hwcost.schemes import QuantScheme
 from hwcost.study.grid import content_key
 from hwcost.study.spec import CimAxes, CimVariant, MeasuredSettings
@@ -71,20 +71,20 @@ class AccuracyOutcome:
 Measure = Callable[[AccuracyJob], AccuracyOutcome]
 
 
-def cim_settings(arch: CimMacroConfig, variant: CimVariant, axes: CimAxes) -> CimSettings:
-    """The macro of ``arch`` (as its cost is priced) under one variant of the accuracy-only
+def cim_settings(macro: CimMacroParams, variant: CimVariant, axes: CimAxes) -> CimSettings:
+    """The ``macro`` (as its cost is priced) under one variant of the accuracy-only
     settings; stage-2 settings without stage 2 and noise trials without noise keep the defaults.
 
     >>> from hwcost.study.spec import CimAxes
     >>> axes = CimAxes()
-    >>> s = cim_settings(CimMacroConfig(rows=64, adc_bits=5), axes.variants()[0], axes)
+    >>> s = cim_settings(CimMacroConfig(rows=64, adc_bits=5).macro_params, axes.variants()[0], axes)
     >>> (s.rows, s.adc_bits, s.adc_range.value, s.noise_sigma, s.two_stage)
     (64, 5, 'fixed', 0.0, False)
     """
     defaults = CimSettings()  # for the settings that cannot matter: one key per computation
     noisy = variant.noise_on is not None
-    return CimSettings.from_arch(
-        arch,
+    return CimSettings.from_macro(
+        macro,
         adc_range=variant.adc_range,
         noise_sigma=variant.noise_sigma,
         noise_on=variant.noise_on if noisy else defaults.noise_on,
@@ -101,8 +101,9 @@ def jobs_for(scheme: QuantScheme, arch: ArchConfig, settings: MeasuredSettings, 
     m = settings
     cim = None
     if variant is not None:
-        assert isinstance(arch, CimMacroConfig), "a CIM variant needs a cim_macro point"
-        cim = cim_settings(arch, variant, m.cim)
+        macro = arch.analog_macro
+        assert macro is not None, "a CIM variant needs a point on an analog macro"
+        cim = cim_settings(macro, variant, m.cim)
     return tuple(
         AccuracyJob(
             scheme, m.model.value, m.dataset, m.dataset_sha256, m.epochs, m.fp_epochs, seed, m.batch_size, m.lr, m.qat_lr, m.integer, cim

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hwcost._config import Checker, join_key, read_yaml
-from hwcost.arch import config as arch_config
+from hwcost.arch import registry
 from hwcost.errors import HwcostError
 from hwcost.pareto import Objective, Sense
 from hwcost.schemes import MAX_BITS, MIN_BITS, PRESET_NAMES, ScaleRealisation, ZeroPointRealisation, get_scheme, load_scheme
@@ -142,13 +142,13 @@ def _arch_variants(entry: Mapping[str, Any]) -> list[tuple[dict[str, Any], str]]
 
 
 def _template_arch(check: Checker, entry: Mapping[str, Any], key: str) -> list[Any]:
-    template = check.choice(entry.get("template"), join_key(key, "template"), list(arch_config.ARCH_TEMPLATES))
+    template = check.choice(entry.get("template"), join_key(key, "template"), list(registry.TEMPLATES))
     if template is None:
         return []
     out = []
     for variant, suffix in _arch_variants(entry):
         sub = Checker(check.file)  # problems re-keyed below, so the study's lines apply
-        config = arch_config.arch_from_mapping(variant, sub)
+        config = registry.arch_from_mapping(variant, sub)
         for p in sub.problems:
             check.error(join_key(key, p.key) if p.key else key, p.message)
         if config is not None and not sub.problems:
@@ -165,7 +165,7 @@ def _archs(check: Checker, data: Mapping[str, Any], folder: Path) -> tuple[Any, 
         if "file" in entry:
             if check.keys(entry, key, required=["file"]):
                 path = check.string(entry["file"], join_key(key, "file"))
-                out.append(None if path is None else _gather(check, key, lambda: arch_config.load_arch(_file(folder, path))))
+                out.append(None if path is None else _gather(check, key, lambda: registry.load_arch(_file(folder, path))))
         elif "template" in entry:
             out += _template_arch(check, entry, key)
         else:
@@ -330,13 +330,11 @@ def _objective_columns(accuracy: AccuracySpec) -> list[str]:
 def _figures(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | None, archs: tuple[Any, ...]) -> tuple[FigureSpec, ...]:
     """The file's figures; with cim_macro points they may also select on (and group by) the
     ADC bits and, when accuracy is measured, the CIM accuracy settings."""
-    from hwcost.arch.cim_macro import CimMacroConfig
-
     if accuracy is None:
         return ()
     objectives = _objective_columns(accuracy)
     values = list(objectives)
-    cim = any(isinstance(a, CimMacroConfig) for a in archs)
+    cim = any(a.analog_macro is not None for a in archs)
     if accuracy.source.measured:
         values += ["fp_accuracy_measured_pct"] + [DIGITAL_COLUMN] * cim
     selectable = SELECTABLE + (("adc_bits",) + CIM_COLUMNS * bool(accuracy.source.measured)) * cim
@@ -396,9 +394,7 @@ def load_study(path: str | Path) -> StudySpec:
 
 def _cim_needs_a_macro(check: Checker, data: Mapping[str, Any], archs: tuple[Any, ...]) -> None:
     """``accuracy.measured.cim`` applies to cim_macro points only: without one it is unused."""
-    from hwcost.arch.cim_macro import CimMacroConfig
-
     accuracy = data.get("accuracy")
     measured = accuracy.get("measured") if isinstance(accuracy, Mapping) else None
-    if isinstance(measured, Mapping) and "cim" in measured and archs and not any(isinstance(a, CimMacroConfig) for a in archs):
+    if isinstance(measured, Mapping) and "cim" in measured and archs and not any(a.analog_macro is not None for a in archs):
         check.error("accuracy.measured.cim", "'cim' is unused: no architecture of the study is a cim_macro")

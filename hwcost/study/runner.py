@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm import tqdm
 
-from hwcost.arch.cim_macro import CIM_MACRO_DEFAULTS, CimMacroConfig
+from hwcost.arch.registry import template_of
 from hwcost.evaluate import sweep
 from hwcost.pareto import pareto_table
 from hwcost.study.accuracy import AccuracyJob, Measure, jobs_for, measure_job
@@ -87,14 +87,15 @@ def price(pending: Sequence[GridPoint]) -> tuple["pd.DataFrame | None", list[Gri
 
 
 def accuracy_only(g: GridPoint) -> bool:
-    """Whether a point the cost model refused keeps an accuracy-only row: a ``cim_macro`` point
-    refused only for its ADC resolution (the techlib's ADC model covers a range of bits, the
-    accuracy side any), i.e. one that prices at the template's default ADC bits."""
-    arch = g.point.arch
-    if not isinstance(arch, CimMacroConfig) or arch.adc_bits == CIM_MACRO_DEFAULTS.adc_bits:
+    """Whether a point the cost model refused keeps an accuracy-only row: one refused only for a
+    setting that matters to accuracy alone (a ``cim_macro``'s ADC resolution: the techlib's ADC
+    model covers a range of bits, the accuracy side any), i.e. one whose template's cost stand-in
+    prices."""
+    stand_in = template_of(g.point.arch).cost_stand_in(g.point.arch)
+    if stand_in is None:
         return False
     try:
-        sweep([replace(g.point, arch=replace(arch, adc_bits=CIM_MACRO_DEFAULTS.adc_bits))])
+        sweep([replace(g.point, arch=stand_in)])
     except HwcostError:
         return False
     return True

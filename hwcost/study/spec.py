@@ -15,8 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hwcost.arch.cim_macro import CimMacroConfig
-from hwcost.arch.config import ArchConfig
+from hwcost.arch.template import ArchConfig
 from hwcost.pareto import Objective
 from hwcost.schemes import QuantScheme, ScaleRealisation, ZeroPointRealisation
 from hwcost.techlib import TechLib
@@ -157,7 +156,7 @@ class MeasuredSettings:
     def variants(self, arch: ArchConfig) -> tuple[CimVariant | None, ...]:
         """What one design point on ``arch`` is measured under: the CIM variants on a
         ``cim_macro``, once digitally (``None``) on any other template."""
-        return self.cim.variants() if isinstance(arch, CimMacroConfig) else (None,)
+        return self.cim.variants() if arch.analog_macro is not None else (None,)
 
 
 @dataclass(frozen=True)
@@ -226,7 +225,7 @@ class StudySpec:
     @property
     def cim_accuracy(self) -> bool:
         """Measured accuracy on at least one ``cim_macro``: results get the CIM columns."""
-        return self.accuracy.measured is not None and any(isinstance(a, CimMacroConfig) for a in self.archs)
+        return self.accuracy.measured is not None and any(a.analog_macro is not None for a in self.archs)
 
     @property
     def folder(self) -> Path:

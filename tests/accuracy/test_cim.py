@@ -7,7 +7,7 @@ import copy
 import numpy as np
 import pytest
 
-from hwcost.arch.cim_macro import CimMacroParams, SignedWeights
+from hwcost.arch.cim_macro.config import CimMacroParams, SignedWeights
 from hwcost.schemes.presets import get_scheme
 from hwcost.accuracy.cim.readout import (
     AdcRange,

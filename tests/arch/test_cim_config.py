@@ -8,16 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hwcost.arch.cim_macro import (
+from hwcost.arch.cim_macro.config import (
     CIM_MACRO_DEFAULTS,
     CellType,
     CimMacroConfig,
     CimMacroParams,
     SignedWeights,
-    cim_with_overrides,
     lossless_adc_bits,
 )
-from hwcost.arch.config import load_arch
+from hwcost.arch.registry import load_arch, with_overrides
 from hwcost.cli import main
 from hwcost.errors import HwcostError
 
@@ -69,11 +68,11 @@ def test_yaml_problems_are_all_reported(tmp_path: Path) -> None:
 
 
 def test_overrides_are_validated() -> None:
-    assert cim_with_overrides(CIM_MACRO_DEFAULTS, {"adc_bits": 5}).adc_bits == 5
+    assert with_overrides(CIM_MACRO_DEFAULTS, {"adc_bits": 5}).adc_bits == 5
     with pytest.raises(HwcostError, match="sram_6t cell holds exactly 1 bit"):
-        cim_with_overrides(CIM_MACRO_DEFAULTS, {"cell_bits": 2})
+        with_overrides(CIM_MACRO_DEFAULTS, {"cell_bits": 2})
     with pytest.raises(HwcostError, match="divisor of cols"):
-        cim_with_overrides(CIM_MACRO_DEFAULTS, {"adc_share": 6})
+        with_overrides(CIM_MACRO_DEFAULTS, {"adc_share": 6})
 
 
 def test_cli_cim_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -109,6 +108,6 @@ def test_fp_edge_layers_are_refused() -> None:
 def test_doctests_of_the_cim_module() -> None:
     import doctest
 
-    import hwcost.arch.cim_macro as module
+    import hwcost.arch.cim_macro.config as module
 
     assert doctest.testmod(module).failed == 0

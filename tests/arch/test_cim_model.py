@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hwcost.arch.cim_counts import CimLayerParams, Encoding, cim_geometry
-from hwcost.arch.cim_macro import CIM_MACRO_DEFAULTS, SignedWeights
-from hwcost.arch.dataflow import LayerShapes
+from hwcost.arch.cim_macro.counts import CimLayerParams, Encoding, cim_geometry
+from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, SignedWeights
+from hwcost.arch.shared.tables import LayerShapes
 from hwcost.evaluate import design_point, report_of, sweep
 from hwcost.techlib import load_techlib
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from hwcost.arch.dataflow import ArrayParams, LayerShapes, count_actions
+from hwcost.arch.mac_array.counts import ArrayParams, count_actions
+from hwcost.arch.shared.tables import LayerShapes
 
 
 def _layer(n: int, k: int, p: int, groups: int = 1, edge: bool = False) -> LayerShapes:

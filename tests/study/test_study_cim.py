@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from study_support import fake_cim_accuracy
 
-from hwcost.arch.cim_macro import SignedWeights
+from hwcost.arch.cim_macro.config import SignedWeights
 from hwcost.cli import main
 from hwcost.errors import HwcostError
 from hwcost.schemes import get_scheme

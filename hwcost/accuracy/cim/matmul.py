@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwcost.arch.cim_macro import CimMacroParams, SignedWeights
+from hwcost.arch.cim_macro.config import CimMacroParams, SignedWeights
 from hwcost.errors import HwcostError
 from hwcost.accuracy.cim.readout import (
     AdcPolicy,

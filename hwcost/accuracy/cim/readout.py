@@ -27,7 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hwcost.arch.cim_macro import CimMacroParams, SignedWeights
+from hwcost.arch.cim_macro.config import CimMacroParams, SignedWeights
 from hwcost.accuracy.cim.noise import CimNoise
 
 __all__ = [

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from hwcost.arch.cim_macro import CimMacroConfig, CimMacroParams, SignedWeights
+from hwcost.arch.cim_macro.config import CimMacroParams, SignedWeights
 from hwcost.errors import Problem
 from hwcost.accuracy.cim.readout import AdcRange
 from hwcost.accuracy.cim.matmul import attach_cim
@@ -48,7 +48,7 @@ class CimSettings:
     accuracy; ADC bits below the cost library's range (e.g. 3) are allowed here.
 
     >>> CimSettings(rows=64, adc_bits=4).macro
-    CimMacroParams(rows=64, cell_bits=1, input_bits_per_pulse=1, adc_bits=4)
+    CimMacroParams(rows=64, cell_bits=1, input_bits_per_pulse=1, adc_bits=4, signed_weights=<SignedWeights.DIFFERENTIAL: 'differential'>)
     """
 
     rows: int = 128
@@ -66,17 +66,16 @@ class CimSettings:
 
     @property
     def macro(self) -> CimMacroParams:
-        return CimMacroParams(self.rows, self.cell_bits, self.input_bits_per_pulse, self.adc_bits)
+        return CimMacroParams(self.rows, self.cell_bits, self.input_bits_per_pulse, self.adc_bits, self.signed_weights)
 
     @property
     def noise(self) -> CimNoise:
         return CimNoise(float(self.noise_sigma), self.noise_on)
 
     @classmethod
-    def from_arch(cls, arch: CimMacroConfig, **overrides: Any) -> CimSettings:
-        """The settings of a ``cim_macro`` architecture (plus training and noise overrides)."""
-        m = arch.macro_params
-        return replace(cls(m.rows, m.cell_bits, m.input_bits_per_pulse, m.adc_bits, signed_weights=arch.signed_weights),
+    def from_macro(cls, m: CimMacroParams, **overrides: Any) -> CimSettings:
+        """The settings of an analog macro (plus training and noise overrides)."""
+        return replace(cls(m.rows, m.cell_bits, m.input_bits_per_pulse, m.adc_bits, signed_weights=m.signed_weights),
                        **overrides)
 
     @classmethod

@@ -1,4 +1,4 @@
-"""The compute-in-memory (CIM) macro template: analog SRAM / ReRAM crossbars with ADC readout.
+"""The compute-in-memory (CIM) template's configuration: analog SRAM / ReRAM crossbars with ADC readout.
 
 A macro is a ``rows x cols`` array of cells holding ``cell_bits`` each. Weights are bit-sliced
 across columns, inputs enter the word lines ``input_bits_per_pulse`` bits at a time (1: bit-serial
@@ -15,13 +15,15 @@ partial-sum quantization the cost side prices.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
 from hwcost._config import Checker
+from hwcost.arch.shared.memory import MemorySystem, read_number_keys
 from hwcost.errors import HwcostError
 
 __all__ = [
@@ -32,7 +34,8 @@ __all__ = [
     "CIM_MACRO_DEFAULTS",
     "lossless_adc_bits",
     "cim_macro_from_mapping",
-    "cim_with_overrides",
+    "check_integer_only",
+    "ceil_div",
 ]
 
 
@@ -100,6 +103,7 @@ class CimMacroParams:
     cell_bits: int = 1  # NeuroSim cellBit = 1; a 6T SRAM cell stores one bit
     input_bits_per_pulse: int = 1  # bit-serial word-line pulses (ISAAC; NeuroSim 1 bit per cycle)
     adc_bits: int = 8  # ISAAC's 8-bit ADC; lossless for 128 rows x 1-bit cells x 1-bit pulses
+    signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
 
     def lossless_adc_bits(self, active_rows: int | None = None) -> int:
         """ceil(log2(n (2^c - 1)(2^p - 1) + 1)) with n = ``active_rows`` (default: all rows)."""
@@ -115,8 +119,11 @@ class CimMacroParams:
 
 
 @dataclass(frozen=True)
-class CimMacroConfig:
-    """Parameters of the CIM template (YAML: ``template: cim_macro``); sources in docs/cim-model.md."""
+class CimMacroConfig(MemorySystem):
+    """Parameters of the CIM template (YAML: ``template: cim_macro``); sources in docs/cim-model.md.
+    Clock, global buffer and DRAM are those of every template (:class:`MemorySystem`)."""
+
+    template: ClassVar[str] = "cim_macro"
 
     rows: int = 128  # DNN+NeuroSim V1.4 (Param.cpp) 128x128 subarray; ISAAC 128x128 crossbars
     cols: int = 128
@@ -128,29 +135,21 @@ class CimMacroConfig:
     macros: int | None = None  # None: as many as the network's weights need (weights resident)
     signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
     # Post-processing lanes (requant, bias, row-group accumulation): the MAC array's 16 column
-    # lanes, so both templates compare at equal post-processing throughput [A].
+    # lanes, so both templates compare at equal post-processing throughput.
     post_lanes: int = 16
-    clock_mhz: float = 1000.0  # one ADC conversion per cycle: ISAAC's 1.28 GS/s 8-bit SAR ADC
-    glb_kib: float = 128.0  # as the MAC array (Eyeriss 108 KB global buffer)
-    glb_width_bits: int = 64  # as the MAC array (CACTI sweep reference port)
-    dram_bandwidth_gbps: float = 12.8  # as the MAC array: one LPDDR4-3200 x32 channel
     name: str = "cim_macro"
 
     @property
     def macro_params(self) -> CimMacroParams:
-        return CimMacroParams(self.rows, self.cell_bits, self.input_bits_per_pulse, self.adc_bits)
+        return CimMacroParams(self.rows, self.cell_bits, self.input_bits_per_pulse, self.adc_bits, self.signed_weights)
+
+    @property
+    def analog_macro(self) -> CimMacroParams:
+        return self.macro_params
 
     @property
     def adcs_per_macro(self) -> int:
         return self.cols // self.adc_share
-
-    @property
-    def glb_bits(self) -> float:
-        return self.glb_kib * 1024 * 8
-
-    @property
-    def dram_bits_per_cycle(self) -> float:
-        return self.dram_bandwidth_gbps * 1e9 * 8 / (self.clock_mhz * 1e6)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -177,9 +176,7 @@ _INT_KEYS = {
     "adc_bits": (1, 16),
     "adc_share": (1, 4096),
     "post_lanes": (1, 4096),
-    "glb_width_bits": (8, 1024),
 }
-_FLOAT_KEYS = {"clock_mhz": (1.0, 10000.0), "glb_kib": (1.0, 65536.0), "dram_bandwidth_gbps": (0.01, 10000.0)}
 _ENUM_KEYS: dict[str, type[Enum]] = {"cell": CellType, "signed_weights": SignedWeights}
 MACROS_MAX = 1_000_000
 
@@ -194,14 +191,8 @@ def _macros(check: Checker, value: Any, key: str) -> tuple[bool, int | None]:
 
 
 def _values(data: Mapping[str, Any], check: Checker, prefix: str) -> dict[str, Any] | None:
-    values: dict[str, Any] = {}
+    values = read_number_keys(data, check, prefix, _INT_KEYS, {})
     ok = True
-    for name, (lo, hi) in _INT_KEYS.items():
-        if name in data:
-            values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi, integer=True)
-    for name, (lo, hi) in _FLOAT_KEYS.items():
-        if name in data:
-            values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi)
     for name, enum in _ENUM_KEYS.items():
         if name in data:
             chosen = check.choice(data[name], f"{prefix}{name}", [m.value for m in enum])
@@ -234,18 +225,6 @@ def cim_macro_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
     config = replace(CIM_MACRO_DEFAULTS, **values)
     _consistency(config, check, prefix)
     return None if check.problems else config
-
-
-def cim_with_overrides(config: CimMacroConfig, overrides: Mapping[str, Any], source: str = "command line") -> CimMacroConfig:
-    """``config`` with the given fields replaced, validated like a YAML file (one HwcostError)."""
-    check = Checker()
-    base = {f.name: getattr(config, f.name) for f in fields(CimMacroConfig)}
-    merged = {k: (v.value if isinstance(v, Enum) else v) for k, v in base.items()}
-    merged.update(overrides)
-    built = cim_macro_from_mapping(merged, check)
-    if built is None:
-        raise HwcostError([replace(p, message=f"{p.message} ({source})") for p in check.problems])
-    return built
 
 
 def check_integer_only(fp_edge: bool, scheme_name: str) -> None:

@@ -9,14 +9,27 @@ bits, p input bits per pulse, S_w weight slices, S_a input slices, RG row groups
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 import numpy as np
 
-from hwcost.arch.cim_macro import ceil_div, lossless_adc_bits
-from hwcost.arch.dataflow import LayerShapes
+from hwcost.arch.cim_macro.config import ceil_div, lossless_adc_bits
+from hwcost.arch.shared.tables import LayerShapes
 
-__all__ = ["Encoding", "CimLayerParams", "CimGeometry", "CimLayerActions", "cim_geometry", "count_cim_actions"]
+__all__ = ["CimCount", "Encoding", "CimLayerParams", "CimGeometry", "CimLayerActions", "cim_geometry", "count_cim_actions"]
+
+
+class CimCount(StrEnum):
+    """Count keys of the CIM macro besides the shared ones (:class:`~hwcost.arch.shared.pricing.Count`)."""
+
+    CELL_OPS = "cell_ops"  # cell x input-pulse products
+    ROW_DRIVES = "row_drives"  # word-line (DAC) drives
+    CONVERSIONS = "conversions"  # ADC conversions (= shift-add operations)
+    ROW_GROUP_ADDS = "row_group_adds"  # digital accumulation of row-group partial sums
+    OFFSET_SUBTRACTS = "offset_subtracts"  # reference-column correction, one per output
+    WINDOW_SUM_ADDS = "cim_window_sum_adds"  # digital correction: sum(x) per output pixel
+    DIGITAL_SUBTRACTS = "digital_subtracts"  # digital correction, one per output
+    WEIGHT_WRITE_BITS = "weight_write_bits"  # cells rewritten when the weights are not resident
 
 
 class Encoding(IntEnum):

@@ -4,29 +4,43 @@ The rows are those of ``docs/cim-model.md`` §4: the cell array, word-line drive
 shift-and-add, row-group accumulation, the signed-weight correction, the post-processing units of
 the classifier's bill of materials (priced exactly as on the MAC array), the global buffer, DRAM
 and the element-wise layers. Areas that scale with the macro count use the number of macros the
-point needs (or the fixed count of the arch file). Pricing is pure and cached per distinct point.
+point needs (or the fixed count of the arch file).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
-from hwcost.arch.cim_counts import CimGeometry, CimLayerParams, Encoding, cim_geometry
-from hwcost.arch.cim_macro import CellType, CimMacroConfig, SignedWeights, check_integer_only
-from hwcost.arch.common import PlanCache, PricedRow, Term, buffer_rows, classify_body_edge, count_key, price, price_unit_pair, row_name
-from hwcost.arch.tables import WorkloadTables
-from hwcost.classify import Datapath, Placement, Unit, UnitKind
-from hwcost.classify.datapath import Component
+from hwcost.arch.cim_macro.config import CellType, CimMacroConfig, SignedWeights, check_integer_only
+from hwcost.arch.cim_macro.counts import CimCount, CimGeometry, CimLayerParams, Encoding, cim_geometry
+from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.memory import buffer_rows
+from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
+from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.classify.widths import window_sum_bits
 from hwcost.errors import HwcostError
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
-from hwcost.techlib import TechLib
 
-__all__ = ["CimOperands", "CimPlan", "plan_cim_point", "layer_params"]
+__all__ = ["CimRow", "CimOperands", "CimPlan", "plan_cim_macro", "layer_params"]
+
+
+class CimRow(StrEnum):
+    """Breakdown rows of the CIM macro besides the classifier's units and the memory system."""
+
+    CELLS = "cim_cells"
+    DAC = "dac"
+    ADC = "adc"
+    SHIFT_ADD = "shift_add"
+    ROW_GROUP_ACCUMULATOR = "row_group_accumulator"
+    SIGNED_WEIGHT_CORRECTION = "signed_weight_correction"
+    WEIGHT_WRITES = "weight_writes"
+
 
 _ENCODING_CODE = {
     SignedWeights.DIFFERENTIAL: Encoding.DIFFERENTIAL,
@@ -34,8 +48,8 @@ _ENCODING_CODE = {
     SignedWeights.DIGITAL: Encoding.DIGITAL,
 }
 _ARRAY_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)  # realised by the analog array
-# A CACTI-swept SRAM port is 32..256 bits wide (sram_cacti7_sweep.csv): rows are written in
-# words of at most 256 bits.
+# The CACTI 7 sweep behind the library's SRAM law has ports of 32..256 bits (Balasubramonian et
+# al., ACM TACO 2017): rows are written in words of at most 256 bits.
 _WRITE_WIDTH_MAX_BITS = 256
 
 
@@ -64,14 +78,15 @@ class CimPlan:
     macros_needed: int
     rows: tuple[PricedRow, ...]
 
+    @property
+    def group_size(self) -> int:
+        return self.operands.group_size
+
 
 def _operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> CimOperands:
     edge_bits = scheme.first_last_bits or scheme.activations.bits
     narrow = scheme.weights.narrow_range
     acc = max(body.accumulator_bits, edge.accumulator_bits)
-    table_bits = sum(
-        u.widths["width_bits"] for u in body.units if u.component is Component.SRAM and u.placement is not Placement.OFFLINE
-    )
     return CimOperands(
         weight_bits=(body.weight_operand_bits, edge.weight_operand_bits),
         weight_signed=(body.weight_operand_signed, edge.weight_operand_signed),
@@ -84,7 +99,7 @@ def _operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> CimOperand
         act_bits=(scheme.activations.bits, edge_bits),
         out_bits=(scheme.outputs.bits, edge_bits),
         acc_bits=acc,
-        table_word_bits=table_bits,
+        table_word_bits=table_word_bits(body),
         group_size=body.weight_group_size or 1,
     )
 
@@ -134,47 +149,48 @@ def _shift_add_bits(g: CimGeometry, p: CimLayerParams, edge: np.ndarray) -> tupl
     return body, int(bits[edge].max()) if edge.any() else body
 
 
-def _array_rows(arch: CimMacroConfig, lib: TechLib, macros: int, sa_bits: tuple[int, int],
+
+def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tuple[int, int],
                 acc: int) -> list[PricedRow]:
     cell = arch.cell.value
-    e_cell = price(lib, "energy", "cim_cell", cell=cell)
-    e_dac = price(lib, "energy", "dac", bits=arch.input_bits_per_pulse)
-    e_adc = price(lib, "energy", "adc", bits=arch.adc_bits)
-    e_sa = [price(lib, "energy", "int_adder", bits=b) + price(lib, "energy", "register", bits=b) for b in sa_bits]
-    a_sa = max(price(lib, "area", "int_adder", bits=b) + price(lib, "area", "register", bits=b) for b in sa_bits)
-    e_acc = price(lib, "energy", "int_adder", bits=acc) + price(lib, "energy", "register", bits=acc)
-    a_acc = price(lib, "area", "int_adder", bits=acc) + price(lib, "area", "register", bits=acc)
+    e_cell = pricer.energy_pj("cim_cell", cell=cell)
+    e_dac = pricer.energy_pj("dac", bits=arch.input_bits_per_pulse)
+    e_adc = pricer.energy_pj("adc", bits=arch.adc_bits)
+    e_sa = [pricer.energy_pj("int_adder", bits=b) + pricer.energy_pj("register", bits=b) for b in sa_bits]
+    a_sa = max(pricer.area_um2("int_adder", bits=b) + pricer.area_um2("register", bits=b) for b in sa_bits)
+    e_acc = pricer.energy_pj("int_adder", bits=acc) + pricer.energy_pj("register", bits=acc)
+    a_acc = pricer.area_um2("int_adder", bits=acc) + pricer.area_um2("register", bits=acc)
     adcs = macros * arch.adcs_per_macro
     return [
-        PricedRow("cim_cells", Category.CIM_ARRAY, (Term("cell_ops", e_cell, e_cell),),
-                  macros * arch.rows * arch.cols * price(lib, "area", "cim_cell", cell=cell)),
-        PricedRow("dac", Category.CIM_PERIPHERY, (Term("row_drives", e_dac, e_dac),),
-                  macros * arch.rows * price(lib, "area", "dac", bits=arch.input_bits_per_pulse)),
-        PricedRow("adc", Category.CIM_PERIPHERY, (Term("conversions", e_adc, e_adc),),
-                  adcs * price(lib, "area", "adc", bits=arch.adc_bits)),
-        PricedRow("shift_add", Category.CIM_PERIPHERY, (Term("conversions", e_sa[0], e_sa[1]),), adcs * a_sa),
-        PricedRow("row_group_accumulator", Category.COMPUTE, (Term("row_group_adds", e_acc, e_acc),),
+        PricedRow(CimRow.CELLS, Category.CIM_ARRAY, (Term(CimCount.CELL_OPS, e_cell, e_cell),),
+                  macros * arch.rows * arch.cols * pricer.area_um2("cim_cell", cell=cell)),
+        PricedRow(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
+                  macros * arch.rows * pricer.area_um2("dac", bits=arch.input_bits_per_pulse)),
+        PricedRow(CimRow.ADC, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, e_adc, e_adc),),
+                  adcs * pricer.area_um2("adc", bits=arch.adc_bits)),
+        PricedRow(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, e_sa[0], e_sa[1]),), adcs * a_sa),
+        PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
                   arch.post_lanes * a_acc),
     ]
 
 
-def _correction_row(arch: CimMacroConfig, lib: TechLib, ops: CimOperands, t: WorkloadTables) -> list[PricedRow]:
+def _correction_row(arch: CimMacroConfig, pricer: Pricer, ops: CimOperands, t: WorkloadTables) -> list[PricedRow]:
     """The signed-weight correction of offset and digital encodings (none for differential)."""
     if not any(ops.weight_signed) or arch.signed_weights is SignedWeights.DIFFERENTIAL:
         return []
-    e_sub = price(lib, "energy", "int_adder", bits=ops.acc_bits)
-    area = arch.post_lanes * price(lib, "area", "int_adder", bits=ops.acc_bits)
+    e_sub = pricer.energy_pj("int_adder", bits=ops.acc_bits)
+    area = arch.post_lanes * pricer.area_um2("int_adder", bits=ops.acc_bits)
     if arch.signed_weights is SignedWeights.OFFSET:
-        return [PricedRow("signed_weight_correction", Category.QUANT_OVERHEAD,
-                          (Term("offset_subtracts", e_sub, e_sub),), area)]
+        return [PricedRow(CimRow.SIGNED_WEIGHT_CORRECTION, Category.QUANT_OVERHEAD,
+                          (Term(CimCount.OFFSET_SUBTRACTS, e_sub, e_sub),), area)]
     ws = [window_sum_bits(b, n) for b, n in zip(ops.input_bits, (t.max_reduction_body, t.max_reduction_edge))]
-    e_ws = [price(lib, "energy", "int_adder", bits=b) for b in ws]
-    area += arch.rows * max(price(lib, "area", "int_adder", bits=b) for b in ws)  # adder tree over R inputs
-    terms = (Term("cim_window_sum_adds", e_ws[0], e_ws[1]), Term("digital_subtracts", e_sub, e_sub))
-    return [PricedRow("signed_weight_correction", Category.QUANT_OVERHEAD, terms, area)]
+    e_ws = [pricer.energy_pj("int_adder", bits=b) for b in ws]
+    area += arch.rows * max(pricer.area_um2("int_adder", bits=b) for b in ws)  # adder tree over R inputs
+    terms = (Term(CimCount.WINDOW_SUM_ADDS, e_ws[0], e_ws[1]), Term(CimCount.DIGITAL_SUBTRACTS, e_sub, e_sub))
+    return [PricedRow(CimRow.SIGNED_WEIGHT_CORRECTION, Category.QUANT_OVERHEAD, terms, area)]
 
 
-def _write_row(arch: CimMacroConfig, lib: TechLib, macros: int, needed: int) -> list[PricedRow]:
+def _write_row(arch: CimMacroConfig, pricer: Pricer, macros: int, needed: int) -> list[PricedRow]:
     """Rewriting the cells every inference when the weights do not all fit in the macros."""
     if needed <= macros:
         return []
@@ -186,11 +202,14 @@ def _write_row(arch: CimMacroConfig, lib: TechLib, macros: int, needed: int) -> 
             key="macros",
         )
     args = dict(capacity_bytes=arch.rows * arch.cols / 8, width_bits=min(arch.cols, _WRITE_WIDTH_MAX_BITS))
-    e_bit = price(lib, "energy", "sram", "write", **args) / args["width_bits"]
-    return [PricedRow("weight_writes", Category.CIM_ARRAY, (Term("weight_write_bits", e_bit, e_bit),), 0.0)]
+    e_bit = pricer.energy_pj("sram", "write", **args) / args["width_bits"]
+    return [PricedRow(CimRow.WEIGHT_WRITES, Category.CIM_ARRAY, (Term(CimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0)]
 
 
-def _bom_instances(unit: Unit, arch: CimMacroConfig) -> int:
+def _bom_instances(priced: PricedUnit, arch: CimMacroConfig) -> int:
+    unit = priced.unit
+    if priced.is_memory:
+        return 1  # a per-channel table is one memory
     if unit.placement is Placement.PER_INPUT or unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM:
         return arch.rows  # at the word-line inputs / an adder tree over the R inputs
     if unit.placement is Placement.PER_OUTPUT_PIXEL:
@@ -198,51 +217,39 @@ def _bom_instances(unit: Unit, arch: CimMacroConfig) -> int:
     return arch.post_lanes
 
 
-def _bom_rows(body: Datapath, edge: Datapath, arch: CimMacroConfig, lib: TechLib,
-              t: WorkloadTables, group_size: int) -> list[PricedRow]:
+def _check_hostable(dp: Datapath) -> None:
+    """The analog array realises the MACs; a per-MAC post-processing unit has nowhere to sit."""
+    for u in dp.units:
+        if u.placement is Placement.PER_MAC and u.kind not in _ARRAY_KINDS:
+            raise HwcostError.single(
+                f"scheme '{dp.scheme.name}' needs a per-MAC {u.kind.value}, which the analog array "
+                "cannot host; use the mac_array template", key="arch")
+
+
+def _bom_rows(dps: BodyEdge, arch: CimMacroConfig, pricer: Pricer, t: WorkloadTables, group_size: int) -> list[PricedRow]:
     """Post-processing units of the bill of materials, priced as on the MAC array."""
-
-    def live(dp: Datapath) -> dict[tuple[UnitKind, Placement], Unit]:
-        units = [u for u in dp.units if u.placement is not Placement.OFFLINE and u.kind not in _ARRAY_KINDS]
-        for u in units:
-            if u.placement is Placement.PER_MAC:
-                raise HwcostError.single(
-                    f"scheme '{dp.scheme.name}' needs a per-MAC {u.kind.value}, which the analog array "
-                    "cannot host; use the mac_array template", key="arch")
-        return {(u.kind, u.placement): u for u in units}
-
-    b, e = live(body), live(edge)
-    keys = list(b) + [k for k in e if k not in b]
-    rows = []
-    for key in keys:
-        ub, ue = b.get(key), e.get(key)
-        unit = ub or ue
-        assert unit is not None
-        eb, ab, ee, ae, memory = price_unit_pair(ub, ue, lib, t, group_size)
-        area = (1 if memory else _bom_instances(unit, arch)) * max(ab, ae)
-        rows.append(PricedRow(row_name(unit, keys), Category.QUANT_OVERHEAD, (Term(count_key(unit), eb, ee),), area))
-    return rows
+    _check_hostable(dps.body)
+    _check_hostable(dps.edge)
+    return [
+        PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), p.energy_body_pj, p.energy_edge_pj),),
+                  _bom_instances(p, arch) * max(p.area_body_um2, p.area_edge_um2), qualifier=p.qualifier)
+        for p in priced_units(dps.body, dps.edge, pricer, t, group_size, exclude=_ARRAY_KINDS)
+    ]
 
 
-_PLANS = PlanCache()
-
-
-def plan_cim_point(scheme: QuantScheme, arch: CimMacroConfig, lib: TechLib, t: WorkloadTables) -> CimPlan:
-    """Classify a scheme for the body and first/last layers and price every CIM row (cached)."""
-    return _PLANS.get(scheme, arch, lib, t, _plan)
-
-
-def _plan(scheme: QuantScheme, arch: CimMacroConfig, lib: TechLib, t: WorkloadTables) -> CimPlan:
-    body, edge, fp_edge = classify_body_edge(scheme, t)
-    check_integer_only(fp_edge, scheme.name)
+def plan_cim_macro(scheme: QuantScheme, arch: CimMacroConfig, pricer: Pricer, t: WorkloadTables,
+                   datapaths: BodyEdge) -> CimPlan:
+    """Map the network onto macros and price every CIM row."""
+    body, edge = datapaths.body, datapaths.edge
+    check_integer_only(datapaths.fp_edge, scheme.name)
     ops = _operands(scheme, body, edge)
     params = layer_params([arch], [ops], t)
     g = cim_geometry(t.shapes, params)
     needed = int(g.tiles.sum())
     macros = needed if arch.macros is None else arch.macros
-    rows = _array_rows(arch, lib, macros, _shift_add_bits(g, params, t.edge), ops.acc_bits)
-    rows += _write_row(arch, lib, macros, needed)
-    rows += _correction_row(arch, lib, ops, t)
-    rows += _bom_rows(body, edge, arch, lib, t, ops.group_size)
-    rows += buffer_rows(arch.glb_kib, arch.glb_width_bits, arch.post_lanes, lib, scheme.activations.bits)
+    rows = _array_rows(arch, pricer, macros, _shift_add_bits(g, params, t.edge), ops.acc_bits)
+    rows += _write_row(arch, pricer, macros, needed)
+    rows += _correction_row(arch, pricer, ops, t)
+    rows += _bom_rows(datapaths, arch, pricer, t, ops.group_size)
+    rows += buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)
     return CimPlan(body, edge, ops, macros, needed, tuple(rows))

@@ -1,91 +1,50 @@
-"""Evaluate CIM design points with the MAC array's report machinery.
+"""The CIM template: its configuration, plan and counts behind the template protocol, and the
+report's settings (ADC precision and mapping notes).
 
-``evaluate_cim_group`` returns the same ``(rows, totals)`` pair as the MAC array's group
-evaluation in :mod:`hwcost.evaluate`, so ``report_of`` and ``sweep`` treat both templates alike:
+For a group of points on one workload:
 
-1. ``plan_cim_point``     classify, map onto macros, price every row (per point, cached);
+1. ``plan_cim_macro``     classify, map onto macros, price every row (per point, cached);
 2. ``cim_geometry``       slices, row groups, tiles of every layer (points x layers);
-3. ``count_cim_actions``  conversions, cell operations, traffic, cycles (points x layers);
-4. ``_sums``              actions per count key, body and first/last layers apart;
-5. ``row_energies``       energy of each row = sum of (energy per action x actions).
+3. ``count_cim_actions``  conversions, cell operations, traffic, cycles (points x layers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
-from hwcost.arch.common import Sums, add_buffer_sums, bom_counts, row_energies, split_body_edge
-from hwcost.arch.cim_counts import CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
-from hwcost.arch.cim_pricing import CimPlan, layer_params, plan_cim_point
-from hwcost.arch.tables import WorkloadTables, workload_tables
+from hwcost._config import Checker
+from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
+from hwcost.arch.cim_macro.counts import CimCount, CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
+from hwcost.arch.cim_macro.plan import CimPlan, layer_params, plan_cim_macro
+from hwcost.arch.shared.bom import BodyEdge
+from hwcost.arch.shared.pricing import Count, Pricer
+from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.template import GroupActions, Setting
+from hwcost.schemes import QuantScheme
 
-if TYPE_CHECKING:
-    from hwcost.evaluate import DesignPoint
-
-__all__ = ["evaluate_cim_group", "cim_settings", "CimSummary", "cim_summary"]
-
-
-def _sums(a: CimLayerActions, t: WorkloadTables, plans: Sequence[CimPlan]) -> Sums:
-    per_layer = {
-        "cell_ops": a.cell_ops,
-        "row_drives": a.row_drives,
-        "conversions": a.conversions,
-        "row_group_adds": a.row_group_adds,
-        "offset_subtracts": a.offset_subtracts,
-        "cim_window_sum_adds": a.window_sum_adds,
-        "digital_subtracts": a.digital_subtracts,
-        "weight_write_bits": a.weight_write_bits,
-        "per_input": a.array_inputs,
-        "glb_read_bits": a.glb_read_bits,
-        "glb_write_bits": a.glb_write_bits,
-        "dram_read_bits": a.dram_read_bits,
-        "dram_write_bits": a.dram_write_bits,
-        **bom_counts(t, [p.operands.group_size for p in plans]),
-    }
-    return split_body_edge(per_layer, t.edge, a.conversions.shape)
+__all__ = ["CIM_MACRO", "CimMacroTemplate", "CimSummary", "cim_summary"]
 
 
-def _peak_macs_per_cycle(points: Sequence["DesignPoint"], plans: Sequence[CimPlan], g: CimGeometry) -> np.ndarray:
+def _peak_macs_per_cycle(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], g: CimGeometry,
+                         t: WorkloadTables) -> np.ndarray:
     """macros * ADCs per macro * R / (S_w * polarity * S_a) at the body layers' widths."""
-    body = ~workload_tables(points[0].workload).edge
+    body = ~t.edge
     col = body if body.any() else np.ones_like(body)
     per_mac = (g.weight_slices * g.polarity * g.input_slices)[:, col].max(axis=1)
     macros = np.asarray([p.macros for p in plans], dtype=float)
-    adcs = np.asarray([pt.arch.adcs_per_macro for pt in points], dtype=float)
-    rows = np.asarray([pt.arch.rows for pt in points], dtype=float)
+    adcs = np.asarray([a.adcs_per_macro for a in archs], dtype=float)
+    rows = np.asarray([a.rows for a in archs], dtype=float)
     return macros * adcs * rows / per_mac
 
 
-def evaluate_cim_group(points: Sequence["DesignPoint"]) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
-    """Breakdown rows and totals of CIM points sharing one workload (as the MAC array's group)."""
-    t = workload_tables(points[0].workload)
-    plans = [plan_cim_point(p.scheme, p.arch, p.techlib, t) for p in points]
-    params = layer_params([p.arch for p in points], [pl.operands for pl in plans], t)
+def _actions(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], t: WorkloadTables) -> tuple[CimGeometry, CimLayerActions]:
+    params = layer_params(archs, [p.operands for p in plans], t)
     g = cim_geometry(t.shapes, params)
-    acts = count_cim_actions(t.shapes, params, g)
-    sums = _sums(acts, t, plans)
-    add_buffer_sums(
-        sums,
-        np.asarray([p.arch.glb_width_bits for p in points], dtype=float),
-        np.asarray([p.scheme.activations.bits for p in points], dtype=float),
-        t,
-    )
-    rows = row_energies([p.rows for p in plans], sums)
-    lanes = np.asarray([p.arch.post_lanes for p in points], dtype=float)
-    latency = acts.latency_cycles.sum(axis=1) + t.elementwise_outputs / lanes
-    macs = float(t.shapes.macs.sum())
-    totals = {
-        "macs": np.full(len(points), macs),
-        "latency_cycles": latency,
-        "utilisation": macs / (latency * _peak_macs_per_cycle(points, plans, g)),
-        "compute_cycles": acts.compute_cycles.sum(axis=1),
-        "memory_cycles": acts.memory_cycles.sum(axis=1),
-    }
-    return rows, totals
+    return g, count_cim_actions(t.shapes, params, g)
 
 
 @dataclass(frozen=True)
@@ -105,12 +64,9 @@ class CimSummary:
     input_signed: bool
 
 
-def cim_summary(point: "DesignPoint") -> CimSummary:
-    t = workload_tables(point.workload)
-    plan = plan_cim_point(point.scheme, point.arch, point.techlib, t)
-    params = layer_params([point.arch], [plan.operands], t)
-    g = cim_geometry(t.shapes, params)
-    acts = count_cim_actions(t.shapes, params, g)
+def cim_summary(arch: CimMacroConfig, plan: CimPlan, t: WorkloadTables) -> CimSummary:
+    """ADC precision and mapping facts of one planned point."""
+    g, acts = _actions([arch], [plan], t)
     return CimSummary(
         lossless_bits=int(g.lossless_bits.max()),
         quantized_layers=int(acts.quantized.sum()),
@@ -126,8 +82,7 @@ def cim_summary(point: "DesignPoint") -> CimSummary:
     )
 
 
-def _adc_note(point: "DesignPoint", s: CimSummary) -> str:
-    a = point.arch
+def _adc_note(a: CimMacroConfig, s: CimSummary) -> str:
     if s.quantized_layers == 0:
         return f"ADC {a.adc_bits} b >= lossless {s.lossless_bits} b: partial sums are exact"
     return (
@@ -136,14 +91,11 @@ def _adc_note(point: "DesignPoint", s: CimSummary) -> str:
     )
 
 
-def cim_settings(point: "DesignPoint") -> tuple[tuple[str, Any], ...]:
-    """The CostReport settings of a CIM point: arch parameters, ADC precision, mapping notes."""
-    s = cim_summary(point)
-    desc = point.arch.describe()
+def cim_settings(arch: CimMacroConfig, s: CimSummary) -> tuple[Setting, ...]:
+    """The report settings of a CIM point: arch parameters, ADC precision, mapping notes."""
+    desc = arch.describe()
     encoding = desc["signed_weights"] if s.weight_signed else "unsigned (none needed)"
     return (
-        ("zero_point", point.scheme.zero_point_realisation.value),
-        ("scale_at", point.scheme.scale_realisation.value),
         *((k, v) for k, v in desc.items() if k not in ("signed_weights", "macros")),
         ("macros", s.macros),
         ("macros_needed", s.macros_needed),
@@ -152,8 +104,59 @@ def cim_settings(point: "DesignPoint") -> tuple[tuple[str, Any], ...]:
         ("signed_inputs", "twos-complement slices" if s.input_signed else "unsigned"),
         ("lossless_adc_bits", s.lossless_bits),
         ("adc_quantized_layers", s.quantized_layers),
-        ("adc_note", _adc_note(point, s)),
+        ("adc_note", _adc_note(arch, s)),
         ("max_row_groups", s.max_row_groups),
         ("row_split_extra_conversions", s.split_conversions),
         ("row_group_adds", s.row_group_adds),
     )
+
+
+class CimMacroTemplate:
+    """Analog macros with bit-sliced weights and ADC readout (``docs/cim-model.md``)."""
+
+    name = "cim_macro"
+    aliases = ("cim",)
+    defaults = CIM_MACRO_DEFAULTS
+
+    def from_mapping(self, data: Mapping[str, Any], check: Checker, prefix: str = "") -> CimMacroConfig | None:
+        return cim_macro_from_mapping(data, check, prefix)
+
+    def plan(self, scheme: QuantScheme, config: CimMacroConfig, pricer: Pricer, tables: WorkloadTables,
+             datapaths: BodyEdge) -> CimPlan:
+        return plan_cim_macro(scheme, config, pricer, tables, datapaths)
+
+    def count(self, configs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], tables: WorkloadTables) -> GroupActions:
+        g, a = _actions(configs, plans, tables)
+        return GroupActions(
+            per_layer={
+                CimCount.CELL_OPS: a.cell_ops,
+                CimCount.ROW_DRIVES: a.row_drives,
+                CimCount.CONVERSIONS: a.conversions,
+                CimCount.ROW_GROUP_ADDS: a.row_group_adds,
+                CimCount.OFFSET_SUBTRACTS: a.offset_subtracts,
+                CimCount.WINDOW_SUM_ADDS: a.window_sum_adds,
+                CimCount.DIGITAL_SUBTRACTS: a.digital_subtracts,
+                CimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
+                Count.PER_INPUT: a.array_inputs,
+                Count.GLB_READ_BITS: a.glb_read_bits,
+                Count.GLB_WRITE_BITS: a.glb_write_bits,
+                Count.DRAM_READ_BITS: a.dram_read_bits,
+                Count.DRAM_WRITE_BITS: a.dram_write_bits,
+            },
+            compute_cycles=a.compute_cycles,
+            memory_cycles=a.memory_cycles,
+            latency_cycles=a.latency_cycles,
+            peak_macs_per_cycle=_peak_macs_per_cycle(configs, plans, g, tables),
+        )
+
+    def settings(self, config: CimMacroConfig, plan: CimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
+        return cim_settings(config, cim_summary(config, plan, tables))
+
+    def cost_stand_in(self, config: CimMacroConfig) -> CimMacroConfig | None:
+        """The ADC resolution changes the accuracy side at any bits, while the library's ADC model
+        covers a range: a point refused for its ADC bits is priced at the default ADC."""
+        default = CIM_MACRO_DEFAULTS.adc_bits
+        return None if config.adc_bits == default else replace(config, adc_bits=default)
+
+
+CIM_MACRO = CimMacroTemplate()

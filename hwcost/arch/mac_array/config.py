@@ -1,16 +1,26 @@
-"""The MAC-array accelerator template: a PE grid, a global buffer, DRAM and post-processing.
+"""The MAC-array accelerator template's configuration: a PE grid, a global buffer, DRAM and
+post-processing lanes.
 
 A PE holds the classifier's ``mac_multiplier`` and ``accumulator`` with their registers; the
-global buffer (GLB) is one SRAM; post-processing lanes at the array edge host the per-output,
-per-pixel and per-channel units of the bill of materials. Every default names its source.
+global buffer (GLB) is one SRAM; post-processing lanes at the array edge, one per column, host
+the per-output, per-pixel and per-channel units of the bill of materials. Every default names
+its source.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from enum import Enum, StrEnum
+from typing import Any, ClassVar
 
-__all__ = ["Dataflow", "PinnedCost", "MacArrayConfig", "MAC_ARRAY_DEFAULTS"]
+from hwcost._config import Checker
+from hwcost.arch.shared.memory import MemorySystem, read_number_keys
+from hwcost.arch.shared.pricing import SharedRow
+from hwcost.classify import UnitKind
+
+__all__ = ["Dataflow", "PinnedCost", "MacArrayConfig", "MacRow", "MAC_ARRAY_DEFAULTS", "PINNABLE_UNITS",
+           "mac_array_from_mapping"]
 
 
 class Dataflow(Enum):
@@ -20,12 +30,23 @@ class Dataflow(Enum):
     OUTPUT_STATIONARY = "output_stationary"  # rows = output pixels, cols = output channels
 
 
+class MacRow(StrEnum):
+    """Breakdown rows of the MAC array besides the classifier's units and the memory system."""
+
+    PE_REGISTERS = "pe_registers"  # input pipeline, accumulator and weight registers of each PE
+
+
+# The rows an arch file may pin: every unit the classifier can place on the array, the PE
+# registers, and the memory system's rows.
+PINNABLE_UNITS: tuple[Enum, ...] = (*UnitKind, *MacRow, *SharedRow)
+
+
 @dataclass(frozen=True)
 class PinnedCost:
     """A unit's cost fixed by the user (a synthesized MAC, a measured SRAM) instead of the library.
 
     ``energy_pj`` is per action (one MAC for PE units, one access for memories, one operation for
-    post-processing units); ``area_um2`` per instance.
+    post-processing units and element-wise layers); ``area_um2`` per instance.
     """
 
     energy_pj: float
@@ -34,27 +55,23 @@ class PinnedCost:
 
 
 @dataclass(frozen=True)
-class MacArrayConfig:
+class MacArrayConfig(MemorySystem):
     """Parameters of the MAC-array template (YAML: ``template: mac_array``)."""
 
-    pe_rows: int = 16  # issue default; 16x16 as in many edge accelerators
+    template: ClassVar[str] = "mac_array"
+
+    # 16 x 16 PEs: the order of Eyeriss's 12 x 14 = 168 PEs (Chen et al., JSSC 2017).
+    pe_rows: int = 16
     pe_cols: int = 16
-    clock_mhz: float = 1000.0  # issue default 1 GHz
     dataflow: Dataflow = Dataflow.WEIGHT_STATIONARY
-    # 128 KiB: the order of Eyeriss's 108 KB global buffer (Chen et al., JSSC 2017).
-    glb_kib: float = 128.0
-    # 64-bit port: the access width of Horowitz's SRAM figures and the CACTI sweep's reference.
-    glb_width_bits: int = 64
-    # One LPDDR4-3200 x32 channel: 3200 MT/s x 4 B = 12.8 GB/s (JEDEC JESD209-4).
-    dram_bandwidth_gbps: float = 12.8
-    pinned: tuple[tuple[str, PinnedCost], ...] = ()  # (unit name, cost) pairs, hashable
+    pinned: tuple[tuple[Enum, PinnedCost], ...] = ()  # (unit, cost) pairs, hashable
     name: str = "mac_array"
 
     def describe(self) -> dict[str, object]:
         """The parameters a results table shows."""
         return {"dataflow": self.dataflow.value, "pe_rows": self.pe_rows, "pe_cols": self.pe_cols, "glb_kib": self.glb_kib}
 
-    def pinned_cost(self, unit: str) -> PinnedCost | None:
+    def pinned_cost(self, unit: Enum) -> PinnedCost | None:
         return dict(self.pinned).get(unit)
 
     @property
@@ -62,12 +79,53 @@ class MacArrayConfig:
         return self.pe_rows * self.pe_cols
 
     @property
-    def glb_bits(self) -> float:
-        return self.glb_kib * 1024 * 8
+    def post_lanes(self) -> int:
+        return self.pe_cols  # one post-processing lane per column
 
     @property
-    def dram_bits_per_cycle(self) -> float:
-        return self.dram_bandwidth_gbps * 1e9 * 8 / (self.clock_mhz * 1e6)
+    def analog_macro(self) -> None:
+        return None
 
 
 MAC_ARRAY_DEFAULTS = MacArrayConfig()
+
+_INT_KEYS = {"pe_rows": (1, 4096), "pe_cols": (1, 4096)}
+
+
+def _pinned(check: Checker, value: Any, key: str) -> tuple[tuple[Enum, PinnedCost], ...]:
+    mapping = check.mapping(value, key)
+    if mapping is None:
+        return ()
+    known = {u.value: u for u in PINNABLE_UNITS}
+    out: dict[Enum, PinnedCost] = {}
+    for unit, spec in mapping.items():
+        ukey = f"{key}.{unit}"
+        if unit not in known:
+            check.error(ukey, f"the mac_array template has no unit '{unit}'; units that can be pinned: {', '.join(known)}")
+            continue
+        spec = check.mapping(spec, ukey)
+        if spec is None or not check.keys(spec, ukey, required=["energy_pj", "area_um2", "source"]):
+            continue
+        energy = check.number(spec["energy_pj"], f"{ukey}.energy_pj", minimum=0)
+        area = check.number(spec["area_um2"], f"{ukey}.area_um2", minimum=0)
+        source = check.string(spec["source"], f"{ukey}.source")
+        if energy is not None and area is not None and source is not None:
+            out[known[unit]] = PinnedCost(energy, area, source)
+    return tuple(out.items())
+
+
+def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str = "") -> MacArrayConfig | None:
+    """Build a MacArrayConfig from a mapping (YAML); problems go to ``check``."""
+    names = [f.name for f in fields(MacArrayConfig)]
+    check.keys(data, prefix, optional=["template"] + names)
+    values = read_number_keys(data, check, prefix, _INT_KEYS, {})
+    if "dataflow" in data:
+        flow = check.choice(data["dataflow"], f"{prefix}dataflow", [d.value for d in Dataflow])
+        values["dataflow"] = None if flow is None else Dataflow(flow)
+    if "pinned" in data:
+        values["pinned"] = _pinned(check, data["pinned"], f"{prefix}pinned")
+    if "name" in data:
+        values["name"] = check.string(data["name"], f"{prefix}name")
+    if any(v is None for v in values.values()) or check.problems:
+        return None
+    return replace(MAC_ARRAY_DEFAULTS, **values)

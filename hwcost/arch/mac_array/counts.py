@@ -9,27 +9,19 @@ G groups, P output pixels, R x C PE rows x columns, W weights, I input and O out
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
-__all__ = ["LayerShapes", "ArrayParams", "LayerActions", "count_actions"]
+from hwcost.arch.shared.tables import LayerShapes
+
+__all__ = ["MacCount", "ArrayParams", "LayerActions", "count_actions"]
 
 
-@dataclass(frozen=True)
-class LayerShapes:
-    """The compute layers of a workload as arrays of shape (layers,)."""
+class MacCount(StrEnum):
+    """Count keys of the MAC array besides the shared ones (:class:`~hwcost.arch.shared.pricing.Count`)."""
 
-    macs: np.ndarray
-    reduction_length: np.ndarray  # N = C_in/G * R * S
-    out_channels_per_group: np.ndarray  # K_g
-    groups: np.ndarray  # G
-    output_pixels: np.ndarray  # P = H_out * W_out
-    weights: np.ndarray  # W = G * K_g * N
-    input_elements: np.ndarray  # I
-    output_elements: np.ndarray  # O = P * K_g * G
-    is_first_or_last: np.ndarray  # bool: runs at the scheme's first/last-layer bits
-    is_network_input: np.ndarray  # bool: its input comes from DRAM
-    is_network_output: np.ndarray  # bool: its output goes to DRAM
+    WEIGHT_LOADS = "weight_loads"  # PE-wide weight slices loaded into PE registers
 
 
 @dataclass(frozen=True)

@@ -1,43 +1,36 @@
-"""Price the units of one MAC-array design point: energy per action and area per instance.
+"""Price the rows of one MAC-array design point: energy per action and area per instance.
 
 A design point's bill of materials (the classifier's datapath for its body layers and for its
 first/last layers) plus the array's fixed parts (PE registers, global buffer, DRAM, element-wise
-adders) become :class:`PricedRow` records. Each row's energy is a sum of terms
-``energy per action x actions``, where the actions come from
-:func:`hwcost.arch.dataflow.count_actions` summed over the body and the first/last layers
-(``docs/cost-model.md`` §3-4). Pricing is pure and cached per distinct point.
+units) become :class:`~hwcost.arch.shared.pricing.PricedRow` records. Each row's energy is a sum
+of terms ``energy per action x actions``, where the actions come from
+:func:`hwcost.arch.mac_array.counts.count_actions` summed over the body and the first/last
+layers (``docs/cost-model.md`` §3-4). Pinned costs replace the library's where the arch file
+gives them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import Enum
 
-from hwcost.arch.common import (
-    PlanCache,
-    PricedRow,
-    Term,
-    buffer_rows,
-    classify_body_edge,
-    count_key,
-    price,
-    price_unit_pair,
-    row_name,
-)
-from hwcost.arch.mac_array import MacArrayConfig, PinnedCost
-from hwcost.arch.tables import WorkloadTables
+from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PinnedCost
+from hwcost.arch.mac_array.counts import MacCount
+from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.memory import buffer_rows
+from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Term
+from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind
-from hwcost.classify.datapath import Component
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
-from hwcost.techlib import TechLib
 
-__all__ = ["PointPlan", "plan_point"]
+__all__ = ["MacPlan", "plan_mac_array"]
 
 PE_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)
 
 
 @dataclass(frozen=True)
-class PointPlan:
+class MacPlan:
     """Everything about a design point the vectorised counts need, plus its priced rows."""
 
     body: Datapath
@@ -51,6 +44,7 @@ class PointPlan:
     table_word_bits: int  # bits per output channel of per-channel tables loaded from DRAM
     group_size: int
     rows: tuple[PricedRow, ...]
+    unused_pins: tuple[str, ...]  # pinned units this point's bill of materials does not have
 
 
 def _instances(unit: Unit, arch: MacArrayConfig) -> int:
@@ -64,75 +58,54 @@ def _instances(unit: Unit, arch: MacArrayConfig) -> int:
         return arch.pe_rows if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM else 1
     if p is Placement.OFFLINE:
         return 0
-    return arch.pe_cols  # post-processing lanes, one per column
+    return arch.post_lanes
 
 
-def _bom_rows(plan_body: Datapath, plan_edge: Datapath, fp_edge: bool, arch: MacArrayConfig,
-              lib: TechLib, tables: WorkloadTables, group_size: int) -> list[PricedRow]:
-    def live(dp: Datapath) -> dict[tuple[UnitKind, Placement], Unit]:
-        return {(u.kind, u.placement): u for u in dp.units if u.placement is not Placement.OFFLINE}
-
-    body, edge = live(plan_body), live(plan_edge)
-    keys = list(body) + [k for k in edge if k not in body]
-    rows = []
-    for key in keys:
-        ub, ue = body.get(key), edge.get(key)
-        unit = ub or ue
-        assert unit is not None
-        eb, ab, ee, ae, memory = price_unit_pair(ub, ue, lib, tables, group_size)
-        n = 1 if memory else _instances(unit, arch)
-        area = n * max(ab, ae)
-        if unit.kind in PE_KINDS:
-            # Integer first/last layers run as PE-wide slices on the same PEs; FP32 ones on a
-            # row of C FP units beside the array.
-            ee = ee if fp_edge else eb
-            area = n * ab + (arch.pe_cols * ae if fp_edge else 0.0)
-        category = Category.COMPUTE if unit.kind in PE_KINDS else Category.QUANT_OVERHEAD
-        rows.append(PricedRow(row_name(unit, keys), category, (Term(count_key(unit), eb, ee),), area))
-    return rows
+def _bom_row(priced: PricedUnit, fp_edge: bool, arch: MacArrayConfig) -> tuple[PricedRow, int]:
+    """The row of one priced unit, and its instance count (a per-channel table is one memory)."""
+    unit = priced.unit
+    eb, ee = priced.energy_body_pj, priced.energy_edge_pj
+    n = 1 if priced.is_memory else _instances(unit, arch)
+    area = n * max(priced.area_body_um2, priced.area_edge_um2)
+    if unit.kind in PE_KINDS:
+        # Integer first/last layers run as PE-wide slices on the same PEs; FP32 ones on a row of
+        # C FP units beside the array.
+        ee = ee if fp_edge else eb
+        area = n * priced.area_body_um2 + (arch.pe_cols * priced.area_edge_um2 if fp_edge else 0.0)
+    category = Category.COMPUTE if unit.kind in PE_KINDS else Category.QUANT_OVERHEAD
+    row = PricedRow(unit.kind, category, (Term(count_key(unit), eb, ee),), area, qualifier=priced.qualifier)
+    return row, n
 
 
-def _pe_register_row(arch: MacArrayConfig, lib: TechLib, hw_w: int, hw_a: int, acc: int) -> PricedRow:
-    reg = lambda bits: price(lib, "energy", "register", bits=bits)  # noqa: E731
-    e_reg_mac = reg(hw_a) + reg(acc)  # input pipeline register + accumulator register per MAC
+def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int, acc: int) -> PricedRow:
+    e_reg_mac = pricer.energy_pj("register", bits=hw_a) + pricer.energy_pj("register", bits=acc)  # input + accumulator
+    e_reg_w = pricer.energy_pj("register", bits=hw_w)
     return PricedRow(
-        "pe_registers",
+        MacRow.PE_REGISTERS,
         Category.COMPUTE,
-        (Term("per_mac", e_reg_mac, e_reg_mac), Term("weight_loads", reg(hw_w), reg(hw_w))),
-        arch.num_pes * price(lib, "area", "register", bits=hw_a + acc + hw_w),
+        (Term(Count.PER_MAC, e_reg_mac, e_reg_mac), Term(MacCount.WEIGHT_LOADS, e_reg_w, e_reg_w)),
+        arch.num_pes * pricer.area_um2("register", bits=hw_a + acc + hw_w),
     )
 
 
 def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
+    """``row`` at the pinned energy per action and area per instance.
+
+    PE units are pinned per MAC (the weight-register loads of ``pe_registers`` are then part of
+    the pinned figure); memories per access or bit, reads and writes alike; the element-wise row
+    per operation, adds and compares alike.
+    """
     first, *rest = row.terms
     terms = (Term(first.count, pinned.energy_pj, pinned.energy_pj),)
-    if row.name in ("glb", "dram"):  # per access (read or write) / per bit
+    if row.unit in (SharedRow.GLB, SharedRow.DRAM, SharedRow.ELEMENTWISE):
         terms += tuple(Term(t.count, pinned.energy_pj, pinned.energy_pj) for t in rest)
-    return PricedRow(row.name, row.category, terms, pinned.area_um2 * instances, pinned.source)
+    return replace(row, terms=terms, area_um2=pinned.area_um2 * instances, source=pinned.source)
 
 
-def _instances_of_row(name: str, arch: MacArrayConfig, body: Datapath) -> float:
-    if name in ("mac_multiplier", "accumulator", "pe_registers"):
-        return arch.num_pes
-    if name in ("glb", "dram"):
-        return 1
-    for unit in body.units:
-        if unit.kind.value == name:
-            # A per-channel table (scale, BN parameters, bias) is one memory, not one per lane.
-            return 1 if unit.component is Component.SRAM else _instances(unit, arch)
-    return arch.pe_cols
-
-
-_PLANS = PlanCache()
-
-
-def plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables: WorkloadTables) -> PointPlan:
-    """Classify a scheme for the body and the first/last layers and price every unit (cached)."""
-    return _PLANS.get(scheme, arch, lib, tables, _plan_point)
-
-
-def _plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables: WorkloadTables) -> PointPlan:
-    body, edge, fp_edge = classify_body_edge(scheme, tables)
+def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, tables: WorkloadTables,
+                   datapaths: BodyEdge) -> MacPlan:
+    """Size the PEs for the body and first/last layers and price every row."""
+    body, edge, fp_edge = datapaths.body, datapaths.edge, datapaths.fp_edge
     acc = body.accumulator_bits if fp_edge else max(body.accumulator_bits, edge.accumulator_bits)
     hw_w, hw_a = body.weight_operand_bits, body.act_operand_bits
     group_size = body.weight_group_size or 1
@@ -143,15 +116,16 @@ def _plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables:
         for u in body.units
     )
     body_sized = replace(body, units=body_units, accumulator_bits=acc)
-    rows = _bom_rows(body_sized, edge, fp_edge, arch, lib, tables, group_size)
-    rows.append(_pe_register_row(arch, lib, hw_w, hw_a, acc))
-    rows += buffer_rows(arch.glb_kib, arch.glb_width_bits, arch.pe_cols, lib, scheme.activations.bits)
-    pinned = dict(arch.pinned)
-    rows = [_pin(r, pinned[r.name], _instances_of_row(r.name, arch, body)) if r.name in pinned else r for r in rows]
-    table_word_bits = sum(
-        u.widths["width_bits"] for u in body.units if u.component is Component.SRAM and u.placement is not Placement.OFFLINE
-    )
-    return PointPlan(
+    rows: list[tuple[PricedRow, int]] = [
+        _bom_row(p, fp_edge, arch) for p in priced_units(body_sized, edge, pricer, tables, group_size)
+    ]
+    rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc), arch.num_pes))
+    rows += [(r, 1 if r.unit in (SharedRow.GLB, SharedRow.DRAM) else arch.post_lanes)
+             for r in buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)]
+    pinned: dict[Enum, PinnedCost] = dict(arch.pinned)
+    priced = tuple(_pin(r, pinned[r.unit], n) if r.unit in pinned else r for r, n in rows)
+    present = {r.unit for r in priced}
+    return MacPlan(
         body=body_sized,
         edge=edge,
         hw_weight_bits=hw_w,
@@ -160,7 +134,8 @@ def _plan_point(scheme: QuantScheme, arch: MacArrayConfig, lib: TechLib, tables:
         fp_edge=fp_edge,
         edge_weight_bits=edge.weight_operand_bits,
         edge_act_bits=32 if fp_edge else (scheme.first_last_bits or 32),
-        table_word_bits=table_word_bits,
+        table_word_bits=table_word_bits(body),
         group_size=group_size,
-        rows=tuple(rows),
+        rows=priced,
+        unused_pins=tuple(u.value for u in pinned if u not in present),
     )

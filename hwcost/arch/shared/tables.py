@@ -1,16 +1,34 @@
-"""Per-workload arrays the MAC-array model needs, computed once per workload and cached."""
+"""Per-workload arrays every template needs: the compute layers' shapes and the element-wise layers.
+
+Computed once per workload and kept by the sweep's :class:`~hwcost.arch.shared.cache.CostCache`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from hwcost.arch.dataflow import LayerShapes
 from hwcost.workloads.layer import LayerKind, PoolOp, Workload
 
-__all__ = ["WorkloadTables", "workload_tables"]
+__all__ = ["LayerShapes", "WorkloadTables", "workload_tables"]
+
+
+@dataclass(frozen=True)
+class LayerShapes:
+    """The compute layers of a workload as arrays of shape (layers,)."""
+
+    macs: np.ndarray
+    reduction_length: np.ndarray  # N = C_in/G * R * S
+    out_channels_per_group: np.ndarray  # K_g
+    groups: np.ndarray  # G
+    output_pixels: np.ndarray  # P = H_out * W_out
+    weights: np.ndarray  # W = G * K_g * N
+    input_elements: np.ndarray  # I
+    output_elements: np.ndarray  # O = P * K_g * G
+    is_first_or_last: np.ndarray  # bool: runs at the scheme's first/last-layer bits
+    is_network_input: np.ndarray  # bool: its input comes from DRAM
+    is_network_output: np.ndarray  # bool: its output goes to DRAM
 
 
 @dataclass(frozen=True)
@@ -48,8 +66,8 @@ def _shapes(workload: Workload) -> tuple[LayerShapes, np.ndarray]:
     return shapes, a.is_first_or_last.copy()
 
 
-@lru_cache(maxsize=64)
 def workload_tables(workload: Workload) -> WorkloadTables:
+    """The tables of one workload (pure; a sweep keeps them in its cache)."""
     shapes, edge = _shapes(workload)
     n = shapes.reduction_length
     body_n = n[~edge] if (~edge).any() else n

@@ -1,0 +1,97 @@
+"""The MAC-array template: its configuration, plan and counts behind the template protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from hwcost._config import Checker
+from hwcost.arch.mac_array.config import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, mac_array_from_mapping
+from hwcost.arch.mac_array.counts import ArrayParams, MacCount, count_actions
+from hwcost.arch.mac_array.plan import MacPlan, plan_mac_array
+from hwcost.arch.shared.bom import BodyEdge
+from hwcost.arch.shared.pricing import Count, Pricer
+from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.template import GroupActions, Setting
+from hwcost.schemes import QuantScheme
+
+__all__ = ["MAC_ARRAY", "MacArrayTemplate"]
+
+
+def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: WorkloadTables) -> ArrayParams:
+    """Stack design points into (points, 1) / (points, layers) arrays."""
+
+    def col(values: Sequence[float]) -> np.ndarray:
+        return np.asarray(values, dtype=float)[:, None]
+
+    edge = t.edge[None, :]
+    fp_edge = col([p.fp_edge for p in plans]).astype(bool)
+
+    def per_layer(body: Sequence[float], edge_bits: Sequence[float]) -> np.ndarray:
+        return np.where(edge, col(edge_bits), col(body))
+
+    hw_w = col([p.hw_weight_bits for p in plans])
+    hw_a = col([p.hw_act_bits for p in plans])
+    out_channels = t.shapes.out_channels_per_group * t.shapes.groups
+    return ArrayParams(
+        pe_rows=col([a.pe_rows for a in archs]),
+        pe_cols=col([a.pe_cols for a in archs]),
+        output_stationary=col([a.dataflow is Dataflow.OUTPUT_STATIONARY for a in archs]).astype(bool),
+        glb_bits=col([a.glb_bits for a in archs]),
+        dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
+        hw_weight_bits=np.where(edge & fp_edge, 32.0, hw_w),
+        hw_act_bits=np.where(edge & fp_edge, 32.0, hw_a),
+        acc_bits=col([p.acc_bits for p in plans]),
+        layer_weight_bits=per_layer([p.body.weight_operand_bits for p in plans], [p.edge_weight_bits for p in plans]),
+        layer_act_bits=per_layer([p.body.scheme.activations.bits for p in plans], [p.edge_act_bits for p in plans]),
+        layer_out_bits=per_layer([p.body.scheme.outputs.bits for p in plans], [p.edge_act_bits for p in plans]),
+        extra_dram_bits_per_layer=col([p.table_word_bits for p in plans]) * out_channels[None, :],
+    )
+
+
+class MacArrayTemplate:
+    """A PE grid with a weight- or output-stationary dataflow (``docs/cost-model.md``)."""
+
+    name = "mac_array"
+    aliases = ("mac",)
+    defaults = MAC_ARRAY_DEFAULTS
+
+    def from_mapping(self, data: Mapping[str, Any], check: Checker, prefix: str = "") -> MacArrayConfig | None:
+        return mac_array_from_mapping(data, check, prefix)
+
+    def plan(self, scheme: QuantScheme, config: MacArrayConfig, pricer: Pricer, tables: WorkloadTables,
+             datapaths: BodyEdge) -> MacPlan:
+        return plan_mac_array(scheme, config, pricer, tables, datapaths)
+
+    def count(self, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], tables: WorkloadTables) -> GroupActions:
+        acts = count_actions(tables.shapes, _params(configs, plans, tables))
+        return GroupActions(
+            per_layer={
+                Count.PER_MAC: acts.mac_ops,
+                Count.PER_INPUT: acts.array_input_reads,
+                MacCount.WEIGHT_LOADS: acts.weight_loads,
+                Count.GLB_READ_BITS: acts.glb_read_bits,
+                Count.GLB_WRITE_BITS: acts.glb_write_bits,
+                Count.DRAM_READ_BITS: acts.dram_read_bits,
+                Count.DRAM_WRITE_BITS: acts.dram_write_bits,
+            },
+            compute_cycles=acts.compute_cycles,
+            memory_cycles=acts.memory_cycles,
+            latency_cycles=acts.latency_cycles,
+            peak_macs_per_cycle=np.asarray([a.num_pes for a in configs], dtype=float),
+        )
+
+    def settings(self, config: MacArrayConfig, plan: MacPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
+        described = config.describe()
+        settings = tuple((k, described[k]) for k in ("dataflow", "pe_rows", "pe_cols", "glb_kib"))
+        if plan.unused_pins:
+            settings += (("pinned_not_in_bill_of_materials", ", ".join(plan.unused_pins)),)
+        return settings
+
+    def cost_stand_in(self, config: MacArrayConfig) -> None:
+        return None  # every setting of the MAC array is a cost setting
+
+
+MAC_ARRAY = MacArrayTemplate()

@@ -1,0 +1,153 @@
+"""The classifier's bill of materials, priced: what both templates do with a datapath.
+
+:func:`classify_body_edge` gives the datapaths of the body and of the first/last layers;
+:func:`priced_units` pairs their units (a unit missing from one datapath costs 0 there) and
+prices each once: energy per action and area per instance, per-channel tables as whole
+memories (``docs/cost-model.md`` §3). A template turns each :class:`PricedUnit` into a row by
+choosing how many instances it holds; :func:`bom_counts` gives the actions per layer of every
+placement.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwcost.arch.shared.pricing import Count, Pricer
+from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
+from hwcost.classify.datapath import Component
+from hwcost.schemes import QuantScheme
+
+__all__ = [
+    "SRAM_MIN_BYTES",
+    "SRAM_MIN_PORT_BITS",
+    "BodyEdge",
+    "PricedUnit",
+    "classify_body_edge",
+    "count_key",
+    "priced_units",
+    "table_word_bits",
+    "bom_counts",
+]
+
+# Tables smaller than the CACTI 7 sweep's smallest macro (1 KiB; Balasubramonian et al., ACM
+# TACO 2017) are register files: priced per word from the library's flip-flop. Words narrower
+# than the sweep's narrowest port (32 bits) occupy a 32-bit port.
+SRAM_MIN_BYTES = 1024
+SRAM_MIN_PORT_BITS = 32
+
+
+@dataclass(frozen=True)
+class BodyEdge:
+    """The datapaths of the body layers and of the first/last layers (each sized for its longest
+    reduction), and whether the first/last layers run in floating point."""
+
+    body: Datapath
+    edge: Datapath
+    fp_edge: bool
+
+
+def classify_body_edge(scheme: QuantScheme, t: WorkloadTables) -> BodyEdge:
+    body = classify(scheme, t.max_reduction_body)
+    edge = classify(scheme, t.max_reduction_edge, edge_layer=True)
+    fp_edge = edge.of_kind(UnitKind.MAC_MULTIPLIER)[0].component is Component.FP_MULTIPLIER
+    return BodyEdge(body, edge, fp_edge)
+
+
+def count_key(unit: Unit) -> Count:
+    """The count a unit's actions are summed under: its placement, or the window sum."""
+    if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM:
+        return Count.WINDOW_SUM  # N - 1 additions per output pixel, N per layer (not the max N)
+    return Count(unit.placement.value)
+
+
+def table_word_bits(dp: Datapath) -> int:
+    """Bits per output channel of the per-channel tables loaded from DRAM."""
+    return sum(u.widths["width_bits"] for u in dp.units if u.component is Component.SRAM and u.placement is not Placement.OFFLINE)
+
+
+@dataclass(frozen=True)
+class PricedUnit:
+    """One unit kind at one placement, priced on body and first/last layers (0 where absent)."""
+
+    body: Unit | None
+    edge: Unit | None
+    energy_body_pj: float
+    area_body_um2: float
+    energy_edge_pj: float
+    area_edge_um2: float
+    is_memory: bool  # a per-channel table: one memory, priced per word written and read
+    qualifier: Placement | None  # set when the kind sits in several places (the row's name says where)
+
+    @property
+    def unit(self) -> Unit:
+        unit = self.body or self.edge
+        assert unit is not None
+        return unit
+
+
+def _table_entries(unit: Unit, tables: WorkloadTables, group_size: int) -> int:
+    channels = tables.max_out_channels
+    return channels if unit.placement is Placement.PER_OUTPUT_CHANNEL else math.ceil(channels / group_size)
+
+
+def _price_memory(unit: Unit, pricer: Pricer, entries: int) -> tuple[float, float]:
+    """(energy per write + read of one word, area) of a per-channel table (docs/cost-model.md §3)."""
+    word = unit.widths["width_bits"]
+    port = max(word, SRAM_MIN_PORT_BITS)
+    capacity = entries * port / 8
+    if capacity >= SRAM_MIN_BYTES:
+        e = pricer.energy_pj("sram", "read", capacity_bytes=capacity, width_bits=port)
+        e += pricer.energy_pj("sram", "write", capacity_bytes=capacity, width_bits=port)
+        return e, pricer.area_um2("sram", capacity_bytes=capacity, width_bits=port)
+    return 2 * pricer.energy_pj("register", bits=word), entries * pricer.area_um2("register", bits=word)
+
+
+def _price_unit(unit: Unit, pricer: Pricer) -> tuple[float, float]:
+    # A window sum's N - 1 additions are counted per layer (Count.WINDOW_SUM), not per action.
+    ops = 1 if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM else unit.ops_per_action
+    component = str(unit.component)
+    return pricer.energy_pj(component, **unit.widths) * ops, pricer.area_um2(component, **unit.widths)
+
+
+def priced_units(body: Datapath, edge: Datapath, pricer: Pricer, tables: WorkloadTables, group_size: int,
+                 exclude: Collection[UnitKind] = ()) -> list[PricedUnit]:
+    """Every live (not offline) unit of the two datapaths, body order first, each priced once."""
+
+    def live(dp: Datapath) -> dict[tuple[UnitKind, Placement], Unit]:
+        return {(u.kind, u.placement): u for u in dp.units if u.placement is not Placement.OFFLINE and u.kind not in exclude}
+
+    b, e = live(body), live(edge)
+    keys = list(b) + [k for k in e if k not in b]
+    out = []
+    for key in keys:
+        ub, ue = b.get(key), e.get(key)
+        unit = ub or ue
+        assert unit is not None
+        memory = unit.component is Component.SRAM
+        if memory:
+            entries = _table_entries(unit, tables, group_size)
+            (eb, ab), (ee, ae) = [_price_memory(u, pricer, entries) if u else (0.0, 0.0) for u in (ub, ue)]
+        else:
+            (eb, ab), (ee, ae) = [_price_unit(u, pricer) if u else (0.0, 0.0) for u in (ub, ue)]
+        several = len({p for k, p in keys if k is unit.kind}) > 1
+        out.append(PricedUnit(ub, ue, eb, ab, ee, ae, memory, unit.placement if several else None))
+    return out
+
+
+def bom_counts(t: WorkloadTables, group_sizes: Sequence[int]) -> dict[Count, np.ndarray]:
+    """Per-layer actions of the bill-of-materials placements (docs/cost-model.md §3)."""
+    s = t.shapes
+    out_channels = s.out_channels_per_group * s.groups
+    group = np.asarray(group_sizes, dtype=float)[:, None]
+    return {
+        Count.PER_OUTPUT: s.output_elements,
+        Count.PER_OUTPUT_PIXEL: s.output_pixels * s.groups,
+        Count.WINDOW_SUM: (s.reduction_length - 1) * s.output_pixels * s.groups,
+        Count.PER_OUTPUT_CHANNEL: out_channels,
+        Count.PER_CHANNEL_GROUP: np.ceil(out_channels / group),
+    }

@@ -1,0 +1,67 @@
+"""One explicit cache for one evaluation: what a sweep computes once and reuses.
+
+A :class:`CostCache` holds the workload tables, the classified datapaths, the memoised prices
+of each technology library and the plan of each distinct design point. ``evaluate`` and
+``sweep`` make one per call and drop it when they return; a caller that runs many sweeps over
+the same points may pass one in. Nothing is kept in module globals, so nothing grows without
+bound and no library is kept alive after its sweep.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
+from hwcost.arch.shared.pricing import Pricer
+from hwcost.arch.shared.tables import WorkloadTables, workload_tables
+from hwcost.schemes import QuantScheme
+from hwcost.techlib import TechLib
+from hwcost.workloads import Workload
+
+if TYPE_CHECKING:
+    from hwcost.arch.template import Template
+
+__all__ = ["CostCache"]
+
+P = TypeVar("P")
+
+
+class CostCache:
+    """Tables per workload, datapaths per (scheme, workload), prices per library, plans per point.
+
+    Libraries and tables are keyed by identity (they hold dicts and arrays) and kept alive by the
+    cache, so an id is never reused while the cache exists.
+    """
+
+    def __init__(self) -> None:
+        self._tables: dict[Workload, WorkloadTables] = {}
+        self._pricers: dict[int, tuple[TechLib, Pricer]] = {}
+        self._datapaths: dict[tuple[QuantScheme, int], BodyEdge] = {}
+        self._plans: dict[tuple[object, ...], Any] = {}
+
+    def tables(self, workload: Workload) -> WorkloadTables:
+        tables = self._tables.get(workload)
+        if tables is None:
+            tables = self._tables[workload] = workload_tables(workload)
+        return tables
+
+    def pricer(self, lib: TechLib) -> Pricer:
+        hit = self._pricers.get(id(lib))
+        if hit is None:
+            hit = self._pricers[id(lib)] = (lib, Pricer(lib))
+        return hit[1]
+
+    def datapaths(self, scheme: QuantScheme, tables: WorkloadTables) -> BodyEdge:
+        key = (scheme, id(tables))
+        dp = self._datapaths.get(key)
+        if dp is None:
+            dp = self._datapaths[key] = classify_body_edge(scheme, tables)
+        return dp
+
+    def plan(self, template: "Template[Any, P]", scheme: QuantScheme, config: object, lib: TechLib,
+             tables: WorkloadTables) -> P:
+        key = (template.name, scheme, config, id(lib), id(tables))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = template.plan(scheme, config, self.pricer(lib), tables, self.datapaths(scheme, tables))
+        return plan

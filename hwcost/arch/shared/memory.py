@@ -1,0 +1,116 @@
+"""The memory system every template has: the clock, the global buffer (GLB), DRAM, and the
+element-wise layers (residual adds, pooling) that run on the post-processing lanes out of the GLB.
+
+:class:`MemorySystem` holds their parameters; each template's configuration extends it, so the
+keys, ranges, defaults and sources below are written once. :func:`buffer_rows` prices the GLB,
+DRAM and element-wise rows and :func:`add_buffer_sums` counts their actions
+(``docs/cost-model.md`` §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from hwcost._config import Checker
+from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Sums, Term
+from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.report import Category
+
+__all__ = ["MemorySystem", "read_number_keys", "buffer_rows", "add_buffer_sums"]
+
+
+@dataclass(frozen=True)
+class MemorySystem:
+    """Clock, global buffer and DRAM: the part of every accelerator template outside its array."""
+
+    # 1 GHz: one 16-bit multiply-accumulate per cycle in 45 nm (the order of TPU v1's 700 MHz in
+    # 28 nm, Jouppi et al. ISCA 2017); on the CIM macro, one conversion per cycle of ISAAC's
+    # 1.28 GS/s 8-bit SAR ADC (Shafiee et al. ISCA 2016).
+    clock_mhz: float = 1000.0
+    # 128 KiB: the order of Eyeriss's 108 KB global buffer (Chen et al., JSSC 2017).
+    glb_kib: float = 128.0
+    # 64-bit port: the access width of Horowitz's SRAM figures (ISSCC 2014) and the reference
+    # port of the CACTI sweep the library's SRAM law is fitted to.
+    glb_width_bits: int = 64
+    # One LPDDR4-3200 x32 channel: 3200 MT/s x 4 B = 12.8 GB/s (JEDEC JESD209-4).
+    dram_bandwidth_gbps: float = 12.8
+
+    # Valid ranges of the keys above (YAML and command line).
+    INT_KEYS: ClassVar[dict[str, tuple[int, int]]] = {"glb_width_bits": (8, 1024)}
+    FLOAT_KEYS: ClassVar[dict[str, tuple[float, float]]] = {
+        "clock_mhz": (1.0, 10000.0),
+        "glb_kib": (1.0, 65536.0),
+        "dram_bandwidth_gbps": (0.01, 10000.0),
+    }
+
+    @property
+    def glb_bits(self) -> float:
+        return self.glb_kib * 1024 * 8
+
+    @property
+    def dram_bits_per_cycle(self) -> float:
+        return self.dram_bandwidth_gbps * 1e9 * 8 / (self.clock_mhz * 1e6)
+
+
+def read_number_keys(data: Mapping[str, Any], check: Checker, prefix: str, int_keys: Mapping[str, tuple[int, int]],
+                     float_keys: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
+    """The numeric keys present in ``data``, each checked against its range (problems to ``check``,
+    ``None`` values where a check failed)."""
+    values: dict[str, Any] = {}
+    for name, (lo, hi) in {**MemorySystem.INT_KEYS, **int_keys}.items():
+        if name in data:
+            values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi, integer=True)
+    for name, (lo, hi) in {**MemorySystem.FLOAT_KEYS, **float_keys}.items():
+        if name in data:
+            values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi)
+    return values
+
+
+def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int) -> list[PricedRow]:
+    """Global buffer, DRAM and the element-wise layers (docs/cost-model.md §3)."""
+    glb_args = dict(capacity_bytes=memory.glb_kib * 1024, width_bits=memory.glb_width_bits)
+    e_rd, e_wr = (pricer.energy_pj("sram", a, **glb_args) for a in ("read", "write"))
+    d_rd, d_wr = (pricer.energy_pj("dram", a, bits=1) for a in ("read", "write"))
+    e_add = pricer.energy_pj("int_adder", bits=act_bits + 1)  # sum of two act_bits operands
+    e_cmp = pricer.energy_pj("comparator", bits=act_bits)
+    pool_bits = act_bits + 6  # a 7x7 average-pool window sum: ceil(log2 49) = 6 more bits
+    e_pool = pricer.energy_pj("int_adder", bits=pool_bits)
+    ew_area = lanes * (pricer.area_um2("int_adder", bits=pool_bits) + pricer.area_um2("comparator", bits=act_bits))
+    return [
+        PricedRow(
+            SharedRow.GLB,
+            Category.ON_CHIP_MEMORY,
+            (Term(Count.GLB_READ_ACCESSES, e_rd, e_rd), Term(Count.GLB_WRITE_ACCESSES, e_wr, e_wr)),
+            pricer.area_um2("sram", **glb_args),
+        ),
+        PricedRow(
+            SharedRow.DRAM,
+            Category.DRAM,
+            (Term(Count.DRAM_READ_BITS, d_rd, d_rd), Term(Count.DRAM_WRITE_BITS, d_wr, d_wr)),
+            pricer.area_um2("dram", bits=1),
+        ),
+        PricedRow(
+            SharedRow.ELEMENTWISE,
+            Category.COMPUTE,
+            (Term(Count.RESIDUAL_ADDS, e_add, e_add), Term(Count.MAX_POOL_COMPARES, e_cmp, e_cmp),
+             Term(Count.AVG_POOL_ADDS, e_pool, e_pool)),
+            ew_area,
+        ),
+    ]
+
+
+def add_buffer_sums(sums: Sums, glb_width_bits: np.ndarray, act_bits: np.ndarray, t: WorkloadTables) -> None:
+    """GLB accesses, including the element-wise layers' traffic, and element-wise operations."""
+    ew_out = t.elementwise_outputs * act_bits
+    ew_in = (t.elementwise_glb_bits_per_act_bit - t.elementwise_outputs) * act_bits
+    zeros = np.zeros(len(act_bits))
+    read, write = sums[Count.GLB_READ_BITS], sums[Count.GLB_WRITE_BITS]
+    sums[Count.GLB_READ_ACCESSES] = ((read[0] + ew_in) / glb_width_bits, read[1] / glb_width_bits)
+    sums[Count.GLB_WRITE_ACCESSES] = ((write[0] + ew_out) / glb_width_bits, write[1] / glb_width_bits)
+    sums[Count.RESIDUAL_ADDS] = (zeros + t.residual_add_elements, zeros)
+    sums[Count.MAX_POOL_COMPARES] = (zeros + t.max_pool_compares, zeros)
+    sums[Count.AVG_POOL_ADDS] = (zeros + t.avg_pool_adds, zeros)

@@ -1,0 +1,182 @@
+"""Evaluate design points: scheme x accelerator x technology x workload -> cost.
+
+The same pipeline for every accelerator template (:mod:`hwcost.arch.template`); this module
+names none of them. For a group of points sharing a workload and a template:
+
+1. ``plan``     classify the scheme (body and first/last layers) and price every row, once per
+                distinct point (kept in the evaluation's :class:`CostCache`);
+2. ``count``    the template's action counts of every layer at every point (points x layers);
+3. the bill-of-materials placements, buffer accesses and element-wise operations are added and
+   every count is summed over body layers and over first/last layers;
+4. ``row_costs``  energy of each breakdown row = sum of (energy per action x actions);
+5. latency = the template's per-layer latency + the element-wise layers on the post-processing
+   lanes; utilisation = MACs / (latency x the template's peak MACs per cycle).
+
+``evaluate`` returns one :class:`~hwcost.report.CostReport`; ``sweep`` a DataFrame of many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hwcost.arch.registry import template_of
+from hwcost.arch.shared.bom import bom_counts
+from hwcost.arch.shared.cache import CostCache
+from hwcost.arch.shared.memory import add_buffer_sums
+from hwcost.arch.shared.pricing import RowCosts, row_costs, split_body_edge
+from hwcost.design_point import DesignPoint, design_point
+from hwcost.errors import HwcostError
+from hwcost.report import BreakdownRow, Category, CostReport
+from hwcost.schemes import QuantScheme
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DesignPoint", "design_point", "evaluate", "sweep", "report_of", "CostCache", "GroupCost"]
+
+
+@dataclass(frozen=True)
+class GroupCost:
+    """Costs of a group of points (one workload, one template); arrays have shape (points,)."""
+
+    rows: tuple[RowCosts, ...]
+    macs: np.ndarray
+    latency_cycles: np.ndarray
+    utilisation: np.ndarray
+    compute_cycles: np.ndarray
+    memory_cycles: np.ndarray
+    plans: tuple[Any, ...]  # each point's plan (the template's type)
+
+
+def _column(values: Sequence[float]) -> np.ndarray:
+    return np.asarray(values, dtype=float)
+
+
+def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCost:
+    """Points sharing one workload and one template (see :func:`sweep`)."""
+    template = template_of(points[0].arch)
+    tables = cache.tables(points[0].workload)
+    plans = tuple(cache.plan(template, p.scheme, p.arch, p.techlib, tables) for p in points)
+    archs = [p.arch for p in points]
+    acts = template.count(archs, plans, tables)
+    shape = acts.latency_cycles.shape
+    per_layer = {**acts.per_layer, **bom_counts(tables, [p.group_size for p in plans])}
+    sums = split_body_edge(per_layer, tables.edge, shape)
+    add_buffer_sums(sums, _column([a.glb_width_bits for a in archs]), _column([p.scheme.activations.bits for p in points]), tables)
+    latency = acts.latency_cycles.sum(axis=1) + tables.elementwise_outputs / _column([a.post_lanes for a in archs])
+    macs = float(tables.shapes.macs.sum())
+    return GroupCost(
+        rows=row_costs([p.rows for p in plans], sums),
+        macs=np.full(len(points), macs),
+        latency_cycles=latency,
+        utilisation=macs / (latency * acts.peak_macs_per_cycle),
+        compute_cycles=acts.compute_cycles.sum(axis=1),
+        memory_cycles=acts.memory_cycles.sum(axis=1),
+        plans=plans,
+    )
+
+
+def report_of(point: DesignPoint, cache: CostCache | None = None) -> CostReport:
+    """The :class:`CostReport` of one design point."""
+    cache = cache or CostCache()
+    cost = _evaluate_group([point], cache)
+    order = list(Category)
+    breakdown = tuple(
+        BreakdownRow(
+            unit=r.name,
+            category=r.category,
+            energy_pj=float(r.energy_pj[0]),
+            area_um2=float(r.area_um2[0]),
+            actions=float(r.actions[0]),
+            source=r.sources[0],
+        )
+        for r in sorted(cost.rows, key=lambda r: order.index(r.category))
+    )
+    desc = point.describe()
+    s = point.scheme
+    settings = (
+        ("zero_point", s.zero_point_realisation.value),
+        ("scale_at", s.scale_realisation.value),
+        *template_of(point.arch).settings(point.arch, cost.plans[0], cache.tables(point.workload)),
+    )
+    return CostReport(
+        scheme=desc["scheme"],
+        weight_bits=desc["weight_bits"],
+        act_bits=desc["act_bits"],
+        arch=desc["arch"],
+        node=desc["node"],
+        workload=desc["workload"],
+        macs=float(cost.macs[0]),
+        latency_cycles=float(cost.latency_cycles[0]),
+        clock_mhz=point.arch.clock_mhz,
+        breakdown=breakdown,
+        utilisation=float(cost.utilisation[0]),
+        settings=settings,
+    )
+
+
+def evaluate(scheme: str | QuantScheme = "lsq", bits: int | None = None, **options: Any) -> CostReport:
+    """Cost of one inference: ``evaluate("lsq+", 4, zero_point="pre-subtract", workload="resnet18")``.
+
+    Options are those of :func:`design_point`. Defaults: MAC array, 45 nm, ResNet-20.
+    """
+    return report_of(design_point(scheme, bits, **options))
+
+
+def sweep(points: Sequence[DesignPoint], cache: CostCache | None = None) -> "pd.DataFrame":
+    """Evaluate many design points at once; one row per point, in the order given.
+
+    Columns: the point's description, ``macs``, ``energy_pj``, ``area_um2``, ``latency_cycles``,
+    ``utilisation``, ``tops_per_w``, ``tops_per_mm2``, ``energy_per_mac_pj``, then per breakdown
+    row ``energy_pj.<unit>`` and ``area_um2.<unit>``, and per category ``energy_pj.<category>``.
+    ``cache`` (default: a new one, dropped on return) keeps plans and prices across calls.
+    """
+    import pandas as pd
+
+    if not points:
+        raise HwcostError.single("a sweep needs at least one design point", key="points")
+    cache = cache or CostCache()
+    groups: dict[tuple[object, str], list[int]] = {}
+    for i, p in enumerate(points):
+        groups.setdefault((p.workload, type(p.arch).template), []).append(i)
+    frames = []
+    for indices in groups.values():
+        group = [points[i] for i in indices]
+        frames.append(_frame(group, _evaluate_group(group, cache), indices))
+    frame = pd.concat(frames).sort_index()
+    numeric = frame.select_dtypes("number").columns  # text columns of another template stay empty
+    frame[numeric] = frame[numeric].fillna(0.0)
+    return frame.reset_index(drop=True)
+
+
+def _frame(group: Sequence[DesignPoint], cost: GroupCost, index: list[int]) -> "pd.DataFrame":
+    import pandas as pd
+
+    described = [p.describe() for p in group]
+    data: dict[str, Any] = {k: [d[k] for d in described] for k in described[0]}
+    energy = sum(r.energy_pj for r in cost.rows)
+    area = sum(r.area_um2 for r in cost.rows)
+    clock_hz = _column([p.arch.clock_mhz for p in group]) * 1e6
+    latency_s = cost.latency_cycles / clock_hz
+    data.update(
+        macs=cost.macs,
+        energy_pj=energy,
+        area_um2=area,
+        latency_cycles=cost.latency_cycles,
+        utilisation=cost.utilisation,
+        tops_per_w=2 * cost.macs / energy,
+        tops_per_mm2=2 * cost.macs / latency_s / 1e12 / (area * 1e-6),
+        energy_per_mac_pj=energy / cost.macs,
+    )
+    for cat in Category:
+        members = [r.energy_pj for r in cost.rows if r.category is cat]
+        if members:
+            data[f"energy_pj.{cat.value}"] = sum(members)
+    for r in cost.rows:
+        data[f"energy_pj.{r.name}"] = r.energy_pj
+        data[f"area_um2.{r.name}"] = r.area_um2
+    return pd.DataFrame(data, index=index)
