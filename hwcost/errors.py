@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["HwcostError", "Problem"]
+__all__ = ["HwcostError", "Problem", "MAX_SHOWN_PROBLEMS"]
+
+MAX_SHOWN_PROBLEMS = 50
+"""A message lists at most this many problems, then says how many more there are."""
 
 
 @dataclass(frozen=True)
@@ -73,5 +76,8 @@ class HwcostError(Exception):
         if len(self.problems) == 1:
             return str(self.problems[0])
         lines = [f"{len(self.problems)} problems:"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {p}" for p in self.problems[:MAX_SHOWN_PROBLEMS]]
+        hidden = len(self.problems) - MAX_SHOWN_PROBLEMS
+        if hidden > 0:
+            lines.append(f"  ... and {hidden} more (fix these and run again)")
         return "\n".join(lines)

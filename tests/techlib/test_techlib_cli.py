@@ -85,7 +85,7 @@ def test_validate_ok(capsys, tmp_path: Path, tiny_yaml: str) -> None:
     "old, new, message",
     [
         # missing key
-        ("vdd_v: 0.9\n", "", "lib.yaml: missing required key 'vdd_v'"),
+        ("vdd_v: 0.9\n", "", "lib.yaml:1: missing required key 'vdd_v'"),
         # wrong type
         ("node_nm: 45", "node_nm: forty-five", "lib.yaml:2: node_nm: expected a number, got string 'forty-five'"),
         # negative energy
@@ -98,7 +98,7 @@ def test_validate_ok(capsys, tmp_path: Path, tiny_yaml: str) -> None:
         ("bits: [1, 64]", "bits: [64, 8]", "lib.yaml:10: components.int_adder.valid.bits: expected min <= max; got [64, 8]"),
         ("bits: [1, 64]", "bits: [0, 64]", "lib.yaml:10: components.int_adder.valid.bits[0]: expected a number > 0, got 0"),
         # YAML syntax error
-        ("bits: [1, 64]", "bits: [1, 64", "lib.yaml:11: YAML syntax error"),
+        ("bits: [1, 64]", "bits: [1, 64", "lib.yaml:11: components.int_adder.valid.bits: YAML syntax error"),
     ],
 )
 def test_validate_malformed_library_exits_2_naming_the_key(

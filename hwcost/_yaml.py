@@ -1,0 +1,352 @@
+"""YAML text -> plain data and the line of every key path, with limits on what a file can make
+hwcost do.
+
+The loader is :class:`yaml.SafeLoader` (plain data only: no Python objects are ever built) with
+four additions, each reported as one :class:`~hwcost.errors.HwcostError` naming the file, the line
+and the key path:
+
+- **nesting depth**: more than :data:`MAX_DEPTH` nested mappings / lists (PyYAML composes
+  recursively, so a deep file would otherwise end in a ``RecursionError``);
+- **alias expansion**: aliases (``*name``) that make the document more than
+  :data:`MAX_ALIAS_NODES` nodes larger than what it spells out (a "billion laughs" file is a few
+  hundred bytes), and aliases that refer to themselves;
+- **duplicate keys**: a key given twice in one mapping, naming both lines (plain ``safe_load``
+  keeps the last one silently);
+- **values YAML cannot build** (``2021-13-45``, ``!!int x``): an error at their line, not a
+  ``ValueError``.
+
+The size of the file itself is limited where it is read (:func:`hwcost._config.read_yaml`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from hwcost.errors import HwcostError
+
+__all__ = ["MAX_DEPTH", "MAX_ALIAS_NODES", "ParsedYaml", "parse_yaml", "join_key", "parent_key"]
+
+MAX_DEPTH = 64
+"""Mappings and lists nested deeper than this are refused (the shipped files nest 6 deep)."""
+
+MAX_ALIAS_NODES = 100_000
+"""Nodes that aliases may add to a document beyond the ones it spells out."""
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def join_key(prefix: str, key: str | int) -> str:
+    """The dotted key path of ``key`` inside ``prefix``: ``a.b``, ``a[0]``.
+
+    >>> join_key("", "layers"), join_key("layers", 2), join_key("layers[2]", "kind")
+    ('layers', 'layers[2]', 'layers[2].kind')
+    """
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def parent_key(path: str) -> str:
+    """The key path one level up (``""`` is the document itself).
+
+    >>> parent_key("layers[2].kind"), parent_key("layers[2]"), parent_key("layers")
+    ('layers[2]', 'layers', '')
+    """
+    cut = max(path.rfind("."), path.rfind("[") if path.endswith("]") else -1)
+    return path[:cut] if cut > 0 else ""
+
+
+@dataclass(frozen=True)
+class ParsedYaml:
+    """The data of a YAML text and the 1-based line of every key path in it (``""``: the
+    document's first line)."""
+
+    data: Any
+    lines: dict[str, int]
+
+
+def parse_yaml(text: str, file: str) -> ParsedYaml:
+    """Parse ``text`` (the contents of ``file``) safely within the limits above."""
+    loader = None
+    try:
+        loader = _Loader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return ParsedYaml(None, {"": 1})
+        _check_expansion(node, file)
+        lines = _key_lines(node, file)  # before constructing: merge keys (<<) rewrite the nodes
+        return ParsedYaml(loader.construct_document(node), lines)
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(exc, text, file, _where(loader, getattr(exc, "problem_mark", None))) from None
+    except RecursionError:  # only with a recursion limit far below Python's default
+        raise HwcostError.single(f"nesting too deep to read (limit: {MAX_DEPTH} levels)", file=file) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _where(loader: "_Loader | None", mark: yaml.Mark | None) -> str | None:
+    """The key path where reading failed: of the value that could not be built (or the node at
+    the error's mark), else of the node being composed, else the last key read."""
+    if loader is None:
+        return None
+    if loader.root is not None and (loader.failed_node is not None or mark is not None):
+        path = _path_of(loader.root, lambda node: node is loader.failed_node
+                        or mark is not None and node.start_mark.index == mark.index)
+        if path is not None:
+            return path
+    return loader.failed_at or loader.last_key
+
+
+def _path_of(root: Node, found: Callable[[Node], bool]) -> str | None:
+    seen: set[int] = set()
+    stack: list[tuple[Node, str]] = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if found(node):
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend((item, join_key(path, i)) for i, item in enumerate(node.value))
+        elif isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                key = join_key(path, _text(key_node))
+                stack += [(key_node, key), (value_node, key)]
+    return None
+
+
+# --- the loader ---------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that limits nesting while composing and locates values it cannot construct."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self._paths: list[str] = []
+        self.last_key = ""  # the last key read: where a syntax error outside any value is
+        self.failed_at: str | None = None  # key path being composed when an error was raised
+        self.failed_node: Node | None = None  # the node that could not be constructed
+        self.root: Node | None = None
+
+    def compose_document(self) -> Node:
+        self.root = super().compose_document()
+        return self.root
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        path = self._child_path(parent, index)
+        self._paths.append(path)
+        try:
+            if len(self._paths) > MAX_DEPTH:
+                raise _LimitError(
+                    f"nested more than {MAX_DEPTH} levels deep (nesting-depth limit)",
+                    self.peek_event().start_mark,
+                )
+            node = super().compose_node(parent, index)
+            if isinstance(parent, MappingNode) and index is None:
+                self.last_key = join_key(path, _text(node))
+            return node
+        except yaml.YAMLError:
+            if self.failed_at is None:
+                self.failed_at = path or self.last_key
+            raise
+        finally:
+            self._paths.pop()
+
+    def _child_path(self, parent: Node | None, index: Any) -> str:
+        here = self._paths[-1] if self._paths else ""
+        if parent is None or index is None:  # the document, or a mapping's key
+            return here
+        if isinstance(index, int):
+            return join_key(here, index)
+        return join_key(here, _text(index))
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            self.failed_node = self.failed_node or node
+            raise
+        except (ValueError, OverflowError, TypeError) as exc:
+            self.failed_node = self.failed_node or node
+            value = str(node.value)[:40] if isinstance(node, ScalarNode) else "this value"
+            reason = str(exc).split(":")[0][:80]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {value!r} as {node.tag.rsplit(':', 1)[-1]} ({reason})", node.start_mark
+            ) from None
+
+
+class _LimitError(yaml.MarkedYAMLError):
+    def __init__(self, problem: str, mark: yaml.Mark):
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, file: str, key: str | None) -> HwcostError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = None if mark is None else mark.line + 1
+    parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+    problem = ", ".join(p for p in parts if p) or str(exc).splitlines()[0]
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        problem = f"character #x{exc.character:04x} is not allowed in YAML" if isinstance(exc.character, int) \
+            else f"unreadable character {exc.character!r}"
+    if isinstance(exc, _LimitError):
+        message = problem
+    elif isinstance(exc, yaml.constructor.ConstructorError):
+        message = f"YAML value error: {problem}"
+    else:
+        message = f"YAML syntax error: {problem}"
+    return HwcostError.single(message, file=file, key=key or None, line=line)
+
+
+# --- after composing: limits on the node graph, lines, duplicate keys ---------------------------
+
+
+def _children(node: Node) -> Iterator[Node]:
+    if isinstance(node, SequenceNode):
+        yield from node.value
+    elif isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            yield key_node
+            yield value_node
+
+
+def _check_expansion(root: Node, file: str) -> None:
+    """Refuse aliases that refer to themselves, or expand the document beyond the limits.
+
+    Sizes and depths are memoised per node, so this costs one visit per node as written,
+    however large the expansion is.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        nid = id(node)
+        if finished:
+            kids = list(_children(node))
+            size[nid] = 1 + sum(size[id(k)] for k in kids)
+            depth[nid] = 1 + max((depth[id(k)] for k in kids), default=0)
+            on_path.discard(nid)
+            continue
+        if nid in size:
+            continue
+        if nid in on_path:
+            raise HwcostError.single(
+                "an alias refers to the mapping or list that contains it (a recursive alias)",
+                file=file, line=node.start_mark.line + 1,
+            )
+        on_path.add(nid)
+        stack.append((node, True))
+        stack.extend((kid, False) for kid in _children(node) if id(kid) not in size)
+    written, expanded = len(size), size[id(root)]
+    if expanded - written > MAX_ALIAS_NODES:
+        raise HwcostError.single(
+            f"aliases (*name) expand the document to {expanded:,} nodes from the {written:,} written "
+            f"(alias-expansion limit: {MAX_ALIAS_NODES:,} more)",
+            file=file, line=_biggest_alias_line(root, size),
+        )
+    if depth[id(root)] > MAX_DEPTH:
+        raise HwcostError.single(
+            f"aliases nest the document more than {MAX_DEPTH} levels deep (nesting-depth limit)",
+            file=file, line=_biggest_alias_line(root, size),
+        )
+
+
+def _biggest_alias_line(root: Node, size: dict[int, int]) -> int:
+    """The line of the largest node that is used more than once (the anchor that expands)."""
+    uses: dict[int, int] = {}
+    nodes: dict[int, Node] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        uses[id(node)] = uses.get(id(node), 0) + 1
+        if uses[id(node)] == 1:
+            nodes[id(node)] = node
+            stack.extend(_children(node))
+    shared = [n for i, n in nodes.items() if uses[i] > 1] or [root]
+    return max(shared, key=lambda n: size[id(n)]).start_mark.line + 1
+
+
+def _key_lines(root: Node, file: str) -> dict[str, int]:
+    """Key path -> line for every path of the (alias-expanded, already bounded) document;
+    a key given twice in one mapping is an error naming both lines."""
+    lines = {"": root.start_mark.line + 1}
+    checked: set[int] = set()
+    stack: list[tuple[Node, str]] = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, SequenceNode):
+            for i, item in enumerate(node.value):
+                lines.setdefault(join_key(path, i), item.start_mark.line + 1)
+                stack.append((item, join_key(path, i)))
+        elif isinstance(node, MappingNode):
+            if id(node) not in checked:
+                checked.add(id(node))
+                _check_duplicates(node, path, file)
+            for key_node, value_node in node.value:
+                key = join_key(path, _text(key_node))
+                lines.setdefault(key, key_node.start_mark.line + 1)
+                stack.append((value_node, key))
+    return lines
+
+
+def _check_duplicates(node: MappingNode, path: str, file: str) -> None:
+    first: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        identity = _identity(key_node)
+        line = key_node.start_mark.line + 1
+        if identity in first:
+            text = _text(key_node)
+            raise HwcostError.single(
+                f"duplicate key '{text}' (first at line {first[identity]}, again at line {line}); "
+                "a key may appear once per mapping",
+                file=file, key=join_key(path, text), line=line,
+            )
+        first[identity] = line
+
+
+_SCALARS = SafeConstructor()
+_UNREAD = object()
+
+
+def _key_value(node: Node) -> Any:
+    """A scalar key as the loaded data holds it (``0x10`` and ``16`` are the same key), or
+    ``_UNREAD``. Built with SafeConstructor's own scalar constructors, without its cache."""
+    build = SafeConstructor.yaml_constructors.get(node.tag)
+    if not isinstance(node, ScalarNode) or node.tag == _MERGE_TAG or build is None:
+        return _UNREAD
+    try:
+        return build(_SCALARS, node)
+    except Exception:  # noqa: BLE001 - the loader reports a key it cannot build; here a fallback
+        return _UNREAD
+
+
+def _identity(node: Node) -> Any:
+    value = _key_value(node)
+    if value is _UNREAD:
+        return ("raw", node.tag, str(node.value) if isinstance(node, ScalarNode) else id(node))
+    try:
+        hash(value)
+    except TypeError:
+        return ("raw", node.tag, id(node))
+    return ("value", value)
+
+
+def _text(node: Node) -> str:
+    """A key as loaders name it in key paths (``str`` of the loaded key)."""
+    if not isinstance(node, ScalarNode):
+        return "<complex key>"
+    if node.tag == _MERGE_TAG:
+        return "<<"
+    value = _key_value(node)
+    return str(node.value) if value is _UNREAD else str(value)
