@@ -121,6 +121,9 @@ def _table(report: Any) -> str:
     lines += _cim_lines(settings)
     pinned = [r for r in report.breakdown if r.source != "techlib"]
     lines += [f"pinned: {r.unit} from {r.source}" for r in pinned]
+    unused = settings.get("pinned_not_in_bill_of_materials")
+    if unused:
+        lines.append(f"pinned but not in this point's bill of materials: {unused}")
     return "\n".join(lines)
 
 
