@@ -210,10 +210,10 @@ class Checker:
             return None
         if minimum is not None and (value <= minimum if exclusive_minimum else value < minimum):
             op = ">" if exclusive_minimum else ">="
-            self.error(key, f"expected {kind} {op} {minimum:g}, got {_number(value)}")
+            self.error(key, f"expected {kind} {op} {_number(minimum)}, got {_number(value)}")
             return None
         if maximum is not None and value > maximum:
-            self.error(key, f"expected {kind} <= {maximum:g}, got {_number(value)}")
+            self.error(key, f"expected {kind} <= {_number(maximum)}, got {_number(value)}")
             return None
         return int(value) if integer else float(value)
 
@@ -250,6 +250,8 @@ def _number(value: int | float) -> str:
     """A number for a message: ``12``, ``0.5``, ``1e+300``, ``a 400-digit integer``."""
     if isinstance(value, int) and abs(value) >= 10**16:
         return f"a {len(str(abs(value)))}-digit integer"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e7:
+        return str(int(value))
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -17,8 +17,9 @@ from typing import Any
 from hwcost._config import Checker, read_yaml
 from hwcost._config import join_key as _join
 from hwcost.errors import HwcostError
+from hwcost.techlib._sanity import check_component
 from hwcost.techlib.library import ComponentModel, Derivation, Flavour, Quantity, TechLib, VariantComponent
-from hwcost.techlib.models import MODELS, UNITS, Kind, ParamRange, unit_of
+from hwcost.techlib.models import MAX_COEFFICIENT, MODELS, UNITS, Kind, ParamRange, unit_of
 
 __all__ = ["load_techlib", "list_techlibs", "parse_techlib", "DATA_DIR"]
 
@@ -30,6 +31,7 @@ _TOP_OPTIONAL = ("note", "derived")
 _COMPONENT_REQUIRED = ("source", "valid", "energy_pj", "area_um2")
 _VARIANT_REQUIRED = ("source", "select", "variants")
 _OPTIONAL = ("note", "derived")
+MAX_NODE_NM = 1000.0  # process nodes from 1 nm to 1 um
 
 
 def list_techlibs() -> tuple[str, ...]:
@@ -77,7 +79,7 @@ def _library(ck: Checker, data: Any) -> TechLib | None:
         return None
     ck.keys(top, "", required=_TOP_REQUIRED, optional=_TOP_OPTIONAL)
     name = _field(ck, top, "", "name", ck.string)
-    node_nm = _field(ck, top, "", "node_nm", ck.number, minimum=0.0, exclusive_minimum=True)
+    node_nm = _field(ck, top, "", "node_nm", ck.number, minimum=0.0, exclusive_minimum=True, maximum=MAX_NODE_NM)
     vdd_v = _field(ck, top, "", "vdd_v", ck.number, minimum=0.0, maximum=5.0, exclusive_minimum=True)
     flavour = _field(ck, top, "", "flavour", ck.choice, choices=[f.value for f in Flavour])
     source = _field(ck, top, "", "source", ck.string)
@@ -129,7 +131,8 @@ def _component(ck: Checker, name: str, body: Mapping[str, Any], key: str) -> Com
     area = _quantity(body["area_um2"], akey, ck, Kind.AREA, params) if "area_um2" in body else None
     if not keys_ok or None in (source, energy, area) or "derived" in body and derived is None:
         return None
-    return ComponentModel(name, source, params, energy, area, note, derived)
+    component = ComponentModel(name, source, params, energy, area, note, derived)
+    return component if check_component(ck, component, key) else None
 
 
 def _variant_component(
@@ -218,7 +221,7 @@ def _param_range(ck: Checker, name: str, spec: Any, key: str, integer: bool) -> 
 
 
 def _bound(ck: Checker, value: Any, key: str, integer: bool) -> float | None:
-    number = ck.number(value, key, minimum=0.0, exclusive_minimum=True)
+    number = ck.number(value, key, minimum=0.0, exclusive_minimum=True, maximum=MAX_COEFFICIENT)
     if number is not None and integer and number != int(number):
         ck.error(key, f"expected a whole number (the unit counts bits or bytes); got {number:g}")
         return None
@@ -278,7 +281,7 @@ def _derived(ck: Checker, body: Mapping[str, Any], key: str) -> Derivation | Non
         return None
     origin = ck.string(spec["from"], _join(dkey, "from"))
     method = ck.string(spec["method"], _join(dkey, "method"))
-    positive = {"minimum": 0.0, "exclusive_minimum": True}
+    positive = {"minimum": 0.0, "exclusive_minimum": True, "maximum": MAX_COEFFICIENT}
     energy = ck.number(spec["energy_factor"], _join(dkey, "energy_factor"), **positive)
     area = ck.number(spec["area_factor"], _join(dkey, "area_factor"), **positive)
     delay = _field(ck, spec, dkey, "delay_factor", ck.number, **positive)

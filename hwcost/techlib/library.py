@@ -100,8 +100,16 @@ class ComponentModel:
         return {name: _checked(self.name, rng, params[name]) for name, rng in self.params.items()}
 
     def price(self, quantity: Quantity, params: Mapping[str, Any]) -> float | np.ndarray:
+        """The quantity at ``params``; a result that is not a finite number is an HwcostError
+        naming the component, the quantity and the inputs (never inf or nan)."""
         values = self.values(params)
-        result = np.asarray(quantity.model.evaluate(values), dtype=float)
+        try:
+            with np.errstate(all="ignore"):
+                result = np.asarray(quantity.model.evaluate(values), dtype=float)
+        except (OverflowError, ZeroDivisionError):
+            result = np.asarray(np.inf)
+        if not np.isfinite(result).all():
+            self._not_finite(quantity, values, result)
         shapes = [np.shape(v) for v in values.values() if np.ndim(v)]
         if shapes:
             shape = np.broadcast_shapes(*shapes)
@@ -109,6 +117,22 @@ class ComponentModel:
                 result = np.broadcast_to(result, shape).copy()
             return result
         return float(result)
+
+    def _not_finite(self, quantity: Quantity, values: Mapping[str, Any], result: np.ndarray) -> None:
+        shape = np.broadcast_shapes(result.shape, *(np.shape(v) for v in values.values()))
+        result = np.broadcast_to(result, shape)
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(result))[0])
+
+        def at(value: Any) -> float:
+            return float(np.broadcast_to(np.asarray(value, dtype=float), shape)[index])
+
+        inputs = ", ".join(f"{name}={at(v):g}" for name, v in values.items()) or "no parameters"
+        action = next((a for a, q in self.energy.items() if q is quantity), None)
+        what = "area_um2" if action is None else f"energy_pj of '{action}'"
+        raise HwcostError.single(
+            f"{self.name}: {what} at {inputs} is not a finite number ({float(result[index])}); "
+            f"the {quantity.model.name} model's coefficients overflow there"
+        )
 
     def _mismatch(self, params: Mapping[str, Any]) -> None:
         expected = ", ".join(r.describe() for r in self.params.values()) or "no parameters"

@@ -180,11 +180,22 @@ def adc_energy_pj(
 _COMMON = ("model",)
 _COMMON_OPTIONAL = ("source", "note")
 
+MAX_COEFFICIENT = 1e15
+"""Largest coefficient (and parameter bound) a library may state: far beyond any physical value,
+low enough that products of a few of them stay finite."""
+
+MAX_EXPONENT = 8.0
+"""Exponents of the growth laws lie in (0, 8]: zero or negative would make a wider unit cheaper,
+and nothing in a datapath grows faster than the eighth power of a width or a capacity."""
+
+_EXPONENT = {"minimum": 0.0, "exclusive_minimum": True, "maximum": MAX_EXPONENT}
+
 
 def _number(
-    ck: Checker, block: Mapping[str, Any], name: str, key: str, minimum: float | None = 0.0, **kw: Any
+    ck: Checker, block: Mapping[str, Any], name: str, key: str, minimum: float | None = 0.0,
+    maximum: float | None = MAX_COEFFICIENT, **kw: Any
 ) -> float | None:
-    value = ck.number(block.get(name), join_key(key, name), minimum=minimum, **kw)
+    value = ck.number(block.get(name), join_key(key, name), minimum=minimum, maximum=maximum, **kw)
     return None if value is None else float(value)
 
 
@@ -206,6 +217,7 @@ class Model:
 
     name: ClassVar[str]
     kinds: ClassVar[tuple[Kind, ...]] = (Kind.ENERGY, Kind.AREA)
+    monotone: ClassVar[bool] = True  # a growth law: never decreases as a parameter grows
     params: tuple[str, ...]
 
     @classmethod
@@ -329,7 +341,7 @@ class Product(Model):
             return None
         ref = _number(ck, block, f"ref_{kind.unit}", key)
         ref_product = _number(ck, block, "ref_product_bits2", key, minimum=0.0, exclusive_minimum=True)
-        exponent = _number(ck, block, "exponent", key, minimum=None)
+        exponent = _number(ck, block, "exponent", key, **_EXPONENT)
         if ref is None or ref_product is None or exponent is None:
             return None
         return cls(names[0], names[1], ref, ref_product, exponent)
@@ -426,9 +438,9 @@ class PowerLaw(Model):
             return None
         out = {}
         for name in params:
-            minimum = 0.0 if positive else None
-            number = ck.number(mapping[name], join_key(key, name), minimum=minimum,
-                               exclusive_minimum=positive)
+            limits = {"minimum": 0.0, "exclusive_minimum": True, "maximum": MAX_COEFFICIENT} if positive \
+                else _EXPONENT
+            number = ck.number(mapping[name], join_key(key, name), **limits)
             if number is None:
                 return None
             out[name] = float(number)
@@ -460,6 +472,7 @@ class Table(Model):
     ys: tuple[float, ...]
     loglog: bool
     name: ClassVar[str] = "table"
+    monotone: ClassVar[bool] = False  # measured points: checked finite and in range, any shape
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_x", np.asarray(self.xs, dtype=float))
@@ -510,7 +523,7 @@ class Table(Model):
         items = ck.sequence(value, key)
         if items is None:
             return None
-        out = [ck.number(v, join_key(key, i), minimum=0.0, exclusive_minimum=positive)
+        out = [ck.number(v, join_key(key, i), minimum=0.0, exclusive_minimum=positive, maximum=MAX_COEFFICIENT)
                for i, v in enumerate(items)]
         return None if any(v is None for v in out) else [float(v) for v in out]  # type: ignore[arg-type]
 

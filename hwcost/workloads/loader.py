@@ -30,6 +30,13 @@ from hwcost.workloads.layer import (
 
 __all__ = ["load_workload", "list_workloads", "parse_workload"]
 
+# Limits: sizes far beyond any network, small enough that every count (MACs, weights, elements)
+# stays exact in the 64-bit integers and floats the cost models use.
+MAX_CHANNELS = 1 << 20  # channels, fc features and groups
+MAX_SPATIAL = 1 << 16  # height, width, kernel, stride and padding
+MAX_LAYER_COUNT = 1 << 48  # MACs, weights, input or output elements of one layer (~2.8e14)
+MAX_TOTAL_MACS = 1 << 53  # MACs of the whole network (~9.0e15), exact as a float
+
 _TOP_REQUIRED = ("name", "dataset", "input", "source", "layers")
 _TOP_OPTIONAL = ("notes",)
 _CONV_KEYS = (
@@ -116,6 +123,11 @@ def parse_workload(doc: YamlDocument) -> Workload:
         _check_first_input(check, input_shape, parsed[0].fields)
     _check_unique_names(check, parsed)
     check.raise_if_any()
+    total_macs = sum(Layer(**p.fields).macs for p in parsed if p is not None)
+    if total_macs > MAX_TOTAL_MACS:
+        check.error("layers", f"the layers add up to {total_macs:.3g} MACs; the limit is 2^53 = "
+                              f"{MAX_TOTAL_MACS:.3g} per network (so that counts stay exact)")
+        check.raise_if_any()
     layers = _mark_first_last([p for p in parsed if p is not None])
     return Workload(name, dataset, input_shape, source, layers, notes or "", doc.file)
 
@@ -124,7 +136,7 @@ def _parse_input(check: Checker, value: Any) -> tuple[int, int, int] | None:
     mapping = check.mapping(value, "input")
     if mapping is None or not check.keys(mapping, "input", ("channels", "in_hw")):
         return None
-    channels = check.number(mapping["channels"], "input.channels", minimum=1, integer=True)
+    channels = check.number(mapping["channels"], "input.channels", minimum=1, maximum=MAX_CHANNELS, integer=True)
     hw = _pair(check, mapping["in_hw"], "input.in_hw", minimum=1)
     if channels is None or hw is None:
         return None
@@ -132,18 +144,18 @@ def _parse_input(check: Checker, value: Any) -> tuple[int, int, int] | None:
 
 
 def _pair(check: Checker, value: Any, key: str, minimum: int) -> Pair | None:
-    """An integer >= minimum, or a list [height, width] of them."""
+    """An integer in minimum..MAX_SPATIAL, or a list [height, width] of them."""
     if isinstance(value, list):
         if len(value) != 2:
             got = f"got {len(value)} items"
             check.error(key, f"expected an integer or a list [height, width], {got}")
             return None
         items = [
-            check.number(v, join_key(key, i), minimum=minimum, integer=True)
+            check.number(v, join_key(key, i), minimum=minimum, maximum=MAX_SPATIAL, integer=True)
             for i, v in enumerate(value)
         ]
         return None if None in items else (items[0], items[1])
-    number = check.number(value, key, minimum=minimum, integer=True)
+    number = check.number(value, key, minimum=minimum, maximum=MAX_SPATIAL, integer=True)
     return None if number is None else (number, number)
 
 
@@ -176,7 +188,20 @@ def _parse_layer(check: Checker, raw: Any, key: str) -> _ParsedLayer | None:
     ):  # fmt: skip
         where = join_key(key, field_key) if field_key in entry else key
         check.error(where, f"layer '{fields['name']}': {message}")
+    if len(check.problems) > before:
+        return None
+    _check_counts(check, Layer(**fields), key)
     return _ParsedLayer(fields, flags["first"], flags["last"])
+
+
+def _check_counts(check: Checker, layer: Layer, key: str) -> None:
+    """Every count of one layer within :data:`MAX_LAYER_COUNT`."""
+    counts = {"MACs": layer.macs, "weights": layer.weights, "input elements": layer.input_elements,
+              "output elements": layer.output_elements}
+    for what, count in counts.items():
+        if count > MAX_LAYER_COUNT:
+            check.error(key, f"layer '{layer.name}' has {count:.3g} {what}; the limit is 2^48 = "
+                             f"{MAX_LAYER_COUNT:.3g} per layer (so that counts stay exact)")
 
 
 def _layer_fields(
@@ -185,7 +210,7 @@ def _layer_fields(
     """The Layer constructor arguments of one checked entry (None where a problem was recorded)."""
 
     def count(name: str) -> int | None:
-        return check.number(entry[name], join_key(key, name), minimum=1, integer=True)
+        return check.number(entry[name], join_key(key, name), minimum=1, maximum=MAX_CHANNELS, integer=True)
 
     def pair(name: str, default: int, minimum: int) -> Pair | None:
         if name not in entry:
