@@ -148,11 +148,11 @@ def row_costs(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> tupl
     table: dict[str, dict[str, Any]] = {}
     for d, point_rows in enumerate(rows_per_point):
         for row in point_rows:
-            entry = table.setdefault(
-                row.name,
-                {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n), "actions": np.zeros(n),
-                 "sources": ["techlib"] * n},
-            )
+            name = row.name
+            entry = table.get(name)
+            if entry is None:
+                entry = table[name] = {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n),
+                                       "actions": np.zeros(n), "sources": ["techlib"] * n}
             energy = actions = 0.0
             for term in row.terms:
                 body, edge = sums[term.count]
