@@ -54,7 +54,8 @@ def _instances(unit: Unit, arch: MacArrayConfig) -> int:
     if p is Placement.PER_INPUT:
         return arch.pe_rows
     if p is Placement.PER_OUTPUT_PIXEL:
-        # A window sum is an adder tree over the R activations entering the array per cycle.
+        # A window sum: an adder tree over the R activations entering the array per cycle (R - 1
+        # adders) plus the adder accumulating it across reduction tiles.
         return arch.pe_rows if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM else 1
     if p is Placement.OFFLINE:
         return 0
