@@ -79,11 +79,11 @@ def _plot(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from hwcost.study import expand, load_study
     from hwcost.study.grid import unpriced
-    from hwcost.study.runner import accuracy_jobs, accuracy_only, price
+    from hwcost.study.runner import accuracy_jobs, accuracy_only, price_grid
 
     spec = load_study(args.file)
     grid = expand(spec)
-    _, priced, refused = price(grid.points)
+    _, priced, refused = price_grid(grid.points)
     skipped = list(grid.skipped) + [unpriced(g, reason) for g, reason in refused]
     only = [g for g, _ in refused if spec.accuracy.measured is not None and accuracy_only(g)]
     jobs = accuracy_jobs(spec, priced + only)

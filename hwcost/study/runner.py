@@ -39,7 +39,7 @@ from hwcost.study.spec import StudySpec
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["StudyOutcome", "run_study", "price", "accuracy_only", "accuracy_jobs", "LOCAL_SERIAL"]
+__all__ = ["StudyOutcome", "run_study", "price_grid", "accuracy_only", "accuracy_jobs", "LOCAL_SERIAL"]
 
 LOCAL_SERIAL = ExecutorSpec(ExecutorKind.LOCAL, jobs=1)
 
@@ -66,7 +66,7 @@ def _native(value: Any) -> Any:
     return value
 
 
-def price(pending: Sequence[GridPoint]) -> tuple["pd.DataFrame | None", list[GridPoint], list[tuple[GridPoint, str]]]:
+def price_grid(pending: Sequence[GridPoint]) -> tuple["pd.DataFrame | None", list[GridPoint], list[tuple[GridPoint, str]]]:
     """One vectorised sweep of ``pending``: (cost frame, points priced, (point, reason) refused).
 
     When the sweep refuses (a template that cannot run a scheme, say), the points are tried one
@@ -107,7 +107,7 @@ def _cost_phase(grid: Grid, journal: Journal) -> int:
     pending = [g for g in grid.points if not (journal.has("costs", g.cost_key) or journal.has("unpriced", g.cost_key))]
     if not pending:
         return 0
-    frame, priced, refused = price(pending)
+    frame, priced, refused = price_grid(pending)
     if frame is not None:
         rows = [[_native(v) for v in row] for row in frame.itertuples(index=False, name=None)]
         journal.append({"kind": "costs", "keys": [g.cost_key for g in priced], "columns": list(frame.columns), "rows": rows})

@@ -91,7 +91,7 @@ def _adc_note(a: CimMacroConfig, s: CimSummary) -> str:
     )
 
 
-def cim_settings(arch: CimMacroConfig, s: CimSummary) -> tuple[Setting, ...]:
+def _report_settings(arch: CimMacroConfig, s: CimSummary) -> tuple[Setting, ...]:
     """The report settings of a CIM point: arch parameters, ADC precision, mapping notes."""
     desc = arch.describe()
     encoding = desc["signed_weights"] if s.weight_signed else "unsigned (none needed)"
@@ -150,7 +150,7 @@ class CimMacroTemplate:
         )
 
     def settings(self, config: CimMacroConfig, plan: CimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
-        return cim_settings(config, cim_summary(config, plan, tables))
+        return _report_settings(config, cim_summary(config, plan, tables))
 
     def cost_stand_in(self, config: CimMacroConfig) -> CimMacroConfig | None:
         """The ADC resolution changes the accuracy side at any bits, while the library's ADC model
