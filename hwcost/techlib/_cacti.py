@@ -2,8 +2,8 @@
 
 The 45 nm library's SRAM is y = ref * (C / 8192 B)^a * (W / 64 b)^b, fitted by least squares in
 log space to the 52 CACTI 7 rows at 45 nm (read energy, write energy, area). The same sweep
-covers 65, 45, 32, 28 and 22 nm (``hwcost/data/techscaling/cacti7_sram_sweep.yaml``, a copy of
-``../shared/research/sram_cacti7_sweep.csv``); at those nodes the scaler refits the law on that
+covers 65, 45, 32, 28 and 22 nm (``hwcost/data/techscaling/cacti7_sram_sweep.yaml``, which
+states the CACTI 7 settings); at those nodes the scaler refits the law on that
 node's rows, with coefficients rounded to 4 significant digits as in ``45nm.yaml`` (the refit at
 45 nm reproduces that file's numbers). Elsewhere there is no data and the caller falls back to
 logic scaling, flagged.
@@ -135,9 +135,11 @@ def sram_component(name: str, fit: SramFit, energy_factor: float, target: NodeFi
     )
     return ComponentModel(
         name=name,
-        source=(f"CACTI 7 sweep at {node} [C] (sram_cacti7_sweep.csv, the {fit.rows} rows with "
-                f"tech_nm = {fit.node_nm:g}: itrs-hp cells and periphery, UCA, 1 bank, 1 read + 1 "
-                "write port)."),
+        source=(f"CACTI 7 sweep at {node} [C]: CACTI 7 as vendored in KULeuven-MICAS/zigzag-imc, "
+                "default cache.cfg options (\"ram\" type, UCA, 1 bank, 1 read + 1 write port, "
+                "ECC off, itrs-hp cells and periphery, 360 K); the "
+                f"{fit.rows} rows with tech_nm = {fit.node_nm:g} of "
+                "hwcost/data/techscaling/cacti7_sram_sweep.yaml."),
         params={"capacity_bytes": ParamRange("capacity_bytes", *fit.capacity_bytes, True),
                 "width_bits": ParamRange("width_bits", *fit.width_bits, True)},
         energy={"read": law(fit.read_pj, Kind.ENERGY, energy_factor),

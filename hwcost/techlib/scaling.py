@@ -186,8 +186,9 @@ def _cim_cell(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
     method = (f"cim-cell: area with F^2, ({to_nm:g}/{from_nm:g})^2 = {area:g}; energy x the logic "
               f"energy factor ({ctx.logic_method})")
     note = ("The cell keeps its F^2 count from the source library. DNN+NeuroSim V1.4 grows the 6T "
-            "CIM cell from 160 F^2 to 300/400/600 F^2 at 14/10/7 nm (cim_cell_params.csv), which "
-            "this rule does not; an RRAM read energy (V^2/R*t) need not follow logic either.")
+            "CIM cell from 160 F^2 to 300/400/600 F^2 at 14/10/7 nm (the cell-size comment of its "
+            "Param.cpp), which this rule does not; an RRAM read energy (V^2/R*t) need not follow "
+            "logic either.")
     return _scaled(comp, ctx, method, ctx.factors.energy, area, note)
 
 
