@@ -23,13 +23,14 @@ from hwcost.techlib._load import DATA_DIR
 LIB45 = load_techlib("45nm")
 REPO = Path(__file__).resolve().parents[2]
 
-# ../shared/research/stillmaker_scaling_vs_45nm.csv, HP rows: energy at both nominal supplies
-# (45 nm at 1.0 V), area, delay -- published to 2-3 significant digits.
+# Stillmaker and Baas, Integration 58 (2017): HP factors vs 45 nm worked out by hand from the
+# paper's coefficients [D] -- energy at both nominal supplies (45 nm at 1.0 V), area (the paper's
+# area table), delay -- to 2-3 significant digits; 28 nm interpolated between 32 and 20 nm.
 PUBLISHED_HP = {7: (0.056, 0.059, 0.259), 16: (0.161, 0.19, 0.512), 28: (0.432, 0.377, 0.698)}
 
 
 def e_hp45(v: float) -> float:
-    """The HP45 energy fit, written out (stillmaker_coeffs.csv): 1.018 V^2 - 0.3107 V + 0.1539."""
+    """The HP45 energy fit of Stillmaker and Baas 2017, written out: 1.018 V^2 - 0.3107 V + 0.1539."""
     return 1.018 * v**2 - 0.3107 * v + 0.1539
 
 

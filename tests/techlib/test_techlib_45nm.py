@@ -9,7 +9,8 @@ from hwcost import HwcostError, load_techlib
 
 LIB = load_techlib("45nm")
 
-# Component names the rest of the toolkit prices (issue 2).
+# Component names the rest of the toolkit prices (the datapath classifier and the accelerator
+# templates look them up by name).
 TOOLKIT_COMPONENTS = {
     "int_adder", "int_multiplier", "fp_adder", "fp_multiplier", "register", "shifter",
     "comparator", "mux", "sram", "dram", "adc", "dac", "cim_cell",
@@ -21,7 +22,8 @@ def test_library_header_and_components() -> None:
     assert set(LIB.components) == TOOLKIT_COMPONENTS
 
 
-# Horowitz ISSCC 2014, 45 nm (horowitz_45nm.csv): (bits, energy_pJ, area_um2).
+# Horowitz ISSCC 2014, 45 nm, as reprinted with areas in Kim et al., arXiv:2302.14017 (2023),
+# Fig. 15: (bits, energy_pJ, area_um2).
 HOROWITZ_INT_ADD = [(8, 0.03, 36), (16, 0.05, 67), (32, 0.1, 137)]
 HOROWITZ_INT_MULT = [(8, 0.2, 282), (32, 3.1, 3495)]
 
@@ -88,7 +90,7 @@ def test_aladdin_components() -> None:
     assert LIB.energy_pj("mux", bits=160) == pytest.approx(0.417)
 
 
-# CACTI 7, 45 nm itrs-hp (sram_cacti7_sweep.csv, tech_nm = 45):
+# CACTI 7, 45 nm itrs-hp (the tech_nm = 45 rows of hwcost/data/techscaling/cacti7_sram_sweep.yaml):
 # capacity_bytes, width_bits, read_pJ, write_pJ, area_mm2.
 CACTI_45NM = """
 1024,32,1.1684,1.7507,0.00343 1024,64,1.4337,2.9062,0.0036 1024,128,2.734,4.127,0.00532
