@@ -127,11 +127,11 @@ class CimMacroConfig(MemorySystem):
 
     rows: int = 128  # DNN+NeuroSim V1.4 (Param.cpp) 128x128 subarray; ISAAC 128x128 crossbars
     cols: int = 128
-    cell: CellType = CellType.SRAM_6T  # NeuroSim V1.4 Param.cpp default cell (cim_cell_params.csv)
+    cell: CellType = CellType.SRAM_6T  # DNN+NeuroSim V1.4 Param.cpp default cell
     cell_bits: int = 1  # NeuroSim cellBit 1; the only value a 6T SRAM cell can hold
     input_bits_per_pulse: int = 1  # bit-serial inputs (ISAAC, NeuroSim); >1: multi-bit DAC
     adc_bits: int = 8  # ISAAC 8-bit ADC (Shafiee et al. ISCA 2016): lossless at the defaults
-    adc_share: int = 8  # columns per ADC: NeuroSim numColMuxed = 8 (cim_cell_params.csv)
+    adc_share: int = 8  # columns per ADC: DNN+NeuroSim V1.4 Param.cpp numColMuxed = 8
     macros: int | None = None  # None: as many as the network's weights need (weights resident)
     signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
     # Post-processing lanes (requant, bias, row-group accumulation): the MAC array's 16 column
