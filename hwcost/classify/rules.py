@@ -11,9 +11,9 @@ units for one layer context. Human-readable copy (``docs/schemes.md`` has the fu
       weights     zero-point  fold          rejected: -Z_w*sum(x) depends on the input      Jacob eq. 7
       weights     zero-point  runtime       window sum/pixel + Z_w multiply + subtract      Jacob eq. 7; gemmlowp
       weights     zero-point  pre-subtract  (q_w - Z_w) offline: b_w+1-bit signed operand   Krishnamoorthi §2.1
-      weights     centred     fold          odd integers 2i-(2^b-1) offline: b_w+1 bits     CSQ; literature §3.4
-      weights     centred     runtime       b_w-bit unsigned codes + window-sum correction  literature §3.4
-      weights     centred     pre-subtract  as fold                                         literature §3.4
+      weights     centred     fold          odd integers 2i-(2^b-1) offline: b_w+1 bits     CSQ (Asim et al. 2022)
+      weights     centred     runtime       b_w-bit unsigned codes + window-sum correction  CSQ algebra [A]
+      weights     centred     pre-subtract  as fold                                         CSQ (Asim et al. 2022)
       activations zero-point  fold|runtime  -Z_a*sum(w) per channel folded into the bias    Jacob eq. 7 (Z2*a1)
       activations zero-point  pre-subtract  (q_x - Z_x) per input: b_a+1-bit operand        Krishnamoorthi §2.1
       activations centred     (same as zero-point, Z = (2^b-1)/2)
@@ -247,7 +247,7 @@ def _activation_pre_subtract(c: Context) -> tuple[Unit, ...]:
 def _offset_rules() -> dict[tuple[Operand, Offset, ZeroPointRealisation], Rule]:
     zp, W, A = ZeroPointRealisation, Operand.WEIGHTS, Operand.ACTIVATIONS
     kinds_ws = (UnitKind.ZERO_POINT_WINDOW_SUM, UnitKind.ZERO_POINT_MULTIPLIER, UnitKind.ZERO_POINT_SUBTRACTOR)
-    offline = "centred codes i stored offline as the odd integers 2i - (2^b - 1) (literature §3.4; CSQ, Asim et al. 2022)"
+    offline = "centred codes i stored offline as the odd integers 2i - (2^b - 1) (CSQ, Asim et al. BMVC 2022)"
     rules = {
         (W, Offset.ZERO_POINT, zp.FOLD): Rule(
             (), f"contradictory: -Z_w*sum(x) depends on the input and cannot be folded ({_JACOB_EQ7})",
@@ -259,14 +259,14 @@ def _offset_rules() -> dict[tuple[Operand, Offset, ZeroPointRealisation], Rule]:
             (UnitKind.ZERO_POINT_SUBTRACTOR,), "q_w - Z_w offline: (b_w + 1)-bit signed weights (Krishnamoorthi 2018 §2.1)",
             lambda c: _weights_offline(c, "q_w - Z_w subtracted offline (Krishnamoorthi 2018 §2.1)"), widen=True),
         (W, Offset.CENTRED, zp.FOLD): Rule(
-            (UnitKind.ZERO_POINT_SUBTRACTOR,), "odd-integer levels offline: one extra operand bit (literature §3.4)",
+            (UnitKind.ZERO_POINT_SUBTRACTOR,), "odd-integer levels offline: one extra operand bit (CSQ, Asim et al. BMVC 2022)",
             lambda c: _weights_offline(c, offline), widen=True),
         (W, Offset.CENTRED, zp.RUNTIME): Rule(
             kinds_ws, "b_w-bit unsigned codes, sum w*x = (Delta/2)(2*sum i*x - (2^b - 1)*sum x): window-sum "
-            "correction per output pixel (literature §3.4)",
-            lambda c: _window_sum(c, "(2^b_w - 1)", Placement.PER_OUTPUT_PIXEL, "CSQ algebra, literature §3.4")),
+            "correction per output pixel (CSQ algebra [A])",
+            lambda c: _window_sum(c, "(2^b_w - 1)", Placement.PER_OUTPUT_PIXEL, "CSQ algebra [A]")),
         (W, Offset.CENTRED, zp.PRE_SUBTRACT): Rule(
-            (UnitKind.ZERO_POINT_SUBTRACTOR,), "odd-integer levels offline: one extra operand bit (literature §3.4)",
+            (UnitKind.ZERO_POINT_SUBTRACTOR,), "odd-integer levels offline: one extra operand bit (CSQ, Asim et al. BMVC 2022)",
             lambda c: _weights_offline(c, offline), widen=True),
     }
     for offset in (Offset.ZERO_POINT, Offset.CENTRED):

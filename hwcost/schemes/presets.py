@@ -10,8 +10,8 @@ et al. 2018); ask for other widths with :func:`get_scheme`::
     >>> (s.weights.bits, s.activations.bits, s.activations.zero_point.value, s.first_last_bits)
     (4, 4, 'learned', 8)
 
-Sources are cited by the short names of ``docs/schemes.md`` and
-``research/quantization-literature.md``; "[A]" marks our own reading where a paper is silent.
+Sources are cited by the short names of ``docs/schemes.md``, whose §8 gives the full references;
+"[A]" marks our own reading where a paper is silent.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ _CSQ = replace(
         "Centered Symmetric Quantization (Asim et al., BMVC 2022): perfectly zero-centred weight "
         "levels Delta*(2i - (2^b - 1))/2, equal numbers of positive and negative levels. On "
         "standard multipliers this costs one extra operand bit, or b-bit unsigned codes plus an "
-        "activation window-sum correction (CSQ algebra, literature §3.4). Learned steps and "
+        "activation window-sum correction (CSQ algebra [A]). Learned steps and "
         "unsigned activations are our assumption [A]. "
         "Example: get_scheme('csq', 2, 2); hwcost explain --scheme csq --bits 2 --zero-point runtime."
     ),
