@@ -105,7 +105,8 @@ class WeightQuantizer:
     def integer_codes(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Integer codes, zero-point per row and code step per row: real = step * (code - zero).
 
-        Centred grids give the odd codes ``2k + 1`` with half the step (the CSQ levels of Asim et al., BMVC 2022).
+        Centred grids give the odd codes ``2k + 1`` with half the step (the CSQ levels of Asim et
+        al., BMVC 2022).
         """
         grid = self.config.grid
         step, offset = self.row_step_offset(w)
