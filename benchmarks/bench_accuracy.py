@@ -1,7 +1,7 @@
 """Time of one 4-bit accuracy measurement, from scratch (no cache).
 
 One measurement = load digits, full-precision training (20 epochs), QAT fine-tuning (10 epochs),
-fake-quant and integer-only test accuracy. Target (issue 6, on a 2-core machine): < 60 s.
+fake-quant and integer-only test accuracy. Target (on a 2-core machine): < 60 s.
 Run: ``python benchmarks/bench_accuracy.py [--model mlp|cnn] [--scheme lsq]``.
 """
 

@@ -1,6 +1,6 @@
 """Speed of the MAC-array cost model: one ResNet-18 design point, and a 10,000-point sweep.
 
-Targets (issue 4, on a 2-core machine): < 10 ms per ResNet-18 point; 10,000 points < 10 s.
+Targets (on a 2-core machine): < 10 ms per ResNet-18 point; 10,000 points < 10 s.
 Run: ``python benchmarks/bench_evaluate.py``.
 """
 

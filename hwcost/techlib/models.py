@@ -5,7 +5,7 @@ A model prices one *quantity* of a component — the energy of one action in pJ,
 um2 — as a function of the component's parameters (``bits``, ``capacity_bytes``, ...). Each law
 is a pure numpy function (arrays broadcast); each model class holds the coefficients read from a
 technology library, and knows how to check them (``parse``), evaluate them, scale them by a
-factor (for derived libraries, issue 9) and write them back (``to_dict``).
+factor (for node-scaled libraries, ``hwcost techlib scale``) and write them back (``to_dict``).
 
 Registry (explicit, no import-time discovery) — ``MODELS``:
 

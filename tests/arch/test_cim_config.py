@@ -26,7 +26,7 @@ from hwcost.errors import HwcostError
 def test_lossless_adc_bits_counts_every_level(rows: int, c: int, p: int, expected: int) -> None:
     levels = rows * (2**c - 1) * (2**p - 1) + 1
     assert lossless_adc_bits(rows, c, p) == expected == math.ceil(math.log2(levels))
-    assert expected <= math.ceil(math.log2(rows)) + c + p  # the bound
+    assert expected <= math.ceil(math.log2(rows)) + c + p  # the commonly quoted bound
 
 
 def test_lossless_bits_vectorise() -> None:

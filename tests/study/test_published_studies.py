@@ -1,4 +1,4 @@
-"""The published studies of docs/studies/ (issue 10): each file loads, its grid prices, and its
+"""The published studies of docs/studies/: each file loads, its grid prices, and its
 figures are the ones its page embeds. Nothing is trained here (``hwcost study check``)."""
 
 from __future__ import annotations
