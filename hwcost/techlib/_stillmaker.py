@@ -150,7 +150,9 @@ def vdd_factor(fit: NodeFit, vdd_from_v: float, vdd_to_v: float) -> float:
 
 
 def node_fit(node_nm: float, flavour: Flavour) -> NodeFit:
-    """The fit for ``node_nm`` and ``flavour``: the paper's, or interpolated (28, 22 nm)."""
+    """The fit for ``node_nm`` and ``flavour``: the paper's; for 28 and 22 nm the paper's own
+    interpolation between 32 and 20 nm; for any other node between two fits, the same linear
+    interpolation between the two nearest (flagged as interpolated). Never extrapolated."""
     data = _data()
     for fit in data["fits"]:
         if fit.node_nm == node_nm and fit.flavour in (None, flavour):
@@ -158,14 +160,20 @@ def node_fit(node_nm: float, flavour: Flavour) -> NodeFit:
     if node_nm in data["interpolated"]:
         hi, lo = data["interpolated"][node_nm]
         return _interpolate(node_nm, node_fit(hi, flavour), node_fit(lo, flavour))
+    nodes = sorted({fit.node_nm for fit in data["fits"] if fit.flavour in (None, flavour)})
+    above = [n for n in nodes if n > node_nm]
+    below = [n for n in nodes if n < node_nm]
+    if above and below:  # any node between two fits: the two nearest, as the paper does for 28/22 nm
+        return _interpolate(node_nm, node_fit(above[0], flavour), node_fit(below[-1], flavour))
     raise HwcostError.single(
         f"no {PAPER} fit for {node_nm:g} nm; the nodes it covers are {', '.join(supported_nodes())} "
-        "(hwcost never extrapolates beyond them)"
+        "and any node between two of them, interpolated (hwcost never extrapolates beyond them)"
     )
 
 
 def supported_nodes() -> list[str]:
-    """Node names the scaler accepts, e.g. ['180nm', ..., '28nm (interpolated)', ..., '7nm']."""
+    """Node names the scaler accepts, e.g. ['180nm', ..., '28nm (interpolated)', ..., '7nm']; any
+    node between two of them is accepted too, interpolated."""
     data = _data()
     nodes = {fit.node_nm: f"{fit.node_nm:g}nm" for fit in data["fits"]}
     nodes.update({n: f"{n:g}nm (interpolated)" for n in data["interpolated"]})

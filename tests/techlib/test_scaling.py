@@ -227,7 +227,7 @@ def test_a_user_written_library_for_a_made_up_node_loads_validates_and_prices(ca
     "argv, message",
     [
         (["--to", "5nm"], "no Stillmaker-Baas 2017 fit for 5 nm; the nodes it covers are 180nm"),
-        (["--to", "40nm"], "28nm (interpolated), 22nm (interpolated)"),
+        (["--to", "250nm"], "28nm (interpolated), 22nm (interpolated)"),
         (["--to", "seven"], "expected a process node such as 7nm or 22; got 'seven'"),
         (["--to", "7nm", "--flavour", "XP"], "--flavour expects HP or LP; got 'XP'"),
         (["--to", "7nm", "--vdd", "1.2"], "target Vdd 1.2 V is outside 0.42-0.77 V"),
@@ -251,8 +251,8 @@ def test_a_rule_override_reaches_90nm(capsys, tmp_path: Path) -> None:
 
 
 def test_a_source_node_outside_the_fits_and_a_component_without_rule_are_errors(tmp_path: Path) -> None:
-    user = load_techlib(_write(tmp_path, USER_LIB))
-    with pytest.raises(HwcostError, match="no Stillmaker-Baas 2017 fit for 40 nm"):
+    user = parse_techlib(yaml.safe_load(USER_LIB.replace("node_nm: 40", "node_nm: 250")))
+    with pytest.raises(HwcostError, match="no Stillmaker-Baas 2017 fit for 250 nm"):
         scale_techlib(user, 7)
     odd = parse_techlib(yaml.safe_load(USER_LIB.replace("node_nm: 40", "node_nm: 32").replace(
         "int_adder:", "popcount:")))
