@@ -1,4 +1,5 @@
-"""A design point: the scheme at its bits, the accelerator, the technology library, the network.
+"""A design point: the scheme at its bits, the accelerator, the technology library, the network
+(or the accelerator's peak: ``workload="peak"``).
 
 :func:`design_point` resolves names and files into a :class:`DesignPoint`; it is the only step of
 an evaluation that reads files.
@@ -13,21 +14,30 @@ from typing import Any
 from hwcost.arch.registry import load_arch
 from hwcost.arch.template import ArchConfig
 from hwcost.errors import HwcostError
+from hwcost.report import Condition
 from hwcost.schemes import QuantScheme, ScaleRealisation, ZeroPointRealisation, get_scheme
 from hwcost.techlib import TechLib, load_techlib
 from hwcost.workloads import Workload, load_workload
 
-__all__ = ["DesignPoint", "design_point"]
+__all__ = ["DesignPoint", "design_point", "PEAK"]
+
+PEAK = "peak"  # the workload name that asks for the design's peak (Condition.PEAK)
 
 
 @dataclass(frozen=True)
 class DesignPoint:
-    """One fully specified design: the scheme at its bits, the accelerator, the library, the network."""
+    """One fully specified design: the scheme at its bits, the accelerator, the library, and the
+    network (``workload``) or, when ``workload`` is ``None``, the design's peak: full utilisation
+    on an ideal layer that maps perfectly onto it (the template's ``ideal_layer``)."""
 
     scheme: QuantScheme
     arch: ArchConfig
     techlib: TechLib
-    workload: Workload
+    workload: Workload | None
+
+    @property
+    def condition(self) -> Condition:
+        return Condition.PEAK if self.workload is None else Condition.WORKLOAD
 
     def describe(self) -> dict[str, Any]:
         s, a = self.scheme, self.arch
@@ -40,7 +50,7 @@ class DesignPoint:
             "arch": a.name,
             **a.describe(),
             "node": self.techlib.name,
-            "workload": self.workload.name,
+            "workload": PEAK if self.workload is None else self.workload.name,
         }
 
 
@@ -63,14 +73,16 @@ def design_point(
     arch: str | Path | ArchConfig = "mac_array",
     node: str = "45nm",
     techlib: str | Path | TechLib | None = None,
-    workload: str | Path | Workload = "resnet20",
+    workload: str | Path | Workload | None = "resnet20",
     zero_point: str | None = None,
     scale_at: str | None = None,
 ) -> DesignPoint:
     """Resolve names and files into a :class:`DesignPoint` (the only step that reads files).
 
     ``bits`` sets weights and activations; ``weight_bits`` / ``act_bits`` override either.
-    ``techlib`` (a library or a YAML path) takes precedence over ``node``.
+    ``techlib`` (a library or a YAML path) takes precedence over ``node``. ``workload`` is a
+    network name, a workload file, a :class:`Workload`, or ``"peak"`` (or ``None``) for the
+    design's peak.
     """
     base = get_scheme(scheme) if isinstance(scheme, str) else scheme
     wb = weight_bits if weight_bits is not None else bits
@@ -87,5 +99,6 @@ def design_point(
         scheme=chosen,
         arch=arch if not isinstance(arch, (str, Path)) else load_arch(arch),
         techlib=lib,
-        workload=workload if isinstance(workload, Workload) else load_workload(workload),
+        workload=None if workload is None or workload == PEAK else
+        workload if isinstance(workload, Workload) else load_workload(workload),
     )

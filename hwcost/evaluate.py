@@ -1,5 +1,8 @@
 """Evaluate design points: scheme x accelerator x technology x workload -> cost.
 
+A point without a workload is evaluated at its peak: on the template's ideal layer, which maps
+perfectly onto the design (``docs/cost-model.md`` §6).
+
 The same pipeline for every accelerator template (:mod:`hwcost.arch.template`); this module
 names none of them. For a group of points sharing a workload and a template:
 
@@ -30,7 +33,9 @@ from hwcost.arch.shared.memory import add_buffer_sums
 from hwcost.arch.shared.pricing import RowCosts, row_costs, split_body_edge
 from hwcost.design_point import DesignPoint, design_point
 from hwcost.errors import HwcostError
-from hwcost.report import BreakdownRow, Category, CostReport
+from hwcost.report import BreakdownRow, Category, CostReport, Scope
+from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.template import Template
 from hwcost.schemes import QuantScheme
 
 if TYPE_CHECKING:
@@ -56,10 +61,22 @@ def _column(values: Sequence[float]) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
+def _tables(point: DesignPoint, template: Template[Any, Any], cache: CostCache) -> WorkloadTables:
+    if point.workload is None:
+        return cache.peak_tables(template, point.arch, point.scheme)
+    return cache.tables(point.workload)
+
+
+def _group_key(point: DesignPoint) -> tuple[object, ...]:
+    """Points evaluated together share a template and a workload (at peak: one design each)."""
+    workload = ("peak", point.arch, point.scheme) if point.workload is None else point.workload
+    return workload, type(point.arch).template
+
+
 def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCost:
     """Points sharing one workload and one template (see :func:`sweep`)."""
     template = template_of(points[0].arch)
-    tables = cache.tables(points[0].workload)
+    tables = _tables(points[0], template, cache)
     plans = tuple(cache.plan(template, p.scheme, p.arch, p.techlib, tables) for p in points)
     archs = [p.arch for p in points]
     acts = template.count(archs, plans, tables)
@@ -80,8 +97,8 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     )
 
 
-def report_of(point: DesignPoint, cache: CostCache | None = None) -> CostReport:
-    """The :class:`CostReport` of one design point."""
+def report_of(point: DesignPoint, cache: CostCache | None = None, scope: Scope = Scope.SYSTEM) -> CostReport:
+    """The :class:`CostReport` of one design point, at ``scope`` (default: the system, DRAM included)."""
     cache = cache or CostCache()
     cost = _evaluate_group([point], cache)
     order = list(Category)
@@ -101,9 +118,9 @@ def report_of(point: DesignPoint, cache: CostCache | None = None) -> CostReport:
     settings = (
         ("zero_point", s.zero_point_realisation.value),
         ("scale_at", s.scale_realisation.value),
-        *template_of(point.arch).settings(point.arch, cost.plans[0], cache.tables(point.workload)),
+        *template_of(point.arch).settings(point.arch, cost.plans[0], _tables(point, template_of(point.arch), cache)),
     )
-    return CostReport(
+    report = CostReport(
         scheme=desc["scheme"],
         weight_bits=desc["weight_bits"],
         act_bits=desc["act_bits"],
@@ -116,7 +133,9 @@ def report_of(point: DesignPoint, cache: CostCache | None = None) -> CostReport:
         breakdown=breakdown,
         utilisation=float(cost.utilisation[0]),
         settings=settings,
+        condition=point.condition,
     )
+    return report if scope is Scope.SYSTEM else report.at_scope(scope)
 
 
 def evaluate(scheme: str | QuantScheme = "lsq", bits: int | None = None, **options: Any) -> CostReport:
@@ -133,16 +152,18 @@ def sweep(points: Sequence[DesignPoint], cache: CostCache | None = None) -> "pd.
     Columns: the point's description, ``macs``, ``energy_pj``, ``area_um2``, ``latency_cycles``,
     ``utilisation``, ``tops_per_w``, ``tops_per_mm2``, ``energy_per_mac_pj``, then per breakdown
     row ``energy_pj.<unit>`` and ``area_um2.<unit>``, and per category ``energy_pj.<category>``.
-    ``cache`` (default: a new one, dropped on return) keeps plans and prices across calls.
+    Per smaller scope (``docs/cost-model.md`` §6): ``energy_pj@array``, ``area_um2@array``,
+    ``tops_per_w@array`` and the same ``@core``. ``cache`` (default: a new one, dropped on return) keeps plans and
+    prices across calls.
     """
     import pandas as pd
 
     if not points:
         raise HwcostError.single("a sweep needs at least one design point", key="points")
     cache = cache or CostCache()
-    groups: dict[tuple[object, str], list[int]] = {}
+    groups: dict[tuple[object, ...], list[int]] = {}
     for i, p in enumerate(points):
-        groups.setdefault((p.workload, type(p.arch).template), []).append(i)
+        groups.setdefault(_group_key(p), []).append(i)
     frames = []
     for indices in groups.values():
         group = [points[i] for i in indices]
@@ -176,6 +197,12 @@ def _frame(group: Sequence[DesignPoint], cost: GroupCost, index: list[int]) -> "
         members = [r.energy_pj for r in cost.rows if r.category is cat]
         if members:
             data[f"energy_pj.{cat.value}"] = sum(members)
+    for scope in (Scope.ARRAY, Scope.CORE):
+        e = sum(r.energy_pj for r in cost.rows if scope.holds(r.category))
+        a = sum(r.area_um2 for r in cost.rows if scope.holds(r.category))
+        data[f"energy_pj@{scope.value}"] = e
+        data[f"area_um2@{scope.value}"] = a
+        data[f"tops_per_w@{scope.value}"] = 2 * cost.macs / e
     for r in cost.rows:
         data[f"energy_pj.{r.name}"] = r.energy_pj
         data[f"area_um2.{r.name}"] = r.area_um2

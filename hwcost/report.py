@@ -2,15 +2,20 @@
 
 The totals are *defined* as the sums of the breakdown rows, so the breakdown always adds up.
 One MAC is two operations (the convention of the chips the TOPS figures are compared with).
+
+A report covers a **scope** (:class:`Scope`: the array, the core, or the system with DRAM) under
+a **condition** (:class:`Condition`: a workload's inference, or the design's peak on an ideal
+layer); :meth:`CostReport.at_scope` narrows a system report to the rows of a smaller scope.
+Definitions: ``docs/cost-model.md`` §6.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
-__all__ = ["Category", "BreakdownRow", "CostReport"]
+__all__ = ["Category", "Scope", "Condition", "BreakdownRow", "CostReport"]
 
 
 class Category(Enum):
@@ -21,6 +26,41 @@ class Category(Enum):
     # compute-in-memory categories
     CIM_ARRAY = "cim array"
     CIM_PERIPHERY = "cim periphery"
+
+
+class Scope(Enum):
+    """How much of the design a figure counts, smallest first; each scope holds the smaller ones.
+
+    ``array``: the PE array or the CIM macros with their periphery (ADCs, DACs, shift-add) and the
+    post-processing lanes (requantization, bias, zero-point, BN, element-wise layers); ``core``:
+    everything on chip (the array and the global buffer); ``system``: the core and DRAM.
+    """
+
+    ARRAY = "array"
+    CORE = "core"
+    SYSTEM = "system"
+
+    def holds(self, category: Category) -> bool:
+        order = list(Scope)
+        return order.index(_SCOPE_OF[category]) <= order.index(self)
+
+
+_SCOPE_OF = {
+    Category.COMPUTE: Scope.ARRAY,
+    Category.QUANT_OVERHEAD: Scope.ARRAY,
+    Category.CIM_ARRAY: Scope.ARRAY,
+    Category.CIM_PERIPHERY: Scope.ARRAY,
+    Category.ON_CHIP_MEMORY: Scope.CORE,
+    Category.DRAM: Scope.SYSTEM,
+}
+
+
+class Condition(Enum):
+    """What runs: one inference of a workload, or the design at full utilisation on an ideal
+    layer that maps perfectly onto it (its peak)."""
+
+    WORKLOAD = "workload"
+    PEAK = "peak"
 
 
 @dataclass(frozen=True)
@@ -59,6 +99,15 @@ class CostReport:
     breakdown: tuple[BreakdownRow, ...]
     utilisation: float  # MACs / (latency_cycles * PEs)
     settings: tuple[tuple[str, Any], ...] = ()  # zero-point / scale realisation, arch parameters
+    scope: Scope = Scope.SYSTEM  # the breakdown holds the rows of this scope only
+    condition: Condition = Condition.WORKLOAD
+
+    def at_scope(self, scope: Scope) -> "CostReport":
+        """This report narrowed to ``scope``: the breakdown keeps the rows of that scope, so every
+        total (energy, area, TOPS/W, TOPS/mm2) is the scope's. Latency is the design's either way."""
+        if list(Scope).index(scope) > list(Scope).index(self.scope):
+            raise ValueError(f"a {self.scope.value} report cannot be widened to {scope.value}")
+        return replace(self, breakdown=tuple(r for r in self.breakdown if scope.holds(r.category)), scope=scope)
 
     @property
     def energy_pj(self) -> float:
@@ -102,6 +151,8 @@ class CostReport:
             "arch": self.arch,
             "node": self.node,
             "workload": self.workload,
+            "scope": self.scope.value,
+            "condition": self.condition.value,
             **dict(self.settings),
             "macs": self.macs,
             "energy_pj": self.energy_pj,

@@ -8,7 +8,8 @@ four functions; :mod:`hwcost.evaluate` runs them for any template and names none
    priced breakdown rows (energy per action, area), computed once per distinct point;
 3. ``count(configs, plans, tables)``  a group of points on one workload -> :class:`GroupActions`:
    actions per count key and cycles, vectorised over points x layers;
-4. ``settings(config, plan, tables)``  the template's lines of a report's settings.
+4. ``settings(config, plan, tables)``  the template's lines of a report's settings;
+5. ``ideal_layer(config, scheme)``  the layer that maps perfectly onto the design (its peak).
 
 ``cost_stand_in(config)`` says which configuration prices a point whose accuracy-only settings
 (for example ADC bits the library cannot price) the cost model refused.
@@ -31,7 +32,7 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.shared.bom import BodyEdge
 from hwcost.arch.shared.pricing import PricedRow, Pricer
-from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.shared.tables import IdealLayer, WorkloadTables
 from hwcost.schemes import QuantScheme
 
 if TYPE_CHECKING:
@@ -116,3 +117,5 @@ class Template(Protocol[C, P]):
     def settings(self, config: C, plan: P, tables: WorkloadTables) -> tuple[Setting, ...]: ...
 
     def cost_stand_in(self, config: C) -> C | None: ...
+
+    def ideal_layer(self, config: C, scheme: QuantScheme) -> IdealLayer: ...

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
+from hwcost.report import Condition, Scope
 
 __all__ = ["register"]
 
@@ -23,7 +24,9 @@ def add_point_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch-file", metavar="FILE", help="accelerator description in YAML (overrides --arch)")
     p.add_argument("--node", default="45nm", help="shipped technology library (default 45nm)")
     p.add_argument("--techlib", metavar="FILE", help="a technology library YAML file (overrides --node)")
-    p.add_argument("--workload", default="resnet20", help="network name or workload YAML file (default resnet20)")
+    p.add_argument("--workload", help="network name or workload YAML file (default resnet20)")
+    p.add_argument("--peak", action="store_true",
+                   help="the design's peak: full utilisation on an ideal layer that maps perfectly (no workload)")
     add_cim_arguments(p)
 
 
@@ -64,6 +67,10 @@ def point_from_args(args: argparse.Namespace) -> Any:
     from hwcost.evaluate import design_point
     from hwcost.schemes import load_scheme
 
+    from hwcost.errors import HwcostError
+
+    if args.peak and args.workload is not None:
+        raise HwcostError.single("--peak prices an ideal layer, not a network: drop --workload", key="--workload")
     scheme = load_scheme(args.scheme_file) if args.scheme_file else args.scheme
     return design_point(
         scheme,
@@ -73,7 +80,7 @@ def point_from_args(args: argparse.Namespace) -> Any:
         arch=_arch_from_args(args),
         node=args.node,
         techlib=args.techlib,
-        workload=args.workload,
+        workload="peak" if args.peak else (args.workload or "resnet20"),
         zero_point=args.zero_point,
         scale_at=args.scale_at,
     )
@@ -86,6 +93,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Price one inference of a network on an accelerator under a quantization scheme.",
     )
     add_point_arguments(p)
+    p.add_argument("--scope", choices=["array", "core", "system"], default="system",
+                   help="what the figures count: the array (PE array or CIM macros with their periphery and "
+                        "post-processing), the core (all on chip) or the system (with DRAM; default)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(run=run)
 
@@ -97,6 +107,10 @@ def _table(report: Any) -> str:
         f"zero-point {settings.get('zero_point')}, scale at {settings.get('scale_at')}  |  "
         f"{report.arch} on {report.node}  |  {report.workload} ({report.macs / 1e6:,.1f} M MACs)"
     )
+    if report.condition is Condition.PEAK:
+        head = head.replace(f"|  {report.workload} (", "|  peak: ideal layer (", 1)
+    if report.scope is not Scope.SYSTEM:
+        head += f"  |  {report.scope.value} scope"
     totals = [
         ("energy per inference", f"{report.energy_pj / 1e6:,.3f} uJ"),
         ("energy per MAC", f"{report.energy_per_mac_pj:.4f} pJ"),
@@ -147,7 +161,7 @@ def _cim_lines(settings: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from hwcost.evaluate import report_of
 
-    report = report_of(point_from_args(args))
+    report = report_of(point_from_args(args), scope=Scope(args.scope))
     if args.format == "json":
         print(to_json(report.as_dict()))
     elif args.format == "csv":

@@ -27,7 +27,7 @@ from hwcost.errors import HwcostError
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 
-__all__ = ["CimRow", "CimOperands", "CimPlan", "plan_cim_macro", "layer_params"]
+__all__ = ["CimRow", "CimOperands", "CimPlan", "plan_cim_macro", "layer_params", "operands"]
 
 
 class CimRow(StrEnum):
@@ -83,7 +83,7 @@ class CimPlan:
         return self.operands.group_size
 
 
-def _operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> CimOperands:
+def operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> CimOperands:
     edge_bits = scheme.first_last_bits or scheme.activations.bits
     narrow = scheme.weights.narrow_range
     acc = max(body.accumulator_bits, edge.accumulator_bits)
@@ -242,7 +242,7 @@ def plan_cim_macro(scheme: QuantScheme, arch: CimMacroConfig, pricer: Pricer, t:
     """Map the network onto macros and price every CIM row."""
     body, edge = datapaths.body, datapaths.edge
     check_integer_only(datapaths.fp_edge, scheme.name)
-    ops = _operands(scheme, body, edge)
+    ops = operands(scheme, body, edge)
     params = layer_params([arch], [ops], t)
     g = cim_geometry(t.shapes, params)
     needed = int(g.tiles.sum())

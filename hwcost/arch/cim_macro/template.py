@@ -19,10 +19,10 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
 from hwcost.arch.cim_macro.counts import CimCount, CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
-from hwcost.arch.cim_macro.plan import CimPlan, layer_params, plan_cim_macro
-from hwcost.arch.shared.bom import BodyEdge
+from hwcost.arch.cim_macro.plan import CimPlan, layer_params, operands, plan_cim_macro
+from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, Pricer
-from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.shared.tables import PEAK_OUTPUT_PIXELS, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
@@ -157,6 +157,16 @@ class CimMacroTemplate:
         covers a range: a point refused for its ADC bits is priced at the default ADC."""
         default = CIM_MACRO_DEFAULTS.adc_bits
         return None if config.adc_bits == default else replace(config, adc_bits=default)
+
+    def ideal_layer(self, config: CimMacroConfig, scheme: QuantScheme) -> IdealLayer:
+        """A 1x1 convolution of ``rows`` input channels (one row group) and as many output
+        channels as the columns hold at the scheme's weight slices and encoding."""
+        probe = ideal_layer_tables(IdealLayer(config.rows, 1, PEAK_OUTPUT_PIXELS))
+        dps = classify_body_edge(scheme, probe)
+        g = cim_geometry(probe.shapes, layer_params([config], [operands(scheme, dps.body, dps.edge)], probe))
+        per_channel = float(g.weight_slices[0, 0] * g.polarity[0, 0])
+        reference = 1.0 if g.signed_offset[0, 0] else 0.0
+        return IdealLayer(config.rows, max(1, int((config.cols - reference) // per_channel)), PEAK_OUTPUT_PIXELS)
 
 
 CIM_MACRO = CimMacroTemplate()

@@ -13,7 +13,7 @@ from hwcost.arch.mac_array.counts import ArrayParams, MacCount, count_actions
 from hwcost.arch.mac_array.plan import MacPlan, plan_mac_array
 from hwcost.arch.shared.bom import BodyEdge
 from hwcost.arch.shared.pricing import Count, Pricer
-from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.shared.tables import PEAK_OUTPUT_PIXELS, IdealLayer, WorkloadTables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
@@ -92,6 +92,13 @@ class MacArrayTemplate:
 
     def cost_stand_in(self, config: MacArrayConfig) -> None:
         return None  # every setting of the MAC array is a cost setting
+
+    def ideal_layer(self, config: MacArrayConfig, scheme: QuantScheme) -> IdealLayer:
+        """A 1x1 convolution of R input channels, C output channels: one reduction tile, one
+        output-channel tile, every PE busy every cycle in both dataflows (the pixels rounded up to
+        a multiple of R, so that output-stationary pixel tiles are full too)."""
+        rows = config.pe_rows
+        return IdealLayer(rows, config.pe_cols, rows * -(-PEAK_OUTPUT_PIXELS // rows))
 
 
 MAC_ARRAY = MacArrayTemplate()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Pricer
-from hwcost.arch.shared.tables import WorkloadTables, workload_tables
+from hwcost.arch.shared.tables import WorkloadTables, ideal_layer_tables, workload_tables
 from hwcost.schemes import QuantScheme
 from hwcost.techlib import TechLib
 from hwcost.workloads import Workload
@@ -27,7 +27,8 @@ P = TypeVar("P")
 
 
 class CostCache:
-    """Tables per workload, datapaths per (scheme, workload), prices per library, plans per point.
+    """Tables per workload (and per design for peaks), datapaths per (scheme, workload), prices per
+    library, plans per point.
 
     Libraries and tables are keyed by identity (they hold dicts and arrays) and kept alive by the
     cache, so an id is never reused while the cache exists.
@@ -38,11 +39,20 @@ class CostCache:
         self._pricers: dict[int, tuple[TechLib, Pricer]] = {}
         self._datapaths: dict[tuple[QuantScheme, int], BodyEdge] = {}
         self._plans: dict[tuple[object, ...], Any] = {}
+        self._peaks: dict[tuple[object, ...], WorkloadTables] = {}
 
     def tables(self, workload: Workload) -> WorkloadTables:
         tables = self._tables.get(workload)
         if tables is None:
             tables = self._tables[workload] = workload_tables(workload)
+        return tables
+
+    def peak_tables(self, template: "Template[Any, Any]", config: object, scheme: QuantScheme) -> WorkloadTables:
+        """The tables of the template's ideal layer for one design (its peak)."""
+        key = (template.name, config, scheme)
+        tables = self._peaks.get(key)
+        if tables is None:
+            tables = self._peaks[key] = ideal_layer_tables(template.ideal_layer(config, scheme))
         return tables
 
     def pricer(self, lib: TechLib) -> Pricer:

@@ -11,7 +11,7 @@ import numpy as np
 
 from hwcost.workloads.layer import LayerKind, PoolOp, Workload
 
-__all__ = ["LayerShapes", "WorkloadTables", "workload_tables"]
+__all__ = ["LayerShapes", "WorkloadTables", "workload_tables", "IdealLayer", "ideal_layer_tables", "PEAK_OUTPUT_PIXELS"]
 
 
 @dataclass(frozen=True)
@@ -90,4 +90,55 @@ def workload_tables(workload: Workload) -> WorkloadTables:
         avg_pool_adds=float(sum(window(l) * l.output_elements for l in pools if l.pool_op is PoolOp.AVG)),
         elementwise_outputs=float(sum(l.output_elements for l in elementwise)),
         elementwise_glb_bits_per_act_bit=float(sum(l.input_elements + l.output_elements for l in elementwise)),
+    )
+
+
+# The ideal layer's output pixels: a 32 x 32 feature map (ResNet-20's first stage on CIFAR-10,
+# He et al. CVPR 2016), enough that loading its weights once is a small share of its traffic.
+PEAK_OUTPUT_PIXELS = 1024
+
+
+@dataclass(frozen=True)
+class IdealLayer:
+    """A 1x1 convolution chosen by a template to map perfectly onto one design (its peak): every
+    MAC unit busy every cycle, no reduction split, no partial-sum spill."""
+
+    reduction_length: int  # N = C_in
+    out_channels: int  # K (one group)
+    output_pixels: int  # P
+
+
+def ideal_layer_tables(layer: IdealLayer) -> WorkloadTables:
+    """The tables of a workload made of ``layer`` alone, run as a body layer (the scheme's own bits,
+    not its first/last-layer bits) whose input and output stay on chip (no DRAM activations)."""
+    n, k, p = (float(v) for v in (layer.reduction_length, layer.out_channels, layer.output_pixels))
+
+    def one(value: float) -> np.ndarray:
+        return np.array([value])
+
+    no = np.array([False])
+    shapes = LayerShapes(
+        macs=one(p * n * k),
+        reduction_length=one(n),
+        out_channels_per_group=one(k),
+        groups=one(1.0),
+        output_pixels=one(p),
+        weights=one(n * k),
+        input_elements=one(p * n),
+        output_elements=one(p * k),
+        is_first_or_last=no,
+        is_network_input=no,
+        is_network_output=no,
+    )
+    return WorkloadTables(
+        shapes=shapes,
+        edge=no.copy(),
+        max_reduction_body=layer.reduction_length,
+        max_reduction_edge=layer.reduction_length,
+        max_out_channels=layer.out_channels,
+        residual_add_elements=0.0,
+        max_pool_compares=0.0,
+        avg_pool_adds=0.0,
+        elementwise_outputs=0.0,
+        elementwise_glb_bits_per_act_bit=0.0,
     )
