@@ -1,0 +1,89 @@
+"""``hwcost validate``: predicted against published figures of real chips."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help="hwcost against published silicon",
+        description="Price each chip of a validation file as its paper states it, at the paper's scope and "
+                    "condition, and compare with the published TOPS/W. Default: the shipped set "
+                    "(docs/validation.md).",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="validation files (default: the shipped set)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--plot", metavar="DIR", type=Path, help="write validation.png and .svg (predicted vs published) here")
+    p.set_defaults(run=run)
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}g}"
+
+
+def _rows(results: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": r.chip.name,
+            "class": r.chip.chip_class.value,
+            "scope": r.chip.published.scope.value,
+            "condition": r.chip.published.condition.value,
+            "published_tops_per_w": r.chip.published.tops_per_w,
+            "predicted_tops_per_w": r.predicted_tops_per_w,
+            "ratio": r.ratio,
+            "published_tops_per_mm2": r.chip.published.tops_per_mm2,
+            "predicted_tops_per_mm2": r.predicted_tops_per_mm2,
+            "not_priced": r.error,
+            "source": r.chip.source,
+        }
+        for r in results
+    ]
+
+
+def _table(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    chips = [[r["name"], r["class"], r["scope"], r["condition"], _number(r["published_tops_per_w"]),
+              _number(r["predicted_tops_per_w"]), _number(r["ratio"], 2)] for r in rows]
+    lines = [format_table(["chip", "class", "scope", "condition", "published TOPS/W", "hwcost TOPS/W", "ratio"],
+                          chips, align="llllrrr"), ""]
+    lines.append(format_table(
+        ["class", "n", "not priced", "within 2x", "within 3x", "median |log10 ratio|", "median ratio"],
+        [[c, s.n, s.not_priced, _number(s.within_2x, 2), _number(s.within_3x, 2), _number(s.median_abs_log10_ratio, 2),
+          _number(s.median_ratio, 2)] for c, s in summary.items()],
+        align="lrrrrrr"))
+    missing = [r for r in rows if r["not_priced"]]
+    if missing:
+        lines += ["", "not priced:"] + [f"  {r['name']}: {r['not_priced']}" for r in missing]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from hwcost.validation import SHIPPED_SET, compare, load_chips, summarise
+
+    chips = tuple(c for f in (args.files or [SHIPPED_SET]) for c in load_chips(f))
+    results = compare(chips)
+    summary = summarise(results)
+    rows = _rows(results)
+    if args.plot is not None:
+        from hwcost.validation.plot import save_validation_figure
+
+        save_validation_figure(results, args.plot)
+    if args.format == "json":
+        finite = {c: {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(s).items()}
+                  for c, s in summary.items()}
+        print(to_json({"chips": rows, "summary": finite}))
+    elif args.format == "csv":
+        print(to_csv(list(rows[0]), [list(r.values()) for r in rows]), end="")
+    else:
+        print(_table(rows, summary))
+    return 0

@@ -1,0 +1,122 @@
+"""Price each chip of a validation set as its paper states it, at the paper's scope and
+condition, and compare with the published figure.
+
+Nothing here is tuned to a chip: the chip's geometry, node, supply and precision go into the
+templates and the technology library as for any other design. A chip the model cannot price
+(a node outside the scaler's fits, an ADC resolution outside the library's range) is kept with
+the reason, and counted apart in the summary.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from hwcost._config import Checker
+from hwcost.arch import registry
+from hwcost.design_point import design_point
+from hwcost.errors import HwcostError
+from hwcost.evaluate import CostCache, report_of
+from hwcost.techlib import Flavour, TechLib, list_techlibs, load_techlib, scale_techlib
+from hwcost.techlib.scaling import parse_node_nm
+from hwcost.validation.chips import Chip, ChipClass, Design
+
+__all__ = ["ChipResult", "ClassSummary", "compare", "summarise", "ALL"]
+
+ALL = "all"  # the summary over every class
+
+
+@dataclass(frozen=True)
+class ChipResult:
+    """One chip predicted against published; ``error`` says why it could not be priced."""
+
+    chip: Chip
+    predicted_tops_per_w: float | None
+    predicted_tops_per_mm2: float | None = None
+    error: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """Predicted / published TOPS/W (> 1: hwcost is optimistic)."""
+        p = self.predicted_tops_per_w
+        return None if p is None else p / self.chip.published.tops_per_w
+
+    @property
+    def ratio_tops_per_mm2(self) -> float | None:
+        p, published = self.predicted_tops_per_mm2, self.chip.published.tops_per_mm2
+        return None if p is None or published is None else p / published
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    """How close the predictions of one class come: n priced, fractions within 2x and 3x, the
+    median |log10 ratio| and the median ratio (NaN when nothing was priced)."""
+
+    n: int
+    not_priced: int
+    within_2x: float
+    within_3x: float
+    median_abs_log10_ratio: float
+    median_ratio: float
+
+
+def _techlib(design: Design, libs: dict[tuple[object, ...], TechLib]) -> TechLib:
+    """The shipped library of the node at its nominal supply, else 45 nm scaled to the node, the
+    supply and the flavour the paper states (Stillmaker-Baas 2017 fits, ``docs/adding-a-node.md``)."""
+    key = (design.node, design.vdd_v, design.flavour)
+    lib = libs.get(key)
+    if lib is None:
+        shipped = design.node if design.node.endswith("nm") else f"{design.node}nm"
+        if design.vdd_v is None and design.flavour is None and shipped in list_techlibs():
+            lib = load_techlib(shipped)
+        else:
+            flavour = None if design.flavour is None else Flavour(design.flavour)
+            lib = scale_techlib(load_techlib("45nm"), parse_node_nm(design.node), flavour=flavour, vdd_v=design.vdd_v)
+        libs[key] = lib
+    return lib
+
+
+def price_chip(chip: Chip, libs: dict[tuple[object, ...], TechLib], cache: CostCache) -> ChipResult:
+    """hwcost's figures for one chip at its published scope and condition."""
+    d = chip.design
+    try:
+        check = Checker()
+        arch = registry.arch_from_mapping(d.arch, check)
+        check.raise_if_any()
+        point = design_point(d.scheme, weight_bits=d.weight_bits, act_bits=d.act_bits, arch=arch,
+                             techlib=_techlib(d, libs), workload=d.workload)
+        report = report_of(point, cache, scope=chip.published.scope)
+    except HwcostError as exc:
+        return ChipResult(chip, None, None, str(exc))
+    return ChipResult(chip, report.tops_per_w, report.tops_per_mm2)
+
+
+def compare(chips: Iterable[Chip]) -> tuple[ChipResult, ...]:
+    """Every chip priced (libraries scaled once per node and supply)."""
+    libs: dict[tuple[object, ...], TechLib] = {}
+    cache = CostCache()
+    return tuple(price_chip(chip, libs, cache) for chip in chips)
+
+
+def _summary(results: Sequence[ChipResult]) -> ClassSummary:
+    ratios = [r.ratio for r in results if r.ratio is not None]
+    logs = [abs(math.log10(r)) for r in ratios]
+    n = len(ratios)
+    return ClassSummary(
+        n=n,
+        not_priced=len(results) - n,
+        within_2x=sum(x <= math.log10(2) for x in logs) / n if n else math.nan,
+        within_3x=sum(x <= math.log10(3) for x in logs) / n if n else math.nan,
+        median_abs_log10_ratio=statistics.median(logs) if n else math.nan,
+        median_ratio=statistics.median(ratios) if n else math.nan,
+    )
+
+
+def summarise(results: Sequence[ChipResult]) -> dict[str, ClassSummary]:
+    """One summary per class present (in ChipClass order), then ``all``."""
+    out = {c.value: _summary([r for r in results if r.chip.chip_class is c])
+           for c in ChipClass if any(r.chip.chip_class is c for r in results)}
+    out[ALL] = _summary(results)
+    return out
