@@ -1,4 +1,4 @@
-"""The two small models measured on 8x8 digits: ``mlp`` and ``cnn``.
+"""The two small numpy models: ``mlp`` and ``cnn`` (the torch backend has these and the CIFAR networks).
 
 - ``mlp``: flatten -> 128 -> 128 -> 128 -> classes (linear, [BN], ReLU per hidden layer).
 - ``cnn``: conv3x3 16 -> conv3x3 32 -> maxpool 2 -> conv3x3 32 -> maxpool 2 -> linear classes.
@@ -17,9 +17,11 @@ from hwcost.accuracy.nn.layers import ConvShape, Flatten, MaxPool2d, QuantDense,
 from hwcost.accuracy.nn.matmul import MatmulPolicy
 from hwcost.accuracy.nn.network import Module, Network
 
-__all__ = ["MODEL_NAMES", "build_model"]
+__all__ = ["MODEL_NAMES", "TORCH_ONLY_MODELS", "ALL_MODELS", "build_model"]
 
-MODEL_NAMES: tuple[str, ...] = ("mlp", "cnn")
+MODEL_NAMES: tuple[str, ...] = ("mlp", "cnn")  # numpy (and torch)
+TORCH_ONLY_MODELS: tuple[str, ...] = ("resnet20", "vgg7", "resnet18")  # hwcost.accuracy.torch_backend.models
+ALL_MODELS: tuple[str, ...] = MODEL_NAMES + TORCH_ONLY_MODELS
 MLP_HIDDEN: tuple[int, ...] = (128, 128, 128)
 CNN_CHANNELS: tuple[int, int, int] = (16, 32, 32)
 
