@@ -40,12 +40,13 @@ def read_text(path: str | Path, what: str = "file") -> str:
     """The UTF-8 text of a regular file of at most :data:`MAX_FILE_BYTES`; anything else (missing,
     a directory or device, too large, not UTF-8) is an HwcostError naming the file."""
     path = Path(path)
+    a_what = f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
-            raise HwcostError.single(f"expected a {what}, got a directory", file=path)
+            raise HwcostError.single(f"expected {a_what}, got a directory", file=path)
         if not stat.S_ISREG(info.st_mode):
-            raise HwcostError.single(f"expected a {what}, got a device, pipe or socket", file=path)
+            raise HwcostError.single(f"expected {a_what}, got a device, pipe or socket", file=path)
         if info.st_size > MAX_FILE_BYTES:
             raise _too_large(path, info.st_size)
         with path.open("rb") as handle:
@@ -150,8 +151,8 @@ class Checker:
         for name in unknown:
             valid = ", ".join(sorted(allowed)) or "(none)"
             guess = difflib.get_close_matches(name, allowed, n=1, cutoff=0.75)
-            hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-            self.error(join_key(key, name), f"unknown key '{_short(name)}'{hint}; valid keys: {valid}")
+            hint = f"; did you mean '{guess[0]}'?" if guess else ""
+            self.error(join_key(key, name), f"unknown key '{_short(name)}'; valid keys: {valid}{hint}")
             ok = False
         return ok
 

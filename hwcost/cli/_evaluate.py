@@ -52,32 +52,46 @@ def add_cim_arguments(p: argparse.ArgumentParser) -> None:
 
 def _arch_from_args(args: argparse.Namespace) -> Any:
     from hwcost.arch.registry import load_arch, with_overrides
+    from hwcost.cli._flags import under_flags
 
-    arch = load_arch(args.arch_file or args.arch)
+    arch_flag = "--arch-file" if args.arch_file else "--arch"
+    with under_flags({"arch": arch_flag, "": arch_flag}):
+        arch = load_arch(args.arch_file or args.arch)
     overrides = {field: getattr(args, opt) for opt, (field, _, _) in CIM_OPTIONS.items() if getattr(args, opt, None) is not None}
     if not overrides:
         return arch
     if "macros" in overrides and overrides["macros"] != "auto":
         text = overrides["macros"]
         overrides["macros"] = int(text) if text.isdigit() else text
-    return with_overrides(arch, overrides)
+    flags = {field: f"--{opt.replace('_', '-')}" for opt, (field, _, _) in CIM_OPTIONS.items()}
+    with under_flags({**flags, "arch": arch_flag}):
+        return with_overrides(arch, overrides)
 
 
 def point_from_args(args: argparse.Namespace) -> Any:
-    from hwcost.evaluate import design_point
-    from hwcost.schemes import load_scheme
-
+    from hwcost.cli._flags import bits_flags, under_flags
     from hwcost.errors import HwcostError
+    from hwcost.schemes import load_scheme
 
     if args.peak and args.workload is not None:
         raise HwcostError.single("--peak prices an ideal layer, not a network: drop --workload", key="--workload")
     scheme = load_scheme(args.scheme_file) if args.scheme_file else args.scheme
+    arch = _arch_from_args(args)
+    flags = {**bits_flags(args.weight_bits, args.act_bits), "scheme": "--scheme", "workload": "--workload",
+             "": "--techlib" if args.techlib else "--node"}
+    with under_flags(flags):
+        return _design_point(args, scheme, arch)
+
+
+def _design_point(args: argparse.Namespace, scheme: Any, arch: Any) -> Any:
+    from hwcost.evaluate import design_point
+
     return design_point(
         scheme,
         args.bits,
         weight_bits=args.weight_bits,
         act_bits=args.act_bits,
-        arch=_arch_from_args(args),
+        arch=arch,
         node=args.node,
         techlib=args.techlib,
         workload="peak" if args.peak else (args.workload or "resnet20"),
@@ -161,7 +175,18 @@ def _cim_lines(settings: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from hwcost.evaluate import report_of
 
-    report = report_of(point_from_args(args), scope=Scope(args.scope))
+    from hwcost.cli._output import finite_or_error
+    from hwcost.cli._priceable import attributed
+    from hwcost.errors import HwcostError
+
+    point = point_from_args(args)
+    price = lambda p: report_of(p, scope=Scope(args.scope))  # noqa: E731
+    try:
+        report = price(point)
+    except HwcostError as err:
+        raise attributed(err, args, point, price) from None
+    finite_or_error(report.as_dict(), f"{report.scheme} W{report.weight_bits}/A{report.act_bits} on {report.arch}, "
+                                      f"{report.node}, {report.workload}")
     if args.format == "json":
         print(to_json(report.as_dict()))
     elif args.format == "csv":

@@ -44,25 +44,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _scheme(args: argparse.Namespace) -> QuantScheme:
     from dataclasses import replace
 
+    from hwcost.cli._flags import bits_flags, under_flags
     from hwcost.schemes import ScaleRealisation, ZeroPointRealisation, get_scheme, load_scheme
 
-    scheme = get_scheme(args.scheme) if args.scheme else load_scheme(args.scheme_file)
-    weight_bits = args.weight_bits if args.weight_bits is not None else args.bits
-    act_bits = args.act_bits if args.act_bits is not None else args.bits
-    scheme = scheme.with_bits(weight_bits, act_bits)
-    if args.zero_point:
-        scheme = replace(scheme, zero_point_realisation=ZeroPointRealisation(args.zero_point))
-    if args.scale_at:
-        scheme = replace(scheme, scale_realisation=ScaleRealisation(args.scale_at))
+    with under_flags({"scheme": "--scheme", "": "--scheme"}):
+        scheme = get_scheme(args.scheme) if args.scheme else load_scheme(args.scheme_file)
+    flags = {**bits_flags(args.weight_bits, args.act_bits), "zero_point_realisation": "--zero-point",
+             "scale_realisation": "--scale-at"}
+    with under_flags(flags):
+        weight_bits = args.weight_bits if args.weight_bits is not None else args.bits
+        act_bits = args.act_bits if args.act_bits is not None else args.bits
+        scheme = scheme.with_bits(weight_bits, act_bits)
+        if args.zero_point:
+            scheme = replace(scheme, zero_point_realisation=ZeroPointRealisation(args.zero_point))
+        if args.scale_at:
+            scheme = replace(scheme, scale_realisation=ScaleRealisation(args.scale_at))
     return scheme
 
 
 def _run(args: argparse.Namespace) -> int:
     from hwcost.classify import DEFAULT_REDUCTION_LENGTH, classify
+    from hwcost.cli._flags import under_flags
 
     scheme = _scheme(args)
     n = DEFAULT_REDUCTION_LENGTH if args.reduction_length is None else args.reduction_length
-    datapath = classify(scheme, n)
+    with under_flags({"reduction_length": "--reduction-length"}):
+        datapath = classify(scheme, n)
     if args.format == "json":
         print(to_json(datapath.to_dict()))
     else:

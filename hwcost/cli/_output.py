@@ -1,14 +1,21 @@
-"""Printing results: aligned text tables, JSON and CSV, shared by every sub-command."""
+"""Printing results: aligned text tables, JSON and CSV, shared by every sub-command.
+
+A number that is not finite (inf, nan) is never printed: every printer checks its numbers first
+and raises an :class:`~hwcost.errors.HwcostError` naming the field instead.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-__all__ = ["format_table", "to_json", "to_csv", "FORMATS"]
+from hwcost.errors import HwcostError, Problem
+
+__all__ = ["format_table", "to_json", "to_csv", "finite_or_error", "FORMATS"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -26,6 +33,35 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _not_finite(value: Any, path: str) -> Iterator[tuple[str, float]]:
+    """(path, value) of every number in ``value`` that is not finite."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _not_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _not_finite(item, f"{path}[{i}]")
+    elif isinstance(value, (float, int)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            yield path, float(value)
+    elif hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "fc":  # numpy scalars and arrays
+        import numpy as np
+
+        array = np.asarray(value, dtype=float)
+        if not np.isfinite(array).all():
+            yield path, float(array[~np.isfinite(array)].flat[0])
+
+
+def finite_or_error(value: Any, inputs: str = "") -> None:
+    """Raise an HwcostError naming each number of ``value`` that is not finite (and the inputs
+    that produced it); nothing is printed."""
+    bad = list(_not_finite(value, ""))
+    if bad:
+        where = f" for {inputs}" if inputs else ""
+        raise HwcostError([Problem(f"the result is not a finite number ({v}){where}; nothing printed", key=path or None)
+                           for path, v in bad[:10]])
+
+
 def format_table(
     headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None, align: str | None = None
 ) -> str:
@@ -33,6 +69,7 @@ def format_table(
 
     ``align`` ("l"/"r" per column) overrides the guess, e.g. for pre-formatted numbers.
     """
+    finite_or_error({h: [row[i] for row in rows if i < len(row)] for i, h in enumerate(headers)})
     cells = [[_cell(v) for v in row] for row in rows]
     if align is not None:
         numeric = [a == "r" for a in align]
@@ -57,7 +94,8 @@ def format_table(
 
 
 def to_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, sort_keys=False, default=_json_default)
+    finite_or_error(obj)
+    return json.dumps(obj, indent=2, sort_keys=False, default=_json_default, allow_nan=False)
 
 
 def _json_default(value: Any) -> Any:
@@ -74,6 +112,7 @@ def _json_default(value: Any) -> Any:
 
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    finite_or_error({h: [row[i] for row in rows if i < len(row)] for i, h in enumerate(headers)})
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(headers)

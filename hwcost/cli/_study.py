@@ -55,6 +55,7 @@ def _run(args: argparse.Namespace) -> int:
 
     executor = _executor(args)
     spec = load_study(args.file)
+    _results_folder(args.out)
     outcome = run_study(spec, args.out, executor=executor, figures=not args.no_figures)
     print(
         f"study '{spec.name}': {outcome.points} design points ({outcome.points_costed} costed now), "
@@ -66,6 +67,22 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{outcome.accuracy_only} of them kept accuracy-only rows (CIM ADC bits the technology library cannot price)")
     print(f"wrote {args.out}/results.csv, pareto.csv, report.md and {args.out}/figures/")
     return 0
+
+
+def _results_folder(text: str) -> None:
+    """Create the ``--out`` folder (or find it there); anything else is an error naming --out."""
+    from pathlib import Path
+
+    from hwcost.errors import HwcostError
+
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise HwcostError.single(f"{text} exists and is not a folder", key="--out")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HwcostError.single(f"cannot create the folder {text} ({exc.strerror or exc.__class__.__name__})",
+                                 key="--out") from None
 
 
 def _plot(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
@@ -148,14 +149,25 @@ def _derivation(d: Any) -> str:
 def _run_scale(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from hwcost.cli._flags import under_flags
     from hwcost.techlib import load_techlib, scale_techlib, techlib_yaml
+    from hwcost.techlib._stillmaker import node_fit
     from hwcost.techlib.scaling import ScalingRule, parse_node_nm
 
-    source = load_techlib(args.source)
+    with under_flags({"": "--from"}):
+        source = load_techlib(args.source)
     flavour = _flavour(args.flavour) if args.flavour is not None else source.flavour
     rules = dict(_parse_rule(text, ScalingRule) for text in args.rule)
-    to_nm = parse_node_nm(args.to)
-    lib = scale_techlib(source, to_nm, flavour=flavour, vdd_v=args.vdd, rules=rules, name=args.name)
+    with under_flags({"": "--to"}):
+        to_nm = parse_node_nm(args.to)
+        target = node_fit(to_nm, flavour)
+    if args.vdd is not None:
+        if not math.isfinite(args.vdd) or args.vdd <= 0:
+            raise HwcostError.single(f"expected a supply in volts > 0, got {args.vdd}", key="--vdd")
+        with under_flags({"": "--vdd"}):
+            target.check_vdd(args.vdd, "the target")
+    with under_flags({"": "--from"}):
+        lib = scale_techlib(source, to_nm, flavour=flavour, vdd_v=args.vdd, rules=rules, name=args.name)
     command = f"hwcost techlib scale --from {args.source} --to {to_nm:g}nm --flavour {flavour.value}"
     command += "".join(f" --{k} {v}" for k, v in (("vdd", args.vdd), ("name", args.name)) if v)
     command += "".join(f" --rule {text}" for text in args.rule)
@@ -163,7 +175,11 @@ def _run_scale(args: argparse.Namespace) -> int:
     if args.out == "-":
         print(text, end="")
         return 0
-    Path(args.out).write_text(text)
+    try:
+        Path(args.out).write_text(text)
+    except OSError as exc:
+        raise HwcostError.single(f"cannot write {args.out} ({exc.strerror or exc.__class__.__name__})",
+                                 key="--out") from None
     print(f"wrote {args.out}: {lib.name}, {lib.node_nm:g} nm {lib.flavour.value} at {lib.vdd_v:g} V, "
           f"from {source.name}")
     print(f"derived: {_derivation(lib.derived)}")
@@ -228,12 +244,20 @@ def _run_validate(args: argparse.Namespace) -> int:
 def _run_price(args: argparse.Namespace) -> int:
     from hwcost.techlib import load_techlib
 
+    from hwcost.cli._flags import under_flags
+
     lib = load_techlib(args.library)
     params = dict(_parse_param(text) for text in args.param)
-    comp, _ = lib.resolve(args.component, params)
+    if args.component not in lib.components:
+        lib.resolve(args.component, params)  # the error naming the components the library has
+    with under_flags({"": "--param"}):
+        comp, _ = lib.resolve(args.component, params)
     action = args.action if args.action is not None else _only_action(comp)
-    energy = lib.energy_pj(args.component, action, **params)
-    area = lib.area_um2(args.component, **params)
+    with under_flags({"": "--action"}):
+        comp.quantity(action)
+    with under_flags({"": "--param"}):
+        energy = lib.energy_pj(args.component, action, **params)
+        area = lib.area_um2(args.component, **params)
     if args.format == "json":
         print(to_json({"component": args.component, "action": action, "params": params,
                        "energy_pj": energy, "area_um2": area}))
@@ -257,7 +281,10 @@ def _parse_param(text: str) -> tuple[str, Any]:
     value = value.strip()
     for convert in (int, float):
         try:
-            return key.strip(), convert(value)
-        except ValueError:
-            pass
+            number = convert(value)
+        except (ValueError, OverflowError):
+            continue
+        if not math.isfinite(number):
+            raise HwcostError.single(f"{key.strip()}={value}: expected a finite number", key="--param")
+        return key.strip(), number
     return key.strip(), value

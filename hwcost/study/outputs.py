@@ -130,8 +130,10 @@ def _read_meta(folder: Path) -> tuple[tuple[Objective, ...], tuple[FigureSpec, .
         meta = json.loads(path.read_text(encoding="utf-8"))
         objectives = tuple(Objective(column, Sense(sense)) for entry in meta["objectives"] for sense, column in entry.items())
         return objectives, figures_from_plain(meta["figures"], str(path)) if "figures" in meta else ()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise HwcostError.single("not a study results folder (no study.json); run 'hwcost study run' first", file=folder) from None
+    except OSError as exc:
+        raise HwcostError.single(f"cannot read the study description ({exc.strerror})", file=path) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise HwcostError.single(f"cannot read the study description ({exc})", file=path) from None
 

@@ -12,10 +12,12 @@ full text ([P]) or the authors' code ([P-code]).
 from __future__ import annotations
 
 import csv
+import io
 import math
 from importlib import resources
 from pathlib import Path
 
+from hwcost._config import read_text
 from hwcost.errors import HwcostError, Problem
 from hwcost.schemes import MAX_BITS, MIN_BITS
 from hwcost.study.spec import AccuracyTable, TableRow
@@ -38,23 +40,29 @@ def normalise(name: str) -> str:
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    text = read_text(path, "accuracy table")  # a regular UTF-8 file within the size limit
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        with path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            rows = list(reader)
-            return list(reader.fieldnames or []), rows
-    except FileNotFoundError:
-        raise HwcostError.single("accuracy table not found", file=path) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise HwcostError.single(f"cannot read the accuracy table ({exc})", file=path) from None
+        rows = list(reader)
+    except csv.Error as exc:
+        raise HwcostError.single(f"not a CSV table ({exc})", file=path, line=reader.line_num) from None
+    return list(reader.fieldnames or []), rows
 
 
 def _header_problems(columns: list[str], file: str) -> list[Problem]:
     valid = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+    if not set(columns) & set(REQUIRED_COLUMNS):  # not an accuracy table: its first line is not echoed
+        return [Problem(f"not an accuracy table: line 1 names none of the required columns "
+                        f"{', '.join(REQUIRED_COLUMNS)}", file, "header", 1)]
     out = [Problem(f"missing required column '{c}'", file, c, 1) for c in REQUIRED_COLUMNS if c not in columns]
     unknown = [c for c in columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    out += [Problem(f"unknown column '{c}'; valid columns: {valid}", file, c, 1) for c in unknown]
+    out += [Problem(f"unknown column '{_short(c)}'; valid columns: {valid}", file, _short(c), 1) for c in unknown]
     return out
+
+
+def _short(text: str | None, limit: int = 40) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 def _row(raw: dict[str, str], line: int, file: str, problems: list[Problem]) -> TableRow | None:
@@ -69,7 +77,7 @@ def _row(raw: dict[str, str], line: int, file: str, problems: list[Problem]) -> 
     for column in ("weight_bits", "act_bits"):
         text = (raw.get(column) or "").strip()
         if not text.isdigit() or not MIN_BITS <= int(text) <= MAX_BITS:
-            bad(column, f"expected an integer {MIN_BITS}..{MAX_BITS}, got '{text}'")
+            bad(column, f"expected an integer {MIN_BITS}..{MAX_BITS}, got '{_short(text)}'")
         else:
             bits[column] = int(text)
     try:
@@ -77,7 +85,7 @@ def _row(raw: dict[str, str], line: int, file: str, problems: list[Problem]) -> 
     except ValueError:
         accuracy = math.nan
     if not 0.0 <= accuracy <= 100.0:
-        bad("accuracy_pct", f"expected a percentage 0..100, got '{raw.get('accuracy_pct')}'")
+        bad("accuracy_pct", f"expected a percentage 0..100, got '{_short(raw.get('accuracy_pct'))}'")
     if len(problems) > before:
         return None
     extra = tuple((c, (raw.get(c) or "").strip()) for c in OPTIONAL_COLUMNS if (raw.get(c) or "").strip())

@@ -53,10 +53,10 @@ def test_scheme_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     ("argv", "message"),
     [
         (["--scheme", "lsq++"], "unknown scheme 'lsq++'; known schemes: pot, symmetric, per-channel"),
-        (["--scheme", "lsq", "--bits", "0"], "weights.bits: expected an integer 1..32, got 0"),
-        (["--scheme", "lsq", "--act-bits", "33"], "activations.bits: expected an integer 1..32, got 33"),
+        (["--scheme", "lsq", "--bits", "0"], "error: --bits: expected an integer 1..32, got 0\n"),
+        (["--scheme", "lsq", "--act-bits", "33"], "error: --act-bits: expected an integer 1..32, got 33\n"),
         (["--scheme", "asymmetric", "--zero-point", "fold"], "'fold' cannot fold the weight zero-point"),
-        (["--scheme", "lsq", "--reduction-length", "0"], "reduction_length: expected an integer >= 1"),
+        (["--scheme", "lsq", "--reduction-length", "0"], "--reduction-length: expected an integer >= 1"),
     ],
 )
 def test_user_errors_exit_2_with_one_message(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
