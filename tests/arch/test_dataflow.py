@@ -25,14 +25,18 @@ def _layer(n: int, k: int, p: int, groups: int = 1, edge: bool = False) -> Layer
     )
 
 
-def _params(os_: bool, bits: tuple[int, int, int] = (4, 4, 4), hw: tuple[int, int] = (4, 4), glb_bits: float = 1e9) -> ArrayParams:
+def _params(os_: bool, bits: tuple[int, int, int] = (4, 4, 4), hw: tuple[int, int] = (4, 4), glb_bits: float = 1e9,
+            acc_buffer_bits: float = 0.0, glb_bits_per_cycle: float = 256.0) -> ArrayParams:
     col = lambda v: np.array([[float(v)]])  # noqa: E731
     return ArrayParams(
         pe_rows=col(16),
         pe_cols=col(16),
         output_stationary=np.array([[os_]]),
         glb_bits=col(glb_bits),
+        glb_bits_per_cycle=col(glb_bits_per_cycle),
         dram_bits_per_cycle=col(102.4),
+        acc_buffer_bits=col(acc_buffer_bits),
+        acc_port_bits=col(256),
         hw_weight_bits=col(hw[0]),
         hw_act_bits=col(hw[1]),
         acc_bits=col(18),
@@ -46,27 +50,50 @@ def _params(os_: bool, bits: tuple[int, int, int] = (4, 4, 4), hw: tuple[int, in
 def test_weight_stationary_counts() -> None:
     # N = 576 = 36 row tiles, K = 64 = 4 column tiles, P = 64 pixels.
     a = count_actions(_layer(576, 64, 64), _params(os_=False))
-    assert a.compute_cycles[0, 0] == 36 * 4 * 64
+    # 36 x 4 folds, each streaming P = 64 pixels plus fill and drain 2R + C - 2 = 46 (SCALE-Sim).
+    assert a.compute_cycles[0, 0] == 36 * 4 * (64 + 46)
     assert a.mac_ops[0, 0] == 64 * 64 * 576
     assert a.array_input_reads[0, 0] == 4 * 64 * 576
     assert a.weight_loads[0, 0] == 576 * 64
     psum_bits = 2 * (64 * 64) * 35 * 18
     assert a.glb_read_bits[0, 0] == 4 * 64 * 576 * 4 + 576 * 64 * 4 + psum_bits / 2
     assert a.glb_write_bits[0, 0] == 576 * 64 * 4 + 64 * 64 * 4 + psum_bits / 2
-    # Full array use: MACs / (cycles x PEs) = 1.
-    assert a.mac_ops[0, 0] / (a.compute_cycles[0, 0] * 256) == 1.0
+    # Every PE busy in every streaming cycle; the fill and drain are the only idle cycles.
+    assert a.mac_ops[0, 0] / (a.compute_cycles[0, 0] * 256) == pytest.approx(64 / (64 + 46))
+    assert a.acc_read_accesses[0, 0] == 0  # no accumulator buffer: partial sums go to the GLB
+    # The GLB moves 256 bits per cycle; the layer is bound by the slowest of compute and GLB.
+    glb_cycles = (a.glb_read_bits[0, 0] + a.glb_write_bits[0, 0]) / 256
+    assert a.glb_cycles[0, 0] == glb_cycles
+    assert a.latency_cycles[0, 0] == max(glb_cycles, 36 * 4 * 110, a.memory_cycles[0, 0])
+
+
+def test_partial_sums_stay_in_the_accumulator_buffer() -> None:
+    layer = _layer(576, 64, 64)
+    psum_bits = 2 * (64 * 64) * 35 * 18
+    # Room for all 64 pixels x 16 columns of 18-bit partial sums: nothing goes to the GLB.
+    big = count_actions(layer, _params(os_=False, acc_buffer_bits=64 * 16 * 18))
+    assert big.acc_read_accesses[0, 0] == big.acc_write_accesses[0, 0] == psum_bits / 2 / 256
+    assert big.glb_read_bits[0, 0] == 4 * 64 * 576 * 4 + 576 * 64 * 4
+    assert big.weight_loads[0, 0] == 576 * 64
+    # Room for 20 pixels: 4 chunks of pixels, each reloading the weight tile.
+    small = count_actions(layer, _params(os_=False, acc_buffer_bits=20 * 16 * 18))
+    assert small.weight_loads[0, 0] == 576 * 64 * 4
+    assert small.glb_read_bits[0, 0] == 4 * 64 * 576 * 4 + 576 * 64 * 4 * 4
+    # Room for less than one pixel row of the column tile: partial sums go to the GLB as without.
+    tiny = count_actions(layer, _params(os_=False, acc_buffer_bits=15 * 18))
+    assert tiny.acc_read_accesses[0, 0] == 0 and tiny.glb_read_bits[0, 0] == 4 * 64 * 576 * 4 + 576 * 64 * 4 + psum_bits / 2
 
 
 def test_output_stationary_counts() -> None:
     a = count_actions(_layer(576, 64, 64), _params(os_=True))
-    assert a.compute_cycles[0, 0] == 4 * 4 * 576  # K tiles x P tiles x N
+    assert a.compute_cycles[0, 0] == 4 * 4 * (576 + 46)  # K tiles x P tiles folds of N, plus fill/drain
     assert a.weight_loads[0, 0] == 576 * 64 * 4  # streamed once per pixel tile
     assert a.glb_read_bits[0, 0] == 4 * 64 * 576 * 4 + 576 * 64 * 4 * 4  # no partial sums
 
 
 def test_depthwise_uses_one_column_per_group() -> None:
     a = count_actions(_layer(9, 1, 100, groups=32), _params(os_=False))
-    assert a.compute_cycles[0, 0] == 32 * 1 * 1 * 100
+    assert a.compute_cycles[0, 0] == 32 * 1 * 1 * (100 + 46)
 
 
 def test_wide_layers_run_in_pe_wide_slices() -> None:
@@ -74,7 +101,7 @@ def test_wide_layers_run_in_pe_wide_slices() -> None:
     a = count_actions(_layer(64, 16, 16, edge=True), _params(os_=False, bits=(8, 8, 8)))
     assert a.passes[0, 0] == 4
     assert a.mac_ops[0, 0] == 4 * 16 * 16 * 64
-    assert a.compute_cycles[0, 0] == 4 * 4 * 16
+    assert a.compute_cycles[0, 0] == 4 * 4 * (16 + 46)  # 4 passes x 4 row tiles
 
 
 def test_spill_to_dram_when_activations_do_not_fit() -> None:

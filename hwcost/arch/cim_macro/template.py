@@ -22,7 +22,7 @@ from hwcost.arch.cim_macro.counts import CimCount, CimGeometry, CimLayerActions,
 from hwcost.arch.cim_macro.plan import CimPlan, layer_params, operands, plan_cim_macro
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, Pricer
-from hwcost.arch.shared.tables import PEAK_OUTPUT_PIXELS, IdealLayer, WorkloadTables, ideal_layer_tables
+from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
@@ -161,12 +161,12 @@ class CimMacroTemplate:
     def ideal_layer(self, config: CimMacroConfig, scheme: QuantScheme) -> IdealLayer:
         """A 1x1 convolution of ``rows`` input channels (one row group) and as many output
         channels as the columns hold at the scheme's weight slices and encoding."""
-        probe = ideal_layer_tables(IdealLayer(config.rows, 1, PEAK_OUTPUT_PIXELS))
+        probe = ideal_layer_tables(IdealLayer(config.rows, 1, PEAK_STREAM_LENGTH))
         dps = classify_body_edge(scheme, probe)
         g = cim_geometry(probe.shapes, layer_params([config], [operands(scheme, dps.body, dps.edge)], probe))
         per_channel = float(g.weight_slices[0, 0] * g.polarity[0, 0])
         reference = 1.0 if g.signed_offset[0, 0] else 0.0
-        return IdealLayer(config.rows, max(1, int((config.cols - reference) // per_channel)), PEAK_OUTPUT_PIXELS)
+        return IdealLayer(config.rows, max(1, int((config.cols - reference) // per_channel)), PEAK_STREAM_LENGTH)
 
 
 CIM_MACRO = CimMacroTemplate()

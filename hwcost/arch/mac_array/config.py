@@ -19,7 +19,7 @@ from hwcost.arch.shared.memory import MemorySystem, read_number_keys
 from hwcost.arch.shared.pricing import SharedRow
 from hwcost.classify import UnitKind
 
-__all__ = ["Dataflow", "PinnedCost", "MacArrayConfig", "MacRow", "MAC_ARRAY_DEFAULTS", "PINNABLE_UNITS",
+__all__ = ["Dataflow", "PeStyle", "PinnedCost", "MacArrayConfig", "MacRow", "MAC_ARRAY_DEFAULTS", "PINNABLE_UNITS",
            "mac_array_from_mapping"]
 
 
@@ -30,10 +30,25 @@ class Dataflow(Enum):
     OUTPUT_STATIONARY = "output_stationary"  # rows = output pixels, cols = output channels
 
 
+class PeStyle(Enum):
+    """How a column reduces its products.
+
+    ``accumulate``: every PE adds its product into its own accumulator register (a systolic array:
+    TPU v1, Jouppi et al. ISCA 2017; Gemmini, Genc et al. DAC 2021). ``adder_tree``: the R
+    products of a column meet in an adder tree and one accumulator per column adds the tree's sum
+    (DianNao's NFU, Chen et al. ASPLOS 2014); inputs are broadcast along the rows, so one input
+    register per row serves the C columns. Weight-stationary only.
+    """
+
+    ACCUMULATE = "accumulate"
+    ADDER_TREE = "adder_tree"
+
+
 class MacRow(StrEnum):
     """Breakdown rows of the MAC array besides the classifier's units and the memory system."""
 
     PE_REGISTERS = "pe_registers"  # input pipeline, accumulator and weight registers of each PE
+    ACC_BUFFER = "acc_buffer"  # the partial-sum SRAM between the array and the global buffer
 
 
 # The rows an arch file may pin: every unit the classifier can place on the array, the PE
@@ -64,12 +79,17 @@ class MacArrayConfig(MemorySystem):
     pe_rows: int = 16
     pe_cols: int = 16
     dataflow: Dataflow = Dataflow.WEIGHT_STATIONARY
+    pe_style: PeStyle = PeStyle.ACCUMULATE
+    # 64 KiB accumulator buffer: Gemmini's default beside its 16 x 16 array (acc_capacity = 64 KiB;
+    # ucb-bar/gemmini Configs.scala, Genc et al. DAC 2021). 0: none, partial sums go to the GLB.
+    acc_buffer_kib: float = 64.0
     pinned: tuple[tuple[Enum, PinnedCost], ...] = ()  # (unit, cost) pairs, hashable
     name: str = "mac_array"
 
     def describe(self) -> dict[str, object]:
         """The parameters a results table shows."""
-        return {"dataflow": self.dataflow.value, "pe_rows": self.pe_rows, "pe_cols": self.pe_cols, "glb_kib": self.glb_kib}
+        return {"dataflow": self.dataflow.value, "pe_style": self.pe_style.value, "pe_rows": self.pe_rows,
+                "pe_cols": self.pe_cols, "glb_kib": self.glb_kib, "acc_buffer_kib": self.acc_buffer_kib}
 
     def pinned_cost(self, unit: Enum) -> PinnedCost | None:
         return dict(self.pinned).get(unit)
@@ -90,6 +110,7 @@ class MacArrayConfig(MemorySystem):
 MAC_ARRAY_DEFAULTS = MacArrayConfig()
 
 _INT_KEYS = {"pe_rows": (1, 4096), "pe_cols": (1, 4096)}
+_FLOAT_KEYS = {"acc_buffer_kib": (0.0, 4096.0)}
 
 
 def _pinned(check: Checker, value: Any, key: str) -> tuple[tuple[Enum, PinnedCost], ...]:
@@ -118,14 +139,29 @@ def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
     """Build a MacArrayConfig from a mapping (YAML); problems go to ``check``."""
     names = [f.name for f in fields(MacArrayConfig)]
     check.keys(data, prefix, optional=["template"] + names)
-    values = read_number_keys(data, check, prefix, _INT_KEYS, {})
+    values = read_number_keys(data, check, prefix, _INT_KEYS, _FLOAT_KEYS)
+    acc = values.get("acc_buffer_kib")
+    if acc is not None and 0 < acc < 1:
+        check.error(f"{prefix}acc_buffer_kib", f"expected 0 (no accumulator buffer) or at least 1 KiB (the smallest SRAM "
+                    f"the library prices); got {acc:g}")
+        values["acc_buffer_kib"] = None
     if "dataflow" in data:
         flow = check.choice(data["dataflow"], f"{prefix}dataflow", [d.value for d in Dataflow])
         values["dataflow"] = None if flow is None else Dataflow(flow)
+    if "pe_style" in data:
+        style = check.choice(data["pe_style"], f"{prefix}pe_style", [d.value for d in PeStyle])
+        values["pe_style"] = None if style is None else PeStyle(style)
+        if style == PeStyle.ADDER_TREE.value and values.get("dataflow") is Dataflow.OUTPUT_STATIONARY:
+            check.error(f"{prefix}pe_style", "an adder tree reduces along the rows: it needs dataflow weight_stationary")
     if "pinned" in data:
         values["pinned"] = _pinned(check, data["pinned"], f"{prefix}pinned")
     if "name" in data:
         values["name"] = check.string(data["name"], f"{prefix}name")
     if any(v is None for v in values.values()) or check.problems:
         return None
-    return replace(MAC_ARRAY_DEFAULTS, **values)
+    config = replace(MAC_ARRAY_DEFAULTS, **values)
+    if config.glb_bank_bytes < 1024:
+        check.error(f"{prefix}glb_banks", f"a bank of {config.glb_bank_bytes:g} B ({config.glb_kib:g} KiB in "
+                    f"{config.glb_banks} banks) is below the smallest SRAM the library prices (1 KiB)")
+        return None
+    return config

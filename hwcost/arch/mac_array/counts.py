@@ -22,6 +22,8 @@ class MacCount(StrEnum):
     """Count keys of the MAC array besides the shared ones (:class:`~hwcost.arch.shared.pricing.Count`)."""
 
     WEIGHT_LOADS = "weight_loads"  # PE-wide weight slices loaded into PE registers
+    ACC_READ_ACCESSES = "acc_read_accesses"  # accumulator-buffer reads of partial sums
+    ACC_WRITE_ACCESSES = "acc_write_accesses"  # accumulator-buffer writes of partial sums
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,10 @@ class ArrayParams:
     pe_cols: np.ndarray
     output_stationary: np.ndarray  # bool
     glb_bits: np.ndarray
+    glb_bits_per_cycle: np.ndarray  # port width x banks
     dram_bits_per_cycle: np.ndarray
+    acc_buffer_bits: np.ndarray  # capacity of the accumulator buffer (0: none)
+    acc_port_bits: np.ndarray  # bits per accumulator-buffer access
     hw_weight_bits: np.ndarray  # multiplier operand widths of the PE
     hw_act_bits: np.ndarray
     acc_bits: np.ndarray
@@ -54,8 +59,11 @@ class LayerActions:
     dram_read_bits: np.ndarray
     dram_write_bits: np.ndarray
     weight_loads: np.ndarray  # PE-wide weight slices loaded into PE registers
-    compute_cycles: np.ndarray
-    memory_cycles: np.ndarray
+    acc_read_accesses: np.ndarray  # partial sums read back from the accumulator buffer
+    acc_write_accesses: np.ndarray
+    compute_cycles: np.ndarray  # MAC cycles plus the array's fill and drain per fold
+    glb_cycles: np.ndarray  # global-buffer traffic / its bits per cycle
+    memory_cycles: np.ndarray  # DRAM traffic / its bits per cycle
     latency_cycles: np.ndarray
 
 
@@ -80,23 +88,39 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     col_tiles = _ceil_div(Kg, C)  # output-channel tiles (both dataflows map K_g to columns)
     red_tiles = _ceil_div(N, R)  # WS: reduction tiles on the rows
     pix_tiles = _ceil_div(P, R)  # OS: output-pixel tiles on the rows
-    compute_cycles = passes * G * col_tiles * np.where(os_, pix_tiles * N, red_tiles * P)
+    # A fold (one weight tile in WS, one pixel tile in OS) streams T values through the array and
+    # takes T + 2R + C - 2 cycles with its fill and drain (SCALE-Sim, Samajdar et al. ISPASS 2020):
+    # T = P in WS, N in OS.
+    folds = passes * G * col_tiles * np.where(os_, pix_tiles, red_tiles)
+    compute_cycles = folds * (np.where(os_, N, P) + 2 * R + C - 2)
 
     # Activations stream through the array once per output-channel tile (im2col order), and
     # again for every weight slice.
     array_input_reads = G * col_tiles * P * N * w_slices
-    # WS loads each weight once; OS streams the weights once per output-pixel tile and act slice.
-    weight_reuse_passes = np.where(os_, pix_tiles * a_slices, 1.0)
-    weight_loads = W * w_slices * weight_reuse_passes
-    # WS: partial sums of reduction tiles after the first go to the GLB and back (acc width).
-    psum_bits = np.where(os_, 0.0, 2 * O * (red_tiles - 1) * p.acc_bits)
 
-    glb_read_bits = array_input_reads * ba + W * bw * weight_reuse_passes + psum_bits / 2
-    glb_write_bits = W * bw + O * bo + psum_bits / 2
+    # WS: partial sums of reduction tiles after the first are read and written back at the
+    # accumulator width. They stay in the accumulator buffer when the accumulators of one pixel
+    # row of a column tile (min(C, K_g) of them) fit; the pixels then run in chunks of what fits,
+    # and every chunk reloads the weight tile. Otherwise they go to the GLB.
+    psum_bits = np.where(os_, 0.0, 2 * O * (red_tiles - 1) * p.acc_bits)
+    c_used = np.minimum(C, Kg)
+    acc_words = np.floor(p.acc_buffer_bits / p.acc_bits)
+    in_acc = ~os_ & (red_tiles > 1) & (acc_words >= c_used)
+    chunks = np.where(in_acc, _ceil_div(P, np.maximum(np.floor(acc_words / c_used), 1.0)), 1.0)
+    acc_bits_moved = np.where(in_acc, psum_bits, 0.0)
+    glb_psum_bits = psum_bits - acc_bits_moved
+
+    # WS loads each weight once per pixel chunk; OS streams the weights once per output-pixel tile
+    # and activation slice.
+    weight_reuse_passes = np.where(os_, pix_tiles * a_slices, chunks)
+    weight_loads = W * w_slices * weight_reuse_passes
+
+    glb_read_bits = array_input_reads * ba + W * bw * weight_reuse_passes + glb_psum_bits / 2
+    glb_write_bits = W * bw + O * bo + glb_psum_bits / 2
 
     # DRAM: weights once per inference; activations only at the network's ends or when a
     # layer's input and output do not both fit in the GLB (then both spill once).
-    spills = (I * ba + O * bo) > p.glb_bits
+    spills = shapes.spills(ba, bo, p.glb_bits)
     act_in = np.where(shapes.is_network_input | spills, I * ba, 0.0)
     act_out = np.where(shapes.is_network_output | spills, O * bo, 0.0)
     dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer
@@ -104,7 +128,9 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     glb_write_bits = glb_write_bits + act_in
 
     memory_cycles = (dram_read_bits + dram_write_bits) / p.dram_bits_per_cycle
-    latency_cycles = np.maximum(compute_cycles, memory_cycles)
+    glb_cycles = (glb_read_bits + glb_write_bits) / p.glb_bits_per_cycle
+    # Compute, buffer transfers and DRAM transfers overlap (double buffering): the slowest wins.
+    latency_cycles = np.maximum(np.maximum(compute_cycles, memory_cycles), glb_cycles)
     return LayerActions(
         passes=passes,
         mac_ops=mac_ops,
@@ -114,7 +140,10 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
         dram_read_bits=dram_read_bits,
         dram_write_bits=dram_write_bits,
         weight_loads=weight_loads,
+        acc_read_accesses=acc_bits_moved / 2 / p.acc_port_bits,
+        acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
         compute_cycles=compute_cycles,
+        glb_cycles=glb_cycles,
         memory_cycles=memory_cycles,
         latency_cycles=latency_cycles,
     )

@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PinnedCost
+from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PeStyle, PinnedCost
 from hwcost.arch.mac_array.counts import MacCount
-from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.bom import (SRAM_MAX_PORT_BITS, SRAM_MIN_PORT_BITS, BodyEdge, PricedUnit, count_key, priced_units,
+                                    table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Term
 from hwcost.arch.shared.tables import WorkloadTables
@@ -43,6 +44,7 @@ class MacPlan:
     edge_act_bits: int
     table_word_bits: int  # bits per output channel of per-channel tables loaded from DRAM
     group_size: int
+    acc_port_bits: int  # bits per accumulator-buffer access
     rows: tuple[PricedRow, ...]
     unused_pins: tuple[str, ...]  # pinned units this point's bill of materials does not have
 
@@ -79,14 +81,71 @@ def _bom_row(priced: PricedUnit, fp_edge: bool, arch: MacArrayConfig) -> tuple[P
 
 
 def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int, acc: int) -> PricedRow:
-    e_reg_mac = pricer.energy_pj("register", bits=hw_a) + pricer.energy_pj("register", bits=acc)  # input + accumulator
+    """Per MAC: the input pipeline register and the accumulator register of the PE (per-PE
+    accumulation); with an adder tree, one input register per row serves the C columns and one
+    accumulator register per column the R rows. Per weight load: the weight register."""
+    e_in, e_acc = pricer.energy_pj("register", bits=hw_a), pricer.energy_pj("register", bits=acc)
     e_reg_w = pricer.energy_pj("register", bits=hw_w)
+    a_in, a_acc, a_w = (pricer.area_um2("register", bits=b) for b in (hw_a, acc, hw_w))
+    if arch.pe_style is PeStyle.ADDER_TREE:
+        e_reg_mac = e_in / arch.pe_cols + e_acc / arch.pe_rows
+        area = arch.pe_rows * a_in + arch.pe_cols * a_acc + arch.num_pes * a_w
+    else:
+        e_reg_mac = e_in + e_acc
+        area = arch.num_pes * pricer.area_um2("register", bits=hw_a + acc + hw_w)
     return PricedRow(
         MacRow.PE_REGISTERS,
         Category.COMPUTE,
         (Term(Count.PER_MAC, e_reg_mac, e_reg_mac), Term(MacCount.WEIGHT_LOADS, e_reg_w, e_reg_w)),
-        arch.num_pes * pricer.area_um2("register", bits=hw_a + acc + hw_w),
+        area,
     )
+
+
+def adder_tree(inputs: int, product_bits: int) -> list[tuple[int, int]]:
+    """(adders, width) per level of a tree summing ``inputs`` products of ``product_bits``: each
+    level halves the operands (an odd one passes on) and widens the sum by one bit.
+
+    >>> adder_tree(16, 8)
+    [(8, 9), (4, 10), (2, 11), (1, 12)]
+    >>> sum(n for n, _ in adder_tree(12, 8))  # an n-input tree has n - 1 adders
+    11
+    """
+    levels, n, width = [], inputs, product_bits
+    while n > 1:
+        width += 1
+        levels.append((n // 2, width))
+        n = (n + 1) // 2
+    return levels
+
+
+def _tree_accumulator_row(row: PricedRow, arch: MacArrayConfig, pricer: Pricer, product_bits: int, acc: int,
+                          fp_edge: bool) -> PricedRow:
+    """The ``accumulator`` row of an adder-tree array: per column and cycle the tree's adders and
+    one accumulating adder, i.e. per MAC that sum / R; per column the same adders' area."""
+    tree = adder_tree(arch.pe_rows, product_bits)
+    e_column = sum(n * pricer.energy_pj("int_adder", bits=w) for n, w in tree) + pricer.energy_pj("int_adder", bits=acc)
+    a_column = sum(n * pricer.area_um2("int_adder", bits=w) for n, w in tree) + pricer.area_um2("int_adder", bits=acc)
+    e_mac = e_column / arch.pe_rows
+    (term,) = row.terms
+    edge = term.energy_edge_pj if fp_edge else e_mac  # FP32 first/last layers keep their FP accumulators
+    fp_area = row.area_um2 - arch.num_pes * pricer.area_um2("int_adder", bits=acc) if fp_edge else 0.0
+    return replace(row, terms=(Term(term.count, e_mac, edge),), area_um2=arch.pe_cols * a_column + fp_area)
+
+
+def acc_port_bits(arch: MacArrayConfig, acc_bits: int) -> int:
+    """One accumulator-buffer access moves a row of C partial sums, within the 32-256-bit ports
+    of the CACTI 7 sweep the library's SRAM law is fitted to (wider rows take several accesses)."""
+    return int(min(max(arch.pe_cols * acc_bits, SRAM_MIN_PORT_BITS), SRAM_MAX_PORT_BITS))
+
+
+def _acc_buffer_row(arch: MacArrayConfig, pricer: Pricer, acc: int) -> list[PricedRow]:
+    if arch.acc_buffer_kib == 0:
+        return []
+    args = dict(capacity_bytes=arch.acc_buffer_kib * 1024, width_bits=acc_port_bits(arch, acc))
+    e_rd, e_wr = pricer.energy_pj("sram", "read", **args), pricer.energy_pj("sram", "write", **args)
+    return [PricedRow(MacRow.ACC_BUFFER, Category.ON_CHIP_MEMORY,
+                      (Term(MacCount.ACC_READ_ACCESSES, e_rd, e_rd), Term(MacCount.ACC_WRITE_ACCESSES, e_wr, e_wr)),
+                      pricer.area_um2("sram", **args))]
 
 
 def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
@@ -98,7 +157,7 @@ def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
     """
     first, *rest = row.terms
     terms = (Term(first.count, pinned.energy_pj, pinned.energy_pj),)
-    if row.unit in (SharedRow.GLB, SharedRow.DRAM, SharedRow.ELEMENTWISE):
+    if row.unit in (SharedRow.GLB, SharedRow.DRAM, SharedRow.ELEMENTWISE, MacRow.ACC_BUFFER):
         terms += tuple(Term(t.count, pinned.energy_pj, pinned.energy_pj) for t in rest)
     return replace(row, terms=terms, area_um2=pinned.area_um2 * instances, source=pinned.source)
 
@@ -120,7 +179,11 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
     rows: list[tuple[PricedRow, int]] = [
         _bom_row(p, fp_edge, arch) for p in priced_units(body_sized, edge, pricer, tables, group_size)
     ]
+    if arch.pe_style is PeStyle.ADDER_TREE:
+        rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, fp_edge), arch.pe_cols)
+                if r.unit is UnitKind.ACCUMULATOR else (r, n) for r, n in rows]
     rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc), arch.num_pes))
+    rows += [(r, 1) for r in _acc_buffer_row(arch, pricer, acc)]
     rows += [(r, 1 if r.unit in (SharedRow.GLB, SharedRow.DRAM) else arch.post_lanes)
              for r in buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)]
     pinned: dict[Enum, PinnedCost] = dict(arch.pinned)
@@ -137,6 +200,7 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
         edge_act_bits=32 if fp_edge else (scheme.first_last_bits or 32),
         table_word_bits=table_word_bits(body),
         group_size=group_size,
+        acc_port_bits=acc_port_bits(arch, acc),
         rows=priced,
         unused_pins=tuple(u.value for u in pinned if u not in present),
     )

@@ -13,7 +13,7 @@ from hwcost.arch.mac_array.counts import ArrayParams, MacCount, count_actions
 from hwcost.arch.mac_array.plan import MacPlan, plan_mac_array
 from hwcost.arch.shared.bom import BodyEdge
 from hwcost.arch.shared.pricing import Count, Pricer
-from hwcost.arch.shared.tables import PEAK_OUTPUT_PIXELS, IdealLayer, WorkloadTables
+from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
@@ -40,7 +40,10 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: Worklo
         pe_cols=col([a.pe_cols for a in archs]),
         output_stationary=col([a.dataflow is Dataflow.OUTPUT_STATIONARY for a in archs]).astype(bool),
         glb_bits=col([a.glb_bits for a in archs]),
+        glb_bits_per_cycle=col([a.glb_bits_per_cycle for a in archs]),
         dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
+        acc_buffer_bits=col([a.acc_buffer_kib * 1024 * 8 for a in archs]),
+        acc_port_bits=col([p.acc_port_bits for p in plans]),
         hw_weight_bits=np.where(edge & fp_edge, 32.0, hw_w),
         hw_act_bits=np.where(edge & fp_edge, 32.0, hw_a),
         acc_bits=col([p.acc_bits for p in plans]),
@@ -72,6 +75,8 @@ class MacArrayTemplate:
                 Count.PER_MAC: acts.mac_ops,
                 Count.PER_INPUT: acts.array_input_reads,
                 MacCount.WEIGHT_LOADS: acts.weight_loads,
+                MacCount.ACC_READ_ACCESSES: acts.acc_read_accesses,
+                MacCount.ACC_WRITE_ACCESSES: acts.acc_write_accesses,
                 Count.GLB_READ_BITS: acts.glb_read_bits,
                 Count.GLB_WRITE_BITS: acts.glb_write_bits,
                 Count.DRAM_READ_BITS: acts.dram_read_bits,
@@ -85,7 +90,7 @@ class MacArrayTemplate:
 
     def settings(self, config: MacArrayConfig, plan: MacPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
         described = config.describe()
-        settings = tuple((k, described[k]) for k in ("dataflow", "pe_rows", "pe_cols", "glb_kib"))
+        settings = tuple((k, described[k]) for k in ("dataflow", "pe_rows", "pe_cols", "glb_kib", "acc_buffer_kib"))
         if plan.unused_pins:
             settings += (("pinned_not_in_bill_of_materials", ", ".join(plan.unused_pins)),)
         return settings
@@ -94,11 +99,15 @@ class MacArrayTemplate:
         return None  # every setting of the MAC array is a cost setting
 
     def ideal_layer(self, config: MacArrayConfig, scheme: QuantScheme) -> IdealLayer:
-        """A 1x1 convolution of R input channels, C output channels: one reduction tile, one
-        output-channel tile, every PE busy every cycle in both dataflows (the pixels rounded up to
-        a multiple of R, so that output-stationary pixel tiles are full too)."""
+        """A 1x1 convolution with C output channels (one column tile) and a 1024-long reduction
+        (a multiple of R in WS), so that every output's post-processing is shared by 1024 MACs as
+        on a large layer: in WS 1024 pixels stream through each reduction tile, in OS a pixel tile
+        of R pixels streams the reduction. Every PE is busy in every streaming cycle; only each
+        fold's fill and drain are idle."""
         rows = config.pe_rows
-        return IdealLayer(rows, config.pe_cols, rows * -(-PEAK_OUTPUT_PIXELS // rows))
+        if config.dataflow is Dataflow.OUTPUT_STATIONARY:
+            return IdealLayer(PEAK_STREAM_LENGTH, config.pe_cols, rows)
+        return IdealLayer(rows * -(-PEAK_STREAM_LENGTH // rows), config.pe_cols, PEAK_STREAM_LENGTH)
 
 
 MAC_ARRAY = MacArrayTemplate()

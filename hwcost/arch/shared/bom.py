@@ -25,6 +25,7 @@ from hwcost.schemes import QuantScheme
 __all__ = [
     "SRAM_MIN_BYTES",
     "SRAM_MIN_PORT_BITS",
+    "SRAM_MAX_PORT_BITS",
     "BodyEdge",
     "PricedUnit",
     "classify_body_edge",
@@ -39,6 +40,7 @@ __all__ = [
 # than the sweep's narrowest port (32 bits) occupy a 32-bit port.
 SRAM_MIN_BYTES = 1024
 SRAM_MIN_PORT_BITS = 32
+SRAM_MAX_PORT_BITS = 256  # the sweep's widest port
 
 
 @dataclass(frozen=True)

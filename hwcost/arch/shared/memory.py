@@ -16,7 +16,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hwcost._config import Checker
+from hwcost.arch.shared.bom import SRAM_MIN_BYTES
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Sums, Term
+from hwcost.errors import HwcostError
 from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.report import Category
 
@@ -38,9 +40,12 @@ class MemorySystem:
     glb_width_bits: int = 64
     # One LPDDR4-3200 x32 channel: 3200 MT/s x 4 B = 12.8 GB/s (JEDEC JESD209-4).
     dram_bandwidth_gbps: float = 12.8
+    # 4 banks, each a port of glb_width_bits: Gemmini's default scratchpad (sp_banks = 4;
+    # ucb-bar/gemmini Configs.scala, Genc et al. DAC 2021). An access activates one bank.
+    glb_banks: int = 4
 
     # Valid ranges of the keys above (YAML and command line).
-    INT_KEYS: ClassVar[dict[str, tuple[int, int]]] = {"glb_width_bits": (8, 1024)}
+    INT_KEYS: ClassVar[dict[str, tuple[int, int]]] = {"glb_width_bits": (8, 1024), "glb_banks": (1, 64)}
     FLOAT_KEYS: ClassVar[dict[str, tuple[float, float]]] = {
         "clock_mhz": (1.0, 10000.0),
         "glb_kib": (1.0, 65536.0),
@@ -50,6 +55,14 @@ class MemorySystem:
     @property
     def glb_bits(self) -> float:
         return self.glb_kib * 1024 * 8
+
+    @property
+    def glb_bits_per_cycle(self) -> float:
+        return float(self.glb_width_bits * self.glb_banks)
+
+    @property
+    def glb_bank_bytes(self) -> float:
+        return self.glb_kib * 1024 / self.glb_banks
 
     @property
     def dram_bits_per_cycle(self) -> float:
@@ -71,8 +84,14 @@ def read_number_keys(data: Mapping[str, Any], check: Checker, prefix: str, int_k
 
 
 def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int) -> list[PricedRow]:
-    """Global buffer, DRAM and the element-wise layers (docs/cost-model.md §3)."""
-    glb_args = dict(capacity_bytes=memory.glb_kib * 1024, width_bits=memory.glb_width_bits)
+    """Global buffer, DRAM and the element-wise layers (docs/cost-model.md §3). A GLB access reads
+    or writes one port of one bank: it is priced as an SRAM of one bank's capacity."""
+    if memory.glb_bank_bytes < SRAM_MIN_BYTES:
+        raise HwcostError.single(
+            f"a global-buffer bank of {memory.glb_bank_bytes:g} B ({memory.glb_kib:g} KiB in {memory.glb_banks} banks) is "
+            f"below the smallest SRAM the library prices ({SRAM_MIN_BYTES} B): use fewer banks or a larger glb_kib",
+            key="glb_banks")
+    glb_args = dict(capacity_bytes=memory.glb_bank_bytes, width_bits=memory.glb_width_bits)
     e_rd, e_wr = (pricer.energy_pj("sram", a, **glb_args) for a in ("read", "write"))
     d_rd, d_wr = (pricer.energy_pj("dram", a, bits=1) for a in ("read", "write"))
     e_add = pricer.energy_pj("int_adder", bits=act_bits + 1)  # sum of two act_bits operands
@@ -85,7 +104,7 @@ def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int)
             SharedRow.GLB,
             Category.ON_CHIP_MEMORY,
             (Term(Count.GLB_READ_ACCESSES, e_rd, e_rd), Term(Count.GLB_WRITE_ACCESSES, e_wr, e_wr)),
-            pricer.area_um2("sram", **glb_args),
+            memory.glb_banks * pricer.area_um2("sram", **glb_args),
         ),
         PricedRow(
             SharedRow.DRAM,

@@ -11,7 +11,7 @@ import numpy as np
 
 from hwcost.workloads.layer import LayerKind, PoolOp, Workload
 
-__all__ = ["LayerShapes", "WorkloadTables", "workload_tables", "IdealLayer", "ideal_layer_tables", "PEAK_OUTPUT_PIXELS"]
+__all__ = ["LayerShapes", "WorkloadTables", "workload_tables", "IdealLayer", "ideal_layer_tables", "PEAK_STREAM_LENGTH"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,15 @@ class LayerShapes:
     is_first_or_last: np.ndarray  # bool: runs at the scheme's first/last-layer bits
     is_network_input: np.ndarray  # bool: its input comes from DRAM
     is_network_output: np.ndarray  # bool: its output goes to DRAM
+    # bool: its input and output stay on chip whatever the buffer's size (the peak's ideal layer);
+    # None: no layer does
+    stays_on_chip: np.ndarray | None = None
+
+    def spills(self, act_bits: np.ndarray, out_bits: np.ndarray, buffer_bits: np.ndarray) -> np.ndarray:
+        """Whether a layer's input and output together overflow the global buffer, so that both
+        go to DRAM and back once (points x layers)."""
+        over = (self.input_elements * act_bits + self.output_elements * out_bits) > buffer_bits
+        return over if self.stays_on_chip is None else over & ~self.stays_on_chip
 
 
 @dataclass(frozen=True)
@@ -93,9 +102,10 @@ def workload_tables(workload: Workload) -> WorkloadTables:
     )
 
 
-# The ideal layer's output pixels: a 32 x 32 feature map (ResNet-20's first stage on CIFAR-10,
-# He et al. CVPR 2016), enough that loading its weights once is a small share of its traffic.
-PEAK_OUTPUT_PIXELS = 1024
+# The ideal layer's streamed dimension (output pixels in WS and on the CIM macro, the reduction in
+# OS): 1024, a 32 x 32 feature map (ResNet-20's first stage on CIFAR-10, He et al. CVPR 2016) --
+# enough that loading the weights once and filling the array are a small share of the layer.
+PEAK_STREAM_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,7 @@ def ideal_layer_tables(layer: IdealLayer) -> WorkloadTables:
         is_first_or_last=no,
         is_network_input=no,
         is_network_output=no,
+        stays_on_chip=np.array([True]),
     )
     return WorkloadTables(
         shapes=shapes,

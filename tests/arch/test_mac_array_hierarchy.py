@@ -1,0 +1,82 @@
+"""The MAC array's accumulator buffer, banked global buffer and adder-tree PEs, priced against
+hand computations from the technology library (docs/cost-model.md §1-4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import hwcost
+from hwcost.arch.mac_array.config import PeStyle
+from hwcost.arch.mac_array.plan import adder_tree
+from hwcost.cli import main
+
+LIB = hwcost.load_techlib("45nm")
+
+
+def _rows(report: hwcost.CostReport) -> dict[str, hwcost.BreakdownRow]:
+    return {r.unit: r for r in report.breakdown}
+
+
+def test_an_adder_tree_replaces_per_pe_accumulation() -> None:
+    arch = hwcost.MacArrayConfig(pe_style=PeStyle.ADDER_TREE)
+    report = hwcost.evaluate("lsq", 8, arch=arch, workload="peak")
+    acc = hwcost.classify(hwcost.get_scheme("lsq").with_bits(8, 8), 1024).accumulator_bits
+    # A 16-input tree of 16-bit products: 8 + 4 + 2 + 1 adders of 17..20 bits, one accumulating
+    # adder per column; per MAC, that column's cycle divided by its 16 rows.
+    tree = sum(n * LIB.energy_pj("int_adder", bits=16 + level) for level, n in enumerate((8, 4, 2, 1), start=1))
+    per_mac = (tree + LIB.energy_pj("int_adder", bits=acc)) / 16
+    rows = _rows(report)
+    assert rows["accumulator"].energy_pj == pytest.approx(per_mac * report.macs)
+    # Registers per MAC: the row's input register shared by 16 columns, the column's accumulator
+    # register shared by 16 rows; plus one 8-bit weight register per weight loaded (1024 x 16).
+    regs = (LIB.energy_pj("register", bits=8) / 16 + LIB.energy_pj("register", bits=acc) / 16) * report.macs
+    assert rows["pe_registers"].energy_pj == pytest.approx(regs + 1024 * 16 * LIB.energy_pj("register", bits=8))
+    per_pe = hwcost.evaluate("lsq", 8, workload="peak")
+    assert _rows(per_pe)["pe_registers"].energy_pj > 10 * rows["pe_registers"].energy_pj
+
+
+def test_adder_tree_levels() -> None:
+    assert adder_tree(16, 8) == [(8, 9), (4, 10), (2, 11), (1, 12)]
+    assert adder_tree(12, 4) == [(6, 5), (3, 6), (1, 7), (1, 8)]  # 12 -> 6 -> 3 -> 2 -> 1
+    assert adder_tree(1, 8) == []
+
+
+def test_an_adder_tree_with_output_stationary_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "arch.yaml"
+    path.write_text("template: mac_array\ndataflow: output_stationary\npe_style: adder_tree\n")
+    assert main(["evaluate", "--arch-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "arch.yaml:3" in err and "pe_style" in err and "weight_stationary" in err
+
+
+def test_the_accumulator_buffer_takes_the_partial_sums_off_the_global_buffer() -> None:
+    with_acc = hwcost.evaluate("lsq", 4)
+    without = hwcost.evaluate("lsq", 4, arch=hwcost.MacArrayConfig(acc_buffer_kib=0))
+    a, b = _rows(with_acc), _rows(without)
+    assert "acc_buffer" not in b and a["acc_buffer"].actions > 0
+    assert a["glb"].actions < b["glb"].actions
+    # Its accesses move rows of C accumulators: min(16 x acc bits, 256) bits each.
+    port = min(16 * 18, 256)
+    e = LIB.energy_pj("sram", "read", capacity_bytes=64 * 1024, width_bits=port)
+    e += LIB.energy_pj("sram", "write", capacity_bytes=64 * 1024, width_bits=port)
+    assert a["acc_buffer"].energy_pj == pytest.approx(e * a["acc_buffer"].actions / 2, rel=0.05)
+
+
+def test_a_glb_access_is_priced_as_one_bank() -> None:
+    report = hwcost.evaluate("lsq", 4)
+    glb = _rows(report)["glb"]
+    bank = dict(capacity_bytes=32 * 1024, width_bits=64)  # 128 KiB in 4 banks
+    assert glb.area_um2 == pytest.approx(4 * LIB.area_um2("sram", **bank))
+    one = hwcost.evaluate("lsq", 4, arch=hwcost.MacArrayConfig(glb_banks=1))
+    assert _rows(one)["glb"].area_um2 == pytest.approx(LIB.area_um2("sram", capacity_bytes=128 * 1024, width_bits=64))
+    assert one.latency_cycles >= report.latency_cycles  # a quarter of the buffer's bandwidth
+
+
+def test_banks_smaller_than_the_smallest_sram_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "arch.yaml"
+    path.write_text("template: mac_array\nglb_kib: 2\nglb_banks: 4\n")
+    assert main(["evaluate", "--arch-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "arch.yaml:3" in err and "glb_banks" in err and "1 KiB" in err
