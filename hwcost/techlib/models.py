@@ -19,6 +19,7 @@ nlogn       y = per_mux * n * log2(n)                                  one ``*bi
 power_law   y = ref * prod_i (p_i / ref_i) ** exponent_i               every component param
 table       1-D interpolation (linear or log-log) between points       one param
 adc         E = floor + FOM_W 2^b + (1/2) 10^((6.02 b + 1.76 - FOM_S)/10)  one ``*bits`` param
+column_adc  y = (fixed + per_bit b + per_level (2^b - 1)) (f / ref_hz)^k   ``*bits`` and ``*hz``
 =========== ========================================================== ======================
 
 Coefficient names carry the quantity's unit: ``fixed_pj`` / ``fixed_um2``, ``ref_pj`` /
@@ -48,6 +49,7 @@ __all__ = [
     "power_law",
     "interpolate",
     "adc_energy_pj",
+    "column_adc",
     "unit_of",
 ]
 
@@ -173,6 +175,19 @@ def adc_energy_pj(
     sndr_db = 6.02 * bits + 1.76
     thermal_pj = 0.5e12 * 10.0 ** ((sndr_db - fom_schreier_db) / 10.0)
     return floor_pj + walden_pj + thermal_pj
+
+
+def column_adc(bits: Any, rate_hz: Any, fixed: float, per_bit: float, per_level: float,
+               ref_hz: float, rate_exponent: float) -> Any:
+    """A column readout: a fixed part, a part per bit resolved (a SAR's comparator decisions) and a
+    part per decision level (2^b - 1: a flash's comparators, a capacitive DAC's unit capacitors,
+    a ramp's or a delay line's steps), times (f / ref_hz)^rate_exponent for the sample rate.
+
+    >>> float(column_adc(4, 1e8, 0.0, 0.0, 1.0, 1e8, 0.5)), float(column_adc(1, 4e8, 1.0, 0.0, 0.0, 1e8, 0.5))
+    (15.0, 2.0)
+    """
+    levels = np.exp2(bits) - 1
+    return (fixed + per_bit * bits + per_level * levels) * (rate_hz / ref_hz) ** rate_exponent
 
 
 # --- model records ----------------------------------------------------------------------------
@@ -599,6 +614,75 @@ class Adc(Model):
                 f"+ 0.5e12 * 10^((6.02*{b} + 1.76 - {self.fom_schreier_db:g})/10) pJ")
 
 
+@dataclass(frozen=True)
+class ColumnAdc(Model):
+    """:func:`column_adc`: energy or area of a CIM column readout against resolution and rate."""
+
+    bits_param: str
+    rate_param: str
+    fixed: float
+    per_bit: float
+    per_level: float
+    ref_hz: float
+    rate_exponent: float
+    name: ClassVar[str] = "column_adc"
+
+    @property
+    def params(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.bits_param, self.rate_param)
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        u = kind.unit
+        return (f"fixed_{u}", f"per_bit_{u}", f"per_level_{u}", "ref_hz", "rate_exponent")
+
+    @classmethod
+    def parse(cls, ck, block, key, kind, params):  # type: ignore[no-untyped-def]
+        names = tuple(params)
+        units = sorted(unit_of(p) or "" for p in names)
+        if units != ["bits", "hz"]:
+            ck.error(key, "model 'column_adc' needs exactly two parameters in the component's 'valid': "
+                          f"one measured in bits and one in hz; got {', '.join(names) or 'none'}")
+            return None
+        if not cls._keys_ok(ck, block, key, kind):
+            return None
+        bits = next(p for p in names if unit_of(p) == "bits")
+        rate = next(p for p in names if unit_of(p) == "hz")
+        u = kind.unit
+        fixed = _number(ck, block, f"fixed_{u}", key)
+        per_bit = _number(ck, block, f"per_bit_{u}", key)
+        per_level = _number(ck, block, f"per_level_{u}", key)
+        ref = _number(ck, block, "ref_hz", key, minimum=0.0, exclusive_minimum=True)
+        # 0 allowed: a quantity independent of the rate; above 1 no readout grows faster than
+        # its rate per conversion.
+        exponent = _number(ck, block, "rate_exponent", key, minimum=0.0, maximum=1.0)
+        values = (fixed, per_bit, per_level, ref, exponent)
+        if any(v is None for v in values):
+            return None
+        if fixed + per_bit + per_level <= 0:  # type: ignore[operator]
+            ck.error(key, "column_adc needs at least one of fixed, per_bit, per_level > 0")
+            return None
+        return cls(bits, rate, *values)  # type: ignore[arg-type]
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        return column_adc(values[self.bits_param], values[self.rate_param], self.fixed, self.per_bit,
+                          self.per_level, self.ref_hz, self.rate_exponent)
+
+    def scaled(self, factor: float) -> "ColumnAdc":
+        return replace(self, fixed=self.fixed * factor, per_bit=self.per_bit * factor,
+                       per_level=self.per_level * factor)
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        u = kind.unit
+        return {f"fixed_{u}": self.fixed, f"per_bit_{u}": self.per_bit, f"per_level_{u}": self.per_level,
+                "ref_hz": self.ref_hz, "rate_exponent": self.rate_exponent}
+
+    def describe(self, kind: Kind) -> str:
+        b, f = self.bits_param, self.rate_param
+        return (f"({self.fixed:g} + {self.per_bit:g} * {b} + {self.per_level:g} * (2^{b} - 1)) "
+                f"* ({f}/{self.ref_hz:g})^{self.rate_exponent:g} {kind.label}")
+
+
 MODELS: dict[str, type[Model]] = {
     "constant": Constant,
     "linear": Linear,
@@ -607,4 +691,5 @@ MODELS: dict[str, type[Model]] = {
     "power_law": PowerLaw,
     "table": Table,
     "adc": Adc,
+    "column_adc": ColumnAdc,
 }

@@ -66,6 +66,9 @@ DEFAULT_RULES: dict[str, ScalingRule] = {
     )},
     "sram": ScalingRule.SRAM_CACTI,
     "adc": ScalingRule.ADC_SURVEY,
+    # The CIM column readout: its population was moved to 45 nm by these same logic factors
+    # (hwcost/techlib/_column_adc.py), so it moves on with them, node and supply.
+    "column_adc": ScalingRule.LOGIC,
     "cim_cell": ScalingRule.CIM_CELL,
     "dram": ScalingRule.UNCHANGED,
 }

@@ -84,7 +84,7 @@ def test_cli_cim_table(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize("argv, message", [
     (["--adc-bits", "5"], "apply to the cim template only"),
-    (["--arch", "cim", "--adc-bits", "3"], "bits in [4, 10]"),
+    (["--arch", "cim", "--adc-bits", "9"], "bits in [1, 8]"),
     (["--arch", "cim", "--macros", "many"], "macros"),
     (["--arch", "cim", "--cell", "rram_1t1r", "--macros", "4"], "not modelled"),
 ])

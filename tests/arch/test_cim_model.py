@@ -107,10 +107,14 @@ def test_offset_encoding_adds_one_reference_column_per_row_group(tiny: Path) -> 
     assert off["signed_weight_correction"].actions == 64 * 16 + 64 * 64 + 10  # one subtract per output
 
 
+# The default readout (a SAR, one conversion per ADC per cycle at the default 1 GHz clock).
+SAR_1GHZ = dict(readout="sar", sample_rate_hz=1e9)
+
+
 def test_unit_costs_of_the_array_rows(tiny: Path) -> None:
     r = _rows(report_of(_point(tiny, adc_bits=5)))
     conversions = CONV_BODY + CONV_STEM + CONV_FC
-    assert r["adc"].energy_pj == pytest.approx(conversions * LIB.energy_pj("adc", bits=5))
+    assert r["adc"].energy_pj == pytest.approx(conversions * LIB.energy_pj("column_adc", bits=5, **SAR_1GHZ))
     # Cells: every cell of the used columns, per input pulse; P * S_a * N * columns.
     cells = 64 * 4 * 576 * 128 + 64 * 8 * 576 * 1024 + 8 * 1024 * 160
     assert r["cim_cells"].energy_pj == pytest.approx(cells * LIB.energy_pj("cim_cell", cell="sram_6t"))
@@ -118,7 +122,7 @@ def test_unit_costs_of_the_array_rows(tiny: Path) -> None:
     drives = 64 * 4 * 576 * 1 + 64 * 8 * 576 * 8 + 8 * 1024 * 2
     assert r["dac"].energy_pj == pytest.approx(drives * LIB.energy_pj("dac", bits=1))
     adcs = 61 * 128 // 8
-    assert r["adc"].area_um2 == pytest.approx(adcs * LIB.area_um2("adc", bits=5))
+    assert r["adc"].area_um2 == pytest.approx(adcs * LIB.area_um2("column_adc", bits=5, **SAR_1GHZ))
 
 
 def _shift_add_pj(bits: int) -> float:
@@ -127,7 +131,7 @@ def _shift_add_pj(bits: int) -> float:
 
 def test_4_bit_vs_8_bit_adc_changes_energy_by_the_modelled_amount(tiny: Path) -> None:
     r4, r8 = (report_of(_point(tiny, adc_bits=b)) for b in (4, 8))
-    e_adc = LIB.energy_pj("adc", bits=8) - LIB.energy_pj("adc", bits=4)
+    e_adc = LIB.energy_pj("column_adc", bits=8, **SAR_1GHZ) - LIB.energy_pj("column_adc", bits=4, **SAR_1GHZ)
     # Shift-add width B_adc + (S_w - 1) c + (S_a - 1) p + 1: body 4 b -> B + 7, edge 8 b -> B + 15.
     d_sa = CONV_BODY * (_shift_add_pj(15) - _shift_add_pj(11))
     d_sa += (CONV_STEM + CONV_FC) * (_shift_add_pj(23) - _shift_add_pj(19))

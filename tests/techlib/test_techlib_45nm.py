@@ -13,7 +13,7 @@ LIB = load_techlib("45nm")
 # templates look them up by name).
 TOOLKIT_COMPONENTS = {
     "int_adder", "int_multiplier", "fp_adder", "fp_multiplier", "register", "shifter",
-    "comparator", "mux", "sram", "dram", "adc", "dac", "cim_cell",
+    "comparator", "mux", "sram", "dram", "adc", "column_adc", "dac", "cim_cell",
 }
 
 

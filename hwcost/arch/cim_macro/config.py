@@ -28,6 +28,7 @@ from hwcost.errors import HwcostError
 
 __all__ = [
     "CellType",
+    "AdcReadout",
     "SignedWeights",
     "CimMacroParams",
     "CimMacroConfig",
@@ -44,6 +45,18 @@ class CellType(Enum):
 
     SRAM_6T = "sram_6t"
     RRAM_1T1R = "rram_1t1r"
+
+
+class AdcReadout(Enum):
+    """The column readout; the value is the techlib ``column_adc`` variant that prices it
+    (docs/cim-model.md §6): a SAR ADC, a flash (multi-level sense amplifier), a 1-bit sense
+    amplifier, a single-slope ramp, or a time-domain (delay-line) converter."""
+
+    SAR = "sar"
+    FLASH = "flash"
+    SENSE_AMP = "sense_amp"
+    RAMP = "ramp"
+    TIME_DOMAIN = "time_domain"
 
 
 class SignedWeights(Enum):
@@ -132,6 +145,9 @@ class CimMacroConfig(MemorySystem):
     input_bits_per_pulse: int = 1  # bit-serial inputs (ISAAC, NeuroSim); >1: multi-bit DAC
     adc_bits: int = 8  # ISAAC 8-bit ADC (Shafiee et al. ISCA 2016): lossless at the defaults
     adc_share: int = 8  # columns per ADC: DNN+NeuroSim V1.4 Param.cpp numColMuxed = 8
+    # ISAAC's and NeuroSim's readout is a SAR ADC (Shafiee et al. ISCA 2016; SarADC.cpp); the
+    # readout is a choice (the techlib column_adc variants).
+    adc_readout: AdcReadout = AdcReadout.SAR
     macros: int | None = None  # None: as many as the network's weights need (weights resident)
     signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
     # Post-processing lanes (requant, bias, row-group accumulation): the MAC array's 16 column
@@ -160,6 +176,7 @@ class CimMacroConfig(MemorySystem):
             "input_bits_per_pulse": self.input_bits_per_pulse,
             "adc_bits": self.adc_bits,
             "adc_share": self.adc_share,
+            "adc_readout": self.adc_readout.value,
             "macros": "auto" if self.macros is None else self.macros,
             "signed_weights": self.signed_weights.value,
             "glb_kib": self.glb_kib,
@@ -177,7 +194,7 @@ _INT_KEYS = {
     "adc_share": (1, 4096),
     "post_lanes": (1, 4096),
 }
-_ENUM_KEYS: dict[str, type[Enum]] = {"cell": CellType, "signed_weights": SignedWeights}
+_ENUM_KEYS: dict[str, type[Enum]] = {"cell": CellType, "signed_weights": SignedWeights, "adc_readout": AdcReadout}
 MACROS_MAX = 1_000_000
 
 
@@ -211,6 +228,9 @@ def _consistency(config: CimMacroConfig, check: Checker, prefix: str) -> None:
     if not lo <= config.cell_bits <= hi:
         holds = f"exactly {lo} bit" if lo == hi else f"{lo} to {hi} bits"
         check.error(f"{prefix}cell_bits", f"a {config.cell.value} cell holds {holds}; got {config.cell_bits}")
+    if config.adc_readout is AdcReadout.SENSE_AMP and config.adc_bits != 1:
+        check.error(f"{prefix}adc_bits", f"a sense_amp readout resolves exactly 1 bit; got {config.adc_bits} "
+                    "(a multi-level sense amplifier is adc_readout: flash)")
     if config.adc_share > config.cols or config.cols % config.adc_share:
         check.error(f"{prefix}adc_share", f"expected a divisor of cols ({config.cols}); got {config.adc_share}")
 

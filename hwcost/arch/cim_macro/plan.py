@@ -155,7 +155,8 @@ def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tupl
     cell = arch.cell.value
     e_cell = pricer.energy_pj("cim_cell", cell=cell)
     e_dac = pricer.energy_pj("dac", bits=arch.input_bits_per_pulse)
-    e_adc = pricer.energy_pj("adc", bits=arch.adc_bits)
+    adc = dict(readout=arch.adc_readout.value, bits=arch.adc_bits, sample_rate_hz=arch.clock_mhz * 1e6)
+    e_adc = pricer.energy_pj("column_adc", **adc)  # one conversion per ADC per clock cycle
     e_sa = [pricer.energy_pj("int_adder", bits=b) + pricer.energy_pj("register", bits=b) for b in sa_bits]
     a_sa = max(pricer.area_um2("int_adder", bits=b) + pricer.area_um2("register", bits=b) for b in sa_bits)
     e_acc = pricer.energy_pj("int_adder", bits=acc) + pricer.energy_pj("register", bits=acc)
@@ -167,7 +168,7 @@ def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tupl
         PricedRow(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
                   macros * arch.rows * pricer.area_um2("dac", bits=arch.input_bits_per_pulse)),
         PricedRow(CimRow.ADC, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, e_adc, e_adc),),
-                  adcs * pricer.area_um2("adc", bits=arch.adc_bits)),
+                  adcs * pricer.area_um2("column_adc", **adc)),
         PricedRow(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, e_sa[0], e_sa[1]),), adcs * a_sa),
         PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
                   arch.post_lanes * a_acc),
