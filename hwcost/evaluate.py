@@ -20,8 +20,9 @@ names none of them. For a group of points sharing a workload and a template:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,10 +31,10 @@ from hwcost.arch.registry import template_of
 from hwcost.arch.shared.bom import bom_counts
 from hwcost.arch.shared.cache import CostCache
 from hwcost.arch.shared.memory import add_buffer_sums
-from hwcost.arch.shared.pricing import RowCosts, row_costs, split_body_edge
+from hwcost.arch.shared.pricing import Count, PricedRow, RowCosts, row_costs, split_body_edge
 from hwcost.design_point import DesignPoint, design_point
 from hwcost.errors import HwcostError
-from hwcost.report import BreakdownRow, Category, CostReport, Scope
+from hwcost.report import BreakdownRow, Category, CostReport, LayerCost, Scope
 from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.arch.template import Template
 from hwcost.schemes import QuantScheme
@@ -55,6 +56,9 @@ class GroupCost:
     compute_cycles: np.ndarray
     memory_cycles: np.ndarray
     plans: tuple[Any, ...]  # each point's plan (the template's type)
+    per_layer: Mapping[Enum, np.ndarray]  # actions per count key, (points, layers)
+    layer_latency_cycles: np.ndarray  # (points, layers)
+    peak_macs_per_cycle: np.ndarray  # (points,)
 
 
 def _column(values: Sequence[float]) -> np.ndarray:
@@ -86,6 +90,9 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     add_buffer_sums(sums, _column([a.glb_width_bits for a in archs]), _column([p.scheme.activations.bits for p in points]), tables)
     latency = acts.latency_cycles.sum(axis=1) + tables.elementwise_outputs / _column([a.post_lanes for a in archs])
     macs = float(tables.shapes.macs.sum())
+    width = _column([a.glb_width_bits for a in archs])[:, None]
+    per_layer[Count.GLB_READ_ACCESSES] = np.broadcast_to(per_layer[Count.GLB_READ_BITS], shape) / width
+    per_layer[Count.GLB_WRITE_ACCESSES] = np.broadcast_to(per_layer[Count.GLB_WRITE_BITS], shape) / width
     return GroupCost(
         rows=row_costs([p.rows for p in plans], sums),
         macs=np.full(len(points), macs),
@@ -94,6 +101,32 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
         compute_cycles=acts.compute_cycles.sum(axis=1),
         memory_cycles=acts.memory_cycles.sum(axis=1),
         plans=plans,
+        per_layer=per_layer,
+        layer_latency_cycles=acts.latency_cycles,
+        peak_macs_per_cycle=acts.peak_macs_per_cycle,
+    )
+
+
+def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTables, index: int) -> tuple[LayerCost, ...]:
+    """Each compute layer's energy per category: every term whose count is a per-layer count,
+    at the layer's body or first/last-layer energy; cycles and utilisation per layer."""
+    n = len(tables.layer_names)
+    energy: dict[Category, np.ndarray] = {}
+    for row in rows:
+        for term in row.terms:
+            counts = cost.per_layer.get(term.count)
+            if counts is None:  # the element-wise layers' operations
+                continue
+            actions = np.broadcast_to(counts, (len(cost.macs), n))[index]
+            e = np.where(tables.edge, term.energy_edge_pj, term.energy_body_pj) * actions
+            energy[row.category] = energy.get(row.category, np.zeros(n)) + e
+    macs = tables.shapes.macs
+    latency = cost.layer_latency_cycles[index]
+    order = [c for c in Category if c in energy]
+    return tuple(
+        LayerCost(name, float(macs[i]), tuple((c, float(energy[c][i])) for c in order), float(latency[i]),
+                  float(macs[i] / (latency[i] * cost.peak_macs_per_cycle[index])))
+        for i, name in enumerate(tables.layer_names)
     )
 
 
@@ -114,11 +147,13 @@ def report_of(point: DesignPoint, cache: CostCache | None = None, scope: Scope =
         for r in sorted(cost.rows, key=lambda r: order.index(r.category))
     )
     desc = point.describe()
+    template = template_of(point.arch)
+    tables = _tables(point, template, cache)
     s = point.scheme
     settings = (
         ("zero_point", s.zero_point_realisation.value),
         ("scale_at", s.scale_realisation.value),
-        *template_of(point.arch).settings(point.arch, cost.plans[0], _tables(point, template_of(point.arch), cache)),
+        *template.settings(point.arch, cost.plans[0], tables),
     )
     report = CostReport(
         scheme=desc["scheme"],
@@ -134,6 +169,7 @@ def report_of(point: DesignPoint, cache: CostCache | None = None, scope: Scope =
         utilisation=float(cost.utilisation[0]),
         settings=settings,
         condition=point.condition,
+        layers=_layer_costs(cost, cost.plans[0].rows, tables, 0),
     )
     return report if scope is Scope.SYSTEM else report.at_scope(scope)
 

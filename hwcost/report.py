@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
-__all__ = ["Category", "Scope", "Condition", "BreakdownRow", "CostReport"]
+__all__ = ["Category", "Scope", "Condition", "BreakdownRow", "LayerCost", "CostReport"]
 
 
 class Category(Enum):
@@ -84,6 +84,29 @@ class BreakdownRow:
 
 
 @dataclass(frozen=True)
+class LayerCost:
+    """One compute layer of the workload: its MACs, its energy per category (what its own actions
+    cost: MACs, its bill-of-materials units, its buffer and DRAM traffic), its cycles and its
+    utilisation of the array. The element-wise layers (residual adds, pooling) are not compute
+    layers: :attr:`CostReport.elementwise_energy_pj` holds them."""
+
+    name: str
+    macs: float
+    energy_by_category: tuple[tuple[Category, float], ...]
+    latency_cycles: float
+    utilisation: float
+
+    @property
+    def energy_pj(self) -> float:
+        return float(sum(e for _, e in self.energy_by_category))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "macs": self.macs, "energy_pj": self.energy_pj, "latency_cycles": self.latency_cycles,
+                "utilisation": self.utilisation,
+                "energy_pj_by_category": {c.value: e for c, e in self.energy_by_category}}
+
+
+@dataclass(frozen=True)
 class CostReport:
     """Cost of one design point for one inference of the workload."""
 
@@ -101,13 +124,23 @@ class CostReport:
     settings: tuple[tuple[str, Any], ...] = ()  # zero-point / scale realisation, arch parameters
     scope: Scope = Scope.SYSTEM  # the breakdown holds the rows of this scope only
     condition: Condition = Condition.WORKLOAD
+    layers: tuple[LayerCost, ...] = ()  # per compute layer, at this scope
+
+    @property
+    def elementwise_energy_pj(self) -> float:
+        """What the compute layers do not account for: the element-wise layers' operations and
+        their buffer traffic."""
+        return self.energy_pj - float(sum(layer.energy_pj for layer in self.layers))
 
     def at_scope(self, scope: Scope) -> "CostReport":
         """This report narrowed to ``scope``: the breakdown keeps the rows of that scope, so every
         total (energy, area, TOPS/W, TOPS/mm2) is the scope's. Latency is the design's either way."""
         if list(Scope).index(scope) > list(Scope).index(self.scope):
             raise ValueError(f"a {self.scope.value} report cannot be widened to {scope.value}")
-        return replace(self, breakdown=tuple(r for r in self.breakdown if scope.holds(r.category)), scope=scope)
+        layers = tuple(replace(layer, energy_by_category=tuple((c, e) for c, e in layer.energy_by_category if scope.holds(c)))
+                       for layer in self.layers)
+        return replace(self, breakdown=tuple(r for r in self.breakdown if scope.holds(r.category)), scope=scope,
+                       layers=layers)
 
     @property
     def energy_pj(self) -> float:
@@ -165,4 +198,6 @@ class CostReport:
             "energy_per_mac_pj": self.energy_per_mac_pj,
             "by_category": {k: {"energy_pj": e, "area_um2": a} for k, (e, a) in self.by_category().items()},
             "breakdown": [row.as_dict() for row in self.breakdown],
+            "layers": [layer.as_dict() for layer in self.layers],
+            "elementwise_energy_pj": self.elementwise_energy_pj,
         }

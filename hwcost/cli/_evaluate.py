@@ -110,6 +110,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scope", choices=["array", "core", "system"], default="system",
                    help="what the figures count: the array (PE array or CIM macros with their periphery and "
                         "post-processing), the core (all on chip) or the system (with DRAM; default)")
+    p.add_argument("--by-layer", action="store_true",
+                   help="add a table of every compute layer: MACs, energy, cycles, utilisation (JSON always has it)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(run=run)
 
@@ -198,5 +200,17 @@ def run(args: argparse.Namespace) -> int:
             data[f"area_um2.{row.unit}"] = row.area_um2
         print(to_csv(list(data), [list(data.values())]), end="")
     else:
-        print(_table(report))
+        print(_table(report) + (_layer_table(report) if args.by_layer else ""))
     return 0
+
+
+def _layer_table(report: Any) -> str:
+    """Every compute layer, then the element-wise layers, with their shares of the energy."""
+    total = report.energy_pj
+    rows = [[layer.name, f"{layer.macs:,.0f}", f"{layer.energy_pj / 1e3:,.1f}", f"{100 * layer.energy_pj / total:.1f}",
+             f"{layer.energy_pj / layer.macs:.3f}", f"{layer.latency_cycles:,.0f}", f"{100 * layer.utilisation:.1f}"]
+            for layer in report.layers]
+    rows.append(["element-wise layers", "0", f"{report.elementwise_energy_pj / 1e3:,.1f}",
+                 f"{100 * report.elementwise_energy_pj / total:.1f}", "-", "-", "-"])
+    table = format_table(["layer", "MACs", "energy_nJ", "%", "pJ/MAC", "cycles", "util %"], rows, align="lrrrrrr")
+    return "\n\n" + table

@@ -54,6 +54,7 @@ class WorkloadTables:
     avg_pool_adds: float  # additions of all average pools: (k*k - 1) per output element
     elementwise_outputs: float  # output elements of adds and pools (post-processing lane cycles)
     elementwise_glb_bits_per_act_bit: float  # elements read + written by adds and pools
+    layer_names: tuple[str, ...] = ()  # the compute layers' names, in order
 
 
 def _shapes(workload: Workload) -> tuple[LayerShapes, np.ndarray]:
@@ -99,6 +100,7 @@ def workload_tables(workload: Workload) -> WorkloadTables:
         avg_pool_adds=float(sum(window(l) * l.output_elements for l in pools if l.pool_op is PoolOp.AVG)),
         elementwise_outputs=float(sum(l.output_elements for l in elementwise)),
         elementwise_glb_bits_per_act_bit=float(sum(l.input_elements + l.output_elements for l in elementwise)),
+        layer_names=workload.compute_arrays.names,
     )
 
 
@@ -152,4 +154,5 @@ def ideal_layer_tables(layer: IdealLayer) -> WorkloadTables:
         avg_pool_adds=0.0,
         elementwise_outputs=0.0,
         elementwise_glb_bits_per_act_bit=0.0,
+        layer_names=("ideal",),
     )

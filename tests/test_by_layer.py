@@ -1,0 +1,63 @@
+"""Per-layer costs: every compute layer's energy and cycles, and the element-wise layers apart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import hwcost
+from hwcost.cli import main
+from hwcost.report import Category, Scope
+
+LIB = hwcost.load_techlib("45nm")
+
+
+def test_the_layers_and_the_element_wise_layers_add_up_to_the_total() -> None:
+    report = hwcost.evaluate("lsq", 4)
+    net = hwcost.load_workload("resnet20")
+    assert [layer.name for layer in report.layers] == list(net.compute_arrays.names)
+    assert [layer.macs for layer in report.layers] == [float(m) for m in net.compute_arrays.macs]
+    # The element-wise layers, counted by hand: residual adds ((4 + 1)-bit additions), pooling,
+    # and their operands read from and results written to the GLB at 4 bits on a 64-bit port of a
+    # 32 KiB bank.
+    rows = {r.unit: r for r in report.breakdown}
+    adds_pools = rows["elementwise"].energy_pj
+    ew = [layer for layer in net.layers if layer.kind.value in ("add", "pool")]
+    bank = dict(capacity_bytes=32 * 1024, width_bits=64)
+    reads = sum(layer.input_elements for layer in ew) * 4 / 64
+    writes = sum(layer.output_elements for layer in ew) * 4 / 64
+    traffic = reads * LIB.energy_pj("sram", "read", **bank) + writes * LIB.energy_pj("sram", "write", **bank)
+    assert report.elementwise_energy_pj == pytest.approx(adds_pools + traffic, rel=1e-9)
+    # The latency is the layers' plus the element-wise outputs on the 16 lanes.
+    outputs = sum(layer.output_elements for layer in ew)
+    assert report.latency_cycles == pytest.approx(sum(layer.latency_cycles for layer in report.layers) + outputs / 16)
+
+
+def test_a_layer_costs_its_own_macs_at_the_first_layer_bits() -> None:
+    report = hwcost.evaluate("lsq", 4)
+    first, second = report.layers[0], report.layers[1]
+    mult = dict(first.energy_by_category)[Category.COMPUTE]
+    # The first layer runs at 8 bits on 4-bit PEs: 4 passes, each priced as a 4x4 multiply.
+    assert mult > 4 * first.macs * LIB.energy_pj("int_multiplier", a_bits=4, b_bits=4)
+    assert second.energy_pj / second.macs < first.energy_pj / first.macs
+
+
+def test_layers_narrow_with_the_scope() -> None:
+    report = hwcost.evaluate("lsq", 4, workload="resnet18")
+    array = report.at_scope(Scope.ARRAY)
+    for whole, part in zip(report.layers, array.layers):
+        cats = dict(part.energy_by_category)
+        assert Category.DRAM not in cats and Category.ON_CHIP_MEMORY not in cats
+        assert part.energy_pj < whole.energy_pj
+    assert sum(layer.energy_pj for layer in array.layers) <= array.energy_pj
+
+
+def test_cli_by_layer(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--bits", "4", "--by-layer"]) == 0
+    out = capsys.readouterr().out
+    assert "layer1.0.conv1" in out and "element-wise layers" in out and "util %" in out
+    assert main(["evaluate", "--bits", "4", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["layers"]) == len(hwcost.load_workload("resnet20").compute_arrays.names) == 22
+    assert data["layers"][0]["name"] == "conv1"
