@@ -21,7 +21,7 @@ names none of them. For a group of points sharing a workload and a template:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,20 @@ def _tables(point: DesignPoint, template: Template[Any, Any], cache: CostCache) 
     return cache.tables(point.workload)
 
 
+def _plan(template: Template[Any, Any], point: DesignPoint, tables: WorkloadTables, cache: CostCache) -> Any:
+    """The point's plan; a problem found while pricing names the arch file (when the design came
+    from one), the template and the library."""
+    try:
+        return cache.plan(template, point.scheme, point.arch, point.techlib, tables)
+    except HwcostError as exc:
+        source = point.arch.source_file
+        if source is None:
+            raise
+        where = f"{template.name} '{point.arch.name}' cannot be priced on {point.techlib.name}: "
+        raise HwcostError([replace(p, file=p.file or source, key=p.key or "arch", message=where + p.message)
+                           for p in exc.problems]) from None
+
+
 def _group_key(point: DesignPoint) -> tuple[object, ...]:
     """Points evaluated together share a template and a workload (at peak: one design each)."""
     workload = ("peak", point.arch, point.scheme) if point.workload is None else point.workload
@@ -81,7 +95,7 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     """Points sharing one workload and one template (see :func:`sweep`)."""
     template = template_of(points[0].arch)
     tables = _tables(points[0], template, cache)
-    plans = tuple(cache.plan(template, p.scheme, p.arch, p.techlib, tables) for p in points)
+    plans = tuple(_plan(template, p, tables, cache) for p in points)
     archs = [p.arch for p in points]
     acts = template.count(archs, plans, tables)
     shape = acts.latency_cycles.shape

@@ -82,7 +82,7 @@ def load_arch(name_or_path: str | Path) -> Any:
     config = arch_from_mapping(data, check)
     check.raise_if_any()
     assert config is not None
-    return config
+    return replace(config, source_file=str(path))
 
 
 def arch_from_mapping(data: Mapping[str, Any], check: Checker) -> Any:
@@ -113,13 +113,14 @@ def with_overrides(config: ArchConfig, overrides: Mapping[str, Any], source: str
         where = f"the {' or '.join(owners)} template only; add --arch {owners[0]}" if owners else "no template"
         raise HwcostError.single(f"{', '.join(map(_flag, foreign))} apply to {where}", key="arch")
     merged = {k: (v.value if isinstance(v, Enum) else v) for k, v in ((n, getattr(config, n)) for n in names)}
-    merged = {k: v for k, v in merged.items() if k != "pinned"}
+    merged = {k: v for k, v in merged.items() if k not in ("pinned", "source_file")}
     merged.update(overrides)
     check = Checker()
     built = template.from_mapping(merged, check)
     if built is None:
         raise HwcostError([replace(p, message=f"{p.message} ({source})") for p in check.problems])
-    return replace(built, **({"pinned": config.pinned} if "pinned" in names else {}))  # type: ignore[attr-defined]
+    kept = {"pinned": config.pinned} if "pinned" in names else {}  # type: ignore[attr-defined]
+    return replace(built, source_file=config.source_file, **kept)
 
 
 register_template(MAC_ARRAY)

@@ -51,6 +51,7 @@ class ArchConfig(Protocol):
     clock_mhz: float
     glb_kib: float
     glb_width_bits: int
+    source_file: str | None  # the arch file it was read from, for messages
 
     @property
     def post_lanes(self) -> int:

@@ -183,3 +183,12 @@ def test_a_pin_the_point_does_not_use_is_reported(tmp_path: Path) -> None:
     path.write_text("template: mac_array\npinned:\n  bn_multiplier: {energy_pj: 2.0, area_um2: 100, source: synthesis}\n")
     report = hwcost.evaluate("lsq", 4, arch=path)  # folded BN: no BN multiplier
     assert dict(report.settings)["pinned_not_in_bill_of_materials"] == "bn_multiplier"
+
+
+def test_a_point_the_library_cannot_price_names_the_arch_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "arch.yaml"
+    path.write_text("template: cim_macro\nadc_bits: 12\n")
+    assert main(["evaluate", "--arch-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: arch: cim_macro 'cim_macro' cannot be priced on 45nm" in err and "bits = 12" in err
+    assert hwcost.load_arch(path) == hwcost.CimMacroConfig(adc_bits=12)  # the file is not part of the design

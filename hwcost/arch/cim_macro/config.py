@@ -237,7 +237,7 @@ def _consistency(config: CimMacroConfig, check: Checker, prefix: str) -> None:
 
 def cim_macro_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str = "") -> CimMacroConfig | None:
     """Build a CimMacroConfig from a mapping (YAML); problems go to ``check``."""
-    names = [f.name for f in fields(CimMacroConfig)]
+    names = [f.name for f in fields(CimMacroConfig) if f.compare]  # source_file is not a key
     check.keys(data, prefix, optional=["template"] + names)
     values = _values(data, check, prefix)
     if values is None or check.problems:

@@ -137,7 +137,7 @@ def _pinned(check: Checker, value: Any, key: str) -> tuple[tuple[Enum, PinnedCos
 
 def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str = "") -> MacArrayConfig | None:
     """Build a MacArrayConfig from a mapping (YAML); problems go to ``check``."""
-    names = [f.name for f in fields(MacArrayConfig)]
+    names = [f.name for f in fields(MacArrayConfig) if f.compare]  # source_file is not a key
     check.keys(data, prefix, optional=["template"] + names)
     values = read_number_keys(data, check, prefix, _INT_KEYS, _FLOAT_KEYS)
     acc = values.get("acc_buffer_kib")

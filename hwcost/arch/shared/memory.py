@@ -10,7 +10,7 @@ DRAM and element-wise rows and :func:`add_buffer_sums` counts their actions
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -43,6 +43,8 @@ class MemorySystem:
     # 4 banks, each a port of glb_width_bits: Gemmini's default scratchpad (sp_banks = 4;
     # ucb-bar/gemmini Configs.scala, Genc et al. DAC 2021). An access activates one bank.
     glb_banks: int = 4
+    # The arch file the configuration was read from (for messages); not part of the design.
+    source_file: str | None = field(default=None, compare=False, repr=False)
 
     # Valid ranges of the keys above (YAML and command line).
     INT_KEYS: ClassVar[dict[str, tuple[int, int]]] = {"glb_width_bits": (8, 1024), "glb_banks": (1, 64)}
