@@ -20,8 +20,8 @@ PUBLISHED = {
     "ssr_bn_fused.yaml": (12, 0, 30, {"accuracy", "bn_units_energy", "bn_units_area", "energy_by_unit", "area_by_unit",
                                       "unfused_over_fused_energy", "unfused_over_fused_area"}),
     "stochastic_quantization.yaml": (16, 0, 64, {"accuracy", "sq_over_direct_cost", "energy_by_unit"}),
-    # 5 priced CIM points + the MAC array; the 3-bit ADC point is in the grid but unpriced (accuracy-only)
-    "cim_two_stage.yaml": (6, 0, 219, {"accuracy_vs_adc_bits", "accuracy_under_noise", "front_energy", "front_energy_fixed_range",
+    # 6 priced CIM points (the column readouts price the 3-bit ADC too) + the MAC array
+    "cim_two_stage.yaml": (7, 0, 219, {"accuracy_vs_adc_bits", "accuracy_under_noise", "front_energy", "front_energy_fixed_range",
                                        "front_area", "energy_by_unit", "area_by_unit"}),
 }
 
@@ -35,16 +35,17 @@ def test_published_study_checks_and_prices(name: str, capsys: pytest.CaptureFixt
     assert f"{points} design points" in out and f"{runs} accuracy runs" in out
     spec = load_study(path)
     grid = expand(spec)
-    assert len(grid.points) == points + (name == "cim_two_stage.yaml") and len(grid.skipped) == skipped
+    assert len(grid.points) == points and len(grid.skipped) == skipped
     assert {f.name for f in spec.figures} == figures
     assert spec.accuracy.measured is not None and spec.accuracy.measured.dataset == "digits"
 
 
-def test_cim_study_keeps_the_unpriced_3_bit_adc_as_accuracy_only(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cim_study_prices_the_3_bit_adc(capsys: pytest.CaptureFixture[str]) -> None:
+    """The CIM column readouts (techlib column_adc) price 1-8 bits, so the study's 3-bit ADC point,
+    accuracy-only under the stand-alone survey ADC (4-10 b), is priced."""
     assert main(["study", "check", str(STUDIES / "cim_two_stage.yaml")]) == 0
     captured = capsys.readouterr()
-    assert "1 combinations skipped (1 of them kept accuracy-only)" in captured.out
-    assert "cim(adc_bits=3)" in captured.err and "expected bits in [4, 10]" in captured.err
+    assert "7 design points, 0 combinations skipped" in captured.out and "cim(adc_bits=3)" not in captured.err
     spec = load_study(STUDIES / "cim_two_stage.yaml")
     m = spec.accuracy.measured
     assert m is not None and len(m.cim.variants()) == 12 and m.cim.stage2_epochs == (5,)

@@ -33,7 +33,7 @@ archs:
     name: cim
     rows: 64
     signed_weights: offset
-    adc_bits: [3, 5]
+    adc_bits: [9, 5]  # 9 b: beyond the column readouts' 1-8 b, so accuracy-only
   - template: mac_array
     name: mac
 nodes: [45nm]
@@ -87,11 +87,11 @@ def test_cim_settings_reach_the_job_from_the_arch_and_the_axes(write_study: Call
     for job in cim_jobs:
         c = job.cim
         assert (c.rows, c.cell_bits, c.input_bits_per_pulse, c.signed_weights) == (64, 1, 1, SignedWeights.OFFSET)  # the arch's
-        assert c.adc_bits in (3, 5) and c.stage2_lr == (0.002 if c.two_stage else 0.005) and c.eval_trials == 5
+        assert c.adc_bits in (9, 5) and c.stage2_lr == (0.002 if c.two_stage else 0.005) and c.eval_trials == 5
         assert c.noise_on is NoiseTarget.WEIGHTS and c.stage2_epochs == (3 if c.two_stage else 10)
     seen = {(j.cim.adc_bits, j.cim.adc_range, j.cim.noise_sigma, j.cim.two_stage) for j in cim_jobs}
-    assert seen == {(b, r, s, t) for b in (3, 5) for r in AdcRange for s in (0.0, 0.1) for t in (False, True)}
-    # one row per CIM variant (3-bit ADC points too, accuracy-only), one for the MAC array
+    assert seen == {(b, r, s, t) for b in (9, 5) for r in AdcRange for s in (0.0, 0.1) for t in (False, True)}
+    # one row per CIM variant (9-bit ADC points too, accuracy-only), one for the MAC array
     assert len(results) == 2 * 8 + 1
     assert list(results.columns[8:13]) == CIM_VALUES
     mac = results[results.arch == "mac"].iloc[0]
@@ -107,14 +107,14 @@ def test_cim_settings_reach_the_job_from_the_arch_and_the_axes(write_study: Call
 
 def test_adc_bits_the_techlib_cannot_price_keep_accuracy_only_rows(write_study: Callable[..., Path], tmp_path: Path) -> None:
     _, results = _run(write_study(CIM_STUDY), tmp_path / "out")
-    three = results[results.arch == "cim(adc_bits=3)"]
+    three = results[results.arch == "cim(adc_bits=9)"]
     assert len(three) == 8 and three.energy_pj.isna().all() and three.area_um2.isna().all()
-    assert three.accuracy_measured_pct.notna().all() and (three.adc_bits == 3).all()
+    assert three.accuracy_measured_pct.notna().all() and (three.adc_bits == 9).all()
     assert three.filter(like="energy_pj.").isna().all().all()  # no made-up zero breakdown
     skipped = pd.read_csv(tmp_path / "out" / "skipped.csv")
-    assert list(skipped.arch) == ["cim(adc_bits=3)"] and "adc" in skipped.reason[0] and "[4, 10]" in skipped.reason[0]
+    assert list(skipped.arch) == ["cim(adc_bits=9)"] and "adc" in skipped.reason[0] and "[1, 8]" in skipped.reason[0]
     pareto = pd.read_csv(tmp_path / "out" / "pareto.csv")
-    assert "cim(adc_bits=3)" not in set(pareto.arch)
+    assert "cim(adc_bits=9)" not in set(pareto.arch)
 
 
 def test_fronts_are_per_noise_level_and_the_mac_array_is_noise_free(write_study: Callable[..., Path], tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ def test_check_counts_accuracy_only_points(write_study: Callable[..., Path], cap
     assert main(["study", "check", str(write_study(CIM_STUDY))]) == 0
     captured = capsys.readouterr()
     assert "2 design points, 1 combinations skipped (1 of them kept accuracy-only), 34 accuracy runs" in captured.out
-    assert "adc: bits = 3 is not valid" in captured.err
+    assert "column_adc (readout=sar): bits = 9 is not valid" in captured.err
 
 
 BAD = [
@@ -192,7 +192,7 @@ BAD = [
     ("stage2_epochs: 3", "stage2_epochs: 0", "accuracy.measured.cim.stage2_epochs", "expected an integer >= 1"),
     ("stage2_lr: 0.002", "stage2_lr: [0.002, 0.01]", "accuracy.measured.cim.stage2_lr", "expected a number"),
     (CIM_STUDY[CIM_STUDY.index("    cim:\n"):CIM_STUDY.index("objectives:")], "    cim: fixed\n", "accuracy.measured.cim", "expected a mapping"),
-    ("  - template: cim_macro\n    name: cim\n    rows: 64\n    signed_weights: offset\n    adc_bits: [3, 5]\n", "",
+    ("  - template: cim_macro\n    name: cim\n    rows: 64\n    signed_weights: offset\n    adc_bits: [9, 5]  # 9 b: beyond the column readouts' 1-8 b, so accuracy-only\n", "",
      "accuracy.measured.cim", "'cim' is unused: no architecture of the study is a cim_macro"),
 ]
 
@@ -228,7 +228,7 @@ figures:
     spec = load_study(write_study(CIM_STUDY + figures))
     run_study(spec, tmp_path / "out", measure=fake_cim_accuracy, progress=False)
     acc = pd.read_csv(tmp_path / "out" / "figures" / "acc.csv")
-    assert len(acc) == 9 and set(acc.adc_bits) == {0, 3, 5}  # noise-free variants and the MAC array (0: no ADC)
+    assert len(acc) == 9 and set(acc.adc_bits) == {0, 9, 5}  # noise-free variants and the MAC array (0: no ADC)
     front = pd.read_csv(tmp_path / "out" / "figures" / "front.csv")
     assert {"cim_noise_sigma", "on_front"} <= set(front.columns) and front.on_front.any()
     assert main(["study", "plot", str(tmp_path / "out")]) == 0
