@@ -45,15 +45,23 @@ class AccuracyJob:
     qat_lr: float
     integer: bool
     cim: CimSettings | None = None
+    backend: str = "numpy"
+    data_dir: str | None = None
+    train_size: int | None = None
+    test_size: int | None = None
 
     @property
     def key(self) -> str:
-        """Hash of every field (a digital job's key leaves out the empty ``cim``, so it is the
-        key it had before CIM jobs existed)."""
+        """Hash of every field (a digital job's key leaves out the empty ``cim``, and every job the
+        later fields at their defaults, so a job has the key it had before they existed)."""
         inputs: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
-        if self.cim is None:
-            del inputs["cim"]
+        for name, default in _LATER_DEFAULTS.items():
+            if inputs[name] == default:
+                del inputs[name]
         return content_key("accuracy", inputs)
+
+
+_LATER_DEFAULTS: dict[str, Any] = {"cim": None, "backend": "numpy", "data_dir": None, "train_size": None, "test_size": None}
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,8 @@ def jobs_for(scheme: QuantScheme, arch: ArchConfig, settings: MeasuredSettings, 
         cim = cim_settings(macro, variant, m.cim)
     return tuple(
         AccuracyJob(
-            scheme, m.model.value, m.dataset, m.dataset_sha256, m.epochs, m.fp_epochs, seed, m.batch_size, m.lr, m.qat_lr, m.integer, cim
+            scheme, m.model.value, m.dataset, m.dataset_sha256, m.epochs, m.fp_epochs, seed, m.batch_size, m.lr, m.qat_lr, m.integer, cim,
+            m.backend.value, m.data_dir, m.train_size, m.test_size,
         )
         for seed in m.seeds
     )
@@ -128,6 +137,10 @@ def measure_job(job: AccuracyJob) -> AccuracyOutcome:
         qat_lr=job.qat_lr,
         integer=job.integer,
         cim=job.cim,
+        backend=job.backend,
+        data_dir=job.data_dir,
+        train_size=job.train_size,
+        test_size=job.test_size,
     )
 
     def pct(value: float | None) -> float:

@@ -309,6 +309,10 @@ _ALL_VALUE_COLUMNS = (
 
 # --- data ------------------------------------------------------------------------------------
 
+# What accuracies were measured on / taken from (results columns): carried into a bars figure's
+# data, so that its axis names the dataset and network.
+_SOURCE_COLUMNS = ("accuracy_dataset", "accuracy_model", "table_dataset", "table_network")
+
 
 def select(results: "pd.DataFrame", where: Sequence[Selection]) -> "pd.DataFrame":
     """The rows of ``results`` in any of the selections (all rows when there is none), in order."""
@@ -356,6 +360,7 @@ def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
             data[column] = 0.0
     keep = [c for c in ALL_SELECTABLE if c in data.columns]
     extra = [c for c in ("accuracy_measured_sd_pct",) if c in data.columns and "accuracy_measured_pct" in f.columns]
+    extra += [c for c in _SOURCE_COLUMNS if c in data.columns and any("accuracy" in v for v in f.columns)]
     out = data[keep + list(f.columns) + extra].reset_index(drop=True)
     if "bits" in (f.x, *f.hue):
         out.insert(len(keep), "bits", [f"W{w}A{a}" for w, a in zip(out["weight_bits"], out["act_bits"])])

@@ -199,19 +199,26 @@ def _loaded(
 
 
 _MEASURED_REQUIRED = ("model", "dataset", "epochs", "fp_epochs", "seeds")
-_MEASURED_OPTIONAL = ("batch_size", "lr", "qat_lr", "integer", "cim")
+_MEASURED_OPTIONAL = ("batch_size", "lr", "qat_lr", "integer", "cim", "backend", "data_dir", "train_size", "test_size")
 _CIM_AXES = ("adc_range", "noise_sigma", "noise_on", "two_stage", "stage2_epochs")  # a value or a list (swept)
 _CIM_SCALARS = ("stage2_lr", "eval_trials")  # one value, shared by every CIM run
 
 
-def _dataset(check: Checker, value: Any, key: str, folder: Path) -> tuple[str, str] | None:
-    """("digits", "") or (absolute .npz path, its sha256)."""
+def _dataset(check: Checker, value: Any, key: str, folder: Path, data_dir: str | None) -> tuple[str, str] | None:
+    """(a named dataset, "") or (absolute .npz path, its sha256); a named real dataset must be
+    where ``data_dir`` (or the default search) finds it."""
+    from hwcost.accuracy.data import NAMED
+    from hwcost.accuracy.datasets.locate import DatasetName, locate
+
     name = check.string(value, key)
-    if name is None or name == "digits":
+    if name is None or name in NAMED:
+        if name is not None and name != DatasetName.DIGITS.value:
+            if _gather(check, key, lambda: locate(DatasetName(name), data_dir)) is None:
+                return None
         return None if name is None else (name, "")
     path = _file(folder, name)
     if path.suffix != ".npz" or not path.is_file():
-        check.error(key, f"expected 'digits' or an existing .npz file, got '{name}'")
+        check.error(key, f"expected one of {', '.join(NAMED)} or an existing .npz file, got '{name}'")
         return None
     return str(path.resolve()), _sha256(path)
 
@@ -277,14 +284,22 @@ def _cim(check: Checker, value: Any, key: str) -> CimAxes | None:
 
 def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSettings | None:
     from hwcost.accuracy import AccuracySettings
+    from hwcost.accuracy.measure import Backend
 
     m = check.mapping(value, key)
     if m is None or not check.keys(m, key, required=_MEASURED_REQUIRED, optional=_MEASURED_OPTIONAL):
         return None
-    dataset = _dataset(check, m["dataset"], f"{key}.dataset", folder)
+    data_dir = None
+    if "data_dir" in m:
+        text = check.string(m["data_dir"], f"{key}.data_dir")
+        data_dir = None if text is None else str(_file(folder, text).resolve())
+        if data_dir is not None and not Path(data_dir).is_dir():
+            check.error(f"{key}.data_dir", f"expected an existing folder, got '{text}'")
+            data_dir = None
+    dataset = _dataset(check, m["dataset"], f"{key}.dataset", folder, data_dir)
     seeds = _seeds(check, m["seeds"], f"{key}.seeds")
     cim = _cim(check, m["cim"], f"{key}.cim") if "cim" in m else CimAxes()
-    given = {k: m[k] for k in ("model", "epochs", "fp_epochs") + _MEASURED_OPTIONAL if k in m and k != "cim"}
+    given = {k: m[k] for k in ("model", "epochs", "fp_epochs") + _MEASURED_OPTIONAL if k in m and k not in ("cim", "data_dir")}
     if "integer" in given and check.boolean(given["integer"], f"{key}.integer") is None:
         return None
     settings = AccuracySettings(**given)  # the accuracy side's own defaults fill the optional keys
@@ -295,6 +310,7 @@ def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSet
     return MeasuredSettings(
         AccuracyModel(settings.model), dataset[0], settings.epochs, settings.fp_epochs, seeds,
         settings.batch_size, float(settings.lr), float(settings.qat_lr), settings.integer, dataset[1], cim,
+        Backend(settings.backend), data_dir, settings.train_size, settings.test_size,
     )
 
 

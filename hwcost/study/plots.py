@@ -28,7 +28,7 @@ from hwcost.report import Category
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ColumnAxis", "COLUMN_AXES", "pareto_figure", "breakdown_figure", "bars_figure", "save_figure", "study_figures"]
+__all__ = ["ColumnAxis", "COLUMN_AXES", "accuracy_source", "data_axis", "pareto_figure", "breakdown_figure", "bars_figure", "save_figure", "study_figures"]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 _VARIANT_COLUMNS = ("zero_point", "scale_at", "arch", "node", "cim_adc_range", "cim_noise_on", "cim_noise_sigma", "cim_two_stage", "cim_stage2_epochs")
@@ -69,6 +69,35 @@ def _column_axis(column: str) -> ColumnAxis:
         base = COLUMN_AXES[total]
         return ColumnAxis(f"{base.label.split(' per ')[0]} of {unit}", base.unit, base.scale)
     return COLUMN_AXES.get(column, ColumnAxis(column, "as in results.csv", 1.0))
+
+
+# Accuracy columns and the results columns naming what they were measured on: (dataset, network).
+_ACCURACY_SOURCES = {
+    "accuracy_measured_pct": ("accuracy_dataset", "accuracy_model"),
+    "integer_accuracy_measured_pct": ("accuracy_dataset", "accuracy_model"),
+    "fp_accuracy_measured_pct": ("accuracy_dataset", "accuracy_model"),
+    "digital_accuracy_measured_pct": ("accuracy_dataset", "accuracy_model"),
+    "accuracy_table_pct": ("table_dataset", "table_network"),
+}
+
+
+def accuracy_source(column: str, data: "pd.DataFrame") -> str:
+    """``dataset, network`` an accuracy column of ``data`` was measured on (``fashion-mnist, cnn``;
+    several joined by `` / ``), or ``""`` for other columns and results without those columns."""
+    names = _ACCURACY_SOURCES.get(column)
+    if names is None or not all(n in data.columns for n in names):
+        return ""
+    pairs = [f"{d}, {n}" for d, n in dict.fromkeys(data[list(names)].itertuples(index=False, name=None)) if d and n]
+    return " / ".join(pairs)
+
+
+def data_axis(column: str, data: "pd.DataFrame") -> ColumnAxis:
+    """The axis of ``column``; an accuracy names its dataset and network: ``accuracy on fashion-mnist, cnn (%)``."""
+    base = _column_axis(column)
+    source = accuracy_source(column, data)
+    if not source:
+        return base
+    return ColumnAxis(f"{base.label.removeprefix('measured ')} on {source}", base.unit, base.scale)
 
 
 def _spans_decade(values: np.ndarray) -> bool:
@@ -204,7 +233,7 @@ def _pareto_panel(
     """Points coloured by scheme (or by their ``hue`` columns, then with one marker), marked by
     variant; labelled by scheme and bits (or by their ``label`` columns); the front."""
     xo, yo = objectives
-    xq, yq = _column_axis(xo.column), _column_axis(yo.column)
+    xq, yq = data_axis(xo.column, data), data_axis(yo.column, data)
     x = data[xo.column].to_numpy(dtype=float) * xq.scale
     y = data[yo.column].to_numpy(dtype=float) * yq.scale
     front = non_dominated(np.column_stack([x, y]), [xo.sense, yo.sense])
@@ -233,6 +262,9 @@ def _pareto_panel(
     ax.set_xlabel(xq.axis())
     ax.set_ylabel(yq.axis())
     ax.grid(True, which="both", linewidth=0.3, alpha=0.5)
+    measured = "measured" in xo.column + yo.column and "accuracy_model" in data.columns
+    if measured and "workload" in data.columns and set(data["workload"]) - set(data["accuracy_model"]):
+        title = f"{title} (cost only)"  # never a network's name beside another network's accuracy
     ax.set_title(f"{title}: {int(front.sum())} of {len(data)} points on the front", fontsize=10)
     present = set(groups)
     handles = [Line2D([], [], color=c, marker="o", linestyle="", label=_combo_text(hue, g) if hue else str(g)) for g, c in colours.items() if g in present]
@@ -372,16 +404,18 @@ def _combo_text(columns: Sequence[str], values: Sequence[object]) -> str:
     return " ".join(_value_text(c, v) for c, v in zip(columns, values))
 
 
-def _shared_axis(columns: Sequence[str]) -> str:
+def _shared_axis(columns: Sequence[str], data: "pd.DataFrame | None" = None) -> str:
     """The y axis of bars showing ``columns``: their own name for one, else what they share
-    (``area (mm²)`` for area_um2.<unit> columns, ``accuracy (%)`` for accuracies)."""
+    (``area (mm²)`` for area_um2.<unit> columns, ``accuracy (%)`` for accuracies); accuracies
+    name the dataset and network they were measured on."""
     if len(columns) == 1:
-        return _column_axis(columns[0]).axis()
+        return (_column_axis(columns[0]) if data is None else data_axis(columns[0], data)).axis()
     totals = {c.partition(".")[0] for c in columns}
     if len(totals) == 1 and (total := totals.pop()) in COLUMN_AXES and all("." in c for c in columns):
         return COLUMN_AXES[total].axis()
     if all("accuracy" in c for c in columns):
-        return "accuracy (%)"
+        sources = list(dict.fromkeys(accuracy_source(c, data) for c in columns)) if data is not None else []
+        return f"accuracy on {' / '.join(sources)} (%)" if sources and all(sources) else "accuracy (%)"
     return f"{', '.join(_column_axis(c).label for c in columns)} ({_column_axis(columns[0]).unit})"
 
 
@@ -469,7 +503,7 @@ def bars_figure(
             if values_seen:
                 ax.set_ylim(0, max(values_seen) * 1.18)
         else:
-            ax.set_ylabel(_shared_axis(columns))
+            ax.set_ylabel(_shared_axis(columns, rows))
             if "%" == quantity.unit and values_seen:  # accuracies: show the differences, not the 0-80 % nobody reads
                 low, high = min(values_seen), max(values_seen)
                 ax.set_ylim(max(0.0, low - max(2.0, 0.5 * (high - low))), min(100.0, high + max(1.0, 0.15 * (high - low))) + 0.5)

@@ -64,10 +64,12 @@ def _setup(spec: StudySpec, results: "pd.DataFrame", skipped: Sequence[Skipped])
         lines.append(
             f"- measured accuracy (`{MEASURED_COLUMN}`, fake-quant; "
             + (f"`{INTEGER_COLUMN}`, integer-only): " if m.integer else "integer-only execution not measured): ")
-            + f"`hwcost.accuracy.measure_accuracy` with model {m.model.value}, dataset {Path(m.dataset).name}, "
-            f"{m.fp_epochs} full-precision + {m.epochs} QAT epochs, batch {m.batch_size}, lr {m.lr:g} / QAT lr {m.qat_lr:g}, "
+            + f"`hwcost.accuracy.measure_accuracy` on {m.dataset_label}, {m.model.value} (columns `accuracy_dataset`, "
+            f"`accuracy_model`; {m.backend.value} backend), "
+            + (f"a subset of {m.train_size or 'all'} training / {m.test_size or 'all'} test images, " if m.train_size or m.test_size else "")
+            + f"{m.fp_epochs} full-precision + {m.epochs} QAT epochs, batch {m.batch_size}, lr {m.lr:g} / QAT lr {m.qat_lr:g}, "
             f"seeds {', '.join(map(str, m.seeds))} (mean; sd across seeds). "
-            "A proxy measured on a small network and dataset, not the accuracy of the costed workload."
+            + _measured_caveat(spec)
         )
         if spec.cim_accuracy:
             lines.append(_cim_setup(spec, results))
@@ -76,6 +78,17 @@ def _setup(spec: StudySpec, results: "pd.DataFrame", skipped: Sequence[Skipped])
         lines.append(f"- table accuracy (`{TABLE_COLUMN}`): `{acc.table.label}`, {found} of {len(results)} points have a row")
     lines.append("- objectives: " + ", ".join(str(o) for o in spec.objectives))
     return lines
+
+
+def _measured_caveat(spec: StudySpec) -> str:
+    """Whether the measured network is the costed one: a workload of the same name and dataset."""
+    m = spec.accuracy.measured
+    assert m is not None
+    other = [w.name for w in spec.workloads if (w.name, w.value.dataset) != (m.model.value, m.dataset_label)]
+    if not other:
+        return "The measured network and dataset are the costed workloads'."
+    return (f"The costed workloads ({', '.join(other)}) are not this network: the measured accuracy ranks the "
+            f"schemes on {m.dataset_label}, {m.model.value}, it is not those networks' accuracy.")
 
 
 def _cim_setup(spec: StudySpec, results: "pd.DataFrame") -> str:
@@ -98,7 +111,7 @@ def _cim_setup(spec: StudySpec, results: "pd.DataFrame") -> str:
 
 
 def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
-    from hwcost.study.plots import COLUMN_AXES, ColumnAxis
+    from hwcost.study.plots import data_axis
 
     lines: list[str] = []
     for combo in objective_pairs(spec.objectives):
@@ -110,7 +123,7 @@ def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
         if front.empty:
             lines.append("No point has values for all of these objectives.")
             continue
-        shown = [COLUMN_AXES.get(o.column, ColumnAxis(o.column, "", 1.0)) for o in combo]
+        shown = [data_axis(o.column, front) for o in combo]  # accuracies name their dataset and network
         cim = [c for c in CIM_COLUMNS if c in front.columns]
         headers = ["workload", "scheme", "W/A", "zero point", "scale at", "arch", "node"] + [c.removeprefix("cim_") for c in cim]
         headers += [q.axis() if q.unit else q.label for q in shown]
@@ -132,11 +145,13 @@ def _provenance(results: "pd.DataFrame") -> list[str]:
     if used.empty:
         return lines + ["No point of this study has a row in the accuracy table."]
     rows = [
-        [r["workload"], r["scheme"], f"{r['weight_bits']}/{r['act_bits']}", float(r[TABLE_COLUMN])]
+        [r["workload"], r["scheme"], f"{r['weight_bits']}/{r['act_bits']}", r["table_network"], r["table_dataset"],
+         float(r[TABLE_COLUMN])]
         + [r[c] for c in ("table_method", "table_citation", "table_where", "table_tag")]
         for _, r in used.drop_duplicates(["workload", "scheme", "weight_bits", "act_bits"]).iterrows()
     ]
-    return lines + _table(["workload", "scheme", "W/A", "accuracy %", "method", "citation", "where", "tag"], rows)
+    headers = ["workload", "scheme", "W/A", "network", "dataset", "accuracy %", "method", "citation", "where", "tag"]
+    return lines + _table(headers, rows)
 
 
 def render_report(

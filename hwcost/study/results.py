@@ -39,11 +39,11 @@ __all__ = ["build_results", "group_columns", "DESCRIPTION_COLUMNS", "MEASURED_CO
 
 DESCRIPTION_COLUMNS = ("scheme", "weight_bits", "act_bits", "zero_point", "scale_at", "arch", "node", "workload")
 MEASURED_COLUMNS = (
-    MEASURED_COLUMN, "accuracy_measured_sd_pct", INTEGER_COLUMN, "fp_accuracy_measured_pct", DIGITAL_COLUMN, "seeds",
+    "accuracy_dataset", "accuracy_model", MEASURED_COLUMN, "accuracy_measured_sd_pct", INTEGER_COLUMN, "fp_accuracy_measured_pct", DIGITAL_COLUMN, "seeds",
     "accuracy_measured_by_seed_pct",
 )
 TOTAL_COLUMNS = ("macs", "energy_pj", "area_um2", "latency_cycles", "utilisation", "tops_per_w", "tops_per_mm2", "energy_per_mac_pj")
-TABLE_COLUMNS = (TABLE_COLUMN, "table_method", "table_citation", "table_where", "table_tag")
+TABLE_COLUMNS = (TABLE_COLUMN, "table_dataset", "table_network", "table_method", "table_citation", "table_where", "table_tag")
 # A digital point in a study with CIM columns: no ADC, no analog noise (so it joins the
 # noise-free fronts), no stage 2.
 _DIGITAL_CIM_COLUMNS = {"cim_adc_range": "none", "cim_noise_sigma": 0.0, "cim_noise_on": NO_NOISE, "cim_two_stage": False, "cim_stage2_epochs": 0}
@@ -67,7 +67,11 @@ def _measured(spec: StudySpec, g: GridPoint, variant: CimVariant | None, journal
         return math.fsum(float(r.get(field, math.nan)) for r in records) / len(records)
 
     accs = [float(r["accuracy_pct"]) for r in records]
+    m = spec.accuracy.measured
     out = {
+        # what the accuracy was measured on (never the costed workload's network)
+        "accuracy_dataset": m.dataset_label,
+        "accuracy_model": m.model.value,
         MEASURED_COLUMN: mean("accuracy_pct"),
         "accuracy_measured_sd_pct": statistics.stdev(accs) if len(accs) > 1 else math.nan,
         INTEGER_COLUMN: mean("integer_accuracy_pct"),
@@ -87,10 +91,13 @@ def _table(spec: StudySpec, g: GridPoint) -> dict[str, Any]:
     s = g.point.scheme
     row = lookup(spec.accuracy.table, s.name, s.weights.bits, s.activations.bits, g.workload.value)
     if row is None:
-        return {TABLE_COLUMN: math.nan, "table_method": "", "table_citation": "", "table_where": "", "table_tag": ""}
+        return {TABLE_COLUMN: math.nan, "table_dataset": "", "table_network": "", "table_method": "", "table_citation": "",
+                "table_where": "", "table_tag": ""}
     extra = dict(row.extra)
     return {
         TABLE_COLUMN: row.accuracy_pct,
+        "table_dataset": row.dataset,  # the source's dataset and network, as it names them
+        "table_network": row.network,
         "table_method": extra.get("method", ""),
         "table_citation": row.citation,
         "table_where": extra.get("where", ""),

@@ -22,6 +22,7 @@ from hwcost.techlib import TechLib
 from hwcost.workloads import Workload
 from hwcost.accuracy.cim.readout import AdcRange
 from hwcost.accuracy.cim.noise import NoiseTarget
+from hwcost.accuracy.measure import Backend
 
 if TYPE_CHECKING:
     from hwcost.study.figures import FigureSpec
@@ -72,10 +73,13 @@ class AccuracySource(Enum):
 
 
 class AccuracyModel(Enum):
-    """The small networks ``hwcost.accuracy.measure_accuracy`` can train."""
+    """The networks ``hwcost.accuracy.measure_accuracy`` can train (the last three on the torch backend)."""
 
     MLP = "mlp"
     CNN = "cnn"
+    RESNET20 = "resnet20"
+    VGG7 = "vgg7"
+    RESNET18 = "resnet18"
 
 
 @dataclass(frozen=True)
@@ -136,9 +140,10 @@ class MeasuredSettings:
     per (scheme, bits, seed). Every setting is explicit: those the study file leaves out hold
     the defaults of ``hwcost.accuracy.AccuracySettings``, resolved when the study is loaded.
 
-    ``dataset`` is ``"digits"`` or the absolute path of an ``.npz`` file;
-    ``dataset_sha256`` fingerprints that file (empty for built-in datasets), so a changed file
-    is a different job.
+    ``dataset`` is ``digits``, ``fashion-mnist``, ``cifar10``, ``cifar100`` or the absolute path of
+    an ``.npz`` file; ``dataset_sha256`` fingerprints that file (empty for named datasets), so a
+    changed file is a different job. ``backend`` is ``numpy`` or ``torch``; ``data_dir`` where a
+    named dataset's files are; ``train_size`` / ``test_size`` subsets (``None``: whole splits).
     """
 
     model: AccuracyModel
@@ -152,6 +157,15 @@ class MeasuredSettings:
     integer: bool  # also measure integer-only execution
     dataset_sha256: str = ""
     cim: CimAxes = CimAxes()  # accuracy-only settings of the study's cim_macro points
+    backend: Backend = Backend.NUMPY
+    data_dir: str | None = None
+    train_size: int | None = None
+    test_size: int | None = None
+
+    @property
+    def dataset_label(self) -> str:
+        """The dataset as results and figures name it: ``fashion-mnist``, or a file's name."""
+        return Path(self.dataset).name
 
     def variants(self, arch: ArchConfig) -> tuple[CimVariant | None, ...]:
         """What one design point on ``arch`` is measured under: the CIM variants on a

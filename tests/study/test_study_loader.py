@@ -56,7 +56,7 @@ BAD = [
     (SMALL.replace("seeds: [0, 1]", "seeds: [0, 0]"), "accuracy.measured.seeds", "seeds must be distinct"),
     (SMALL.replace("model: mlp", "model: resnet"), "accuracy.measured.model", "unknown model 'resnet'"),
     (SMALL.replace(", seeds: [0, 1]", ""), "accuracy.measured", "missing required key 'seeds'"),
-    (SMALL.replace("dataset: digits", "dataset: mnist.npz"), "accuracy.measured.dataset", "expected 'digits' or an existing .npz"),
+    (SMALL.replace("dataset: digits", "dataset: mnist.npz"), "accuracy.measured.dataset", "expected one of digits, fashion-mnist, cifar10, cifar100 or an existing .npz"),
     (SMALL.replace("table: literature", "table: nowhere.csv"), "nowhere.csv", "accuracy table not found"),
     (SMALL.replace("maximise: accuracy_measured_pct", "maximise: accuracy"), "objectives[0].maximise", "expected one of accuracy_measured_pct"),
     (SMALL.replace("maximise: accuracy_measured_pct", "maximize: accuracy_measured_pct"), "objectives[0].maximize", "unknown key 'maximize'"),
