@@ -3,6 +3,9 @@
     hwcost accuracy measure --scheme lsq --bits 4
     hwcost accuracy measure --scheme pact --weight-bits 4 --act-bits 2 --model cnn --format json
     hwcost accuracy measure --scheme-file my_scheme.yaml --bits 4 --dataset my_data.npz --no-cache
+    hwcost accuracy measure --scheme lsq --bits 4 --model cnn --dataset fashion-mnist --backend torch
+    hwcost accuracy measure --scheme lsq --bits 4 --model resnet20 --dataset cifar10 \
+        --data-dir ~/data/cifar-10-batches-py --backend torch --no-integer
     hwcost accuracy measure --scheme lsq --bits 4 --cim --rows 64 --adc-bits 4 --adc-range flexible \
         --noise-sigma 0.1 --noise-on weights --two-stage
 """
@@ -35,8 +38,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--bits", type=int, metavar="B", help="weight and activation bits (default: the scheme's)")
     p.add_argument("--weight-bits", type=int, metavar="B", help="weight bits (overrides --bits)")
     p.add_argument("--act-bits", type=int, metavar="B", help="activation bits (overrides --bits)")
-    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
-    p.add_argument("--dataset", default="digits", metavar="digits|FILE.npz")
+    p.add_argument("--model", default="mlp", metavar="mlp|cnn|resnet20|vgg7|resnet18",
+                   help="network (resnet20, vgg7, resnet18: --backend torch; default mlp)")
+    p.add_argument("--dataset", default="digits", metavar="digits|fashion-mnist|cifar10|cifar100|FILE.npz",
+                   help="default digits (the fast 8x8 proxy); docs/accuracy.md")
+    p.add_argument("--data-dir", metavar="DIR", help="folder of a named dataset's files (default: $HWCOST_DATA_DIR, "
+                                                     "then /usr/share/datasets for fashion-mnist)")
+    p.add_argument("--train-size", type=int, metavar="N", help="train on the first N of a fixed permutation")
+    p.add_argument("--test-size", type=int, metavar="N", help="test on the first N of a fixed permutation")
+    p.add_argument("--backend", choices=("numpy", "torch"), default="numpy",
+                   help="numpy (reference) or torch (pip install 'hwcost[torch]'; a GPU when present)")
+    p.add_argument("--threads", type=int, metavar="N", help="torch threads (default $HWCOST_TORCH_THREADS or 1)")
+    p.add_argument("--batch-size", type=int, default=64, metavar="N", help="mini-batch size (default 64)")
+    p.add_argument("--lr", type=float, default=0.05, metavar="LR", help="full-precision learning rate (default 0.05)")
+    p.add_argument("--qat-lr", type=float, default=0.01, metavar="LR", help="QAT learning rate (default 0.01)")
     p.add_argument("--epochs", type=int, default=10, metavar="N", help="QAT epochs (default 10)")
     p.add_argument("--fp-epochs", type=int, default=20, metavar="N", help="full-precision epochs (default 20)")
     p.add_argument("--seed", type=int, default=0, metavar="S")
@@ -105,6 +120,8 @@ def _run_measure(args: argparse.Namespace) -> int:
     result = measure_accuracy(
         scheme, model=args.model, dataset=args.dataset, epochs=args.epochs, fp_epochs=args.fp_epochs,
         seed=args.seed, integer=not args.no_integer, use_cache=not args.no_cache, cim=_cim_settings(args),
+        backend=args.backend, data_dir=args.data_dir, train_size=args.train_size, test_size=args.test_size,
+        threads=args.threads, batch_size=args.batch_size, lr=args.lr, qat_lr=args.qat_lr,
     )
     if args.format == "json":
         print(to_json(result.to_dict()))
@@ -112,11 +129,12 @@ def _run_measure(args: argparse.Namespace) -> int:
     pct = lambda v: "-" if v is None else round(100.0 * v, 2)  # noqa: E731
     if result.cim is not None:
         return _print_cim(result, pct)
-    headers = ["scheme", "W", "A", "model", "dataset", "fp_%", "qat_%", "integer_%", "cached"]
+    headers = ["scheme", "W", "A", "model", "dataset", "backend", "fp_%", "qat_%", "integer_%", "cached"]
     s = result.settings
-    row = [result.scheme, result.weight_bits, result.act_bits, s.model, s.dataset,
+    row = [result.scheme, result.weight_bits, result.act_bits, s.model, result.dataset_label, s.backend,
            pct(result.fp_accuracy), pct(result.accuracy), pct(result.integer_accuracy), result.from_cache]
-    title = f"test accuracy after {s.fp_epochs} full-precision + {s.epochs} QAT epochs, seed {s.seed}"
+    title = (f"test accuracy on {result.label} after {s.fp_epochs} full-precision + {s.epochs} QAT epochs, "
+             f"seed {s.seed}")
     print(format_table(headers, [row], title=title))
     return 0
 
@@ -129,7 +147,7 @@ def _print_cim(result: AccuracyResult, pct: Callable[[float | None], object]) ->
     row = [result.scheme, result.weight_bits, result.act_bits, c.rows, c.cell_bits, c.input_bits_per_pulse,
            c.adc_bits, c.adc_range.value, noise, c.stage2_epochs if c.two_stage else "-",
            pct(result.digital_accuracy), pct(result.accuracy), pct(result.cim_accuracy_std), result.from_cache]
-    title = (f"test accuracy on the CIM macro ({s.model}, {s.dataset}) after {s.fp_epochs} full-precision + "
+    title = (f"test accuracy on the CIM macro ({result.label}) after {s.fp_epochs} full-precision + "
              f"{s.epochs} QAT epochs, seed {s.seed}; {c.signed_weights.value} signed weights")
     print(format_table(headers, [row], title=title))
     return 0
