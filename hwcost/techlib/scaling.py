@@ -63,6 +63,7 @@ DEFAULT_RULES: dict[str, ScalingRule] = {
     **{name: ScalingRule.LOGIC for name in (
         "int_adder", "int_multiplier", "fp_adder", "fp_multiplier", "register", "shifter",
         "comparator", "mux", "dac",  # the DAC's energy is C * Vdd^2 of a driver: logic-like
+        "logic_gate",  # static CMOS gates (the digital-CIM template's bitwise multipliers)
     )},
     "sram": ScalingRule.SRAM_CACTI,
     "adc": ScalingRule.ADC_SURVEY,

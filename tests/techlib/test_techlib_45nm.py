@@ -13,7 +13,7 @@ LIB = load_techlib("45nm")
 # templates look them up by name).
 TOOLKIT_COMPONENTS = {
     "int_adder", "int_multiplier", "fp_adder", "fp_multiplier", "register", "shifter",
-    "comparator", "mux", "sram", "dram", "adc", "column_adc", "dac", "cim_cell",
+    "comparator", "mux", "sram", "dram", "adc", "column_adc", "dac", "cim_cell", "logic_gate",
 }
 
 
@@ -207,3 +207,14 @@ def test_every_energy_is_positive_over_the_valid_range() -> None:
             assert np.all(energy > 0) and np.all(np.isfinite(energy)), name
         assert np.all(LIB.area_um2(name, **mesh) >= 0), name
     assert math.isfinite(LIB.energy_pj("shifter", bits=2))
+
+
+def test_logic_gates_are_zigzag_imc_units_moved_to_45nm() -> None:
+    # ZigZag-IMC TECH_PARAM_28NM: NAND2 input capacitance 0.7 fF, area 0.614 um2; XOR2 1.5x / 2.4x.
+    # A gate evaluation charges cap / 2 at 0.9 V; Stillmaker-Baas HP 28 -> 45 nm: x1.880 energy, x2.655 area.
+    nand = 0.7e-3 / 2 * 0.81 * 1.88021
+    for gate in ("nand2", "nor2"):
+        assert LIB.energy_pj("logic_gate", gate=gate) == pytest.approx(nand, rel=1e-3)
+        assert LIB.area_um2("logic_gate", gate=gate) == pytest.approx(0.614 * 2.65486, rel=1e-3)
+    assert LIB.energy_pj("logic_gate", gate="xor2") == pytest.approx(1.5 * nand, rel=1e-3)
+    assert LIB.area_um2("logic_gate", gate="xor2") == pytest.approx(2.4 * 0.614 * 2.65486, rel=1e-3)
