@@ -1,7 +1,7 @@
 """The one registry of accelerator templates, and loading a configuration from a name, a YAML
 file, a mapping or command-line overrides.
 
-``mac_array`` and ``cim_macro`` are registered here; :func:`register_template` adds another
+``mac_array``, ``cim_macro`` and ``digital_cim`` are registered here; :func:`register_template` adds another
 (``docs/architecture.md``). A configuration finds its template by its ``template`` class
 attribute, so nothing outside a template's folder needs to know its type.
 """
@@ -16,6 +16,7 @@ from typing import Any
 
 from hwcost._config import Checker, read_yaml
 from hwcost.arch.cim_macro.template import CIM_MACRO
+from hwcost.arch.digital_cim.template import DIGITAL_CIM
 from hwcost.arch.mac_array.template import MAC_ARRAY
 from hwcost.arch.template import ArchConfig, Template
 from hwcost.errors import HwcostError
@@ -125,3 +126,4 @@ def with_overrides(config: ArchConfig, overrides: Mapping[str, Any], source: str
 
 register_template(MAC_ARRAY)
 register_template(CIM_MACRO)
+register_template(DIGITAL_CIM)

@@ -1,0 +1,261 @@
+"""Price the units of one digital-CIM design point: energy per action and area, as :class:`PricedRow`s.
+
+The rows are those of ``docs/digital-cim.md`` §4: the bit cells, the bitwise gates, the adder
+trees, the shift-accumulators, the row input registers, row-group accumulation, the post-processing
+units of the classifier's bill of materials (priced as on the other templates), weight rewrites,
+the global buffer, DRAM and the element-wise layers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from hwcost.arch.digital_cim.config import DigitalCimConfig
+from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
+from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.memory import buffer_rows
+from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
+from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.classify import Datapath, Placement, UnitKind
+from hwcost.errors import HwcostError
+from hwcost.report import Category
+from hwcost.schemes import QuantScheme
+
+__all__ = ["DcimRow", "DcimOperands", "DcimPlan", "plan_digital_cim", "operands", "layer_params", "adder_tree",
+           "AdderTree", "BITWISE_GATE", "CELL"]
+
+
+class DcimRow(StrEnum):
+    """Breakdown rows of the digital-CIM macro besides the classifier's units and the memory system."""
+
+    CELLS = "dcim_cells"
+    GATES = "bitwise_gates"
+    ADDER_TREES = "adder_trees"
+    SHIFT_ACCUMULATORS = "shift_accumulators"
+    INPUT_REGISTERS = "input_registers"
+    ROW_GROUP_ACCUMULATOR = "dcim_row_group_accumulator"
+    WEIGHT_WRITES = "dcim_weight_writes"
+
+
+# A NOR2 on the complementary operands (inverted input bit, the cell's complementary node) is the
+# bitwise AND: a AND b = NOR(not a, not b). Priced as the library's logic_gate nor2.
+BITWISE_GATE = "nor2"
+CELL = "sram_6t"
+_ARRAY_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)  # realised by the gates and the trees
+_WRITE_WIDTH_MAX_BITS = 256  # the CACTI sweep behind the SRAM law has ports of 32..256 bits
+
+
+@dataclass(frozen=True)
+class DcimOperands:
+    """Operand widths of body and first/last layers, from the classifier (index 0 body, 1 edge)."""
+
+    weight_bits: tuple[int, int]
+    input_bits: tuple[int, int]  # the array's input operand, fed one bit per cycle
+    act_bits: tuple[int, int]  # stored activation bits (GLB / DRAM traffic)
+    out_bits: tuple[int, int]
+    acc_bits: int
+    table_word_bits: int
+    group_size: int
+
+
+@dataclass(frozen=True)
+class DcimPlan:
+    body: Datapath
+    edge: Datapath
+    operands: DcimOperands
+    macros: int
+    macros_needed: int
+    rows: tuple[PricedRow, ...]
+
+    @property
+    def group_size(self) -> int:
+        return self.operands.group_size
+
+
+@dataclass(frozen=True)
+class AdderTree:
+    """One adder tree of ``inputs`` operands of ``operand_bits``: its adders per level and their widths."""
+
+    inputs: int
+    operand_bits: int
+    levels: tuple[tuple[int, int], ...]  # (adders, operand bits) per level, leaves first
+
+    @property
+    def adders(self) -> int:
+        return sum(n for n, _ in self.levels)  # = inputs - 1
+
+    @property
+    def output_bits(self) -> int:
+        return self.operand_bits + len(self.levels)
+
+
+def adder_tree(inputs: int, operand_bits: int) -> AdderTree:
+    """A binary tree over ``inputs`` operands: level l adds pairs of (g + l - 1)-bit operands; an odd
+    operand passes to the next level unchanged. inputs - 1 adders in ceil(log2 inputs) levels."""
+    levels = []
+    n, bits = inputs, operand_bits
+    while n > 1:
+        levels.append((n // 2, bits))
+        n, bits = n - n // 2, bits + 1
+    return AdderTree(inputs, operand_bits, tuple(levels))
+
+
+def operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> DcimOperands:
+    edge_bits = scheme.first_last_bits or scheme.activations.bits
+    return DcimOperands(
+        weight_bits=(body.weight_operand_bits, edge.weight_operand_bits),
+        input_bits=(body.act_operand_bits, edge.act_operand_bits),
+        act_bits=(scheme.activations.bits, edge_bits),
+        out_bits=(scheme.outputs.bits, edge_bits),
+        acc_bits=max(body.accumulator_bits, edge.accumulator_bits),
+        table_word_bits=table_word_bits(body),
+        group_size=body.weight_group_size or 1,
+    )
+
+
+def layer_params(archs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands], t: WorkloadTables) -> DcimLayerParams:
+    """Stack design points into (points, 1) / (points, layers) arrays."""
+
+    def col(values: Sequence[float]) -> np.ndarray:
+        return np.asarray(values, dtype=float)[:, None]
+
+    edge = t.edge[None, :]
+
+    def per_layer(pick: str) -> np.ndarray:
+        return np.where(edge, col([getattr(o, pick)[1] for o in ops]), col([getattr(o, pick)[0] for o in ops]))
+
+    out_channels = t.shapes.out_channels_per_group * t.shapes.groups
+    return DcimLayerParams(
+        rows=col([a.rows for a in archs]),
+        cols=col([a.cols for a in archs]),
+        group_bits=col([a.weight_group_bits for a in archs]),
+        macros_fixed=col([np.nan if a.macros is None else a.macros for a in archs]),
+        post_lanes=col([a.post_lanes for a in archs]),
+        acc_bits=col([o.acc_bits for o in ops]),
+        glb_bits=col([a.glb_bits for a in archs]),
+        dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
+        weight_bits=per_layer("weight_bits"),
+        input_bits=per_layer("input_bits"),
+        act_bits=per_layer("act_bits"),
+        out_bits=per_layer("out_bits"),
+        extra_dram_bits_per_layer=col([o.table_word_bits for o in ops]) * out_channels[None, :],
+    )
+
+
+def _check_integer(datapaths: BodyEdge, scheme: QuantScheme) -> None:
+    if datapaths.fp_edge:
+        raise HwcostError.single(
+            f"scheme '{scheme.name}' keeps its first/last layers in floating point; the digital_cim "
+            "template runs integer layers only: set first_last_bits (e.g. 8)", key="first_last_bits")
+
+
+def _check_hostable(dp: Datapath) -> None:
+    """The gates and trees realise the MACs; a per-MAC post-processing unit has nowhere to sit."""
+    for u in dp.units:
+        if u.placement is Placement.PER_MAC and u.kind not in _ARRAY_KINDS:
+            raise HwcostError.single(
+                f"scheme '{dp.scheme.name}' needs a per-MAC {u.kind.value}, which the digital-CIM array "
+                "cannot host; use the mac_array template", key="arch")
+
+
+def accumulator_bits(arch: DigitalCimConfig, weight_bits: int, input_bits: int) -> tuple[int, int]:
+    """(shift-accumulator, weight-group combiner) widths: the tree's sum of g + ceil(log2 R) bits,
+    shifted over S_a input bits (+ S_a bits), and the weight groups joined (+ (S_w - 1) g bits)."""
+    tree = adder_tree(arch.rows, arch.weight_group_bits)
+    sa = tree.output_bits + input_bits
+    s_w = math.ceil(weight_bits / arch.weight_group_bits)
+    return sa, sa + (s_w - 1) * arch.weight_group_bits
+
+
+def _array_rows(arch: DigitalCimConfig, pricer: Pricer, macros: int, ops: DcimOperands) -> list[PricedRow]:
+    g = arch.weight_group_bits
+    tree = adder_tree(arch.rows, g)
+    e_tree = sum(n * pricer.energy_pj("int_adder", bits=b) for n, b in tree.levels)
+    a_tree = sum(n * pricer.area_um2("int_adder", bits=b) for n, b in tree.levels)
+    e_add = e_tree / tree.adders  # the mean addition of a full tree
+    widths = [accumulator_bits(arch, w, a) for w, a in zip(ops.weight_bits, ops.input_bits)]
+
+    def add_reg(bits: int) -> float:
+        return pricer.energy_pj("int_adder", bits=bits) + pricer.energy_pj("register", bits=bits)
+
+    def add_reg_area(bits: int) -> float:
+        return pricer.area_um2("int_adder", bits=bits) + pricer.area_um2("register", bits=bits)
+
+    e_sa = [add_reg(sa) for sa, _ in widths]
+    e_gc = [add_reg(gc) for _, gc in widths]
+    sa_max, gc_max = max(w[0] for w in widths), max(w[1] for w in widths)
+    trees = macros * arch.trees_per_macro
+    e_gate = pricer.energy_pj("logic_gate", gate=BITWISE_GATE)
+    e_reg_bit = pricer.energy_pj("register", bits=1)
+    in_max = max(ops.input_bits)
+    e_acc = add_reg(ops.acc_bits)
+    return [
+        PricedRow(DcimRow.CELLS, Category.CIM_ARRAY, (),  # the stored bit drives its gate statically
+                  macros * arch.rows * arch.cols * pricer.area_um2("cim_cell", cell=CELL)),
+        PricedRow(DcimRow.GATES, Category.CIM_ARRAY, (Term(DcimCount.GATE_OPS, e_gate, e_gate),),
+                  macros * arch.rows * arch.cols * pricer.area_um2("logic_gate", gate=BITWISE_GATE)),
+        PricedRow(DcimRow.ADDER_TREES, Category.CIM_PERIPHERY, (Term(DcimCount.TREE_ADDS, e_add, e_add),), trees * a_tree),
+        PricedRow(DcimRow.SHIFT_ACCUMULATORS, Category.CIM_PERIPHERY,
+                  (Term(DcimCount.SHIFT_ACCUMULATES, e_sa[0], e_sa[1]), Term(DcimCount.GROUP_COMBINES, e_gc[0], e_gc[1])),
+                  trees * (add_reg_area(sa_max) + pricer.area_um2("int_adder", bits=gc_max))),
+        PricedRow(DcimRow.INPUT_REGISTERS, Category.CIM_PERIPHERY,
+                  (Term(DcimCount.INPUT_REGISTER_BITS, e_reg_bit, e_reg_bit),),
+                  macros * arch.rows * pricer.area_um2("register", bits=in_max)),
+        PricedRow(DcimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(DcimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
+                  arch.post_lanes * add_reg_area(ops.acc_bits)),
+    ]
+
+
+def _write_row(arch: DigitalCimConfig, pricer: Pricer, macros: int, needed: int) -> list[PricedRow]:
+    """Rewriting the cells every inference when the weights do not all fit in the macros."""
+    if needed <= macros:
+        return []
+    args = dict(capacity_bytes=arch.rows * arch.cols / 8, width_bits=min(arch.cols, _WRITE_WIDTH_MAX_BITS))
+    if args["capacity_bytes"] < 1024 or args["width_bits"] < 32:
+        raise HwcostError.single(
+            f"the network needs {needed} macros but only {macros} are given, and rewriting a {arch.rows} x "
+            f"{arch.cols} macro is below the smallest SRAM the library prices (1 KiB, 32-bit port): "
+            f"set macros >= {needed} or 'auto'", key="macros")
+    e_bit = pricer.energy_pj("sram", "write", **args) / args["width_bits"]
+    return [PricedRow(DcimRow.WEIGHT_WRITES, Category.CIM_ARRAY, (Term(DcimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0)]
+
+
+def _bom_instances(priced: PricedUnit, arch: DigitalCimConfig) -> int:
+    unit = priced.unit
+    if priced.is_memory:
+        return 1
+    if unit.placement is Placement.PER_INPUT or unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM:
+        return arch.rows  # at the row inputs / an adder tree over the R inputs
+    if unit.placement is Placement.PER_OUTPUT_PIXEL:
+        return 1
+    return arch.post_lanes
+
+
+def _bom_rows(dps: BodyEdge, arch: DigitalCimConfig, pricer: Pricer, t: WorkloadTables, group_size: int) -> list[PricedRow]:
+    _check_hostable(dps.body)
+    _check_hostable(dps.edge)
+    return [
+        PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), p.energy_body_pj, p.energy_edge_pj),),
+                  _bom_instances(p, arch) * max(p.area_body_um2, p.area_edge_um2), qualifier=p.qualifier)
+        for p in priced_units(dps.body, dps.edge, pricer, t, group_size, exclude=_ARRAY_KINDS)
+    ]
+
+
+def plan_digital_cim(scheme: QuantScheme, arch: DigitalCimConfig, pricer: Pricer, t: WorkloadTables,
+                     datapaths: BodyEdge) -> DcimPlan:
+    """Map the network onto macros and price every row."""
+    _check_integer(datapaths, scheme)
+    ops = operands(scheme, datapaths.body, datapaths.edge)
+    g = dcim_geometry(t.shapes, layer_params([arch], [ops], t))
+    needed = int(g.tiles.sum())
+    macros = needed if arch.macros is None else arch.macros
+    rows = _array_rows(arch, pricer, macros, ops)
+    rows += _write_row(arch, pricer, macros, needed)
+    rows += _bom_rows(datapaths, arch, pricer, t, ops.group_size)
+    rows += buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)
+    return DcimPlan(datapaths.body, datapaths.edge, ops, macros, needed, tuple(rows))

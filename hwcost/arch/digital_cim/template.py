@@ -1,0 +1,106 @@
+"""The digital-CIM template: its configuration, plan and counts behind the template protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from hwcost._config import Checker
+from hwcost.arch.digital_cim.config import DIGITAL_CIM_DEFAULTS, DigitalCimConfig, digital_cim_from_mapping
+from hwcost.arch.digital_cim.counts import DcimCount, DcimGeometry, DcimLayerActions, count_dcim_actions, dcim_geometry
+from hwcost.arch.digital_cim.plan import DcimPlan, layer_params, operands, plan_digital_cim
+from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
+from hwcost.arch.shared.pricing import Count, Pricer
+from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
+from hwcost.arch.template import GroupActions, Setting
+from hwcost.schemes import QuantScheme
+
+__all__ = ["DIGITAL_CIM", "DigitalCimTemplate"]
+
+
+def _actions(archs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan],
+             t: WorkloadTables) -> tuple[DcimGeometry, DcimLayerActions]:
+    params = layer_params(archs, [p.operands for p in plans], t)
+    g = dcim_geometry(t.shapes, params)
+    return g, count_dcim_actions(t.shapes, params, g)
+
+
+def _peak_macs_per_cycle(archs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan], g: DcimGeometry,
+                         t: WorkloadTables) -> np.ndarray:
+    """M * R * floor(C / (S_w g)) / S_a at the body layers' widths: every row of every weight's
+    columns busy, one input bit per cycle."""
+    body = ~t.edge
+    col = body if body.any() else np.ones_like(body)
+    s_w = g.weight_groups[:, col].max(axis=1)
+    s_a = g.input_cycles[:, col].max(axis=1)
+    macros = np.asarray([p.macros for p in plans], dtype=float)
+    rows = np.asarray([a.rows for a in archs], dtype=float)
+    cols = np.asarray([a.cols for a in archs], dtype=float)
+    bits = np.asarray([a.weight_group_bits for a in archs], dtype=float)
+    return macros * rows * np.maximum(np.floor(cols / (s_w * bits)), 1.0) / s_a
+
+
+class DigitalCimTemplate:
+    """Digital CIM macros: bitwise gates, adder trees, shift-accumulation (``docs/digital-cim.md``)."""
+
+    name = "digital_cim"
+    aliases = ("dcim",)
+    defaults = DIGITAL_CIM_DEFAULTS
+
+    def from_mapping(self, data: Mapping[str, Any], check: Checker, prefix: str = "") -> DigitalCimConfig | None:
+        return digital_cim_from_mapping(data, check, prefix)
+
+    def plan(self, scheme: QuantScheme, config: DigitalCimConfig, pricer: Pricer, tables: WorkloadTables,
+             datapaths: BodyEdge) -> DcimPlan:
+        return plan_digital_cim(scheme, config, pricer, tables, datapaths)
+
+    def count(self, configs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan], tables: WorkloadTables) -> GroupActions:
+        g, a = _actions(configs, plans, tables)
+        return GroupActions(
+            per_layer={
+                DcimCount.GATE_OPS: a.gate_ops,
+                DcimCount.TREE_ADDS: a.tree_adds,
+                DcimCount.SHIFT_ACCUMULATES: a.shift_accumulates,
+                DcimCount.GROUP_COMBINES: a.group_combines,
+                DcimCount.ROW_GROUP_ADDS: a.row_group_adds,
+                DcimCount.INPUT_REGISTER_BITS: a.input_register_bits,
+                DcimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
+                Count.PER_INPUT: a.array_inputs,
+                Count.GLB_READ_BITS: a.glb_read_bits,
+                Count.GLB_WRITE_BITS: a.glb_write_bits,
+                Count.DRAM_READ_BITS: a.dram_read_bits,
+                Count.DRAM_WRITE_BITS: a.dram_write_bits,
+            },
+            compute_cycles=a.compute_cycles,
+            memory_cycles=a.memory_cycles,
+            latency_cycles=a.latency_cycles,
+            peak_macs_per_cycle=_peak_macs_per_cycle(configs, plans, g, tables),
+        )
+
+    def settings(self, config: DigitalCimConfig, plan: DcimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
+        g, _ = _actions([config], [plan], tables)
+        desc = config.describe()
+        return (
+            *((k, v) for k, v in desc.items() if k != "macros"),
+            ("macros", plan.macros),
+            ("macros_needed", plan.macros_needed),
+            ("weights_resident", plan.macros_needed <= plan.macros),
+            ("max_row_groups", int(g.row_groups.max())),
+        )
+
+    def cost_stand_in(self, config: DigitalCimConfig) -> None:
+        return None  # every setting is a cost setting
+
+    def ideal_layer(self, config: DigitalCimConfig, scheme: QuantScheme) -> IdealLayer:
+        """A 1x1 convolution of ``rows`` input channels (one row group) and as many output channels
+        as the columns hold at the scheme's weight groups: floor(C / (S_w g))."""
+        probe = ideal_layer_tables(IdealLayer(config.rows, 1, PEAK_STREAM_LENGTH))
+        dps = classify_body_edge(scheme, probe)
+        g = dcim_geometry(probe.shapes, layer_params([config], [operands(scheme, dps.body, dps.edge)], probe))
+        per_channel = float(g.weight_groups[0, 0]) * config.weight_group_bits
+        return IdealLayer(config.rows, max(1, int(config.cols // per_channel)), PEAK_STREAM_LENGTH)
+
+
+DIGITAL_CIM = DigitalCimTemplate()
