@@ -41,6 +41,14 @@ CIM_OPTIONS = {
     "adc_share": ("adc_share", int, "columns sharing one ADC (default 8)"),
     "macros": ("macros", str, "number of macros, or auto (default: as many as the weights need)"),
     "signed_weights": ("signed_weights", str, "differential (default), offset or digital"),
+    "weight_accumulation": ("weight_accumulation", str,
+                            "digital (default: each weight-bit column converted, shift-added) or analog "
+                            "(a weight's bit columns combined before one conversion)"),
+    "input_encoding": ("input_encoding", str, "bit_serial, pwm (pulse count/width) or dac "
+                       "(default: bit_serial at --dac-bits 1, dac above)"),
+    "pair_subtraction": ("pair_subtraction", str,
+                         "digital (default) or analog: a differential pair subtracted before one conversion"),
+    "active_rows": ("active_rows", str, "rows summed per conversion, or all (default)"),
 }
 
 
@@ -167,6 +175,8 @@ def _cim_lines(settings: dict[str, Any]) -> list[str]:
         f"cim macro: {s['rows']}x{s['cols']} {s['cell']} cells of {s['cell_bits']} b, "
         f"{s['input_bits_per_pulse']} b per input pulse, {s['adc_bits']} b ADC per {s['adc_share']} columns, "
         f"{s['macros']} macros ({'weights resident' if s['weights_resident'] else 'weights rewritten per inference'})",
+        f"accumulation: weight bits {s['weight_accumulation']}, inputs {s['input_encoding']}, pair subtraction "
+        f"{s['pair_subtraction']}, {s['active_rows']} rows per conversion; {s['conversions_per_mac']:.4g} conversions per MAC",
         f"signed weights: {s['signed_weights']}; signed inputs: {s['signed_inputs']}; "
         f"row groups up to {s['max_row_groups']} ({s['row_split_extra_conversions']:,.0f} extra conversions, "
         f"{s['row_group_adds']:,.0f} row-group adds)",

@@ -30,6 +30,9 @@ __all__ = [
     "CellType",
     "AdcReadout",
     "SignedWeights",
+    "WeightAccumulation",
+    "InputEncoding",
+    "PairSubtraction",
     "CimMacroParams",
     "CimMacroConfig",
     "CIM_MACRO_DEFAULTS",
@@ -75,28 +78,72 @@ class SignedWeights(Enum):
     DIGITAL = "digital"
 
 
+class WeightAccumulation(Enum):
+    """How the bit-sliced columns of one weight are combined (docs/cim-model.md §2, §5).
+
+    ``digital``: every weight-bit column is converted on its own and the codes are shift-added
+    digitally (ISAAC, Shafiee et al. ISCA 2016; DNN+NeuroSim). ``analog``: the columns of one
+    weight (per polarity) are combined with binary weights in the analog domain -- charge sharing
+    among binary-weighted capacitors (Sinangil et al. JSSC 2021; Kneip et al. IMAGINE, TCASAI
+    2025) -- and converted once; the ADC then needs the weight's full range.
+    """
+
+    DIGITAL = "digital"
+    ANALOG = "analog"
+
+
+class InputEncoding(Enum):
+    """How an input slice of p = ``input_bits_per_pulse`` bits drives a word line.
+
+    ``bit_serial``: one 1-bit pulse per input bit (p = 1; ISAAC's 1-bit DACs). ``pwm``: the
+    p-bit slice as a count (or width) of 2^p - 1 unit pulses on a 1-bit driver (Sinangil et al.
+    JSSC 2021: 'the 4-bit input is represented by the number of read word-line pulses'); every
+    unit pulse fires a drive and the cells it reaches. ``dac``: a p-bit DAC sets the word-line
+    level, one drive per slice. Omitted: bit_serial at p = 1, dac at p > 1.
+    """
+
+    BIT_SERIAL = "bit_serial"
+    PWM = "pwm"
+    DAC = "dac"
+
+
+class PairSubtraction(Enum):
+    """Where the two columns of a differential pair are subtracted (``signed_weights:
+    differential`` only). ``digital``: each column converted, subtracted in the shift-add.
+    ``analog``: the pair's currents or charges subtracted before one conversion of a signed
+    sum (Xue et al. JSSC 2020's positive-negative current subtractor), one more level range."""
+
+    DIGITAL = "digital"
+    ANALOG = "analog"
+
+
 # Cell bits each cell type can hold: a 6T SRAM cell stores one bit; multi-level ReRAM: ISAAC
 # uses 2-bit cells (Shafiee et al. ISCA 2016); up to 4 bits allowed, with the per-cell read
 # energy of the techlib unchanged (docs/cim-model.md §6).
 CELL_BITS_RANGE = {CellType.SRAM_6T: (1, 1), CellType.RRAM_1T1R: (1, 4)}
 
 
-def lossless_adc_bits(active_rows: Any, cell_bits: Any, pulse_bits: Any) -> np.ndarray:
-    """Bits an ADC needs to resolve every level of one column's sum exactly.
+def lossless_adc_bits(active_rows: Any, cell_bits: Any, pulse_bits: Any, signed_sum: Any = False) -> np.ndarray:
+    """Bits an ADC needs to resolve every level of one converted sum exactly.
 
-    A column sums ``n`` cells, each holding a value 0 .. 2^c - 1, each driven by an input
-    slice 0 .. 2^p - 1, so the sum takes n*(2^c - 1)*(2^p - 1) + 1 levels:
+    A conversion sums ``n`` active rows, each holding a value 0 .. 2^w - 1 (w = the cell bits
+    when weight-bit columns are converted apart, the weight's stored bits when they are combined
+    in analog), each driven by an input slice 0 .. 2^p - 1, so the sum takes
+    X + 1 = n*(2^w - 1)*(2^p - 1) + 1 levels; a differential pair subtracted before the ADC
+    (``signed_sum``) spans -X .. X, 2X + 1 levels:
 
-        B = ceil(log2(n * (2^c - 1) * (2^p - 1) + 1))
+        B = ceil(log2((1 + signed) * n * (2^w - 1) * (2^p - 1) + 1))
 
     which equals ISAAC's log2(R) + v + w - [v = 1 or w = 1] for R a power of two (Shafiee et
-    al. ISCA 2016 §IV) and never exceeds the bound ceil(log2 n) + c + p.
+    al. ISCA 2016 §IV) and never exceeds the bound ceil(log2 n) + w + p (+ 1 when signed).
 
     >>> int(lossless_adc_bits(128, 1, 1)), int(lossless_adc_bits(128, 2, 1)), int(lossless_adc_bits(128, 2, 2))
     (8, 9, 11)
+    >>> int(lossless_adc_bits(128, 3, 1, signed_sum=True))   # 2 * 128 * 7 + 1 = 1793 levels
+    11
     """
     n, c, p = (np.asarray(v, dtype=float) for v in (active_rows, cell_bits, pulse_bits))
-    levels = n * (2.0**c - 1) * (2.0**p - 1) + 1
+    levels = (1.0 + np.asarray(signed_sum, dtype=float)) * n * (2.0**c - 1) * (2.0**p - 1) + 1
     return np.ceil(np.log2(levels) - 1e-12)
 
 
@@ -110,6 +157,14 @@ class CimMacroParams:
 
     >>> CimMacroParams(rows=128, cell_bits=1, input_bits_per_pulse=1, adc_bits=5).adc_quantizes()
     True
+
+    The accumulation options change what one ADC code covers: with ``weight_accumulation``
+    analog a conversion sums whole weights (pass their stored bits as ``weight_bits``), with
+    ``pair_subtraction`` analog a signed pair difference, and ``active_rows`` rows at a time.
+
+    >>> m = CimMacroParams(adc_bits=8, weight_accumulation=WeightAccumulation.ANALOG, pair_subtraction=PairSubtraction.ANALOG)
+    >>> m.lossless_adc_bits(weight_bits=3), m.adc_step(weight_bits=3)   # 2 * 128 * 7 * 1 + 1 levels
+    (11, 8)
     """
 
     rows: int = 128  # DNN+NeuroSim V1.4 Param.cpp 128x128 subarray; ISAAC 128x128 crossbars
@@ -117,18 +172,42 @@ class CimMacroParams:
     input_bits_per_pulse: int = 1  # bit-serial word-line pulses (ISAAC; NeuroSim 1 bit per cycle)
     adc_bits: int = 8  # ISAAC's 8-bit ADC; lossless for 128 rows x 1-bit cells x 1-bit pulses
     signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
+    # Added for the accumulation options (defaults: the readout above, unchanged).
+    weight_accumulation: WeightAccumulation = WeightAccumulation.DIGITAL  # ISAAC: per-bit columns, shift-add
+    pair_subtraction: PairSubtraction = PairSubtraction.DIGITAL  # each column of a pair converted
+    active_rows: int | None = None  # rows summed per conversion; None: all rows (C3SRAM, ISAAC)
 
-    def lossless_adc_bits(self, active_rows: int | None = None) -> int:
-        """ceil(log2(n (2^c - 1)(2^p - 1) + 1)) with n = ``active_rows`` (default: all rows)."""
-        n = self.rows if active_rows is None else min(active_rows, self.rows)
-        return int(lossless_adc_bits(n, self.cell_bits, self.input_bits_per_pulse))
+    @property
+    def rows_per_conversion(self) -> int:
+        return self.rows if self.active_rows is None else min(self.active_rows, self.rows)
 
-    def adc_quantizes(self, active_rows: int | None = None) -> bool:
-        return self.adc_bits < self.lossless_adc_bits(active_rows)
+    def __repr__(self) -> str:
+        """The readout fields, and the accumulation options where they differ from the defaults."""
+        names = [f.name for f in fields(self)]
+        shown = [n for n in names[:5]] + [n for n in names[5:] if getattr(self, n) != getattr(CimMacroParams, n)]
+        return f"CimMacroParams({', '.join(f'{n}={getattr(self, n)!r}' for n in shown)})"
 
-    def adc_step(self, active_rows: int | None = None) -> int:
-        """Column-sum levels merged into one ADC code: 2^(lossless - adc_bits), at least 1."""
-        return 2 ** max(0, self.lossless_adc_bits(active_rows) - self.adc_bits)
+    def lossless_adc_bits(self, active_rows: int | None = None, weight_bits: int | None = None,
+                          weights_signed: bool = True) -> int:
+        """ceil(log2((1 + s) n (2^w - 1)(2^p - 1) + 1)): n = ``active_rows`` capped by the rows
+        a conversion sums; w = ``weight_bits`` (the stored bits of a weight) when the weight bits
+        are combined in analog, else the cell bits; s = 1 when a signed differential pair is
+        subtracted before the ADC."""
+        n = self.rows_per_conversion if active_rows is None else min(active_rows, self.rows_per_conversion)
+        analog = self.weight_accumulation is WeightAccumulation.ANALOG and weight_bits is not None
+        w = weight_bits if analog else self.cell_bits
+        signed = (weights_signed and self.signed_weights is SignedWeights.DIFFERENTIAL
+                  and self.pair_subtraction is PairSubtraction.ANALOG)
+        return int(lossless_adc_bits(n, w, self.input_bits_per_pulse, signed))
+
+    def adc_quantizes(self, active_rows: int | None = None, weight_bits: int | None = None,
+                      weights_signed: bool = True) -> bool:
+        return self.adc_bits < self.lossless_adc_bits(active_rows, weight_bits, weights_signed)
+
+    def adc_step(self, active_rows: int | None = None, weight_bits: int | None = None,
+                 weights_signed: bool = True) -> int:
+        """Sum levels merged into one ADC code: 2^(lossless - adc_bits), at least 1."""
+        return 2 ** max(0, self.lossless_adc_bits(active_rows, weight_bits, weights_signed) - self.adc_bits)
 
 
 @dataclass(frozen=True)
@@ -150,6 +229,16 @@ class CimMacroConfig(MemorySystem):
     adc_readout: AdcReadout = AdcReadout.SAR
     macros: int | None = None  # None: as many as the network's weights need (weights resident)
     signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
+    # Accumulation options (docs/cim-model.md §1, §2, §5); the defaults keep ISAAC's readout:
+    # per-bit columns shift-added digitally (Shafiee et al. ISCA 2016, §III and Table I: 2-bit
+    # cells, 1-bit DACs, shift-and-add units after the ADCs).
+    weight_accumulation: WeightAccumulation = WeightAccumulation.DIGITAL
+    # None: bit_serial at input_bits_per_pulse 1 (ISAAC's 1-bit DACs), dac above.
+    input_encoding: InputEncoding | None = None
+    pair_subtraction: PairSubtraction = PairSubtraction.DIGITAL  # both columns of a pair converted [A]
+    # Rows summed per conversion; None: all rows at once (C3SRAM, Jiang et al. JSSC 2020 abstract:
+    # 'all rows asserted at once'; ISAAC reads a whole 128-row crossbar).
+    active_rows: int | None = None
     # Post-processing lanes (requant, bias, row-group accumulation): the MAC array's 16 column
     # lanes, so both templates compare at equal post-processing throughput.
     post_lanes: int = 16
@@ -157,7 +246,19 @@ class CimMacroConfig(MemorySystem):
 
     @property
     def macro_params(self) -> CimMacroParams:
-        return CimMacroParams(self.rows, self.cell_bits, self.input_bits_per_pulse, self.adc_bits, self.signed_weights)
+        return CimMacroParams(self.rows, self.cell_bits, self.input_bits_per_pulse, self.adc_bits, self.signed_weights,
+                              self.weight_accumulation, self.pair_subtraction, self.active_rows)
+
+    @property
+    def input_mode(self) -> InputEncoding:
+        """The input encoding, resolved: bit_serial at one bit per pulse, dac above, unless set."""
+        if self.input_encoding is not None:
+            return self.input_encoding
+        return InputEncoding.BIT_SERIAL if self.input_bits_per_pulse == 1 else InputEncoding.DAC
+
+    @property
+    def rows_per_conversion(self) -> int:
+        return self.rows if self.active_rows is None else self.active_rows
 
     @property
     def analog_macro(self) -> CimMacroParams:
@@ -179,6 +280,10 @@ class CimMacroConfig(MemorySystem):
             "adc_readout": self.adc_readout.value,
             "macros": "auto" if self.macros is None else self.macros,
             "signed_weights": self.signed_weights.value,
+            "weight_accumulation": self.weight_accumulation.value,
+            "input_encoding": self.input_mode.value,
+            "pair_subtraction": self.pair_subtraction.value,
+            "active_rows": "all" if self.active_rows is None else self.active_rows,
             "glb_kib": self.glb_kib,
         }
 
@@ -194,7 +299,9 @@ _INT_KEYS = {
     "adc_share": (1, 4096),
     "post_lanes": (1, 4096),
 }
-_ENUM_KEYS: dict[str, type[Enum]] = {"cell": CellType, "signed_weights": SignedWeights, "adc_readout": AdcReadout}
+_ENUM_KEYS: dict[str, type[Enum]] = {"cell": CellType, "signed_weights": SignedWeights, "adc_readout": AdcReadout,
+                                     "weight_accumulation": WeightAccumulation, "pair_subtraction": PairSubtraction}
+ACTIVE_ROWS_MAX = 4096
 MACROS_MAX = 1_000_000
 
 
@@ -207,9 +314,27 @@ def _macros(check: Checker, value: Any, key: str) -> tuple[bool, int | None]:
     return True, value
 
 
+def _active_rows(check: Checker, value: Any, key: str) -> tuple[bool, int | None]:
+    if value == "all" or value is None:
+        return True, None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ACTIVE_ROWS_MAX:
+        check.error(key, f"expected all or an integer in [1, {ACTIVE_ROWS_MAX}]; got {value!r}")
+        return False, None
+    return True, value
+
+
 def _values(data: Mapping[str, Any], check: Checker, prefix: str) -> dict[str, Any] | None:
     values = read_number_keys(data, check, prefix, _INT_KEYS, {})
     ok = True
+    if data.get("input_encoding") is not None:
+        chosen = check.choice(data["input_encoding"], f"{prefix}input_encoding", [m.value for m in InputEncoding])
+        values["input_encoding"] = None if chosen is None else InputEncoding(chosen)
+        ok = chosen is not None
+    if "active_rows" in data:
+        good, values["active_rows"] = _active_rows(check, data["active_rows"], f"{prefix}active_rows")
+        ok = ok and good
     for name, enum in _ENUM_KEYS.items():
         if name in data:
             chosen = check.choice(data[name], f"{prefix}{name}", [m.value for m in enum])
@@ -217,8 +342,9 @@ def _values(data: Mapping[str, Any], check: Checker, prefix: str) -> dict[str, A
     if "name" in data:
         values["name"] = check.string(data["name"], f"{prefix}name")
     if "macros" in data:
-        ok, values["macros"] = _macros(check, data["macros"], f"{prefix}macros")
-    if not ok or any(v is None for k, v in values.items() if k != "macros"):
+        good, values["macros"] = _macros(check, data["macros"], f"{prefix}macros")
+        ok = ok and good
+    if not ok or any(v is None for k, v in values.items() if k not in ("macros", "active_rows", "input_encoding")):
         return None
     return values
 
@@ -231,6 +357,11 @@ def _consistency(config: CimMacroConfig, check: Checker, prefix: str) -> None:
     if config.adc_readout is AdcReadout.SENSE_AMP and config.adc_bits != 1:
         check.error(f"{prefix}adc_bits", f"a sense_amp readout resolves exactly 1 bit; got {config.adc_bits} "
                     "(a multi-level sense amplifier is adc_readout: flash)")
+    if config.input_encoding is InputEncoding.BIT_SERIAL and config.input_bits_per_pulse != 1:
+        check.error(f"{prefix}input_encoding", f"a bit_serial input has 1 bit per pulse; got input_bits_per_pulse "
+                    f"{config.input_bits_per_pulse} (a multi-bit slice is input_encoding: pwm or dac)")
+    if config.active_rows is not None and config.active_rows > config.rows:
+        check.error(f"{prefix}active_rows", f"expected at most rows ({config.rows}); got {config.active_rows}")
     if config.adc_share > config.cols or config.cols % config.adc_share:
         check.error(f"{prefix}adc_share", f"expected a divisor of cols ({config.cols}); got {config.adc_share}")
 

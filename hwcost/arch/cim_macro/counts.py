@@ -3,12 +3,13 @@
 Arrays have shape ``(points, layers)``; layer shapes are ``(layers,)`` and design-point
 parameters ``(points, 1)``. Symbols follow ``docs/cim-model.md``: N reduction length per group,
 K_g output channels per group, G groups, P output pixels, R x C macro rows x columns, c cell
-bits, p input bits per pulse, S_w weight slices, S_a input slices, RG row groups.
+bits, p input bits per pulse, S_w weight slices, S_a input slices, RG row groups, A rows summed
+per conversion, AG row activations, S_conv / pol_conv the weight slices / polarities converted apart.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from hwcost.arch.cim_macro.config import ceil_div, lossless_adc_bits
 from hwcost.arch.shared.tables import LayerShapes
 
-__all__ = ["CimCount", "Encoding", "CimLayerParams", "CimGeometry", "CimLayerActions", "cim_geometry", "count_cim_actions"]
+__all__ = ["CimCount", "AdcBitsCount", "ADC_BITS_MAX", "Encoding", "CimLayerParams", "CimGeometry", "CimLayerActions", "cim_geometry", "count_cim_actions"]
 
 
 class CimCount(StrEnum):
@@ -30,6 +31,22 @@ class CimCount(StrEnum):
     WINDOW_SUM_ADDS = "cim_window_sum_adds"  # digital correction: sum(x) per output pixel
     DIGITAL_SUBTRACTS = "digital_subtracts"  # digital correction, one per output
     WEIGHT_WRITE_BITS = "weight_write_bits"  # cells rewritten when the weights are not resident
+
+
+ADC_BITS_MAX = 16  # the config's adc_bits range
+
+
+class AdcBitsCount(StrEnum):
+    """ADC conversions by the resolution they are priced at: min(adc_bits, lossless bits of the
+    layer's converted sum) (docs/cim-model.md §6). Members adc_conversions_1b .. _16b."""
+
+    _ignore_ = ["b"]
+    for b in range(1, ADC_BITS_MAX + 1):
+        locals()[f"B{b}"] = f"adc_conversions_{b}b"
+
+    @classmethod
+    def of(cls, bits: int) -> "AdcBitsCount":
+        return cls[f"B{bits}"]
 
 
 class Encoding(IntEnum):
@@ -64,6 +81,11 @@ class CimLayerParams:
     act_signed: np.ndarray  # (points, layers) bool: the input operand is signed
     out_bits: np.ndarray  # (points, layers): requantized output bits
     extra_dram_bits_per_layer: np.ndarray  # (points, layers): per-channel tables
+    # Accumulation options, (points, 1); the defaults are the per-bit, bit-serial, all-rows readout.
+    weight_analog: np.ndarray = field(default_factory=lambda: np.zeros((1, 1), dtype=bool))  # weight bits combined in analog
+    pair_analog: np.ndarray = field(default_factory=lambda: np.zeros((1, 1), dtype=bool))  # pairs subtracted in analog
+    pwm: np.ndarray = field(default_factory=lambda: np.zeros((1, 1), dtype=bool))  # a slice is 2^p - 1 unit pulses
+    active_rows: np.ndarray = field(default_factory=lambda: np.full((1, 1), np.nan))  # A; NaN: all rows
 
 
 @dataclass(frozen=True)
@@ -79,7 +101,14 @@ class CimGeometry:
     col_tiles: np.ndarray  # CT = ceil(cols_per_group / C)
     groups_per_tile: np.ndarray  # block-diagonal packing of small groups (depthwise)
     tiles: np.ndarray  # macros the layer occupies
-    lossless_bits: np.ndarray  # ADC bits that resolve every level of a column sum
+    lossless_bits: np.ndarray  # ADC bits that resolve every level of a converted sum
+    row_activations: np.ndarray  # AG: activations of A rows per input slice over the reduction
+    activations_per_tile: np.ndarray  # ceil(min(N, R) / A): sequential activations in one macro
+    conv_slices: np.ndarray  # S_conv: weight slices converted apart (1 when combined in analog)
+    conv_polarity: np.ndarray  # pol_conv: polarities converted apart (1 when subtracted in analog)
+    conv_per_group: np.ndarray  # conversions per group and activation: K_g S_conv pol_conv (+1 reference)
+    unit_pulses: np.ndarray  # word-line pulses per input slice: 2^p_eff - 1 for pwm, else 1
+    adc_priced_bits: np.ndarray  # min(adc_bits, lossless_bits): the resolution a conversion needs
     signed_diff: np.ndarray  # bool: signed weights as differential pairs
     signed_offset: np.ndarray  # bool: offset storage + reference column
     signed_digital: np.ndarray  # bool: offset storage + digital window-sum correction
@@ -112,8 +141,22 @@ def cim_geometry(s: LayerShapes, p: CimLayerParams) -> CimGeometry:
     tiles = ceil_div(G, gpt) * rg * ct
     c_eff = np.minimum(c, m)
     p_eff = np.where(p.act_signed, np.minimum(pb, np.maximum(b_a - 1, 1)), np.minimum(pb, b_a))
-    lossless = lossless_adc_bits(np.minimum(N, R), c_eff, p_eff)
-    return CimGeometry(m, s_w, polarity, s_a, rg, cols_per_group, ct, gpt, tiles, lossless, diff, offset, digital)
+    # Rows summed per conversion: A of the R rows at a time. A reduction of N rows spans
+    # floor(N / R) full macros of ceil(R / A) activations and one of ceil((N mod R) / A).
+    A = np.where(np.isnan(p.active_rows), R, np.minimum(p.active_rows, R))
+    ag = np.floor(N / R) * ceil_div(R, A) + ceil_div(np.mod(N, R), A)
+    per_tile = ceil_div(np.minimum(N, R), A)
+    # What one conversion sums: whole weights (m bits) when combined in analog, one c-bit
+    # slice otherwise; a signed pair difference when subtracted in analog.
+    s_conv = np.where(p.weight_analog, 1.0, s_w)
+    pol_conv = np.where(diff & p.pair_analog, 1.0, polarity)
+    conv_per_group = Kg * s_conv * pol_conv + np.where(offset, 1.0, 0.0)
+    w_conv = np.where(p.weight_analog, m, c_eff)
+    lossless = lossless_adc_bits(np.minimum(N, A), w_conv, p_eff, diff & p.pair_analog)
+    pulses = np.where(p.pwm, 2.0**p_eff - 1, 1.0)
+    priced = np.minimum(p.adc_bits, lossless)
+    return CimGeometry(m, s_w, polarity, s_a, rg, cols_per_group, ct, gpt, tiles, lossless, ag, per_tile, s_conv,
+                       pol_conv, conv_per_group, pulses, priced, diff, offset, digital)
 
 
 @dataclass(frozen=True)
@@ -123,6 +166,7 @@ class CimLayerActions:
     cell_ops: np.ndarray  # cell x input-pulse products
     row_drives: np.ndarray  # word-line (DAC) drives
     conversions: np.ndarray  # ADC conversions (= shift-add operations)
+    conversions_by_bits: dict  # AdcBitsCount -> (points, layers): conversions priced at that resolution
     split_conversions: np.ndarray  # the part of ``conversions`` caused by row-group splitting
     row_group_adds: np.ndarray  # digital accumulation of row-group partial sums
     offset_subtracts: np.ndarray  # reference-column correction, one per output
@@ -169,20 +213,23 @@ def count_cim_actions(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> CimL
     resident = needed <= macros
     rounds = ceil_div(g.tiles, macros)
     pulses = P * G * g.input_slices  # input slices applied per group
-    conversions = pulses * g.row_groups * g.cols_per_group
+    conversions = pulses * g.row_activations * g.conv_per_group
     used = np.minimum(p.cols, g.groups_per_tile * g.cols_per_group)
-    step_cycles = ceil_div(used, p.cols / p.adc_share)  # conversions per ADC per input slice
+    converted = ceil_div(used * g.conv_per_group, g.cols_per_group)  # sums one activation of a macro converts
+    step_cycles = ceil_div(converted, p.cols / p.adc_share)  # conversions per ADC per activation
     write_cycles = np.where(resident, 0.0, rounds * p.rows)
-    compute_cycles = rounds * P * g.input_slices * step_cycles + write_cycles
+    compute_cycles = rounds * P * g.input_slices * g.activations_per_tile * step_cycles + write_cycles
     t = _traffic(s, p, g, rounds, resident)
     memory_cycles = (t["dram_read_bits"] + t["dram_write_bits"]) / p.dram_bits_per_cycle
     post_cycles = O / p.post_lanes
     zero = 0.0 * conversions
     return CimLayerActions(
-        cell_ops=pulses * N * g.cols_per_group,
-        row_drives=pulses * N * g.col_tiles,
+        cell_ops=pulses * g.unit_pulses * N * g.cols_per_group,
+        row_drives=pulses * g.unit_pulses * N * g.col_tiles,
         conversions=conversions,
-        split_conversions=pulses * (g.row_groups - 1) * g.cols_per_group,
+        conversions_by_bits={k: np.where(g.adc_priced_bits == b, conversions, zero)
+                             for b, k in enumerate(AdcBitsCount, start=1)},
+        split_conversions=pulses * (g.row_activations - 1) * g.conv_per_group,
         row_group_adds=O * (g.row_groups - 1),
         offset_subtracts=np.where(g.signed_offset, O, zero),
         window_sum_adds=np.where(g.signed_digital, (N - 1) * P * G, zero),

@@ -15,8 +15,9 @@ from enum import StrEnum
 
 import numpy as np
 
-from hwcost.arch.cim_macro.config import CellType, CimMacroConfig, SignedWeights, check_integer_only
-from hwcost.arch.cim_macro.counts import CimCount, CimGeometry, CimLayerParams, Encoding, cim_geometry
+from hwcost.arch.cim_macro.config import (CellType, CimMacroConfig, InputEncoding, PairSubtraction, SignedWeights,
+                                          WeightAccumulation, check_integer_only)
+from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerParams, Encoding, cim_geometry
 from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
@@ -124,6 +125,10 @@ def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t:
         pulse_bits=col([a.input_bits_per_pulse for a in archs]),
         adc_bits=col([a.adc_bits for a in archs]),
         encoding=col([_ENCODING_CODE[a.signed_weights] for a in archs]),
+        weight_analog=col([a.weight_accumulation is WeightAccumulation.ANALOG for a in archs]).astype(bool),
+        pair_analog=col([a.pair_subtraction is PairSubtraction.ANALOG for a in archs]).astype(bool),
+        pwm=col([a.input_mode is InputEncoding.PWM for a in archs]).astype(bool),
+        active_rows=col([a.rows_per_conversion for a in archs]),
         macros_fixed=col([np.nan if a.macros is None else a.macros for a in archs]),
         post_lanes=col([a.post_lanes for a in archs]),
         acc_bits=col([o.acc_bits for o in ops]),
@@ -142,21 +147,36 @@ def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t:
 
 def _shift_add_bits(g: CimGeometry, p: CimLayerParams, edge: np.ndarray) -> tuple[int, int]:
     """Width of the shift-and-add accumulator: ADC code shifted by its weight and input slice,
-    plus a sign bit: B_adc + (S_w - 1) c + (S_a - 1) p + 1 (widest body and edge layer)."""
-    bits = p.adc_bits + (g.weight_slices - 1) * p.cell_bits + (g.input_slices - 1) * p.pulse_bits + 1
+    plus a sign bit and the bits of summing a macro's sequential row activations:
+    B_adc + (S_conv - 1) c + (S_a - 1) p + 1 + ceil(log2 ceil(min(N, R) / A)) (widest body and
+    edge layer; S_conv = 1 when the weight bits are combined in analog)."""
+    bits = (p.adc_bits + (g.conv_slices - 1) * p.cell_bits + (g.input_slices - 1) * p.pulse_bits + 1
+            + np.ceil(np.log2(g.activations_per_tile)))
     bits = bits[0]
     body = int(bits[~edge].max()) if (~edge).any() else int(bits.max())
     return body, int(bits[edge].max()) if edge.any() else body
 
 
 
+def _adc_terms(arch: CimMacroConfig, pricer: Pricer, priced_bits: np.ndarray) -> tuple[Term, ...]:
+    """One term per resolution the point's conversions need, min(adc_bits, lossless bits of the
+    layer's converted sum): a conversion resolves only the levels its sum has (docs/cim-model.md §6)."""
+    rate = arch.clock_mhz * 1e6  # one conversion per ADC per clock cycle
+    terms = []
+    for b in sorted({int(v) for v in np.unique(priced_bits)}):
+        e = pricer.energy_pj("column_adc", readout=arch.adc_readout.value, bits=b, sample_rate_hz=rate)
+        terms.append(Term(AdcBitsCount.of(b), e, e))
+    return tuple(terms)
+
+
 def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tuple[int, int],
-                acc: int) -> list[PricedRow]:
+                acc: int, priced_bits: np.ndarray) -> list[PricedRow]:
     cell = arch.cell.value
     e_cell = pricer.energy_pj("cim_cell", cell=cell)
-    e_dac = pricer.energy_pj("dac", bits=arch.input_bits_per_pulse)
+    # A bit-serial or PWM input drives its word line with a 1-bit driver; a DAC with p bits.
+    dac_bits = arch.input_bits_per_pulse if arch.input_mode is InputEncoding.DAC else 1
+    e_dac = pricer.energy_pj("dac", bits=dac_bits)
     adc = dict(readout=arch.adc_readout.value, bits=arch.adc_bits, sample_rate_hz=arch.clock_mhz * 1e6)
-    e_adc = pricer.energy_pj("column_adc", **adc)  # one conversion per ADC per clock cycle
     e_sa = [pricer.energy_pj("int_adder", bits=b) + pricer.energy_pj("register", bits=b) for b in sa_bits]
     a_sa = max(pricer.area_um2("int_adder", bits=b) + pricer.area_um2("register", bits=b) for b in sa_bits)
     e_acc = pricer.energy_pj("int_adder", bits=acc) + pricer.energy_pj("register", bits=acc)
@@ -166,8 +186,8 @@ def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tupl
         PricedRow(CimRow.CELLS, Category.CIM_ARRAY, (Term(CimCount.CELL_OPS, e_cell, e_cell),),
                   macros * arch.rows * arch.cols * pricer.area_um2("cim_cell", cell=cell)),
         PricedRow(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
-                  macros * arch.rows * pricer.area_um2("dac", bits=arch.input_bits_per_pulse)),
-        PricedRow(CimRow.ADC, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, e_adc, e_adc),),
+                  macros * arch.rows * pricer.area_um2("dac", bits=dac_bits)),
+        PricedRow(CimRow.ADC, Category.CIM_PERIPHERY, _adc_terms(arch, pricer, priced_bits),
                   adcs * pricer.area_um2("column_adc", **adc)),
         PricedRow(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, e_sa[0], e_sa[1]),), adcs * a_sa),
         PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
@@ -248,7 +268,7 @@ def plan_cim_macro(scheme: QuantScheme, arch: CimMacroConfig, pricer: Pricer, t:
     g = cim_geometry(t.shapes, params)
     needed = int(g.tiles.sum())
     macros = needed if arch.macros is None else arch.macros
-    rows = _array_rows(arch, pricer, macros, _shift_add_bits(g, params, t.edge), ops.acc_bits)
+    rows = _array_rows(arch, pricer, macros, _shift_add_bits(g, params, t.edge), ops.acc_bits, g.adc_priced_bits)
     rows += _write_row(arch, pricer, macros, needed)
     rows += _correction_row(arch, pricer, ops, t)
     rows += _bom_rows(datapaths, arch, pricer, t, ops.group_size)

@@ -18,7 +18,7 @@ import numpy as np
 
 from hwcost._config import Checker
 from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
-from hwcost.arch.cim_macro.counts import CimCount, CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
+from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
 from hwcost.arch.cim_macro.plan import CimPlan, layer_params, operands, plan_cim_macro
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, Pricer
@@ -31,14 +31,19 @@ __all__ = ["CIM_MACRO", "CimMacroTemplate", "CimSummary", "cim_summary"]
 
 def _peak_macs_per_cycle(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], g: CimGeometry,
                          t: WorkloadTables) -> np.ndarray:
-    """macros * ADCs per macro * R / (S_w * polarity * S_a) at the body layers' widths."""
+    """macros * A * min(C/s, C S_conv pol_conv / (S_w pol)) / (S_conv pol_conv S_a) at the body
+    layers' widths: the ADCs convert C/s sums of A rows per cycle, or every sum of one activation
+    when they outnumber them."""
     body = ~t.edge
     col = body if body.any() else np.ones_like(body)
-    per_mac = (g.weight_slices * g.polarity * g.input_slices)[:, col].max(axis=1)
+    conv = (g.conv_slices * g.conv_polarity)[:, col]
+    per_mac = (conv * g.input_slices[:, col]).max(axis=1)
+    share = (conv / (g.weight_slices * g.polarity)[:, col]).min(axis=1)  # sums per physical column
     macros = np.asarray([p.macros for p in plans], dtype=float)
     adcs = np.asarray([a.adcs_per_macro for a in archs], dtype=float)
-    rows = np.asarray([a.rows for a in archs], dtype=float)
-    return macros * adcs * rows / per_mac
+    cols = np.asarray([a.cols for a in archs], dtype=float)
+    rows = np.asarray([a.rows_per_conversion for a in archs], dtype=float)
+    return macros * rows * np.minimum(adcs, cols * share) / per_mac
 
 
 def _actions(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], t: WorkloadTables) -> tuple[CimGeometry, CimLayerActions]:
@@ -58,6 +63,7 @@ class CimSummary:
     macros_needed: int
     max_row_groups: int
     conversions: float
+    conversions_per_mac: float
     split_conversions: float  # conversions caused by row-group splitting
     row_group_adds: float
     weight_signed: bool
@@ -75,6 +81,7 @@ def cim_summary(arch: CimMacroConfig, plan: CimPlan, t: WorkloadTables) -> CimSu
         macros_needed=plan.macros_needed,
         max_row_groups=int(g.row_groups.max()),
         conversions=float(acts.conversions.sum()),
+        conversions_per_mac=float(acts.conversions.sum() / max(float(t.shapes.macs.sum()), 1.0)),
         split_conversions=float(acts.split_conversions.sum()),
         row_group_adds=float(acts.row_group_adds.sum()),
         weight_signed=any(plan.operands.weight_signed),
@@ -86,7 +93,7 @@ def _adc_note(a: CimMacroConfig, s: CimSummary) -> str:
     if s.quantized_layers == 0:
         return f"ADC {a.adc_bits} b >= lossless {s.lossless_bits} b: partial sums are exact"
     return (
-        f"ADC {a.adc_bits} b < lossless {s.lossless_bits} b = ceil(log2(R (2^c - 1)(2^p - 1) + 1)): "
+        f"ADC {a.adc_bits} b < lossless {s.lossless_bits} b = ceil(log2((1 + s) n (2^w - 1)(2^p - 1) + 1)): "
         f"partial sums quantized in {s.quantized_layers} of {s.layers} layers"
     )
 
@@ -105,6 +112,7 @@ def _report_settings(arch: CimMacroConfig, s: CimSummary) -> tuple[Setting, ...]
         ("lossless_adc_bits", s.lossless_bits),
         ("adc_quantized_layers", s.quantized_layers),
         ("adc_note", _adc_note(arch, s)),
+        ("conversions_per_mac", s.conversions_per_mac),
         ("max_row_groups", s.max_row_groups),
         ("row_split_extra_conversions", s.split_conversions),
         ("row_group_adds", s.row_group_adds),
@@ -132,6 +140,7 @@ class CimMacroTemplate:
                 CimCount.CELL_OPS: a.cell_ops,
                 CimCount.ROW_DRIVES: a.row_drives,
                 CimCount.CONVERSIONS: a.conversions,
+                **a.conversions_by_bits,
                 CimCount.ROW_GROUP_ADDS: a.row_group_adds,
                 CimCount.OFFSET_SUBTRACTS: a.offset_subtracts,
                 CimCount.WINDOW_SUM_ADDS: a.window_sum_adds,
