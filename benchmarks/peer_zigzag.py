@@ -1,0 +1,756 @@
+"""hwcost next to a peer model, ZigZag, on single layers of ResNet-18 and MobileNetV2.
+
+ZigZag (Mei et al., "ZigZag: Enlarging Joint Architecture-Mapping Design Space Exploration for DNN
+Accelerators", IEEE Trans. Computers 70(8), 2021; PyPI ``zigzag-dse``) is an analytical cost model
+with a mapper: for a layer and an accelerator it searches spatial and temporal mappings
+(loop orders and the memory level each loop's data lives in) and prices the best one. hwcost prices
+one fixed dataflow in closed form. This script describes the same accelerator to both, with the
+same unit energies, and prints their energy split by level and their cycles side by side.
+
+Setup: ZigZag is *not* a dependency of hwcost; give it an environment of its own (tested with
+Python 3.11, zigzag-dse 3.9.1, six 1.17.0; ZigZag imports ``six`` without declaring it)::
+
+    python3.11 -m venv /tmp/zz
+    /tmp/zz/bin/pip install zigzag-dse==3.9.1 six==1.17.0
+    /tmp/zz/bin/pip install -e /path/to/hwcost
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py               # 13 layers x {8, 4} b x {WS, OS}: ~10 min
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py --quick       # 4 layers at 8 b: ~1 min
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py --layers layer2.0.downsample,features.2.dw --detail
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py --markdown --json /tmp/peer.json
+
+What is the same on both sides
+------------------------------
+- hwcost's 45 nm technology library (``hwcost.load_techlib("45nm")``) for every unit energy.
+- A 16 x 16 PE array, systolic in both directions; a PE does one (b_w x b_a) multiply and one
+  b_acc-bit add per MAC. ZigZag's ``unit_energy`` = hwcost's ``int_multiplier`` + ``int_adder``
+  per MAC, at the widths hwcost's classifier gives the layer (``hwcost.classify``; scheme ``lsq``
+  with its first/last-layer bits set to the bits under test, because the one layer of a one-layer
+  workload is both its first and its last layer).
+- Per-PE registers of one word each: weight (b_w bits), input (b_a), partial sum (b_acc); hwcost
+  ``pe_style: accumulate`` (each PE accumulates its own partial sum). A register costs
+  ``register(bits)`` per *write* (the library's register action is one clocked load); a read costs
+  0 (``--register-reads load`` prices reads as a load too).
+- One global buffer (GLB) of 128 KiB with one 64-bit port for reads and writes, shared by weights,
+  inputs and partial sums, at the library's ``sram`` read/write energy for 128 KiB x 64 b, priced
+  per bit moved (ZigZag ``bandwidth_min`` = 1, as hwcost: accesses = bits / 64). hwcost: one bank
+  (``glb_banks: 1``) and no accumulator buffer (``acc_buffer_kib: 0``); its defaults (4 banks, a
+  64 KiB accumulator buffer) describe another accelerator than the one ZigZag is given here.
+- DRAM at the library's ``dram`` energy per bit (8 pJ/b), 128 bits per cycle on both sides
+  (hwcost: ``dram_bandwidth_gbps`` = 16 at 1 GHz).
+- Spatial unrolling as hwcost's dataflows: weight-stationary (WS) rows = the reduction (C; a
+  depthwise layer's FX x FY), columns = K; output-stationary (OS) rows = output pixels (OX x OY,
+  the split of 16 that needs the fewest pixel tiles), columns = K. A depthwise layer has K = 1 per
+  group on both sides, so its groups run one after another on one column.
+- Each layer alone: its input comes from DRAM and its output goes back to DRAM on both sides.
+
+What differs (by construction; docs/validation-peer.md attributes each large difference)
+-------------------------------------------------------------------------------------------
+- Mapping: hwcost prices its one fixed loop order; ZigZag's LOMA mapper searches temporal loop
+  orders (``--lpf-limit``, ZigZag's default 6) and the script keeps the mapping of least energy.
+- Partial sums: with C on the rows ZigZag keeps a per-PE output register and writes a partial sum
+  reloaded from the GLB into each of a column's 16 PEs: two register writes per MAC; hwcost one.
+- Buffer capacity: ZigZag tiles what does not fit the GLB at the DRAM level and re-fetches
+  overlapping input windows; hwcost moves a layer's input and output once.
+- Strided 1x1 layers: ZigZag fetches only the input pixels the stride touches (a quarter at
+  stride 2); hwcost moves the whole input tensor.
+- Latency: hwcost = max(compute, GLB, DRAM cycles), all overlapped, with fill and drain per fold
+  (weight or pixel tile); ZigZag = its loops' cycles + port stalls + on- and off-loading + one
+  drain per layer. The table also gives each side's stall-free cycles (hwcost's compute cycles;
+  ZigZag's ``ideal_temporal_cycle`` + drain).
+- Not in ZigZag: hwcost's quantization-overhead rows (requantizer, bias, clamp, ...) are listed
+  apart and left out of the comparison; neither side prices interconnect or leakage.
+
+Output: one row per layer x bits x dataflow: energy per level (MAC, REG = PE registers, BUF = GLB,
+DRAM) for hwcost and ZigZag and their ratio hwcost/ZigZag, cycles, and the wall time each tool
+took for that point; then per level the median |ratio - 1| and how many points lie within +-25 %.
+Figures measured with this script, and the mechanism behind each large difference:
+docs/validation-peer.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import hwcost
+from hwcost import Dataflow, MacArrayConfig
+from hwcost.arch.mac_array.config import PeStyle
+
+NODE = "45nm"
+SCHEME = "lsq"
+PE_ROWS = PE_COLS = 16
+GLB_KIB = 128.0
+GLB_PORT_BITS = 64
+DRAM_BITS_PER_CYCLE = 128  # both sides; hwcost: 16 GB/s at 1 GHz
+CLOCK_MHZ = 1000.0
+LEVELS = ("MAC", "REG", "BUF", "DRAM")
+
+# (network, layer): 3x3 convs at every ResNet-18 stage, strided 3x3 and strided 1x1 (downsample)
+# layers, pointwise expand/project layers, depthwise layers at stride 1 and 2, and both classifiers.
+LAYERS: tuple[tuple[str, str], ...] = (
+    ("resnet18", "layer1.0.conv1"),
+    ("resnet18", "layer2.0.conv1"),
+    ("resnet18", "layer2.0.downsample"),
+    ("resnet18", "layer3.0.conv2"),
+    ("resnet18", "layer4.0.conv2"),
+    ("resnet18", "layer4.0.downsample"),
+    ("resnet18", "fc"),
+    ("mobilenetv2", "features.2.expand"),
+    ("mobilenetv2", "features.2.dw"),
+    ("mobilenetv2", "features.3.dw"),
+    ("mobilenetv2", "features.3.project"),
+    ("mobilenetv2", "features.17.project"),
+    ("mobilenetv2", "classifier"),
+)
+QUICK_LAYERS = ("layer1.0.conv1", "layer2.0.downsample", "features.2.dw", "features.17.project")
+
+# hwcost breakdown rows -> level. Rows not named here go by category: on-chip memory -> BUF,
+# DRAM -> DRAM, quantization overhead -> listed apart; any other row -> "other" (reported).
+HWCOST_LEVEL_OF_ROW = {
+    "mac_multiplier": "MAC",
+    "accumulator": "MAC",
+    "pe_registers": "REG",
+    "glb": "BUF",
+    "dram": "DRAM",
+    "elementwise": None,  # residual adds and pooling: none in a one-layer conv/fc workload
+}
+WARNINGS: list[str] = []  # where the two sides turned out not to be matched (printed at the end)
+
+
+# --------------------------------------------------------------------------------------------
+# Layers and the configuration under test
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    network: str
+    layer: Any  # hwcost.Layer
+    bits: int
+    dataflow: Dataflow
+
+    @property
+    def flow(self) -> str:
+        return "WS" if self.dataflow is Dataflow.WEIGHT_STATIONARY else "OS"
+
+
+@dataclass(frozen=True)
+class Widths:
+    """The PE widths hwcost's classifier gives the layer (the ones its plan prices)."""
+
+    weight: int  # multiplier operand widths
+    act: int
+    acc: int  # accumulator
+    out: int  # requantized output
+
+
+@dataclass
+class Side:
+    """One tool's figures for one point."""
+
+    levels: dict[str, float]  # pJ per level
+    cycles: float
+    seconds: float  # wall time
+    cpu_seconds: float  # CPU time of this process (the wall time also counts other load on the machine)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(self.levels.values())
+
+
+def select_layers(names: list[str] | None) -> list[tuple[str, Any]]:
+    """The hwcost Layer objects of the chosen layers (all of LAYERS when ``names`` is None)."""
+    workloads = {net: hwcost.load_workload(net) for net in {n for n, _ in LAYERS}}
+    known = {name: net for net, name in LAYERS}
+    chosen: list[tuple[str, Any]] = []
+    for name in names if names is not None else [name for _, name in LAYERS]:
+        if name in known:
+            chosen.append((known[name], workloads[known[name]].layer(name)))
+            continue
+        hits = [(net, w.layer(name)) for net, w in workloads.items() if any(l.name == name for l in w.layers)]
+        if not hits:
+            raise SystemExit(f"unknown layer '{name}'; known: {', '.join(known)} (or any layer of resnet18 / mobilenetv2)")
+        chosen.append(hits[0])
+    return chosen
+
+
+def one_layer_workload(network: str, layer: Any, path: Path) -> Path:
+    """A workload file (docs/workloads.md) holding ``layer`` alone."""
+    kind = layer.kind.value
+    h, w = layer.input_hw
+    channels = layer.in_channels
+    if kind == "fc":
+        entry = {"name": layer.name, "kind": "fc", "in": layer.in_channels, "out": layer.out_channels}
+        in_hw: Any = 1
+    else:
+        entry = {
+            "name": layer.name, "kind": kind, "in": layer.in_channels, "out": layer.out_channels,
+            "kernel": list(layer.kernel_hw), "stride": list(layer.stride_hw),
+            "padding": list(layer.padding_hw), "in_hw": [h, w],
+        }
+        if kind == "conv" and layer.groups != 1:
+            entry["groups"] = layer.groups
+        in_hw = [h, w]
+    doc = {
+        "name": f"{network}-{layer.name}",
+        "dataset": "imagenet",
+        "input": {"channels": channels, "in_hw": in_hw},
+        "source": f"layer '{layer.name}' of hwcost's built-in '{network}' workload",
+        "layers": [entry],
+    }
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def scheme_at(bits: int) -> hwcost.QuantScheme:
+    """``lsq`` at ``bits``, first/last layers at the same bits (the one layer is both)."""
+    return replace(hwcost.get_scheme(SCHEME).with_bits(bits, bits), first_last_bits=bits)
+
+
+def pe_widths(layer: Any, bits: int) -> Widths:
+    """Operand and accumulator widths as hwcost's plan sizes them for a one-layer workload."""
+    scheme = scheme_at(bits)
+    n = layer.reduction_length
+    body = hwcost.classify(scheme, n)
+    edge = hwcost.classify(scheme, n, edge_layer=True)
+    return Widths(weight=edge.weight_operand_bits, act=edge.act_operand_bits,
+                  acc=max(body.accumulator_bits, edge.accumulator_bits), out=scheme.outputs.bits)
+
+
+def unit_energies(lib: hwcost.TechLib, wd: Widths) -> dict[str, float]:
+    """Every unit energy both models use, from hwcost's technology library (pJ)."""
+    glb = dict(capacity_bytes=GLB_KIB * 1024, width_bits=GLB_PORT_BITS)
+    return {
+        "mult": lib.energy_pj("int_multiplier", a_bits=wd.weight, b_bits=wd.act),
+        "acc_add": lib.energy_pj("int_adder", bits=wd.acc),
+        "reg_w": lib.energy_pj("register", bits=wd.weight),
+        "reg_i": lib.energy_pj("register", bits=wd.act),
+        "reg_o": lib.energy_pj("register", bits=wd.acc),
+        "glb_read": lib.energy_pj("sram", "read", **glb),
+        "glb_write": lib.energy_pj("sram", "write", **glb),
+        "dram_read_bit": lib.energy_pj("dram", "read", bits=1),
+        "dram_write_bit": lib.energy_pj("dram", "write", bits=1),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# hwcost
+# --------------------------------------------------------------------------------------------
+
+
+def hwcost_arch(dataflow: Dataflow) -> MacArrayConfig:
+    """The accelerator both tools are given: per-PE accumulation, no accumulator buffer, one GLB
+    bank with one 64-bit port, 128 bits of DRAM per cycle (hwcost's defaults differ: a 64 KiB
+    accumulator buffer, 4 GLB banks, 12.8 GB/s)."""
+    return MacArrayConfig(pe_rows=PE_ROWS, pe_cols=PE_COLS, dataflow=dataflow, pe_style=PeStyle.ACCUMULATE,
+                          acc_buffer_kib=0.0, glb_kib=GLB_KIB, glb_banks=1, glb_width_bits=GLB_PORT_BITS,
+                          clock_mhz=CLOCK_MHZ, dram_bandwidth_gbps=DRAM_BITS_PER_CYCLE * CLOCK_MHZ * 1e6 / 8 / 1e9)
+
+
+def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e: dict[str, float]) -> Side:
+    start, start_cpu = time.perf_counter(), time.process_time()
+    point = hwcost.design_point(scheme_at(p.bits), arch=hwcost_arch(p.dataflow), techlib=lib, workload=workload_file)
+    report = hwcost.report_of(point)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+
+    levels = dict.fromkeys(LEVELS, 0.0)
+    quant = other = 0.0
+    rows = {r.unit: r for r in report.breakdown}
+    for row in report.breakdown:
+        level = HWCOST_LEVEL_OF_ROW.get(row.unit, "?")
+        if level == "?":
+            level = {hwcost.Category.ON_CHIP_MEMORY: "BUF", hwcost.Category.DRAM: "DRAM",
+                     hwcost.Category.QUANT_OVERHEAD: "quant"}.get(row.category, "other")
+        if level == "quant":
+            quant += row.energy_pj
+        elif level in LEVELS:
+            levels[level] += row.energy_pj
+        elif row.energy_pj:
+            other += row.energy_pj
+            _warn(f"{p.layer.name}: hwcost row '{row.unit}' ({row.energy_pj / 1e6:.3g} uJ) has no level; left out")
+
+    # The unit energies given to ZigZag must be the ones hwcost priced: check them on the report.
+    macs = report.macs
+    _same(rows["mac_multiplier"].energy_pj / macs, e["mult"], f"{p.layer.name}: multiplier energy per MAC")
+    _same(rows["accumulator"].energy_pj / macs, e["acc_add"], f"{p.layer.name}: accumulator energy per MAC")
+    weight_loads = rows["pe_registers"].actions - macs
+    reg_parts = {"W": weight_loads * e["reg_w"], "I": macs * e["reg_i"], "O": macs * e["reg_o"]}
+    _same(rows["pe_registers"].energy_pj, sum(reg_parts.values()), f"{p.layer.name}: PE register energy")
+
+    dram_bits = rows["dram"].actions
+    dram_cycles = dram_bits / DRAM_BITS_PER_CYCLE
+    compute = compute_cycles(point, p)
+    return Side(levels, report.latency_cycles, seconds, cpu, extra={
+        "compute_cycles": compute,
+        "dram_cycles": dram_cycles,
+        "quant_overhead_pj": quant,
+        "unassigned_pj": other,
+        "reg_pj_by_operand": reg_parts,
+        "glb_accesses": rows["glb"].actions,
+        "dram_bits": dram_bits,
+        # One GLB bank of one port: its cycles are its accesses (bits / port width).
+        "bound": next((name for name, c in (("compute", compute), ("DRAM", dram_cycles), ("GLB", rows["glb"].actions))
+                       if c >= report.latency_cycles * (1 - 1e-9)), "other"),
+        "utilisation": report.utilisation,
+    })
+
+
+def compute_cycles(point: hwcost.DesignPoint, p: Point) -> float:
+    """hwcost's compute cycles of the point. A CostReport gives only the latency (compute and
+    memory overlapped), so they are read from the evaluation's GroupCost (``_evaluate_group`` is
+    private); failing that, the formula of docs/cost-model.md §2 (one pass)."""
+    try:
+        from hwcost.evaluate import CostCache, _evaluate_group
+
+        return float(_evaluate_group([point], CostCache()).compute_cycles[0])
+    except (ImportError, AttributeError, TypeError):
+        layer = p.layer
+        g = layer.groups
+        kg, n, px = layer.out_channels // g, layer.reduction_length, layer.output_pixels
+        tiles = math.ceil(n / PE_ROWS) * px if p.dataflow is Dataflow.WEIGHT_STATIONARY else math.ceil(px / PE_ROWS) * n
+        return float(g * math.ceil(kg / PE_COLS) * tiles)
+
+
+def _warn(message: str) -> None:
+    if message not in WARNINGS:
+        WARNINGS.append(message)
+
+
+def _same(a: float, b: float, what: str) -> None:
+    if not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):
+        _warn(f"{what}: hwcost priced {a:.6g}, ZigZag was given {b:.6g} -- not matched")
+
+
+# --------------------------------------------------------------------------------------------
+# ZigZag
+# --------------------------------------------------------------------------------------------
+
+
+def zigzag_layer(layer: Any, wd: Widths, bits: int) -> dict[str, Any]:
+    """The layer in ZigZag's user workload format (a list of such dicts; the equation and loop
+    dimensions of ZigZag's own ONNX Conv parser, with G the groups)."""
+    kind = layer.kind.value
+    groups = layer.groups
+    oy, ox = layer.output_hw
+    fy, fx = layer.kernel_hw
+    sy, sx = layer.stride_hw
+    py, px = layer.padding_hw
+    iy, ix = layer.input_hw
+    return {
+        "id": 0,
+        "name": layer.name,
+        "operator_type": "Conv",
+        "equation": "O[b][g][k][oy][ox]+=W[g][k][c][fy][fx]*I[b][g][c][iy][ix]",
+        "dimension_relations": [f"ix={sx}*ox+1*fx", f"iy={sy}*oy+1*fy"],
+        "loop_dims": ["B", "K", "G", "OX", "OY", "C", "FX", "FY"],
+        "loop_sizes": [1, layer.out_channels // groups, groups, ox, oy, layer.in_channels // groups, fx, fy]
+        if kind != "fc" else [1, layer.out_channels, 1, 1, 1, layer.in_channels, 1, 1],
+        "operand_precision": {"W": bits, "I": bits, "O": wd.acc, "O_final": wd.out},
+        "operand_source": {"W": 0, "I": 0},  # both come from this layer's memories (DRAM)
+        "pr_loop_dims": ["IX", "IY"],
+        "pr_loop_sizes": [ix, iy],
+        "padding": [[px, px], [py, py]],
+    }
+
+
+def os_pixel_split(ox: int, oy: int, rows: int = PE_ROWS) -> tuple[int, int]:
+    """Factors (a, b), a * b <= rows, a <= OX, b <= OY, with the fewest pixel tiles
+    ceil(OX/a) * ceil(OY/b); ties to the larger a * b, then to the squarer."""
+    best = (1, 1)
+    best_key: tuple[float, ...] = (math.inf, 0, 0)
+    for a in range(1, min(ox, rows) + 1):
+        for b in range(1, min(oy, rows // a) + 1):
+            key = (math.ceil(ox / a) * math.ceil(oy / b), -a * b, abs(a - b))
+            if key < best_key:
+                best, best_key = (a, b), key
+    return best
+
+
+def spatial_mapping(layer: Any, dataflow: Dataflow) -> dict[str, list[str]]:
+    """hwcost's dataflow as a ZigZag spatial mapping: D1 = the 16 rows, D2 = the 16 columns."""
+    kind = layer.kind.value
+    k = layer.out_channels // layer.groups
+    c = layer.in_channels // layer.groups
+    fy, fx = layer.kernel_hw
+    cols = [f"K, {min(k, PE_COLS)}"]
+    if dataflow is Dataflow.WEIGHT_STATIONARY:
+        if c >= PE_ROWS or kind == "fc" or (fx == fy == 1):
+            rows = [f"C, {min(c, PE_ROWS)}"]
+        else:  # a depthwise (C = 1) or narrow layer: the reduction's C x FX x FY as far as it fits
+            rows, used = [], 1
+            for dim, size in (("C", c), ("FX", fx), ("FY", fy)):
+                if size > 1 and used * size <= PE_ROWS:
+                    rows.append(f"{dim}, {size}")
+                    used *= size
+    else:
+        oy, ox = layer.output_hw
+        a, b = os_pixel_split(ox, oy)
+        rows = [f"OX, {a}"] + ([f"OY, {b}"] if b > 1 else [])
+    return {"D1": rows or ["C, 1"], "D2": cols}
+
+
+def zigzag_accelerator(wd: Widths, e: dict[str, float], register_reads: str) -> dict[str, Any]:
+    """The accelerator in ZigZag's YAML format, lowest memory level first."""
+
+    def register(operand: str, bits: int, load_pj: float) -> dict[str, Any]:
+        read_pj = load_pj if register_reads == "load" else 0.0
+        if operand == "O":  # a partial sum is read and written from below (the MAC) and above
+            r_alloc, w_alloc = ["O, tl", "O, th"], ["O, fl", "O, fh"]
+        else:
+            r_alloc, w_alloc = [f"{operand}, tl"], [f"{operand}, fh"]
+        return {
+            "size": bits, "r_cost": read_pj, "w_cost": load_pj, "area": 0.0, "latency": 1,
+            "operands": [operand],
+            "ports": [
+                {"name": "r_port_1", "type": "read", "bandwidth_min": bits, "bandwidth_max": bits, "allocation": r_alloc},
+                {"name": "w_port_1", "type": "write", "bandwidth_min": bits, "bandwidth_max": bits, "allocation": w_alloc},
+            ],
+            "served_dimensions": [],  # one per PE
+        }
+
+    everything = ["I1", "I2", "O"]
+    return {
+        "name": "hwcost_mac_array_16x16",
+        "memories": {
+            "reg_W": register("I2", wd.weight, e["reg_w"]),
+            "reg_I": register("I1", wd.act, e["reg_i"]),
+            "reg_O": register("O", wd.acc, e["reg_o"]),
+            "glb": {
+                "size": int(GLB_KIB * 1024 * 8), "r_cost": e["glb_read"], "w_cost": e["glb_write"], "area": 0.0,
+                "latency": 1, "operands": everything,
+                "ports": [  # one port for reads and writes, as hwcost's GLB bank (its bandwidth in the latency)
+                    {"name": "rw_port_1", "type": "read_write", "bandwidth_min": 1, "bandwidth_max": GLB_PORT_BITS,
+                     "allocation": ["I1, tl", "I2, tl", "O, tl", "O, th", "I1, fh", "I2, fh", "O, fh", "O, fl"]},
+                ],
+                "served_dimensions": ["D1", "D2"],
+            },
+            "dram": {
+                "size": 10**13, "r_cost": DRAM_BITS_PER_CYCLE * e["dram_read_bit"],
+                "w_cost": DRAM_BITS_PER_CYCLE * e["dram_write_bit"], "area": 0.0, "latency": 1,
+                "operands": everything,
+                "ports": [
+                    {"name": "rw_port_1", "type": "read_write", "bandwidth_min": 1, "bandwidth_max": DRAM_BITS_PER_CYCLE,
+                     "allocation": ["I1, fh", "I1, tl", "I2, fh", "I2, tl", "O, fh", "O, tl", "O, fl", "O, th"]},
+                ],
+                "served_dimensions": ["D1", "D2"],
+            },
+        },
+        "operational_array": {
+            "unit_energy": e["mult"] + e["acc_add"], "unit_area": 1.0,
+            "dimensions": ["D1", "D2"], "sizes": [PE_ROWS, PE_COLS],
+            "systolic_dimensions": ["D1", "D2"],  # operands move a PE per cycle, as in hwcost's array
+        },
+    }
+
+
+def run_zigzag(p: Point, wd: Widths, e: dict[str, float], tmp: Path, lpf_limit: int, register_reads: str) -> Side:
+    from zigzag.mapping.temporal_mapping import TemporalMappingType
+    from zigzag.stages.evaluation.cost_model_evaluation import CostModelStage
+    from zigzag.stages.main import MainStage
+    from zigzag.stages.mapping.spatial_mapping_generation import SpatialMappingGeneratorStage
+    from zigzag.stages.mapping.temporal_mapping_generator_stage import TemporalMappingGeneratorStage
+    from zigzag.stages.parser.accelerator_parser import AcceleratorParserStage
+    from zigzag.stages.parser.workload_parser import WorkloadParserStage
+    from zigzag.stages.results.reduce_stages import MinimalEnergyStage
+    from zigzag.stages.workload_iterator import WorkloadStage
+
+    acc_file = tmp / "zigzag_accelerator.yaml"
+    map_file = tmp / "zigzag_mapping.yaml"
+    acc_file.write_text(yaml.safe_dump(zigzag_accelerator(wd, e, register_reads), sort_keys=False))
+    sm = spatial_mapping(p.layer, p.dataflow)
+    mapping = [{"name": "default", "spatial_mapping": sm, "memory_operand_links": {"O": "O", "W": "I2", "I": "I1"}}]
+    map_file.write_text(yaml.safe_dump(mapping, sort_keys=False))
+    workload = [zigzag_layer(p.layer, wd, p.bits)]
+
+    # The stages of zigzag.api.get_hardware_performance_zigzag without the ones that save files
+    # and plots: parse, per layer, keep the least-energy spatial and temporal mapping (LOMA).
+    stages = [WorkloadParserStage, AcceleratorParserStage, WorkloadStage, MinimalEnergyStage,
+              SpatialMappingGeneratorStage, MinimalEnergyStage, TemporalMappingGeneratorStage, CostModelStage]
+    start, start_cpu = time.perf_counter(), time.process_time()
+    main = MainStage(
+        list_of_callables=stages, accelerator=str(acc_file), workload=workload, mapping=str(map_file),
+        loma_lpf_limit=lpf_limit, loma_show_progress_bar=False, nb_mappings_generated=1,
+        enable_mix_spatial_mapping_generation=False,
+        access_same_data_considered_as_no_access=True,  # as zigzag.api does
+        temporal_mapping_type=TemporalMappingType("uneven"),
+    )
+    cme = main.run()[0][0]
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+
+    levels = dict.fromkeys(LEVELS, 0.0)
+    levels["MAC"] = cme.mac_energy
+    level_of = {"reg_W": "REG", "reg_I": "REG", "reg_O": "REG", "glb": "BUF", "dram": "DRAM"}
+    by_operand: dict[str, dict[str, float]] = {}
+    accesses: dict[str, dict[str, dict[str, int]]] = {}
+    hierarchy = cme.accelerator.memory_hierarchy
+    for layer_op, energies in cme.mem_energy_breakdown.items():
+        mem_op = cme.memory_operand_links.layer_to_mem_op(layer_op)
+        mems = hierarchy.get_memory_levels(mem_op)
+        for mem, pj, acc in zip(mems, energies, cme.memory_word_access[layer_op]):
+            levels[level_of[mem.name]] += pj
+            by_operand.setdefault(str(layer_op), {})[level_of[mem.name]] = pj
+            accesses.setdefault(str(layer_op), {})[mem.name] = {str(k): int(v) for k, v in acc.data.items()} \
+                if hasattr(acc, "data") else {}
+    sm_used = {str(d): {str(k): v for k, v in m.items()} for d, m in cme.layer.spatial_mapping.items()}
+    return Side(levels, float(cme.latency_total2), seconds, cpu, extra={
+        "stall_free_cycles": float(cme.ideal_temporal_cycle + cme.systolic_drain_cycle),
+        "temporal_cycles": float(cme.ideal_temporal_cycle),
+        "drain_cycles": float(cme.systolic_drain_cycle),
+        "stall_cycles": float(cme.stall_slack_comb),
+        "onload_cycles": float(cme.data_onloading_cycle),
+        "offload_cycles": float(cme.data_offloading_cycle),
+        "pj_by_operand": by_operand,
+        "word_accesses": accesses,
+        "spatial_mapping": sm_used,
+        "temporal_mapping": str(cme.temporal_mapping),
+    })
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else (1.0 if a == 0 else math.inf)
+
+
+def _e(pj: float) -> str:
+    """Energy in µJ, 3 significant figures."""
+    uj = pj / 1e6
+    return f"{uj:.3g}" if uj >= 0.001 or uj == 0 else f"{uj:.1e}"
+
+
+def _c(cycles: float) -> str:
+    return f"{cycles / 1e3:.4g}k" if cycles >= 1e3 else f"{cycles:.0f}"
+
+
+HEADER = ["layer", "b", "flow"] + [f"{lv} hw/zz (x)" for lv in (*LEVELS, "total")] + \
+         ["cycles hw / zz", "cyc x", "stall-free hw / zz", "time hw / zz (s)"]
+
+
+def table_rows(results: list[dict[str, Any]]) -> list[list[str]]:
+    rows = []
+    for r in results:
+        hw, zz = r["hwcost"], r["zigzag"]
+        cells = [r["layer"], str(r["bits"]), r["flow"]]
+        for lv in LEVELS:
+            cells.append(f"{_e(hw.levels[lv])} / {_e(zz.levels[lv])} ({ratio(hw.levels[lv], zz.levels[lv]):.2f})")
+        cells.append(f"{_e(hw.total)} / {_e(zz.total)} ({ratio(hw.total, zz.total):.2f})")
+        cells.append(f"{_c(hw.cycles)} / {_c(zz.cycles)}")
+        cells.append(f"{ratio(hw.cycles, zz.cycles):.2f}")
+        cells.append(f"{_c(hw.extra['compute_cycles'])} / {_c(zz.extra['stall_free_cycles'])}")
+        cells.append(f"{hw.seconds:.3f} / {zz.seconds:.1f}")
+        rows.append(cells)
+    return rows
+
+
+def print_table(results: list[dict[str, Any]], markdown: bool) -> None:
+    rows = table_rows(results)
+    if markdown:
+        print("| " + " | ".join(HEADER) + " |")
+        print("|" + "|".join("---" for _ in HEADER) + "|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADER)]
+    print("  ".join(h.ljust(w) for h, w in zip(HEADER, widths)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+
+
+def summary(results: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    out = {}
+    keys = (*LEVELS, "total", "latency cycles", "stall-free cycles")
+    for key in keys:
+        ratios = []
+        for r in results:
+            hw, zz = r["hwcost"], r["zigzag"]
+            if key == "total":
+                a, b = hw.total, zz.total
+            elif key == "latency cycles":
+                a, b = hw.cycles, zz.cycles
+            elif key == "stall-free cycles":
+                a, b = hw.extra["compute_cycles"], zz.extra["stall_free_cycles"]
+            else:
+                a, b = hw.levels[key], zz.levels[key]
+            if a or b:
+                ratios.append(ratio(a, b))
+        dev = [abs(x - 1) for x in ratios]
+        out[key] = {
+            "n": len(ratios),
+            "median_abs_ratio_minus_1": statistics.median(dev) if dev else float("nan"),
+            "within_25pct": sum(d <= 0.25 for d in dev),
+            "median_ratio": statistics.median(ratios) if ratios else float("nan"),
+            "min_ratio": min(ratios) if ratios else float("nan"),
+            "max_ratio": max(ratios) if ratios else float("nan"),
+        }
+    return out
+
+
+def print_summary(s: dict[str, dict[str, float]], markdown: bool) -> None:
+    head = ["quantity", "n", "median abs(ratio - 1)", "within +-25 %", "median ratio", "range"]
+    rows = [[k, str(v["n"]), f"{v['median_abs_ratio_minus_1']:.2f}", f"{v['within_25pct']}/{v['n']}",
+             f"{v['median_ratio']:.2f}", f"{v['min_ratio']:.2f} .. {v['max_ratio']:.2f}"] for k, v in s.items()]
+    if markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "|".join("---" for _ in head) + "|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+
+
+def print_detail(r: dict[str, Any]) -> None:
+    hw, zz = r["hwcost"], r["zigzag"]
+    print(f"\n{r['layer']} {r['bits']}b {r['flow']}: widths {r['widths']}")
+    print(f"  hwcost: registers by operand (uJ) "
+          + ", ".join(f"{k} {_e(v)}" for k, v in hw.extra["reg_pj_by_operand"].items())
+          + f"; GLB accesses {hw.extra['glb_accesses']:.4g}; DRAM bits {hw.extra['dram_bits']:.4g};"
+          f" latency {hw.extra['bound']}-bound; quantization overhead {_e(hw.extra['quant_overhead_pj'])} uJ (not compared)")
+    print(f"  zigzag: spatial {zz.extra['spatial_mapping']}; stalls {zz.extra['stall_cycles']:.4g},"
+          f" on-load {zz.extra['onload_cycles']:.4g}, off-load {zz.extra['offload_cycles']:.4g} cycles")
+    for op, lv in zz.extra["pj_by_operand"].items():
+        print(f"    {op}: " + ", ".join(f"{k} {_e(v)} uJ" for k, v in lv.items())
+              + "  accesses " + "; ".join(f"{m}: {a}" for m, a in zz.extra["word_accesses"][op].items()))
+    print(f"    temporal mapping (innermost first, per level): {zz.extra['temporal_mapping']}")
+
+
+def hwcost_source() -> str:
+    """Where hwcost was imported from, and its git commit (+ 'modified' when its package files
+    differ from that commit): the figures depend on the model's code, not on its version number."""
+    import subprocess
+
+    root = Path(hwcost.__file__).resolve().parent.parent
+    try:
+        def git(*a: str) -> str:
+            return subprocess.run(["git", "-C", str(root), *a], capture_output=True, text=True, check=True).stdout.strip()
+
+        commit = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain", "--", "hwcost")
+        return f"{root}, commit {commit}{' + modified' if dirty else ''}"
+    except (OSError, subprocess.CalledProcessError):
+        return f"{root}, not a git checkout"
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    out = {"python": sys.version.split()[0], "hwcost": f"{hwcost.__version__} ({hwcost_source()})"}
+    for dist in ("zigzag-dse", "six", "numpy"):
+        try:
+            out[dist] = version(dist)
+        except Exception:  # noqa: BLE001 - report what is there
+            out[dist] = "?"
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--layers", help="comma-separated layer names (default: the 13 of LAYERS)")
+    ap.add_argument("--quick", action="store_true", help=f"{len(QUICK_LAYERS)} layers, 8 b only")
+    ap.add_argument("--bits", help="comma-separated bit-widths (default 8,4; --quick: 8)")
+    ap.add_argument("--dataflows", default="WS,OS", help="WS, OS or both (default WS,OS)")
+    ap.add_argument("--lpf-limit", type=int, default=6, help="ZigZag LOMA loop-prime-factor limit (ZigZag's default 6)")
+    ap.add_argument("--register-reads", choices=("free", "load"), default="free",
+                    help="ZigZag register read energy: free (default; the library prices a register per clocked load) or load")
+    ap.add_argument("--markdown", action="store_true", help="print markdown tables")
+    ap.add_argument("--detail", action="store_true", help="per-operand ZigZag accesses and mappings, hwcost register split")
+    ap.add_argument("--json", type=Path, help="write every figure to this JSON file")
+    ap.add_argument("--verbose", action="store_true", help="show ZigZag's log")
+    args = ap.parse_args(argv)
+
+    try:
+        import zigzag  # noqa: F401
+    except ImportError:
+        print("ZigZag is not installed in this environment; see the header of this script:\n"
+              "  python3.11 -m venv /tmp/zz && /tmp/zz/bin/pip install zigzag-dse==3.9.1 six==1.17.0 "
+              "&& /tmp/zz/bin/pip install -e /path/to/hwcost", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("zigzag").setLevel(logging.INFO if args.verbose else logging.ERROR)
+
+    names = args.layers.split(",") if args.layers else (list(QUICK_LAYERS) if args.quick else None)
+    bits_list = [int(b) for b in (args.bits or ("8" if args.quick else "8,4")).split(",")]
+    flows = {"WS": Dataflow.WEIGHT_STATIONARY, "OS": Dataflow.OUTPUT_STATIONARY}
+    dataflows = [flows[f.strip().upper()] for f in args.dataflows.split(",")]
+    lib = hwcost.load_techlib(NODE)
+    layers = select_layers(names)
+    vers = versions()
+    print(f"hwcost {vers['hwcost']} vs zigzag-dse {vers['zigzag-dse']} (python {vers['python']}); node {NODE}, "
+          f"scheme {SCHEME}, {PE_ROWS}x{PE_COLS} PEs, GLB {GLB_KIB:g} KiB x {GLB_PORT_BITS} b, "
+          f"DRAM {DRAM_BITS_PER_CYCLE} b/cycle; ZigZag: least-energy mapping, LOMA lpf_limit {args.lpf_limit}, "
+          f"register reads {args.register_reads}")
+
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="peer_zigzag_") as tmpdir:
+        tmp = Path(tmpdir)
+        # One untimed evaluation each, so that one-off lazy loading is not charged to the first layer.
+        warm = Point(*layers[0], bits_list[0], dataflows[0])
+        wd0 = pe_widths(warm.layer, warm.bits)
+        run_hwcost(warm, one_layer_workload(warm.network, warm.layer, tmp / "warm.yaml"), lib, wd0, unit_energies(lib, wd0))
+        for network, layer in layers:
+            wfile = one_layer_workload(network, layer, tmp / f"{layer.name}.yaml")
+            for bits in bits_list:
+                wd = pe_widths(layer, bits)
+                e = unit_energies(lib, wd)
+                for dataflow in dataflows:
+                    p = Point(network, layer, bits, dataflow)
+                    hw = run_hwcost(p, wfile, lib, wd, e)
+                    zz = run_zigzag(p, wd, e, tmp, args.lpf_limit, args.register_reads)
+                    r = {"network": network, "layer": layer.name, "bits": bits, "flow": p.flow,
+                         "widths": vars(wd), "unit_energies_pj": e, "hwcost": hw, "zigzag": zz}
+                    results.append(r)
+                    print(f"  {layer.name:20s} {bits}b {p.flow}: total hwcost/ZigZag {ratio(hw.total, zz.total):.2f}, "
+                          f"cycles {ratio(hw.cycles, zz.cycles):.2f}  ({hw.seconds:.3f} s / {zz.seconds:.1f} s)",
+                          file=sys.stderr, flush=True)
+
+    print()
+    print("Energy in uJ per layer; hw = hwcost, zz = ZigZag's least-energy mapping, (x) = hwcost / ZigZag.")
+    print("REG = PE registers, BUF = global buffer; hwcost's quantization-overhead rows are not compared.")
+    print_table(results, args.markdown)
+    print()
+    s = summary(results)
+    print_summary(s, args.markdown)
+    n = len(results)
+    for what, attr in (("wall", "seconds"), ("CPU", "cpu_seconds")):
+        t_hw = sum(getattr(r["hwcost"], attr) for r in results)
+        t_zz = sum(getattr(r["zigzag"], attr) for r in results)
+        print(f"{'' if attr == 'cpu_seconds' else chr(10)}{what} time over {n} points: hwcost {t_hw:.2f} s "
+              f"({t_hw / n * 1e3:.1f} ms/point), ZigZag {t_zz:.1f} s ({t_zz / n:.1f} s/point), ratio {t_zz / t_hw:.0f}x")
+    if WARNINGS:
+        print("\nNot matched (the figures above are still printed):")
+        for w in WARNINGS:
+            print(f"  - {w}")
+    if args.detail:
+        for r in results:
+            print_detail(r)
+    if args.json:
+        def enc(o: Any) -> Any:
+            if isinstance(o, Side):
+                return {"levels_pj": o.levels, "total_pj": o.total, "cycles": o.cycles, "seconds": o.seconds,
+                        "cpu_seconds": o.cpu_seconds, **o.extra}
+            raise TypeError(type(o))
+        args.json.write_text(json.dumps({"versions": vers, "results": results, "summary": s, "warnings": WARNINGS},
+                                        default=enc, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
