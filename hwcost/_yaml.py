@@ -20,6 +20,8 @@ The size of the file itself is limited where it is read (:func:`hwcost._config.r
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -79,8 +81,9 @@ def parse_yaml(text: str, file: str) -> ParsedYaml:
         node = loader.get_single_node()
         if node is None:
             return ParsedYaml(None, {"": 1})
-        _check_expansion(node, file)
-        lines = _key_lines(node, file)  # before constructing: merge keys (<<) rewrite the nodes
+        line_of = _Lines(text)
+        _check_expansion(node, file, line_of)
+        lines = _key_lines(node, file, line_of)  # before constructing: merge keys (<<) rewrite the nodes
         return ParsedYaml(loader.construct_document(node), lines)
     except yaml.YAMLError as exc:
         raise _yaml_problem(exc, text, file, _where(loader, getattr(exc, "problem_mark", None))) from None
@@ -114,13 +117,26 @@ def _path_of(root: Node, found: Callable[[Node], bool]) -> str | None:
         if id(node) in seen:
             continue
         seen.add(id(node))
+        children: list[tuple[Node, str]] = []  # pushed in reverse: popped in document order
         if isinstance(node, SequenceNode):
-            stack.extend((item, join_key(path, i)) for i, item in enumerate(node.value))
+            children = [(item, join_key(path, i)) for i, item in enumerate(node.value)]
         elif isinstance(node, MappingNode):
             for key_node, value_node in node.value:
                 key = join_key(path, _text(key_node))
-                stack += [(key_node, key), (value_node, key)]
+                children += [(key_node, key), (value_node, key)]
+        stack.extend(reversed(children))
     return None
+
+
+class _Lines:
+    """1-based line of a position, counting ``\\n`` as editors do (YAML also breaks lines at
+    U+0085, U+2028 and U+2029, which would shift its own line numbers)."""
+
+    def __init__(self, text: str):
+        self._breaks = [m.start() for m in re.finditer("\n", text)]
+
+    def __call__(self, mark: yaml.Mark) -> int:
+        return bisect.bisect_left(self._breaks, mark.index) + 1
 
 
 # --- the loader ---------------------------------------------------------------------------------
@@ -191,11 +207,12 @@ class _LimitError(yaml.MarkedYAMLError):
 
 def _yaml_problem(exc: yaml.YAMLError, text: str, file: str, key: str | None) -> HwcostError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = None if mark is None else mark.line + 1
+    line = None if mark is None else _Lines(text)(mark)
     parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
     problem = ", ".join(p for p in parts if p) or str(exc).splitlines()[0]
     if isinstance(exc, yaml.reader.ReaderError):
         line = text.count("\n", 0, max(exc.position, 0)) + 1
+        key = key or _key_on_line(text, max(exc.position, 0))
         problem = f"character #x{exc.character:04x} is not allowed in YAML" if isinstance(exc.character, int) \
             else f"unreadable character {exc.character!r}"
     if isinstance(exc, _LimitError):
@@ -204,7 +221,21 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str, key: str | None) ->
         message = f"YAML value error: {problem}"
     else:
         message = f"YAML syntax error: {problem}"
+        key = key or (None if mark is None else _key_on_line(text, mark.index))
     return HwcostError.single(message, file=file, key=key or None, line=line)
+
+
+_KEY_TEXT = re.compile(r"([A-Za-z_][\w.+-]*)\s*:(?:\s|$)")
+_BREAKS = "\n\r\x85\u2028\u2029"  # what YAML counts as a line break
+
+
+def _key_on_line(text: str, index: int) -> str | None:
+    """The key written on the line of ``index`` (``  name: x`` -> ``name``), if that line has one:
+    where a syntax error stops before any key was read."""
+    start = max(text.rfind(b, 0, index) for b in _BREAKS) + 1
+    ends = [e for e in (text.find(b, index) for b in _BREAKS) if e >= 0]
+    found = _KEY_TEXT.search(text[start:min(ends, default=len(text))].split("#")[0])
+    return found.group(1)[:60] if found else None
 
 
 # --- after composing: limits on the node graph, lines, duplicate keys ---------------------------
@@ -219,7 +250,7 @@ def _children(node: Node) -> Iterator[Node]:
             yield value_node
 
 
-def _check_expansion(root: Node, file: str) -> None:
+def _check_expansion(root: Node, file: str, line_of: _Lines) -> None:
     """Refuse aliases that refer to themselves, or expand the document beyond the limits.
 
     Sizes and depths are memoised per node, so this costs one visit per node as written,
@@ -243,27 +274,30 @@ def _check_expansion(root: Node, file: str) -> None:
         if nid in on_path:
             raise HwcostError.single(
                 "an alias refers to the mapping or list that contains it (a recursive alias)",
-                file=file, line=node.start_mark.line + 1,
+                file=file, line=line_of(node.start_mark), key=_path_of(root, lambda n: n is node) or None,
             )
         on_path.add(nid)
         stack.append((node, True))
         stack.extend((kid, False) for kid in _children(node) if id(kid) not in size)
     written, expanded = len(size), size[id(root)]
+    biggest = _biggest_alias(root, size) if expanded - written > MAX_ALIAS_NODES or depth[id(root)] > MAX_DEPTH \
+        else root
+    where = {"file": file, "line": line_of(biggest.start_mark), "key": _path_of(root, lambda n: n is biggest) or None}
     if expanded - written > MAX_ALIAS_NODES:
         raise HwcostError.single(
             f"aliases (*name) expand the document to {expanded:,} nodes from the {written:,} written "
             f"(alias-expansion limit: {MAX_ALIAS_NODES:,} more)",
-            file=file, line=_biggest_alias_line(root, size),
+            **where,
         )
     if depth[id(root)] > MAX_DEPTH:
         raise HwcostError.single(
             f"aliases nest the document more than {MAX_DEPTH} levels deep (nesting-depth limit)",
-            file=file, line=_biggest_alias_line(root, size),
+            **where,
         )
 
 
-def _biggest_alias_line(root: Node, size: dict[int, int]) -> int:
-    """The line of the largest node that is used more than once (the anchor that expands)."""
+def _biggest_alias(root: Node, size: dict[int, int]) -> Node:
+    """The largest node that is used more than once (the anchor that expands)."""
     uses: dict[int, int] = {}
     nodes: dict[int, Node] = {}
     stack = [root]
@@ -274,37 +308,37 @@ def _biggest_alias_line(root: Node, size: dict[int, int]) -> int:
             nodes[id(node)] = node
             stack.extend(_children(node))
     shared = [n for i, n in nodes.items() if uses[i] > 1] or [root]
-    return max(shared, key=lambda n: size[id(n)]).start_mark.line + 1
+    return max(shared, key=lambda n: size[id(n)])
 
 
-def _key_lines(root: Node, file: str) -> dict[str, int]:
+def _key_lines(root: Node, file: str, line_of: _Lines) -> dict[str, int]:
     """Key path -> line for every path of the (alias-expanded, already bounded) document;
     a key given twice in one mapping is an error naming both lines."""
-    lines = {"": root.start_mark.line + 1}
+    lines = {"": line_of(root.start_mark)}
     checked: set[int] = set()
     stack: list[tuple[Node, str]] = [(root, "")]
     while stack:
         node, path = stack.pop()
         if isinstance(node, SequenceNode):
             for i, item in enumerate(node.value):
-                lines.setdefault(join_key(path, i), item.start_mark.line + 1)
+                lines.setdefault(join_key(path, i), line_of(item.start_mark))
                 stack.append((item, join_key(path, i)))
         elif isinstance(node, MappingNode):
             if id(node) not in checked:
                 checked.add(id(node))
-                _check_duplicates(node, path, file)
+                _check_duplicates(node, path, file, line_of)
             for key_node, value_node in node.value:
                 key = join_key(path, _text(key_node))
-                lines.setdefault(key, key_node.start_mark.line + 1)
+                lines.setdefault(key, line_of(key_node.start_mark))
                 stack.append((value_node, key))
     return lines
 
 
-def _check_duplicates(node: MappingNode, path: str, file: str) -> None:
+def _check_duplicates(node: MappingNode, path: str, file: str, line_of: _Lines) -> None:
     first: dict[Any, int] = {}
     for key_node, _ in node.value:
         identity = _identity(key_node)
-        line = key_node.start_mark.line + 1
+        line = line_of(key_node.start_mark)
         if identity in first:
             text = _text(key_node)
             raise HwcostError.single(

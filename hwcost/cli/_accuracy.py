@@ -16,6 +16,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from hwcost.cli._flags import bits_flags, under_flags
 from hwcost.cli._output import format_table, to_json
 
 if TYPE_CHECKING:
@@ -106,23 +107,38 @@ def _cim_settings(args: argparse.Namespace) -> CimSettings | None:
             names = ", ".join("--" + k.replace("_", "-") for k in given)
             raise HwcostError.single(f"{names}: options of the CIM macro; add --cim", key="cim")
         return None
-    return CimSettings.from_dict(given)
+    with under_flags(_cim_flags()):
+        return CimSettings.from_dict(given)
+
+
+def _cim_flags() -> dict[str, str]:
+    """Keys of the CIM settings -> their flags."""
+    flags = {f"cim.{field}": f"--{option.replace('_', '-')}" for option, (field, _, _) in _CIM_OPTIONS.items()}
+    return {**flags, "cim.two_stage": "--two-stage"}
 
 
 def _run_measure(args: argparse.Namespace) -> int:
     from hwcost.schemes import get_scheme, load_scheme
     from hwcost.accuracy import measure_accuracy
 
-    scheme = get_scheme(args.scheme) if args.scheme else load_scheme(args.scheme_file)
+    with under_flags({"scheme": "--scheme", "": "--scheme"}):
+        scheme = get_scheme(args.scheme) if args.scheme else load_scheme(args.scheme_file)
     weight_bits = args.weight_bits if args.weight_bits is not None else args.bits
     act_bits = args.act_bits if args.act_bits is not None else args.bits
-    scheme = scheme.with_bits(weight_bits, act_bits)
-    result = measure_accuracy(
-        scheme, model=args.model, dataset=args.dataset, epochs=args.epochs, fp_epochs=args.fp_epochs,
-        seed=args.seed, integer=not args.no_integer, use_cache=not args.no_cache, cim=_cim_settings(args),
-        backend=args.backend, data_dir=args.data_dir, train_size=args.train_size, test_size=args.test_size,
-        threads=args.threads, batch_size=args.batch_size, lr=args.lr, qat_lr=args.qat_lr,
-    )
+    with under_flags(bits_flags(args.weight_bits, args.act_bits)):
+        scheme = scheme.with_bits(weight_bits, act_bits)
+    settings_flags = {name: f"--{name.replace('_', '-')}" for name in ("model", "dataset", "epochs", "fp_epochs", "seed",
+                                                                        "backend", "data_dir", "train_size", "test_size",
+                                                                        "batch_size", "lr", "qat_lr")}
+    settings_flags["integer"] = "--no-integer"
+    cim = _cim_settings(args)
+    with under_flags({**settings_flags, **_cim_flags()}):
+        result = measure_accuracy(
+            scheme, model=args.model, dataset=args.dataset, epochs=args.epochs, fp_epochs=args.fp_epochs,
+            seed=args.seed, integer=not args.no_integer, use_cache=not args.no_cache, cim=cim,
+            backend=args.backend, data_dir=args.data_dir, train_size=args.train_size, test_size=args.test_size,
+            threads=args.threads, batch_size=args.batch_size, lr=args.lr, qat_lr=args.qat_lr,
+        )
     if args.format == "json":
         print(to_json(result.to_dict()))
         return 0

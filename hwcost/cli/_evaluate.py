@@ -60,7 +60,8 @@ def add_cim_arguments(p: argparse.ArgumentParser) -> None:
 
 def _arch_from_args(args: argparse.Namespace) -> Any:
     from hwcost.arch.registry import load_arch, with_overrides
-    from hwcost.cli._flags import under_flags
+    from hwcost.cli._flags import overridden, renamed, under_flags
+    from hwcost.errors import HwcostError
 
     arch_flag = "--arch-file" if args.arch_file else "--arch"
     with under_flags({"arch": arch_flag, "": arch_flag}):
@@ -72,8 +73,10 @@ def _arch_from_args(args: argparse.Namespace) -> Any:
         text = overrides["macros"]
         overrides["macros"] = int(text) if text.isdigit() else text
     flags = {field: f"--{opt.replace('_', '-')}" for opt, (field, _, _) in CIM_OPTIONS.items()}
-    with under_flags({**flags, "arch": arch_flag}):
+    try:
         return with_overrides(arch, overrides)
+    except HwcostError as err:
+        raise renamed(overridden(err, flags, overrides), {"arch": arch_flag}) from None
 
 
 def point_from_args(args: argparse.Namespace) -> Any:

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from hwcost.errors import HwcostError, Problem
 
-__all__ = ["renamed", "under_flags", "bits_flags", "value_ranges"]
+__all__ = ["renamed", "under_flags", "overridden", "bits_flags", "value_ranges"]
 
 _FROM_COMMAND_LINE = " (command line)"
 
@@ -31,6 +31,29 @@ def renamed(err: HwcostError, flags: Mapping[str, str]) -> HwcostError:
         key = problem.key or ""
         if problem.file is None and key in flags:
             problem = replace(problem, key=flags[key], message=problem.message.removesuffix(_FROM_COMMAND_LINE))
+        if problem not in out:
+            out.append(problem)
+    return HwcostError(out)
+
+
+def overridden(err: HwcostError, flags: Mapping[str, str], given: Mapping[str, object]) -> HwcostError:
+    """Problems of a configuration overridden from the command line (``given``: key -> value typed).
+
+    A key the user set is reported under its flag; a key the user left alone (a relation broken
+    by a value they typed, e.g. ``adc_share`` no longer dividing ``cols``) is reported under the
+    flags they typed, naming the key and the flag that sets it.
+    """
+    typed = ", ".join(f"{flags[k]} {v}" for k, v in given.items() if k in flags) or "command line"
+    out: list[Problem] = []
+    for problem in err.problems:
+        key = problem.key or ""
+        if problem.file is None and key in flags:
+            message = problem.message.removesuffix(_FROM_COMMAND_LINE)
+            if key in given:
+                problem = replace(problem, key=flags[key], message=message)
+            else:
+                problem = replace(problem, key=typed, message=f"{key}: {message} ({key} as configured; set it with "
+                                                                f"{flags[key]})")
         if problem not in out:
             out.append(problem)
     return HwcostError(out)
