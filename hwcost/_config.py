@@ -146,7 +146,7 @@ class Checker:
         ok = True
         for name in required:
             if name not in mapping:
-                self.error(key, f"missing required key '{name}'{self._misspelt(key, name, unknown)}")
+                self.error(key, f"missing required key '{name}'{self.misspelt(key, name, unknown)}")
                 ok = False
         for name in unknown:
             valid = ", ".join(sorted(allowed)) or "(none)"
@@ -156,7 +156,7 @@ class Checker:
             ok = False
         return ok
 
-    def _misspelt(self, key: str, name: str, candidates: Iterable[str]) -> str:
+    def misspelt(self, key: str, name: str, candidates: Iterable[str]) -> str:
         """' (found 'modelz' at line 12: misspelt?)' when a key close to ``name`` is there."""
         guess = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)
         if not guess:
@@ -179,7 +179,7 @@ class Checker:
             parent = parent_key(key)
             leaf = key[len(parent) + 1:] if parent else key
             siblings = [p[len(parent) + 1:] if parent else p for p in self.lines if p and parent_key(p) == parent]
-            self.error(key, f"missing required key '{leaf}' ({expected}){self._misspelt(parent, leaf, siblings)}")
+            self.error(key, f"missing required key '{leaf}' ({expected}){self.misspelt(parent, leaf, siblings)}")
         else:
             self.error(key, f"{expected}{sep}got {_describe(value)}")
 

@@ -44,13 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _scheme(args: argparse.Namespace) -> QuantScheme:
     from dataclasses import replace
 
-    from hwcost.cli._flags import bits_flags, under_flags
+    from hwcost.cli._flags import bits_flags, realisation_flags, under_flags
     from hwcost.schemes import ScaleRealisation, ZeroPointRealisation, get_scheme, load_scheme
 
     with under_flags({"scheme": "--scheme", "": "--scheme"}):
         scheme = get_scheme(args.scheme) if args.scheme else load_scheme(args.scheme_file)
-    flags = {**bits_flags(args.weight_bits, args.act_bits), "zero_point_realisation": "--zero-point",
-             "scale_realisation": "--scale-at"}
+    flags = {**bits_flags(args.weight_bits, args.act_bits), **realisation_flags(args.zero_point, args.scale_at)}
     with under_flags(flags):
         weight_bits = args.weight_bits if args.weight_bits is not None else args.bits
         act_bits = args.act_bits if args.act_bits is not None else args.bits

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from hwcost.errors import HwcostError, Problem
 
-__all__ = ["renamed", "under_flags", "overridden", "bits_flags", "value_ranges"]
+__all__ = ["renamed", "under_flags", "overridden", "bits_flags", "realisation_flags", "value_ranges"]
 
 _FROM_COMMAND_LINE = " (command line)"
 
@@ -74,6 +74,19 @@ def bits_flags(weight_bits: int | None, act_bits: int | None) -> dict[str, str]:
     weight = "--weight-bits" if weight_bits is not None else "--bits"
     act = "--act-bits" if act_bits is not None else "--bits"
     return {"weights.bits": weight, "activations.bits": act, "outputs.bits": act}
+
+
+def realisation_flags(zero_point: str | None, scale_at: str | None) -> dict[str, str]:
+    """Scheme keys -> the flag that set them, for --zero-point and --scale-at: a contradiction
+    between the two realisations is reported under the one(s) the user typed.
+
+    >>> realisation_flags(None, "operand")
+    {'zero_point_realisation': '--scale-at', 'scale_realisation': '--scale-at'}
+    """
+    typed = [flag for flag, value in (("--zero-point", zero_point), ("--scale-at", scale_at)) if value is not None]
+    if len(typed) == 2:
+        return {"zero_point_realisation": "--zero-point", "scale_realisation": "--scale-at"}
+    return {key: typed[0] for key in ("zero_point_realisation", "scale_realisation")} if typed else {}
 
 
 def value_ranges(values: Sequence[int]) -> str:

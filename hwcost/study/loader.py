@@ -169,7 +169,9 @@ def _archs(check: Checker, data: Mapping[str, Any], folder: Path) -> tuple[Any, 
         elif "template" in entry:
             out += _template_arch(check, entry, key)
         else:
-            check.error(key, "expected 'template: NAME' (with parameters to override) or 'file: PATH'")
+            present = [str(k) for k in entry]
+            hint = check.misspelt(key, "template", present) or check.misspelt(key, "file", present)
+            check.error(key, f"expected 'template: NAME' (with parameters to override) or 'file: PATH'{hint}")
     out = [a for a in out if a is not None]
     _unique(check, "archs", [a.name for a in out], "architectures")
     return tuple(out)

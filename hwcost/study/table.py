@@ -76,7 +76,7 @@ def _row(raw: dict[str, str], line: int, file: str, problems: list[Problem]) -> 
     bits = {}
     for column in ("weight_bits", "act_bits"):
         text = (raw.get(column) or "").strip()
-        if not text.isdigit() or not MIN_BITS <= int(text) <= MAX_BITS:
+        if not (text.isascii() and text.isdigit() and len(text) <= 3) or not MIN_BITS <= int(text) <= MAX_BITS:
             bad(column, f"expected an integer {MIN_BITS}..{MAX_BITS}, got '{_short(text)}'")
         else:
             bits[column] = int(text)
