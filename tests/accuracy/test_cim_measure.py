@@ -93,8 +93,8 @@ def test_cli_cim_table_json_and_errors(capsys: pytest.CaptureFixture[str], by_ad
     assert main([*args, "--cim", "--rows", "64", "--adc-bits", "5", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["from_cache"] and data["cim"]["rows"] == 64 and data["accuracy"] == by_adc_bits[5].accuracy
-    for bad, message in ((["--adc-bits", "4"], "add --cim"), (["--cim", "--adc-bits", "0"], "cim.adc_bits"),
-                         (["--cim", "--noise-sigma", "2"], "cim.noise_sigma")):
+    for bad, messages in ((["--adc-bits", "4"], ("add --cim",)), (["--cim", "--adc-bits", "0"], ("cim.adc_bits", "--adc-bits:")),
+                          (["--cim", "--noise-sigma", "2"], ("cim.noise_sigma", "--noise-sigma:"))):
         assert main([*args, *bad, "--no-cache"]) == 2
-        err = capsys.readouterr().err
-        assert message in err and "Traceback" not in err
+        err = capsys.readouterr().err  # the key, or the flag when the CLI names flags
+        assert any(m in err for m in messages) and "Traceback" not in err

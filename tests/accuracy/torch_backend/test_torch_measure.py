@@ -14,7 +14,8 @@ from hwcost.schemes.presets import get_scheme
 from hwcost.accuracy import CimSettings, measure_accuracy
 from hwcost.accuracy.datasets.cifar import write_batch
 
-QUICK = {"epochs": 1, "fp_epochs": 3}
+QUICK = {"epochs": 1, "fp_epochs": 2}
+SMALL = {"epochs": 1, "fp_epochs": 1, "train_size": 400}
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +38,10 @@ def test_the_numpy_twin_runs_integer_only(cnn_results) -> None:
 
 def test_torch_results_are_reproducible_and_cached() -> None:
     scheme = get_scheme("pact", 4, 4)
-    first = measure_accuracy(scheme, backend="torch", seed=3, **QUICK)
-    assert measure_accuracy(scheme, backend="torch", seed=3, use_cache=False, **QUICK) == first
-    assert measure_accuracy(scheme, backend="torch", seed=3, **QUICK).from_cache
-    assert not measure_accuracy(scheme, seed=3, **QUICK).from_cache  # numpy is another measurement
+    first = measure_accuracy(scheme, backend="torch", seed=3, **SMALL)
+    assert measure_accuracy(scheme, backend="torch", seed=3, use_cache=False, **SMALL) == first
+    assert measure_accuracy(scheme, backend="torch", seed=3, **SMALL).from_cache
+    assert not measure_accuracy(scheme, seed=3, **SMALL).from_cache  # numpy is another measurement
 
 
 def test_resnet20_on_user_cifar10(tmp_path: Path) -> None:
@@ -74,6 +75,6 @@ def test_backend_errors_exit_2(capsys: pytest.CaptureFixture[str], monkeypatch: 
 
 def test_cli_table_names_dataset_model_and_backend(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["accuracy", "measure", "--scheme", "lsq", "--bits", "4", "--backend", "torch", "--epochs", "1",
-                 "--fp-epochs", "3", "--model", "cnn"]) == 0
+                 "--fp-epochs", "1", "--train-size", "300", "--model", "cnn"]) == 0
     out = capsys.readouterr().out
     assert "test accuracy on digits, cnn" in out and "torch" in out
