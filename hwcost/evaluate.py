@@ -104,11 +104,12 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     add_buffer_sums(sums, _column([a.glb_width_bits for a in archs]), _column([p.scheme.activations.bits for p in points]), tables)
     latency = acts.latency_cycles.sum(axis=1) + tables.elementwise_outputs / _column([a.post_lanes for a in archs])
     macs = float(tables.shapes.macs.sum())
+    latency_s = latency / (_column([a.clock_mhz for a in archs]) * 1e6)
     width = _column([a.glb_width_bits for a in archs])[:, None]
     per_layer[Count.GLB_READ_ACCESSES] = np.broadcast_to(per_layer[Count.GLB_READ_BITS], shape) / width
     per_layer[Count.GLB_WRITE_ACCESSES] = np.broadcast_to(per_layer[Count.GLB_WRITE_BITS], shape) / width
     return GroupCost(
-        rows=row_costs([p.rows for p in plans], sums),
+        rows=tuple(r.with_latency(latency_s) for r in row_costs([p.rows for p in plans], sums)),
         macs=np.full(len(points), macs),
         latency_cycles=latency,
         utilisation=macs / (latency * acts.peak_macs_per_cycle),
@@ -121,12 +122,17 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     )
 
 
-def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTables, index: int) -> tuple[LayerCost, ...]:
+def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTables, index: int,
+                 clock_mhz: float) -> tuple[LayerCost, ...]:
     """Each compute layer's energy per category: every term whose count is a per-layer count,
-    at the layer's body or first/last-layer energy; cycles and utilisation per layer."""
+    at the layer's body or first/last-layer energy, and every row's leakage over the layer's
+    cycles; cycles and utilisation per layer."""
     n = len(tables.layer_names)
     energy: dict[Category, np.ndarray] = {}
+    layer_s = cost.layer_latency_cycles[index] / (clock_mhz * 1e6)
     for row in rows:
+        if row.leakage_mw:
+            energy[row.category] = energy.get(row.category, np.zeros(n)) + row.leakage_mw * layer_s * 1e9
         for term in row.terms:
             counts = cost.per_layer.get(term.count)
             if counts is None:  # the element-wise layers' operations
@@ -157,6 +163,7 @@ def report_of(point: DesignPoint, cache: CostCache | None = None, scope: Scope =
             area_um2=float(r.area_um2[0]),
             actions=float(r.actions[0]),
             source=r.sources[0],
+            static_pj=float(r.static_pj[0]),
         )
         for r in sorted(cost.rows, key=lambda r: order.index(r.category))
     )
@@ -169,6 +176,9 @@ def report_of(point: DesignPoint, cache: CostCache | None = None, scope: Scope =
         ("scale_at", s.scale_realisation.value),
         *template.settings(point.arch, cost.plans[0], tables),
     )
+    unmodelled = sorted(cache.pricer(point.techlib).without_leakage)
+    if unmodelled:
+        settings += (("no_leakage_model", ", ".join(unmodelled)),)
     report = CostReport(
         scheme=desc["scheme"],
         weight_bits=desc["weight_bits"],
@@ -183,7 +193,7 @@ def report_of(point: DesignPoint, cache: CostCache | None = None, scope: Scope =
         utilisation=float(cost.utilisation[0]),
         settings=settings,
         condition=point.condition,
-        layers=_layer_costs(cost, cost.plans[0].rows, tables, 0),
+        layers=_layer_costs(cost, cost.plans[0].rows, tables, 0, point.arch.clock_mhz),
     )
     return report if scope is Scope.SYSTEM else report.at_scope(scope)
 
@@ -236,6 +246,7 @@ def _frame(group: Sequence[DesignPoint], cost: GroupCost, index: list[int]) -> "
     data.update(
         macs=cost.macs,
         energy_pj=energy,
+        static_energy_pj=sum(r.static_pj for r in cost.rows),
         area_um2=area,
         latency_cycles=cost.latency_cycles,
         utilisation=cost.utilisation,

@@ -71,6 +71,7 @@ class BreakdownRow:
     area_um2: float
     actions: float  # per inference (MACs, accesses, operations)
     source: str = "techlib"  # "techlib" or the source of a pinned cost
+    static_pj: float = 0.0  # leakage x latency; part of energy_pj
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +81,7 @@ class BreakdownRow:
             "area_um2": self.area_um2,
             "actions": self.actions,
             "source": self.source,
+            "static_pj": self.static_pj,
         }
 
 
@@ -147,6 +149,11 @@ class CostReport:
         return float(sum(row.energy_pj for row in self.breakdown))
 
     @property
+    def static_energy_pj(self) -> float:
+        """The leakage part of the energy: each row's static power x the latency."""
+        return float(sum(row.static_pj for row in self.breakdown))
+
+    @property
     def area_um2(self) -> float:
         return float(sum(row.area_um2 for row in self.breakdown))
 
@@ -189,6 +196,7 @@ class CostReport:
             **dict(self.settings),
             "macs": self.macs,
             "energy_pj": self.energy_pj,
+            "static_energy_pj": self.static_energy_pj,
             "area_um2": self.area_um2,
             "latency_cycles": self.latency_cycles,
             "latency_s": self.latency_s,

@@ -140,6 +140,7 @@ def _table(report: Any) -> str:
         head += f"  |  {report.scope.value} scope"
     totals = [
         ("energy per inference", f"{report.energy_pj / 1e6:,.3f} uJ"),
+        ("of which static", f"{report.static_energy_pj / 1e6:,.3f} uJ (leakage x latency)"),
         ("energy per MAC", f"{report.energy_per_mac_pj:.4f} pJ"),
         ("efficiency", f"{report.tops_per_w:.3f} TOPS/W"),
         ("area", f"{report.area_um2 / 1e6:.4f} mm2"),

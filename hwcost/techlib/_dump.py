@@ -92,6 +92,8 @@ def _component(comp: ComponentModel | VariantComponent) -> dict[str, Any]:
     out["valid"] = {name: _range(rng) for name, rng in comp.params.items()}
     out["energy_pj"] = {action: _quantity(q) for action, q in comp.energy.items()}
     out["area_um2"] = _quantity(comp.area)
+    if comp.leakage is not None:
+        out["leakage_mw"] = _quantity(comp.leakage)
     return out
 
 

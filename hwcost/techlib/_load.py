@@ -27,10 +27,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _TOP_REQUIRED = ("name", "node_nm", "vdd_v", "flavour", "source", "components")
-_TOP_OPTIONAL = ("note", "derived")
+_TOP_OPTIONAL = ("note", "derived", "leakage_mw")
 _COMPONENT_REQUIRED = ("source", "valid", "energy_pj", "area_um2")
 _VARIANT_REQUIRED = ("source", "select", "variants")
-_OPTIONAL = ("note", "derived")
+_OPTIONAL = ("note", "derived", "leakage_mw")
 MAX_NODE_NM = 1000.0  # process nodes from 1 nm to 1 um
 
 
@@ -129,9 +129,13 @@ def _component(ck: Checker, name: str, body: Mapping[str, Any], key: str) -> Com
     ekey, akey = _join(key, "energy_pj"), _join(key, "area_um2")
     energy = _actions(body["energy_pj"], ekey, ck, params) if "energy_pj" in body else None
     area = _quantity(body["area_um2"], akey, ck, Kind.AREA, params) if "area_um2" in body else None
+    lkey = _join(key, "leakage_mw")
+    leakage = _quantity(body["leakage_mw"], lkey, ck, Kind.LEAKAGE, params) if "leakage_mw" in body else None
     if not keys_ok or None in (source, energy, area) or "derived" in body and derived is None:
         return None
-    component = ComponentModel(name, source, params, energy, area, note, derived)
+    if "leakage_mw" in body and leakage is None:
+        return None
+    component = ComponentModel(name, source, params, energy, area, note, derived, leakage)
     return component if check_component(ck, component, key) else None
 
 

@@ -6,7 +6,8 @@ component is evaluated on a grid over its ``valid`` range (every ``one_of`` valu
 :data:`GRID_POINTS` points per parameter, both ends included) and must be
 
 - a finite number, between 0 and :data:`MAX_PRICE` (1e18 pJ per action or um2; DRAM moving a
-  terabit at 8 pJ/bit is 8e12 pJ), so that nothing downstream overflows;
+  terabit at 8 pJ/bit is 8e12 pJ), so that nothing downstream overflows; an energy is above 0
+  (every action costs energy, so efficiencies such as TOPS/W stay finite);
 - for the laws that model growth (``Model.monotone``: linear, product, nlogn, power_law, adc),
   non-decreasing in every parameter: a 32x32 multiplier never costs less than a 4x4 one.
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from hwcost._config import Checker, join_key
 from hwcost.techlib.library import ComponentModel, Quantity
-from hwcost.techlib.models import ParamRange
+from hwcost.techlib.models import Kind, ParamRange
 
 __all__ = ["MAX_PRICE", "GRID_POINTS", "check_component"]
 
@@ -35,6 +36,8 @@ def check_component(ck: Checker, component: ComponentModel, key: str) -> bool:
     grid = _grid(component.params)
     quantities = [(join_key(join_key(key, "energy_pj"), action), q) for action, q in component.energy.items()]
     quantities.append((join_key(key, "area_um2"), component.area))
+    if component.leakage is not None:
+        quantities.append((join_key(key, "leakage_mw"), component.leakage))
     problems = [_quantity_problem(q, grid) for _, q in quantities]
     for (qkey, _), problem in zip(quantities, problems):
         if problem is not None:
@@ -80,7 +83,9 @@ def _quantity_problem(quantity: Quantity, grid: Mapping[str, np.ndarray]) -> str
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         return (f"the {model.name} model gives {values[index]} {unit} at {_at(grid, index)}: not a finite "
                 "number; check its coefficients")
-    for test, what in ((values < 0, "below 0"), (values > MAX_PRICE, f"above the sanity limit of {MAX_PRICE:g}")):
+    floor = (values <= 0, "not above 0 (every action costs energy)") if quantity.kind is Kind.ENERGY \
+        else (values < 0, "below 0")
+    for test, what in (floor, (values > MAX_PRICE, f"above the sanity limit of {MAX_PRICE:g}")):
         if test.any():
             index = tuple(int(i) for i in np.argwhere(test)[0])
             return f"the {model.name} model gives {values[index]:g} {unit} at {_at(grid, index)}, {what} {unit}"

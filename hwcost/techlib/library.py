@@ -65,7 +65,8 @@ class Derivation:
 
 @dataclass(frozen=True)
 class ComponentModel:
-    """A priceable unit: valid parameter ranges, energy per action and area."""
+    """A priceable unit: valid parameter ranges, energy per action, area and, where the library
+    has a source for it, leakage power."""
 
     name: str
     source: str
@@ -74,6 +75,7 @@ class ComponentModel:
     area: Quantity
     note: str | None = None
     derived: Derivation | None = None
+    leakage: Quantity | None = None  # static power in mW; None: the library gives none
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -225,6 +227,19 @@ class TechLib:
     def area_um2(self, component: str, **params: Any) -> float | np.ndarray:
         comp, rest = self.resolve(component, params)
         return comp.price(comp.area, rest)
+
+    def has_leakage(self, component: str, **params: Any) -> bool:
+        """Whether the library gives ``component`` a leakage model."""
+        comp, _ = self.resolve(component, params)
+        return comp.leakage is not None
+
+    def leakage_mw(self, component: str, **params: Any) -> float | np.ndarray:
+        """Static power of one instance while powered, in mW (an error if the library has none)."""
+        comp, rest = self.resolve(component, params)
+        if comp.leakage is None:
+            raise HwcostError.single(f"technology library {self.name} gives {component} no leakage model",
+                                     key=f"components.{component}.leakage_mw")
+        return comp.price(comp.leakage, rest)
 
     def resolve(self, component: str, params: Mapping[str, Any]) -> tuple[ComponentModel, Mapping[str, Any]]:
         """The component that prices ``component`` with ``params`` (picking a variant)."""

@@ -75,14 +75,15 @@ class Kind(Enum):
 
     ENERGY = "energy_pj"
     AREA = "area_um2"
+    LEAKAGE = "leakage_mw"  # static power while powered, whatever the activity
 
     @property
     def unit(self) -> str:
-        return "pj" if self is Kind.ENERGY else "um2"
+        return {Kind.ENERGY: "pj", Kind.AREA: "um2", Kind.LEAKAGE: "mw"}[self]
 
     @property
     def label(self) -> str:
-        return "pJ" if self is Kind.ENERGY else "um2"
+        return {Kind.ENERGY: "pJ", Kind.AREA: "um2", Kind.LEAKAGE: "mW"}[self]
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class Model:
     """Base of the coefficient records. Subclasses are frozen dataclasses."""
 
     name: ClassVar[str]
-    kinds: ClassVar[tuple[Kind, ...]] = (Kind.ENERGY, Kind.AREA)
+    kinds: ClassVar[tuple[Kind, ...]] = (Kind.ENERGY, Kind.AREA, Kind.LEAKAGE)
     monotone: ClassVar[bool] = True  # a growth law: never decreases as a parameter grows
     params: tuple[str, ...]
 
@@ -453,12 +454,17 @@ class PowerLaw(Model):
             return None
         out = {}
         for name in params:
+            # An exponent may be 0 (the quantity does not depend on that parameter, e.g. leakage on
+            # the port width) but not negative: the law must not fall as a size grows.
             limits = {"minimum": 0.0, "exclusive_minimum": True, "maximum": MAX_COEFFICIENT} if positive \
-                else _EXPONENT
+                else {"minimum": 0.0, "maximum": MAX_EXPONENT}
             number = ck.number(mapping[name], join_key(key, name), **limits)
             if number is None:
                 return None
             out[name] = float(number)
+        if not positive and not any(v > 0 for v in out.values()):
+            ck.error(key, "expected at least one exponent > 0 (a power law with none is a constant: use model constant)")
+            return None
         return out
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:

@@ -180,8 +180,13 @@ def _scaled(comp: ComponentModel, ctx: _Context, method: str, energy_factor: flo
     """``comp`` with every energy x energy_factor, its area x area_factor, and the record."""
     energy = {a: q if energy_factor == 1.0 else q.scaled(energy_factor) for a, q in comp.energy.items()}
     area = comp.area if area_factor == 1.0 else comp.area.scaled(area_factor)
+    # Leakage has no scaling law of its own in Stillmaker-Baas 2017: it is scaled like the dynamic
+    # energy (per transistor, at the supply), and the record says so.
+    leakage = None if comp.leakage is None else comp.leakage.scaled(energy_factor)
+    if leakage is not None:
+        note = ((note + " ") if note else "") + "Leakage is scaled by the energy factor (no leakage law in the fits)."
     derived = Derivation(ctx.source.name, method, energy_factor, area_factor, note)
-    return replace(comp, energy=energy, area=area, derived=derived)
+    return replace(comp, energy=energy, area=area, derived=derived, leakage=leakage)
 
 
 def _cim_cell(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
@@ -221,7 +226,7 @@ def _sram(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
         )
     target = ctx.factors.target
     supply = vdd_factor(target, target.vdd_nominal_v, ctx.factors.vdd_to_v)
-    return sram_component(comp.name, sram_fit(ctx.to_nm), supply, target, ctx.flavour)
+    return sram_component(comp.name, sram_fit(ctx.to_nm, low_power=ctx.flavour is Flavour.LP), supply, target, ctx.flavour)
 
 
 _APPLY: dict[ScalingRule, Callable[[str, ComponentModel, _Context], ComponentModel]] = {

@@ -170,6 +170,14 @@ def test_shipped_files_equal_what_the_command_generates_today(capsys, tmp_path: 
     assert node in list_techlibs()
 
 
+def test_the_shipped_low_power_library_equals_what_the_command_generates(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "45nm-lp.yaml"
+    code, _, err = run(capsys, "techlib", "scale", "--from", "45nm", "--to", "45nm", "--flavour", "LP",
+                       "--name", "45nm-lp", "--out", str(out))
+    assert code == 0, err
+    assert out.read_text() == (DATA_DIR / "45nm-lp.yaml").read_text()
+
+
 def test_scale_command_reports_its_factors(capsys, tmp_path: Path) -> None:
     out = tmp_path / "7nm.yaml"
     code, text, _ = run(capsys, "techlib", "scale", "--from", "45nm", "--to", "7nm", "--out", str(out))

@@ -253,7 +253,7 @@ def _bom_rows(dps: BodyEdge, arch: CimMacroConfig, pricer: Pricer, t: WorkloadTa
     _check_hostable(dps.edge)
     return [
         PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), p.energy_body_pj, p.energy_edge_pj),),
-                  _bom_instances(p, arch) * max(p.area_body_um2, p.area_edge_um2), qualifier=p.qualifier)
+                  _bom_instances(p, arch) * max(p.area_body_um2, p.area_edge_um2), qualifier=p.qualifier, leakage_mw=p.leakage_mw)
         for p in priced_units(dps.body, dps.edge, pricer, t, group_size, exclude=_ARRAY_KINDS)
     ]
 

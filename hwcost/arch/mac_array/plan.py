@@ -76,7 +76,8 @@ def _bom_row(priced: PricedUnit, fp_edge: bool, arch: MacArrayConfig) -> tuple[P
         ee = ee if fp_edge else eb
         area = n * priced.area_body_um2 + (arch.pe_cols * priced.area_edge_um2 if fp_edge else 0.0)
     category = Category.COMPUTE if unit.kind in PE_KINDS else Category.QUANT_OVERHEAD
-    row = PricedRow(unit.kind, category, (Term(count_key(unit), eb, ee),), area, qualifier=priced.qualifier)
+    row = PricedRow(unit.kind, category, (Term(count_key(unit), eb, ee),), area, qualifier=priced.qualifier,
+                    leakage_mw=priced.leakage_mw)
     return row, n
 
 
@@ -145,7 +146,7 @@ def _acc_buffer_row(arch: MacArrayConfig, pricer: Pricer, acc: int) -> list[Pric
     e_rd, e_wr = pricer.energy_pj("sram", "read", **args), pricer.energy_pj("sram", "write", **args)
     return [PricedRow(MacRow.ACC_BUFFER, Category.ON_CHIP_MEMORY,
                       (Term(MacCount.ACC_READ_ACCESSES, e_rd, e_rd), Term(MacCount.ACC_WRITE_ACCESSES, e_wr, e_wr)),
-                      pricer.area_um2("sram", **args))]
+                      pricer.area_um2("sram", **args), leakage_mw=pricer.leakage_mw("sram", **args))]
 
 
 def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:

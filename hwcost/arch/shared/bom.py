@@ -84,6 +84,7 @@ class PricedUnit:
     area_edge_um2: float
     is_memory: bool  # a per-channel table: one memory, priced per word written and read
     qualifier: Placement | None  # set when the kind sits in several places (the row's name says where)
+    leakage_mw: float = 0.0  # a per-channel table's static power (SRAM tables; 0 for flip-flops)
 
     @property
     def unit(self) -> Unit:
@@ -95,6 +96,14 @@ class PricedUnit:
 def _table_entries(unit: Unit, tables: WorkloadTables, group_size: int) -> int:
     channels = tables.max_out_channels
     return channels if unit.placement is Placement.PER_OUTPUT_CHANNEL else math.ceil(channels / group_size)
+
+
+def _table_leakage_mw(unit: Unit, pricer: Pricer, entries: int) -> float:
+    """Static power of a per-channel table held in SRAM (0 for one held in flip-flops: the library
+    gives registers no leakage)."""
+    port = max(unit.widths["width_bits"], SRAM_MIN_PORT_BITS)
+    capacity = entries * port / 8
+    return pricer.leakage_mw("sram", capacity_bytes=capacity, width_bits=port) if capacity >= SRAM_MIN_BYTES else 0.0
 
 
 def _price_memory(unit: Unit, pricer: Pricer, entries: int) -> tuple[float, float]:
@@ -131,13 +140,15 @@ def priced_units(body: Datapath, edge: Datapath, pricer: Pricer, tables: Workloa
         unit = ub or ue
         assert unit is not None
         memory = unit.component is Component.SRAM
+        leakage = 0.0
         if memory:
             entries = _table_entries(unit, tables, group_size)
             (eb, ab), (ee, ae) = [_price_memory(u, pricer, entries) if u else (0.0, 0.0) for u in (ub, ue)]
+            leakage = max(_table_leakage_mw(u, pricer, entries) for u in (ub, ue) if u is not None)
         else:
             (eb, ab), (ee, ae) = [_price_unit(u, pricer) if u else (0.0, 0.0) for u in (ub, ue)]
         several = len({p for k, p in keys if k is unit.kind}) > 1
-        out.append(PricedUnit(ub, ue, eb, ab, ee, ae, memory, unit.placement if several else None))
+        out.append(PricedUnit(ub, ue, eb, ab, ee, ae, memory, unit.placement if several else None, leakage))
     return out
 
 

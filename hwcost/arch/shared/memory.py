@@ -94,6 +94,7 @@ def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int)
             f"below the smallest SRAM the library prices ({SRAM_MIN_BYTES} B): use fewer banks or a larger glb_kib",
             key="glb_banks")
     glb_args = dict(capacity_bytes=memory.glb_bank_bytes, width_bits=memory.glb_width_bits)
+    glb_leak = memory.glb_banks * pricer.leakage_mw("sram", **glb_args)
     e_rd, e_wr = (pricer.energy_pj("sram", a, **glb_args) for a in ("read", "write"))
     d_rd, d_wr = (pricer.energy_pj("dram", a, bits=1) for a in ("read", "write"))
     e_add = pricer.energy_pj("int_adder", bits=act_bits + 1)  # sum of two act_bits operands
@@ -107,6 +108,7 @@ def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int)
             Category.ON_CHIP_MEMORY,
             (Term(Count.GLB_READ_ACCESSES, e_rd, e_rd), Term(Count.GLB_WRITE_ACCESSES, e_wr, e_wr)),
             memory.glb_banks * pricer.area_um2("sram", **glb_args),
+            leakage_mw=glb_leak,
         ),
         PricedRow(
             SharedRow.DRAM,

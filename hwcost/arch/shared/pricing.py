@@ -13,7 +13,7 @@ Row names and count keys are enum members, never free strings: the classifier's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -91,6 +91,8 @@ class PricedRow:
     area_um2: float
     source: str = "techlib"  # "techlib", or the source of a pinned cost
     qualifier: Placement | None = None
+    leakage_mw: float = 0.0  # static power of all its instances while the design runs
+
 
     @property
     def name(self) -> str:
@@ -107,6 +109,13 @@ class RowCosts:
     area_um2: np.ndarray
     actions: np.ndarray
     sources: tuple[str, ...]  # per point; "techlib" where the row is absent
+    leakage_mw: np.ndarray  # static power per point (0 where the library gives none)
+    static_pj: np.ndarray  # leakage x latency, per point; part of energy_pj
+
+    def with_latency(self, latency_s: np.ndarray) -> "RowCosts":
+        """The row with its static energy, leakage x latency (mW x s = 1e9 pJ), added to its energy."""
+        static = self.leakage_mw * latency_s * 1e9
+        return replace(self, energy_pj=self.energy_pj + static, static_pj=static)
 
 
 class Pricer:
@@ -116,6 +125,21 @@ class Pricer:
     def __init__(self, lib: TechLib) -> None:
         self.lib = lib
         self._memo: dict[tuple[object, ...], float] = {}
+        self.without_leakage: set[str] = set()  # components priced whose leakage the library does not give
+
+    def leakage_mw(self, component: str, **params: float) -> float:
+        """Static power in mW; 0 for a component the library gives no leakage model, which is
+        remembered in ``without_leakage`` so that a report can say so."""
+        key = ("leakage", component, None, tuple(sorted(params.items())))
+        value = self._memo.get(key)
+        if value is None:
+            if self.lib.has_leakage(component, **params):
+                value = float(self.lib.leakage_mw(component, **params))
+            else:
+                value = 0.0
+                self.without_leakage.add(component)
+            self._memo[key] = value
+        return value
 
     def energy_pj(self, component: str, action: str | None = None, **params: float) -> float:
         key = ("energy", component, action, tuple(sorted(params.items())))
@@ -152,7 +176,7 @@ def row_costs(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> tupl
             entry = table.get(name)
             if entry is None:
                 entry = table[name] = {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n),
-                                       "actions": np.zeros(n), "sources": ["techlib"] * n}
+                                       "actions": np.zeros(n), "sources": ["techlib"] * n, "leakage": np.zeros(n)}
             energy = actions = 0.0
             for term in row.terms:
                 body, edge = sums[term.count]
@@ -162,6 +186,8 @@ def row_costs(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> tupl
             entry["area"][d] = row.area_um2
             entry["actions"][d] = actions
             entry["sources"][d] = row.source
+            entry["leakage"][d] = row.leakage_mw
     return tuple(
-        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"])) for name, e in table.items()
+        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"]), e["leakage"], np.zeros(n))
+        for name, e in table.items()
     )
