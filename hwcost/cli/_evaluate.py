@@ -80,7 +80,7 @@ def _arch_from_args(args: argparse.Namespace) -> Any:
 
 
 def point_from_args(args: argparse.Namespace) -> Any:
-    from hwcost.cli._flags import bits_flags, under_flags
+    from hwcost.cli._flags import bits_flags, realisation_flags, under_flags
     from hwcost.errors import HwcostError
     from hwcost.schemes import load_scheme
 
@@ -88,8 +88,8 @@ def point_from_args(args: argparse.Namespace) -> Any:
         raise HwcostError.single("--peak prices an ideal layer, not a network: drop --workload", key="--workload")
     scheme = load_scheme(args.scheme_file) if args.scheme_file else args.scheme
     arch = _arch_from_args(args)
-    flags = {**bits_flags(args.weight_bits, args.act_bits), "scheme": "--scheme", "workload": "--workload",
-             "": "--techlib" if args.techlib else "--node"}
+    flags = {**bits_flags(args.weight_bits, args.act_bits), **realisation_flags(args.zero_point, args.scale_at),
+             "scheme": "--scheme", "workload": "--workload", "": "--techlib" if args.techlib else "--node"}
     with under_flags(flags):
         return _design_point(args, scheme, arch)
 
@@ -201,8 +201,12 @@ def run(args: argparse.Namespace) -> int:
         report = price(point)
     except HwcostError as err:
         raise attributed(err, args, point, price) from None
-    finite_or_error(report.as_dict(), f"{report.scheme} W{report.weight_bits}/A{report.act_bits} on {report.arch}, "
-                                      f"{report.node}, {report.workload}")
+    inputs = f"{report.scheme} W{report.weight_bits}/A{report.act_bits} on {report.arch}, {report.node}, {report.workload}"
+    try:
+        finite_or_error(report.as_dict(), inputs)
+    except ZeroDivisionError:  # a ratio (TOPS/W, TOPS/mm2) of a total that is 0
+        raise HwcostError.single(f"the energy, area or latency is 0 for {inputs}, so its efficiencies are not finite "
+                                 "numbers; nothing printed") from None
     if args.format == "json":
         print(to_json(report.as_dict()))
     elif args.format == "csv":

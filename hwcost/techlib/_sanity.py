@@ -83,12 +83,12 @@ def _quantity_problem(quantity: Quantity, grid: Mapping[str, np.ndarray]) -> str
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         return (f"the {model.name} model gives {values[index]} {unit} at {_at(grid, index)}: not a finite "
                 "number; check its coefficients")
-    floor = (values <= 0, "not above 0 (every action costs energy)") if quantity.kind is Kind.ENERGY \
-        else (values < 0, "below 0")
-    for test, what in (floor, (values > MAX_PRICE, f"above the sanity limit of {MAX_PRICE:g}")):
+    floor = (values <= 0, f"not above 0 {unit} (every action costs energy)") if quantity.kind is Kind.ENERGY \
+        else (values < 0, f"below 0 {unit}")
+    for test, what in (floor, (values > MAX_PRICE, f"above the sanity limit of {MAX_PRICE:g} {unit}")):
         if test.any():
             index = tuple(int(i) for i in np.argwhere(test)[0])
-            return f"the {model.name} model gives {values[index]:g} {unit} at {_at(grid, index)}, {what} {unit}"
+            return f"the {model.name} model gives {values[index]:g} {unit} at {_at(grid, index)}, {what}"
     if model.monotone:
         return _falls(model.name, unit, values, grid)
     return None
