@@ -130,7 +130,7 @@ class ComponentModel:
 
         inputs = ", ".join(f"{name}={at(v):g}" for name, v in values.items()) or "no parameters"
         action = next((a for a, q in self.energy.items() if q is quantity), None)
-        what = "area_um2" if action is None else f"energy_pj of '{action}'"
+        what = quantity.kind.value if action is None else f"energy_pj of '{action}'"
         raise HwcostError.single(
             f"{self.name}: {what} at {inputs} is not a finite number ({float(result[index])}); "
             f"the {quantity.model.name} model's coefficients overflow there"
