@@ -57,8 +57,9 @@ What differs (by construction; docs/validation-peer.md attributes each large dif
   (weight or pixel tile); ZigZag = its loops' cycles + port stalls + on- and off-loading + one
   drain per layer. The table also gives each side's stall-free cycles (hwcost's compute cycles;
   ZigZag's ``ideal_temporal_cycle`` + drain).
-- Not in ZigZag: hwcost's quantization-overhead rows (requantizer, bias, clamp, ...) are listed
-  apart and left out of the comparison; neither side prices interconnect or leakage.
+- Not in ZigZag: hwcost's quantization-overhead rows (requantizer, bias, clamp, ...) and its
+  leakage (a row's ``static_pj``) are listed apart and left out: the comparison is of dynamic
+  energy. Neither side prices interconnect.
 
 Output: one row per layer x bits x dataflow: energy per level (MAC, REG = PE registers, BUF = GLB,
 DRAM) for hwcost and ZigZag and their ratio hwcost/ZigZag, cycles, and the wall time each tool
@@ -266,9 +267,14 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
 
     levels = dict.fromkeys(LEVELS, 0.0)
-    quant = other = 0.0
+    quant = other = static = 0.0
     rows = {r.unit: r for r in report.breakdown}
     for row in report.breakdown:
+        # ZigZag prices dynamic energy only: hwcost's leakage over the latency (a row's static_pj,
+        # part of its energy_pj) is listed apart.
+        leak = float(getattr(row, "static_pj", 0.0) or 0.0)
+        static += leak
+        row = replace(row, energy_pj=row.energy_pj - leak)
         level = HWCOST_LEVEL_OF_ROW.get(row.unit, "?")
         if level == "?":
             level = {hwcost.Category.ON_CHIP_MEMORY: "BUF", hwcost.Category.DRAM: "DRAM",
@@ -280,6 +286,7 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
         elif row.energy_pj:
             other += row.energy_pj
             _warn(f"{p.layer.name}: hwcost row '{row.unit}' ({row.energy_pj / 1e6:.3g} uJ) has no level; left out")
+        rows[row.unit] = row
 
     # The unit energies given to ZigZag must be the ones hwcost priced: check them on the report.
     macs = report.macs
@@ -296,6 +303,7 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
         "compute_cycles": compute,
         "dram_cycles": dram_cycles,
         "quant_overhead_pj": quant,
+        "static_pj": static,
         "unassigned_pj": other,
         "reg_pj_by_operand": reg_parts,
         "glb_accesses": rows["glb"].actions,
@@ -623,7 +631,8 @@ def print_detail(r: dict[str, Any]) -> None:
     print(f"  hwcost: registers by operand (uJ) "
           + ", ".join(f"{k} {_e(v)}" for k, v in hw.extra["reg_pj_by_operand"].items())
           + f"; GLB accesses {hw.extra['glb_accesses']:.4g}; DRAM bits {hw.extra['dram_bits']:.4g};"
-          f" latency {hw.extra['bound']}-bound; quantization overhead {_e(hw.extra['quant_overhead_pj'])} uJ (not compared)")
+          f" latency {hw.extra['bound']}-bound; not compared: quantization overhead {_e(hw.extra['quant_overhead_pj'])} uJ,"
+          f" leakage {_e(hw.extra['static_pj'])} uJ")
     print(f"  zigzag: spatial {zz.extra['spatial_mapping']}; stalls {zz.extra['stall_cycles']:.4g},"
           f" on-load {zz.extra['onload_cycles']:.4g}, off-load {zz.extra['offload_cycles']:.4g} cycles")
     for op, lv in zz.extra["pj_by_operand"].items():
@@ -723,7 +732,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print("Energy in uJ per layer; hw = hwcost, zz = ZigZag's least-energy mapping, (x) = hwcost / ZigZag.")
-    print("REG = PE registers, BUF = global buffer; hwcost's quantization-overhead rows are not compared.")
+    print("REG = PE registers, BUF = global buffer; dynamic energy: hwcost's leakage and quantization-overhead rows"
+          " are not compared.")
     print_table(results, args.markdown)
     print()
     s = summary(results)
