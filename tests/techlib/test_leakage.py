@@ -54,3 +54,11 @@ def test_a_library_without_leakage_says_so(tmp_path: Path) -> None:
     report = hwcost.evaluate("lsq", 4, techlib=path)
     assert report.static_energy_pj == 0
     assert dict(report.settings)["no_leakage_model"] == "sram"
+
+
+def test_the_low_power_library_prices_narrow_tables_within_its_sram_range() -> None:
+    # CACTI's low-standby-power rows cover 2 KB-1 MB and 64-256-bit ports: a 32-bit bias table is
+    # held in a 64-bit port, a table under 2 KB in flip-flops; nothing outside the range is priced.
+    assert LP.components["sram"].params["width_bits"].minimum == 64
+    report = hwcost.evaluate("lsq", 2, node="45nm-lp", workload="resnet18")
+    assert report.tops_per_w > 0

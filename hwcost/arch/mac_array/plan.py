@@ -16,8 +16,7 @@ from enum import Enum
 
 from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PeStyle, PinnedCost
 from hwcost.arch.mac_array.counts import MacCount
-from hwcost.arch.shared.bom import (SRAM_MAX_PORT_BITS, SRAM_MIN_PORT_BITS, BodyEdge, PricedUnit, count_key, priced_units,
-                                    table_word_bits)
+from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Term
 from hwcost.arch.shared.tables import WorkloadTables
@@ -133,16 +132,17 @@ def _tree_accumulator_row(row: PricedRow, arch: MacArrayConfig, pricer: Pricer, 
     return replace(row, terms=(Term(term.count, e_mac, edge),), area_um2=arch.pe_cols * a_column + fp_area)
 
 
-def acc_port_bits(arch: MacArrayConfig, acc_bits: int) -> int:
-    """One accumulator-buffer access moves a row of C partial sums, within the 32-256-bit ports
-    of the CACTI 7 sweep the library's SRAM law is fitted to (wider rows take several accesses)."""
-    return int(min(max(arch.pe_cols * acc_bits, SRAM_MIN_PORT_BITS), SRAM_MAX_PORT_BITS))
+def acc_port_bits(arch: MacArrayConfig, acc_bits: int, pricer: Pricer) -> int:
+    """One accumulator-buffer access moves a row of C partial sums, within the ports the library's
+    SRAM law covers (32-256 bits in the CACTI 7 sweep; wider rows take several accesses)."""
+    sram = pricer.sram_range()
+    return int(min(max(arch.pe_cols * acc_bits, sram.min_port_bits), sram.max_port_bits))
 
 
 def _acc_buffer_row(arch: MacArrayConfig, pricer: Pricer, acc: int) -> list[PricedRow]:
     if arch.acc_buffer_kib == 0:
         return []
-    args = dict(capacity_bytes=arch.acc_buffer_kib * 1024, width_bits=acc_port_bits(arch, acc))
+    args = dict(capacity_bytes=arch.acc_buffer_kib * 1024, width_bits=acc_port_bits(arch, acc, pricer))
     e_rd, e_wr = pricer.energy_pj("sram", "read", **args), pricer.energy_pj("sram", "write", **args)
     return [PricedRow(MacRow.ACC_BUFFER, Category.ON_CHIP_MEMORY,
                       (Term(MacCount.ACC_READ_ACCESSES, e_rd, e_rd), Term(MacCount.ACC_WRITE_ACCESSES, e_wr, e_wr)),
@@ -201,7 +201,7 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
         edge_act_bits=32 if fp_edge else (scheme.first_last_bits or 32),
         table_word_bits=table_word_bits(body),
         group_size=group_size,
-        acc_port_bits=acc_port_bits(arch, acc),
+        acc_port_bits=acc_port_bits(arch, acc, pricer),
         rows=priced,
         unused_pins=tuple(u.value for u in pinned if u not in present),
     )

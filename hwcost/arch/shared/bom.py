@@ -23,9 +23,6 @@ from hwcost.classify.datapath import Component
 from hwcost.schemes import QuantScheme
 
 __all__ = [
-    "SRAM_MIN_BYTES",
-    "SRAM_MIN_PORT_BITS",
-    "SRAM_MAX_PORT_BITS",
     "BodyEdge",
     "PricedUnit",
     "classify_body_edge",
@@ -35,12 +32,6 @@ __all__ = [
     "bom_counts",
 ]
 
-# Tables smaller than the CACTI 7 sweep's smallest macro (1 KiB; Balasubramonian et al., ACM
-# TACO 2017) are register files: priced per word from the library's flip-flop. Words narrower
-# than the sweep's narrowest port (32 bits) occupy a 32-bit port.
-SRAM_MIN_BYTES = 1024
-SRAM_MIN_PORT_BITS = 32
-SRAM_MAX_PORT_BITS = 256  # the sweep's widest port
 
 
 @dataclass(frozen=True)
@@ -101,17 +92,23 @@ def _table_entries(unit: Unit, tables: WorkloadTables, group_size: int) -> int:
 def _table_leakage_mw(unit: Unit, pricer: Pricer, entries: int) -> float:
     """Static power of a per-channel table held in SRAM (0 for one held in flip-flops: the library
     gives registers no leakage)."""
-    port = max(unit.widths["width_bits"], SRAM_MIN_PORT_BITS)
+    sram = pricer.sram_range()
+    port = max(unit.widths["width_bits"], sram.min_port_bits)
     capacity = entries * port / 8
-    return pricer.leakage_mw("sram", capacity_bytes=capacity, width_bits=port) if capacity >= SRAM_MIN_BYTES else 0.0
+    return pricer.leakage_mw("sram", capacity_bytes=capacity, width_bits=port) if capacity >= sram.min_bytes else 0.0
 
 
 def _price_memory(unit: Unit, pricer: Pricer, entries: int) -> tuple[float, float]:
-    """(energy per write + read of one word, area) of a per-channel table (docs/cost-model.md §3)."""
+    """(energy per write + read of one word, area) of a per-channel table (docs/cost-model.md §3).
+
+    A table smaller than the smallest SRAM macro the library's law covers (1 KiB in the CACTI 7
+    sweep, Balasubramonian et al. ACM TACO 2017) is a register file, priced per word from the
+    library's flip-flop; a word narrower than its narrowest port occupies that port."""
     word = unit.widths["width_bits"]
-    port = max(word, SRAM_MIN_PORT_BITS)
+    sram = pricer.sram_range()
+    port = max(word, sram.min_port_bits)
     capacity = entries * port / 8
-    if capacity >= SRAM_MIN_BYTES:
+    if capacity >= sram.min_bytes:
         e = pricer.energy_pj("sram", "read", capacity_bytes=capacity, width_bits=port)
         e += pricer.energy_pj("sram", "write", capacity_bytes=capacity, width_bits=port)
         return e, pricer.area_um2("sram", capacity_bytes=capacity, width_bits=port)

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hwcost._config import Checker
-from hwcost.arch.shared.bom import SRAM_MIN_BYTES
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Sums, Term
 from hwcost.errors import HwcostError
 from hwcost.arch.shared.tables import WorkloadTables
@@ -88,10 +87,11 @@ def read_number_keys(data: Mapping[str, Any], check: Checker, prefix: str, int_k
 def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int) -> list[PricedRow]:
     """Global buffer, DRAM and the element-wise layers (docs/cost-model.md §3). A GLB access reads
     or writes one port of one bank: it is priced as an SRAM of one bank's capacity."""
-    if memory.glb_bank_bytes < SRAM_MIN_BYTES:
+    smallest = pricer.sram_range().min_bytes
+    if memory.glb_bank_bytes < smallest:
         raise HwcostError.single(
             f"a global-buffer bank of {memory.glb_bank_bytes:g} B ({memory.glb_kib:g} KiB in {memory.glb_banks} banks) is "
-            f"below the smallest SRAM the library prices ({SRAM_MIN_BYTES} B): use fewer banks or a larger glb_kib",
+            f"below the smallest SRAM the library prices ({smallest} B): use fewer banks or a larger glb_kib",
             key="glb_banks")
     glb_args = dict(capacity_bytes=memory.glb_bank_bytes, width_bits=memory.glb_width_bits)
     glb_leak = memory.glb_banks * pricer.leakage_mw("sram", **glb_args)

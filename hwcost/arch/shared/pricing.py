@@ -31,6 +31,7 @@ __all__ = [
     "RowCosts",
     "Sums",
     "Pricer",
+    "SramRange",
     "split_body_edge",
     "row_costs",
 ]
@@ -118,6 +119,15 @@ class RowCosts:
         return replace(self, energy_pj=self.energy_pj + static, static_pj=static)
 
 
+@dataclass(frozen=True)
+class SramRange:
+    """The smallest capacity and the narrowest and widest port the library's SRAM law covers."""
+
+    min_bytes: int
+    min_port_bits: int
+    max_port_bits: int
+
+
 class Pricer:
     """One technology library's prices, memoised: a sweep prices the same few components for
     thousands of points. Owned by a :class:`~hwcost.arch.shared.cache.CostCache`."""
@@ -126,6 +136,16 @@ class Pricer:
         self.lib = lib
         self._memo: dict[tuple[object, ...], float] = {}
         self.without_leakage: set[str] = set()  # components priced whose leakage the library does not give
+
+    def sram_range(self) -> "SramRange":
+        """Where the library's ``sram`` law is valid: tables smaller than its smallest macro are
+        priced as register files, ports narrower than its narrowest are widened, wider rows take
+        several accesses (``docs/cost-model.md`` §3)."""
+        params = self.lib.resolve("sram", {})[0].params if "sram" in self.lib.components else {}
+        if set(params) != {"capacity_bytes", "width_bits"}:
+            return SramRange(1024, 32, 256)  # the CACTI 7 sweep's range, for a library without sram
+        c, w = params["capacity_bytes"], params["width_bits"]
+        return SramRange(int(c.minimum), int(w.minimum), int(w.maximum))
 
     def leakage_mw(self, component: str, **params: float) -> float:
         """Static power in mW; 0 for a component the library gives no leakage model, which is
