@@ -199,6 +199,8 @@ class LayerArrays:
     is_first_or_last: np.ndarray
     is_depthwise: np.ndarray
     is_fc: np.ndarray
+    kernel_rows: np.ndarray  # R_k: input rows one output row needs
+    input_width: np.ndarray  # W_in
 
     def __len__(self) -> int:
         return len(self.names)
@@ -236,6 +238,8 @@ class LayerArrays:
             is_first_or_last=either,
             is_depthwise=column((layer.kind is LayerKind.DEPTHWISE for layer in layers), bool),
             is_fc=column((layer.kind is LayerKind.FC for layer in layers), bool),
+            kernel_rows=column((layer.kernel_hw[0] for layer in layers), np.int64),
+            input_width=column((layer.input_hw[1] for layer in layers), np.int64),
         )
 
 

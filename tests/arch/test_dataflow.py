@@ -26,7 +26,7 @@ def _layer(n: int, k: int, p: int, groups: int = 1, edge: bool = False) -> Layer
 
 
 def _params(os_: bool, bits: tuple[int, int, int] = (4, 4, 4), hw: tuple[int, int] = (4, 4), glb_bits: float = 1e9,
-            acc_buffer_bits: float = 0.0, glb_bits_per_cycle: float = 256.0) -> ArrayParams:
+            acc_buffer_bits: float = 0.0, glb_bits_per_cycle: float = 256.0, ibuf_bits: float = 0.0) -> ArrayParams:
     col = lambda v: np.array([[float(v)]])  # noqa: E731
     return ArrayParams(
         pe_rows=col(16),
@@ -37,6 +37,8 @@ def _params(os_: bool, bits: tuple[int, int, int] = (4, 4, 4), hw: tuple[int, in
         dram_bits_per_cycle=col(102.4),
         acc_buffer_bits=col(acc_buffer_bits),
         acc_port_bits=col(256),
+        ibuf_bits=col(ibuf_bits),
+        ibuf_port_bits=col(64),
         hw_weight_bits=col(hw[0]),
         hw_act_bits=col(hw[1]),
         acc_bits=col(18),
@@ -113,3 +115,45 @@ def test_spill_to_dram_when_activations_do_not_fit() -> None:
     assert spills.dram_read_bits[0, 0] == weights_bits + 1024 * 64 * 4
     assert spills.dram_write_bits[0, 0] == 1024 * 64 * 4
     assert spills.memory_cycles[0, 0] == pytest.approx((weights_bits + 2 * 1024 * 64 * 4) / 102.4)
+
+
+def _conv3x3(channels: int, k: int, hw: int, stride: int = 1) -> LayerShapes:
+    """A 3x3 convolution, padding 1: N = 9 C, P = (hw / stride)^2, I = C hw^2."""
+    one = lambda v: np.array([float(v)])  # noqa: E731
+    p = (hw // stride) ** 2
+    n = 9 * channels
+    return LayerShapes(
+        macs=one(p * k * n), reduction_length=one(n), out_channels_per_group=one(k), groups=one(1),
+        output_pixels=one(p), weights=one(k * n), input_elements=one(channels * hw * hw),
+        output_elements=one(p * k), is_first_or_last=np.array([False]), is_network_input=np.array([False]),
+        is_network_output=np.array([False]), kernel_rows=one(3), input_width=one(hw),
+    )
+
+
+def test_an_input_buffer_reads_each_input_once_per_column_tile() -> None:
+    # 3x3, 16 -> 16 channels on 32x32: N = 144 (9 reduction tiles of 16 rows, one channel each
+    # after rounding 16/9 down), one column tile; the line buffer needs 3 rows x 32 pixels x 1
+    # channel x 4 bits = 384 bits.
+    layer = _conv3x3(16, 16, 32)
+    without = count_actions(layer, _params(os_=False))
+    fits = count_actions(layer, _params(os_=False, ibuf_bits=384))
+    too_small = count_actions(layer, _params(os_=False, ibuf_bits=383))
+    fed = 1 * 1024 * 144  # col tiles x P x N: every activation the array takes
+    weights, psums = 144 * 16 * 4, 1024 * 16 * 8 * 18  # W b_w, and O (9 - 1) partial sums read at 18 bits
+    assert without.glb_read_bits[0, 0] - weights - psums == fed * 4
+    assert fits.glb_read_bits[0, 0] - weights - psums == 16 * 32 * 32 * 4  # each input once
+    assert fits.ibuf_read_accesses[0, 0] == fed * 4 / 64 and fits.ibuf_write_accesses[0, 0] == 16 * 1024 * 4 / 64
+    assert too_small.glb_read_bits[0, 0] == without.glb_read_bits[0, 0] and too_small.ibuf_read_accesses[0, 0] == 0
+
+
+def test_a_strided_layer_reads_only_the_inputs_it_uses() -> None:
+    # A 1x1 stride-2 layer over 32x32: 256 output pixels use a quarter of the 1024 input pixels.
+    one = lambda v: np.array([float(v)])  # noqa: E731
+    layer = LayerShapes(
+        macs=one(256 * 16 * 16), reduction_length=one(16), out_channels_per_group=one(16), groups=one(1),
+        output_pixels=one(256), weights=one(256), input_elements=one(16 * 1024), output_elements=one(256 * 16),
+        is_first_or_last=np.array([False]), is_network_input=np.array([False]), is_network_output=np.array([False]),
+        kernel_rows=one(1), input_width=one(32),
+    )
+    a = count_actions(layer, _params(os_=False, ibuf_bits=16 * 1024))
+    assert a.glb_read_bits[0, 0] - 256 * 4 == 256 * 16 * 4

@@ -39,7 +39,8 @@ def test_low_power_cells_leak_far_less() -> None:
 def test_static_energy_is_leakage_times_latency() -> None:
     report = hwcost.evaluate("lsq", 4)
     bank = dict(capacity_bytes=32 * 1024, width_bits=64)
-    leak_mw = 4 * HP.leakage_mw("sram", **bank) + HP.leakage_mw("sram", capacity_bytes=64 * 1024, width_bits=256)
+    leak_mw = (4 * HP.leakage_mw("sram", **bank) + HP.leakage_mw("sram", capacity_bytes=64 * 1024, width_bits=256)
+               + HP.leakage_mw("sram", capacity_bytes=2 * 1024, width_bits=64))
     assert report.static_energy_pj == pytest.approx(leak_mw * report.latency_s * 1e9, rel=0.01)
     lp = hwcost.evaluate("lsq", 4, node="45nm-lp")
     assert lp.static_energy_pj < report.static_energy_pj / 30

@@ -49,6 +49,7 @@ class MacRow(StrEnum):
 
     PE_REGISTERS = "pe_registers"  # input pipeline, accumulator and weight registers of each PE
     ACC_BUFFER = "acc_buffer"  # the partial-sum SRAM between the array and the global buffer
+    INPUT_BUFFER = "input_buffer"  # the line buffer that turns input rows into the array's windows
 
 
 # The rows an arch file may pin: every unit the classifier can place on the array, the PE
@@ -83,13 +84,17 @@ class MacArrayConfig(MemorySystem):
     # 64 KiB accumulator buffer: Gemmini's default beside its 16 x 16 array (acc_capacity = 64 KiB;
     # ucb-bar/gemmini Configs.scala, Genc et al. DAC 2021). 0: none, partial sums go to the GLB.
     acc_buffer_kib: float = 64.0
+    # 2 KiB input buffer: DianNao's NBin beside its 16 x 16 neural functional unit (Chen et al.,
+    # ASPLOS 2014). 0: none, every activation fed to the array is read from the GLB.
+    input_buffer_kib: float = 2.0
     pinned: tuple[tuple[Enum, PinnedCost], ...] = ()  # (unit, cost) pairs, hashable
     name: str = "mac_array"
 
     def describe(self) -> dict[str, object]:
         """The parameters a results table shows."""
         return {"dataflow": self.dataflow.value, "pe_style": self.pe_style.value, "pe_rows": self.pe_rows,
-                "pe_cols": self.pe_cols, "glb_kib": self.glb_kib, "acc_buffer_kib": self.acc_buffer_kib}
+                "pe_cols": self.pe_cols, "glb_kib": self.glb_kib, "acc_buffer_kib": self.acc_buffer_kib,
+                "input_buffer_kib": self.input_buffer_kib}
 
     def pinned_cost(self, unit: Enum) -> PinnedCost | None:
         return dict(self.pinned).get(unit)
@@ -110,7 +115,7 @@ class MacArrayConfig(MemorySystem):
 MAC_ARRAY_DEFAULTS = MacArrayConfig()
 
 _INT_KEYS = {"pe_rows": (1, 4096), "pe_cols": (1, 4096)}
-_FLOAT_KEYS = {"acc_buffer_kib": (0.0, 4096.0)}
+_FLOAT_KEYS = {"acc_buffer_kib": (0.0, 4096.0), "input_buffer_kib": (0.0, 4096.0)}
 
 
 def _pinned(check: Checker, value: Any, key: str) -> tuple[tuple[Enum, PinnedCost], ...]:
@@ -140,11 +145,12 @@ def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
     names = [f.name for f in fields(MacArrayConfig) if f.compare]  # source_file is not a key
     check.keys(data, prefix, optional=["template"] + names)
     values = read_number_keys(data, check, prefix, _INT_KEYS, _FLOAT_KEYS)
-    acc = values.get("acc_buffer_kib")
-    if acc is not None and 0 < acc < 1:
-        check.error(f"{prefix}acc_buffer_kib", f"expected 0 (no accumulator buffer) or at least 1 KiB (the smallest SRAM "
-                    f"the library prices); got {acc:g}")
-        values["acc_buffer_kib"] = None
+    for key in ("acc_buffer_kib", "input_buffer_kib"):
+        size = values.get(key)
+        if size is not None and 0 < size < 1:
+            check.error(f"{prefix}{key}", f"expected 0 (no such buffer) or at least 1 KiB (the smallest SRAM the "
+                        f"library prices); got {size:g}")
+            values[key] = None
     if "dataflow" in data:
         flow = check.choice(data["dataflow"], f"{prefix}dataflow", [d.value for d in Dataflow])
         values["dataflow"] = None if flow is None else Dataflow(flow)

@@ -24,6 +24,8 @@ class MacCount(StrEnum):
     WEIGHT_LOADS = "weight_loads"  # PE-wide weight slices loaded into PE registers
     ACC_READ_ACCESSES = "acc_read_accesses"  # accumulator-buffer reads of partial sums
     ACC_WRITE_ACCESSES = "acc_write_accesses"  # accumulator-buffer writes of partial sums
+    IBUF_READ_ACCESSES = "ibuf_read_accesses"  # input-buffer reads: the activations fed to the array
+    IBUF_WRITE_ACCESSES = "ibuf_write_accesses"  # input-buffer fills from the GLB
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class ArrayParams:
     dram_bits_per_cycle: np.ndarray
     acc_buffer_bits: np.ndarray  # capacity of the accumulator buffer (0: none)
     acc_port_bits: np.ndarray  # bits per accumulator-buffer access
+    ibuf_bits: np.ndarray  # capacity of the input (line) buffer (0: none)
+    ibuf_port_bits: np.ndarray  # bits per input-buffer access
     hw_weight_bits: np.ndarray  # multiplier operand widths of the PE
     hw_act_bits: np.ndarray
     acc_bits: np.ndarray
@@ -61,6 +65,8 @@ class LayerActions:
     weight_loads: np.ndarray  # PE-wide weight slices loaded into PE registers
     acc_read_accesses: np.ndarray  # partial sums read back from the accumulator buffer
     acc_write_accesses: np.ndarray
+    ibuf_read_accesses: np.ndarray  # activations read from the input buffer into the array
+    ibuf_write_accesses: np.ndarray  # activations written into the input buffer from the GLB
     compute_cycles: np.ndarray  # MAC cycles plus the array's fill and drain per fold
     glb_cycles: np.ndarray  # global-buffer traffic / its bits per cycle
     memory_cycles: np.ndarray  # DRAM traffic / its bits per cycle
@@ -115,7 +121,21 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     weight_reuse_passes = np.where(os_, pix_tiles * a_slices, chunks)
     weight_loads = W * w_slices * weight_reuse_passes
 
-    glb_read_bits = array_input_reads * ba + W * bw * weight_reuse_passes + glb_psum_bits / 2
+    # An input (line) buffer that holds R_k input rows of the channels a fold needs (WS: the
+    # channels of one reduction tile, OS: all of the group's) hands the array every window while
+    # the GLB sends each input it holds once per column tile and weight slice: min(I, P N G)
+    # elements (a strided 1x1 layer reads only the pixels it uses). Otherwise every activation
+    # fed to the array is a GLB read.
+    window = 1.0 if shapes.kernel_rows is None else shapes.kernel_rows**2  # R_k x S_k, square kernels
+    c_group = np.maximum(N / window, 1.0)  # input channels per group
+    channels = np.where(os_, c_group, np.minimum(np.maximum(np.floor(R / window), 1.0), c_group))
+    fits = (p.ibuf_bits > 0) & (shapes.line_buffer_bits(channels, ba) <= p.ibuf_bits)
+    unique_inputs = G * col_tiles * w_slices * np.minimum(I / G, P * N)
+    glb_act_reads = np.where(fits, unique_inputs, array_input_reads)
+    ibuf_reads = np.where(fits, array_input_reads * ba / p.ibuf_port_bits, 0.0)
+    ibuf_writes = np.where(fits, unique_inputs * ba / p.ibuf_port_bits, 0.0)
+
+    glb_read_bits = glb_act_reads * ba + W * bw * weight_reuse_passes + glb_psum_bits / 2
     glb_write_bits = W * bw + O * bo + glb_psum_bits / 2
 
     # DRAM: weights once per inference; activations only at the network's ends or when a
@@ -142,6 +162,8 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
         weight_loads=weight_loads,
         acc_read_accesses=acc_bits_moved / 2 / p.acc_port_bits,
         acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
+        ibuf_read_accesses=ibuf_reads,
+        ibuf_write_accesses=ibuf_writes,
         compute_cycles=compute_cycles,
         glb_cycles=glb_cycles,
         memory_cycles=memory_cycles,

@@ -44,6 +44,7 @@ class MacPlan:
     table_word_bits: int  # bits per output channel of per-channel tables loaded from DRAM
     group_size: int
     acc_port_bits: int  # bits per accumulator-buffer access
+    ibuf_port_bits: int  # bits per input-buffer access
     rows: tuple[PricedRow, ...]
     unused_pins: tuple[str, ...]  # pinned units this point's bill of materials does not have
 
@@ -149,6 +150,23 @@ def _acc_buffer_row(arch: MacArrayConfig, pricer: Pricer, acc: int) -> list[Pric
                       pricer.area_um2("sram", **args), leakage_mw=pricer.leakage_mw("sram", **args))]
 
 
+def ibuf_port_bits(arch: MacArrayConfig, act_bits: int, pricer: Pricer) -> int:
+    """One input-buffer read hands the R rows one activation each: R x b_a bits, within the ports
+    the library's SRAM law covers."""
+    sram = pricer.sram_range()
+    return int(min(max(arch.pe_rows * act_bits, sram.min_port_bits), sram.max_port_bits))
+
+
+def _input_buffer_row(arch: MacArrayConfig, pricer: Pricer, act_bits: int) -> list[PricedRow]:
+    if arch.input_buffer_kib == 0:
+        return []
+    args = dict(capacity_bytes=arch.input_buffer_kib * 1024, width_bits=ibuf_port_bits(arch, act_bits, pricer))
+    e_rd, e_wr = pricer.energy_pj("sram", "read", **args), pricer.energy_pj("sram", "write", **args)
+    return [PricedRow(MacRow.INPUT_BUFFER, Category.ON_CHIP_MEMORY,
+                      (Term(MacCount.IBUF_READ_ACCESSES, e_rd, e_rd), Term(MacCount.IBUF_WRITE_ACCESSES, e_wr, e_wr)),
+                      pricer.area_um2("sram", **args), leakage_mw=pricer.leakage_mw("sram", **args))]
+
+
 def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
     """``row`` at the pinned energy per action and area per instance.
 
@@ -158,7 +176,7 @@ def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
     """
     first, *rest = row.terms
     terms = (Term(first.count, pinned.energy_pj, pinned.energy_pj),)
-    if row.unit in (SharedRow.GLB, SharedRow.DRAM, SharedRow.ELEMENTWISE, MacRow.ACC_BUFFER):
+    if row.unit in (SharedRow.GLB, SharedRow.DRAM, SharedRow.ELEMENTWISE, MacRow.ACC_BUFFER, MacRow.INPUT_BUFFER):
         terms += tuple(Term(t.count, pinned.energy_pj, pinned.energy_pj) for t in rest)
     return replace(row, terms=terms, area_um2=pinned.area_um2 * instances, source=pinned.source)
 
@@ -185,6 +203,7 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
                 if r.unit is UnitKind.ACCUMULATOR else (r, n) for r, n in rows]
     rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc), arch.num_pes))
     rows += [(r, 1) for r in _acc_buffer_row(arch, pricer, acc)]
+    rows += [(r, 1) for r in _input_buffer_row(arch, pricer, scheme.activations.bits)]
     rows += [(r, 1 if r.unit in (SharedRow.GLB, SharedRow.DRAM) else arch.post_lanes)
              for r in buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)]
     pinned: dict[Enum, PinnedCost] = dict(arch.pinned)
@@ -202,6 +221,7 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
         table_word_bits=table_word_bits(body),
         group_size=group_size,
         acc_port_bits=acc_port_bits(arch, acc, pricer),
+        ibuf_port_bits=ibuf_port_bits(arch, scheme.activations.bits, pricer),
         rows=priced,
         unused_pins=tuple(u.value for u in pinned if u not in present),
     )

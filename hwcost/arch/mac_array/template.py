@@ -44,6 +44,8 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: Worklo
         dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
         acc_buffer_bits=col([a.acc_buffer_kib * 1024 * 8 for a in archs]),
         acc_port_bits=col([p.acc_port_bits for p in plans]),
+        ibuf_bits=col([a.input_buffer_kib * 1024 * 8 for a in archs]),
+        ibuf_port_bits=col([p.ibuf_port_bits for p in plans]),
         hw_weight_bits=np.where(edge & fp_edge, 32.0, hw_w),
         hw_act_bits=np.where(edge & fp_edge, 32.0, hw_a),
         acc_bits=col([p.acc_bits for p in plans]),
@@ -77,6 +79,8 @@ class MacArrayTemplate:
                 MacCount.WEIGHT_LOADS: acts.weight_loads,
                 MacCount.ACC_READ_ACCESSES: acts.acc_read_accesses,
                 MacCount.ACC_WRITE_ACCESSES: acts.acc_write_accesses,
+                MacCount.IBUF_READ_ACCESSES: acts.ibuf_read_accesses,
+                MacCount.IBUF_WRITE_ACCESSES: acts.ibuf_write_accesses,
                 Count.GLB_READ_BITS: acts.glb_read_bits,
                 Count.GLB_WRITE_BITS: acts.glb_write_bits,
                 Count.DRAM_READ_BITS: acts.dram_read_bits,
@@ -90,7 +94,8 @@ class MacArrayTemplate:
 
     def settings(self, config: MacArrayConfig, plan: MacPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
         described = config.describe()
-        settings = tuple((k, described[k]) for k in ("dataflow", "pe_rows", "pe_cols", "glb_kib", "acc_buffer_kib"))
+        settings = tuple((k, described[k]) for k in ("dataflow", "pe_rows", "pe_cols", "glb_kib", "acc_buffer_kib",
+                                                      "input_buffer_kib"))
         if plan.unused_pins:
             settings += (("pinned_not_in_bill_of_materials", ", ".join(plan.unused_pins)),)
         return settings

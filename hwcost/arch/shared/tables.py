@@ -32,6 +32,16 @@ class LayerShapes:
     # bool: its input and output stay on chip whatever the buffer's size (the peak's ideal layer);
     # None: no layer does
     stays_on_chip: np.ndarray | None = None
+    kernel_rows: np.ndarray | None = None  # R_k (None: 1x1 layers)
+    input_width: np.ndarray | None = None  # W_in (None: a layer's input is one row of P pixels)
+
+    def line_buffer_bits(self, channels: np.ndarray, act_bits: np.ndarray) -> np.ndarray:
+        """Bits an input (line) buffer needs to hand the array every window of ``channels``
+        input channels while reading each input once: R_k input rows of W_in pixels of those
+        channels (points x layers)."""
+        rows = 1.0 if self.kernel_rows is None else self.kernel_rows
+        width = self.output_pixels if self.input_width is None else self.input_width
+        return rows * width * channels * act_bits
 
     def spills(self, act_bits: np.ndarray, out_bits: np.ndarray, buffer_bits: np.ndarray) -> np.ndarray:
         """Whether a layer's input and output together overflow the global buffer, so that both
@@ -72,6 +82,8 @@ def _shapes(workload: Workload) -> tuple[LayerShapes, np.ndarray]:
         is_first_or_last=a.is_first_or_last,
         is_network_input=a.is_first,
         is_network_output=a.is_last,
+        kernel_rows=a.kernel_rows.astype(float),
+        input_width=a.input_width.astype(float),
     )
     return shapes, a.is_first_or_last.copy()
 
