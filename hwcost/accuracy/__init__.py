@@ -9,9 +9,9 @@ scheme's fields, and measures fake-quant and integer-only test accuracy. See ``d
 
 from hwcost.arch.cim_macro.config import SignedWeights
 from hwcost.accuracy.cim.readout import AdcRange
-from hwcost.accuracy.measure import AccuracyResult, AccuracySettings, measure_accuracy
+from hwcost.accuracy.measure import AccuracyResult, AccuracySettings, Backend, measure_accuracy
 from hwcost.accuracy.cim.noise import NoiseTarget
 from hwcost.accuracy.cim.two_stage import CimSettings
 
-__all__ = ["AccuracyResult", "AccuracySettings", "measure_accuracy", "CimSettings", "AdcRange", "NoiseTarget",
+__all__ = ["AccuracyResult", "AccuracySettings", "Backend", "measure_accuracy", "CimSettings", "AdcRange", "NoiseTarget",
            "SignedWeights"]

@@ -286,7 +286,7 @@ def _cim(check: Checker, value: Any, key: str) -> CimAxes | None:
 
 def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSettings | None:
     from hwcost.accuracy import AccuracySettings
-    from hwcost.accuracy.measure import Backend
+    from hwcost.accuracy.settings import Backend
 
     m = check.mapping(value, key)
     if m is None or not check.keys(m, key, required=_MEASURED_REQUIRED, optional=_MEASURED_OPTIONAL):

@@ -22,7 +22,7 @@ from hwcost.techlib import TechLib
 from hwcost.workloads import Workload
 from hwcost.accuracy.cim.readout import AdcRange
 from hwcost.accuracy.cim.noise import NoiseTarget
-from hwcost.accuracy.measure import Backend
+from hwcost.accuracy.settings import Backend
 
 if TYPE_CHECKING:
     from hwcost.study.figures import FigureSpec

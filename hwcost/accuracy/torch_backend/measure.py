@@ -14,7 +14,7 @@ from hwcost.accuracy import cache
 from hwcost.accuracy.cim.two_stage import CimSettings
 from hwcost.accuracy.data import Dataset
 from hwcost.accuracy.integer import to_integer_model
-from hwcost.accuracy.measure import CALIBRATION_SIZE, CODE_VERSION, AccuracyResult, AccuracySettings
+from hwcost.accuracy.settings import CALIBRATION_SIZE, CODE_VERSION, AccuracyResult, AccuracySettings
 from hwcost.accuracy.train import TrainSettings
 from hwcost.accuracy.torch_backend import require_torch
 from hwcost.accuracy.torch_backend.attach import quantize_torch_network
