@@ -59,6 +59,7 @@ class GroupCost:
     per_layer: Mapping[Enum, np.ndarray]  # actions per count key, (points, layers)
     layer_latency_cycles: np.ndarray  # (points, layers)
     peak_macs_per_cycle: np.ndarray  # (points,)
+    mapping: np.ndarray | None = None  # (points, layers): the mapping each layer got, when chosen per layer
 
 
 def _column(values: Sequence[float]) -> np.ndarray:
@@ -119,6 +120,7 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
         per_layer=per_layer,
         layer_latency_cycles=acts.latency_cycles,
         peak_macs_per_cycle=acts.peak_macs_per_cycle,
+        mapping=acts.mapping,
     )
 
 
@@ -143,9 +145,10 @@ def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTab
     macs = tables.shapes.macs
     latency = cost.layer_latency_cycles[index]
     order = [c for c in Category if c in energy]
+    mapping = cost.mapping[index] if cost.mapping is not None else [""] * n
     return tuple(
         LayerCost(name, float(macs[i]), tuple((c, float(energy[c][i])) for c in order), float(latency[i]),
-                  float(macs[i] / (latency[i] * cost.peak_macs_per_cycle[index])))
+                  float(macs[i] / (latency[i] * cost.peak_macs_per_cycle[index])), str(mapping[i]))
         for i, name in enumerate(tables.layer_names)
     )
 

@@ -97,6 +97,7 @@ class LayerCost:
     energy_by_category: tuple[tuple[Category, float], ...]
     latency_cycles: float
     utilisation: float
+    mapping: str = ""  # the mapping chosen for this layer, when the template chooses per layer
 
     @property
     def energy_pj(self) -> float:
@@ -104,7 +105,7 @@ class LayerCost:
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "macs": self.macs, "energy_pj": self.energy_pj, "latency_cycles": self.latency_cycles,
-                "utilisation": self.utilisation,
+                "utilisation": self.utilisation, "mapping": self.mapping,
                 "energy_pj_by_category": {c.value: e for c, e in self.energy_by_category}}
 
 

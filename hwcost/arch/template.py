@@ -96,6 +96,7 @@ class GroupActions:
     memory_cycles: np.ndarray
     latency_cycles: np.ndarray
     peak_macs_per_cycle: np.ndarray
+    mapping: np.ndarray | None = None  # (points, layers) str: the mapping each layer got, when chosen per layer
 
 
 C = TypeVar("C")

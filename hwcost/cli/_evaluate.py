@@ -230,5 +230,8 @@ def _layer_table(report: Any) -> str:
             for layer in report.layers]
     rows.append(["element-wise layers", "0", f"{report.elementwise_energy_pj / 1e3:,.1f}",
                  f"{100 * report.elementwise_energy_pj / total:.1f}", "-", "-", "-"])
-    table = format_table(["layer", "MACs", "energy_nJ", "%", "pJ/MAC", "cycles", "util %"], rows, align="lrrrrrr")
-    return "\n\n" + table
+    headers, align = ["layer", "MACs", "energy_nJ", "%", "pJ/MAC", "cycles", "util %"], "lrrrrrr"
+    if any(layer.mapping for layer in report.layers):  # chosen per layer (dataflow auto)
+        rows = [row + [layer.mapping] for row, layer in zip(rows, report.layers)] + [rows[-1] + ["-"]]
+        headers, align = headers + ["mapping"], align + "l"
+    return "\n\n" + format_table(headers, rows, align=align)

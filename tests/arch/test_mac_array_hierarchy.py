@@ -84,3 +84,18 @@ def test_banks_smaller_than_the_smallest_sram_exit_2(capsys: pytest.CaptureFixtu
     assert main(["evaluate", "--arch-file", str(path)]) == 2
     err = capsys.readouterr().err
     assert "arch.yaml:3" in err and "glb_banks" in err and "1 KiB" in err
+
+
+@pytest.mark.parametrize("node", ["45nm", "45nm-lp"])
+def test_dataflow_auto_takes_the_cheaper_dataflow_of_every_layer(node: str) -> None:
+    from hwcost.arch.mac_array.config import Dataflow
+
+    runs = {d: hwcost.evaluate("lsq", 4, arch=hwcost.MacArrayConfig(dataflow=d), workload="mobilenetv2", node=node)
+            for d in Dataflow}
+    ws, os_, auto = (runs[d].layers for d in Dataflow)
+    assert {layer.mapping for layer in auto} == {"weight_stationary", "output_stationary"}
+    for w, o, a in zip(ws, os_, auto):
+        assert a.energy_pj == pytest.approx(min(w.energy_pj, o.energy_pj), rel=1e-9)
+        assert a.mapping == ("output_stationary" if o.energy_pj < w.energy_pj else "weight_stationary")
+    assert runs[Dataflow.AUTO].energy_pj < min(runs[Dataflow.WEIGHT_STATIONARY].energy_pj,
+                                               runs[Dataflow.OUTPUT_STATIONARY].energy_pj)

@@ -28,6 +28,7 @@ class Dataflow(Enum):
 
     WEIGHT_STATIONARY = "weight_stationary"  # rows = reduction, cols = output channels (TPU-like)
     OUTPUT_STATIONARY = "output_stationary"  # rows = output pixels, cols = output channels
+    AUTO = "auto"  # per layer, whichever of the two costs less energy (static included)
 
 
 class PeStyle(Enum):
@@ -157,7 +158,7 @@ def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
     if "pe_style" in data:
         style = check.choice(data["pe_style"], f"{prefix}pe_style", [d.value for d in PeStyle])
         values["pe_style"] = None if style is None else PeStyle(style)
-        if style == PeStyle.ADDER_TREE.value and values.get("dataflow") is Dataflow.OUTPUT_STATIONARY:
+        if style == PeStyle.ADDER_TREE.value and values.get("dataflow") in (Dataflow.OUTPUT_STATIONARY, Dataflow.AUTO):
             check.error(f"{prefix}pe_style", "an adder tree reduces along the rows: it needs dataflow weight_stationary")
     if "pinned" in data:
         values["pinned"] = _pinned(check, data["pinned"], f"{prefix}pinned")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields, replace
+from enum import Enum
 from typing import Any
 
 import numpy as np
 
 from hwcost._config import Checker
 from hwcost.arch.mac_array.config import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, mac_array_from_mapping
-from hwcost.arch.mac_array.counts import ArrayParams, MacCount, count_actions
+from hwcost.arch.mac_array.counts import ArrayParams, LayerActions, MacCount, count_actions
 from hwcost.arch.mac_array.plan import MacPlan, plan_mac_array
 from hwcost.arch.shared.bom import BodyEdge
 from hwcost.arch.shared.pricing import Count, Pricer
@@ -56,6 +58,43 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: Worklo
     )
 
 
+def _per_layer(acts: LayerActions) -> dict[Enum, np.ndarray]:
+    return {
+        Count.PER_MAC: acts.mac_ops,
+        Count.PER_INPUT: acts.array_input_reads,
+        MacCount.WEIGHT_LOADS: acts.weight_loads,
+        MacCount.ACC_READ_ACCESSES: acts.acc_read_accesses,
+        MacCount.ACC_WRITE_ACCESSES: acts.acc_write_accesses,
+        MacCount.IBUF_READ_ACCESSES: acts.ibuf_read_accesses,
+        MacCount.IBUF_WRITE_ACCESSES: acts.ibuf_write_accesses,
+        Count.GLB_READ_BITS: acts.glb_read_bits,
+        Count.GLB_WRITE_BITS: acts.glb_write_bits,
+        Count.DRAM_READ_BITS: acts.dram_read_bits,
+        Count.DRAM_WRITE_BITS: acts.dram_write_bits,
+    }
+
+
+def _layer_energy(acts: LayerActions, archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan],
+                  t: WorkloadTables) -> np.ndarray:
+    """Energy of every layer at every point under one dataflow (points x layers): each row's terms
+    over the counts that depend on the dataflow (buffer accesses = bits / port width), and each
+    row's leakage over the layer's cycles. The bill-of-materials counts are the same under both
+    dataflows and are left out of the comparison."""
+    counts = _per_layer(acts)
+    width = np.asarray([a.glb_width_bits for a in archs], dtype=float)[:, None]
+    counts[Count.GLB_READ_ACCESSES] = acts.glb_read_bits / width
+    counts[Count.GLB_WRITE_ACCESSES] = acts.glb_write_bits / width
+    seconds = acts.latency_cycles / (np.asarray([a.clock_mhz for a in archs], dtype=float)[:, None] * 1e6)
+    energy = np.zeros_like(acts.latency_cycles)
+    for d, plan in enumerate(plans):
+        for row in plan.rows:
+            energy[d] += row.leakage_mw * seconds[d] * 1e9
+            for term in row.terms:
+                if term.count in counts:
+                    energy[d] += np.where(t.edge, term.energy_edge_pj, term.energy_body_pj) * counts[term.count][d]
+    return energy
+
+
 class MacArrayTemplate:
     """A PE grid with a weight- or output-stationary dataflow (``docs/cost-model.md``)."""
 
@@ -71,25 +110,25 @@ class MacArrayTemplate:
         return plan_mac_array(scheme, config, pricer, tables, datapaths)
 
     def count(self, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], tables: WorkloadTables) -> GroupActions:
-        acts = count_actions(tables.shapes, _params(configs, plans, tables))
+        params = _params(configs, plans, tables)
+        acts = count_actions(tables.shapes, params)
+        mapping = None
+        auto = np.asarray([a.dataflow is Dataflow.AUTO for a in configs])
+        if auto.any():
+            ws = count_actions(tables.shapes, replace(params, output_stationary=np.zeros_like(params.output_stationary)))
+            os_ = count_actions(tables.shapes, replace(params, output_stationary=np.ones_like(params.output_stationary)))
+            pick_os = auto[:, None] & (_layer_energy(os_, configs, plans, tables) < _layer_energy(ws, configs, plans, tables))
+            fixed_os = params.output_stationary & ~auto[:, None]
+            chosen = pick_os | fixed_os
+            acts = LayerActions(**{f.name: np.where(chosen, getattr(os_, f.name), getattr(ws, f.name)) for f in fields(acts)})
+            mapping = np.where(chosen, Dataflow.OUTPUT_STATIONARY.value, Dataflow.WEIGHT_STATIONARY.value)
         return GroupActions(
-            per_layer={
-                Count.PER_MAC: acts.mac_ops,
-                Count.PER_INPUT: acts.array_input_reads,
-                MacCount.WEIGHT_LOADS: acts.weight_loads,
-                MacCount.ACC_READ_ACCESSES: acts.acc_read_accesses,
-                MacCount.ACC_WRITE_ACCESSES: acts.acc_write_accesses,
-                MacCount.IBUF_READ_ACCESSES: acts.ibuf_read_accesses,
-                MacCount.IBUF_WRITE_ACCESSES: acts.ibuf_write_accesses,
-                Count.GLB_READ_BITS: acts.glb_read_bits,
-                Count.GLB_WRITE_BITS: acts.glb_write_bits,
-                Count.DRAM_READ_BITS: acts.dram_read_bits,
-                Count.DRAM_WRITE_BITS: acts.dram_write_bits,
-            },
+            per_layer=_per_layer(acts),
             compute_cycles=acts.compute_cycles,
             memory_cycles=acts.memory_cycles,
             latency_cycles=acts.latency_cycles,
             peak_macs_per_cycle=np.asarray([a.num_pes for a in configs], dtype=float),
+            mapping=mapping,
         )
 
     def settings(self, config: MacArrayConfig, plan: MacPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
