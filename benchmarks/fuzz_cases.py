@@ -147,6 +147,7 @@ GARBAGE = (
 )
 NUMBER = re.compile(r"(?<=[\s:\[,{])-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?(?=[\s,\]}]|$)", re.M)
 KEY_LINE = re.compile(r"^(\s*)(- )?([A-Za-z_][\w.+-]*)(\s*:)(.*)$")
+ANY_KEY_LINE = re.compile(KEY_LINE.pattern, re.M)
 
 
 def _lines(text: str) -> list[str]:
@@ -248,7 +249,7 @@ def alias_bomb(rng: random.Random, text: str) -> str:
     levels = rng.randint(5, 9)
     chain = "[&l0 [" + ", ".join(["1"] * 10) + "]" + "".join(
         f", &l{k} [" + ", ".join([f"*l{k - 1}"] * 10) + "]" for k in range(1, levels + 1)) + f", *l{levels}]"
-    return replace_line_value(rng, text, chain) if KEY_LINE.search(text) else f"bomb: {chain}\n" + text
+    return replace_line_value(rng, text, chain) if ANY_KEY_LINE.search(text) else f"bomb: {chain}\n" + text
 
 
 def deep_nesting(rng: random.Random, text: str) -> str:
@@ -598,6 +599,8 @@ def judge(case: Case, code: int | None, stdout: str, stderr: str, files: Sequenc
             if any(PRICING.match(p) for p in problems) else "exit 2, message incomplete"
     typed = [f"'{a}'" for a in case.argv[2:] if a not in (FILE, OUT) and not a.startswith("-")]
     kinds = [problem_is_located(p, files, typed) for p in problems]
+    if case.text is not None and not ANY_KEY_LINE.search(case.text.replace("\t", " ")):  # no key to name
+        kinds = ["located" if k == "incomplete" and re.match(r".+:\d+: YAML ", p) else k for k, p in zip(kinds, problems)]
     if kinds and all(k == "flag" for k in kinds):
         return "exit 2, command-line error naming the flag"
     if kinds and all(k in ("located", "flag") for k in kinds):

@@ -73,7 +73,9 @@ def bits_flags(weight_bits: int | None, act_bits: int | None) -> dict[str, str]:
     ``--bits`` (layer outputs follow the activations)."""
     weight = "--weight-bits" if weight_bits is not None else "--bits"
     act = "--act-bits" if act_bits is not None else "--bits"
-    return {"weights.bits": weight, "activations.bits": act, "outputs.bits": act}
+    # a 1-bit grid cannot carry a zero-point: that problem comes from the bits typed as well
+    return {f"{tensor}.{field}": flag for tensor, flag in (("weights", weight), ("activations", act), ("outputs", act))
+            for field in ("bits", "zero_point")}
 
 
 def realisation_flags(zero_point: str | None, scale_at: str | None) -> dict[str, str]:
