@@ -99,3 +99,20 @@ def test_dataflow_auto_takes_the_cheaper_dataflow_of_every_layer(node: str) -> N
         assert a.mapping == ("output_stationary" if o.energy_pj < w.energy_pj else "weight_stationary")
     assert runs[Dataflow.AUTO].energy_pj < min(runs[Dataflow.WEIGHT_STATIONARY].energy_pj,
                                                runs[Dataflow.OUTPUT_STATIONARY].energy_pj)
+
+
+@pytest.mark.parametrize(("standard", "pj_per_bit"), [("lpddr4", 8), ("hbm2", 3.9), ("gddr5", 14), ("ddr3", 70)])
+def test_dram_energy_per_bit_follows_the_standard(standard: str, pj_per_bit: float, tmp_path: Path) -> None:
+    # The DRAM.type2energy table of Accelergy's hwcomponents-cacti.
+    path = tmp_path / "arch.yaml"
+    path.write_text(f"template: mac_array\ndram_standard: {standard}\n")
+    dram = _rows(hwcost.evaluate("lsq", 4, arch=path))["dram"]
+    assert dram.energy_pj == pytest.approx(pj_per_bit * dram.actions)
+
+
+def test_an_unknown_dram_standard_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "arch.yaml"
+    path.write_text("template: mac_array\ndram_standard: ddr5\n")
+    assert main(["evaluate", "--arch-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "arch.yaml:2: dram_standard" in err and "lpddr4, hbm2" in err

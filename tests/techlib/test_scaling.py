@@ -76,7 +76,7 @@ def test_vdd_override_changes_energy_by_the_fitted_quadratic() -> None:
     assert low.vdd_v == 0.6 and nominal.vdd_v == 0.7
     assert int8_multiply_pj(low) / int8_multiply_pj(nominal) == pytest.approx(ratio, rel=1e-5)
     # the survey ADC and the off-chip DRAM do not follow the supply
-    for comp, action, params in [("adc", "convert", {"bits": 8}), ("dram", "read", {"bits": 64})]:
+    for comp, action, params in [("adc", "convert", {"bits": 8}), ("dram", "read", {"bits": 64, "standard": "lpddr4"})]:
         assert low.energy_pj(comp, action, **params) == nominal.energy_pj(comp, action, **params)
 
 
@@ -123,7 +123,7 @@ def test_component_rules_at_7nm() -> None:
     adc_area = LIB45.area_um2("adc", bits=8) * logic.area_factor
     assert lib.area_um2("adc", bits=8) == pytest.approx(adc_area, rel=1e-5)
     # DRAM unchanged
-    assert lib.energy_pj("dram", "read", bits=64) == LIB45.energy_pj("dram", "read", bits=64) == 512
+    assert lib.energy_pj("dram", "read", bits=64, standard="lpddr4") == LIB45.energy_pj("dram", "read", bits=64, standard="lpddr4") == 512
     # CIM cells: area with F^2, energy with the logic factor
     for cell in ("sram_6t", "rram_1t1r"):
         assert lib.area_um2("cim_cell", cell=cell) == pytest.approx(

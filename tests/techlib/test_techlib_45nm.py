@@ -150,9 +150,9 @@ def test_sram_is_below_horowitz_cache_figures() -> None:
 
 
 def test_dram_is_lpddr4_per_bit_and_off_chip() -> None:
-    assert LIB.energy_pj("dram", "read", bits=64) == pytest.approx(512)  # 8 pJ/bit
-    assert LIB.energy_pj("dram", "write", bits=64) == pytest.approx(512)
-    assert LIB.area_um2("dram", bits=64) == 0.0
+    assert LIB.energy_pj("dram", "read", bits=64, standard="lpddr4") == pytest.approx(512)  # 8 pJ/bit
+    assert LIB.energy_pj("dram", "write", bits=64, standard="lpddr4") == pytest.approx(512)
+    assert LIB.area_um2("dram", bits=64, standard="lpddr4") == 0.0
 
 
 def test_adc_doubles_per_bit_above_the_floor() -> None:

@@ -29,7 +29,7 @@ def test_scalar_in_float_out_and_arrays_broadcast() -> None:
     assert energy.shape == (3, 4)
     assert energy[1, 2] == pytest.approx(LIB.energy_pj("int_multiplier", a_bits=8, b_bits=8))
     # A constant model still returns the broadcast shape of its parameters.
-    assert LIB.area_um2("dram", bits=np.arange(1, 5)).tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert LIB.area_um2("dram", bits=np.arange(1, 5), standard="lpddr4").tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_range_is_checked_over_whole_arrays() -> None:

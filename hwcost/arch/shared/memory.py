@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, ClassVar
 
 import numpy as np
@@ -18,10 +19,22 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Sums, Term
 from hwcost.errors import HwcostError
+from hwcost.techlib import VariantComponent
 from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.report import Category
 
-__all__ = ["MemorySystem", "read_number_keys", "buffer_rows", "add_buffer_sums"]
+__all__ = ["DramStandard", "MemorySystem", "read_number_keys", "buffer_rows", "add_buffer_sums"]
+
+
+class DramStandard(Enum):
+    """The DRAM standard whose energy per bit the library gives (its ``dram`` variants)."""
+
+    LPDDR4 = "lpddr4"
+    HBM2 = "hbm2"
+    GDDR5 = "gddr5"
+    HMC = "hmc"
+    LPDDR = "lpddr"
+    DDR3 = "ddr3"
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,8 @@ class MemorySystem:
     glb_width_bits: int = 64
     # One LPDDR4-3200 x32 channel: 3200 MT/s x 4 B = 12.8 GB/s (JEDEC JESD209-4).
     dram_bandwidth_gbps: float = 12.8
+    # LPDDR4, the standard of edge accelerators; its bandwidth is the key above, set with it.
+    dram_standard: DramStandard = DramStandard.LPDDR4
     # 4 banks, each a port of glb_width_bits: Gemmini's default scratchpad (sp_banks = 4;
     # ucb-bar/gemmini Configs.scala, Genc et al. DAC 2021). An access activates one bank.
     glb_banks: int = 4
@@ -72,9 +87,12 @@ class MemorySystem:
 
 def read_number_keys(data: Mapping[str, Any], check: Checker, prefix: str, int_keys: Mapping[str, tuple[int, int]],
                      float_keys: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
-    """The numeric keys present in ``data``, each checked against its range (problems to ``check``,
-    ``None`` values where a check failed)."""
+    """The numeric keys present in ``data``, each checked against its range, and the DRAM standard
+    (problems to ``check``, ``None`` values where a check failed)."""
     values: dict[str, Any] = {}
+    if "dram_standard" in data:
+        chosen = check.choice(data["dram_standard"], f"{prefix}dram_standard", [d.value for d in DramStandard])
+        values["dram_standard"] = None if chosen is None else DramStandard(chosen)
     for name, (lo, hi) in {**MemorySystem.INT_KEYS, **int_keys}.items():
         if name in data:
             values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi, integer=True)
@@ -82,6 +100,19 @@ def read_number_keys(data: Mapping[str, Any], check: Checker, prefix: str, int_k
         if name in data:
             values[name] = check.number(data[name], f"{prefix}{name}", minimum=lo, maximum=hi)
     return values
+
+
+def _dram_params(memory: MemorySystem, pricer: Pricer) -> dict[str, Any]:
+    """The ``dram`` parameters: one bit, and the standard when the library gives several. A library
+    with one DRAM prices the default standard only."""
+    comp = pricer.lib.components.get("dram")
+    if isinstance(comp, VariantComponent) and comp.select == "standard":
+        return {"bits": 1, "standard": memory.dram_standard.value}
+    if memory.dram_standard is not DramStandard.LPDDR4:
+        raise HwcostError.single(
+            f"technology library {pricer.lib.name} gives one DRAM, not standards: dram_standard "
+            f"{memory.dram_standard.value} needs a library whose dram has variants by standard", key="dram_standard")
+    return {"bits": 1}
 
 
 def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int) -> list[PricedRow]:
@@ -96,7 +127,8 @@ def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int)
     glb_args = dict(capacity_bytes=memory.glb_bank_bytes, width_bits=memory.glb_width_bits)
     glb_leak = memory.glb_banks * pricer.leakage_mw("sram", **glb_args)
     e_rd, e_wr = (pricer.energy_pj("sram", a, **glb_args) for a in ("read", "write"))
-    d_rd, d_wr = (pricer.energy_pj("dram", a, bits=1) for a in ("read", "write"))
+    dram = _dram_params(memory, pricer)
+    d_rd, d_wr = (pricer.energy_pj("dram", a, **dram) for a in ("read", "write"))
     e_add = pricer.energy_pj("int_adder", bits=act_bits + 1)  # sum of two act_bits operands
     e_cmp = pricer.energy_pj("comparator", bits=act_bits)
     pool_bits = act_bits + 6  # a 7x7 average-pool window sum: ceil(log2 49) = 6 more bits
@@ -114,7 +146,7 @@ def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int)
             SharedRow.DRAM,
             Category.DRAM,
             (Term(Count.DRAM_READ_BITS, d_rd, d_rd), Term(Count.DRAM_WRITE_BITS, d_wr, d_wr)),
-            pricer.area_um2("dram", bits=1),
+            pricer.area_um2("dram", **dram),
         ),
         PricedRow(
             SharedRow.ELEMENTWISE,
