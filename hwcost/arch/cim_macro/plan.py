@@ -21,7 +21,7 @@ from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, Ci
 from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
-from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.shared.tables import WorkloadTables, by_layer, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.classify.widths import window_sum_bits
 from hwcost.errors import HwcostError
@@ -108,13 +108,10 @@ def operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> CimOperands
 def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t: WorkloadTables) -> CimLayerParams:
     """Stack design points into (points, 1) / (points, layers) arrays."""
 
-    def col(values: Sequence[float]) -> np.ndarray:
-        return np.asarray(values, dtype=float)[:, None]
-
-    edge = t.edge[None, :]
+    col = column
 
     def per_layer(pick: str) -> np.ndarray:
-        return np.where(edge, col([getattr(o, pick)[1] for o in ops]), col([getattr(o, pick)[0] for o in ops]))
+        return by_layer(t.edge, [getattr(o, pick)[0] for o in ops], [getattr(o, pick)[1] for o in ops])
 
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
     return CimLayerParams(

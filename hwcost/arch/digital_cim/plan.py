@@ -20,7 +20,7 @@ from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geom
 from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
-from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.shared.tables import WorkloadTables, by_layer, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.errors import HwcostError
 from hwcost.report import Category
@@ -121,13 +121,10 @@ def operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> DcimOperand
 def layer_params(archs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands], t: WorkloadTables) -> DcimLayerParams:
     """Stack design points into (points, 1) / (points, layers) arrays."""
 
-    def col(values: Sequence[float]) -> np.ndarray:
-        return np.asarray(values, dtype=float)[:, None]
-
-    edge = t.edge[None, :]
+    col = column
 
     def per_layer(pick: str) -> np.ndarray:
-        return np.where(edge, col([getattr(o, pick)[1] for o in ops]), col([getattr(o, pick)[0] for o in ops]))
+        return by_layer(t.edge, [getattr(o, pick)[0] for o in ops], [getattr(o, pick)[1] for o in ops])
 
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
     return DcimLayerParams(

@@ -133,37 +133,31 @@ def _tree_accumulator_row(row: PricedRow, arch: MacArrayConfig, pricer: Pricer, 
     return replace(row, terms=(Term(term.count, e_mac, edge),), area_um2=arch.pe_cols * a_column + fp_area)
 
 
-def acc_port_bits(arch: MacArrayConfig, acc_bits: int, pricer: Pricer) -> int:
-    """One accumulator-buffer access moves a row of C partial sums, within the ports the library's
-    SRAM law covers (32-256 bits in the CACTI 7 sweep; wider rows take several accesses)."""
+def _port_bits(wanted: int, pricer: Pricer) -> int:
+    """A port of ``wanted`` bits within the ports the library's SRAM law covers (32-256 bits in the
+    CACTI 7 sweep): narrower words occupy the narrowest port, wider rows take several accesses."""
     sram = pricer.sram_range()
-    return int(min(max(arch.pe_cols * acc_bits, sram.min_port_bits), sram.max_port_bits))
+    return int(min(max(wanted, sram.min_port_bits), sram.max_port_bits))
 
 
-def _acc_buffer_row(arch: MacArrayConfig, pricer: Pricer, acc: int) -> list[PricedRow]:
-    if arch.acc_buffer_kib == 0:
-        return []
-    args = dict(capacity_bytes=arch.acc_buffer_kib * 1024, width_bits=acc_port_bits(arch, acc, pricer))
-    e_rd, e_wr = pricer.energy_pj("sram", "read", **args), pricer.energy_pj("sram", "write", **args)
-    return [PricedRow(MacRow.ACC_BUFFER, Category.ON_CHIP_MEMORY,
-                      (Term(MacCount.ACC_READ_ACCESSES, e_rd, e_rd), Term(MacCount.ACC_WRITE_ACCESSES, e_wr, e_wr)),
-                      pricer.area_um2("sram", **args), leakage_mw=pricer.leakage_mw("sram", **args))]
+def acc_port_bits(arch: MacArrayConfig, acc_bits: int, pricer: Pricer) -> int:
+    """One accumulator-buffer access moves a row of C partial sums."""
+    return _port_bits(arch.pe_cols * acc_bits, pricer)
 
 
 def ibuf_port_bits(arch: MacArrayConfig, act_bits: int, pricer: Pricer) -> int:
-    """One input-buffer read hands the R rows one activation each: R x b_a bits, within the ports
-    the library's SRAM law covers."""
-    sram = pricer.sram_range()
-    return int(min(max(arch.pe_rows * act_bits, sram.min_port_bits), sram.max_port_bits))
+    """One input-buffer read hands the R rows one activation each."""
+    return _port_bits(arch.pe_rows * act_bits, pricer)
 
 
-def _input_buffer_row(arch: MacArrayConfig, pricer: Pricer, act_bits: int) -> list[PricedRow]:
-    if arch.input_buffer_kib == 0:
+def _buffer_row(unit: MacRow, kib: float, port: int, reads: MacCount, writes: MacCount, pricer: Pricer) -> list[PricedRow]:
+    """A local SRAM buffer of ``kib`` KiB (none at 0): energy per read and per write access of
+    ``port`` bits, its area and its leakage."""
+    if kib == 0:
         return []
-    args = dict(capacity_bytes=arch.input_buffer_kib * 1024, width_bits=ibuf_port_bits(arch, act_bits, pricer))
+    args = dict(capacity_bytes=kib * 1024, width_bits=port)
     e_rd, e_wr = pricer.energy_pj("sram", "read", **args), pricer.energy_pj("sram", "write", **args)
-    return [PricedRow(MacRow.INPUT_BUFFER, Category.ON_CHIP_MEMORY,
-                      (Term(MacCount.IBUF_READ_ACCESSES, e_rd, e_rd), Term(MacCount.IBUF_WRITE_ACCESSES, e_wr, e_wr)),
+    return [PricedRow(unit, Category.ON_CHIP_MEMORY, (Term(reads, e_rd, e_rd), Term(writes, e_wr, e_wr)),
                       pricer.area_um2("sram", **args), leakage_mw=pricer.leakage_mw("sram", **args))]
 
 
@@ -202,8 +196,11 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
         rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, fp_edge), arch.pe_cols)
                 if r.unit is UnitKind.ACCUMULATOR else (r, n) for r, n in rows]
     rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc), arch.num_pes))
-    rows += [(r, 1) for r in _acc_buffer_row(arch, pricer, acc)]
-    rows += [(r, 1) for r in _input_buffer_row(arch, pricer, scheme.activations.bits)]
+    rows += [(r, 1) for r in _buffer_row(MacRow.ACC_BUFFER, arch.acc_buffer_kib, acc_port_bits(arch, acc, pricer),
+                                         MacCount.ACC_READ_ACCESSES, MacCount.ACC_WRITE_ACCESSES, pricer)]
+    rows += [(r, 1) for r in _buffer_row(MacRow.INPUT_BUFFER, arch.input_buffer_kib,
+                                         ibuf_port_bits(arch, scheme.activations.bits, pricer),
+                                         MacCount.IBUF_READ_ACCESSES, MacCount.IBUF_WRITE_ACCESSES, pricer)]
     rows += [(r, 1 if r.unit in (SharedRow.GLB, SharedRow.DRAM) else arch.post_lanes)
              for r in buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)]
     pinned: dict[Enum, PinnedCost] = dict(arch.pinned)

@@ -15,7 +15,7 @@ from hwcost.arch.mac_array.counts import ArrayParams, LayerActions, MacCount, co
 from hwcost.arch.mac_array.plan import MacPlan, plan_mac_array
 from hwcost.arch.shared.bom import BodyEdge
 from hwcost.arch.shared.pricing import Count, Pricer
-from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables
+from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_layer, column
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
@@ -25,14 +25,12 @@ __all__ = ["MAC_ARRAY", "MacArrayTemplate"]
 def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: WorkloadTables) -> ArrayParams:
     """Stack design points into (points, 1) / (points, layers) arrays."""
 
-    def col(values: Sequence[float]) -> np.ndarray:
-        return np.asarray(values, dtype=float)[:, None]
-
+    col = column
     edge = t.edge[None, :]
     fp_edge = col([p.fp_edge for p in plans]).astype(bool)
 
     def per_layer(body: Sequence[float], edge_bits: Sequence[float]) -> np.ndarray:
-        return np.where(edge, col(edge_bits), col(body))
+        return by_layer(t.edge, body, edge_bits)
 
     hw_w = col([p.hw_weight_bits for p in plans])
     hw_a = col([p.hw_act_bits for p in plans])

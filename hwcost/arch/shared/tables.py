@@ -5,13 +5,14 @@ Computed once per workload and kept by the sweep's :class:`~hwcost.arch.shared.c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from hwcost.workloads.layer import LayerKind, PoolOp, Workload
 
-__all__ = ["LayerShapes", "WorkloadTables", "workload_tables", "IdealLayer", "ideal_layer_tables", "PEAK_STREAM_LENGTH"]
+__all__ = ["LayerShapes", "WorkloadTables", "workload_tables", "column", "by_layer", "IdealLayer", "ideal_layer_tables", "PEAK_STREAM_LENGTH"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,17 @@ class WorkloadTables:
     elementwise_outputs: float  # output elements of adds and pools (post-processing lane cycles)
     elementwise_glb_bits_per_act_bit: float  # elements read + written by adds and pools
     layer_names: tuple[str, ...] = ()  # the compute layers' names, in order
+
+
+def column(values: Sequence[float]) -> np.ndarray:
+    """One value per design point as a (points, 1) column that broadcasts against layers."""
+    return np.asarray(values, dtype=float)[:, None]
+
+
+def by_layer(edge: np.ndarray, body: Sequence[float], first_last: Sequence[float]) -> np.ndarray:
+    """(points, layers): each point's body value on body layers, its first/last-layer value on
+    the first and last layers."""
+    return np.where(edge[None, :], column(first_last), column(body))
 
 
 def _shapes(workload: Workload) -> tuple[LayerShapes, np.ndarray]:
