@@ -89,7 +89,9 @@ def test_partial_sums_stay_in_the_accumulator_buffer() -> None:
 def test_output_stationary_counts() -> None:
     a = count_actions(_layer(576, 64, 64), _params(os_=True))
     assert a.compute_cycles[0, 0] == 4 * 4 * (576 + 46)  # K tiles x P tiles folds of N, plus fill/drain
-    assert a.weight_loads[0, 0] == 576 * 64 * 4  # streamed once per pixel tile
+    # Streamed from the GLB once per pixel tile (below), latched by every PE it passes: one
+    # weight-register load per MAC.
+    assert a.weight_loads[0, 0] == 64 * 64 * 576
     assert a.glb_read_bits[0, 0] == 4 * 64 * 576 * 4 + 576 * 64 * 4 * 4  # no partial sums
 
 
@@ -157,3 +159,12 @@ def test_a_strided_layer_reads_only_the_inputs_it_uses() -> None:
     )
     a = count_actions(layer, _params(os_=False, ibuf_bits=16 * 1024))
     assert a.glb_read_bits[0, 0] - 256 * 4 == 256 * 16 * 4
+
+
+def test_what_goes_to_dram_is_read_out_of_the_buffer() -> None:
+    # The network's output (O = 64 x 64 at 4 bits) is read from the GLB on its way to DRAM.
+    shapes = _layer(576, 64, 64)
+    last = LayerShapes(**{**shapes.__dict__, "is_network_output": np.array([True])})
+    inner = count_actions(shapes, _params(os_=True))
+    out = count_actions(last, _params(os_=True))
+    assert out.glb_read_bits[0, 0] - inner.glb_read_bits[0, 0] == 64 * 64 * 4 == out.dram_write_bits[0, 0]

@@ -116,10 +116,11 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     acc_bits_moved = np.where(in_acc, psum_bits, 0.0)
     glb_psum_bits = psum_bits - acc_bits_moved
 
-    # WS loads each weight once per pixel chunk; OS streams the weights once per output-pixel tile
-    # and activation slice.
+    # WS loads each weight once per pixel chunk; OS streams the weights from the GLB once per
+    # output-pixel tile and activation slice, down the R rows of their column: every PE latches the
+    # weight it multiplies, one weight-register load per PE operation.
     weight_reuse_passes = np.where(os_, pix_tiles * a_slices, chunks)
-    weight_loads = W * w_slices * weight_reuse_passes
+    weight_loads = np.where(os_, mac_ops, W * w_slices * weight_reuse_passes)
 
     # An input (line) buffer that holds R_k input rows of the channels a fold needs (WS: the
     # channels of one reduction tile, OS: all of the group's) hands the array every window while
@@ -145,7 +146,9 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     act_out = np.where(shapes.is_network_output | spills, O * bo, 0.0)
     dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer
     dram_write_bits = act_out + 0 * dram_read_bits
+    # What comes from DRAM is written into the GLB; what goes to DRAM is read out of it.
     glb_write_bits = glb_write_bits + act_in
+    glb_read_bits = glb_read_bits + act_out
 
     memory_cycles = (dram_read_bits + dram_write_bits) / p.dram_bits_per_cycle
     glb_cycles = (glb_read_bits + glb_write_bits) / p.glb_bits_per_cycle
