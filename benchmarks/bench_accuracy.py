@@ -26,7 +26,9 @@ from hwcost.schemes import get_scheme
 from hwcost.accuracy import measure_accuracy
 
 TARGET_ACCURACY, TARGET_CPU_S = 0.88, 300.0
-TARGET = {"fp_epochs": 2, "epochs": 1, "lr": 0.1, "qat_lr": 0.05}  # the protocol the target is measured with
+# The protocol the target is measured with (batch 32: more steps per epoch; of the settings tried,
+# 2 + 1 epochs at batch 64 reached 87.5 %, at batch 128 86.8-87.0 %).
+TARGET = {"fp_epochs": 2, "epochs": 1, "lr": 0.05, "qat_lr": 0.02, "batch_size": 32}
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,13 @@ class Run:
     train_size: int | None
     lr: float = 0.05
     qat_lr: float = 0.01
+    batch_size: int = 64
 
 
 def runs(train_size: int) -> dict[str, Run]:
     return {
         "target": Run("target", "cnn", "fashion-mnist", "torch", TARGET["fp_epochs"], TARGET["epochs"], None,
-                      TARGET["lr"], TARGET["qat_lr"]),
+                      TARGET["lr"], TARGET["qat_lr"], TARGET["batch_size"]),
         "cnn-torch": Run("cnn-torch", "cnn", "fashion-mnist", "torch", 1, 1, train_size),
         "cnn-numpy": Run("cnn-numpy", "cnn", "fashion-mnist", "numpy", 1, 1, train_size),
         "resnet20": Run("resnet20", "resnet20", "fashion-mnist", "torch", 1, 1, train_size),
@@ -57,12 +60,13 @@ def runs(train_size: int) -> dict[str, Run]:
 def measure(run: Run, threads: int) -> str:
     wall, cpu = time.perf_counter(), time.process_time()
     r = measure_accuracy(get_scheme("lsq", 4, 4), model=run.model, dataset=run.dataset, backend=run.backend,
-                         fp_epochs=run.fp_epochs, epochs=run.epochs, lr=run.lr, qat_lr=run.qat_lr,
+                         fp_epochs=run.fp_epochs, epochs=run.epochs, lr=run.lr, qat_lr=run.qat_lr, batch_size=run.batch_size,
                          train_size=run.train_size, integer=False, use_cache=False, threads=threads)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     epochs = run.fp_epochs + run.epochs
     images = run.train_size or ("all" if run.dataset == "digits" else 60000)
-    line = (f"{run.name}: lsq W4/A4 {r.label}, {run.backend}, {images} training images, {run.fp_epochs} FP + {run.epochs} "
+    line = (f"{run.name}: lsq W4/A4 {r.label}, {run.backend}, {images} training images, batch {run.batch_size}, "
+            f"{run.fp_epochs} FP + {run.epochs} "
             f"QAT epochs: FP {100 * r.fp_accuracy:.2f} %, QAT {100 * r.accuracy:.2f} %; {cpu:.0f} s CPU "
             f"({cpu / epochs:.1f} s per epoch), {wall:.0f} s wall")
     if run.name == "target":
