@@ -42,7 +42,7 @@ def test_csv_is_one_header_and_one_row(capsys: pytest.CaptureFixture[str]) -> No
         (["--workload", "resnet99"], "resnet99"),
         (["--scheme", "nope"], "known schemes"),
         (["--node", "3nm"], "3nm"),
-        (["--scheme", "asymmetric", "--zero-point", "fold"], "zero_point"),
+        (["--scheme", "asymmetric", "--zero-point", "fold"], "--zero-point: 'fold'"),  # under the flag typed
     ],
 )
 def test_bad_input_exits_2_with_one_message(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
