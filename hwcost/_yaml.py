@@ -86,7 +86,8 @@ def parse_yaml(text: str, file: str) -> ParsedYaml:
         lines = _key_lines(node, file, line_of)  # before constructing: merge keys (<<) rewrite the nodes
         return ParsedYaml(loader.construct_document(node), lines)
     except yaml.YAMLError as exc:
-        raise _yaml_problem(exc, text, file, _where(loader, getattr(exc, "problem_mark", None))) from None
+        last_scalar = None if loader is None else loader.last_scalar
+        raise _yaml_problem(exc, text, file, _where(loader, getattr(exc, "problem_mark", None)), last_scalar) from None
     except RecursionError:  # only with a recursion limit far below Python's default
         raise HwcostError.single(f"nesting too deep to read (limit: {MAX_DEPTH} levels)", file=file) from None
     finally:
@@ -149,9 +150,15 @@ class _Loader(yaml.SafeLoader):
         super().__init__(text)
         self._paths: list[str] = []
         self.last_key = ""  # the last key read: where a syntax error outside any value is
+        self.last_scalar: str | None = None  # the last scalar read: a key-to-be in a broken file
         self.failed_at: str | None = None  # key path being composed when an error was raised
         self.failed_node: Node | None = None  # the node that could not be constructed
         self.root: Node | None = None
+
+    def compose_scalar_node(self, anchor: str | None) -> Node:
+        node = super().compose_scalar_node(anchor)
+        self.last_scalar = str(node.value)
+        return node
 
     def compose_document(self) -> Node:
         self.root = super().compose_document()
@@ -205,7 +212,9 @@ class _LimitError(yaml.MarkedYAMLError):
         super().__init__(problem=problem, problem_mark=mark)
 
 
-def _yaml_problem(exc: yaml.YAMLError, text: str, file: str, key: str | None) -> HwcostError:
+def _yaml_problem(
+    exc: yaml.YAMLError, text: str, file: str, key: str | None, last_scalar: str | None = None
+) -> HwcostError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = None if mark is None else _Lines(text)(mark)
     parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
@@ -221,12 +230,17 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str, key: str | None) ->
         message = f"YAML value error: {problem}"
     else:
         message = f"YAML syntax error: {problem}"
-        key = key or (None if mark is None else _key_on_line(text, mark.index))
+        key = key or (None if mark is None else _key_on_line(text, mark.index)) or _short_key(last_scalar)
     return HwcostError.single(message, file=file, key=key or None, line=line)
 
 
 _KEY_TEXT = re.compile(r"([A-Za-z_][\w.+-]*)\s*:(?:\s|$)")
 _BREAKS = "\n\r\x85\u2028\u2029"  # what YAML counts as a line break
+
+
+def _short_key(text: str | None) -> str | None:
+    flat = " ".join((text or "").split())
+    return (flat if len(flat) <= 60 else flat[:57] + "...") or None
 
 
 def _key_on_line(text: str, index: int) -> str | None:

@@ -124,6 +124,7 @@ def test_bytes_that_are_not_utf8_name_their_line(tmp_path: Path) -> None:
         ("a: 1\nn: " + "9" * 5000 + "\n", "n", 2, "as int"),
         ("a: 1\nb: [1\n", "b", 3, "YAML syntax error"),  # noticed at the end of the file
         ("a: 1\nb: x\x00\n", "b", 2, "character #x0000 is not allowed"),
+        ("template---\n: cim\n", "template---", 2, "expected '<document start>'"),  # the scalar before it
     ],
 )
 def test_values_yaml_cannot_build_are_errors_at_their_key(

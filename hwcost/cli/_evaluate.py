@@ -59,6 +59,8 @@ def add_cim_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _arch_from_args(args: argparse.Namespace) -> Any:
+    from dataclasses import fields
+
     from hwcost.arch.registry import load_arch, with_overrides
     from hwcost.cli._flags import overridden, renamed, under_flags
     from hwcost.errors import HwcostError
@@ -73,6 +75,12 @@ def _arch_from_args(args: argparse.Namespace) -> Any:
         text = overrides["macros"]
         overrides["macros"] = int(text) if text.isdigit() else text
     flags = {field: f"--{opt.replace('_', '-')}" for opt, (field, _, _) in CIM_OPTIONS.items()}
+    own = {f.name for f in fields(arch)}
+    foreign = [flags[k] for k in overrides if k not in own]
+    if any(flags[k] != f"--{k.replace('_', '-')}" for k in overrides if k not in own):
+        # the template would name its own key (--input-bits-per-pulse); name the flags typed
+        raise HwcostError.single(f"{', '.join(foreign)}: options of the CIM macro, which {arch.name} is not; "
+                                 "add --arch cim", key=arch_flag)
     try:
         return with_overrides(arch, overrides)
     except HwcostError as err:
@@ -105,7 +113,7 @@ def _design_point(args: argparse.Namespace, scheme: Any, arch: Any) -> Any:
         arch=arch,
         node=args.node,
         techlib=args.techlib,
-        workload="peak" if args.peak else (args.workload or "resnet20"),
+        workload="peak" if args.peak else ("resnet20" if args.workload is None else args.workload),
         zero_point=args.zero_point,
         scale_at=args.scale_at,
     )

@@ -141,5 +141,5 @@ def _build(check: Checker, base: QuantScheme | None, values: dict[str, Any]) -> 
     try:
         return QuantScheme(**values) if base is None else replace(base, **values)
     except HwcostError as err:
-        located = [Problem(p.message, check.file, p.key, check.lines.get(p.key or "")) for p in err.problems]
+        located = [Problem(p.message, check.file, p.key, check.line_of(p.key or "")) for p in err.problems]
         raise HwcostError(located) from None

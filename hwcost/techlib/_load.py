@@ -45,7 +45,7 @@ def load_techlib(name_or_path: str | Path) -> TechLib:
     if not isinstance(name_or_path, Path) and text in list_techlibs():
         return _load_shipped(text)
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists() or "/" in text:
+    if text.strip() and (path.suffix in (".yaml", ".yml") or path.exists() or "/" in text):
         return _load_file(path)
     raise HwcostError.single(
         f"unknown technology library '{text}'; shipped libraries: {', '.join(list_techlibs())} "

@@ -85,7 +85,7 @@ def load_workload(name_or_path: str | Path) -> Workload:
         if key in builtin:
             return _load_builtin(builtin[key])
         text = str(name_or_path)
-        if not (text.endswith((".yaml", ".yml")) or "/" in text or Path(text).exists()):
+        if not text.strip() or not (text.endswith((".yaml", ".yml")) or "/" in text or Path(text).exists()):
             choices = ", ".join(list_workloads())
             raise HwcostError.single(
                 f"unknown workload '{text}'; built-in workloads: {choices}; "

@@ -55,6 +55,9 @@ def test_bits_the_library_cannot_price_name_the_flag_and_the_values_that_price(c
          "--scale-at: scale_realisation 'operand' dequantizes r = S(q - Z) before the multiply, so zero-points are "
          "pre-subtracted: use zero_point_realisation 'pre-subtract'"),
         (["explain", "--scheme", "lsq", "--reduction-length", "0"], "--reduction-length: expected an integer >= 1, got 0"),
+        (["explain", "--scheme", "lsq+", "--act-bits", "1"], "--act-bits: a 1-bit grid cannot carry a zero-point"),
+        (["evaluate", "--dac-bits", "2"], "--arch: --dac-bits: options of the CIM macro, which mac_array is not; "
+                                          "add --arch cim"),
         (["techlib", "price", "45nm", "int_adder", "--param", "bits=nan"], "--param: bits=nan: expected a finite number"),
         (["techlib", "price", "45nm", "int_adder", "--param", "bits=99"],
          "--param: int_adder: bits = 99 is not valid; expected bits in [1, 64] (whole numbers)"),
@@ -71,6 +74,17 @@ def test_a_value_is_reported_under_the_flag_typed(capsys: pytest.CaptureFixture[
 def test_node_and_workload_name_their_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert error(capsys, "evaluate", "--node", "3nm").startswith("--node: unknown technology library '3nm'")
     assert error(capsys, "evaluate", "--workload", "nope").startswith("--workload: unknown workload 'nope'")
+    # an empty name is not the current folder, nor the default
+    assert error(capsys, "evaluate", "--node", "").startswith("--node: unknown technology library ''")
+    assert error(capsys, "evaluate", "--workload", "").startswith("--workload: unknown workload ''")
+
+
+def test_a_scheme_files_own_contradiction_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("name: one-bit\nbase: lsq+\nweights: {bits: 4}\nactivations:\n  bits: 1\n")
+    assert error(capsys, "explain", "--scheme-file", str(path)) == (
+        f"2 problems:\n  - {path}:4: activations.zero_point: a 1-bit grid cannot carry a zero-point\n"
+        f"  - {path}:1: outputs.zero_point: a 1-bit grid cannot carry a zero-point")
 
 
 @pytest.mark.parametrize("where", ["folder", "missing/x.yaml", "a_file/x.yaml"])
