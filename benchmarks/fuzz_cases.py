@@ -34,6 +34,7 @@ OUTCOMES = (
     "exit 2, file-level error naming the file (missing, too large, not text)",
     "exit 2, command-line error naming the flag",
     "exit 2, pricing error without a line (a value the library cannot price)",
+    "exit 2, non-finite result refused, naming the result and the inputs",
     "exit 2, message incomplete",
     "exit 0, duplicate key silently resolved",
     "non-finite number printed",
@@ -558,6 +559,8 @@ def problem_is_located(problem: str, files: Sequence[str], typed: Sequence[str] 
         return "flag"
     if "cannot be priced" in problem or PRICING.match(problem):
         return "pricing"
+    if "the result is not a finite number" in problem:
+        return "non-finite"
     for name in files:
         if not problem.startswith(name + ":"):
             continue
@@ -607,6 +610,8 @@ def judge(case: Case, code: int | None, stdout: str, stderr: str, files: Sequenc
         return "exit 2, file error naming file, line and key"
     if kinds and all(k in ("located", "file-level", "flag") for k in kinds):
         return "exit 2, file-level error naming the file (missing, too large, not text)"
+    if kinds and all(k == "non-finite" for k in kinds):
+        return "exit 2, non-finite result refused, naming the result and the inputs"
     if kinds and all(k in ("located", "file-level", "flag", "pricing") for k in kinds):
         return "exit 2, pricing error without a line (a value the library cannot price)"
     return "exit 2, message incomplete"

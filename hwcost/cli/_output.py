@@ -40,7 +40,8 @@ def _not_finite(value: Any, path: str) -> Iterator[tuple[str, float]]:
             yield from _not_finite(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from _not_finite(item, f"{path}[{i}]")
+            label = item.get("unit", item.get("name", i)) if isinstance(item, Mapping) else i  # a breakdown row
+            yield from _not_finite(item, f"{path}[{label}]")
     elif isinstance(value, (float, int)) and not isinstance(value, bool):
         if not math.isfinite(value):
             yield path, float(value)
