@@ -294,7 +294,7 @@ def _measured(check: Checker, value: Any, key: str, folder: Path) -> MeasuredSet
     data_dir = None
     if "data_dir" in m:
         text = check.string(m["data_dir"], f"{key}.data_dir")
-        data_dir = None if text is None else str(_file(folder, text).resolve())
+        data_dir = None if text is None else str(_file(folder, str(Path(text).expanduser())).resolve())
         if data_dir is not None and not Path(data_dir).is_dir():
             check.error(f"{key}.data_dir", f"expected an existing folder, got '{text}'")
             data_dir = None

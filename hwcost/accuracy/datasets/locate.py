@@ -86,7 +86,7 @@ FILES: dict[DatasetName, DataFiles] = {
 def candidates(name: DatasetName, data_dir: str | Path | None) -> list[Path]:
     """The folders searched for ``name``, in order."""
     if data_dir is not None:
-        return [Path(data_dir)]
+        return [Path(data_dir).expanduser()]
     files = FILES[name]
     out: list[Path] = []
     root = os.environ.get(DATA_DIR_ENV)
