@@ -100,6 +100,17 @@ def data_axis(column: str, data: "pd.DataFrame") -> ColumnAxis:
     return ColumnAxis(f"{base.label.removeprefix('measured ')} on {source}", base.unit, base.scale)
 
 
+def _measured_elsewhere(columns: Sequence[str], data: "pd.DataFrame") -> str:
+    """A panel title's note when it shows a measured accuracy of another network than its
+    workload (never a network's name beside another network's accuracy)."""
+    shown = [c for c in columns if c in _ACCURACY_SOURCES and c != "accuracy_table_pct"]
+    if not shown or "accuracy_model" not in data.columns or "workload" not in data.columns:
+        return ""
+    if not set(data["workload"]) - set(data["accuracy_model"]):
+        return ""
+    return f" design points\naccuracy measured on {accuracy_source(shown[0], data)}"
+
+
 def _spans_decade(values: np.ndarray) -> bool:
     positive = values[np.isfinite(values) & (values > 0)]
     return len(positive) > 1 and positive.max() / positive.min() >= 10.0 and len(positive) == np.isfinite(values).sum()
@@ -406,16 +417,15 @@ def _combo_text(columns: Sequence[str], values: Sequence[object]) -> str:
 
 def _shared_axis(columns: Sequence[str], data: "pd.DataFrame | None" = None) -> str:
     """The y axis of bars showing ``columns``: their own name for one, else what they share
-    (``area (mm²)`` for area_um2.<unit> columns, ``accuracy (%)`` for accuracies); accuracies
-    name the dataset and network they were measured on."""
+    (``area (mm²)`` for area_um2.<unit> columns, ``accuracy (%)`` for accuracies, whose legend
+    names their datasets and networks); one accuracy names its dataset and network."""
     if len(columns) == 1:
         return (_column_axis(columns[0]) if data is None else data_axis(columns[0], data)).axis()
     totals = {c.partition(".")[0] for c in columns}
     if len(totals) == 1 and (total := totals.pop()) in COLUMN_AXES and all("." in c for c in columns):
         return COLUMN_AXES[total].axis()
     if all("accuracy" in c for c in columns):
-        sources = list(dict.fromkeys(accuracy_source(c, data) for c in columns)) if data is not None else []
-        return f"accuracy on {' / '.join(sources)} (%)" if sources and all(sources) else "accuracy (%)"
+        return "accuracy (%)"  # the legend names each column's dataset and network
     return f"{', '.join(_column_axis(c).label for c in columns)} ({_column_axis(columns[0]).unit})"
 
 
@@ -510,15 +520,15 @@ def bars_figure(
             elif values_seen:
                 ax.set_ylim(0, max(values_seen) * (1.35 if stack and len(combos) > 1 else 1.12))
         ax.grid(True, axis="y", linewidth=0.3, alpha=0.5)
-        ax.set_title(" on ".join(str(v) for v in panel), fontsize=10)
+        ax.set_title(" on ".join(str(v) for v in panel) + _measured_elsewhere(columns, rows), fontsize=10)
         handles = []
         if stack:
-            handles = [matplotlib.patches.Patch(color=palette[k % len(palette)], label=_column_axis(c).label) for k, c in enumerate(columns)]
+            handles = [matplotlib.patches.Patch(color=palette[k % len(palette)], label=data_axis(c, rows).label) for k, c in enumerate(columns)]
         else:
             if combos:
                 handles = [matplotlib.patches.Patch(color=palette[i % len(palette)], label=_combo_text(hue, c)) for i, c in enumerate(combos)]
             if len(columns) > 1:
-                handles += [matplotlib.patches.Patch(facecolor="white", edgecolor="black", hatch=hatches[k % len(hatches)], label=_column_axis(c).label)
+                handles += [matplotlib.patches.Patch(facecolor="white", edgecolor="black", hatch=hatches[k % len(hatches)], label=data_axis(c, rows).label)
                             for k, c in enumerate(columns)]
         if handles:
             ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))

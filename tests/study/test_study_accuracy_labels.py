@@ -14,7 +14,8 @@ from hwcost.cli import main
 from hwcost.accuracy.datasets.idx import write_idx
 from hwcost.study import load_study, run_study
 from hwcost.study.accuracy import jobs_for
-from hwcost.study.plots import data_axis, pareto_figure
+from hwcost.study.figures import FigureKind, FigureSpec, bars_data
+from hwcost.study.plots import bars_figure, data_axis, pareto_figure
 
 import numpy as np
 
@@ -37,6 +38,12 @@ def test_results_report_and_figures_name_what_was_measured(write_study: Callable
     fig = pareto_figure(results, load_study(write_study(text)).objectives[:2])
     ax = fig.axes[0]
     assert ax.get_ylabel() == "accuracy on digits, mlp (%)" and ax.get_title().startswith("resnet20 (cost only)")
+    columns = ("accuracy_measured_pct", "accuracy_table_pct")
+    bars = FigureSpec("acc", FigureKind.BARS, columns=columns)
+    ax = bars_figure(bars_data(results, bars), columns, "weight_bits", ("scheme",), False, "").axes[0]
+    assert ax.get_title().startswith("resnet20") and ax.get_title().endswith(" design points\naccuracy measured on digits, mlp")
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "accuracy on digits, mlp" in legend and "published accuracy on CIFAR-10, ResNet-20" in legend
 
 
 def test_backend_and_real_datasets_in_a_study(write_study: Callable[..., Path], tmp_path: Path) -> None:
