@@ -87,7 +87,8 @@ def accuracy_source(column: str, data: "pd.DataFrame") -> str:
     names = _ACCURACY_SOURCES.get(column)
     if names is None or not all(n in data.columns for n in names):
         return ""
-    pairs = [f"{d}, {n}" for d, n in dict.fromkeys(data[list(names)].itertuples(index=False, name=None)) if d and n]
+    rows = dict.fromkeys(data[list(names)].itertuples(index=False, name=None))
+    pairs = [f"{d}, {n}" for d, n in rows if isinstance(d, str) and d and isinstance(n, str) and n]  # CSV: empty is NaN
     return " / ".join(pairs)
 
 
