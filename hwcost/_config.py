@@ -1,10 +1,12 @@
 """Reading and checking user files (YAML) at the edge of the pipeline.
 
-``read_yaml`` loads a file with ``yaml.safe_load`` and remembers the line of every key path, so
-that problems can point at the line. ``Checker`` collects *all* problems of a file (unknown keys,
-wrong types, values out of range) and raises one :class:`~hwcost.errors.HwcostError` at the end;
-loaders use it to validate a dict before building frozen dataclasses, so the core never sees a
-dict.
+``read_yaml`` reads a regular file of at most :data:`MAX_FILE_BYTES`, loads it with a
+``yaml.SafeLoader`` (:mod:`hwcost._yaml`: nesting, alias and duplicate-key checks) and remembers
+the line of every key path, so that problems can point at the line. ``Checker`` collects *all*
+problems of a file (unknown keys, wrong types, values out of range) and raises one
+:class:`~hwcost.errors.HwcostError` at the end; a problem at a key the file lacks gets the line of
+the nearest enclosing key, and a missing key names a close misspelling the file has. Loaders use
+it to validate a dict before building frozen dataclasses, so the core never sees a dict.
 """
 
 from __future__ import annotations
