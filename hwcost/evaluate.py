@@ -13,7 +13,8 @@ names none of them. For a group of points sharing a workload and a template:
    every count is summed over body layers and over first/last layers;
 4. ``row_costs``  energy of each breakdown row = sum of (energy per action x actions);
 5. latency = the template's per-layer latency + the element-wise layers on the post-processing
-   lanes; utilisation = MACs / (latency x the template's peak MACs per cycle).
+   lanes; utilisation = MACs / (latency x the template's peak MACs per cycle);
+6. each row's static energy, its leakage x the latency, is added to its energy.
 
 ``evaluate`` returns one :class:`~hwcost.report.CostReport`; ``sweep`` a DataFrame of many.
 """
@@ -32,11 +33,11 @@ from hwcost.arch.shared.bom import bom_counts
 from hwcost.arch.shared.cache import CostCache
 from hwcost.arch.shared.memory import add_buffer_sums
 from hwcost.arch.shared.pricing import Count, PricedRow, RowCosts, row_costs, split_body_edge
+from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.template import Template
 from hwcost.design_point import DesignPoint, design_point
 from hwcost.errors import HwcostError
 from hwcost.report import BreakdownRow, Category, CostReport, LayerCost, Scope
-from hwcost.arch.shared.tables import WorkloadTables
-from hwcost.arch.template import Template
 from hwcost.schemes import QuantScheme
 
 if TYPE_CHECKING:
