@@ -578,6 +578,16 @@ def problem_is_located(problem: str, files: Sequence[str], typed: Sequence[str] 
     return "incomplete"
 
 
+def _keyless(case: Case, problem: str) -> str:
+    """'located' for a YAML error at a line no key precedes (nothing to name yet: a bare word, a
+    broken first line), else 'incomplete'."""
+    found = re.match(r".+?:(\d+): YAML ", problem)
+    if case.text is None or found is None:
+        return "incomplete"
+    before = "\n".join(case.text.replace("\t", " ").split("\n")[: int(found.group(1))])
+    return "incomplete" if ANY_KEY_LINE.search(before) else "located"
+
+
 def judge(case: Case, code: int | None, stdout: str, stderr: str, files: Sequence[str],
           crashed: bool = False, hung: bool = False) -> str:
     """The outcome of one case (one of OUTCOMES)."""
@@ -602,8 +612,7 @@ def judge(case: Case, code: int | None, stdout: str, stderr: str, files: Sequenc
             if any(PRICING.match(p) for p in problems) else "exit 2, message incomplete"
     typed = [f"'{a}'" for a in case.argv[2:] if a not in (FILE, OUT) and not a.startswith("-")]
     kinds = [problem_is_located(p, files, typed) for p in problems]
-    if case.text is not None and not ANY_KEY_LINE.search(case.text.replace("\t", " ")):  # no key to name
-        kinds = ["located" if k == "incomplete" and re.match(r".+:\d+: YAML ", p) else k for k, p in zip(kinds, problems)]
+    kinds = [_keyless(case, p) if k == "incomplete" else k for k, p in zip(kinds, problems)]
     if kinds and all(k == "flag" for k in kinds):
         return "exit 2, command-line error naming the flag"
     if kinds and all(k in ("located", "flag") for k in kinds):

@@ -161,7 +161,7 @@ def _table(report: Any) -> str:
     e_total, a_total = report.energy_pj, report.area_um2
 
     def shares(energy: float, area: float) -> list[str]:
-        return [f"{energy / 1e3:,.1f}", f"{100 * energy / e_total:.1f}", f"{area:,.0f}", f"{100 * area / a_total:.1f}"]
+        return [f"{energy / 1e3:,.1f}", f"{100 * (energy / e_total):.1f}", f"{area:,.0f}", f"{100 * (area / a_total):.1f}"]
 
     cats = [[c, *shares(e, a)] for c, (e, a) in report.by_category().items()]
     lines.append(format_table(["category", "energy_nJ", "%", "area_um2", "%"], cats, align="lrrrr"))
@@ -233,11 +233,11 @@ def run(args: argparse.Namespace) -> int:
 def _layer_table(report: Any) -> str:
     """Every compute layer, then the element-wise layers, with their shares of the energy."""
     total = report.energy_pj
-    rows = [[layer.name, f"{layer.macs:,.0f}", f"{layer.energy_pj / 1e3:,.1f}", f"{100 * layer.energy_pj / total:.1f}",
+    rows = [[layer.name, f"{layer.macs:,.0f}", f"{layer.energy_pj / 1e3:,.1f}", f"{100 * (layer.energy_pj / total):.1f}",
              f"{layer.energy_pj / layer.macs:.3f}", f"{layer.latency_cycles:,.0f}", f"{100 * layer.utilisation:.1f}"]
             for layer in report.layers]
     rows.append(["element-wise layers", "0", f"{report.elementwise_energy_pj / 1e3:,.1f}",
-                 f"{100 * report.elementwise_energy_pj / total:.1f}", "-", "-", "-"])
+                 f"{100 * (report.elementwise_energy_pj / total):.1f}", "-", "-", "-"])
     headers, align = ["layer", "MACs", "energy_nJ", "%", "pJ/MAC", "cycles", "util %"], "lrrrrrr"
     if any(layer.mapping for layer in report.layers):  # chosen per layer (dataflow auto)
         rows = [row + [layer.mapping] for row, layer in zip(rows, report.layers)] + [rows[-1] + ["-"]]

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +32,9 @@ def _cell(value: Any) -> str:
             return f"{value:,.1f}"
         return f"{value:.4g}"
     return str(value)
+
+
+_NON_FINITE_TEXT = re.compile(r"[-+]?(inf|infinity|nan)(\s.*)?", re.I)
 
 
 def _not_finite(value: Any, path: str) -> Iterator[tuple[str, float]]:
@@ -72,6 +76,11 @@ def format_table(
     """
     finite_or_error({h: [row[i] for row in rows if i < len(row)] for i, h in enumerate(headers)})
     cells = [[_cell(v) for v in row] for row in rows]
+    for row in cells:  # numbers formatted by the caller: '{x:.1f}' of an overflow is 'inf'
+        bad = next((c for c in row if _NON_FINITE_TEXT.fullmatch(c.strip())), None)
+        if bad is not None:
+            raise HwcostError.single(f"a result in the table is not a finite number ({bad.strip()}); nothing printed",
+                                     key=str(row[0]))
     if align is not None:
         numeric = [a == "r" for a in align]
     else:

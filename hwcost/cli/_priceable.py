@@ -4,8 +4,8 @@ The technology library refuses a width it has no data for, e.g. ``int_adder: bit
 32-bit scheme's accumulator. That width is internal; what the user typed was ``--bits 32``.
 :func:`attributed` tries the other values of each width flag the user gave (others as typed) and,
 when some of them price, reports the flag, the value given, the library's reason and the values
-that work. When no single typed flag can fix it (the cause is in a file, or in a combination),
-the library's error is kept as it is.
+that work. When no single typed flag can fix it, the error is reported under ``--techlib`` when
+the user gave a library file (it cannot price this point), else kept as the library raised it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from hwcost.cli._flags import value_ranges
+from hwcost.cli._flags import renamed, value_ranges
 from hwcost.errors import HwcostError, Problem
 
 __all__ = ["SEARCHED", "attributed"]
@@ -54,7 +54,11 @@ def attributed(err: HwcostError, args: argparse.Namespace, point: Any, price: Ca
                 f"{given} cannot be priced on {point.techlib.name} ({reason}); with the other options as given, "
                 f"{flag} can be {value_ranges(working)}", key=flag,
             ))
-    return HwcostError(problems) if problems else err
+    if problems:
+        return HwcostError(problems)
+    if getattr(args, "techlib", None):  # the library file the user gave cannot price this point
+        return renamed(err, {"": "--techlib"})
+    return err
 
 
 def _variant(point: Any, args: argparse.Namespace, flag: str, value: int) -> Any:

@@ -163,3 +163,13 @@ def test_printers_refuse_numbers_that_are_not_finite() -> None:
     with pytest.raises(HwcostError, match=r"^tops_per_w\[1\]: the result is not a finite number \(nan\)"):
         format_table(["unit", "tops_per_w"], [["a", 1.0], ["b", math.nan]])
     assert to_json({"energy_pj": 1.5}) == '{\n  "energy_pj": 1.5\n}'
+    with pytest.raises(HwcostError, match=r"^glb: a result in the table is not a finite number \(inf\)"):
+        format_table(["unit", "%"], [["mac", "12.5"], ["glb", "inf"]])  # a number the caller formatted
+
+
+def test_huge_but_finite_costs_print_no_inf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    arch = tmp_path / "arch.yaml"
+    arch.write_text("template: mac_array\npinned:\n  mac_multiplier: {energy_pj: 1.0e+300, area_um2: 150, source: x}\n")
+    code, out, _ = run(capsys, "evaluate", "--arch-file", str(arch), "--by-layer")
+    assert code == 0 and not re.search(r"(?<![\w.])-?(inf|nan)(?!\w)", out, re.I)
+    assert "100.0" in out  # the multiplier's share, computed as a ratio first
