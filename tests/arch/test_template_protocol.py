@@ -192,3 +192,11 @@ def test_a_point_the_library_cannot_price_names_the_arch_file(tmp_path: Path, ca
     err = capsys.readouterr().err
     assert f"{path}: arch: cim_macro 'cim_macro' cannot be priced on 45nm" in err and "bits = 12" in err
     assert hwcost.load_arch(path) == hwcost.CimMacroConfig(adc_bits=12)  # the file is not part of the design
+
+
+def test_a_pinned_cost_beyond_the_library_bound_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "arch.yaml"
+    path.write_text("template: mac_array\npinned:\n  glb: {energy_pj: 1.0, area_um2: 1.0e+308, source: x}\n")
+    assert main(["evaluate", "--arch-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "arch.yaml:3: pinned.glb.area_um2" in err and "<= 1e+15" in err

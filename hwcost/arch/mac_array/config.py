@@ -18,6 +18,7 @@ from hwcost._config import Checker
 from hwcost.arch.shared.memory import MemorySystem, read_number_keys
 from hwcost.arch.shared.pricing import SharedRow
 from hwcost.classify import UnitKind
+from hwcost.techlib.models import MAX_COEFFICIENT
 
 __all__ = ["Dataflow", "PeStyle", "PinnedCost", "MacArrayConfig", "MacRow", "MAC_ARRAY_DEFAULTS", "PINNABLE_UNITS",
            "mac_array_from_mapping"]
@@ -133,8 +134,9 @@ def _pinned(check: Checker, value: Any, key: str) -> tuple[tuple[Enum, PinnedCos
         spec = check.mapping(spec, ukey)
         if spec is None or not check.keys(spec, ukey, required=["energy_pj", "area_um2", "source"]):
             continue
-        energy = check.number(spec["energy_pj"], f"{ukey}.energy_pj", minimum=0)
-        area = check.number(spec["area_um2"], f"{ukey}.area_um2", minimum=0)
+        # Bounded like a technology library's coefficients, so no total can overflow.
+        energy = check.number(spec["energy_pj"], f"{ukey}.energy_pj", minimum=0, maximum=MAX_COEFFICIENT)
+        area = check.number(spec["area_um2"], f"{ukey}.area_um2", minimum=0, maximum=MAX_COEFFICIENT)
         source = check.string(spec["source"], f"{ukey}.source")
         if energy is not None and area is not None and source is not None:
             out[known[unit]] = PinnedCost(energy, area, source)
