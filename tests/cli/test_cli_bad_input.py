@@ -169,7 +169,12 @@ def test_printers_refuse_numbers_that_are_not_finite() -> None:
 
 def test_huge_but_finite_costs_print_no_inf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     arch = tmp_path / "arch.yaml"
-    arch.write_text("template: mac_array\npinned:\n  mac_multiplier: {energy_pj: 1.0e+300, area_um2: 150, source: x}\n")
+    # the largest pinned cost accepted (1e15 pJ, the library's bound) still prints finite numbers
+    arch.write_text("template: mac_array\npinned:\n  mac_multiplier: {energy_pj: 1.0e+15, area_um2: 150, source: x}\n")
     code, out, _ = run(capsys, "evaluate", "--arch-file", str(arch), "--by-layer")
     assert code == 0 and not re.search(r"(?<![\w.])-?(inf|nan)(?!\w)", out, re.I)
     assert "100.0" in out  # the multiplier's share, computed as a ratio first
+    # beyond the bound, the file is refused at load, naming the key
+    arch.write_text("template: mac_array\npinned:\n  mac_multiplier: {energy_pj: 1.0e+300, area_um2: 150, source: x}\n")
+    code, _, err = run(capsys, "evaluate", "--arch-file", str(arch), "--by-layer")
+    assert code == 2 and "arch.yaml:3: pinned.mac_multiplier.energy_pj" in err
