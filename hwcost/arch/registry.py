@@ -72,7 +72,7 @@ def load_arch(name_or_path: str | Path) -> Any:
     if isinstance(name_or_path, str) and name_or_path in TEMPLATES:
         return TEMPLATES[name_or_path].defaults
     path = Path(name_or_path)
-    if path.suffix not in (".yaml", ".yml") and not path.exists():
+    if not str(name_or_path).strip() or (path.suffix not in (".yaml", ".yml") and not path.is_file()):
         known = ", ".join(TEMPLATES)
         raise HwcostError.single(f"unknown architecture '{name_or_path}'; templates: {known}, or a YAML file", key="arch")
     doc = read_yaml(path)

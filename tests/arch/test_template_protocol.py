@@ -200,3 +200,10 @@ def test_a_pinned_cost_beyond_the_library_bound_exits_2(tmp_path: Path, capsys: 
     assert main(["evaluate", "--arch-file", str(path)]) == 2
     err = capsys.readouterr().err
     assert "arch.yaml:3: pinned.glb.area_um2" in err and "<= 1e+15" in err
+
+
+@pytest.mark.parametrize("name", ["", "  ", ".", "hwcost", "no_such_template"])
+def test_load_arch_refuses_a_name_that_is_neither_a_template_nor_a_file(name: str) -> None:
+    # "" and "." used to resolve to the current folder and fail on reading a directory
+    with pytest.raises(hwcost.HwcostError, match=rf"^arch: unknown architecture '{name}'; templates: mac_array"):
+        registry.load_arch(name)
