@@ -176,10 +176,21 @@ class CimMacroParams:
     weight_accumulation: WeightAccumulation = WeightAccumulation.DIGITAL  # ISAAC: per-bit columns, shift-add
     pair_subtraction: PairSubtraction = PairSubtraction.DIGITAL  # each column of a pair converted
     active_rows: int | None = None  # rows summed per conversion; None: all rows (C3SRAM, ISAAC)
+    # How a p-bit input slice drives a word line; None: bit_serial at p = 1, dac above. A linear
+    # cell sums 2^p - 1 unit pulses (pwm) to the same charge as one p-bit DAC level, so the
+    # encoding changes no partial sum; it is carried so that both sides describe one macro.
+    input_encoding: InputEncoding | None = None
 
     @property
     def rows_per_conversion(self) -> int:
         return self.rows if self.active_rows is None else min(self.active_rows, self.rows)
+
+    @property
+    def input_mode(self) -> InputEncoding:
+        """The input encoding, resolved as :attr:`CimMacroConfig.input_mode`."""
+        if self.input_encoding is not None:
+            return self.input_encoding
+        return InputEncoding.BIT_SERIAL if self.input_bits_per_pulse == 1 else InputEncoding.DAC
 
     def __repr__(self) -> str:
         """The readout fields, and the accumulation options where they differ from the defaults."""
@@ -246,8 +257,8 @@ class CimMacroConfig(MemorySystem):
 
     @property
     def macro_params(self) -> CimMacroParams:
-        return CimMacroParams(self.rows, self.cell_bits, self.input_bits_per_pulse, self.adc_bits, self.signed_weights,
-                              self.weight_accumulation, self.pair_subtraction, self.active_rows)
+        # Every field of CimMacroParams by name, so a field added there is carried here.
+        return CimMacroParams(**{f.name: getattr(self, f.name) for f in fields(CimMacroParams)})
 
     @property
     def input_mode(self) -> InputEncoding:
