@@ -29,6 +29,7 @@ from hwcost.study.spec import (
     AccuracyModel,
     AccuracySource,
     AccuracySpec,
+    COST_ONLY,
     CimAxes,
     Loaded,
     MeasuredSettings,
@@ -41,8 +42,9 @@ from hwcost.workloads import list_workloads, load_workload
 
 __all__ = ["load_study", "COST_OBJECTIVES", "OWN"]
 
-REQUIRED = ("name", "schemes", "archs", "nodes", "workloads", "accuracy", "objectives")
-OPTIONAL = ("description", "bits", "bit_pairs", "zero_point", "scale_at", "figures")
+REQUIRED = ("name", "schemes", "archs", "nodes", "workloads", "objectives")
+# Without 'accuracy' the study is cost-only: its objectives must all be costs (COST_OBJECTIVES).
+OPTIONAL = ("description", "accuracy", "bits", "bit_pairs", "zero_point", "scale_at", "figures")
 # Results columns a cost objective may name (totals of hwcost.evaluate.sweep).
 COST_OBJECTIVES = ("energy_pj", "area_um2", "latency_cycles", "energy_per_mac_pj", "tops_per_w", "tops_per_mm2", "utilisation")
 OWN = "scheme"  # in zero_point / scale_at: keep the scheme's own realisation
@@ -320,7 +322,8 @@ def _accuracy(check: Checker, data: Mapping[str, Any], folder: Path) -> Accuracy
     a = check.mapping(data.get("accuracy"), "accuracy")
     if a is None or not check.keys(a, "accuracy", required=["source"], optional=["measured", "table"]):
         return None
-    name = check.choice(a["source"], "accuracy.source", [s.value for s in AccuracySource])
+    # 'none' is not written: a cost-only study leaves the section out
+    name = check.choice(a["source"], "accuracy.source", [s.value for s in AccuracySource if s is not AccuracySource.NONE])
     if name is None:
         return None
     source = AccuracySource(name)
@@ -359,6 +362,9 @@ def _figures(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | N
     return parse_figures(check, data["figures"], "figures", values, objectives, selectable)
 
 
+_ACCURACY_COLUMNS = (MEASURED_COLUMN, INTEGER_COLUMN, TABLE_COLUMN)
+
+
 def _objectives(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec | None) -> tuple[Objective, ...]:
     columns = list(COST_OBJECTIVES)
     if accuracy is not None:
@@ -372,6 +378,11 @@ def _objectives(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec 
             check.error(key, "expected one of 'maximise: COLUMN' or 'minimise: COLUMN'")
             continue
         ((sense, column),) = entry.items()
+        if accuracy is not None and accuracy.source is AccuracySource.NONE and column in _ACCURACY_COLUMNS:
+            check.error(join_key(key, sense), f"objective '{column}' needs an accuracy, and the study has no 'accuracy' "
+                        f"section: add one (source: measured, table or both), or use cost objectives only "
+                        f"({', '.join(COST_OBJECTIVES)})")
+            continue
         column = check.choice(column, join_key(key, sense), columns) if accuracy is not None else None
         if column is not None:
             out.append(Objective(column, Sense(sense)))
@@ -392,7 +403,7 @@ def load_study(path: str | Path) -> StudySpec:
     folder = Path(doc.file).parent
     name = check.string(data.get("name"), "name") if "name" in data else None
     description = check.string(data["description"], "description") if "description" in data else ""
-    accuracy = _accuracy(check, data, folder) if "accuracy" in data else None
+    accuracy = _accuracy(check, data, folder) if "accuracy" in data else COST_ONLY
     archs = _archs(check, data, folder) if "archs" in data else ()
     spec = dict(
         schemes=_schemes(check, data, folder) if "schemes" in data else (),

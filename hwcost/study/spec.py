@@ -38,6 +38,7 @@ __all__ = [
     "TableRow",
     "AccuracyTable",
     "AccuracySpec",
+    "COST_ONLY",
     "Loaded",
     "StudySpec",
     "MEASURED_COLUMN",
@@ -62,6 +63,7 @@ class AccuracySource(Enum):
     MEASURED = "measured"  # trained and tested with the numpy quantizers
     TABLE = "table"  # looked up in a CSV of published numbers
     BOTH = "both"  # both columns, each its own objective if the study says so
+    NONE = "none"  # a cost-only study: the file has no ``accuracy:`` section (docs/studies.md)
 
     @property
     def measured(self) -> bool:
@@ -202,6 +204,10 @@ class AccuracySpec:
     source: AccuracySource
     measured: MeasuredSettings | None
     table: AccuracyTable | None
+
+
+COST_ONLY = AccuracySpec(AccuracySource.NONE, None, None)
+"""The accuracy of a study without an ``accuracy:`` section: none, its objectives are costs."""
 
 
 @dataclass(frozen=True)
