@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
+from hwcost.errors import HwcostError
+
 __all__ = ["Category", "Scope", "Condition", "BreakdownRow", "LayerCost", "CostReport"]
 
 
@@ -165,15 +167,25 @@ class CostReport:
     @property
     def tops_per_w(self) -> float:
         # 2 ops per MAC; ops/pJ == TOPS/W
-        return 2 * self.macs / self.energy_pj
+        return 2 * self.macs / self._nonzero(self.energy_pj, "energy", "tops_per_w")
 
     @property
     def tops_per_mm2(self) -> float:
-        return 2 * self.macs / self.latency_s / 1e12 / (self.area_um2 * 1e-6)
+        per_s = 2 * self.macs / self._nonzero(self.latency_s, "latency", "tops_per_mm2") / 1e12
+        return per_s / (self._nonzero(self.area_um2, "area", "tops_per_mm2") * 1e-6)
 
     @property
     def energy_per_mac_pj(self) -> float:
-        return self.energy_pj / self.macs
+        return self.energy_pj / self._nonzero(self.macs, "MAC count", "energy_per_mac_pj")
+
+    def _nonzero(self, denominator: float, name: str, ratio: str) -> float:
+        """``denominator``, or a clear error when it is 0 (every unit pinned at 0 pJ, say), so an
+        efficiency is never a ZeroDivisionError or an inf."""
+        if denominator == 0:
+            raise HwcostError.single(f"the {name} is 0 for {self.scheme} W{self.weight_bits}/A{self.act_bits} on "
+                                     f"{self.arch}, {self.node}, {self.workload} (scope {self.scope.value}), so the "
+                                     "ratio is not a finite number", key=ratio)
+        return denominator
 
     def by_category(self) -> dict[str, tuple[float, float]]:
         """(energy_pj, area_um2) summed per category, in Category order."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 import hwcost
+import hwcost.arch.mac_array.config
 from hwcost.cli import main
+from hwcost.errors import HwcostError
 from hwcost.report import Condition, Scope
 
 
@@ -94,3 +97,18 @@ def test_cli_peak_with_a_workload_exits_2(capsys: pytest.CaptureFixture[str]) ->
     assert main(["evaluate", "--peak", "--workload", "resnet18"]) == 2
     err = capsys.readouterr().err
     assert "--workload" in err and "--peak" in err and "Traceback" not in err
+
+
+def test_an_efficiency_of_a_zero_total_is_a_clear_error_not_a_zero_division(tmp_path: Path) -> None:
+    # every unit pinned at 0 pJ: at array scope nothing leaks, so the energy is exactly 0
+    units = [u.value for u in hwcost.arch.mac_array.config.PINNABLE_UNITS]
+    arch = tmp_path / "zero.yaml"
+    arch.write_text("template: mac_array\npinned:\n" + "".join(
+        f"  {u}: {{energy_pj: 0, area_um2: 0, source: test}}\n" for u in units))
+    report = hwcost.evaluate("lsq", 8, arch=hwcost.load_arch(arch)).at_scope(Scope.ARRAY)
+    assert report.energy_pj == 0.0 and report.macs > 0
+    with pytest.raises(HwcostError, match=r"^tops_per_w: the energy is 0 for lsq W8/A8 on mac_array, 45nm, resnet20 "
+                                          r"\(scope array\), so the ratio is not a finite number$"):
+        report.tops_per_w
+    with pytest.raises(HwcostError, match=r"^tops_per_mm2: the area is 0"):
+        report.tops_per_mm2
