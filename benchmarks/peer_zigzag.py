@@ -298,7 +298,7 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
 
     dram_bits = rows["dram"].actions
     dram_cycles = dram_bits / DRAM_BITS_PER_CYCLE
-    compute = compute_cycles(point, p)
+    compute = report.compute_cycles
     return Side(levels, report.latency_cycles, seconds, cpu, extra={
         "compute_cycles": compute,
         "dram_cycles": dram_cycles,
@@ -313,22 +313,6 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
                        if c >= report.latency_cycles * (1 - 1e-9)), "other"),
         "utilisation": report.utilisation,
     })
-
-
-def compute_cycles(point: hwcost.DesignPoint, p: Point) -> float:
-    """hwcost's compute cycles of the point. A CostReport gives only the latency (compute and
-    memory overlapped), so they are read from the evaluation's GroupCost (``_evaluate_group`` is
-    private); failing that, the formula of docs/cost-model.md §2 (one pass)."""
-    try:
-        from hwcost.evaluate import CostCache, _evaluate_group
-
-        return float(_evaluate_group([point], CostCache()).compute_cycles[0])
-    except (ImportError, AttributeError, TypeError):
-        layer = p.layer
-        g = layer.groups
-        kg, n, px = layer.out_channels // g, layer.reduction_length, layer.output_pixels
-        tiles = math.ceil(n / PE_ROWS) * px if p.dataflow is Dataflow.WEIGHT_STATIONARY else math.ceil(px / PE_ROWS) * n
-        return float(g * math.ceil(kg / PE_COLS) * tiles)
 
 
 def _warn(message: str) -> None:

@@ -198,6 +198,8 @@ def report_of(point: DesignPoint, cache: CostCache | None = None, scope: Scope =
         settings=settings,
         condition=point.condition,
         layers=_layer_costs(cost, cost.plans[0].rows, tables, 0, point.arch.clock_mhz),
+        compute_cycles=float(cost.compute_cycles[0]),
+        memory_cycles=float(cost.memory_cycles[0]),
     )
     return report if scope is Scope.SYSTEM else report.at_scope(scope)
 

@@ -130,6 +130,10 @@ class CostReport:
     scope: Scope = Scope.SYSTEM  # the breakdown holds the rows of this scope only
     condition: Condition = Condition.WORKLOAD
     layers: tuple[LayerCost, ...] = ()  # per compute layer, at this scope
+    # The array's stall-free cycles and the memories' (GLB, DRAM) cycles, each summed over layers;
+    # the latency is at least the larger of the two (docs/cost-model.md, latency). None: not given.
+    compute_cycles: float | None = None
+    memory_cycles: float | None = None
 
     @property
     def elementwise_energy_pj(self) -> float:
@@ -212,6 +216,8 @@ class CostReport:
             "static_energy_pj": self.static_energy_pj,
             "area_um2": self.area_um2,
             "latency_cycles": self.latency_cycles,
+            "compute_cycles": self.compute_cycles,
+            "memory_cycles": self.memory_cycles,
             "latency_s": self.latency_s,
             "utilisation": self.utilisation,
             "tops_per_w": self.tops_per_w,

@@ -112,3 +112,14 @@ def test_an_efficiency_of_a_zero_total_is_a_clear_error_not_a_zero_division(tmp_
         report.tops_per_w
     with pytest.raises(HwcostError, match=r"^tops_per_mm2: the area is 0"):
         report.tops_per_mm2
+
+
+def test_a_report_gives_its_compute_and_memory_cycles() -> None:
+    report = hwcost.evaluate("lsq", 4)
+    assert report.compute_cycles is not None and report.memory_cycles is not None
+    # a layer takes the slowest of its array and its memories: the latency bounds both sums
+    assert 0 < report.compute_cycles <= report.latency_cycles
+    assert 0 < report.memory_cycles <= report.latency_cycles
+    # 16 x 16 PEs cannot do 256 MACs a cycle for more than every cycle of the array
+    assert report.macs <= 256 * report.compute_cycles
+    assert report.as_dict()["compute_cycles"] == report.compute_cycles
