@@ -78,6 +78,9 @@ class Term:
     count: Enum  # the count key its actions are summed under (a key of Sums)
     energy_body_pj: float
     energy_edge_pj: float
+    # Leakage energy counted per action (e.g. per powered macro-cycle, when idle macros are
+    # power-gated and the leaking count varies by layer): part of the row's static_pj.
+    static: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,12 +114,13 @@ class RowCosts:
     actions: np.ndarray
     sources: tuple[str, ...]  # per point; "techlib" where the row is absent
     leakage_mw: np.ndarray  # static power per point (0 where the library gives none)
-    static_pj: np.ndarray  # leakage x latency, per point; part of energy_pj
+    static_pj: np.ndarray  # leakage x latency (+ static terms), per point; part of energy_pj
 
     def with_latency(self, latency_s: np.ndarray) -> "RowCosts":
-        """The row with its static energy, leakage x latency (mW x s = 1e9 pJ), added to its energy."""
+        """The row with its static energy, leakage x latency (mW x s = 1e9 pJ), added to its energy
+        (and to the static energy its static terms already counted)."""
         static = self.leakage_mw * latency_s * 1e9
-        return replace(self, energy_pj=self.energy_pj + static, static_pj=static)
+        return replace(self, energy_pj=self.energy_pj + static, static_pj=self.static_pj + static)
 
 
 @dataclass(frozen=True)
@@ -196,18 +200,24 @@ def row_costs(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> tupl
             entry = table.get(name)
             if entry is None:
                 entry = table[name] = {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n),
-                                       "actions": np.zeros(n), "sources": ["techlib"] * n, "leakage": np.zeros(n)}
-            energy = actions = 0.0
+                                       "actions": np.zeros(n), "sources": ["techlib"] * n, "leakage": np.zeros(n),
+                                       "static": np.zeros(n)}
+            energy = actions = static = 0.0
             for term in row.terms:
                 body, edge = sums[term.count]
-                energy += term.energy_body_pj * body[d] + term.energy_edge_pj * edge[d]
-                actions += body[d] + edge[d]
+                e = term.energy_body_pj * body[d] + term.energy_edge_pj * edge[d]
+                energy += e
+                if term.static:
+                    static += e  # leakage counted per action: not an action of the row
+                else:
+                    actions += body[d] + edge[d]
             entry["energy"][d] = energy
+            entry["static"][d] = static
             entry["area"][d] = row.area_um2
             entry["actions"][d] = actions
             entry["sources"][d] = row.source
             entry["leakage"][d] = row.leakage_mw
     return tuple(
-        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"]), e["leakage"], np.zeros(n))
+        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"]), e["leakage"], e["static"])
         for name, e in table.items()
     )
