@@ -44,8 +44,8 @@ def test_lossless_adc_gives_the_exact_integer_product(encoding, cell_bits, pulse
     w_range = CodeRange(-8, 7)
     a, w = _operands(cell_bits + pulse_bits, 9, 70, 5, a_range, w_range)
     for rows in (16, 64, 128):
-        layout = CimLayout(CimMacroParams(rows, cell_bits, pulse_bits, 8), encoding, 70, a_range, w_range)
-        layout = CimLayout(CimMacroParams(rows, cell_bits, pulse_bits, layout.lossless_bits), encoding, 70, a_range, w_range)
+        layout = CimLayout(CimMacroParams(rows, cell_bits, pulse_bits, 8, encoding), 70, a_range, w_range)
+        layout = CimLayout(CimMacroParams(rows, cell_bits, pulse_bits, layout.lossless_bits, encoding), 70, a_range, w_range)
         assert not layout.adc_quantizes and layout.fixed_step == 1.0
         out = cim_product(a, w, layout, FixedStepAdc(layout.fixed_step), NO_NOISE, None)
         np.testing.assert_array_equal(out.codes, a @ w.T)
@@ -82,7 +82,7 @@ def _direct(a: np.ndarray, w: np.ndarray, rows: int, bits_a: int, bits_w: int, s
 def test_row_group_splitting_matches_a_direct_computation(rows: int, adc_bits: int, step: float | None) -> None:
     a_range, w_range = CodeRange(0, 15), CodeRange(-7, 7)
     a, w = _operands(rows, 11, 90, 6, a_range, w_range)
-    layout = CimLayout(CimMacroParams(rows, 1, 1, adc_bits), SignedWeights.DIFFERENTIAL, 90, a_range, w_range)
+    layout = CimLayout(CimMacroParams(rows, 1, 1, adc_bits), 90, a_range, w_range)
     step = layout.fixed_step if step is None else step
     assert step == layout.fixed_step or rows == 20
     got = cim_product(a, w, layout, FixedStepAdc(step), NO_NOISE, None).codes
@@ -93,7 +93,7 @@ def test_row_group_splitting_matches_a_direct_computation(rows: int, adc_bits: i
 
 
 def test_fixed_range_adc_merges_two_to_the_missing_bits_levels() -> None:
-    layout = CimLayout(CimMacroParams(64, 1, 1, 4), SignedWeights.DIFFERENTIAL, 200, CodeRange(0, 15), CodeRange(-8, 7))
+    layout = CimLayout(CimMacroParams(64, 1, 1, 4), 200, CodeRange(0, 15), CodeRange(-8, 7))
     assert layout.lossless_bits == 7 and layout.fixed_step == 8.0 and layout.full_scale == 64.0
     v = np.arange(0.0, 65.0)
     q = adc_convert(v, layout.fixed_step, 4)
@@ -116,7 +116,7 @@ def test_flexible_interval_is_the_mse_step_and_never_below_one_level() -> None:
 def test_noise_is_reproducible_with_a_seed(target: NoiseTarget) -> None:
     a_range, w_range = CodeRange(0, 15), CodeRange(-8, 7)
     a, w = _operands(3, 20, 100, 8, a_range, w_range)
-    layout = CimLayout(CimMacroParams(32, 1, 1, 6), SignedWeights.DIFFERENTIAL, 100, a_range, w_range)
+    layout = CimLayout(CimMacroParams(32, 1, 1, 6), 100, a_range, w_range)
     noise = CimNoise(0.2 if target is NoiseTarget.WEIGHTS else 0.01, target)  # the ADC rounds small noise away
 
     def run(seed: int | None) -> np.ndarray:
@@ -148,19 +148,19 @@ def test_lossless_cim_mode_equals_the_plain_quantized_layers(quantized, digits, 
     plain = net.forward(x, EVAL)
     rows = 64
     lossless = max(p.layout.lossless_bits for p in attach_cim(copy.deepcopy(net), CimMacroParams(rows, 1, 1, 8),
-                                                                 SignedWeights.DIFFERENTIAL, adc_range, NO_NOISE))
-    policies = attach_cim(net, CimMacroParams(rows, 1, 1, lossless), SignedWeights.DIFFERENTIAL, adc_range, NO_NOISE)
+                                                                 adc_range, NO_NOISE))
+    policies = attach_cim(net, CimMacroParams(rows, 1, 1, lossless), adc_range, NO_NOISE)
     assert all(isinstance(p, CimMatmul) and not p.layout.adc_quantizes for p in policies)
     cim = net.forward(x, EVAL)
     np.testing.assert_allclose(cim, plain, rtol=1e-10, atol=1e-10)
     np.testing.assert_array_equal(cim.argmax(axis=1), plain.argmax(axis=1))
-    lossy = attach_cim(net, CimMacroParams(rows, 1, 1, 3), SignedWeights.DIFFERENTIAL, adc_range, NO_NOISE)
+    lossy = attach_cim(net, CimMacroParams(rows, 1, 1, 3), adc_range, NO_NOISE)
     assert any(p.layout.adc_quantizes for p in lossy) and not np.allclose(net.forward(x, EVAL), plain)
 
 
 def test_training_forward_uses_straight_through_gradients(quantized, digits) -> None:
     net = copy.deepcopy(quantized["mlp"])
-    attach_cim(net, CimMacroParams(64, 1, 1, 4), SignedWeights.DIFFERENTIAL, AdcRange.FLEXIBLE, CimNoise(0.1))
+    attach_cim(net, CimMacroParams(64, 1, 1, 4), AdcRange.FLEXIBLE, CimNoise(0.1))
     ctx = StepContext(training=True, rng=np.random.default_rng(0))
     out = net.forward(digits.x_train[:32], ctx)
     net.backward(np.ones_like(out) / out.size)

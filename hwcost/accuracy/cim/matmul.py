@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hwcost.arch.cim_macro.config import CimMacroParams, SignedWeights
+from hwcost.arch.cim_macro.config import CimMacroParams
 from hwcost.errors import HwcostError
 from hwcost.accuracy.cim.readout import (
     AdcPolicy,
@@ -77,7 +77,7 @@ class CimMatmul:
         if not self.layout.adc_quantizes or self.adc_range is AdcRange.FIXED:
             return FixedStepAdc(self.layout.fixed_step)
         if training or self.adc_step is None:
-            return MseAdc(self.layout.macro.adc_bits, previous=self.adc_step)
+            return MseAdc(self.layout.macro.adc_bits, previous=self.adc_step, signed=self.layout.signed_sum)
         return FixedStepAdc(self.adc_step)
 
     def forward(
@@ -99,17 +99,16 @@ class CimMatmul:
         return DenseMatmul().backward(patches, weights, grad_out)
 
 
-def attach_cim(
-    net: Network, macro: CimMacroParams, encoding: SignedWeights, adc_range: AdcRange, noise: CimNoise
-) -> list[CimMatmul]:
-    """Give every linear/conv layer of a quantized ``net`` its own CIM policy (in place)."""
+def attach_cim(net: Network, macro: CimMacroParams, adc_range: AdcRange, noise: CimNoise) -> list[CimMatmul]:
+    """Give every linear/conv layer of a quantized ``net`` its own CIM policy (in place), all on
+    one ``macro`` (its signed-weight encoding and readout options included)."""
     policies = []
     for i, layer in enumerate(net.dense_layers):
         if not (layer.quantized and layer.w_quant and layer.a_quant):
             raise HwcostError.single(
                 f"layer {i} keeps floating-point weights or inputs; the CIM array computes integer dot "
                 "products only: set first_last_bits (e.g. 8)", key="first_last_bits")
-        layout = CimLayout(macro, encoding, int(layer.weight.value.shape[1]),
+        layout = CimLayout(macro, int(layer.weight.value.shape[1]),
                            code_range(layer.a_quant.config), code_range(layer.w_quant.config))
         layer.matmul = CimMatmul(layout, adc_range, noise)
         policies.append(layer.matmul)

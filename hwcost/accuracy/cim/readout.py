@@ -2,20 +2,26 @@
 
 The reduction (fan-in) of ``a_codes (M, K) x w_codes (C, K)`` is split into row groups of the
 macro's ``rows`` (the convolution splitting of NTHU patent US 11,899,742 and its two-stage CIM
-training framework); inputs enter bit-serially, ``input_bits_per_pulse`` bits per pulse, and
-weights are bit-sliced into cells of ``cell_bits``, signed weights as differential column pairs
-or offset-stored (``docs/cim-model.md`` §2, §4). Every column's partial sum of every group and
-input slice goes through an ADC of ``adc_bits`` (US 11,423,315: partial-sum quantization), and
-the digital side shift-adds slices and accumulates groups:
+training framework), and each macro sums ``active_rows`` of its rows per conversion; inputs enter
+``input_bits_per_pulse`` bits per pulse, and weights are bit-sliced into cells of ``cell_bits``,
+signed weights as differential column pairs or offset-stored (``docs/cim-model.md`` §2, §4).
+Before the ADC the macro may combine a weight's bit columns with binary weights
+(``weight_accumulation: analog``) and subtract a differential pair (``pair_subtraction:
+analog``); every converted sum of every row activation and input slice goes through an ADC of
+``adc_bits`` (US 11,423,315: partial-sum quantization), and the digital side shift-adds what was
+converted apart (``docs/cim-training.md``):
 
-    y[m, o] = sum_g sum_i s_i sum_j t_j ADC( sum_{k in g} x_i[m, k] * cell_j[k, o] )
+    y[m, o] = sum_r sum_i s_i sum_u d_u ADC( sum_{k in r} x_i[m, k] * sum_j a_ju cell_j[k, o] )
 
-with ``s_i`` the input-slice weights (2^(p i), negative for a two's-complement sign slice) and
-``t_j`` the weight-slice weights (2^(c j), negative for the w- column of a pair). The ADC is
-``Delta * clip(round(v / Delta), 0, 2^B - 1)``: a fixed range uses ``Delta = 2^(B_lossless - B)``
-(``CimMacroParams.adc_step``: full scale = the lossless range), a flexible one a per-layer
-``Delta`` chosen by an injected :class:`AdcPolicy` (MSE-calibrated on the partial sums, the
-"MVM quantizer"). With ``B >= B_lossless`` and no noise the result equals ``a_codes @ w_codes.T``
+with ``r`` the row activations, ``s_i`` the input-slice weights (2^(p i), negative for a
+two's-complement sign slice), ``u`` the converted columns of a weight, ``a_ju`` the analog weight
+of cell column ``j`` in converted column ``u`` and ``d_u`` its digital shift-add weight
+(:func:`conversion_plan`; a_ju d_u = t_j = 2^(c j), negative for the w- column of a pair). The
+ADC is ``Delta * clip(round(v / Delta), lo, hi)`` with codes 0 .. 2^B - 1, or -2^(B-1) ..
+2^(B-1) - 1 for a signed (pair-subtracted) sum: a fixed range uses ``Delta = 2^(B_lossless - B)``
+(``CimMacroParams.adc_step``, the cost side's own function), a flexible one a per-layer ``Delta``
+chosen by an injected :class:`AdcPolicy` (MSE-calibrated on the partial sums, the "MVM
+quantizer"). With ``B >= B_lossless`` and no noise the result equals ``a_codes @ w_codes.T``
 exactly.
 """
 
@@ -27,7 +33,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hwcost.arch.cim_macro.config import CimMacroParams, SignedWeights
+from hwcost.arch.cim_macro.config import CimMacroParams, PairSubtraction, SignedWeights, WeightAccumulation
 from hwcost.accuracy.cim.noise import CimNoise
 
 __all__ = [
@@ -37,12 +43,16 @@ __all__ = [
     "CimLayout",
     "CimProduct",
     "CodeRange",
+    "Conversion",
     "FixedStepAdc",
     "MseAdc",
     "Slices",
+    "activation_rows",
+    "adc_code_range",
     "adc_convert",
     "cim_product",
     "column_sums",
+    "conversion_plan",
     "mse_adc_step",
     "slice_inputs",
     "slice_weights",
@@ -153,18 +163,60 @@ def slice_weights(codes: np.ndarray, code_range: CodeRange, cell_bits: int, enco
 
 
 @dataclass(frozen=True)
+class Conversion:
+    """What one ADC converts: ``analog (S, U)`` combines the ``S`` cell columns of a weight into
+    ``U`` converted sums before the ADC; ``shifts (U,)`` are their digital shift-add weights."""
+
+    analog: np.ndarray
+    shifts: np.ndarray
+
+    @property
+    def identity(self) -> bool:
+        return self.analog.shape[0] == self.analog.shape[1] and bool(np.all(self.analog == np.eye(len(self.shifts))))
+
+
+def conversion_plan(shifts: np.ndarray, macro: CimMacroParams) -> Conversion:
+    """How the cell columns of one weight (shift-add weights ``shifts``: 2^(c j), negative for
+    the w- column of a pair) are converted: column ``j`` goes to the converted sum of digital
+    weight ``d_j = (1 if weights combine in analog else |t_j|) * (1 if pairs subtract in analog
+    else sign(t_j))`` with analog weight ``t_j / d_j``; columns of equal ``d`` share one sum.
+
+    >>> t = np.array([1.0, 2.0, -1.0, -2.0])   # a differential pair of 2-bit weights, 1-bit cells
+    >>> p = conversion_plan(t, CimMacroParams(weight_accumulation=WeightAccumulation.ANALOG))
+    >>> p.analog.tolist(), p.shifts.tolist()   # w+ and w- each combined 1:2, shift-added +1 / -1
+    ([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, 2.0]], [1.0, -1.0])
+    >>> p = conversion_plan(t, CimMacroParams(pair_subtraction=PairSubtraction.ANALOG))
+    >>> p.analog.tolist(), p.shifts.tolist()   # each bit's pair subtracted, shift-added 1, 2
+    ([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]], [1.0, 2.0])
+    """
+    t = np.asarray(shifts, dtype=np.float64)
+    magnitude = np.ones_like(t) if macro.weight_accumulation is WeightAccumulation.ANALOG else np.abs(t)
+    sign = np.ones_like(t) if macro.pair_subtraction is PairSubtraction.ANALOG else np.sign(t)
+    d = magnitude * sign
+    keys = list(dict.fromkeys(d.tolist()))  # converted sums in the order of their first column
+    analog = np.zeros((len(t), len(keys)))
+    analog[np.arange(len(t)), [keys.index(v) for v in d.tolist()]] = t / d
+    return Conversion(analog, np.array(keys))
+
+
+@dataclass(frozen=True)
 class CimLayout:
-    """How one layer of fan-in ``fan_in`` maps onto the macro, and its ADC's lossless range."""
+    """How one layer of fan-in ``fan_in`` maps onto the macro, and its ADC's lossless range.
+    The signed-weight encoding is the macro's (``macro.signed_weights``)."""
 
     macro: CimMacroParams
-    encoding: SignedWeights
     fan_in: int
     input_range: CodeRange
     weight_range: CodeRange
 
     @property
-    def active_rows(self) -> int:
-        return min(self.fan_in, self.macro.rows)
+    def encoding(self) -> SignedWeights:
+        return self.macro.signed_weights
+
+    @property
+    def rows_per_conversion(self) -> int:
+        """n: rows one conversion sums, min(fan-in, active rows) (cim-model §3)."""
+        return min(self.fan_in, self.macro.rows_per_conversion)
 
     @property
     def stored_weight_bits(self) -> int:
@@ -175,6 +227,16 @@ class CimLayout:
         return w.magnitude_bits if self.encoding is SignedWeights.DIFFERENTIAL else w.twos_complement_bits
 
     @property
+    def signed_sum(self) -> bool:
+        """A differential pair subtracted before the ADC: the converted sum is signed."""
+        return (self.weight_range.signed and self.encoding is SignedWeights.DIFFERENTIAL
+                and self.macro.pair_subtraction is PairSubtraction.ANALOG)
+
+    @property
+    def weights_combined(self) -> bool:
+        return self.macro.weight_accumulation is WeightAccumulation.ANALOG
+
+    @property
     def effective(self) -> CimMacroParams:
         """Cell and pulse bits capped by the bits actually sliced (cim-model §3)."""
         a = self.input_range
@@ -183,19 +245,30 @@ class CimLayout:
         return replace(self.macro, cell_bits=c, input_bits_per_pulse=min(self.macro.input_bits_per_pulse, a_bits))
 
     @property
+    def converted_weight_bits(self) -> int:
+        """w: bits of the weight value one conversion sees (the stored bits when combined in
+        analog, one cell's bits otherwise)."""
+        return self.stored_weight_bits if self.weights_combined else self.effective.cell_bits
+
+    @property
     def full_scale(self) -> float:
-        """Largest column sum ``n (2^c - 1)(2^p - 1)``."""
+        """Largest magnitude of a converted sum, ``X = n (2^w - 1)(2^p - 1)``."""
         e = self.effective
-        return float(self.active_rows * (2**e.cell_bits - 1) * (2**e.input_bits_per_pulse - 1))
+        return float(self.rows_per_conversion * (2**self.converted_weight_bits - 1) * (2**e.input_bits_per_pulse - 1))
+
+    def _lossless_args(self) -> tuple[int, int, bool]:
+        return self.rows_per_conversion, self.stored_weight_bits, self.weight_range.signed
 
     @property
     def lossless_bits(self) -> int:
-        return self.effective.lossless_adc_bits(self.active_rows)
+        """The cost side's ``CimMacroParams.lossless_adc_bits`` of this layer."""
+        return self.effective.lossless_adc_bits(*self._lossless_args())
 
     @property
     def fixed_step(self) -> float:
-        """Fixed-range ADC step: 2^(lossless - B) column-sum levels per code (1 when lossless)."""
-        return float(self.effective.adc_step(self.active_rows))
+        """Fixed-range ADC step: 2^(lossless - B) sum levels per code (1 when lossless),
+        ``CimMacroParams.adc_step``."""
+        return float(self.effective.adc_step(*self._lossless_args()))
 
     @property
     def adc_quantizes(self) -> bool:
@@ -205,62 +278,109 @@ class CimLayout:
     def reference_column(self) -> bool:
         return self.encoding is SignedWeights.OFFSET and self.weight_range.signed
 
+    @property
+    def activations(self) -> np.ndarray:
+        return activation_rows(self.fan_in, self.macro.rows, self.macro.rows_per_conversion)
+
     def covering(self, a_codes: np.ndarray, w_codes: np.ndarray) -> CimLayout:
         return replace(self, input_range=self.input_range.covering(a_codes), weight_range=self.weight_range.covering(w_codes))
 
 
-def column_sums(x: np.ndarray, cells: np.ndarray, rows: int) -> np.ndarray:
-    """Partial sums ``(G, M, S, N)`` of inputs ``x (M, K, S)`` on columns ``cells (K, N)``, with
-    the fan-in split into ``G = ceil(K / rows)`` row groups (the last zero-padded).
+def activation_rows(fan_in: int, rows: int, active_rows: int | None = None) -> np.ndarray:
+    """Row indices ``(AG, n)`` summed by each conversion: the fan-in fills macros of ``rows``,
+    each macro sums ``active_rows`` (default all) of its rows at a time, the last activation of a
+    macro takes what is left; ``fan_in`` (a zero row) pads short activations. AG is the cost
+    side's floor(N / R) ceil(R / A) + ceil((N mod R) / A) (cim-model §2).
+
+    >>> activation_rows(7, rows=4, active_rows=3).tolist()   # macro 0: rows 0-2, 3; macro 1: 4-6
+    [[0, 1, 2], [3, 7, 7], [4, 5, 6]]
+    >>> activation_rows(5, rows=4).tolist()
+    [[0, 1, 2, 3], [4, 5, 5, 5]]
+    """
+    a = min(rows if active_rows is None else active_rows, rows)
+    starts = (rows * np.arange(-(-fan_in // rows))[:, None] + a * np.arange(-(-rows // a))[None, :]).reshape(-1)
+    ends = np.minimum.reduce([starts + a, (starts // rows + 1) * rows, np.full_like(starts, fan_in)])
+    keep = starts < ends
+    starts, ends = starts[keep], ends[keep]
+    index = starts[:, None] + np.arange(min(a, fan_in))[None, :]
+    return np.where(index < ends[:, None], index, fan_in)
+
+
+def column_sums(x: np.ndarray, cells: np.ndarray, rows: int, active_rows: int | None = None) -> np.ndarray:
+    """Partial sums ``(AG, M, S, N)`` of inputs ``x (M, K, S)`` on columns ``cells (K, N)``, one
+    per row activation (:func:`activation_rows`).
 
     >>> column_sums(np.ones((1, 3, 1)), np.ones((3, 1)), rows=2)[:, 0, 0, 0]
     array([2., 1.])
+    >>> column_sums(np.ones((1, 5, 1)), np.ones((5, 1)), rows=4, active_rows=2)[:, 0, 0, 0]
+    array([2., 2., 1.])
     """
+    return _gathered_sums(x, cells, activation_rows(x.shape[1], rows, active_rows))
+
+
+def _gathered_sums(x: np.ndarray, cells: np.ndarray, index: np.ndarray) -> np.ndarray:
     m, k, s = x.shape
-    g = -(-k // rows)
-    pad = g * rows - k
-    xg = np.pad(x, ((0, 0), (0, pad), (0, 0))).reshape(m, g, rows, s).transpose(1, 0, 3, 2).reshape(g, m * s, rows)
-    wg = np.pad(cells, ((0, pad), (0, 0))).reshape(g, rows, cells.shape[1])
+    g, n = index.shape
+    xg = np.concatenate([x, np.zeros((m, 1, s))], axis=1)[:, index, :]  # (M, AG, n, S)
+    xg = xg.transpose(1, 0, 3, 2).reshape(g, m * s, n)
+    wg = np.concatenate([cells, np.zeros((1, cells.shape[1]))])[index]  # (AG, n, N)
     return (xg @ wg).reshape(g, m, s, cells.shape[1])
 
 
-def adc_convert(psums: np.ndarray, step: float, bits: int) -> np.ndarray:
-    """``step * clip(round(v / step), 0, 2^bits - 1)``, round half up (a unipolar ADC).
+def adc_code_range(bits: int, signed: bool) -> tuple[int, int]:
+    """Codes of a B-bit ADC: 0 .. 2^B - 1, or two's complement -2^(B-1) .. 2^(B-1) - 1 for a
+    signed (pair-subtracted) sum.
+
+    >>> adc_code_range(3, False), adc_code_range(3, True)
+    ((0, 7), (-4, 3))
+    """
+    return (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+
+
+def adc_convert(psums: np.ndarray, step: float, bits: int, signed: bool = False) -> np.ndarray:
+    """``step * clip(round(v / step), lo, hi)``, round half up, codes :func:`adc_code_range`.
 
     >>> adc_convert(np.array([0.4, 5.0, 13.0, 100.0]), 4.0, 2)
     array([ 0.,  4., 12., 12.])
+    >>> adc_convert(np.array([-100.0, -6.0, -5.0, 5.0, 100.0]), 4.0, 2, signed=True)
+    array([-8., -4., -4.,  4.,  4.])
     """
+    lo, hi = adc_code_range(bits, signed)
     q = psums / step
     q += 0.5
     np.floor(q, out=q)
-    np.clip(q, 0, 2**bits - 1, out=q)
+    np.clip(q, lo, hi, out=q)
     q *= step
     return q
 
 
-def _sample(psums: np.ndarray, n: int) -> np.ndarray:
+def _sample(psums: np.ndarray, n: int, signed: bool = False) -> np.ndarray:
     flat = psums.reshape(-1)
     if flat.size > 4 * n:  # a fixed random subset keeps the search cheap and deterministic
         flat = flat[np.random.default_rng(SAMPLE_SEED).integers(0, flat.size, 4 * n)]
-    v = flat[flat > 0]  # zeros convert exactly at every step
+    v = flat[flat != 0] if signed else flat[flat > 0]  # zeros convert exactly at every step
     return v[:n]
 
 
-def mse_adc_step(psums: np.ndarray, bits: int, candidates: int = MSE_CANDIDATES) -> float:
+def mse_adc_step(psums: np.ndarray, bits: int, candidates: int = MSE_CANDIDATES, signed: bool = False) -> float:
     """The ADC step (>= 1 level) with the least mean squared conversion error on ``psums``:
-    full scales ``f * max`` for ``f`` in ``1/n .. 1`` (clipping vs resolution, as ACIQ,
-    Banner et al. 2019, and the partial-sum quantizer of US 11,423,315).
+    full scales ``f * max |v|`` for ``f`` in ``1/n .. 1`` over the codes' positive reach
+    (2^B - 1, or 2^(B-1) for a signed sum) (clipping vs resolution, as ACIQ, Banner et al. 2019,
+    and the partial-sum quantizer of US 11,423,315).
 
     >>> mse_adc_step(np.array([0.0, 1.0, 2.0, 3.0]), 2), mse_adc_step(np.arange(64.0), 3) > 1
     (1.0, True)
+    >>> mse_adc_step(np.array([-2.0, 1.0]), 2, signed=True), mse_adc_step(np.arange(-64.0, 64.0), 3, signed=True) > 1
+    (1.0, True)
     """
-    v = _sample(psums, MSE_SAMPLES)
-    top = 2**bits - 1
-    if v.size == 0 or v.max() <= top:
+    v = _sample(psums, MSE_SAMPLES, signed)
+    lo, hi = adc_code_range(bits, signed)
+    if v.size == 0 or (v.max() <= hi and v.min() >= lo):
         return 1.0
-    steps = np.maximum(1.0, float(v.max()) * np.linspace(1.0 / candidates, 1.0, candidates) / top)
+    reach = float(-lo if signed else hi)
+    steps = np.maximum(1.0, float(np.abs(v).max()) * np.linspace(1.0 / candidates, 1.0, candidates) / reach)
     steps = np.unique(np.append(steps, 1.0))
-    errors = [float(np.mean((adc_convert(v, s, bits) - v) ** 2)) for s in steps]
+    errors = [float(np.mean((adc_convert(v, s, bits, signed) - v) ** 2)) for s in steps]
     return float(steps[int(np.argmin(errors))])
 
 
@@ -282,14 +402,16 @@ class FixedStepAdc:
 
 @dataclass(frozen=True)
 class MseAdc:
-    """Flexible interval: MSE step of this batch, averaged with ``previous`` (EMA ``momentum``)."""
+    """Flexible interval: MSE step of this batch, averaged with ``previous`` (EMA ``momentum``);
+    ``signed``: the converted sums are pair differences (codes in two's complement)."""
 
     bits: int
     previous: float | None = None
     momentum: float = 0.9
+    signed: bool = False
 
     def step(self, psums: np.ndarray) -> float:
-        s = mse_adc_step(psums, self.bits)
+        s = mse_adc_step(psums, self.bits, signed=self.signed)
         return s if self.previous is None else self.momentum * self.previous + (1 - self.momentum) * s
 
 
@@ -307,10 +429,20 @@ def _array_columns(w: Slices, reference: bool) -> np.ndarray:
     return np.concatenate([cells, np.ones((k, 1))], axis=1) if reference else cells
 
 
-def _shift_add(q: np.ndarray, x: Slices, w: Slices, outputs: int, reference: bool) -> np.ndarray:
-    per_column = np.tensordot(q.sum(axis=0), x.shifts, axes=([1], [0]))  # groups, input slices
-    data = per_column[:, : outputs * len(w.shifts)].reshape(-1, outputs, len(w.shifts)) @ w.shifts
-    return data - w.offset * per_column[:, -1:] if reference else data
+def _converted_columns(cells: np.ndarray, plan: Conversion, outputs: int, reference: bool) -> np.ndarray:
+    """The sums the ADCs see ``(K, outputs * U [+ 1])``: each weight's (noisy) cell columns
+    combined by ``plan.analog``; the reference column stays on its own."""
+    if plan.identity:
+        return cells
+    k, s = cells.shape[0], plan.analog.shape[0]
+    data = (cells[:, : outputs * s].reshape(k, outputs, s) @ plan.analog).reshape(k, -1)
+    return np.concatenate([data, cells[:, -1:]], axis=1) if reference else data
+
+
+def _shift_add(q: np.ndarray, x: Slices, shifts: np.ndarray, outputs: int, offset: int, reference: bool) -> np.ndarray:
+    per_column = np.tensordot(q.sum(axis=0), x.shifts, axes=([1], [0]))  # activations, input slices
+    data = per_column[:, : outputs * len(shifts)].reshape(-1, outputs, len(shifts)) @ shifts
+    return data - offset * per_column[:, -1:] if reference else data
 
 
 def cim_product(
@@ -324,25 +456,28 @@ def cim_product(
     """``a_codes (M, K) x w_codes (C, K)`` through the macro; ``adc`` picks the step once per call.
 
     >>> a, w = np.array([[3, 1, 2]]), np.array([[1, -2, 3]])
-    >>> lay = CimLayout(CimMacroParams(2, 1, 1, 8), SignedWeights.DIFFERENTIAL, 3, CodeRange(0, 3), CodeRange(-3, 3))
+    >>> lay = CimLayout(CimMacroParams(2, 1, 1, 8), 3, CodeRange(0, 3), CodeRange(-3, 3))
     >>> from hwcost.accuracy.cim.noise import NO_NOISE
     >>> cim_product(a, w, lay, FixedStepAdc(lay.fixed_step), NO_NOISE, None).codes, a @ w.T
     (array([[7.]]), array([[7]]))
     """
     layout = layout.covering(a_codes, w_codes)
-    x = slice_inputs(a_codes, layout.input_range, layout.macro.input_bits_per_pulse)
-    w = slice_weights(w_codes, layout.weight_range, layout.macro.cell_bits, layout.encoding)
-    cells = noise.perturb_cells(_array_columns(w, layout.reference_column), rng)
-    m, s_a, rows = a_codes.shape[0], len(x.shifts), layout.macro.rows
-    groups = -(-a_codes.shape[1] // rows)
-    chunk = max(1, MAX_CHUNK_ELEMENTS // (groups * s_a * cells.shape[1]))
-    out, step = np.empty((m, w_codes.shape[0])), None
+    macro, outputs, reference = layout.macro, w_codes.shape[0], layout.reference_column
+    x = slice_inputs(a_codes, layout.input_range, macro.input_bits_per_pulse)
+    w = slice_weights(w_codes, layout.weight_range, macro.cell_bits, layout.encoding)
+    plan = conversion_plan(w.shifts, macro)
+    cells = noise.perturb_cells(_array_columns(w, reference), rng)
+    columns = _converted_columns(cells, plan, outputs, reference)
+    index = layout.activations
+    m, s_a = a_codes.shape[0], len(x.shifts)
+    chunk = max(1, MAX_CHUNK_ELEMENTS // (index.shape[0] * s_a * columns.shape[1]))
+    out, step = np.empty((m, outputs)), None
     for start in range(0, m, chunk):
-        psums = column_sums(x.values[start : start + chunk], cells, rows)
+        psums = _gathered_sums(x.values[start : start + chunk], columns, index)
         psums = noise.perturb_psums(psums, layout.full_scale, rng)
         step = adc.step(psums) if step is None else step
-        q = adc_convert(psums, step, layout.macro.adc_bits)
-        out[start : start + chunk] = _shift_add(q, x, w, w_codes.shape[0], layout.reference_column)
+        q = adc_convert(psums, step, macro.adc_bits, layout.signed_sum)
+        out[start : start + chunk] = _shift_add(q, x, plan.shifts, outputs, w.offset, reference)
     if w.offset and layout.encoding is SignedWeights.DIGITAL:  # sum(x) from a digital adder tree
         out -= w.offset * a_codes.sum(axis=1, keepdims=True)
     return CimProduct(out, float(layout.fixed_step if step is None else step))

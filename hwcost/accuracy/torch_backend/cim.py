@@ -1,13 +1,16 @@
 """The CIM forward mode in torch, mirroring :mod:`hwcost.accuracy.cim.readout`,
 :mod:`hwcost.accuracy.cim.matmul` and :mod:`hwcost.accuracy.cim.two_stage` (the numpy reference).
 
-One layer's integer product split into row groups of the macro's ``rows``, inputs in
-``input_bits_per_pulse``-bit pulses, weights bit-sliced into ``cell_bits`` cells (differential
-pairs or offset-stored), every column's partial sum through an ``adc_bits`` ADC of fixed or
-flexible (MSE-calibrated) range, Gaussian noise on cells or partial sums (NTHU patent
-US 11,899,742 and its two-stage CIM training; partial-sum quantization as US 11,423,315):
+One layer's integer product split into row groups of the macro's ``rows`` summed ``active_rows``
+at a time, inputs in ``input_bits_per_pulse``-bit pulses, weights bit-sliced into ``cell_bits``
+cells (differential pairs or offset-stored), a weight's bit columns and its pair combined before
+the ADC or after it (the numpy :func:`~hwcost.accuracy.cim.readout.conversion_plan` and
+:func:`~hwcost.accuracy.cim.readout.activation_rows` are reused), every converted sum through an
+``adc_bits`` ADC of fixed or flexible (MSE-calibrated) range, unipolar or, for a pair difference,
+two's complement, Gaussian noise on cells or partial sums (NTHU patent US 11,899,742 and its
+two-stage CIM training; partial-sum quantization as US 11,423,315):
 
-    y[m, o] = sum_g sum_i s_i sum_j t_j ADC( sum_{k in g} x_i[m, k] * cell_j[k, o] )
+    y[m, o] = sum_r sum_i s_i sum_u d_u ADC( sum_{k in r} x_i[m, k] * sum_j a_ju cell_j[k, o] )
 
 The backward is the straight-through estimator through ADC and noise (the ideal product's
 gradients). Noise is drawn from the step's numpy generator in the order and shapes the numpy
@@ -35,6 +38,8 @@ from hwcost.accuracy.cim.readout import (
     CodeRange,
     FixedStepAdc,
     MseAdc,
+    adc_code_range,
+    conversion_plan,
 )
 from hwcost.accuracy.cim.two_stage import CimOutcome, CimSettings
 from hwcost.accuracy.data import Dataset
@@ -109,19 +114,22 @@ def _perturb_psums(noise: CimNoise, psums: torch.Tensor, full_scale: float, rng:
     return psums + torch.from_numpy(eps).to(device=psums.device, dtype=psums.dtype)
 
 
-def column_sums(x: torch.Tensor, cells: torch.Tensor, rows: int) -> torch.Tensor:
-    """Partial sums ``(G, M, S, N)`` of ``x (M, K, S)`` on ``cells (K, N)`` in row groups."""
+def column_sums(x: torch.Tensor, cells: torch.Tensor, index: np.ndarray) -> torch.Tensor:
+    """Partial sums ``(AG, M, S, N)`` of ``x (M, K, S)`` on ``cells (K, N)``, one per row
+    activation ``index (AG, n)`` (:func:`hwcost.accuracy.cim.readout.activation_rows`)."""
     m, k, s = x.shape
-    g = -(-k // rows)
-    pad = g * rows - k
-    xg = torch.nn.functional.pad(x, (0, 0, 0, pad)).reshape(m, g, rows, s).permute(1, 0, 3, 2).reshape(g, m * s, rows)
-    wg = torch.nn.functional.pad(cells, (0, 0, 0, pad)).reshape(g, rows, cells.shape[1])
+    g, n = index.shape
+    idx = torch.from_numpy(index).to(x.device)
+    xg = torch.cat([x, x.new_zeros((m, 1, s))], dim=1)[:, idx, :]  # (M, AG, n, S)
+    xg = xg.permute(1, 0, 3, 2).reshape(g, m * s, n)
+    wg = torch.cat([cells, cells.new_zeros((1, cells.shape[1]))])[idx]  # (AG, n, N)
     return torch.bmm(xg, wg).reshape(g, m, s, cells.shape[1])
 
 
-def adc_convert(psums: torch.Tensor, step: float, bits: int) -> torch.Tensor:
-    """``step * clip(round(v / step), 0, 2^bits - 1)``, round half up."""
-    return torch.clamp(torch.floor(psums / step + 0.5), 0, 2**bits - 1) * step
+def adc_convert(psums: torch.Tensor, step: float, bits: int, signed: bool = False) -> torch.Tensor:
+    """``step * clip(round(v / step), lo, hi)``, round half up (codes as the numpy ADC's)."""
+    lo, hi = adc_code_range(bits, signed)
+    return torch.clamp(torch.floor(psums / step + 0.5), lo, hi) * step
 
 
 def _adc_sample(psums: torch.Tensor) -> np.ndarray:
@@ -133,6 +141,16 @@ def _adc_sample(psums: torch.Tensor) -> np.ndarray:
     return flat.detach().cpu().numpy().astype(np.float64)
 
 
+def _converted_columns(cells: torch.Tensor, analog: np.ndarray, identity: bool, outputs: int, reference: bool) -> torch.Tensor:
+    """As the numpy ``_converted_columns``: each weight's cell columns combined before the ADC."""
+    if identity:
+        return cells
+    k, s = cells.shape[0], analog.shape[0]
+    a = torch.from_numpy(analog).to(device=cells.device, dtype=cells.dtype)
+    data = (cells[:, : outputs * s].reshape(k, outputs, s) @ a).reshape(k, -1)
+    return torch.cat([data, cells[:, -1:]], dim=1) if reference else data
+
+
 def torch_cim_product(a_codes: torch.Tensor, w_codes: torch.Tensor, layout: CimLayout, adc: AdcPolicy, noise: CimNoise,
                       rng: np.random.Generator | None) -> tuple[torch.Tensor, float]:
     """``a_codes (M, K) x w_codes (C, K)`` through the macro: accumulated codes and the ADC step."""
@@ -140,24 +158,28 @@ def torch_cim_product(a_codes: torch.Tensor, w_codes: torch.Tensor, layout: CimL
     a_rng = CodeRange(min(layout.input_range.lo, int(a_codes.min())), max(layout.input_range.hi, int(a_codes.max())))
     w_rng = CodeRange(min(layout.weight_range.lo, int(w_codes.min())), max(layout.weight_range.hi, int(w_codes.max())))
     layout = replace(layout, input_range=a_rng, weight_range=w_rng)
-    x = slice_inputs(a_codes, layout.input_range, layout.macro.input_bits_per_pulse, dtype)
-    w = slice_weights(w_codes, layout.weight_range, layout.macro.cell_bits, layout.encoding, dtype)
+    macro, outputs, reference = layout.macro, w_codes.shape[0], layout.reference_column
+    x = slice_inputs(a_codes, layout.input_range, macro.input_bits_per_pulse, dtype)
+    w = slice_weights(w_codes, layout.weight_range, macro.cell_bits, layout.encoding, dtype)
+    plan = conversion_plan(w.shifts.cpu().numpy(), macro)
     k, c, s_w = w.values.shape
     cells = w.values.reshape(k, c * s_w)
-    if layout.reference_column:
+    if reference:
         cells = torch.cat([cells, torch.ones((k, 1), dtype=dtype, device=cells.device)], dim=1)
     cells = _perturb_cells(noise, cells, rng)
-    m, s_a, rows = a_codes.shape[0], x.shifts.shape[0], layout.macro.rows
-    groups = -(-a_codes.shape[1] // rows)
-    chunk = max(1, MAX_CHUNK_ELEMENTS // (groups * s_a * cells.shape[1]))
+    columns = _converted_columns(cells, plan.analog, plan.identity, outputs, reference)
+    shifts = torch.from_numpy(plan.shifts).to(device=cells.device, dtype=dtype)
+    index = layout.activations
+    m, s_a = a_codes.shape[0], x.shifts.shape[0]
+    chunk = max(1, MAX_CHUNK_ELEMENTS // (index.shape[0] * s_a * columns.shape[1]))
     out, step = [], None
     for start in range(0, m, chunk):
-        psums = _perturb_psums(noise, column_sums(x.values[start : start + chunk], cells, rows), layout.full_scale, rng)
+        psums = _perturb_psums(noise, column_sums(x.values[start : start + chunk], columns, index), layout.full_scale, rng)
         step = adc.step(_adc_sample(psums)) if step is None else step
-        q = adc_convert(psums, step, layout.macro.adc_bits)
+        q = adc_convert(psums, step, macro.adc_bits, layout.signed_sum)
         per_column = torch.tensordot(q.sum(dim=0), x.shifts, dims=([1], [0]))  # M, columns
-        data = per_column[:, : c * s_w].reshape(-1, c, s_w) @ w.shifts
-        out.append(data - w.offset * per_column[:, -1:] if layout.reference_column else data)
+        data = per_column[:, : outputs * len(shifts)].reshape(-1, outputs, len(shifts)) @ shifts
+        out.append(data - w.offset * per_column[:, -1:] if reference else data)
     codes = torch.cat(out)
     if w.offset and layout.encoding is SignedWeights.DIGITAL:
         codes = codes - w.offset * a_codes.sum(dim=1, keepdim=True)
@@ -186,7 +208,7 @@ class TorchCimMatmul:
         if not self.layout.adc_quantizes or self.adc_range is AdcRange.FIXED:
             return FixedStepAdc(self.layout.fixed_step)
         if training or self.adc_step is None:
-            return MseAdc(self.layout.macro.adc_bits, previous=self.adc_step)
+            return MseAdc(self.layout.macro.adc_bits, previous=self.adc_step, signed=self.layout.signed_sum)
         return FixedStepAdc(self.adc_step)
 
     def __call__(self, patches: torch.Tensor, weights: torch.Tensor, ctx: StepContext, scales: MatmulScales | None) -> torch.Tensor:
@@ -204,16 +226,15 @@ class TorchCimMatmul:
         return straight_through(patches @ weights.T, cim)  # the ideal product's gradients
 
 
-def attach_torch_cim(net: TorchNetwork, macro: CimMacroParams, encoding: SignedWeights, adc_range: AdcRange,
-                     noise: CimNoise) -> list[TorchCimMatmul]:
-    """Give every linear/conv layer of a quantized ``net`` its own CIM policy (in place)."""
+def attach_torch_cim(net: TorchNetwork, macro: CimMacroParams, adc_range: AdcRange, noise: CimNoise) -> list[TorchCimMatmul]:
+    """Give every linear/conv layer of a quantized ``net`` its own CIM policy (in place), all on one ``macro``."""
     policies = []
     for i, layer in enumerate(net.dense_layers):
         if not (layer.quantized and layer.w_quant and layer.a_quant):
             raise HwcostError.single(
                 f"layer {i} keeps floating-point weights or inputs; the CIM array computes integer dot "
                 "products only: set first_last_bits (e.g. 8)", key="first_last_bits")
-        layout = CimLayout(macro, encoding, int(layer.weight.shape[1]), code_range(layer.a_quant.config),
+        layout = CimLayout(macro, int(layer.weight.shape[1]), code_range(layer.a_quant.config),
                            code_range(layer.w_quant.config))
         layer.matmul = TorchCimMatmul(layout, adc_range, noise)
         policies.append(layer.matmul)
@@ -224,7 +245,7 @@ def torch_cim_stage(net: TorchNetwork, data: Dataset, cim: CimSettings, seed: in
                     calibration: np.ndarray, device: torch.device) -> CimOutcome:
     """As :func:`hwcost.accuracy.cim.two_stage.cim_stage`: deploy (in place), stage 2, measure."""
     digital = torch_accuracy(net, data.x_test, data.y_test, device)
-    attach_torch_cim(net, cim.macro, cim.signed_weights, cim.adc_range, cim.noise)
+    attach_torch_cim(net, cim.macro, cim.adc_range, cim.noise)
     dtype = next(net.parameters()).dtype
     if cim.adc_range is AdcRange.FLEXIBLE:
         with torch.no_grad():

@@ -4,6 +4,8 @@ whole network on the macro (forward, straight-through gradients) - float64, <= 1
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -37,7 +39,7 @@ def test_cim_product(case: int, noise: CimNoise, flexible: bool) -> None:
     rng = np.random.default_rng(case)
     a = rng.integers(a_range.lo, a_range.hi + 1, (40, 50))
     w = rng.integers(w_range.lo, w_range.hi + 1, (6, 50))
-    layout = CimLayout(macro, encoding, 50, a_range, w_range)
+    layout = CimLayout(replace(macro, signed_weights=encoding), 50, a_range, w_range)
     adc = MseAdc(macro.adc_bits) if flexible else FixedStepAdc(layout.fixed_step)
     want = cim_product(a, w, layout, adc, noise, np.random.default_rng(9))
     codes, step = torch_cim_product(torch.from_numpy(a).double(), torch.from_numpy(w).double(), layout, adc, noise,
@@ -52,8 +54,8 @@ def test_cim_product(case: int, noise: CimNoise, flexible: bool) -> None:
 def test_network_on_the_macro(adc_range: AdcRange, fresh_model, digits) -> None:
     net, tnet = _pair(fresh_model, digits, get_scheme("lsq", 4, 4), "mlp")
     macro, noise = CimMacroParams(32, 1, 1, 4), CimNoise(0.05, NoiseTarget.WEIGHTS)
-    attach_cim(net, macro, SignedWeights.DIFFERENTIAL, adc_range, noise)
-    attach_torch_cim(tnet, macro, SignedWeights.DIFFERENTIAL, adc_range, noise)
+    attach_cim(net, macro, adc_range, noise)
+    attach_torch_cim(tnet, macro, adc_range, noise)
     calibration = digits.x_train[:64]
     close(tnet(torch.from_numpy(calibration), EVAL), net.forward(calibration, EVAL), "calibration pass")
     x, y = digits.x_train[64:112], digits.y_train[64:112]
