@@ -17,6 +17,7 @@ import numpy as np
 
 from hwcost.arch.digital_cim.config import DigitalCimConfig
 from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
+from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # one tree law for every template
 from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
@@ -75,34 +76,6 @@ class DcimPlan:
     @property
     def group_size(self) -> int:
         return self.operands.group_size
-
-
-@dataclass(frozen=True)
-class AdderTree:
-    """One adder tree of ``inputs`` operands of ``operand_bits``: its adders per level and their widths."""
-
-    inputs: int
-    operand_bits: int
-    levels: tuple[tuple[int, int], ...]  # (adders, operand bits) per level, leaves first
-
-    @property
-    def adders(self) -> int:
-        return sum(n for n, _ in self.levels)  # = inputs - 1
-
-    @property
-    def output_bits(self) -> int:
-        return self.operand_bits + len(self.levels)
-
-
-def adder_tree(inputs: int, operand_bits: int) -> AdderTree:
-    """A binary tree over ``inputs`` operands: level l adds pairs of (g + l - 1)-bit operands; an odd
-    operand passes to the next level unchanged. inputs - 1 adders in ceil(log2 inputs) levels."""
-    levels = []
-    n, bits = inputs, operand_bits
-    while n > 1:
-        levels.append((n // 2, bits))
-        n, bits = n - n // 2, bits + 1
-    return AdderTree(inputs, operand_bits, tuple(levels))
 
 
 def operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> DcimOperands:
@@ -172,8 +145,8 @@ def accumulator_bits(arch: DigitalCimConfig, weight_bits: int, input_bits: int) 
 def _array_rows(arch: DigitalCimConfig, pricer: Pricer, macros: int, ops: DcimOperands) -> list[PricedRow]:
     g = arch.weight_group_bits
     tree = adder_tree(arch.rows, g)
-    e_tree = sum(n * pricer.energy_pj("int_adder", bits=b) for n, b in tree.levels)
-    a_tree = sum(n * pricer.area_um2("int_adder", bits=b) for n, b in tree.levels)
+    cost = tree_cost(tree, pricer)
+    e_tree, a_tree = cost.energy_pj, cost.area_um2
     e_add = e_tree / tree.adders  # the mean addition of a full tree
     widths = [accumulator_bits(arch, w, a) for w, a in zip(ops.weight_bits, ops.input_bits)]
 
