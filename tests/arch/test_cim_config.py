@@ -86,7 +86,7 @@ def test_cli_cim_table(capsys: pytest.CaptureFixture[str]) -> None:
     (["--adc-bits", "5"], "apply to the cim template only"),
     (["--arch", "cim", "--adc-bits", "9"], "bits in [1, 8]"),
     (["--arch", "cim", "--macros", "many"], "macros"),
-    (["--arch", "cim", "--cell", "rram_1t1r", "--macros", "4"], "not modelled"),
+    (["--arch", "cim", "--cell", "sram_8t", "--cell-bits", "2"], "holds exactly 1 bit"),
 ])
 def test_cli_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", *argv]) == 2

@@ -28,6 +28,7 @@ from hwcost.errors import HwcostError
 
 __all__ = [
     "CellType",
+    "PowerGating",
     "AdcReadout",
     "SignedWeights",
     "WeightAccumulation",
@@ -44,10 +45,31 @@ __all__ = [
 
 
 class CellType(Enum):
-    """The bit cell; the value is the techlib ``cim_cell`` variant that prices it."""
+    """The bit cell (``hwcost/arch/cim_macro/cells.py``, docs/cim-model.md §6): SRAM 6T (the techlib
+    ``cim_cell`` sram_6t), SRAM 8T / 10T compute cells with decoupled read ports (priced from the
+    6T's bit-line charge and area), ReRAM 1T1R (read voltage and pulse width are arch keys)."""
 
     SRAM_6T = "sram_6t"
+    SRAM_8T = "sram_8t"
+    SRAM_10T = "sram_10t"
     RRAM_1T1R = "rram_1t1r"
+
+    @property
+    def volatile(self) -> bool:
+        """SRAM cells hold their weights only while powered (and leak); ReRAM is non-volatile."""
+        return self is not CellType.RRAM_1T1R
+
+
+class PowerGating(Enum):
+    """What happens to the macros a layer does not use (docs/cim-model.md §6).
+
+    ``none``: every macro is powered the whole inference. ``idle_macros``: a macro idle during a
+    layer is put in a data-retentive sleep (soft gating: its SRAM cells keep the weights) and
+    leaks the residual fraction ``GATED_LEAKAGE_FRACTION`` of its leakage.
+    """
+
+    NONE = "none"
+    IDLE_MACROS = "idle_macros"
 
 
 class AdcReadout(Enum):
@@ -120,7 +142,16 @@ class PairSubtraction(Enum):
 # Cell bits each cell type can hold: a 6T SRAM cell stores one bit; multi-level ReRAM: ISAAC
 # uses 2-bit cells (Shafiee et al. ISCA 2016); up to 4 bits allowed, with the per-cell read
 # energy of the techlib unchanged (docs/cim-model.md §6).
-CELL_BITS_RANGE = {CellType.SRAM_6T: (1, 1), CellType.RRAM_1T1R: (1, 4)}
+CELL_BITS_RANGE = {CellType.SRAM_6T: (1, 1), CellType.SRAM_8T: (1, 1), CellType.SRAM_10T: (1, 1),
+                   CellType.RRAM_1T1R: (1, 4)}
+
+# Residual leakage of a soft-gated (data-retentive) idle macro: 1/3. "The design and implementation
+# of a low-overhead supply-gated SRAM" (IBM Research, IEEE 2006, abstract): 'over 260x and 3x
+# leakage reduction is observed in 65nm-technology hardware for hard and soft gating, respectively,
+# including the leakage of control and drive circuits'. Soft gating, because a resident macro must
+# keep its weights (hard gating, 1/260, loses them).
+GATED_LEAKAGE_FRACTION = 1.0 / 3.0
+
 
 
 def lossless_adc_bits(active_rows: Any, cell_bits: Any, pulse_bits: Any, signed_sum: Any = False) -> np.ndarray:
@@ -231,6 +262,9 @@ class CimMacroConfig(MemorySystem):
     rows: int = 128  # DNN+NeuroSim V1.4 (Param.cpp) 128x128 subarray; ISAAC 128x128 crossbars
     cols: int = 128
     cell: CellType = CellType.SRAM_6T  # DNN+NeuroSim V1.4 Param.cpp default cell
+    # ReRAM 1T1R read: 0.5 V for 10 ns, DNN+NeuroSim V1.4 Param.cpp (readVoltage, readPulseWidth).
+    rram_read_v: float = 0.5
+    rram_read_pulse_ns: float = 10.0
     cell_bits: int = 1  # NeuroSim cellBit 1; the only value a 6T SRAM cell can hold
     input_bits_per_pulse: int = 1  # bit-serial inputs (ISAAC, NeuroSim); >1: multi-bit DAC
     adc_bits: int = 8  # ISAAC 8-bit ADC (Shafiee et al. ISCA 2016): lossless at the defaults
@@ -238,7 +272,13 @@ class CimMacroConfig(MemorySystem):
     # ISAAC's and NeuroSim's readout is a SAR ADC (Shafiee et al. ISCA 2016; SarADC.cpp); the
     # readout is a choice (the techlib column_adc variants).
     adc_readout: AdcReadout = AdcReadout.SAR
-    macros: int | None = None  # None: as many as the network's weights need (weights resident)
+    # 108 macros: PIMCA (Zhang et al., IEEE JSSC 58(5) 2023, pp. 1436-1449, abstract; VLSI 2021:
+    # 'integrates 108 of such IMC SRAM macros', 256 x 128 bit cells each, 3.4 Mb in 28 nm). Weights
+    # that do not fit are reloaded every inference (docs/cim-model.md §2). None: 'auto', as many
+    # macros as the weights need (every weight resident).
+    macros: int | None = 108
+    # Idle macros powered (none) or soft-gated (docs/cim-model.md §6); none: no gating circuit assumed.
+    power_gating: PowerGating = PowerGating.NONE
     signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
     # Accumulation options (docs/cim-model.md §1, §2, §5); the defaults keep ISAAC's readout:
     # per-bit columns shift-added digitally (Shafiee et al. ISCA 2016, §III and Table I: 2-bit
@@ -253,6 +293,12 @@ class CimMacroConfig(MemorySystem):
     # Post-processing lanes (requant, bias, row-group accumulation): the MAC array's 16 column
     # lanes, so both templates compare at equal post-processing throughput.
     post_lanes: int = 16
+    # 150 MHz: the median of the cycles of five published CIM macros and chips -- Sinangil et al.
+    # JSSC 2021 (7 nm, 5.5 ns access: 182 MHz), Xue et al. JSSC 2020 (55 nm ReRAM, T_MAC 14.6 ns:
+    # 68 MHz), Wu et al. JSSC 2023 (28 nm, 6.6 ns compute latency: 152 MHz), Khwa et al. ISSCC 2018
+    # (65 nm, 2.3 ns: 435 MHz), PIMCA (28 nm chip, 42 MHz) -- 151.5 MHz to two digits (abstracts, as
+    # cited in hwcost/data/validation/silicon.yaml). One ADC conversion per cycle.
+    clock_mhz: float = 150.0
     name: str = "cim_macro"
 
     @property
@@ -284,12 +330,15 @@ class CimMacroConfig(MemorySystem):
             "rows": self.rows,
             "cols": self.cols,
             "cell": self.cell.value,
+            **({"rram_read_v": self.rram_read_v, "rram_read_pulse_ns": self.rram_read_pulse_ns}
+               if self.cell is CellType.RRAM_1T1R else {}),
             "cell_bits": self.cell_bits,
             "input_bits_per_pulse": self.input_bits_per_pulse,
             "adc_bits": self.adc_bits,
             "adc_share": self.adc_share,
             "adc_readout": self.adc_readout.value,
             "macros": "auto" if self.macros is None else self.macros,
+            "power_gating": self.power_gating.value,
             "signed_weights": self.signed_weights.value,
             "weight_accumulation": self.weight_accumulation.value,
             "input_encoding": self.input_mode.value,
@@ -310,8 +359,12 @@ _INT_KEYS = {
     "adc_share": (1, 4096),
     "post_lanes": (1, 4096),
 }
+# ReRAM read voltage and pulse width: the spans of the cells read in docs/cim-model.md §6 (0.2-0.5 V,
+# 1-100 ns), widened an order of magnitude.
+_FLOAT_KEYS = {"rram_read_v": (0.01, 2.0), "rram_read_pulse_ns": (0.01, 1000.0)}
 _ENUM_KEYS: dict[str, type[Enum]] = {"cell": CellType, "signed_weights": SignedWeights, "adc_readout": AdcReadout,
-                                     "weight_accumulation": WeightAccumulation, "pair_subtraction": PairSubtraction}
+                                     "weight_accumulation": WeightAccumulation, "pair_subtraction": PairSubtraction,
+                                     "power_gating": PowerGating}
 ACTIVE_ROWS_MAX = 4096
 MACROS_MAX = 1_000_000
 
@@ -337,7 +390,7 @@ def _active_rows(check: Checker, value: Any, key: str) -> tuple[bool, int | None
 
 
 def _values(data: Mapping[str, Any], check: Checker, prefix: str) -> dict[str, Any] | None:
-    values = read_number_keys(data, check, prefix, _INT_KEYS, {})
+    values = read_number_keys(data, check, prefix, _INT_KEYS, _FLOAT_KEYS)
     ok = True
     if data.get("input_encoding") is not None:
         chosen = check.choice(data["input_encoding"], f"{prefix}input_encoding", [m.value for m in InputEncoding])

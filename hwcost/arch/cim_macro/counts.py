@@ -17,7 +17,8 @@ import numpy as np
 from hwcost.arch.cim_macro.config import ceil_div, lossless_adc_bits
 from hwcost.arch.shared.tables import LayerShapes
 
-__all__ = ["CimCount", "AdcBitsCount", "ADC_BITS_MAX", "Encoding", "CimLayerParams", "CimGeometry", "CimLayerActions", "cim_geometry", "count_cim_actions"]
+__all__ = ["CimCount", "AdcBitsCount", "ADC_BITS_MAX", "Encoding", "CimLayerParams", "CimGeometry", "CimLayerActions",
+           "Residency", "cim_geometry", "resident_layers", "count_cim_actions"]
 
 
 class CimCount(StrEnum):
@@ -31,6 +32,7 @@ class CimCount(StrEnum):
     WINDOW_SUM_ADDS = "cim_window_sum_adds"  # digital correction: sum(x) per output pixel
     DIGITAL_SUBTRACTS = "digital_subtracts"  # digital correction, one per output
     WEIGHT_WRITE_BITS = "weight_write_bits"  # cells rewritten when the weights are not resident
+    ACTIVE_MACRO_CYCLES = "active_macro_cycles"  # macros in use x cycles (leakage of powered macros)
 
 
 ADC_BITS_MAX = 16  # the config's adc_bits range
@@ -86,6 +88,10 @@ class CimLayerParams:
     pair_analog: np.ndarray = field(default_factory=lambda: np.zeros((1, 1), dtype=bool))  # pairs subtracted in analog
     pwm: np.ndarray = field(default_factory=lambda: np.zeros((1, 1), dtype=bool))  # a slice is 2^p - 1 unit pulses
     active_rows: np.ndarray = field(default_factory=lambda: np.full((1, 1), np.nan))  # A; NaN: all rows
+    # Weight reloads (docs/cim-model.md §2), (points, 1): the GLB's port bits per cycle, clock cycles to
+    # write one row of cells.
+    glb_bits_per_cycle: np.ndarray = field(default_factory=lambda: np.full((1, 1), 256.0))
+    write_cycles_per_row: np.ndarray = field(default_factory=lambda: np.ones((1, 1)))
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,51 @@ def cim_geometry(s: LayerShapes, p: CimLayerParams) -> CimGeometry:
 
 
 @dataclass(frozen=True)
+class Residency:
+    """Which layers keep their weights in the macros (docs/cim-model.md §2); (points, layers) unless noted."""
+
+    macros: np.ndarray  # (points, 1): the macros the design has
+    resident: np.ndarray  # bool: the layer's weights stay in their macros across inferences
+    free_macros: np.ndarray  # (points, 1): macros left to the streamed layers (M when none is resident)
+    rounds: np.ndarray  # passes of the layer over the macros it runs on
+    reload_from_glb: np.ndarray  # (points, 1) bool: the streamed weights are held in the GLB, not DRAM
+
+
+def resident_layers(tiles: np.ndarray, macros: np.ndarray) -> np.ndarray:
+    """The longest prefix of layers (network order) whose macros fit beside the largest layer after
+    it: prefix k is kept when  sum_{l<=k} tiles_l + min(max_{l>k} tiles_l, M) <= M, so every streamed
+    layer still runs in as few rounds as it can. Feasibility is monotone in k, so the resident
+    layers are exactly the feasible prefix lengths.
+
+    >>> resident_layers(np.array([[1.0, 1.0, 2.0]]), np.array([[3.0]])).tolist()   # 1 resident, 2 streamed
+    [[True, False, False]]
+    >>> resident_layers(np.array([[1.0, 2.0]]), np.array([[2.0]])).tolist()   # 3 tiles on 2 macros
+    [[False, False]]
+    >>> resident_layers(np.array([[1.0, 2.0]]), np.array([[3.0]])).tolist()   # everything fits
+    [[True, True]]
+    """
+    used = np.cumsum(tiles, axis=1)  # prefix of length l + 1
+    after = np.concatenate([np.maximum.accumulate(tiles[:, ::-1], axis=1)[:, ::-1][:, 1:],
+                            np.zeros((tiles.shape[0], 1))], axis=1)  # largest layer after l
+    return used + np.minimum(after, macros) <= macros + 1e-9
+
+
+def _residency(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> Residency:
+    needed = g.tiles.sum(axis=1, keepdims=True)
+    macros = np.where(np.isnan(p.macros_fixed), needed, p.macros_fixed)
+    resident = resident_layers(g.tiles, macros)
+    free = macros - (g.tiles * resident).sum(axis=1, keepdims=True)
+    free = np.where(resident.all(axis=1, keepdims=True), macros, np.maximum(free, 1.0))
+    rounds = np.where(resident, 1.0, ceil_div(g.tiles, free))
+    # The streamed weights are held in the GLB when they fit beside the largest layer's activations
+    # (their one load from DRAM is amortised over inferences); otherwise they come from DRAM.
+    streamed_bits = (np.where(resident, 0.0, s.weights * p.weight_bits)).sum(axis=1, keepdims=True)
+    footprint = (s.input_elements * p.act_bits + s.output_elements * p.out_bits).max(axis=1, keepdims=True)
+    from_glb = (streamed_bits > 0) & (streamed_bits + footprint <= p.glb_bits)
+    return Residency(macros, resident, free, rounds, from_glb)
+
+
+@dataclass(frozen=True)
 class CimLayerActions:
     """Counts per (point, layer); traffic in bits, time in clock cycles."""
 
@@ -176,6 +227,10 @@ class CimLayerActions:
     quantized: np.ndarray  # bool: the ADC is below the layer's lossless bits
     rounds: np.ndarray  # passes over the available macros
     weight_write_bits: np.ndarray  # cells rewritten per inference when weights are not resident
+    weight_reload_bits: np.ndarray  # weight bits read from the GLB or DRAM to rewrite them
+    resident: np.ndarray  # bool: the layer's weights stay in the macros
+    reload_from_glb: np.ndarray  # bool: streamed weights are read from the GLB (else DRAM)
+    active_macro_cycles: np.ndarray  # macros in use x the layer's cycles
     glb_read_bits: np.ndarray
     glb_write_bits: np.ndarray
     dram_read_bits: np.ndarray
@@ -186,7 +241,7 @@ class CimLayerActions:
 
 
 def _traffic(s: LayerShapes, p: CimLayerParams, g: CimGeometry, rounds: np.ndarray,
-             resident: np.ndarray) -> dict[str, np.ndarray]:
+             resident: np.ndarray, from_glb: np.ndarray) -> dict[str, np.ndarray]:
     I, O, W = s.input_elements, s.output_elements, s.weights
     N, G, P = s.reduction_length, s.groups, s.output_pixels
     # Inputs are read once per column-tile round (column tiles in parallel share one read).
@@ -196,11 +251,14 @@ def _traffic(s: LayerShapes, p: CimLayerParams, g: CimGeometry, rounds: np.ndarr
     act_in = np.where(s.is_network_input | spills, I * p.act_bits, 0.0)
     act_out = np.where(s.is_network_output | spills, O * p.out_bits, 0.0)
     weights = np.where(resident, 0.0, W * p.weight_bits)
+    glb_weights = np.where(from_glb, weights, 0.0)
     return {
         "array_inputs": array_inputs,
-        "glb_read_bits": array_inputs * p.act_bits + psum_bits / 2,
+        "weights": weights,
+        "glb_weights": glb_weights,
+        "glb_read_bits": array_inputs * p.act_bits + psum_bits / 2 + glb_weights,
         "glb_write_bits": O * p.out_bits + psum_bits / 2 + act_in,
-        "dram_read_bits": weights + act_in + p.extra_dram_bits_per_layer,
+        "dram_read_bits": weights - glb_weights + act_in + p.extra_dram_bits_per_layer,
         "dram_write_bits": act_out + 0 * weights,
     }
 
@@ -208,20 +266,22 @@ def _traffic(s: LayerShapes, p: CimLayerParams, g: CimGeometry, rounds: np.ndarr
 def count_cim_actions(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> CimLayerActions:
     """Action counts of every layer at every point (docs/cim-model.md §3-5)."""
     N, G, P, O = s.reduction_length, s.groups, s.output_pixels, s.output_elements
-    needed = g.tiles.sum(axis=1, keepdims=True)
-    macros = np.where(np.isnan(p.macros_fixed), needed, p.macros_fixed)
-    resident = needed <= macros
-    rounds = ceil_div(g.tiles, macros)
+    res = _residency(s, p, g)
+    resident, rounds = res.resident, res.rounds
     pulses = P * G * g.input_slices  # input slices applied per group
     conversions = pulses * g.row_activations * g.conv_per_group
     used = np.minimum(p.cols, g.groups_per_tile * g.cols_per_group)
     converted = ceil_div(used * g.conv_per_group, g.cols_per_group)  # sums one activation of a macro converts
     step_cycles = ceil_div(converted, p.cols / p.adc_share)  # conversions per ADC per activation
-    write_cycles = np.where(resident, 0.0, rounds * p.rows)
+    # A streamed layer's macros are rewritten row by row before each round (no double buffering).
+    write_cycles = np.where(resident, 0.0, rounds * p.rows * p.write_cycles_per_row)
     compute_cycles = rounds * P * g.input_slices * g.activations_per_tile * step_cycles + write_cycles
-    t = _traffic(s, p, g, rounds, resident)
-    memory_cycles = (t["dram_read_bits"] + t["dram_write_bits"]) / p.dram_bits_per_cycle
+    t = _traffic(s, p, g, rounds, resident, res.reload_from_glb)
+    # DRAM and the GLB's reload reads use separate ports: the slower one bounds the layer.
+    memory_cycles = np.maximum((t["dram_read_bits"] + t["dram_write_bits"]) / p.dram_bits_per_cycle,
+                               t["glb_weights"] / p.glb_bits_per_cycle)
     post_cycles = O / p.post_lanes
+    latency = np.maximum(np.maximum(compute_cycles, memory_cycles), post_cycles)
     zero = 0.0 * conversions
     return CimLayerActions(
         cell_ops=pulses * g.unit_pulses * N * g.cols_per_group,
@@ -238,11 +298,15 @@ def count_cim_actions(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> CimL
         quantized=p.adc_bits < g.lossless_bits,
         rounds=rounds + zero,
         weight_write_bits=np.where(resident, zero, G * N * g.cols_per_group * p.cell_bits),
+        weight_reload_bits=t["weights"] + zero,
+        resident=resident + (zero > 0),
+        reload_from_glb=res.reload_from_glb & ~resident,
+        active_macro_cycles=g.tiles / rounds * latency,
         glb_read_bits=t["glb_read_bits"] + zero,
         glb_write_bits=t["glb_write_bits"] + zero,
         dram_read_bits=t["dram_read_bits"] + zero,
         dram_write_bits=t["dram_write_bits"] + zero,
         compute_cycles=compute_cycles,
         memory_cycles=memory_cycles,
-        latency_cycles=np.maximum(np.maximum(compute_cycles, memory_cycles), post_cycles),
+        latency_cycles=latency,
     )

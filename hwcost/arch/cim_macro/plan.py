@@ -15,8 +15,9 @@ from enum import StrEnum
 
 import numpy as np
 
-from hwcost.arch.cim_macro.config import (CellType, CimMacroConfig, InputEncoding, PairSubtraction, SignedWeights,
-                                          WeightAccumulation, check_integer_only)
+from hwcost.arch.cim_macro.cells import CellCost, cell_cost, write_cycles_per_row
+from hwcost.arch.cim_macro.config import (GATED_LEAKAGE_FRACTION, CimMacroConfig, InputEncoding, PairSubtraction,
+                                          PowerGating, SignedWeights, WeightAccumulation, check_integer_only)
 from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerParams, Encoding, cim_geometry
 from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
@@ -24,7 +25,6 @@ from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
 from hwcost.arch.shared.tables import WorkloadTables, by_layer, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.classify.widths import window_sum_bits
-from hwcost.errors import HwcostError
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 
@@ -49,9 +49,6 @@ _ENCODING_CODE = {
     SignedWeights.DIGITAL: Encoding.DIGITAL,
 }
 _ARRAY_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)  # realised by the analog array
-# The CACTI 7 sweep behind the library's SRAM law has ports of 32..256 bits (Balasubramonian et
-# al., ACM TACO 2017): rows are written in words of at most 256 bits.
-_WRITE_WIDTH_MAX_BITS = 256
 
 
 @dataclass(frozen=True)
@@ -127,6 +124,8 @@ def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t:
         pwm=col([a.input_mode is InputEncoding.PWM for a in archs]).astype(bool),
         active_rows=col([a.rows_per_conversion for a in archs]),
         macros_fixed=col([np.nan if a.macros is None else a.macros for a in archs]),
+        glb_bits_per_cycle=col([a.glb_bits_per_cycle for a in archs]),
+        write_cycles_per_row=col([write_cycles_per_row(a) for a in archs]),
         post_lanes=col([a.post_lanes for a in archs]),
         acc_bits=col([o.acc_bits for o in ops]),
         glb_bits=col([a.glb_bits for a in archs]),
@@ -166,10 +165,28 @@ def _adc_terms(arch: CimMacroConfig, pricer: Pricer, priced_bits: np.ndarray) ->
     return tuple(terms)
 
 
+def _leakage(arch: CimMacroConfig, macros: int, per_macro_mw: float) -> tuple[float, tuple[Term, ...]]:
+    """A macro part's static power: (leakage of the row while the design runs, static terms).
+
+    ``none``: all M macros leak the whole latency. ``idle_macros``: every macro leaks at least the
+    gated fraction f the whole latency, and the macros a layer uses leak the rest, (1 - f), over
+    its cycles: P (f M T + (1 - f) sum_l u_l t_l), u_l the layer's macros in use (docs/cim-model.md §6)."""
+    if arch.power_gating is PowerGating.NONE or per_macro_mw == 0.0:
+        return macros * per_macro_mw, ()
+    f = GATED_LEAKAGE_FRACTION
+    per_cycle_pj = (1 - f) * per_macro_mw * 1e3 / arch.clock_mhz  # mW x (1 / f_clk) s, in pJ
+    return f * macros * per_macro_mw, (Term(CimCount.ACTIVE_MACRO_CYCLES, per_cycle_pj, per_cycle_pj, static=True),)
+
+
+def _row(unit: CimRow, category: Category, terms: tuple[Term, ...], area_um2: float, arch: CimMacroConfig,
+         macros: int, leak_per_macro_mw: float) -> PricedRow:
+    leakage, static = _leakage(arch, macros, leak_per_macro_mw)
+    return PricedRow(unit, category, terms + static, area_um2, leakage_mw=leakage)
+
+
 def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tuple[int, int],
-                acc: int, priced_bits: np.ndarray) -> list[PricedRow]:
-    cell = arch.cell.value
-    e_cell = pricer.energy_pj("cim_cell", cell=cell)
+                acc: int, priced_bits: np.ndarray, cell: CellCost) -> list[PricedRow]:
+    e_cell = cell.energy_pj
     # A bit-serial or PWM input drives its word line with a 1-bit driver; a DAC with p bits.
     dac_bits = arch.input_bits_per_pulse if arch.input_mode is InputEncoding.DAC else 1
     e_dac = pricer.energy_pj("dac", bits=dac_bits)
@@ -179,14 +196,22 @@ def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tupl
     e_acc = pricer.energy_pj("int_adder", bits=acc) + pricer.energy_pj("register", bits=acc)
     a_acc = pricer.area_um2("int_adder", bits=acc) + pricer.area_um2("register", bits=acc)
     adcs = macros * arch.adcs_per_macro
+    # Static power per macro: the cells by the library's SRAM law (cells.py); the periphery by the
+    # library's leakage of each component -- 0 where it gives none, which the report names.
+    sa = max(sa_bits)
+    leak_cells = arch.rows * arch.cols * cell.leakage_mw_per_bit
+    leak_dac = arch.rows * pricer.leakage_mw("dac", bits=dac_bits)
+    leak_adc = arch.adcs_per_macro * pricer.leakage_mw("column_adc", **adc)
+    leak_sa = arch.adcs_per_macro * (pricer.leakage_mw("int_adder", bits=sa) + pricer.leakage_mw("register", bits=sa))
     return [
-        PricedRow(CimRow.CELLS, Category.CIM_ARRAY, (Term(CimCount.CELL_OPS, e_cell, e_cell),),
-                  macros * arch.rows * arch.cols * pricer.area_um2("cim_cell", cell=cell)),
-        PricedRow(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
-                  macros * arch.rows * pricer.area_um2("dac", bits=dac_bits)),
-        PricedRow(CimRow.ADC, Category.CIM_PERIPHERY, _adc_terms(arch, pricer, priced_bits),
-                  adcs * pricer.area_um2("column_adc", **adc)),
-        PricedRow(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, e_sa[0], e_sa[1]),), adcs * a_sa),
+        _row(CimRow.CELLS, Category.CIM_ARRAY, (Term(CimCount.CELL_OPS, e_cell, e_cell),),
+             macros * arch.rows * arch.cols * cell.area_um2, arch, macros, leak_cells),
+        _row(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
+             macros * arch.rows * pricer.area_um2("dac", bits=dac_bits), arch, macros, leak_dac),
+        _row(CimRow.ADC, Category.CIM_PERIPHERY, _adc_terms(arch, pricer, priced_bits),
+             adcs * pricer.area_um2("column_adc", **adc), arch, macros, leak_adc),
+        _row(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, e_sa[0], e_sa[1]),), adcs * a_sa,
+             arch, macros, leak_sa),
         PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
                   arch.post_lanes * a_acc),
     ]
@@ -208,19 +233,12 @@ def _correction_row(arch: CimMacroConfig, pricer: Pricer, ops: CimOperands, t: W
     return [PricedRow(CimRow.SIGNED_WEIGHT_CORRECTION, Category.QUANT_OVERHEAD, terms, area)]
 
 
-def _write_row(arch: CimMacroConfig, pricer: Pricer, macros: int, needed: int) -> list[PricedRow]:
-    """Rewriting the cells every inference when the weights do not all fit in the macros."""
+def _write_row(cell: CellCost, macros: int, needed: int) -> list[PricedRow]:
+    """Rewriting the cells of the streamed layers every inference when the weights do not all fit in
+    the macros (their reads from the GLB or DRAM are in those rows)."""
     if needed <= macros:
         return []
-    if arch.cell is not CellType.SRAM_6T:
-        raise HwcostError.single(
-            f"the network needs {needed} macros but only {macros} are given; rewriting {arch.cell.value} "
-            "cells every inference is not modelled (the techlib has no cim_cell write energy): "
-            f"set macros >= {needed} or 'auto'",
-            key="macros",
-        )
-    args = dict(capacity_bytes=arch.rows * arch.cols / 8, width_bits=min(arch.cols, _WRITE_WIDTH_MAX_BITS))
-    e_bit = pricer.energy_pj("sram", "write", **args) / args["width_bits"]
+    e_bit = cell.write_pj_per_bit
     return [PricedRow(CimRow.WEIGHT_WRITES, Category.CIM_ARRAY, (Term(CimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0)]
 
 
@@ -265,8 +283,9 @@ def plan_cim_macro(scheme: QuantScheme, arch: CimMacroConfig, pricer: Pricer, t:
     g = cim_geometry(t.shapes, params)
     needed = int(g.tiles.sum())
     macros = needed if arch.macros is None else arch.macros
-    rows = _array_rows(arch, pricer, macros, _shift_add_bits(g, params, t.edge), ops.acc_bits, g.adc_priced_bits)
-    rows += _write_row(arch, pricer, macros, needed)
+    cell = cell_cost(arch, pricer)
+    rows = _array_rows(arch, pricer, macros, _shift_add_bits(g, params, t.edge), ops.acc_bits, g.adc_priced_bits, cell)
+    rows += _write_row(cell, macros, needed)
     rows += _correction_row(arch, pricer, ops, t)
     rows += _bom_rows(datapaths, arch, pricer, t, ops.group_size)
     rows += buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)

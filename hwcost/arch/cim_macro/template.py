@@ -61,6 +61,8 @@ class CimSummary:
     layers: int
     macros: int
     macros_needed: int
+    resident_layers: int  # layers whose weights stay in the macros
+    reload_source: str  # where the streamed layers' weights come from: "glb", "dram" or "none"
     max_row_groups: int
     conversions: float
     conversions_per_mac: float
@@ -79,6 +81,8 @@ def cim_summary(arch: CimMacroConfig, plan: CimPlan, t: WorkloadTables) -> CimSu
         layers=int(acts.quantized.shape[1]),
         macros=plan.macros,
         macros_needed=plan.macros_needed,
+        resident_layers=int(acts.resident.sum()),
+        reload_source="none" if bool(acts.resident.all()) else "glb" if bool(acts.reload_from_glb.any()) else "dram",
         max_row_groups=int(g.row_groups.max()),
         conversions=float(acts.conversions.sum()),
         conversions_per_mac=float(acts.conversions.sum() / max(float(t.shapes.macs.sum()), 1.0)),
@@ -105,8 +109,11 @@ def _report_settings(arch: CimMacroConfig, s: CimSummary) -> tuple[Setting, ...]
     return (
         *((k, v) for k, v in desc.items() if k not in ("signed_weights", "macros")),
         ("macros", s.macros),
+        ("macros_setting", desc["macros"]),
         ("macros_needed", s.macros_needed),
         ("weights_resident", s.macros_needed <= s.macros),
+        ("resident_layers", f"{s.resident_layers} of {s.layers}"),
+        ("weight_reload_from", s.reload_source),
         ("signed_weights", encoding),
         ("signed_inputs", "twos-complement slices" if s.input_signed else "unsigned"),
         ("lossless_adc_bits", s.lossless_bits),
@@ -146,6 +153,7 @@ class CimMacroTemplate:
                 CimCount.WINDOW_SUM_ADDS: a.window_sum_adds,
                 CimCount.DIGITAL_SUBTRACTS: a.digital_subtracts,
                 CimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
+                CimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
                 Count.PER_INPUT: a.array_inputs,
                 Count.GLB_READ_BITS: a.glb_read_bits,
                 Count.GLB_WRITE_BITS: a.glb_write_bits,
@@ -169,13 +177,15 @@ class CimMacroTemplate:
 
     def ideal_layer(self, config: CimMacroConfig, scheme: QuantScheme) -> IdealLayer:
         """A 1x1 convolution of ``rows`` input channels (one row group) and as many output
-        channels as the columns hold at the scheme's weight slices and encoding."""
+        channels as the columns of every macro hold at the scheme's weight slices and encoding:
+        M column tiles side by side, all working (one macro with ``macros: auto``)."""
         probe = ideal_layer_tables(IdealLayer(config.rows, 1, PEAK_STREAM_LENGTH))
         dps = classify_body_edge(scheme, probe)
         g = cim_geometry(probe.shapes, layer_params([config], [operands(scheme, dps.body, dps.edge)], probe))
         per_channel = float(g.weight_slices[0, 0] * g.polarity[0, 0])
         reference = 1.0 if g.signed_offset[0, 0] else 0.0
-        return IdealLayer(config.rows, max(1, int((config.cols - reference) // per_channel)), PEAK_STREAM_LENGTH)
+        per_macro = max(1, int((config.cols - reference) // per_channel))
+        return IdealLayer(config.rows, per_macro * (config.macros or 1), PEAK_STREAM_LENGTH)
 
 
 CIM_MACRO = CimMacroTemplate()
