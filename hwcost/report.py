@@ -17,7 +17,17 @@ from typing import Any
 
 from hwcost.errors import HwcostError
 
-__all__ = ["Category", "Scope", "Condition", "BreakdownRow", "LayerCost", "CostReport"]
+__all__ = ["Category", "Scope", "Condition", "BreakdownRow", "LayerCost", "CostReport", "AREA_WARNING_MM2",
+           "UTILISATION_WARNING"]
+
+
+# Design warnings (:attr:`CostReport.warnings`; docs/cim-model.md §2). Area: the largest die one
+# lithographic exposure prints, the 26 mm x 33 mm scanner field (858 mm2) -- above it the design is
+# not one chip. Utilisation: below 1 % of the array's peak over a workload, 99 % of its cycles are
+# idle: the array is sized far beyond the workload, its area and leakage paid for nothing [A: a
+# stated choice, not a measurement].
+AREA_WARNING_MM2 = 26.0 * 33.0
+UTILISATION_WARNING = 0.01
 
 
 class Category(Enum):
@@ -182,6 +192,23 @@ class CostReport:
     def energy_per_mac_pj(self) -> float:
         return self.energy_pj / self._nonzero(self.macs, "MAC count", "energy_per_mac_pj")
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Why this design may not be a plausible chip: its area above ``AREA_WARNING_MM2``, or (over
+        a workload) its utilisation below ``UTILISATION_WARNING``; each names the macro count when
+        the design has macros. The CLI prints them to stderr."""
+        macros = dict(self.settings).get("macros")
+        on = f" ({macros} macros)" if macros is not None else ""
+        out = []
+        area_mm2 = self.area_um2 / 1e6
+        if area_mm2 > AREA_WARNING_MM2:
+            out.append(f"area {area_mm2:,.0f} mm2{on} exceeds the {AREA_WARNING_MM2:.0f} mm2 of one lithographic "
+                       "field (26 x 33 mm): not one chip")
+        if self.condition is Condition.WORKLOAD and self.utilisation < UTILISATION_WARNING:
+            out.append(f"utilisation {100 * self.utilisation:.2g} %{on} is below {100 * UTILISATION_WARNING:g} %: "
+                       "the array is sized far beyond this workload")
+        return tuple(out)
+
     def _nonzero(self, denominator: float, name: str, ratio: str) -> float:
         """``denominator``, or a clear error when it is 0 (every unit pinned at 0 pJ, say), so an
         efficiency is never a ZeroDivisionError or an inf."""
@@ -227,4 +254,5 @@ class CostReport:
             "breakdown": [row.as_dict() for row in self.breakdown],
             "layers": [layer.as_dict() for layer in self.layers],
             "elementwise_energy_pj": self.elementwise_energy_pj,
+            "warnings": list(self.warnings),
         }
