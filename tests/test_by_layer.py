@@ -33,6 +33,9 @@ def test_the_layers_and_the_element_wise_layers_add_up_to_the_total() -> None:
     outputs = sum(layer.output_elements for layer in ew)
     leak_mw = (4 * LIB.leakage_mw("sram", **bank) + LIB.leakage_mw("sram", capacity_bytes=64 * 1024, width_bits=256)
                + LIB.leakage_mw("sram", capacity_bytes=2 * 1024, width_bits=64))  # GLB, accumulator and input buffers
+    # and the logic (PE grid, post-processing units), whose leakage the report's rows carry
+    memories = ("glb", "acc_buffer", "input_buffer")
+    leak_mw += sum(r.static_pj for r in report.breakdown if r.unit not in memories) / (report.latency_s * 1e9)
     static = leak_mw * (outputs / 16 / 1e9) * 1e9
     assert report.elementwise_energy_pj == pytest.approx(adds_pools + traffic + static, rel=1e-9)
     # The latency is the layers' plus the element-wise outputs on the 16 lanes.

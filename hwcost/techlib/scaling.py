@@ -42,6 +42,7 @@ from typing import Any
 from hwcost.errors import HwcostError
 from hwcost.techlib._cacti import cacti_nodes, sram_component, sram_fit
 from hwcost.techlib._dump import techlib_to_dict
+from hwcost.techlib._leakage import flavour_leakage_factor
 from hwcost.techlib._load import parse_techlib
 from hwcost.techlib._stillmaker import PAPER, NodeFactors, node_factors, round_sig, vdd_factor
 from hwcost.techlib.library import ComponentModel, Derivation, Flavour, TechLib, VariantComponent
@@ -181,10 +182,16 @@ def _scaled(comp: ComponentModel, ctx: _Context, method: str, energy_factor: flo
     energy = {a: q if energy_factor == 1.0 else q.scaled(energy_factor) for a, q in comp.energy.items()}
     area = comp.area if area_factor == 1.0 else comp.area.scaled(area_factor)
     # Leakage has no scaling law of its own in Stillmaker-Baas 2017: it is scaled like the dynamic
-    # energy (per transistor, at the supply), and the record says so.
-    leakage = None if comp.leakage is None else comp.leakage.scaled(energy_factor)
+    # energy (per transistor, at the supply) and, when the flavour changes, by the ratio of the two
+    # device types' leakage per micron (CACTI's ITRS tables, hwcost/techlib/_leakage.py).
+    flavour = flavour_leakage_factor(ctx.source.flavour, ctx.flavour)
+    leakage = None if comp.leakage is None else comp.leakage.scaled(round_sig(energy_factor * flavour))
     if leakage is not None:
-        note = ((note + " ") if note else "") + "Leakage is scaled by the energy factor (no leakage law in the fits)."
+        how = "Leakage is scaled by the energy factor (no leakage law in the fits)"
+        if flavour != 1.0:
+            how += (f" and by {round_sig(flavour):g}, the {ctx.flavour.value} / {ctx.source.flavour.value} "
+                    "leakage per micron of CACTI's ITRS devices at 45 nm, 300 K (hwcost/techlib/_leakage.py)")
+        note = ((note + " ") if note else "") + how + "."
     derived = Derivation(ctx.source.name, method, energy_factor, area_factor, note)
     return replace(comp, energy=energy, area=area, derived=derived, leakage=leakage)
 

@@ -9,7 +9,7 @@ import pytest
 
 import hwcost
 from hwcost.arch.mac_array.config import PeStyle
-from hwcost.arch.mac_array.plan import adder_tree
+from hwcost.arch.shared.adder_tree import adder_tree
 from hwcost.cli import main
 
 LIB = hwcost.load_techlib("45nm")
@@ -19,28 +19,37 @@ def _rows(report: hwcost.CostReport) -> dict[str, hwcost.BreakdownRow]:
     return {r.unit: r for r in report.breakdown}
 
 
+def _dynamic(row: hwcost.BreakdownRow) -> float:
+    return row.energy_pj - row.static_pj
+
+
 def test_an_adder_tree_replaces_per_pe_accumulation() -> None:
     arch = hwcost.MacArrayConfig(pe_style=PeStyle.ADDER_TREE)
     report = hwcost.evaluate("lsq", 8, arch=arch, workload="peak")
     acc = hwcost.classify(hwcost.get_scheme("lsq").with_bits(8, 8), 1024).accumulator_bits
-    # A 16-input tree of 16-bit products: 8 + 4 + 2 + 1 adders of 17..20 bits, one accumulating
-    # adder per column; per MAC, that column's cycle divided by its 16 rows.
-    tree = sum(n * LIB.energy_pj("int_adder", bits=16 + level) for level, n in enumerate((8, 4, 2, 1), start=1))
+    # A 16-input tree of 16-bit products: 8 + 4 + 2 + 1 adders of 16, 17, 18 and 19-bit operands
+    # (each adder priced at its operand width), one accumulating adder per column; per MAC, that
+    # column's cycle divided by its 16 rows.
+    tree = sum(n * LIB.energy_pj("int_adder", bits=15 + level) for level, n in enumerate((8, 4, 2, 1), start=1))
     per_mac = (tree + LIB.energy_pj("int_adder", bits=acc)) / 16
     rows = _rows(report)
-    assert rows["accumulator"].energy_pj == pytest.approx(per_mac * report.macs)
+    assert _dynamic(rows["accumulator"]) == pytest.approx(per_mac * report.macs)
+    # Its leakage: per column the 15 tree adders and the accumulating adder.
+    tree_leak = sum(n * LIB.leakage_mw("int_adder", bits=15 + level) for level, n in enumerate((8, 4, 2, 1), start=1))
+    leak = 16 * (tree_leak + LIB.leakage_mw("int_adder", bits=acc))
+    assert rows["accumulator"].static_pj == pytest.approx(leak * report.latency_s * 1e9)
     # Registers per MAC: the row's input register shared by 16 columns, the column's accumulator
     # register shared by 16 rows; plus one 8-bit weight register per weight loaded (1024 x 16).
     regs = (LIB.energy_pj("register", bits=8) / 16 + LIB.energy_pj("register", bits=acc) / 16) * report.macs
-    assert rows["pe_registers"].energy_pj == pytest.approx(regs + 1024 * 16 * LIB.energy_pj("register", bits=8))
+    assert _dynamic(rows["pe_registers"]) == pytest.approx(regs + 1024 * 16 * LIB.energy_pj("register", bits=8))
     per_pe = hwcost.evaluate("lsq", 8, workload="peak")
-    assert _rows(per_pe)["pe_registers"].energy_pj > 10 * rows["pe_registers"].energy_pj
+    assert _dynamic(_rows(per_pe)["pe_registers"]) > 10 * _dynamic(rows["pe_registers"])
 
 
 def test_adder_tree_levels() -> None:
-    assert adder_tree(16, 8) == [(8, 9), (4, 10), (2, 11), (1, 12)]
-    assert adder_tree(12, 4) == [(6, 5), (3, 6), (1, 7), (1, 8)]  # 12 -> 6 -> 3 -> 2 -> 1
-    assert adder_tree(1, 8) == []
+    assert adder_tree(16, 8).levels == ((8, 8), (4, 9), (2, 10), (1, 11))
+    assert adder_tree(12, 4).levels == ((6, 4), (3, 5), (1, 6), (1, 7))  # 12 -> 6 -> 3 -> 2 -> 1
+    assert adder_tree(1, 8).levels == () and adder_tree(1000, 1).adders == 999
 
 
 def test_an_adder_tree_with_output_stationary_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -50,6 +50,7 @@ class MacRow(StrEnum):
     """Breakdown rows of the MAC array besides the classifier's units and the memory system."""
 
     PE_REGISTERS = "pe_registers"  # input pipeline, accumulator and weight registers of each PE
+    SHIFT_ADD = "shift_add"  # combines the bit-slice partial products of a layer wider than the PE
     ACC_BUFFER = "acc_buffer"  # the partial-sum SRAM between the array and the global buffer
     INPUT_BUFFER = "input_buffer"  # the line buffer that turns input rows into the array's windows
 
@@ -70,6 +71,7 @@ class PinnedCost:
     energy_pj: float
     area_um2: float
     source: str
+    leakage_mw: float = 0.0  # static power per instance; the library's leakage is not added to a pinned unit
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,10 @@ class MacArrayConfig(MemorySystem):
     # 2 KiB input buffer: DianNao's NBin beside its 16 x 16 neural functional unit (Chen et al.,
     # ASPLOS 2014). 0: none, every activation fed to the array is read from the GLB.
     input_buffer_kib: float = 2.0
+    # Power gating of the PE grid's idle cycles (docs/cost-model.md §5). Off by default: it costs
+    # sleep transistors and wake-up latency, and the designs hwcost is validated against do not
+    # all state it.
+    power_gating: bool = False
     pinned: tuple[tuple[Enum, PinnedCost], ...] = ()  # (unit, cost) pairs, hashable
     name: str = "mac_array"
 
@@ -132,14 +138,16 @@ def _pinned(check: Checker, value: Any, key: str) -> tuple[tuple[Enum, PinnedCos
             check.error(ukey, f"the mac_array template has no unit '{unit}'; units that can be pinned: {', '.join(known)}")
             continue
         spec = check.mapping(spec, ukey)
-        if spec is None or not check.keys(spec, ukey, required=["energy_pj", "area_um2", "source"]):
+        if spec is None or not check.keys(spec, ukey, required=["energy_pj", "area_um2", "source"],
+                                          optional=["leakage_mw"]):
             continue
         # Bounded like a technology library's coefficients, so no total can overflow.
         energy = check.number(spec["energy_pj"], f"{ukey}.energy_pj", minimum=0, maximum=MAX_COEFFICIENT)
         area = check.number(spec["area_um2"], f"{ukey}.area_um2", minimum=0, maximum=MAX_COEFFICIENT)
         source = check.string(spec["source"], f"{ukey}.source")
-        if energy is not None and area is not None and source is not None:
-            out[known[unit]] = PinnedCost(energy, area, source)
+        leakage = check.number(spec.get("leakage_mw", 0), f"{ukey}.leakage_mw", minimum=0, maximum=MAX_COEFFICIENT)
+        if energy is not None and area is not None and source is not None and leakage is not None:
+            out[known[unit]] = PinnedCost(energy, area, source, leakage)
     return tuple(out.items())
 
 
@@ -162,6 +170,12 @@ def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
         values["pe_style"] = None if style is None else PeStyle(style)
         if style == PeStyle.ADDER_TREE.value and values.get("dataflow") in (Dataflow.OUTPUT_STATIONARY, Dataflow.AUTO):
             check.error(f"{prefix}pe_style", "an adder tree reduces along the rows: it needs dataflow weight_stationary")
+    if "power_gating" in data:
+        if isinstance(data["power_gating"], bool):
+            values["power_gating"] = data["power_gating"]
+        else:
+            check.error(f"{prefix}power_gating", f"expected true or false; got {data['power_gating']!r}")
+            values["power_gating"] = None
     if "pinned" in data:
         values["pinned"] = _pinned(check, data["pinned"], f"{prefix}pinned")
     if "name" in data:

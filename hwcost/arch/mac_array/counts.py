@@ -22,6 +22,8 @@ class MacCount(StrEnum):
     """Count keys of the MAC array besides the shared ones (:class:`~hwcost.arch.shared.pricing.Count`)."""
 
     WEIGHT_LOADS = "weight_loads"  # PE-wide weight slices loaded into PE registers
+    ACCUMULATIONS = "accumulations"  # accumulator additions: one per MAC, whatever its bit-slice passes
+    SHIFT_ADDS = "shift_adds"  # additions combining the partial products of bit-slice passes: P - 1 per MAC
     ACC_READ_ACCESSES = "acc_read_accesses"  # accumulator-buffer reads of partial sums
     ACC_WRITE_ACCESSES = "acc_write_accesses"  # accumulator-buffer writes of partial sums
     IBUF_READ_ACCESSES = "ibuf_read_accesses"  # input-buffer reads: the activations fed to the array
@@ -44,7 +46,7 @@ class ArrayParams:
     ibuf_port_bits: np.ndarray  # bits per input-buffer access
     hw_weight_bits: np.ndarray  # multiplier operand widths of the PE
     hw_act_bits: np.ndarray
-    acc_bits: np.ndarray
+    acc_bits: np.ndarray  # (points, layers): each layer's accumulator width (body or first/last)
     layer_weight_bits: np.ndarray  # (points, layers): bits each layer's weights are stored at
     layer_act_bits: np.ndarray  # (points, layers): bits of each layer's input activations
     layer_out_bits: np.ndarray  # (points, layers): bits of each layer's requantized outputs
@@ -57,6 +59,8 @@ class LayerActions:
 
     passes: np.ndarray  # bit-slice passes when a layer is wider than the PE (Bit Fusion style)
     mac_ops: np.ndarray  # PE multiply-accumulates actually executed = MACs * passes
+    accumulations: np.ndarray  # accumulator additions = MACs (passes are combined by shift-adds first)
+    shift_adds: np.ndarray  # MACs * (passes - 1)
     array_input_reads: np.ndarray  # activation elements fed into the array
     glb_read_bits: np.ndarray
     glb_write_bits: np.ndarray
@@ -90,6 +94,10 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     a_slices = _ceil_div(ba, p.hw_act_bits)
     passes = w_slices * a_slices
     mac_ops = shapes.macs * passes
+    # The passes' partial products of one MAC are combined by passes - 1 shift-adds, and the
+    # accumulator adds their sum once (Bit Fusion's fusion unit).
+    accumulations = shapes.macs * np.ones_like(passes)
+    shift_adds = shapes.macs * (passes - 1)
 
     col_tiles = _ceil_div(Kg, C)  # output-channel tiles (both dataflows map K_g to columns)
     red_tiles = _ceil_div(N, R)  # WS: reduction tiles on the rows
@@ -157,6 +165,8 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     return LayerActions(
         passes=passes,
         mac_ops=mac_ops,
+        accumulations=accumulations,
+        shift_adds=shift_adds,
         array_input_reads=array_input_reads,
         glb_read_bits=glb_read_bits,
         glb_write_bits=glb_write_bits,

@@ -16,6 +16,7 @@ from enum import Enum
 
 from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PeStyle, PinnedCost
 from hwcost.arch.mac_array.counts import MacCount
+from hwcost.arch.shared.adder_tree import adder_tree, tree_cost
 from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Term
@@ -27,6 +28,12 @@ from hwcost.schemes import QuantScheme
 __all__ = ["MacPlan", "plan_mac_array"]
 
 PE_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)
+_GATED = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR, MacRow.PE_REGISTERS, MacRow.SHIFT_ADD)  # the PE grid
+
+# Power gating's residual leakage: high-Vt sleep transistors cut a gated block's leakage 10-50x
+# (Keating et al., Low Power Methodology Manual, Springer 2007, ch. 14 "Design of the power
+# switching network"); hwcost takes the conservative end, 1/10 of the ungated leakage remains.
+POWER_GATING_RESIDUAL = 0.1
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,9 @@ class MacPlan:
     edge: Datapath
     hw_weight_bits: int
     hw_act_bits: int
-    acc_bits: int
+    acc_bits: int  # the accumulator register's width: the widest accumulation the PEs run
+    body_acc_bits: int  # the accumulation of the body layers (their longest reduction)
+    edge_acc_bits: int  # the accumulation of the first/last layers
     fp_edge: bool  # first/last layers run on FP32 MACs beside the array
     edge_weight_bits: int
     edge_act_bits: int
@@ -64,73 +73,98 @@ def _instances(unit: Unit, arch: MacArrayConfig) -> int:
     return arch.post_lanes
 
 
-def _bom_row(priced: PricedUnit, fp_edge: bool, arch: MacArrayConfig) -> tuple[PricedRow, int]:
+def _leakage_mw(unit: Unit | None, pricer: Pricer) -> float:
+    """Static power of one instance of a logic unit (0 where absent or the library gives none)."""
+    return 0.0 if unit is None else pricer.leakage_mw(str(unit.component), **unit.widths)
+
+
+def _bom_row(priced: PricedUnit, fp_edge: bool, arch: MacArrayConfig, pricer: Pricer) -> tuple[PricedRow, int]:
     """The row of one priced unit, and its instance count (a per-channel table is one memory)."""
     unit = priced.unit
     eb, ee = priced.energy_body_pj, priced.energy_edge_pj
     n = 1 if priced.is_memory else _instances(unit, arch)
     area = n * max(priced.area_body_um2, priced.area_edge_um2)
+    leak_b, leak_e = (0.0, 0.0) if priced.is_memory else (_leakage_mw(priced.body, pricer), _leakage_mw(priced.edge, pricer))
+    leakage = priced.leakage_mw if priced.is_memory else n * max(leak_b, leak_e)
+    count = count_key(unit)
     if unit.kind in PE_KINDS:
-        # Integer first/last layers run as PE-wide slices on the same PEs; FP32 ones on a row of
-        # C FP units beside the array.
-        ee = ee if fp_edge else eb
+        # Integer first/last layers run as PE-wide slices on the same PEs (their multiplies at
+        # the PE's width; their accumulations, once per MAC, at their own accumulator width);
+        # FP32 ones on a row of C FP units beside the array.
+        if not fp_edge and unit.kind is UnitKind.MAC_MULTIPLIER or priced.edge is None:
+            ee = eb
         area = n * priced.area_body_um2 + (arch.pe_cols * priced.area_edge_um2 if fp_edge else 0.0)
+        leakage = n * leak_b + (arch.pe_cols * leak_e if fp_edge else 0.0)
+        if not fp_edge and unit.kind is UnitKind.ACCUMULATOR:
+            area = n * max(priced.area_body_um2, priced.area_edge_um2)
+            leakage = n * max(leak_b, leak_e)
+        if unit.kind is UnitKind.ACCUMULATOR:
+            count = MacCount.ACCUMULATIONS
     category = Category.COMPUTE if unit.kind in PE_KINDS else Category.QUANT_OVERHEAD
-    row = PricedRow(unit.kind, category, (Term(count_key(unit), eb, ee),), area, qualifier=priced.qualifier,
-                    leakage_mw=priced.leakage_mw)
+    row = PricedRow(unit.kind, category, (Term(count, eb, ee),), area, qualifier=priced.qualifier,
+                    leakage_mw=leakage)
     return row, n
 
 
-def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int, acc: int) -> PricedRow:
-    """Per MAC: the input pipeline register and the accumulator register of the PE (per-PE
+def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int, acc: int, acc_body: int,
+                     acc_edge: int) -> PricedRow:
+    """Per PE operation (every bit-slice pass): the input pipeline register; per accumulation
+    (once per MAC, at the layer's accumulator width): the accumulator register (per-PE
     accumulation); with an adder tree, one input register per row serves the C columns and one
-    accumulator register per column the R rows. Per weight load: the weight register."""
-    e_in, e_acc = pricer.energy_pj("register", bits=hw_a), pricer.energy_pj("register", bits=acc)
-    e_reg_w = pricer.energy_pj("register", bits=hw_w)
+    accumulator register per column the R rows. Per weight load: the weight register. Area and
+    leakage at the widest accumulator."""
+    reg = lambda bits: pricer.energy_pj("register", bits=bits)  # noqa: E731
+    e_in, e_w = reg(hw_a), reg(hw_w)
+    e_acc_b, e_acc_e = reg(acc_body), reg(acc_edge)
     a_in, a_acc, a_w = (pricer.area_um2("register", bits=b) for b in (hw_a, acc, hw_w))
+    l_in, l_acc, l_w = (pricer.leakage_mw("register", bits=b) for b in (hw_a, acc, hw_w))
     if arch.pe_style is PeStyle.ADDER_TREE:
-        e_reg_mac = e_in / arch.pe_cols + e_acc / arch.pe_rows
+        e_in, e_acc_b, e_acc_e = e_in / arch.pe_cols, e_acc_b / arch.pe_rows, e_acc_e / arch.pe_rows
         area = arch.pe_rows * a_in + arch.pe_cols * a_acc + arch.num_pes * a_w
+        leakage = arch.pe_rows * l_in + arch.pe_cols * l_acc + arch.num_pes * l_w
     else:
-        e_reg_mac = e_in + e_acc
         area = arch.num_pes * pricer.area_um2("register", bits=hw_a + acc + hw_w)
+        leakage = arch.num_pes * pricer.leakage_mw("register", bits=hw_a + acc + hw_w)
     return PricedRow(
         MacRow.PE_REGISTERS,
         Category.COMPUTE,
-        (Term(Count.PER_MAC, e_reg_mac, e_reg_mac), Term(MacCount.WEIGHT_LOADS, e_reg_w, e_reg_w)),
+        (Term(Count.PER_MAC, e_in, e_in), Term(MacCount.ACCUMULATIONS, e_acc_b, e_acc_e),
+         Term(MacCount.WEIGHT_LOADS, e_w, e_w)),
         area,
+        leakage_mw=leakage,
     )
 
 
-def adder_tree(inputs: int, product_bits: int) -> list[tuple[int, int]]:
-    """(adders, width) per level of a tree summing ``inputs`` products of ``product_bits``: each
-    level halves the operands (an odd one passes on) and widens the sum by one bit.
-
-    >>> adder_tree(16, 8)
-    [(8, 9), (4, 10), (2, 11), (1, 12)]
-    >>> sum(n for n, _ in adder_tree(12, 8))  # an n-input tree has n - 1 adders
-    11
-    """
-    levels, n, width = [], inputs, product_bits
-    while n > 1:
-        width += 1
-        levels.append((n // 2, width))
-        n = (n + 1) // 2
-    return levels
+def _shift_add_row(arch: MacArrayConfig, pricer: Pricer, product_bits: int) -> PricedRow:
+    """Bit-slice passes combined as shift-add: the P partial products of one MAC of a layer wider
+    than the PE meet in P - 1 additions at the full product width, each into a product-width
+    register, before the accumulator adds their sum once (Bit Fusion's fusion unit, Sharma et al.
+    ISCA 2018). One shift-adder and its register per PE."""
+    e = pricer.energy_pj("int_adder", bits=product_bits) + pricer.energy_pj("register", bits=product_bits)
+    area = pricer.area_um2("int_adder", bits=product_bits) + pricer.area_um2("register", bits=product_bits)
+    leak = pricer.leakage_mw("int_adder", bits=product_bits) + pricer.leakage_mw("register", bits=product_bits)
+    return PricedRow(MacRow.SHIFT_ADD, Category.COMPUTE, (Term(MacCount.SHIFT_ADDS, e, e),), arch.num_pes * area,
+                     leakage_mw=arch.num_pes * leak)
 
 
 def _tree_accumulator_row(row: PricedRow, arch: MacArrayConfig, pricer: Pricer, product_bits: int, acc: int,
-                          fp_edge: bool) -> PricedRow:
-    """The ``accumulator`` row of an adder-tree array: per column and cycle the tree's adders and
-    one accumulating adder, i.e. per MAC that sum / R; per column the same adders' area."""
-    tree = adder_tree(arch.pe_rows, product_bits)
-    e_column = sum(n * pricer.energy_pj("int_adder", bits=w) for n, w in tree) + pricer.energy_pj("int_adder", bits=acc)
-    a_column = sum(n * pricer.area_um2("int_adder", bits=w) for n, w in tree) + pricer.area_um2("int_adder", bits=acc)
-    e_mac = e_column / arch.pe_rows
+                          acc_body: int, acc_edge: int, fp_edge: bool) -> PricedRow:
+    """The ``accumulator`` row of an adder-tree array: per column and cycle the tree's adders
+    (``hwcost/arch/shared/adder_tree.py``) and one accumulating adder at the layer's width, i.e.
+    per accumulation that sum / R; per column the same adders' area and leakage (at the widest)."""
+    tree = tree_cost(adder_tree(arch.pe_rows, product_bits), pricer)
+
+    def per_mac(bits: int) -> float:
+        return (tree.energy_pj + pricer.energy_pj("int_adder", bits=bits)) / arch.pe_rows
+
     (term,) = row.terms
-    edge = term.energy_edge_pj if fp_edge else e_mac  # FP32 first/last layers keep their FP accumulators
+    edge = term.energy_edge_pj if fp_edge else per_mac(acc_edge)  # FP32 first/last layers keep their FP accumulators
     fp_area = row.area_um2 - arch.num_pes * pricer.area_um2("int_adder", bits=acc) if fp_edge else 0.0
-    return replace(row, terms=(Term(term.count, e_mac, edge),), area_um2=arch.pe_cols * a_column + fp_area)
+    fp_leak = row.leakage_mw - arch.num_pes * pricer.leakage_mw("int_adder", bits=acc) if fp_edge else 0.0
+    column_area = tree.area_um2 + pricer.area_um2("int_adder", bits=acc)
+    column_leak = tree.leakage_mw + pricer.leakage_mw("int_adder", bits=acc)
+    return replace(row, terms=(Term(term.count, per_mac(acc_body), edge),), area_um2=arch.pe_cols * column_area + fp_area,
+                   leakage_mw=arch.pe_cols * column_leak + fp_leak)
 
 
 def _port_bits(wanted: int, pricer: Pricer) -> int:
@@ -166,36 +200,60 @@ def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
 
     PE units are pinned per MAC (the weight-register loads of ``pe_registers`` are then part of
     the pinned figure); memories per access or bit, reads and writes alike; the element-wise row
-    per operation, adds and compares alike.
+    per operation, adds and compares alike. Its leakage is the pinned ``leakage_mw`` per instance
+    (0 unless given): the library's is not added to a figure that replaces the library's.
     """
     first, *rest = row.terms
     terms = (Term(first.count, pinned.energy_pj, pinned.energy_pj),)
     if row.unit in (SharedRow.GLB, SharedRow.DRAM, SharedRow.ELEMENTWISE, MacRow.ACC_BUFFER, MacRow.INPUT_BUFFER):
         terms += tuple(Term(t.count, pinned.energy_pj, pinned.energy_pj) for t in rest)
-    return replace(row, terms=terms, area_um2=pinned.area_um2 * instances, source=pinned.source)
+    return replace(row, terms=terms, area_um2=pinned.area_um2 * instances, source=pinned.source,
+                   leakage_mw=pinned.leakage_mw * instances)
+
+
+def _slice_passes(hw_bits: int, layer_bits: int) -> int:
+    return -(-layer_bits // hw_bits)
+
+
+def _gated(row: PricedRow, arch: MacArrayConfig, edge_passes: int) -> PricedRow:
+    """A PE row under power gating (``docs/cost-model.md`` §5): its units leak fully only in the
+    cycles they compute -- (1 - r) x leakage x one clock period, charged to each PE operation --
+    and the residual fraction r in every cycle (the row's static power)."""
+    r = POWER_GATING_RESIDUAL
+    per_op_pj = (1.0 - r) * row.leakage_mw / arch.num_pes * 1e9 / (arch.clock_mhz * 1e6)  # mW x s -> pJ
+    first, *rest = row.terms
+    # The accumulator acts once per MAC; its PE computes edge_passes times per MAC on sliced layers.
+    # A shift-add acts P - 1 times per MAC while its PE computes P times.
+    edge_ops = {MacCount.ACCUMULATIONS: edge_passes,
+                MacCount.SHIFT_ADDS: edge_passes / max(edge_passes - 1, 1)}.get(first.count, 1)
+    first = Term(first.count, first.energy_body_pj + per_op_pj, first.energy_edge_pj + edge_ops * per_op_pj)
+    return replace(row, terms=(first, *rest), leakage_mw=r * row.leakage_mw)
 
 
 def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, tables: WorkloadTables,
                    datapaths: BodyEdge) -> MacPlan:
     """Size the PEs for the body and first/last layers and price every row."""
     body, edge, fp_edge = datapaths.body, datapaths.edge, datapaths.fp_edge
-    acc = body.accumulator_bits if fp_edge else max(body.accumulator_bits, edge.accumulator_bits)
+    acc_body = body.accumulator_bits
+    acc_edge = body.accumulator_bits if fp_edge else edge.accumulator_bits
+    # The accumulator register holds every layer's accumulation: its area and leakage are the
+    # widest one's; each layer's additions and register loads are priced at its own width.
+    acc = max(acc_body, acc_edge)
     hw_w, hw_a = body.weight_operand_bits, body.act_operand_bits
+    edge_w, edge_a = edge.weight_operand_bits, (32 if fp_edge else (scheme.first_last_bits or 32))
+    edge_passes = 1 if fp_edge else _slice_passes(hw_w, edge_w) * _slice_passes(hw_a, edge_a)
     group_size = body.weight_group_size or 1
-    # The accumulator is sized for every layer the PEs run: price it at the widest accumulation.
-    body_units = tuple(
-        Unit(u.kind, u.placement, u.component, type(u.widths).of(bits=acc), u.reason, u.ops_per_action)
-        if u.kind is UnitKind.ACCUMULATOR else u
-        for u in body.units
-    )
-    body_sized = replace(body, units=body_units, accumulator_bits=acc)
     rows: list[tuple[PricedRow, int]] = [
-        _bom_row(p, fp_edge, arch) for p in priced_units(body_sized, edge, pricer, tables, group_size)
+        _bom_row(p, fp_edge, arch, pricer) for p in priced_units(body, edge, pricer, tables, group_size)
     ]
     if arch.pe_style is PeStyle.ADDER_TREE:
-        rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, fp_edge), arch.pe_cols)
+        rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, acc_body, acc_edge, fp_edge), arch.pe_cols)
                 if r.unit is UnitKind.ACCUMULATOR else (r, n) for r, n in rows]
-    rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc), arch.num_pes))
+    rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc, acc_body, acc_edge), arch.num_pes))
+    if edge_passes > 1:
+        rows.append((_shift_add_row(arch, pricer, edge_w + edge_a), arch.num_pes))
+    if arch.power_gating:
+        rows = [(_gated(r, arch, edge_passes), n) if r.unit in _GATED else (r, n) for r, n in rows]
     rows += [(r, 1) for r in _buffer_row(MacRow.ACC_BUFFER, arch.acc_buffer_kib, acc_port_bits(arch, acc, pricer),
                                          MacCount.ACC_READ_ACCESSES, MacCount.ACC_WRITE_ACCESSES, pricer)]
     rows += [(r, 1) for r in _buffer_row(MacRow.INPUT_BUFFER, arch.input_buffer_kib,
@@ -207,14 +265,16 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
     priced = tuple(_pin(r, pinned[r.unit], n) if r.unit in pinned else r for r, n in rows)
     present = {r.unit for r in priced}
     return MacPlan(
-        body=body_sized,
+        body=body,
         edge=edge,
         hw_weight_bits=hw_w,
         hw_act_bits=hw_a,
         acc_bits=acc,
+        body_acc_bits=acc_body,
+        edge_acc_bits=acc_edge,
         fp_edge=fp_edge,
-        edge_weight_bits=edge.weight_operand_bits,
-        edge_act_bits=32 if fp_edge else (scheme.first_last_bits or 32),
+        edge_weight_bits=edge_w,
+        edge_act_bits=edge_a,
         table_word_bits=table_word_bits(body),
         group_size=group_size,
         acc_port_bits=acc_port_bits(arch, acc, pricer),

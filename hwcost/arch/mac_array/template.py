@@ -12,7 +12,7 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.mac_array.config import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, mac_array_from_mapping
 from hwcost.arch.mac_array.counts import ArrayParams, LayerActions, MacCount, count_actions
-from hwcost.arch.mac_array.plan import MacPlan, plan_mac_array
+from hwcost.arch.mac_array.plan import POWER_GATING_RESIDUAL, MacPlan, plan_mac_array
 from hwcost.arch.shared.bom import BodyEdge
 from hwcost.arch.shared.pricing import Count, Pricer
 from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_layer, column
@@ -48,7 +48,7 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: Worklo
         ibuf_port_bits=col([p.ibuf_port_bits for p in plans]),
         hw_weight_bits=np.where(edge & fp_edge, 32.0, hw_w),
         hw_act_bits=np.where(edge & fp_edge, 32.0, hw_a),
-        acc_bits=col([p.acc_bits for p in plans]),
+        acc_bits=per_layer([p.body_acc_bits for p in plans], [p.edge_acc_bits for p in plans]),
         layer_weight_bits=per_layer([p.body.weight_operand_bits for p in plans], [p.edge_weight_bits for p in plans]),
         layer_act_bits=per_layer([p.body.scheme.activations.bits for p in plans], [p.edge_act_bits for p in plans]),
         layer_out_bits=per_layer([p.body.scheme.outputs.bits for p in plans], [p.edge_act_bits for p in plans]),
@@ -59,6 +59,8 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: Worklo
 def _per_layer(acts: LayerActions) -> dict[Enum, np.ndarray]:
     return {
         Count.PER_MAC: acts.mac_ops,
+        MacCount.ACCUMULATIONS: acts.accumulations,
+        MacCount.SHIFT_ADDS: acts.shift_adds,
         Count.PER_INPUT: acts.array_input_reads,
         MacCount.WEIGHT_LOADS: acts.weight_loads,
         MacCount.ACC_READ_ACCESSES: acts.acc_read_accesses,
@@ -133,6 +135,9 @@ class MacArrayTemplate:
         described = config.describe()
         settings = tuple((k, described[k]) for k in ("dataflow", "pe_rows", "pe_cols", "glb_kib", "acc_buffer_kib",
                                                       "input_buffer_kib"))
+        settings += (("power_gating", f"on (residual leakage {POWER_GATING_RESIDUAL:g} of the PE grid's)" if config.power_gating else "off"),)
+        settings += (("accumulator_bits", f"{plan.body_acc_bits} body, {plan.edge_acc_bits} first/last "
+                      f"(register {plan.acc_bits})"),)
         if plan.unused_pins:
             settings += (("pinned_not_in_bill_of_materials", ", ".join(plan.unused_pins)),)
         return settings
