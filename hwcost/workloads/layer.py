@@ -35,6 +35,10 @@ __all__ = [
     "Workload",
     "COMPUTE_KINDS",
     "shape_problems",
+    "MAX_CHANNELS",
+    "MAX_SPATIAL",
+    "MAX_LAYER_COUNT",
+    "MAX_TOTAL_MACS",
 ]
 
 
@@ -53,6 +57,14 @@ class PoolOp(Enum):
 
     MAX = "max"  # comparators
     AVG = "avg"  # adder tree and a divide (a multiply by 1/(R S) at inference)
+
+
+# Limits: sizes far beyond any network, small enough that every count (MACs, weights, elements)
+# stays exact in the 64-bit integers and floats the cost models use.
+MAX_CHANNELS = 1 << 20  # channels, fc features and groups
+MAX_SPATIAL = 1 << 16  # height, width, kernel, stride and padding
+MAX_LAYER_COUNT = 1 << 48  # MACs, weights, input or output elements of one layer (~2.8e14)
+MAX_TOTAL_MACS = 1 << 53  # MACs of the whole network (~9.0e15), exact as a float
 
 
 COMPUTE_KINDS: tuple[LayerKind, ...] = (LayerKind.CONV, LayerKind.DEPTHWISE, LayerKind.FC)

@@ -20,6 +20,10 @@ from hwcost._config import Checker, YamlDocument, join_key, read_yaml
 from hwcost.errors import HwcostError
 from hwcost.workloads.layer import (
     COMPUTE_KINDS,
+    MAX_CHANNELS,
+    MAX_LAYER_COUNT,
+    MAX_SPATIAL,
+    MAX_TOTAL_MACS,
     Layer,
     LayerKind,
     Pair,
@@ -28,14 +32,9 @@ from hwcost.workloads.layer import (
     shape_problems,
 )
 
-__all__ = ["load_workload", "list_workloads", "parse_workload"]
+__all__ = ["load_workload", "list_workloads", "parse_workload", "MAX_CHANNELS", "MAX_SPATIAL", "MAX_LAYER_COUNT",
+           "MAX_TOTAL_MACS"]
 
-# Limits: sizes far beyond any network, small enough that every count (MACs, weights, elements)
-# stays exact in the 64-bit integers and floats the cost models use.
-MAX_CHANNELS = 1 << 20  # channels, fc features and groups
-MAX_SPATIAL = 1 << 16  # height, width, kernel, stride and padding
-MAX_LAYER_COUNT = 1 << 48  # MACs, weights, input or output elements of one layer (~2.8e14)
-MAX_TOTAL_MACS = 1 << 53  # MACs of the whole network (~9.0e15), exact as a float
 
 _TOP_REQUIRED = ("name", "dataset", "input", "source", "layers")
 _TOP_OPTIONAL = ("notes",)
@@ -78,7 +77,12 @@ def list_workloads() -> tuple[str, ...]:
 
 
 def load_workload(name_or_path: str | Path) -> Workload:
-    """A built-in workload by name (``resnet18``, ``ResNet-18``) or a user YAML file by path."""
+    """A built-in workload by name (``resnet18``, ``ResNet-18``), a user YAML file by path, or the
+    layer shapes of a model file (``.onnx``: :func:`hwcost.import_model`)."""
+    if str(name_or_path).lower().endswith(".onnx"):
+        from hwcost.workloads.imports import import_model
+
+        return import_model(name_or_path)
     if not isinstance(name_or_path, Path):
         builtin = {_normalise(name): name for name in list_workloads()}
         key = _normalise(str(name_or_path))
@@ -89,7 +93,7 @@ def load_workload(name_or_path: str | Path) -> Workload:
             choices = ", ".join(list_workloads())
             raise HwcostError.single(
                 f"unknown workload '{text}'; built-in workloads: {choices}; "
-                "or pass the path of a workload .yaml file",
+                "or pass the path of a workload .yaml file (or of an .onnx model)",
                 key="workload",
             )
     return parse_workload(read_yaml(name_or_path))

@@ -10,8 +10,7 @@ from typing import Any
 from hwcost.errors import HwcostError, Problem
 from hwcost.schemes.scheme import BNHandling, QuantScheme
 from hwcost.workloads.imports.precision import FLOAT, LayerQuant, model_scheme, precision_label, preset_matches
-from hwcost.workloads.layer import COMPUTE_KINDS, Layer, Workload
-from hwcost.workloads.loader import MAX_LAYER_COUNT, MAX_TOTAL_MACS
+from hwcost.workloads.layer import COMPUTE_KINDS, MAX_LAYER_COUNT, MAX_TOTAL_MACS, Layer, Workload
 
 __all__ = ["ImportedModel", "LayerEntry", "build_model"]
 
