@@ -5,6 +5,8 @@ The public API. Pipeline, top to bottom:
 - ``QuantScheme`` / ``get_scheme``: a quantization scheme (preset or user YAML);
 - ``classify``: scheme -> ``Datapath`` (the bill of materials integer inference needs);
 - ``load_techlib``: a technology library (YAML) that prices components;
+- ``load_workload`` / ``import_model``: a network's layers, from YAML or from an ONNX / QONNX / QDQ
+  file or a torch module (with each layer's quantizers);
 - ``evaluate``: scheme x accelerator x technology x workload -> ``CostReport``.
 """
 
@@ -13,6 +15,7 @@ from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
 from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme, load_scheme
 from hwcost.techlib import TechLib, list_techlibs, load_techlib
 from hwcost.workloads import Layer, Workload, list_workloads, load_workload
+from hwcost.workloads.imports import ImportedModel, LayerQuant, import_model
 from hwcost.arch.registry import load_arch, register_template, template_names
 from hwcost.arch.template import ArchConfig, GroupActions, Template
 from hwcost.arch.mac_array.config import Dataflow, MacArrayConfig, PinnedCost
@@ -40,7 +43,9 @@ __all__ = [
     "MacArrayConfig",
     "PinnedCost",
     "HwcostError",
+    "ImportedModel",
     "Layer",
+    "LayerQuant",
     "PRESET_NAMES",
     "Placement",
     "Problem",
@@ -56,6 +61,7 @@ __all__ = [
     "classify",
     "design_point",
     "evaluate",
+    "import_model",
     "load_arch",
     "register_template",
     "template_names",
