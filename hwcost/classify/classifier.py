@@ -73,6 +73,9 @@ def _classify(scheme: QuantScheme, n: int, has_bias: bool, edge_layer: bool, min
         if scheme.first_last_bits is None:
             return _float_layer(scheme, n, has_bias)
         scheme = scheme.with_bits(scheme.first_last_bits, scheme.first_last_bits)
+    fp_bits = scheme.scale_realisation.fake_quant_bits
+    if fp_bits is not None:
+        return _fake_quant_layer(scheme, n, has_bias, fp_bits)
     ctx = _context(scheme, n, min_acc)
     units = SCALE_REALISATION_RULES[scheme.scale_realisation].build(ctx)
     if scheme.scale_realisation is ScaleRealisation.OPERAND:
@@ -202,3 +205,40 @@ def _float_layer(scheme: QuantScheme, n: int, has_bias: bool) -> Datapath:
     return Datapath(scheme=scheme, reduction_length=n, weight_operand_bits=FP32_BITS, act_operand_bits=FP32_BITS,
                     weight_operand_signed=True, act_operand_signed=True, accumulator_bits=FP32_BITS,
                     units=_with_bias_memory(tuple(units)), notes=_notes(scheme) + ("edge layer in FP32",))
+
+
+def _fake_quant_layer(scheme: QuantScheme, n: int, has_bias: bool, bits: int) -> Datapath:
+    """A fake-quantized layer run as trained in FP``bits``: the MAC side from the scale-realisation
+    table, then batch norm as in the training graph (folded into the weights and an FP bias, or an
+    FP multiply-add when unfused) and the output quantizer in floating point."""
+    fp = Widths.of(bits=bits)
+    why = f"fake-quant in FP{bits}: "
+    ctx = Context(scheme, n, bits, True, bits, True, scheme.activations.bits, bits, ScaleType.FLOAT)
+    units = list(SCALE_REALISATION_RULES[scheme.scale_realisation].build(ctx))
+    if offset_of(scheme.activations) is not Offset.NONE:
+        units.append(Unit(UnitKind.ZERO_POINT_SUBTRACTOR, Placement.PER_INPUT, Component.FP_ADDER, fp,
+                          why + "x = S_x*q_x + beta: the learned offset added to each input in floating point "
+                          "(LSQ+, Bhalgat et al. 2020 eq. 2)"))
+    if scheme.bn is BNHandling.UNFUSED:
+        units += [
+            Unit(UnitKind.BN_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER, fp, why + "gamma'*y, unfused BN [A]"),
+            Unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER, fp, why + "+ beta', unfused BN [A]"),
+            Unit(UnitKind.BN_PARAMETER_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
+                 Widths.of(width_bits=2 * bits), why + "(gamma', beta') per output channel [A]"),
+        ]
+    elif has_bias or scheme.bn is BNHandling.FOLDED:
+        units.append(Unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER, fp,
+                          why + "the bias (own, or folded BN's shift) added in floating point"))
+    units += [
+        Unit(UnitKind.FP_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER, fp, why + "output quantizer y/S_out"),
+        Unit(UnitKind.FP_TO_INT, Placement.PER_OUTPUT, Component.SHIFTER, fp, why + "rounded to the output code [A]"),
+    ]
+    if offset_of(scheme.outputs) is not Offset.NONE:
+        units.append(Unit(UnitKind.OUTPUT_ZERO_POINT_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
+                          Widths.of(bits=scheme.outputs.bits + 1), why + "+ Z_out on the output code (Jacob et al. 2018 §2.4)"))
+    units.append(Unit(UnitKind.CLAMP, Placement.PER_OUTPUT, Component.COMPARATOR, fp,
+                      why + "saturating cast to the output grid", 2))
+    return Datapath(scheme=scheme, reduction_length=n, weight_operand_bits=bits, act_operand_bits=bits,
+                    weight_operand_signed=True, act_operand_signed=True, accumulator_bits=bits,
+                    units=_in_dataflow_order(_with_bias_memory(tuple(units))),
+                    notes=_notes(scheme) + (f"fake-quant in FP{bits}: the zero-point realisation does not apply",))

@@ -7,6 +7,8 @@ units for one layer context. Human-readable copy (``docs/schemes.md`` has the fu
     SCALE_REALISATION   output   b_w x b_a MAC + accumulator; one rescale per output    Jacob 2018 eq. 7, 10
                         operand  each operand dequantized to operand_bits, then a       Krishnamoorthi 2018 §2.1
                                  operand_bits^2 MAC; weights dequantized offline
+                        fake-quant-fp16|fp32  codes dequantized per input (+ offset) to  Jacob 2018 §3 (simulated
+                                 FP, FP MACs, output quantizer in FP                    quantization, run as trained)
     OFFSET (operand, offset, realisation); offset = zero-point Z or centred grid (Z = (2^b-1)/2)
       weights     zero-point  fold          rejected: -Z_w*sum(x) depends on the input      Jacob eq. 7
       weights     zero-point  runtime       window sum/pixel + Z_w multiply + subtract      Jacob eq. 7; gemmlowp
@@ -16,6 +18,8 @@ units for one layer context. Human-readable copy (``docs/schemes.md`` has the fu
       weights     centred     pre-subtract  as fold                                         CSQ (Asim et al. 2022)
       activations zero-point  fold|runtime  -Z_a*sum(w) per channel folded into the bias    Jacob eq. 7 (Z2*a1)
       activations zero-point  pre-subtract  (q_x - Z_x) per input: b_a+1-bit operand        Krishnamoorthi §2.1
+      activations zero-point  per-mac       Z_x*q_w multiplied and subtracted in every PE   Jacob eq. 7, unfolded
+      weights     any offset  per-mac       rejected: the per-MAC term is priced for activation offsets
       activations centred     (same as zero-point, Z = (2^b-1)/2)
       any         none        nothing (Z = 0)                                               Krishnamoorthi §2.2
     RESCALE (type of M = S_w*S_a/S_out)
@@ -164,6 +168,32 @@ def _operand_side(c: Context) -> tuple[Unit, ...]:
     return (weights,) + _mac(c, "dequantized operands: the wider operands of Krishnamoorthi 2018 §2.1")
 
 
+def _fake_quant(bits: int) -> Callable[[Context], tuple[Unit, ...]]:
+    """The MAC side of a fake-quantized layer run in FP``bits``: codes stay b-bit words in memory,
+    each input is converted and scaled once, weights are dequantized offline (an activation
+    offset's FP add is the classifier's, ``_fake_quant_layer``)."""
+    def build(c: Context) -> tuple[Unit, ...]:
+        fp = dict(bits=bits)
+        why = f"fake-quant in FP{bits} (simulated quantization deployed as trained, Jacob et al. 2018 §3): "
+        units = (
+            _unit(UnitKind.DEQUANT_MULTIPLIER, Placement.OFFLINE, Component.FP_MULTIPLIER,
+                  why + "weights dequantized offline to S_w*(q_w - Z_w)", **fp),
+            _unit(UnitKind.INT_TO_FP, Placement.PER_INPUT, Component.SHIFTER,
+                  why + f"each {c.scheme.activations.bits}-bit input code converted to FP{bits} (priced as a shifter) [A]", **fp),
+            _unit(UnitKind.DEQUANT_MULTIPLIER, Placement.PER_INPUT, Component.FP_MULTIPLIER,
+                  why + "x = S_x*q_x, once per input, then reused across the array", **fp),
+        )
+        return units + (
+            _unit(UnitKind.MAC_MULTIPLIER, Placement.PER_MAC, Component.FP_MULTIPLIER, why + "w*x product", **fp),
+            _unit(UnitKind.ACCUMULATOR, Placement.PER_MAC, Component.FP_ADDER,
+                  why + f"sum over N = {c.reduction_length}", **fp),
+        )
+    return build
+
+
+_FAKE_QUANT_KINDS = (UnitKind.DEQUANT_MULTIPLIER, UnitKind.INT_TO_FP, UnitKind.DEQUANT_MULTIPLIER,
+                     UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)
+
 SCALE_REALISATION_RULES: Mapping[ScaleRealisation, Rule] = MappingProxyType({
     ScaleRealisation.OUTPUT: Rule(
         (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR),
@@ -174,6 +204,12 @@ SCALE_REALISATION_RULES: Mapping[ScaleRealisation, Rule] = MappingProxyType({
         "each operand dequantized to operand_bits before the multiply (Krishnamoorthi 2018 §2.1); the "
         "activations by the DEQUANT rule of their scale type, the weights offline",
         _operand_side),
+    ScaleRealisation.FAKE_QUANT_FP16: Rule(
+        _FAKE_QUANT_KINDS, "FP16 MACs on dequantized codes, the output quantizer in FP16 (simulated "
+        "quantization deployed as trained); the offset of LSQ+ is an FP add per input", _fake_quant(16)),
+    ScaleRealisation.FAKE_QUANT_FP32: Rule(
+        _FAKE_QUANT_KINDS, "FP32 MACs on dequantized codes, the output quantizer in FP32 (simulated "
+        "quantization deployed as trained); the offset of LSQ+ is an FP add per input", _fake_quant(32)),
 })
 
 DEQUANT_RULES: Mapping[ScaleType, Rule] = MappingProxyType({
@@ -244,6 +280,19 @@ def _activation_pre_subtract(c: Context) -> tuple[Unit, ...]:
                   f"operand (Krishnamoorthi 2018 §2.1: wider operands)", bits=c.a_code_bits),)
 
 
+def _activation_per_mac(c: Context) -> tuple[Unit, ...]:
+    z_bits = c.scheme.activations.bits
+    return (
+        _unit(UnitKind.ZERO_POINT_MULTIPLIER, Placement.PER_MAC, Component.INT_MULTIPLIER,
+              f"Z_x*q_w formed in every PE on every MAC: {c.w_bits}b weight x {z_bits}b offset (the term "
+              f"Z2*a1 of {_JACOB_EQ7} evaluated at runtime instead of folded; LSQ+'s x = s*q + beta applied "
+              "per MAC, Bhalgat et al. 2020 eq. 2)", a_bits=c.w_bits, b_bits=z_bits),
+        _unit(UnitKind.ZERO_POINT_SUBTRACTOR, Placement.PER_MAC, Component.INT_ADDER,
+              f"acc -= Z_x*q_w on every MAC, at the accumulator's {c.acc_bits} bits ({_JACOB_EQ7}, term Z2*a1)",
+              bits=c.acc_bits),
+    )
+
+
 def _offset_rules() -> dict[tuple[Operand, Offset, ZeroPointRealisation], Rule]:
     zp, W, A = ZeroPointRealisation, Operand.WEIGHTS, Operand.ACTIVATIONS
     kinds_ws = (UnitKind.ZERO_POINT_WINDOW_SUM, UnitKind.ZERO_POINT_MULTIPLIER, UnitKind.ZERO_POINT_SUBTRACTOR)
@@ -270,6 +319,13 @@ def _offset_rules() -> dict[tuple[Operand, Offset, ZeroPointRealisation], Rule]:
             lambda c: _weights_offline(c, offline), widen=True),
     }
     for offset in (Offset.ZERO_POINT, Offset.CENTRED):
+        rules[(W, offset, zp.PER_MAC)] = Rule(
+            (), "not priced: 'per-mac' is the activation-offset term in every PE; a weight offset needs "
+            "'runtime' or 'pre-subtract' (QuantScheme refuses it)", _none, rejected=True)
+        rules[(A, offset, zp.PER_MAC)] = Rule(
+            (UnitKind.ZERO_POINT_MULTIPLIER, UnitKind.ZERO_POINT_SUBTRACTOR),
+            f"Z_x*q_w multiplied and subtracted in every PE instead of folded into the bias ({_JACOB_EQ7})",
+            _activation_per_mac)
         for realisation in (zp.FOLD, zp.RUNTIME):
             rules[(A, offset, realisation)] = Rule(
                 (UnitKind.BIAS_ADDER,), f"-Z_x*sum(w) is constant per output channel: folded into the bias ({_JACOB_EQ7})",

@@ -126,6 +126,19 @@ _LSQ = replace(
     ),
 )
 
+_LSQ_POT = replace(
+    _acts(_LSQ, _pot(_learned(_A_UNSIGNED))),
+    name="lsq-pot",
+    weights=_pot(_learned(_W_SYMMETRIC)),
+    description=(
+        "LSQ with its learned steps rounded to powers of two in the forward pass (the power-of-two "
+        "scales TQT learns in the log domain, Jain et al. MLSys 2020), so S_w*S_a/S_out = 2^-n "
+        "and the rescale is a shift: the integer datapath of 'pot', trained with LSQ's step "
+        "gradient. The power-of-two baseline against which LSQ's and LSQ+'s float steps are priced. "
+        "Example: get_scheme('lsq-pot', 4, 4); hwcost explain --scheme lsq-pot --bits 4."
+    ),
+)
+
 _LSQ_PLUS = replace(
     _acts(_LSQ, replace(_learned(_A_UNSIGNED), zero_point=ZeroPoint.LEARNED)),
     name="lsq+",
@@ -267,6 +280,7 @@ PRESETS: MappingProxyType[str, QuantScheme] = MappingProxyType(
             _BN_UNFUSED,
             _SSR,
             _SQ,
+            _LSQ_POT,
         )
     }
 )

@@ -83,6 +83,7 @@ class ZeroPointRealisation(Enum):
     FOLD = "fold"  # constant terms precomputed into the int32 bias
     RUNTIME = "runtime"  # data-dependent terms computed after the MACs (window sums)
     PRE_SUBTRACT = "pre-subtract"  # (q - Z) formed before the multiply: one bit wider operands
+    PER_MAC = "per-mac"  # the activation-offset term Z_x*q_w formed and subtracted in every PE
 
 
 class ScaleRealisation(Enum):
@@ -90,6 +91,13 @@ class ScaleRealisation(Enum):
 
     OUTPUT = "output"  # one rescale per output after integer accumulation (Jacob et al. 2018)
     OPERAND = "operand"  # each operand dequantized to a wider fixed-point word before the MAC
+    FAKE_QUANT_FP16 = "fake-quant-fp16"  # codes dequantized to FP16, FP16 MACs, FP output quantizer
+    FAKE_QUANT_FP32 = "fake-quant-fp32"  # the same in FP32 (fake-quantized training graph run as is)
+
+    @property
+    def fake_quant_bits(self) -> int | None:
+        """The floating-point width of a fake-quant realisation; None for integer ones."""
+        return {ScaleRealisation.FAKE_QUANT_FP16: 16, ScaleRealisation.FAKE_QUANT_FP32: 32}.get(self)
 
 
 class TrainingMethod(Enum):
@@ -205,11 +213,22 @@ class QuantScheme:
         zp = ZeroPointRealisation
         if self.outputs.granularity is not Granularity.TENSOR:
             out.append(Problem("layer outputs are the next layer's activations: use granularity 'tensor'", key="outputs.granularity"))
+        if self.scale_realisation.fake_quant_bits is not None:
+            return out  # offsets are added in floating point per input: no zero-point realisation applies
         if self.weights.zero_point is not ZeroPoint.NONE and self.zero_point_realisation is zp.FOLD:
             out.append(
                 Problem(
                     "'fold' cannot fold the weight zero-point term -Z_w*sum(x): it depends on the input "
                     "(Jacob et al. 2018 eq. 7); use 'runtime' or 'pre-subtract'",
+                    key="zero_point_realisation",
+                )
+            )
+        weight_offset = self.weights.zero_point is not ZeroPoint.NONE or self.weights.centred
+        if weight_offset and self.zero_point_realisation is zp.PER_MAC:
+            out.append(
+                Problem(
+                    "'per-mac' prices the activation-offset term Z_x*q_w in every PE; a weight offset "
+                    "(zero-point or centred grid) needs 'runtime' or 'pre-subtract'",
                     key="zero_point_realisation",
                 )
             )

@@ -40,6 +40,8 @@ PER_CHANNEL = (MAC, ACC18, BIAS18, *DYADIC18, SCALE_TABLE, CLAMP18, BIAS_MEM18)
 
 EXPECTED = {
     "pot": ((4, 4, 18), (MAC, ACC18, BIAS18, ("requant_shifter", "per_output", {"bits": 18}), CLAMP18, BIAS_MEM18)),
+    # LSQ trained with power-of-two steps: the integer datapath of 'pot', a shift for the rescale.
+    "lsq-pot": ((4, 4, 18), (MAC, ACC18, BIAS18, ("requant_shifter", "per_output", {"bits": 18}), CLAMP18, BIAS_MEM18)),
     "symmetric": ((4, 4, 18), SYMMETRIC),
     "per-channel": ((4, 4, 18), PER_CHANNEL),
     # uint8-style weights and activations: both unsigned, acc = 4 + 4 + 10 + 1.

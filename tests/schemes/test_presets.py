@@ -5,11 +5,11 @@ from hwcost.schemes import PRESET_NAMES, PRESETS, TRAINING_BASES, ScaleType, Zer
 
 EXPECTED = (
     "pot", "symmetric", "per-channel", "asymmetric", "lsq", "lsq+", "pact",
-    "dorefa", "csq", "dyadic", "bn-fused", "bn-unfused", "ssr", "sq",
+    "dorefa", "csq", "dyadic", "bn-fused", "bn-unfused", "ssr", "sq", "lsq-pot",
 )
 
 
-def test_all_fourteen_presets_exist_in_order() -> None:
+def test_all_fifteen_presets_exist_in_order() -> None:
     assert PRESET_NAMES == EXPECTED
 
 
