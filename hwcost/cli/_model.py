@@ -1,0 +1,140 @@
+"""``--model FILE`` and ``--input-shape``: a model's layers, and its quantizers as each layer's
+precision, wherever a network is named (``evaluate``, ``explain``); ``docs/models.md``.
+
+A quantized model fixes every layer's precision, so ``--scheme``, ``--scheme-file``, ``--bits``,
+``--weight-bits`` and ``--act-bits`` are refused with it; ``--zero-point`` and ``--scale-at`` (how
+the hardware realises zero-points and scales, not what the model learned) still apply. A model
+without quantizers is priced at the scheme and bits given, like ``--workload``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from hwcost.cli._output import format_table
+
+if TYPE_CHECKING:
+    from hwcost.schemes import QuantScheme
+    from hwcost.workloads.imports import ImportedModel
+
+__all__ = ["add_model_arguments", "parse_shape", "load_model", "model_point", "precision_table", "summary_line",
+           "layer_columns", "SchemeDefault"]
+
+
+class SchemeDefault(str):
+    """The ``--scheme`` default: a str that tells it was not typed."""
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``3,224,224`` (or ``3x224x224``) -> (3, 224, 224).
+
+    >>> parse_shape("3x32x32")
+    (3, 32, 32)
+    """
+    parts = text.replace("x", ",").split(",")
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes after the batch such as 3,224,224, got '{text}'") from None
+    if not values or min(values) < 1 or max(values) > 1 << 20:
+        raise argparse.ArgumentTypeError(f"expected sizes 1..1048576 such as 3,224,224, got '{text}'")
+    return values
+
+
+def add_model_arguments(p: argparse.ArgumentParser, quantizers: bool = True) -> None:
+    what = ("its layers; its quantizers set each layer's precision" if quantizers else "its layers")
+    p.add_argument("--model", metavar="FILE", help=f"an ONNX / QONNX / QDQ model file: {what} (docs/models.md)")
+    p.add_argument("--input-shape", metavar="C,H,W", type=parse_shape,
+                   help="the model input's size after the batch, when the file leaves it dynamic")
+
+
+def load_model(args: argparse.Namespace) -> ImportedModel:
+    from hwcost.cli._flags import under_flags
+    from hwcost.workloads.imports import import_model
+
+    with under_flags({"model": "--model", "input_shape": "--input-shape", "": "--model"}):
+        return import_model(args.model, input_shape=args.input_shape)
+
+
+def _refuse_precision_flags(args: argparse.Namespace) -> None:
+    from hwcost.errors import HwcostError
+
+    typed = [flag for flag, value in (("--bits", args.bits), ("--weight-bits", args.weight_bits),
+                                      ("--act-bits", args.act_bits), ("--scheme-file", args.scheme_file)) if value is not None]
+    if args.scheme is not None and not isinstance(args.scheme, SchemeDefault):
+        typed.insert(0, "--scheme")
+    if typed:
+        raise HwcostError.single(f"the model's quantizers set each layer's precision: drop {', '.join(typed)} (to price "
+                                 "its layers at another precision, name it with --workload)", key=typed[0])
+
+
+def model_point(args: argparse.Namespace, scheme: Any, arch: Any) -> Any:
+    """The design point of ``--model``: the model's own scheme when it is quantized (the flags
+    that would override it refused), else ``scheme`` at the bits given."""
+    from hwcost.cli._flags import bits_flags, realisation_flags, under_flags
+    from hwcost.errors import HwcostError
+    from hwcost.evaluate import design_point
+
+    if getattr(args, "workload", None) is not None or getattr(args, "peak", False):
+        flag = "--workload" if getattr(args, "workload", None) is not None else "--peak"
+        raise HwcostError.single(f"--model names the network: drop {flag}", key="--model")
+    model = load_model(args)
+    node_flag = "--techlib" if args.techlib else "--node"
+    flags = {**bits_flags(args.weight_bits, args.act_bits), **realisation_flags(args.zero_point, args.scale_at),
+             "scheme": "--scheme", "": node_flag}
+    if model.quantized:
+        _refuse_precision_flags(args)
+        scheme, bits, weight_bits, act_bits = model.scheme(), None, None, None
+        flags = {**realisation_flags(args.zero_point, args.scale_at), "": node_flag}
+    else:
+        bits, weight_bits, act_bits = args.bits, args.weight_bits, args.act_bits
+    with under_flags(flags):
+        return design_point(scheme, bits, weight_bits=weight_bits, act_bits=act_bits, arch=arch, node=args.node,
+                            techlib=args.techlib, workload=model, zero_point=args.zero_point, scale_at=args.scale_at)
+
+
+def _bits(model: ImportedModel, index: int) -> str:
+    q = model.quant[index]
+    w = "fp32" if q.weights is None else str(q.weights.bits)
+    a = "fp32" if q.activations is None else str(q.activations.bits)
+    return f"W{w}/A{a}"
+
+
+def layer_columns(model: ImportedModel, names: tuple[str, ...] | list[str]) -> tuple[list[str], list[list[str]]]:
+    """Extra columns of the by-layer table: each layer's bits and the presets its grids match."""
+    rows = {r["layer"]: r for r in model.precision_rows()}
+    index = {layer.name: i for i, layer in enumerate(model.compute_layers)}
+    out = []
+    for name in names:
+        row = rows.get(name)
+        out.append(["-", "-"] if row is None else [_bits(model, index[name]), _presets(row["presets"])])
+    return ["bits", "preset"], out
+
+
+def _presets(names: list[str]) -> str:
+    return ", ".join(names) if names else "none"
+
+
+def summary_line(model: ImportedModel, scheme: QuantScheme | None) -> str:
+    """``model my.onnx (qonnx): 7 compute layers; body W4/A4 ..., first/last 8 bits``."""
+    head = f"model {model.file or model.name} ({model.origin}): {len(model.compute_layers)} compute layers"
+    if scheme is None:
+        return f"{head}, no quantizers"
+    edge = "fp32" if scheme.first_last_bits is None else f"W{scheme.first_last_bits}/A{scheme.first_last_bits}"
+    body = [r for r in model.precision_rows() if not r["edge"]] or model.precision_rows()
+    return (f"{head}; body W{scheme.weights.bits}/A{scheme.activations.bits} ({body[0]['precision']}; presets: "
+            f"{_presets(body[0]['presets'])}), first/last {edge}")
+
+
+def precision_table(model: ImportedModel) -> str:
+    """Every compute layer with its shape, MACs, precision and the presets it matches."""
+    rows = []
+    for r, layer in zip(model.precision_rows(), model.compute_layers):
+        shape = f"{layer.in_channels}->{layer.out_channels}"
+        if layer.kind.value != "fc":
+            shape += f" k{'x'.join(map(str, layer.kernel_hw))} s{layer.stride_hw[0]} @{'x'.join(map(str, layer.input_hw))}"
+        rows.append([r["layer"], r["kind"] + (" *" if r["edge"] else ""), shape, f"{r['macs']:,}", r["precision"],
+                     _presets(r["presets"])])
+    table = format_table(["layer", "kind", "shape", "MACs", "precision", "presets"], rows, align="lllrll")
+    return table + "\n(* first/last layer)"
