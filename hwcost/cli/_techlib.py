@@ -58,8 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--from", dest="source", required=True, metavar="NAME",
                    help="the library to scale: a shipped one (45nm) or a YAML file")
     p.add_argument("--to", required=True, metavar="NODE", help="the target node, e.g. 7nm")
-    p.add_argument("--flavour", default=None, metavar="HP|LP",
-                   help="transistor flavour of the fits (default: the source library's)")
+    p.add_argument("--flavour", default=None, metavar="HP|LP|auto",
+                   help="transistor flavour of the fits (default: the source library's); auto: LP when "
+                        "its MAC path meets the clock period of --clock-mhz, else HP (docs/adding-a-node.md)")
+    p.add_argument("--clock-mhz", type=float, default=1000.0, metavar="MHZ",
+                   help="the clock --flavour auto chooses for (default 1000, the templates' default clock)")
     p.add_argument("--vdd", type=float, default=None, metavar="VOLTS",
                    help="target supply in volts (default: the node's nominal supply)")
     p.add_argument("--rule", action="append", default=[], metavar="COMPONENT=RULE",
@@ -106,6 +109,8 @@ def _run_show(args: argparse.Namespace) -> int:
     print(f"source: {lib.source}")
     if lib.derived:
         print(f"derived: {_derivation(lib.derived)}")
+    if why:
+        print(why)
     for name, comp in lib.components.items():
         print()
         variants = getattr(comp, "variants", None)
@@ -156,10 +161,21 @@ def _run_scale(args: argparse.Namespace) -> int:
 
     with under_flags({"": "--from"}):
         source = load_techlib(args.source)
-    flavour = _flavour(args.flavour) if args.flavour is not None else source.flavour
+    auto = args.flavour is not None and args.flavour.lower() == "auto"
+    flavour = _flavour(args.flavour) if args.flavour is not None and not auto else source.flavour
     rules = dict(_parse_rule(text, ScalingRule) for text in args.rule)
     with under_flags({"": "--to"}):
         to_nm = parse_node_nm(args.to)
+    why = None
+    if auto:
+        from hwcost.techlib.flavour import choose_flavour
+
+        if not math.isfinite(args.clock_mhz) or args.clock_mhz <= 0:
+            raise HwcostError.single(f"expected a clock in MHz > 0, got {args.clock_mhz}", key="--clock-mhz")
+        with under_flags({"": "--to"}):
+            choice = choose_flavour(to_nm, args.clock_mhz)
+        flavour, why = choice.flavour, f"Flavour {choice.flavour.value} chosen by --flavour auto: {choice.reason}."
+    with under_flags({"": "--to"}):
         target = node_fit(to_nm, flavour)
     if args.vdd is not None:
         if not math.isfinite(args.vdd) or args.vdd <= 0:
@@ -171,7 +187,7 @@ def _run_scale(args: argparse.Namespace) -> int:
     command = f"hwcost techlib scale --from {args.source} --to {to_nm:g}nm --flavour {flavour.value}"
     command += "".join(f" --{k} {v}" for k, v in (("vdd", args.vdd), ("name", args.name)) if v)
     command += "".join(f" --rule {text}" for text in args.rule)
-    text = techlib_yaml(lib, _header(lib, command))
+    text = techlib_yaml(lib, _header(lib, command) + (f"\n{why}" if why else ""))
     if args.out == "-":
         print(text, end="")
         return 0
@@ -183,6 +199,8 @@ def _run_scale(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}: {lib.name}, {lib.node_nm:g} nm {lib.flavour.value} at {lib.vdd_v:g} V, "
           f"from {source.name}")
     print(f"derived: {_derivation(lib.derived)}")
+    if why:
+        print(why)
     print(format_table(["component", "energy_factor", "area_factor", "method"], _scale_rows(lib)))
     return 0
 
@@ -217,7 +235,7 @@ def _flavour(text: str) -> Any:
     try:
         return Flavour(text.upper())
     except ValueError:
-        raise HwcostError.single(f"--flavour expects HP or LP; got '{text}'") from None
+        raise HwcostError.single(f"--flavour expects HP, LP or auto; got '{text}'") from None
 
 
 def _parse_rule(text: str, rule_type: Any) -> tuple[str, Any]:

@@ -22,6 +22,18 @@ from hwcost.schemes import QuantScheme
 __all__ = ["MAC_ARRAY", "MacArrayTemplate"]
 
 
+def _layer_acc_bits(plans: Sequence[MacPlan], t: WorkloadTables, fp_edge: np.ndarray) -> np.ndarray:
+    """Each layer's accumulator width (points, layers): its class's width (body or first/last,
+    sized by the classifier for the class's longest reduction N_max) less the bits its own shorter
+    reduction does not need: acc - ceil(log2 N_max) + ceil(log2 N), as acc = b_w + b_a +
+    ceil(log2 N) (+1 for unsigned x unsigned) (``hwcost/classify/widths.py``). FP32 first/last
+    layers keep theirs."""
+    log_n = np.ceil(np.log2(t.shapes.reduction_length))[None, :]
+    body = column([p.body_acc_bits for p in plans]) - np.ceil(np.log2(t.max_reduction_body)) + log_n
+    edge = column([p.edge_acc_bits for p in plans]) - np.where(fp_edge, log_n, np.ceil(np.log2(t.max_reduction_edge))) + log_n
+    return np.where(t.edge[None, :], edge, body)
+
+
 def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: WorkloadTables) -> ArrayParams:
     """Stack design points into (points, 1) / (points, layers) arrays."""
 
@@ -48,7 +60,7 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: Worklo
         ibuf_port_bits=col([p.ibuf_port_bits for p in plans]),
         hw_weight_bits=np.where(edge & fp_edge, 32.0, hw_w),
         hw_act_bits=np.where(edge & fp_edge, 32.0, hw_a),
-        acc_bits=per_layer([p.body_acc_bits for p in plans], [p.edge_acc_bits for p in plans]),
+        acc_bits=_layer_acc_bits(plans, t, fp_edge),
         layer_weight_bits=per_layer([p.body.weight_operand_bits for p in plans], [p.edge_weight_bits for p in plans]),
         layer_act_bits=per_layer([p.body.scheme.activations.bits for p in plans], [p.edge_act_bits for p in plans]),
         layer_out_bits=per_layer([p.body.scheme.outputs.bits for p in plans], [p.edge_act_bits for p in plans]),
