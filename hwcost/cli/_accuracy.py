@@ -8,6 +8,13 @@
         --data-dir ~/data/cifar-10-batches-py --backend torch --no-integer
     hwcost accuracy measure --scheme lsq --bits 4 --cim --rows 64 --adc-bits 4 --adc-range flexible \
         --noise-sigma 0.1 --noise-on weights --two-stage
+    hwcost accuracy measure --scheme lsq --bits 4 --cim --arch-file my_cim.yaml --active-rows 32
+
+The macro flags are the ``cim_macro`` template's keys under the names ``hwcost evaluate`` gives
+them (``--rows``, ``--cell``, ``--cell-bits``, ``--dac-bits``, ``--adc-bits``,
+``--signed-weights``, ``--weight-accumulation``, ``--input-encoding``, ``--pair-subtraction``,
+``--active-rows``), applied to ``--arch-file`` (default: the template's defaults) and validated
+by the template: the same flags give ``hwcost evaluate`` the macro's cost.
 """
 
 from __future__ import annotations
@@ -63,15 +70,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_run_measure)
 
 
-# option -> (CimSettings field, type, help); defaults are CimSettings' (the cim_macro template's)
-_CIM_OPTIONS = {
+# The macro: option -> (cim_macro template key, type, help), the flags of ``hwcost evaluate``
+# (hwcost/cli/_evaluate.py) for the keys that change the numbers a network computes, and the
+# cell (a cell type bounds cell_bits). Defaults: the template's (docs/cim-model.md §1).
+_MACRO_OPTIONS = {
     "rows": ("rows", int, "macro rows: the reduction is split into row groups of this size (default 128)"),
-    "adc_bits": ("adc_bits", int, "ADC resolution of every partial sum (default 8; 3 allowed)"),
+    "cell": ("cell", str, "bit cell: sram_6t (default, 1 bit) or rram_1t1r (1-4 bits)"),
     "cell_bits": ("cell_bits", int, "bits per cell: weights are bit-sliced (default 1)"),
-    "input_bits_per_pulse": ("input_bits_per_pulse", int, "input bits per word-line pulse, 1 = bit-serial (default)"),
+    "dac_bits": ("input_bits_per_pulse", int, "input bits per word-line pulse, 1 = bit-serial (default)"),
+    "adc_bits": ("adc_bits", int, "ADC resolution of every converted sum (default 8)"),
+    "signed_weights": ("signed_weights", str, "signed-weight encoding: differential (default), offset, digital"),
+    "weight_accumulation": ("weight_accumulation", str, "digital (default: every weight-bit column converted, "
+                            "shift-added) or analog (a weight's bit columns combined before one conversion)"),
+    "input_encoding": ("input_encoding", str, "bit_serial, pwm or dac (default: bit_serial at 1 bit per pulse, "
+                       "dac above); changes no partial sum"),
+    "pair_subtraction": ("pair_subtraction", str, "digital (default) or analog: a differential pair subtracted "
+                         "before one conversion of a signed sum"),
+    "active_rows": ("active_rows", str, "rows summed per conversion, or all (default)"),
+}
+_MACRO_ALIASES = {"input_bits_per_pulse": "dac_bits"}  # --input-bits-per-pulse: the key's own name
+
+# Accuracy-only settings: option -> (CimSettings field, type, help).
+_CIM_OPTIONS = {
     "adc_range": ("adc_range", str, ("fixed: full scale = lossless range (default); flexible: per-layer interval "
                                      "calibrated on the partial sums")),
-    "signed_weights": ("signed_weights", str, "signed-weight encoding: differential (default), offset, digital"),
     "noise_sigma": ("noise_sigma", float, "Gaussian noise sigma (default 0: none)"),
     "noise_on": ("noise_on", str, ("weights: per-cell conductance (x(1+sigma eps), default); psum: partial sums "
                                    "(+sigma * full scale)")),
@@ -79,36 +101,74 @@ _CIM_OPTIONS = {
     "stage2_lr": ("stage2_lr", float, "stage-2 learning rate (default 0.005)"),
     "eval_trials": ("eval_trials", int, "noise draws averaged at evaluation (default 5)"),
 }
-_CIM_CHOICES = {"adc_range": ("fixed", "flexible"), "signed_weights": ("differential", "offset", "digital"),
-                "noise_on": ("weights", "psum")}
+_CIM_CHOICES = {"adc_range": ("fixed", "flexible"), "noise_on": ("weights", "psum")}
 
 
 def _add_cim_arguments(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("compute-in-memory macro (docs/cim-training.md)")
+    g = p.add_argument_group("compute-in-memory macro (docs/cim-training.md; the cim_macro keys of hwcost evaluate)")
     g.add_argument("--cim", action="store_true", help="measure on a CIM macro: row groups, bit slices, ADC, noise")
+    g.add_argument("--arch-file", dest="cim_arch_file", metavar="FILE",
+                   help="a cim_macro arch file (template: cim_macro): the macro the cost side prices; the flags "
+                        "below override its keys")
+    for option, (_, kind, text) in _MACRO_OPTIONS.items():
+        flags = [f"--{option.replace('_', '-')}"] + (["--input-bits-per-pulse"] if option == "dac_bits" else [])
+        g.add_argument(*flags, dest=f"cim_{option}", type=kind, default=None, metavar=None, help=text)
     for option, (_, kind, text) in _CIM_OPTIONS.items():
-        flags = [f"--{option.replace('_', '-')}"] + (["--dac-bits"] if option == "input_bits_per_pulse" else [])
-        g.add_argument(*flags, dest=f"cim_{option}", type=kind, choices=_CIM_CHOICES.get(option), default=None,
-                       metavar=None if option in _CIM_CHOICES else option.split("_")[-1].upper()[:1], help=text)
+        g.add_argument(f"--{option.replace('_', '-')}", dest=f"cim_{option}", type=kind, choices=_CIM_CHOICES.get(option),
+                       default=None, metavar=None if option in _CIM_CHOICES else option.split("_")[-1].upper()[:1],
+                       help=text)
     g.add_argument("--two-stage", dest="cim_two_stage", action="store_true",
                    help="stage 2: CIM-aware fine-tuning with ADC and noise after QAT")
 
 
+def _given(args: argparse.Namespace, options: dict[str, tuple[str, type, str]]) -> dict[str, object]:
+    """key -> value of the options typed."""
+    return {key: getattr(args, f"cim_{option}") for option, (key, _, _) in options.items()
+            if getattr(args, f"cim_{option}") is not None}
+
+
+def _macro_flags() -> dict[str, str]:
+    return {key: f"--{option.replace('_', '-')}" for option, (key, _, _) in _MACRO_OPTIONS.items()}
+
+
 def _cim_settings(args: argparse.Namespace) -> CimSettings | None:
     from hwcost.errors import HwcostError
-    from hwcost.accuracy import CimSettings
 
-    given = {field: getattr(args, f"cim_{option}") for option, (field, _, _) in _CIM_OPTIONS.items()
-             if getattr(args, f"cim_{option}") is not None}
+    macro, given = _given(args, _MACRO_OPTIONS), _given(args, _CIM_OPTIONS)
     if args.cim_two_stage:
         given["two_stage"] = True
     if not args.cim:
-        if given:
-            names = ", ".join("--" + k.replace("_", "-") for k in given)
-            raise HwcostError.single(f"{names}: options of the CIM macro; add --cim", key="cim")
+        typed = [_macro_flags()[k] for k in macro] + ["--" + k.replace("_", "-") for k in given]
+        typed += ["--arch-file"] if args.cim_arch_file else []
+        if typed:
+            raise HwcostError.single(f"{', '.join(typed)}: options of the CIM macro; add --cim", key="cim")
         return None
     with under_flags(_cim_flags()):
-        return CimSettings.from_dict(given)
+        return _macro_settings(args.cim_arch_file, macro, given)
+
+
+def _macro_settings(arch_file: str | None, macro: dict[str, object], given: dict[str, object]) -> CimSettings:
+    """The arch (file or template defaults) with the macro flags typed, validated by the template;
+    the accuracy-only settings on top. One macro: the settings take every readout field from it."""
+    from hwcost.arch.registry import load_arch, with_overrides
+    from hwcost.cli._flags import overridden, renamed, under_flags
+    from hwcost.errors import HwcostError
+    from hwcost.accuracy import CimSettings
+
+    arch_flag = "--arch-file" if arch_file else "--cim"
+    with under_flags({"arch": arch_flag, "": arch_flag}):
+        arch = load_arch(arch_file or "cim_macro")
+    if arch.analog_macro is None:
+        raise HwcostError.single(f"template {type(arch).template} has no ADC readout: its products are exact, its "
+                                 "accuracy the digital one (drop --cim)", key=arch_flag)
+    if "active_rows" in macro and str(macro["active_rows"]).isdigit():
+        macro["active_rows"] = int(str(macro["active_rows"]))
+    if macro:
+        try:
+            arch = with_overrides(arch, macro)
+        except HwcostError as err:
+            raise renamed(overridden(err, _macro_flags(), macro), {"arch": arch_flag}) from None
+    return CimSettings.from_arch(arch, **given)
 
 
 def _cim_flags() -> dict[str, str]:
@@ -163,7 +223,11 @@ def _print_cim(result: AccuracyResult, pct: Callable[[float | None], object]) ->
     row = [result.scheme, result.weight_bits, result.act_bits, c.rows, c.cell_bits, c.input_bits_per_pulse,
            c.adc_bits, c.adc_range.value, noise, c.stage2_epochs if c.two_stage else "-",
            pct(result.digital_accuracy), pct(result.accuracy), pct(result.cim_accuracy_std), result.from_cache]
+    m = c.macro
+    active = "all" if m.active_rows is None else m.active_rows
     title = (f"test accuracy on the CIM macro ({result.label}) after {s.fp_epochs} full-precision + "
-             f"{s.epochs} QAT epochs, seed {s.seed}; {c.signed_weights.value} signed weights")
+             f"{s.epochs} QAT epochs, seed {s.seed}; {m.signed_weights.value} signed weights, weight bits combined "
+             f"{m.weight_accumulation.value}, pairs subtracted {m.pair_subtraction.value}, {active} rows per "
+             f"conversion, {m.input_mode.value} inputs")
     print(format_table(headers, [row], title=title))
     return 0

@@ -2,9 +2,11 @@
 
 One job is one training run of ``hwcost.accuracy.measure_accuracy`` for one scheme (at its bits and
 realisations) and one seed. On a ``cim_macro`` point it is one run per CIM variant as well, on
-that macro: the job's ``CimSettings`` take the numerics of the point's architecture (rows,
-cell bits, input bits per pulse, ADC bits, signed-weight encoding: the parameters its cost was
-priced with) and one combination of the study's accuracy-only CIM settings. Any other point is
+that macro: the job's ``CimSettings`` are built from the point's architecture's
+``CimMacroParams`` (every field of it: rows, cell bits, input bits per pulse and encoding, ADC
+bits, signed-weight encoding, weight accumulation, pair subtraction, active rows -- the macro its
+cost was priced with; the study cannot give these keys a second time) and one combination of the
+study's accuracy-only CIM settings. Any other point is
 measured once, digitally. Jobs are plain frozen data and ``measure_job`` is a top-level
 function, so both pickle to worker processes and Dask workers. The accuracy package keeps its
 own on-disk cache (``$HWCOST_CACHE_DIR``), so a job measured by an earlier study is not trained
@@ -23,6 +25,7 @@ from hwcost.arch.template import ArchConfig
 from hwcost.schemes import QuantScheme
 from hwcost.study.grid import content_key
 from hwcost.study.spec import CimAxes, CimVariant, MeasuredSettings
+from hwcost.accuracy.cache import plain
 from hwcost.accuracy.cim.two_stage import CimSettings
 
 __all__ = ["AccuracyJob", "AccuracyOutcome", "Measure", "measure_job", "jobs_for", "cim_settings"]
@@ -58,10 +61,16 @@ class AccuracyJob:
         for name, default in _LATER_DEFAULTS.items():
             if inputs[name] == default:
                 del inputs[name]
+        if self.cim is not None:  # the macro's accumulation options, likewise
+            cim = plain(self.cim)
+            inputs["cim"] = {k: v for k, v in cim.items() if not (k in _CIM_LATER_DEFAULTS and v == _CIM_LATER_DEFAULTS[k])}
         return content_key("accuracy", inputs)
 
 
 _LATER_DEFAULTS: dict[str, Any] = {"cim": None, "backend": "numpy", "data_dir": None, "train_size": None, "test_size": None}
+# CimSettings fields added with the accumulation options, at the values that reproduce the readout before them.
+_CIM_LATER_DEFAULTS: dict[str, Any] = {"weight_accumulation": "digital", "pair_subtraction": "digital",
+                                       "active_rows": None, "input_encoding": None}
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,7 @@ Measure = Callable[[AccuracyJob], AccuracyOutcome]
 
 
 def cim_settings(macro: CimMacroParams, variant: CimVariant, axes: CimAxes) -> CimSettings:
-    """The ``macro`` (as its cost is priced) under one variant of the accuracy-only
+    """The ``macro`` (as its cost is priced, every field) under one variant of the accuracy-only
     settings; stage-2 settings without stage 2 and noise trials without noise keep the defaults.
 
     >>> from hwcost.study.spec import CimAxes

@@ -52,6 +52,15 @@ _OPTIONAL_ENUMS: dict[str, type[Enum]] = {"input_encoding": InputEncoding}  # No
 MACRO_FIELDS = tuple(f.name for f in fields(CimMacroParams))
 
 
+def _typed(key: str, value: Any) -> Any:
+    """A setting's value from its plain form (an enum's value, ``all`` for every row)."""
+    if key in _ENUMS and not isinstance(value, Enum):
+        return _ENUMS[key](value)
+    if key in _OPTIONAL_ENUMS and value is not None and not isinstance(value, Enum):
+        return _OPTIONAL_ENUMS[key](value)
+    return None if key == "active_rows" and value == "all" else value
+
+
 @dataclass(frozen=True)
 class CimSettings:
     """The macro a measurement runs on, its noise, and whether stage 2 fine-tunes on it.
@@ -97,11 +106,13 @@ class CimSettings:
 
     @classmethod
     def from_macro(cls, m: CimMacroParams, **overrides: Any) -> CimSettings:
-        """The settings of an analog macro, every field of it (plus training and noise overrides)."""
+        """The settings of an analog macro, every field of it (plus training and noise overrides,
+        enums as members or their values)."""
         clash = sorted(set(overrides) & set(MACRO_FIELDS))
         if clash:
             raise TypeError(f"from_macro: {', '.join(clash)} come from the macro, not from overrides")
-        return replace(cls(**{name: getattr(m, name) for name in MACRO_FIELDS}), **overrides)
+        return replace(cls(**{name: getattr(m, name) for name in MACRO_FIELDS}),
+                       **{k: _typed(k, v) for k, v in overrides.items()})
 
     @classmethod
     def from_arch(cls, arch: Any, **overrides: Any) -> CimSettings:
@@ -115,14 +126,8 @@ class CimSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CimSettings:
-        def value(k: str, v: Any) -> Any:
-            if k in _ENUMS:
-                return _ENUMS[k](v)
-            if k in _OPTIONAL_ENUMS and v is not None:
-                return _OPTIONAL_ENUMS[k](v)
-            return None if k == "active_rows" and v == "all" else v
-
-        return cls(**{k: value(k, v) for k, v in data.items()})
+        """From plain values (enum values as text, ``active_rows`` ``all`` or None): JSON, the CLI."""
+        return cls(**{k: _typed(k, v) for k, v in data.items()})
 
     def problems(self) -> list[Problem]:
         out = []

@@ -1,6 +1,7 @@
 """numpy <-> torch parity of the CIM forward mode: partial-sum readout, ADC (fixed and
-MSE-calibrated flexible range), cell and partial-sum noise drawn from the same generator, and a
-whole network on the macro (forward, straight-through gradients) - float64, <= 1e-6."""
+MSE-calibrated flexible range), the readout options (active rows, weight bits and differential
+pairs combined before the ADC, pulse-count inputs), cell and partial-sum noise drawn from the same
+generator, and a whole network on the macro (forward, straight-through gradients) - float64, <= 1e-6."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from hwcost.arch.cim_macro.config import CimMacroParams, SignedWeights
+from hwcost.arch.cim_macro.config import (
+    CimMacroParams,
+    InputEncoding,
+    PairSubtraction,
+    SignedWeights,
+    WeightAccumulation,
+)
 from hwcost.schemes.presets import get_scheme
 from hwcost.accuracy.cim.matmul import attach_cim
 from hwcost.accuracy.cim.noise import NO_NOISE, CimNoise, NoiseTarget
@@ -27,6 +34,15 @@ CASES = [
     (CimMacroParams(32, 2, 2, 5), SignedWeights.OFFSET, CodeRange(0, 15), CodeRange(-7, 7)),
     (CimMacroParams(8, 1, 2, 4), SignedWeights.DIGITAL, CodeRange(-8, 7), CodeRange(-8, 7)),
     (CimMacroParams(64, 1, 1, 8), SignedWeights.DIFFERENTIAL, CodeRange(0, 3), CodeRange(-3, 3)),
+    # the readout options: (weights combined, pairs subtracted, active rows, input encoding)
+    (CimMacroParams(16, 1, 1, 3, SignedWeights.DIFFERENTIAL, WeightAccumulation.ANALOG, PairSubtraction.ANALOG, 5),
+     SignedWeights.DIFFERENTIAL, CodeRange(0, 15), CodeRange(-8, 7)),
+    (CimMacroParams(32, 2, 2, 5, SignedWeights.DIFFERENTIAL, WeightAccumulation.DIGITAL, PairSubtraction.ANALOG, 12),
+     SignedWeights.DIFFERENTIAL, CodeRange(-8, 7), CodeRange(-7, 7)),
+    (CimMacroParams(8, 1, 2, 4, SignedWeights.OFFSET, WeightAccumulation.ANALOG, PairSubtraction.DIGITAL, 3),
+     SignedWeights.OFFSET, CodeRange(-8, 7), CodeRange(-8, 7)),
+    (CimMacroParams(24, 2, 2, 4, SignedWeights.DIFFERENTIAL, WeightAccumulation.ANALOG, PairSubtraction.DIGITAL, 7,
+                    InputEncoding.PWM), SignedWeights.DIFFERENTIAL, CodeRange(0, 15), CodeRange(-7, 7)),
 ]
 NOISES = [NO_NOISE, CimNoise(0.1, NoiseTarget.WEIGHTS), CimNoise(0.05, NoiseTarget.PSUM)]
 
@@ -50,10 +66,17 @@ def test_cim_product(case: int, noise: CimNoise, flexible: bool) -> None:
         assert np.array_equal(codes.numpy(), a @ w.T)  # a lossless ADC computes the exact product
 
 
+NETWORK_MACROS = {
+    "per-bit": CimMacroParams(32, 1, 1, 4),
+    "analog": CimMacroParams(32, 1, 1, 5, SignedWeights.DIFFERENTIAL, WeightAccumulation.ANALOG, PairSubtraction.ANALOG, 16),
+}
+
+
 @pytest.mark.parametrize("adc_range", [AdcRange.FIXED, AdcRange.FLEXIBLE])
-def test_network_on_the_macro(adc_range: AdcRange, fresh_model, digits) -> None:
+@pytest.mark.parametrize("readout", list(NETWORK_MACROS))
+def test_network_on_the_macro(adc_range: AdcRange, readout: str, fresh_model, digits) -> None:
     net, tnet = _pair(fresh_model, digits, get_scheme("lsq", 4, 4), "mlp")
-    macro, noise = CimMacroParams(32, 1, 1, 4), CimNoise(0.05, NoiseTarget.WEIGHTS)
+    macro, noise = NETWORK_MACROS[readout], CimNoise(0.05, NoiseTarget.WEIGHTS)
     attach_cim(net, macro, adc_range, noise)
     attach_torch_cim(tnet, macro, adc_range, noise)
     calibration = digits.x_train[:64]
