@@ -24,6 +24,7 @@ from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
+from hwcost.techlib.flavour import describe_flavour
 
 __all__ = ["MacPlan", "plan_mac_array"]
 
@@ -56,6 +57,7 @@ class MacPlan:
     ibuf_port_bits: int  # bits per input-buffer access
     rows: tuple[PricedRow, ...]
     unused_pins: tuple[str, ...]  # pinned units this point's bill of materials does not have
+    device_flavour: str = ""  # the library's flavour and what the clock rule would pick (report settings)
 
 
 def _instances(unit: Unit, arch: MacArrayConfig) -> int:
@@ -281,4 +283,5 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
         ibuf_port_bits=ibuf_port_bits(arch, scheme.activations.bits, pricer),
         rows=priced,
         unused_pins=tuple(u.value for u in pinned if u not in present),
+        device_flavour=describe_flavour(pricer.lib, arch.clock_mhz),
     )

@@ -148,6 +148,7 @@ class MacArrayTemplate:
         settings = tuple((k, described[k]) for k in ("dataflow", "pe_rows", "pe_cols", "glb_kib", "acc_buffer_kib",
                                                       "input_buffer_kib"))
         settings += (("power_gating", f"on (residual leakage {POWER_GATING_RESIDUAL:g} of the PE grid's)" if config.power_gating else "off"),)
+        settings += (("device_flavour", plan.device_flavour),)
         settings += (("accumulator_bits", f"{plan.body_acc_bits} body, {plan.edge_acc_bits} first/last "
                       f"(register {plan.acc_bits})"),)
         if plan.unused_pins:
