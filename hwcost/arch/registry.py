@@ -19,7 +19,7 @@ from hwcost.arch.cim_macro.template import CIM_MACRO
 from hwcost.arch.digital_cim.template import DIGITAL_CIM
 from hwcost.arch.mac_array.template import MAC_ARRAY
 from hwcost.arch.template import ArchConfig, Template
-from hwcost.errors import HwcostError
+from hwcost.errors import HwcostError, Problem
 
 __all__ = [
     "TEMPLATES",
@@ -95,33 +95,60 @@ def arch_from_mapping(data: Mapping[str, Any], check: Checker) -> Any:
     return TEMPLATES[name].from_mapping(data, check)
 
 
-def _flag(key: str) -> str:
-    return f"--{key.replace('_', '-')}"
+def _short_name(template: Template[Any, Any]) -> str:
+    return min((template.name, *template.aliases), key=len)
 
 
-def with_overrides(config: ArchConfig, overrides: Mapping[str, Any], source: str = "command line") -> Any:
+def with_overrides(config: ArchConfig, overrides: Mapping[str, Any], source: str = "command line",
+                   flags: Mapping[str, str] | None = None) -> Any:
     """``config`` with the given keys replaced, validated like a YAML file (one HwcostError).
 
-    A key the template does not have is named as the command-line flag, with the templates
-    that have it.
+    ``flags`` maps each key to the name the user typed for it (``input_bits_per_pulse`` ->
+    ``--dac-bits``); by default a key is reported as itself. Every problem is reported under
+    what the user typed: a key the template lacks names its flag, the template and the templates
+    that have it; a value the template refuses is keyed by its flag; a relation broken by a
+    typed value (``adc_share`` no longer dividing ``cols``) is keyed by the flags typed and names
+    the key left as configured and the flag that sets it. Problems that concern no key get
+    ``(source)`` appended.
     """
     template = template_of(config)
     names = [f.name for f in fields(config)]  # type: ignore[arg-type]
+    typed = {k: (flags or {}).get(k, k) for k in overrides}
     foreign = [k for k in overrides if k not in names]
     if foreign:
-        owners = [min((t.name, *t.aliases), key=len) for t in map(template_named, template_names())
+        owners = [_short_name(t) for t in map(template_named, template_names())
                   if all(k in [f.name for f in fields(t.defaults)] for k in foreign)]
-        where = f"the {' or '.join(owners)} template only; add --arch {owners[0]}" if owners else "no template"
-        raise HwcostError.single(f"{', '.join(map(_flag, foreign))} apply to {where}", key="arch")
+        named = ", ".join(typed[k] for k in foreign)
+        where = (f"options that apply to the {' or '.join(owners)} template only (add --arch {owners[0]})" if owners
+                 else "no template has such an option")
+        raise HwcostError.single(f"{named}: not an option of the {template.name} template; {where}", key="arch")
     merged = {k: (v.value if isinstance(v, Enum) else v) for k, v in ((n, getattr(config, n)) for n in names)}
     merged = {k: v for k, v in merged.items() if k not in ("pinned", "source_file")}
     merged.update(overrides)
     check = Checker()
     built = template.from_mapping(merged, check)
     if built is None:
-        raise HwcostError([replace(p, message=f"{p.message} ({source})") for p in check.problems])
+        raise HwcostError(_as_typed(check.problems, typed, overrides, names, flags or {}, source))
     kept = {"pinned": config.pinned} if "pinned" in names else {}  # type: ignore[attr-defined]
     return replace(built, source_file=config.source_file, **kept)
+
+
+def _as_typed(problems: list[Problem], typed: Mapping[str, str], overrides: Mapping[str, Any], names: list[str],
+              flags: Mapping[str, str], source: str) -> list[Problem]:
+    """Problems of an overridden configuration keyed by what the user typed (with_overrides)."""
+    values = ", ".join(f"{typed[k]} {v.value if isinstance(v, Enum) else v}" for k, v in overrides.items())
+    out: list[Problem] = []
+    for p in problems:
+        if p.key in typed:
+            p = replace(p, key=typed[p.key])
+        elif p.key in names:  # a key left as configured, whose relation to a typed one broke
+            p = replace(p, key=values, message=f"{p.key}: {p.message} ({p.key} as configured; set it with "
+                                                 f"{flags.get(p.key, p.key)})")
+        else:
+            p = replace(p, message=f"{p.message} ({source})")
+        if p not in out:
+            out.append(p)
+    return out
 
 
 register_template(MAC_ARRAY)

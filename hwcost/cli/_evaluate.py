@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from hwcost.cli._arch_flags import add_arch_arguments
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
 from hwcost.report import Condition, Scope
 
@@ -20,74 +21,19 @@ def add_point_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--act-bits", type=int, help="activation bits (overrides --bits)")
     p.add_argument("--zero-point", choices=["fold", "runtime", "pre-subtract"], help="zero-point realisation")
     p.add_argument("--scale-at", choices=["output", "operand"], help="where the scale is applied")
-    p.add_argument("--arch", default="mac_array", help="accelerator template: mac_array (default) or cim")
+    p.add_argument("--arch", default="mac_array",
+                   help="accelerator template: mac_array (default), cim or dcim; its keys are flags (below)")
     p.add_argument("--arch-file", metavar="FILE", help="accelerator description in YAML (overrides --arch)")
     p.add_argument("--node", default="45nm", help="shipped technology library (default 45nm)")
     p.add_argument("--techlib", metavar="FILE", help="a technology library YAML file (overrides --node)")
     p.add_argument("--workload", help="network name or workload YAML file (default resnet20)")
     p.add_argument("--peak", action="store_true",
                    help="the design's peak: full utilisation on an ideal layer that maps perfectly (no workload)")
-    add_cim_arguments(p)
-
-
-# CIM template overrides: option -> key of the cim_macro template (docs/cim-model.md).
-CIM_OPTIONS = {
-    "rows": ("rows", int, "macro rows (default 128)"),
-    "cols": ("cols", int, "macro columns (default 128)"),
-    "cell": ("cell", str, "bit cell: sram_6t (default) or rram_1t1r"),
-    "cell_bits": ("cell_bits", int, "bits per cell (default 1)"),
-    "dac_bits": ("input_bits_per_pulse", int, "input bits per word-line pulse; 1 = bit-serial (default)"),
-    "adc_bits": ("adc_bits", int, "ADC resolution (default 8)"),
-    "adc_share": ("adc_share", int, "columns sharing one ADC (default 8)"),
-    "macros": ("macros", str, "number of macros, or auto (default: as many as the weights need)"),
-    "signed_weights": ("signed_weights", str, "differential (default), offset or digital"),
-    "weight_accumulation": ("weight_accumulation", str,
-                            "digital (default: each weight-bit column converted, shift-added) or analog "
-                            "(a weight's bit columns combined before one conversion)"),
-    "input_encoding": ("input_encoding", str, "bit_serial, pwm (pulse count/width) or dac "
-                       "(default: bit_serial at --dac-bits 1, dac above)"),
-    "pair_subtraction": ("pair_subtraction", str,
-                         "digital (default) or analog: a differential pair subtracted before one conversion"),
-    "active_rows": ("active_rows", str, "rows summed per conversion, or all (default)"),
-}
-
-
-def add_cim_arguments(p: argparse.ArgumentParser) -> None:
-    group = p.add_argument_group("CIM macro (with --arch cim)")
-    for option, (_, kind, text) in CIM_OPTIONS.items():
-        group.add_argument(f"--{option.replace('_', '-')}", type=kind, help=text)
-
-
-def _arch_from_args(args: argparse.Namespace) -> Any:
-    from dataclasses import fields
-
-    from hwcost.arch.registry import load_arch, with_overrides
-    from hwcost.cli._flags import overridden, renamed, under_flags
-    from hwcost.errors import HwcostError
-
-    arch_flag = "--arch-file" if args.arch_file else "--arch"
-    with under_flags({"arch": arch_flag, "": arch_flag}):
-        arch = load_arch(args.arch_file or args.arch)
-    overrides = {field: getattr(args, opt) for opt, (field, _, _) in CIM_OPTIONS.items() if getattr(args, opt, None) is not None}
-    if not overrides:
-        return arch
-    if "macros" in overrides and overrides["macros"] != "auto":
-        text = overrides["macros"]
-        overrides["macros"] = int(text) if text.isdigit() else text
-    flags = {field: f"--{opt.replace('_', '-')}" for opt, (field, _, _) in CIM_OPTIONS.items()}
-    own = {f.name for f in fields(arch)}
-    foreign = [flags[k] for k in overrides if k not in own]
-    if any(flags[k] != f"--{k.replace('_', '-')}" for k in overrides if k not in own):
-        # the template would name its own key (--input-bits-per-pulse); name the flags typed
-        raise HwcostError.single(f"{', '.join(foreign)}: options of the CIM macro, which {arch.name} is not; "
-                                 "add --arch cim", key=arch_flag)
-    try:
-        return with_overrides(arch, overrides)
-    except HwcostError as err:
-        raise renamed(overridden(err, flags, overrides), {"arch": arch_flag}) from None
+    add_arch_arguments(p)
 
 
 def point_from_args(args: argparse.Namespace) -> Any:
+    from hwcost.cli._arch_flags import arch_from_args
     from hwcost.cli._flags import bits_flags, realisation_flags, under_flags
     from hwcost.errors import HwcostError
     from hwcost.schemes import load_scheme
@@ -95,7 +41,7 @@ def point_from_args(args: argparse.Namespace) -> Any:
     if args.peak and args.workload is not None:
         raise HwcostError.single("--peak prices an ideal layer, not a network: drop --workload", key="--workload")
     scheme = load_scheme(args.scheme_file) if args.scheme_file else args.scheme
-    arch = _arch_from_args(args)
+    arch = arch_from_args(args)
     flags = {**bits_flags(args.weight_bits, args.act_bits), **realisation_flags(args.zero_point, args.scale_at),
              "scheme": "--scheme", "workload": "--workload", "": "--techlib" if args.techlib else "--node"}
     with under_flags(flags):

@@ -56,8 +56,8 @@ def test_bits_the_library_cannot_price_name_the_flag_and_the_values_that_price(c
          "pre-subtracted: use zero_point_realisation 'pre-subtract'"),
         (["explain", "--scheme", "lsq", "--reduction-length", "0"], "--reduction-length: expected an integer >= 1, got 0"),
         (["explain", "--scheme", "lsq+", "--act-bits", "1"], "--act-bits: a 1-bit grid cannot carry a zero-point"),
-        (["evaluate", "--dac-bits", "2"], "--arch: --dac-bits: options of the CIM macro, which mac_array is not; "
-                                          "add --arch cim"),
+        (["evaluate", "--dac-bits", "2"], "--arch: --dac-bits: not an option of the mac_array template; options "
+                                          "that apply to the cim template only (add --arch cim)"),
         (["techlib", "price", "45nm", "int_adder", "--param", "bits=nan"], "--param: bits=nan: expected a finite number"),
         (["techlib", "price", "45nm", "int_adder", "--param", "bits=99"],
          "--param: int_adder: bits = 99 is not valid; expected bits in [1, 64] (whole numbers)"),
