@@ -31,6 +31,7 @@ import math
 from dataclasses import dataclass
 
 from hwcost.arch.cim_macro.config import CellType, CimMacroConfig
+from hwcost.arch.cim_macro.leakage import sram_leakage_mw_per_bit, sram_macro_args
 from hwcost.arch.shared.pricing import Pricer
 
 __all__ = ["CellCost", "cell_cost", "write_cycles_per_row", "rram_read_energy_pj", "RRAM_ON_OHM", "RRAM_OFF_OHM", "RRAM_WRITE_PJ", "RRAM_WRITE_PULSE_NS"]
@@ -46,9 +47,6 @@ RRAM_WRITE_PULSE_NS = 10.0
 _BITLINE_LOAD = {CellType.SRAM_6T: 1.0, CellType.SRAM_8T: 1.0, CellType.SRAM_10T: 2.0}
 # Area relative to the 6T's 160 F^2: transistor count [A].
 _AREA_VS_6T = {CellType.SRAM_6T: 1.0, CellType.SRAM_8T: 8.0 / 6.0, CellType.SRAM_10T: 10.0 / 6.0}
-# The CACTI sweep behind the library's SRAM law has ports of 32..256 bits (leakage does not depend
-# on the port: exponent 0); rows are written in words of at most 256 bits.
-_PORT_MIN_BITS, _PORT_MAX_BITS = 32, 256
 
 
 @dataclass(frozen=True)
@@ -80,14 +78,6 @@ def write_cycles_per_row(arch: CimMacroConfig) -> int:
     return max(1, math.ceil(RRAM_WRITE_PULSE_NS * 1e-3 * arch.clock_mhz - 1e-9))
 
 
-def _sram_macro_args(arch: CimMacroConfig, pricer: Pricer) -> dict[str, float]:
-    """The library's SRAM law at the macro's capacity (at least its smallest table) and a port of
-    the macro's columns (clamped to the law's ports)."""
-    smallest = pricer.sram_range().min_bytes
-    return dict(capacity_bytes=max(arch.rows * arch.cols / 8, smallest),
-                width_bits=min(max(arch.cols, _PORT_MIN_BITS), _PORT_MAX_BITS))
-
-
 def cell_cost(arch: CimMacroConfig, pricer: Pricer) -> CellCost:
     """The macro's cell, priced on the library (module docstring)."""
     if arch.cell is CellType.RRAM_1T1R:
@@ -96,8 +86,7 @@ def cell_cost(arch: CimMacroConfig, pricer: Pricer) -> CellCost:
                         0.0, RRAM_WRITE_PJ / arch.cell_bits, write_cycles_per_row(arch))
     e6 = pricer.energy_pj("cim_cell", cell=CellType.SRAM_6T.value)
     a6 = pricer.area_um2("cim_cell", cell=CellType.SRAM_6T.value)
-    args = _sram_macro_args(arch, pricer)
-    leak_bit = pricer.leakage_mw("sram", **args) / (8 * args["capacity_bytes"])
-    write = dict(capacity_bytes=args["capacity_bytes"], width_bits=args["width_bits"])
-    write_bit = pricer.energy_pj("sram", "write", **write) / write["width_bits"]
+    args = sram_macro_args(arch.rows, arch.cols, pricer)
+    write_bit = pricer.energy_pj("sram", "write", **args) / args["width_bits"]
+    leak_bit = sram_leakage_mw_per_bit(arch.rows, arch.cols, pricer)
     return CellCost(e6 * _BITLINE_LOAD[arch.cell], a6 * _AREA_VS_6T[arch.cell], leak_bit, write_bit, 1)

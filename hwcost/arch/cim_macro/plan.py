@@ -16,8 +16,9 @@ from enum import StrEnum
 import numpy as np
 
 from hwcost.arch.cim_macro.cells import CellCost, cell_cost, write_cycles_per_row
-from hwcost.arch.cim_macro.config import (GATED_LEAKAGE_FRACTION, CimMacroConfig, InputEncoding, PairSubtraction,
-                                          PowerGating, SignedWeights, WeightAccumulation, check_integer_only)
+from hwcost.arch.cim_macro.config import (CimMacroConfig, InputEncoding, PairSubtraction, SignedWeights,
+                                          WeightAccumulation, check_integer_only)
+from hwcost.arch.cim_macro.leakage import macro_leakage
 from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerParams, Encoding, cim_geometry
 from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
@@ -165,22 +166,11 @@ def _adc_terms(arch: CimMacroConfig, pricer: Pricer, priced_bits: np.ndarray) ->
     return tuple(terms)
 
 
-def _leakage(arch: CimMacroConfig, macros: int, per_macro_mw: float) -> tuple[float, tuple[Term, ...]]:
-    """A macro part's static power: (leakage of the row while the design runs, static terms).
-
-    ``none``: all M macros leak the whole latency. ``idle_macros``: every macro leaks at least the
-    gated fraction f the whole latency, and the macros a layer uses leak the rest, (1 - f), over
-    its cycles: P (f M T + (1 - f) sum_l u_l t_l), u_l the layer's macros in use (docs/cim-model.md §6)."""
-    if arch.power_gating is PowerGating.NONE or per_macro_mw == 0.0:
-        return macros * per_macro_mw, ()
-    f = GATED_LEAKAGE_FRACTION
-    per_cycle_pj = (1 - f) * per_macro_mw * 1e3 / arch.clock_mhz  # mW x (1 / f_clk) s, in pJ
-    return f * macros * per_macro_mw, (Term(CimCount.ACTIVE_MACRO_CYCLES, per_cycle_pj, per_cycle_pj, static=True),)
-
-
 def _row(unit: CimRow, category: Category, terms: tuple[Term, ...], area_um2: float, arch: CimMacroConfig,
          macros: int, leak_per_macro_mw: float) -> PricedRow:
-    leakage, static = _leakage(arch, macros, leak_per_macro_mw)
+    """A row whose part leaks ``leak_per_macro_mw`` in every macro (leakage.py: power gating)."""
+    leakage, static = macro_leakage(arch.power_gating, arch.clock_mhz, macros, leak_per_macro_mw,
+                                    CimCount.ACTIVE_MACRO_CYCLES)
     return PricedRow(unit, category, terms + static, area_um2, leakage_mw=leakage)
 
 

@@ -8,11 +8,12 @@ bits, S_w weight groups per weight, S_a input bits (cycles), RG row groups, CT c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
+from hwcost.arch.cim_macro.counts import resident_layers
 from hwcost.arch.shared.tables import LayerShapes
 
 __all__ = ["DcimCount", "DcimLayerParams", "DcimGeometry", "DcimLayerActions", "dcim_geometry", "count_dcim_actions",
@@ -29,6 +30,7 @@ class DcimCount(StrEnum):
     ROW_GROUP_ADDS = "dcim_row_group_adds"  # digital accumulation of row-group partial sums
     INPUT_REGISTER_BITS = "dcim_input_register_bits"  # bits loaded into the row input registers
     WEIGHT_WRITE_BITS = "dcim_weight_write_bits"  # cells rewritten when the weights are not resident
+    ACTIVE_MACRO_CYCLES = "dcim_active_macro_cycles"  # macros in use x cycles (leakage of powered macros)
 
 
 def ceil_div(a: object, b: object) -> np.ndarray:
@@ -53,6 +55,7 @@ class DcimLayerParams:
     act_bits: np.ndarray  # (points, layers): stored activation bits (buffer traffic)
     out_bits: np.ndarray  # (points, layers)
     extra_dram_bits_per_layer: np.ndarray  # (points, layers): per-channel tables
+    glb_bits_per_cycle: np.ndarray = field(default_factory=lambda: np.full((1, 1), 256.0))  # (points, 1)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,9 @@ class DcimLayerActions:
     array_inputs: np.ndarray
     input_register_bits: np.ndarray
     weight_write_bits: np.ndarray
+    resident: np.ndarray  # bool: the layer's weights stay in the macros
+    reload_from_glb: np.ndarray  # bool: streamed weights are read from the GLB (else DRAM)
+    active_macro_cycles: np.ndarray  # macros in use x the layer's cycles
     rounds: np.ndarray
     glb_read_bits: np.ndarray
     glb_write_bits: np.ndarray
@@ -111,10 +117,14 @@ def count_dcim_actions(s: LayerShapes, p: DcimLayerParams, g: DcimGeometry) -> D
     """Action counts of every layer at every point (docs/digital-cim.md §3-4)."""
     N, G, P, O = s.reduction_length, s.groups, s.output_pixels, s.output_elements
     I, W = s.input_elements, s.weights
+    # Which layers keep their weights and where the others reload from: as cim_macro
+    # (docs/cim-model.md §2; resident_layers).
     needed = g.tiles.sum(axis=1, keepdims=True)
     macros = np.where(np.isnan(p.macros_fixed), needed, p.macros_fixed)
-    resident = needed <= macros
-    rounds = ceil_div(g.tiles, macros)
+    resident = resident_layers(g.tiles, macros)
+    free = macros - (g.tiles * resident).sum(axis=1, keepdims=True)
+    free = np.where(resident.all(axis=1, keepdims=True), macros, np.maximum(free, 1.0))
+    rounds = np.where(resident, 1.0, ceil_div(g.tiles, free))
     evaluations = P * G * g.input_cycles * g.trees_per_group  # tree evaluations per row group
     zero = 0.0 * evaluations
     # Inputs are read once per column-tile round (column tiles in parallel share one read).
@@ -124,12 +134,17 @@ def count_dcim_actions(s: LayerShapes, p: DcimLayerParams, g: DcimGeometry) -> D
     act_in = np.where(s.is_network_input | spills, I * p.act_bits, 0.0)
     act_out = np.where(s.is_network_output | spills, O * p.out_bits, 0.0)
     weights = np.where(resident, 0.0, W * p.weight_bits)
-    dram_read = weights + act_in + p.extra_dram_bits_per_layer
+    footprint = (I * p.act_bits + O * p.out_bits).max(axis=1, keepdims=True)
+    streamed = weights.sum(axis=1, keepdims=True)
+    from_glb = (streamed > 0) & (streamed + footprint <= p.glb_bits)
+    glb_weights = np.where(from_glb, weights, 0.0)
+    dram_read = weights - glb_weights + act_in + p.extra_dram_bits_per_layer
     dram_write = act_out + zero
     write_cycles = np.where(resident, 0.0, rounds * p.rows)
     compute_cycles = rounds * P * g.input_cycles + write_cycles
-    memory_cycles = (dram_read + dram_write) / p.dram_bits_per_cycle
+    memory_cycles = np.maximum((dram_read + dram_write) / p.dram_bits_per_cycle, glb_weights / p.glb_bits_per_cycle)
     post_cycles = O / p.post_lanes
+    latency = np.maximum(np.maximum(compute_cycles, memory_cycles), post_cycles)
     return DcimLayerActions(
         gate_ops=P * G * g.input_cycles * N * g.cols_per_group,
         tree_adds=evaluations * (N - g.row_groups),  # each row group's tree: (rows used - 1) additions
@@ -139,12 +154,15 @@ def count_dcim_actions(s: LayerShapes, p: DcimLayerParams, g: DcimGeometry) -> D
         array_inputs=array_inputs + zero,
         input_register_bits=array_inputs * p.input_bits,
         weight_write_bits=np.where(resident, zero, G * N * g.cols_per_group),
+        resident=resident + (zero > 0),
+        reload_from_glb=from_glb & ~resident,
+        active_macro_cycles=g.tiles / rounds * latency,
         rounds=rounds + zero,
-        glb_read_bits=array_inputs * p.act_bits + psum_bits / 2,
+        glb_read_bits=array_inputs * p.act_bits + psum_bits / 2 + glb_weights,
         glb_write_bits=O * p.out_bits + psum_bits / 2 + act_in,
         dram_read_bits=dram_read + zero,
         dram_write_bits=dram_write,
         compute_cycles=compute_cycles,
         memory_cycles=memory_cycles,
-        latency_cycles=np.maximum(np.maximum(compute_cycles, memory_cycles), post_cycles),
+        latency_cycles=latency,
     )

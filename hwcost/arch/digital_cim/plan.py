@@ -15,6 +15,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from hwcost.arch.cim_macro.leakage import macro_leakage, sram_leakage_mw_per_bit
 from hwcost.arch.digital_cim.config import DigitalCimConfig
 from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
 from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # one tree law for every template
@@ -105,6 +106,7 @@ def layer_params(archs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands],
         cols=col([a.cols for a in archs]),
         group_bits=col([a.weight_group_bits for a in archs]),
         macros_fixed=col([np.nan if a.macros is None else a.macros for a in archs]),
+        glb_bits_per_cycle=col([a.glb_bits_per_cycle for a in archs]),
         post_lanes=col([a.post_lanes for a in archs]),
         acc_bits=col([o.acc_bits for o in ops]),
         glb_bits=col([a.glb_bits for a in archs]),
@@ -164,18 +166,34 @@ def _array_rows(arch: DigitalCimConfig, pricer: Pricer, macros: int, ops: DcimOp
     e_reg_bit = pricer.energy_pj("register", bits=1)
     in_max = max(ops.input_bits)
     e_acc = add_reg(ops.acc_bits)
+    # Static power per macro (docs/digital-cim.md §4): the cells by the library's SRAM law per bit,
+    # gates, trees, accumulators and input registers by the library's leakage of each component
+    # (0 where it gives none, which the report names).
+    cells = arch.rows * arch.cols
+    leak_cells = cells * sram_leakage_mw_per_bit(arch.rows, arch.cols, pricer)
+    leak_gates = cells * pricer.leakage_mw("logic_gate", gate=BITWISE_GATE)
+    leak_trees = arch.trees_per_macro * sum(n * pricer.leakage_mw("int_adder", bits=b) for n, b in tree.levels)
+    leak_sa = arch.trees_per_macro * (pricer.leakage_mw("int_adder", bits=sa_max) + pricer.leakage_mw("register", bits=sa_max)
+                                      + pricer.leakage_mw("int_adder", bits=gc_max))
+    leak_in = arch.rows * pricer.leakage_mw("register", bits=in_max)
+
+    def row(unit: DcimRow, category: Category, terms: tuple[Term, ...], area: float, leak: float) -> PricedRow:
+        leakage, static = macro_leakage(arch.power_gating, arch.clock_mhz, macros, leak, DcimCount.ACTIVE_MACRO_CYCLES)
+        return PricedRow(unit, category, terms + static, area, leakage_mw=leakage)
+
     return [
-        PricedRow(DcimRow.CELLS, Category.CIM_ARRAY, (),  # the stored bit drives its gate statically
-                  macros * arch.rows * arch.cols * pricer.area_um2("cim_cell", cell=CELL)),
-        PricedRow(DcimRow.GATES, Category.CIM_ARRAY, (Term(DcimCount.GATE_OPS, e_gate, e_gate),),
-                  macros * arch.rows * arch.cols * pricer.area_um2("logic_gate", gate=BITWISE_GATE)),
-        PricedRow(DcimRow.ADDER_TREES, Category.CIM_PERIPHERY, (Term(DcimCount.TREE_ADDS, e_add, e_add),), trees * a_tree),
-        PricedRow(DcimRow.SHIFT_ACCUMULATORS, Category.CIM_PERIPHERY,
-                  (Term(DcimCount.SHIFT_ACCUMULATES, e_sa[0], e_sa[1]), Term(DcimCount.GROUP_COMBINES, e_gc[0], e_gc[1])),
-                  trees * (add_reg_area(sa_max) + pricer.area_um2("int_adder", bits=gc_max))),
-        PricedRow(DcimRow.INPUT_REGISTERS, Category.CIM_PERIPHERY,
-                  (Term(DcimCount.INPUT_REGISTER_BITS, e_reg_bit, e_reg_bit),),
-                  macros * arch.rows * pricer.area_um2("register", bits=in_max)),
+        row(DcimRow.CELLS, Category.CIM_ARRAY, (),  # the stored bit drives its gate statically
+            cells * macros * pricer.area_um2("cim_cell", cell=CELL), leak_cells),
+        row(DcimRow.GATES, Category.CIM_ARRAY, (Term(DcimCount.GATE_OPS, e_gate, e_gate),),
+            cells * macros * pricer.area_um2("logic_gate", gate=BITWISE_GATE), leak_gates),
+        row(DcimRow.ADDER_TREES, Category.CIM_PERIPHERY, (Term(DcimCount.TREE_ADDS, e_add, e_add),), trees * a_tree,
+            leak_trees),
+        row(DcimRow.SHIFT_ACCUMULATORS, Category.CIM_PERIPHERY,
+            (Term(DcimCount.SHIFT_ACCUMULATES, e_sa[0], e_sa[1]), Term(DcimCount.GROUP_COMBINES, e_gc[0], e_gc[1])),
+            trees * (add_reg_area(sa_max) + pricer.area_um2("int_adder", bits=gc_max)), leak_sa),
+        row(DcimRow.INPUT_REGISTERS, Category.CIM_PERIPHERY,
+            (Term(DcimCount.INPUT_REGISTER_BITS, e_reg_bit, e_reg_bit),),
+            macros * arch.rows * pricer.area_um2("register", bits=in_max), leak_in),
         PricedRow(DcimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(DcimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
                   arch.post_lanes * add_reg_area(ops.acc_bits)),
     ]

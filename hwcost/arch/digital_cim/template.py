@@ -67,6 +67,7 @@ class DigitalCimTemplate:
                 DcimCount.ROW_GROUP_ADDS: a.row_group_adds,
                 DcimCount.INPUT_REGISTER_BITS: a.input_register_bits,
                 DcimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
+                DcimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
                 Count.PER_INPUT: a.array_inputs,
                 Count.GLB_READ_BITS: a.glb_read_bits,
                 Count.GLB_WRITE_BITS: a.glb_write_bits,
@@ -80,13 +81,17 @@ class DigitalCimTemplate:
         )
 
     def settings(self, config: DigitalCimConfig, plan: DcimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
-        g, _ = _actions([config], [plan], tables)
+        g, a = _actions([config], [plan], tables)
         desc = config.describe()
+        reload = "none" if bool(a.resident.all()) else "glb" if bool(a.reload_from_glb.any()) else "dram"
         return (
             *((k, v) for k, v in desc.items() if k != "macros"),
             ("macros", plan.macros),
+            ("macros_setting", desc["macros"]),
             ("macros_needed", plan.macros_needed),
             ("weights_resident", plan.macros_needed <= plan.macros),
+            ("resident_layers", f"{int(a.resident.sum())} of {a.resident.shape[1]}"),
+            ("weight_reload_from", reload),
             ("max_row_groups", int(g.row_groups.max())),
         )
 
