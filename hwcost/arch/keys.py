@@ -48,6 +48,7 @@ class KeyKind(Enum):
     INTEGER = "integer"
     NUMBER = "number"
     CHOICE = "choice"
+    BOOLEAN = "boolean"
     TEXT = "text"
 
 
@@ -74,6 +75,8 @@ class ArchKey:
         """What the key takes, in words: ``integer 1..4096``, ``one of a, b``, ``auto or integer 1..1000000``."""
         if self.kind is KeyKind.CHOICE:
             text = "one of " + ", ".join(self.choices)
+        elif self.kind is KeyKind.BOOLEAN:
+            text = "true or false"
         else:
             text = self.kind.value
             if self.minimum is not None or self.maximum is not None:
@@ -140,6 +143,8 @@ def _base(annotation: Any) -> tuple[Any, bool]:
 def _kind(base: Any) -> KeyKind:
     if isinstance(base, type) and issubclass(base, Enum):
         return KeyKind.CHOICE
+    if base is bool:
+        return KeyKind.BOOLEAN
     if base is int:
         return KeyKind.INTEGER
     if base is float:
@@ -150,6 +155,8 @@ def _kind(base: Any) -> KeyKind:
 def _plain(value: Any, none_word: str | None) -> Any:
     if value is None:
         return none_word
+    if isinstance(value, bool):
+        return str(value).lower()  # as YAML writes it
     return value.value if isinstance(value, Enum) else value
 
 

@@ -52,6 +52,8 @@ def _argparse_kind(keys: list[Any]) -> dict[str, Any]:
         return {"type": float, "metavar": "X"}
     if kind is KeyKind.CHOICE:
         return {"choices": list(choices)}
+    if kind is KeyKind.BOOLEAN:
+        return {"choices": ["true", "false"]}
     return {}
 
 
@@ -93,32 +95,41 @@ def add_arch_arguments(p: argparse.ArgumentParser) -> None:
                                         **_argparse_kind(by_name[key]))
 
 
-def _typed_value(text: Any) -> Any:
-    """A text value as a file would give it: a whole number as int, else the text (checked by
-    the template, which names the flag when it refuses it)."""
-    if isinstance(text, str) and text.strip().isdigit():
+def _typed_value(text: Any, key: Any) -> Any:
+    """A value as a file would give it, for the chosen template's ``key``: true/false for a
+    boolean, a whole number as int; anything else as typed (checked by the template, which names
+    the flag when it refuses it)."""
+    from hwcost.arch.keys import KeyKind
+
+    if not isinstance(text, str):
+        return text
+    if key is not None and key.kind is KeyKind.BOOLEAN and text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
+    if text.strip().isdigit():
         return int(text)
     return text
 
 
-def typed_overrides(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+def typed_overrides(args: argparse.Namespace, template: str) -> tuple[dict[str, Any], dict[str, str]]:
     """(key -> value of the arch flags given on the command line, key -> the flag that sets it:
     the one typed, else the key's own)."""
     from hwcost.errors import HwcostError
 
+    by_name = arch_keys_by_name()
+    own = {name: next((k for k in keys if k.template == template), None) for name, keys in by_name.items()}
     values: dict[str, Any] = {}
-    flags = {name: keys[0].flag for name, keys in arch_keys_by_name().items()}  # also names keys not typed
+    flags = {name: keys[0].flag for name, keys in by_name.items()}  # also names keys not typed
     for name in flags:
         value = getattr(args, name, None)
         if value is not None:
-            values[name] = _typed_value(value)
+            values[name] = _typed_value(value, own[name])
     for flag, key in ALIASES.items():
         value = getattr(args, _dest(flag), None)
         if value is None:
             continue
         if key in values:
             raise HwcostError.single(f"{flag} and {flags[key]} set the same key ({key}): give one", key=flag)
-        values[key], flags[key] = _typed_value(value), flag
+        values[key], flags[key] = _typed_value(value, own.get(key)), flag
     return values, flags
 
 
@@ -132,7 +143,7 @@ def arch_from_args(args: argparse.Namespace) -> Any:
     arch_flag = "--arch-file" if args.arch_file else "--arch"
     with under_flags({"arch": arch_flag, "": arch_flag}):
         arch = load_arch(args.arch_file or args.arch)
-    values, flags = typed_overrides(args)
+    values, flags = typed_overrides(args, type(arch).template)
     if not values:
         return arch
     try:
