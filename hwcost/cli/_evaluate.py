@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from hwcost.cli._arch_flags import add_arch_arguments
@@ -101,6 +102,7 @@ def _table(report: Any) -> str:
         ("area efficiency", f"{report.tops_per_mm2:.4f} TOPS/mm2"),
         ("latency", f"{report.latency_cycles:,.0f} cycles = {report.latency_s * 1e3:.4f} ms"),
         ("utilisation", f"{100 * report.utilisation:.1f} %"),
+        *_macro_line(settings),
     ]
     width = max(len(k) for k, _ in totals)
     lines = [head, ""] + [f"  {k.ljust(width)}  {v}" for k, v in totals] + [""]
@@ -132,7 +134,7 @@ def _cim_lines(settings: dict[str, Any]) -> list[str]:
         "",
         f"cim macro: {s['rows']}x{s['cols']} {s['cell']} cells of {s['cell_bits']} b, "
         f"{s['input_bits_per_pulse']} b per input pulse, {s['adc_bits']} b ADC per {s['adc_share']} columns, "
-        f"{s['macros']} macros ({'weights resident' if s['weights_resident'] else 'weights rewritten per inference'})",
+        f"{s['macros']} macros ({'weights resident' if s['weights_resident'] else 'streamed layers rewritten per inference'})",
         f"accumulation: weight bits {s['weight_accumulation']}, inputs {s['input_encoding']}, pair subtraction "
         f"{s['pair_subtraction']}, {s['active_rows']} rows per conversion; {s['conversions_per_mac']:.4g} conversions per MAC",
         f"signed weights: {s['signed_weights']}; signed inputs: {s['signed_inputs']}; "
@@ -173,7 +175,19 @@ def run(args: argparse.Namespace) -> int:
         print(to_csv(list(data), [list(data.values())]), end="")
     else:
         print(_table(report) + (_layer_table(report) if args.by_layer else ""))
+    for warning in report.warnings:  # area or utilisation of an implausible design (docs/cim-model.md §2)
+        print(f"hwcost: warning: {warning}", file=sys.stderr)
     return 0
+
+
+def _macro_line(settings: dict[str, Any]) -> list[tuple[str, str]]:
+    """The macro count of a CIM design, and whether its weights stay or are reloaded."""
+    if "macros" not in settings:
+        return []
+    s = settings
+    reload = "all weights resident" if s["weights_resident"] else (
+        f"{s['resident_layers']} layers resident, the others reloaded from {s['weight_reload_from']} every inference")
+    return [("macros", f"{s['macros']} ({s['macros_needed']} needed for every weight; {reload})")]
 
 
 def _layer_table(report: Any) -> str:

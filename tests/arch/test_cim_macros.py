@@ -153,3 +153,16 @@ def test_digital_cim_cells_leak_and_reload_as_the_analog_macro(two: Path) -> Non
     s = dict(report_of(design_point("lsq", 8, arch=small, workload=two)).settings)
     assert s["macros"] == 1 and s["macros_needed"] == 3 and s["resident_layers"] == "0 of 2"
     assert s["weight_reload_from"] == "glb"
+
+
+def test_vgg16_on_every_weight_resident_warns_and_the_default_chip_does_not(capsys: pytest.CaptureFixture[str]) -> None:
+    from hwcost.cli import main
+    from hwcost.report import AREA_WARNING_MM2
+
+    assert main(["evaluate", "--arch", "cim", "--macros", "auto", "--scheme", "lsq", "--bits", "4", "--workload", "vgg16"]) == 0
+    out, err = capsys.readouterr()
+    assert "macros                69564 (69564 needed for every weight; all weights resident)" in out
+    assert f"exceeds the {AREA_WARNING_MM2:.0f} mm2" in err and "(69564 macros)" in err and "below 1 %" in err
+    assert main(["evaluate", "--arch", "cim", "--scheme", "lsq", "--bits", "4", "--workload", "vgg16"]) == 0
+    out, err = capsys.readouterr()
+    assert "macros                108 (69564 needed" in out and "reloaded from dram" in out and err == ""
