@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import hwcost
-from hwcost.arch.mac_array.plan import POWER_GATING_RESIDUAL
+from hwcost.arch.mac_array.plan import HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL
 from hwcost.cli import main
 
 LIB = hwcost.load_techlib("45nm")
@@ -83,14 +83,20 @@ def test_the_pe_grid_leaks_its_units_leakage_over_the_latency() -> None:
 def test_power_gating_leaves_the_residual_in_idle_cycles() -> None:
     plain = hwcost.evaluate("lsq", 4)
     gated = hwcost.evaluate("lsq", 4, arch=hwcost.MacArrayConfig(power_gating=True))
-    p, g = _rows(plain)["mac_multiplier"], _rows(gated)["mac_multiplier"]
-    leak_mw = 256 * LIB.leakage_mw("int_multiplier", a_bits=4, b_bits=4)
-    # always: the residual over the whole latency
-    assert g.static_pj == pytest.approx(POWER_GATING_RESIDUAL * leak_mw * gated.latency_s * 1e9)
-    # while computing: the rest, for one 1 ns cycle per PE operation (mac_multiplier's actions)
-    active = (1 - POWER_GATING_RESIDUAL) * leak_mw / 256 * 1e9 / 1e9 * g.actions
-    assert _dynamic(g) == pytest.approx(_dynamic(p) + active)
-    assert g.energy_pj < p.energy_pj and gated.latency_cycles == plain.latency_cycles
+    assert HARD_GATED_RESIDUAL == pytest.approx(1 / 260) and RETENTIVE_GATED_RESIDUAL == pytest.approx(1 / 3)
+    for unit, residual, leak_mw in (
+        ("mac_multiplier", 1 / 260, 256 * LIB.leakage_mw("int_multiplier", a_bits=4, b_bits=4)),
+        ("pe_registers", 1 / 3, 256 * LIB.leakage_mw("register", bits=4 + 22 + 4)),
+    ):
+        p, g = _rows(plain)[unit], _rows(gated)[unit]
+        # always: the residual over the whole latency
+        assert g.static_pj == pytest.approx(residual * leak_mw * gated.latency_s * 1e9)
+        # while computing: the rest, for one 1 ns cycle per PE operation (the MACs with their passes)
+        ops = BODY_MACS + 4 * EDGE_MACS
+        active = (1 - residual) * leak_mw / 256 * 1e9 * 1e-9 * ops
+        assert _dynamic(g) == pytest.approx(_dynamic(p) + active)
+        assert g.energy_pj < p.energy_pj
+    assert gated.latency_cycles == plain.latency_cycles
     assert dict(gated.settings)["power_gating"].startswith("on")
 
 

@@ -31,10 +31,15 @@ __all__ = ["MacPlan", "plan_mac_array"]
 PE_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)
 _GATED = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR, MacRow.PE_REGISTERS, MacRow.SHIFT_ADD)  # the PE grid
 
-# Power gating's residual leakage: high-Vt sleep transistors cut a gated block's leakage 10-50x
-# (Keating et al., Low Power Methodology Manual, Springer 2007, ch. 14 "Design of the power
-# switching network"); hwcost takes the conservative end, 1/10 of the ungated leakage remains.
-POWER_GATING_RESIDUAL = 0.1
+# Power gating's residual leakage, from "The design and implementation of a low-overhead
+# supply-gated SRAM" (IBM Research, IEEE 2006, abstract): "over 260x and 3x leakage reduction is
+# observed in 65nm-technology hardware for hard and soft gating, respectively, including the
+# leakage of control and drive circuits" (the CIM macro's gating uses the same figures). The PE
+# grid's combinational units lose nothing when hard-gated: 1/260 remains. Its registers hold the
+# stationary weights and the partial sums across idle cycles, so they are soft-gated (retentive):
+# 1/3 remains.
+HARD_GATED_RESIDUAL = 1.0 / 260.0
+RETENTIVE_GATED_RESIDUAL = 1.0 / 3.0
 
 
 @dataclass(frozen=True)
@@ -220,8 +225,9 @@ def _slice_passes(hw_bits: int, layer_bits: int) -> int:
 def _gated(row: PricedRow, arch: MacArrayConfig, edge_passes: int) -> PricedRow:
     """A PE row under power gating (``docs/cost-model.md`` §5): its units leak fully only in the
     cycles they compute -- (1 - r) x leakage x one clock period, charged to each PE operation --
-    and the residual fraction r in every cycle (the row's static power)."""
-    r = POWER_GATING_RESIDUAL
+    and the residual fraction r in every cycle (the row's static power): r = 1/260 for the
+    combinational units, 1/3 for the registers, which keep their state."""
+    r = RETENTIVE_GATED_RESIDUAL if row.unit is MacRow.PE_REGISTERS else HARD_GATED_RESIDUAL
     per_op_pj = (1.0 - r) * row.leakage_mw / arch.num_pes * 1e9 / (arch.clock_mhz * 1e6)  # mW x s -> pJ
     first, *rest = row.terms
     # The accumulator acts once per MAC; its PE computes edge_passes times per MAC on sliced layers.

@@ -12,7 +12,7 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.mac_array.config import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, mac_array_from_mapping
 from hwcost.arch.mac_array.counts import ArrayParams, LayerActions, MacCount, count_actions
-from hwcost.arch.mac_array.plan import POWER_GATING_RESIDUAL, MacPlan, plan_mac_array
+from hwcost.arch.mac_array.plan import HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, plan_mac_array
 from hwcost.arch.shared.bom import BodyEdge
 from hwcost.arch.shared.pricing import Count, Pricer
 from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_layer, column
@@ -147,7 +147,7 @@ class MacArrayTemplate:
         described = config.describe()
         settings = tuple((k, described[k]) for k in ("dataflow", "pe_rows", "pe_cols", "glb_kib", "acc_buffer_kib",
                                                       "input_buffer_kib"))
-        settings += (("power_gating", f"on (residual leakage {POWER_GATING_RESIDUAL:g} of the PE grid's)" if config.power_gating else "off"),)
+        settings += (("power_gating", f"on (idle PE grid leaks 1/{1 / HARD_GATED_RESIDUAL:.0f} of its logic's, 1/{1 / RETENTIVE_GATED_RESIDUAL:.0f} of its registers')" if config.power_gating else "off"),)
         settings += (("device_flavour", plan.device_flavour),)
         settings += (("accumulator_bits", f"{plan.body_acc_bits} body, {plan.edge_acc_bits} first/last "
                       f"(register {plan.acc_bits})"),)
