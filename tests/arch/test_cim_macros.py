@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from hwcost.arch.cim_macro.cells import RRAM_OFF_OHM, RRAM_ON_OHM
-from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, GATED_LEAKAGE_FRACTION, CellType, PowerGating
+from hwcost.arch.cim_macro.config import (CIM_MACRO_DEFAULTS, GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION, CellType,
+                                          PowerGating)
 from hwcost.evaluate import design_point, report_of
 from hwcost.techlib import load_techlib
 
@@ -97,6 +98,11 @@ def test_gated_idle_macros_leak_the_residual_fraction(two: Path) -> None:
     ungated = _report(two, macros=2)
     assert _rows(ungated)["cim_cells"].static_pj == pytest.approx(2 * MACRO_LEAK_MW * ungated.latency_s * 1e9)
     assert GATED_LEAKAGE_FRACTION == pytest.approx(1 / 3)  # 'soft gating' 3x (IBM 2006)
+    # The periphery (shift-add registers) holds nothing across an idle layer: hard-gated, 1/260.
+    h = HARD_GATED_LEAKAGE_FRACTION
+    share = (h * 2 * r.latency_s + (1 - h) * (1 * t1 + 2 * t2)) / (2 * ungated.latency_s)
+    assert _rows(r)["shift_add"].static_pj == pytest.approx(share * _rows(ungated)["shift_add"].static_pj)
+    assert h == pytest.approx(1 / 260) and _rows(ungated)["shift_add"].static_pj > 0
 
 
 def test_sram_8t_and_10t_cells(two: Path) -> None:

@@ -148,9 +148,11 @@ CELL_BITS_RANGE = {CellType.SRAM_6T: (1, 1), CellType.SRAM_8T: (1, 1), CellType.
 # Residual leakage of a soft-gated (data-retentive) idle macro: 1/3. "The design and implementation
 # of a low-overhead supply-gated SRAM" (IBM Research, IEEE 2006, abstract): 'over 260x and 3x
 # leakage reduction is observed in 65nm-technology hardware for hard and soft gating, respectively,
-# including the leakage of control and drive circuits'. Soft gating, because a resident macro must
-# keep its weights (hard gating, 1/260, loses them).
+# including the leakage of control and drive circuits'. Soft gating for the cells, because a resident
+# macro must keep its weights; the periphery (DACs, ADCs, shift-adds, trees) holds nothing across an
+# idle layer and is hard-gated: 1/260 remains (the MAC array's PE grid uses the same two figures).
 GATED_LEAKAGE_FRACTION = 1.0 / 3.0
+HARD_GATED_LEAKAGE_FRACTION = 1.0 / 260.0
 
 
 

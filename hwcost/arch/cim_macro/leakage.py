@@ -5,15 +5,16 @@ A macro part leaking P mW per macro on M macros leaks, over an inference of late
 
 - ``power_gating: none``: P M T -- the row's leakage, times the latency, as every leaking row;
 - ``idle_macros``: P (f M T + (1 - f) sum_l u_l t_l): every macro leaks at least the residual
-  fraction f of a soft-gated (data-retentive) macro, and the u_l macros layer l uses leak the rest
-  over its t_l cycles -- a count of active macro-cycles priced (1 - f) P per cycle.
+  fraction f of a gated macro -- 1/3 for the cells, soft-gated so that they keep their weights;
+  1/260 for the periphery, hard-gated -- and the u_l macros layer l uses leak the rest over its
+  t_l cycles: a count of active macro-cycles priced (1 - f) P per cycle.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
-from hwcost.arch.cim_macro.config import GATED_LEAKAGE_FRACTION, PowerGating
+from hwcost.arch.cim_macro.config import PowerGating
 from hwcost.arch.shared.pricing import Pricer, Term
 
 __all__ = ["sram_macro_args", "sram_leakage_mw_per_bit", "macro_leakage"]
@@ -37,12 +38,12 @@ def sram_leakage_mw_per_bit(rows: int, cols: int, pricer: Pricer) -> float:
 
 
 def macro_leakage(gating: PowerGating, clock_mhz: float, macros: int, per_macro_mw: float,
-                  active_cycles: Enum) -> tuple[float, tuple[Term, ...]]:
+                  active_cycles: Enum, residual: float) -> tuple[float, tuple[Term, ...]]:
     """(the row's leakage in mW while the design runs, its static terms) for a part leaking
-    ``per_macro_mw`` in each of ``macros`` macros; ``active_cycles`` is the count key of the
-    macros-in-use x cycles (module docstring)."""
+    ``per_macro_mw`` in each of ``macros`` macros and ``residual`` of it when gated;
+    ``active_cycles`` is the count key of the macros-in-use x cycles (module docstring)."""
     if gating is PowerGating.NONE or per_macro_mw == 0.0:
         return macros * per_macro_mw, ()
-    f = GATED_LEAKAGE_FRACTION
+    f = residual
     per_cycle_pj = (1 - f) * per_macro_mw * 1e3 / clock_mhz  # mW x (1 / f_clk) s, in pJ
     return f * macros * per_macro_mw, (Term(active_cycles, per_cycle_pj, per_cycle_pj, static=True),)

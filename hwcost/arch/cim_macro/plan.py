@@ -16,8 +16,9 @@ from enum import StrEnum
 import numpy as np
 
 from hwcost.arch.cim_macro.cells import CellCost, cell_cost, write_cycles_per_row
-from hwcost.arch.cim_macro.config import (CimMacroConfig, InputEncoding, PairSubtraction, SignedWeights,
-                                          WeightAccumulation, check_integer_only)
+from hwcost.arch.cim_macro.config import (GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION, CimMacroConfig,
+                                          InputEncoding, PairSubtraction, SignedWeights, WeightAccumulation,
+                                          check_integer_only)
 from hwcost.arch.cim_macro.leakage import macro_leakage
 from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerParams, Encoding, cim_geometry
 from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
@@ -168,9 +169,11 @@ def _adc_terms(arch: CimMacroConfig, pricer: Pricer, priced_bits: np.ndarray) ->
 
 def _row(unit: CimRow, category: Category, terms: tuple[Term, ...], area_um2: float, arch: CimMacroConfig,
          macros: int, leak_per_macro_mw: float) -> PricedRow:
-    """A row whose part leaks ``leak_per_macro_mw`` in every macro (leakage.py: power gating)."""
+    """A row whose part leaks ``leak_per_macro_mw`` in every macro (leakage.py: power gating; the
+    cells keep their weights when gated, the periphery holds nothing)."""
+    residual = GATED_LEAKAGE_FRACTION if unit is CimRow.CELLS else HARD_GATED_LEAKAGE_FRACTION
     leakage, static = macro_leakage(arch.power_gating, arch.clock_mhz, macros, leak_per_macro_mw,
-                                    CimCount.ACTIVE_MACRO_CYCLES)
+                                    CimCount.ACTIVE_MACRO_CYCLES, residual)
     return PricedRow(unit, category, terms + static, area_um2, leakage_mw=leakage)
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from hwcost.arch.cim_macro.config import GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION
 from hwcost.arch.cim_macro.leakage import macro_leakage, sram_leakage_mw_per_bit
 from hwcost.arch.digital_cim.config import DigitalCimConfig
 from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
@@ -178,7 +179,11 @@ def _array_rows(arch: DigitalCimConfig, pricer: Pricer, macros: int, ops: DcimOp
     leak_in = arch.rows * pricer.leakage_mw("register", bits=in_max)
 
     def row(unit: DcimRow, category: Category, terms: tuple[Term, ...], area: float, leak: float) -> PricedRow:
-        leakage, static = macro_leakage(arch.power_gating, arch.clock_mhz, macros, leak, DcimCount.ACTIVE_MACRO_CYCLES)
+        # Gated cells keep their weights (soft, 1/3 remains); gates, trees and registers hold
+        # nothing across an idle layer (hard, 1/260).
+        residual = GATED_LEAKAGE_FRACTION if unit is DcimRow.CELLS else HARD_GATED_LEAKAGE_FRACTION
+        leakage, static = macro_leakage(arch.power_gating, arch.clock_mhz, macros, leak, DcimCount.ACTIVE_MACRO_CYCLES,
+                                        residual)
         return PricedRow(unit, category, terms + static, area, leakage_mw=leakage)
 
     return [

@@ -105,7 +105,8 @@ class DigitalCimTemplate:
         dps = classify_body_edge(scheme, probe)
         g = dcim_geometry(probe.shapes, layer_params([config], [operands(scheme, dps.body, dps.edge)], probe))
         per_channel = float(g.weight_groups[0, 0]) * config.weight_group_bits
-        return IdealLayer(config.rows, max(1, int(config.cols // per_channel)), PEAK_STREAM_LENGTH)
+        per_macro = max(1, int(config.cols // per_channel))
+        return IdealLayer(config.rows, per_macro * (config.macros or 1), PEAK_STREAM_LENGTH)  # every macro busy
 
 
 DIGITAL_CIM = DigitalCimTemplate()
