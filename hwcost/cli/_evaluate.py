@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from hwcost.cli._arch_flags import add_arch_arguments
+from hwcost.cli._model import SchemeDefault, add_model_arguments, model_columns, model_summary
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
 from hwcost.report import Condition, Scope
 
@@ -15,7 +16,7 @@ __all__ = ["register"]
 
 def add_point_arguments(p: argparse.ArgumentParser) -> None:
     """The options that define a design point (shared with other sub-commands)."""
-    p.add_argument("--scheme", default="lsq", help="preset name (default lsq); see `hwcost explain --help`")
+    p.add_argument("--scheme", default=SchemeDefault("lsq"), help="preset name (default lsq); see `hwcost explain --help`")
     p.add_argument("--scheme-file", metavar="FILE", help="a user scheme in YAML (overrides --scheme)")
     p.add_argument("--bits", type=int, help="weight and activation bits (default: the scheme's)")
     p.add_argument("--weight-bits", type=int, help="weight bits (overrides --bits)")
@@ -28,6 +29,7 @@ def add_point_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--node", default="45nm", help="shipped technology library (default 45nm)")
     p.add_argument("--techlib", metavar="FILE", help="a technology library YAML file (overrides --node)")
     p.add_argument("--workload", help="network name or workload YAML file (default resnet20)")
+    add_model_arguments(p)
     p.add_argument("--peak", action="store_true",
                    help="the design's peak: full utilisation on an ideal layer that maps perfectly (no workload)")
     add_arch_arguments(p)
@@ -43,6 +45,10 @@ def point_from_args(args: argparse.Namespace) -> Any:
         raise HwcostError.single("--peak prices an ideal layer, not a network: drop --workload", key="--workload")
     scheme = load_scheme(args.scheme_file) if args.scheme_file else args.scheme
     arch = arch_from_args(args)
+    if args.model is not None:  # the network and, when quantized, each layer's precision
+        from hwcost.cli._model import model_point
+
+        return model_point(args, scheme, arch)
     flags = {**bits_flags(args.weight_bits, args.act_bits), **realisation_flags(args.zero_point, args.scale_at),
              "scheme": "--scheme", "workload": "--workload", "": "--techlib" if args.techlib else "--node"}
     with under_flags(flags):
@@ -174,7 +180,8 @@ def run(args: argparse.Namespace) -> int:
             data[f"area_um2.{row.unit}"] = row.area_um2
         print(to_csv(list(data), [list(data.values())]), end="")
     else:
-        print(_table(report) + (_layer_table(report) if args.by_layer else ""))
+        layers = _layer_table(report, model_columns(args, point, report)) if args.by_layer else ""
+        print(_table(report) + model_summary(args, point) + layers)
     for warning in report.warnings:  # area or utilisation of an implausible design (docs/cim-model.md §2)
         print(f"hwcost: warning: {warning}", file=sys.stderr)
     return 0
@@ -190,7 +197,7 @@ def _macro_line(settings: dict[str, Any]) -> list[tuple[str, str]]:
     return [("macros", f"{s['macros']} ({s['macros_needed']} needed for every weight; {reload})")]
 
 
-def _layer_table(report: Any) -> str:
+def _layer_table(report: Any, extra: tuple[list[str], list[list[str]]] | None = None) -> str:
     """Every compute layer, then the element-wise layers, with their shares of the energy."""
     total = report.energy_pj
     rows = [[layer.name, f"{layer.macs:,.0f}", f"{layer.energy_pj / 1e3:,.1f}", f"{100 * (layer.energy_pj / total):.1f}",
@@ -202,4 +209,7 @@ def _layer_table(report: Any) -> str:
     if any(layer.mapping for layer in report.layers):  # chosen per layer (dataflow auto)
         rows = [row + [layer.mapping] for row, layer in zip(rows, report.layers)] + [rows[-1] + ["-"]]
         headers, align = headers + ["mapping"], align + "l"
+    if extra is not None:  # --model: each layer's bits and the presets its grids match
+        rows = [row + cells for row, cells in zip(rows, extra[1])] + [rows[-1] + ["-"] * len(extra[0])]
+        headers, align = headers + extra[0], align + "l" * len(extra[0])
     return "\n\n" + format_table(headers, rows, align=align)

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from hwcost.schemes import QuantScheme
     from hwcost.workloads.imports import ImportedModel
 
-__all__ = ["add_model_arguments", "parse_shape", "load_model", "model_point", "precision_table", "summary_line",
+__all__ = ["add_model_arguments", "parse_shape", "load_model", "model_point", "model_summary", "model_columns",
+           "precision_table", "summary_line",
            "layer_columns", "SchemeDefault"]
 
 
@@ -138,3 +139,18 @@ def precision_table(model: ImportedModel) -> str:
                      _presets(r["presets"])])
     table = format_table(["layer", "kind", "shape", "MACs", "precision", "presets"], rows, align="lllrll")
     return table + "\n(* first/last layer)"
+
+
+def model_summary(args: argparse.Namespace, point: Any) -> str:
+    """The ``--model`` line under the evaluate table ("" without a model)."""
+    model = point.workload if getattr(args, "model", None) is not None else None
+    if model is None:
+        return ""
+    return "\n\n" + summary_line(model, point.scheme if model.quantized else None)
+
+
+def model_columns(args: argparse.Namespace, point: Any, report: Any) -> tuple[list[str], list[list[str]]] | None:
+    """The by-layer table's extra columns with ``--model`` (None without a model)."""
+    if getattr(args, "model", None) is None:
+        return None
+    return layer_columns(point.workload, [layer.name for layer in report.layers])
