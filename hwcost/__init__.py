@@ -7,7 +7,8 @@ The public API. Pipeline, top to bottom:
 - ``load_techlib``: a technology library (YAML) that prices components;
 - ``load_workload`` / ``import_model``: a network's layers, from YAML or from an ONNX / QONNX / QDQ
   file or a torch module (with each layer's quantizers);
-- ``evaluate``: scheme x accelerator x technology x workload -> ``CostReport``.
+- ``evaluate``: scheme x accelerator x technology x workload -> ``CostReport``;
+- ``compare``: two or more configurations -> ``Comparison`` (totals, ratios, per-unit deltas).
 """
 
 from hwcost.errors import HwcostError, Problem
@@ -23,6 +24,7 @@ from hwcost.arch.cim_macro.config import CellType, CimMacroConfig, CimMacroParam
 from hwcost.report import BreakdownRow, Category, CostReport
 from hwcost.design_point import DesignPoint, design_point
 from hwcost.evaluate import CostCache, evaluate, report_of, sweep
+from hwcost.compare import Comparison, UnitComparison, compare
 from hwcost.pareto import non_dominated, pareto_ranks
 
 __version__ = "0.1.0"
@@ -34,6 +36,7 @@ __all__ = [
     "CellType",
     "CimMacroConfig",
     "CimMacroParams",
+    "Comparison",
     "CostCache",
     "CostReport",
     "Dataflow",
@@ -55,10 +58,12 @@ __all__ = [
     "Template",
     "TensorQuant",
     "Unit",
+    "UnitComparison",
     "UnitKind",
     "Workload",
     "__version__",
     "classify",
+    "compare",
     "design_point",
     "evaluate",
     "import_model",

@@ -17,7 +17,7 @@ from hwcost.errors import HwcostError
 __all__ = ["main", "build_parser"]
 
 # Sub-command modules, in the order ``hwcost --help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("evaluate", "explain", "import", "arch", "techlib", "accuracy", "study", "validate")
+COMMAND_MODULES: tuple[str, ...] = ("evaluate", "compare", "explain", "import", "arch", "techlib", "accuracy", "study", "validate")
 
 
 def build_parser() -> argparse.ArgumentParser:
