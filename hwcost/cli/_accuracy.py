@@ -88,7 +88,10 @@ _MACRO_OPTIONS = {
                          "before one conversion of a signed sum"),
     "active_rows": ("active_rows", str, "rows summed per conversion, or all (default)"),
 }
-_MACRO_ALIASES = {"input_bits_per_pulse": "dac_bits"}  # --input-bits-per-pulse: the key's own name
+
+_METAVARS = {"rows": "N", "cell": "sram_6t|rram_1t1r", "cell_bits": "C", "dac_bits": "P", "adc_bits": "B",
+             "signed_weights": "differential|offset|digital", "weight_accumulation": "digital|analog",
+             "input_encoding": "bit_serial|pwm|dac", "pair_subtraction": "digital|analog", "active_rows": "N|all"}
 
 # Accuracy-only settings: option -> (CimSettings field, type, help).
 _CIM_OPTIONS = {
@@ -112,7 +115,7 @@ def _add_cim_arguments(p: argparse.ArgumentParser) -> None:
                         "below override its keys")
     for option, (_, kind, text) in _MACRO_OPTIONS.items():
         flags = [f"--{option.replace('_', '-')}"] + (["--input-bits-per-pulse"] if option == "dac_bits" else [])
-        g.add_argument(*flags, dest=f"cim_{option}", type=kind, default=None, metavar=None, help=text)
+        g.add_argument(*flags, dest=f"cim_{option}", type=kind, default=None, metavar=_METAVARS[option], help=text)
     for option, (_, kind, text) in _CIM_OPTIONS.items():
         g.add_argument(f"--{option.replace('_', '-')}", dest=f"cim_{option}", type=kind, choices=_CIM_CHOICES.get(option),
                        default=None, metavar=None if option in _CIM_CHOICES else option.split("_")[-1].upper()[:1],
