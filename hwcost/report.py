@@ -227,6 +227,12 @@ class CostReport:
                 out[cat.value] = (sum(r.energy_pj for r in rows), sum(r.area_um2 for r in rows))
         return out
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the totals and the breakdown as HTML tables, units in the column names."""
+        from hwcost._html import report_html
+
+        return report_html(self)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "scheme": self.scheme,
