@@ -59,6 +59,18 @@ class StudyOutcome:
     files: tuple[Path, ...]
     accuracy_only: int = 0  # unpriced CIM points (ADC bits outside the techlib) with accuracy-only rows
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the counts, the Pareto-optimal points and the results, as HTML tables (the
+        columns carry their units: energy_pj, area_um2, accuracy_measured_pct; long tables are
+        cut in the middle)."""
+        import html
+
+        head = (f"<p>{self.points} design points in {html.escape(str(self.folder))} ({len(self.skipped)} combinations "
+                f"skipped), {self.runs} accuracy runs</p>")
+        pareto = self.pareto.to_html(index=False, max_rows=40, float_format=lambda v: f"{v:.6g}", na_rep="")
+        results = self.results.to_html(index=False, max_rows=40, float_format=lambda v: f"{v:.6g}", na_rep="")
+        return f"<div>{head}<h4>Pareto-optimal points (pareto.csv)</h4>{pareto}<h4>results (results.csv)</h4>{results}</div>"
+
 
 def _native(value: Any) -> Any:
     if isinstance(value, np.generic):

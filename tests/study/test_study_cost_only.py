@@ -80,3 +80,19 @@ def test_the_shipped_cost_only_study_checks() -> None:
     spec = load_study(Path(__file__).parents[2] / "studies" / "cost_only.yaml")
     assert spec.accuracy.source is AccuracySource.NONE
     assert all("accuracy" not in o.column for o in spec.objectives)
+
+
+def test_outcome_and_reports_render_as_html(write_study: Callable[..., Path], tmp_path: Path) -> None:
+    outcome = run_study(load_study(write_study(COST_ONLY)), tmp_path / "o", measure=_never, progress=False, figures=False)
+    page = outcome._repr_html_()
+    assert page.count("<table") == 2 and "<th>energy_pj</th>" in page and "<th>area_um2</th>" in page
+    first = outcome.results.iloc[0]
+    assert f"{first['energy_pj']:.6g}" in page
+    report = hwcost.evaluate("lsq", 4)
+    page = report._repr_html_()
+    assert "<th>energy_pj</th>" in page and "<th>tops_per_w</th>" in page and "<th>area_um2</th>" in page
+    assert page.count("<tr>") == 1 + 1 + 1 + len(report.breakdown)  # totals head + row, breakdown head + rows
+    assert f"<td>{report.breakdown[0].unit}</td>" in page
+    assert f"{report.area_um2:,.0f}" in page
+    c = hwcost.compare([{"scheme": "lsq", "bits": 4}, {"scheme": "pot", "bits": 4}])
+    assert "<th>quantity</th>" in c._repr_html_() and "energy_pj.glb" in c._repr_html_()
