@@ -41,8 +41,8 @@ _COMPUTE = frozenset({"Conv", "Gemm", "MatMul"})
 _POOLS = frozenset({"MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool", "ReduceMean"})
 _ADDS = frozenset({"Add", "Sum"})
 _BY_CONSTANT = frozenset({"Mul", "Div", "Sub"})
-_FREE = GRID_KEEPING | {"BatchNormalization", "Concat", "Softmax", "LogSoftmax", "Constant", "Shape", "Gather",
-                        "QuantizeLinear", "DequantizeLinear"}
+_FREE = GRID_KEEPING | {"BatchNormalization", "Concat", "Softmax", "LogSoftmax", "Constant", "ConstantOfShape", "Shape",
+                        "Gather", "QuantizeLinear", "DequantizeLinear"}
 SUPPORTED_OPS = _COMPUTE | _POOLS | _ADDS | _BY_CONSTANT | _FREE
 """Standard operators the reader knows (QONNX quantizers besides)."""
 
