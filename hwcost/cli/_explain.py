@@ -2,6 +2,7 @@
 
     hwcost explain --scheme lsq+ --bits 4 --zero-point pre-subtract
     hwcost explain --scheme-file my_scheme.yaml --reduction-length 4608 --format json
+    hwcost explain --model my_qonnx.onnx     # each layer's precision, then the body's and the first/last layers' datapaths
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import textwrap
 from typing import TYPE_CHECKING
 
+from hwcost.cli._model import parse_shape
 from hwcost.cli._output import format_table, to_json
 
 if TYPE_CHECKING:
@@ -30,6 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--scheme", metavar="NAME", help="a preset name (pot, lsq, lsq+, ...)")
     source.add_argument("--scheme-file", metavar="FILE", help="a scheme YAML file")
+    source.add_argument("--model", metavar="FILE", help="a quantized ONNX / QONNX / QDQ model: its layers' precision and "
+                                                         "the datapaths that price them (docs/models.md)")
+    parser.add_argument("--input-shape", metavar="C,H,W", type=parse_shape,
+                        help="with --model: the input's size after the batch, when the file leaves it dynamic")
     parser.add_argument("--bits", type=int, metavar="B", help="weight and activation bits (default: the scheme's)")
     parser.add_argument("--weight-bits", type=int, metavar="B", help="weight bits (overrides --bits)")
     parser.add_argument("--act-bits", type=int, metavar="B", help="activation bits (overrides --bits)")
@@ -42,10 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _scheme(args: argparse.Namespace) -> QuantScheme:
-    from dataclasses import replace
-
     from hwcost.cli._flags import bits_flags, realisation_flags, under_flags
-    from hwcost.schemes import ScaleRealisation, ZeroPointRealisation, get_scheme, load_scheme
+    from hwcost.schemes import get_scheme, load_scheme
 
     with under_flags({"scheme": "--scheme", "": "--scheme"}):
         scheme = get_scheme(args.scheme) if args.scheme else load_scheme(args.scheme_file)
@@ -53,11 +57,19 @@ def _scheme(args: argparse.Namespace) -> QuantScheme:
     with under_flags(flags):
         weight_bits = args.weight_bits if args.weight_bits is not None else args.bits
         act_bits = args.act_bits if args.act_bits is not None else args.bits
-        scheme = scheme.with_bits(weight_bits, act_bits)
-        if args.zero_point:
-            scheme = replace(scheme, zero_point_realisation=ZeroPointRealisation(args.zero_point))
-        if args.scale_at:
-            scheme = replace(scheme, scale_realisation=ScaleRealisation(args.scale_at))
+        return _realised(scheme.with_bits(weight_bits, act_bits), args)
+
+
+def _realised(scheme: QuantScheme, args: argparse.Namespace) -> QuantScheme:
+    """``scheme`` with the --zero-point and --scale-at realisations typed."""
+    from dataclasses import replace
+
+    from hwcost.schemes import ScaleRealisation, ZeroPointRealisation
+
+    if args.zero_point:
+        scheme = replace(scheme, zero_point_realisation=ZeroPointRealisation(args.zero_point))
+    if args.scale_at:
+        scheme = replace(scheme, scale_realisation=ScaleRealisation(args.scale_at))
     return scheme
 
 
@@ -65,6 +77,10 @@ def _run(args: argparse.Namespace) -> int:
     from hwcost.classify import DEFAULT_REDUCTION_LENGTH, classify
     from hwcost.cli._flags import under_flags
 
+    if args.model is not None:
+        from hwcost.cli._model import explain_model
+
+        return explain_model(args, _realised, _table)
     scheme = _scheme(args)
     n = DEFAULT_REDUCTION_LENGTH if args.reduction_length is None else args.reduction_length
     with under_flags({"reduction_length": "--reduction-length"}):

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from hwcost.schemes import QuantScheme
     from hwcost.workloads.imports import ImportedModel
 
-__all__ = ["add_model_arguments", "parse_shape", "load_model", "model_point", "model_summary", "model_columns",
+__all__ = ["add_model_arguments", "parse_shape", "load_model", "model_point", "model_summary", "model_columns", "explain_model",
            "precision_table", "summary_line",
            "layer_columns", "SchemeDefault"]
 
@@ -154,3 +154,36 @@ def model_columns(args: argparse.Namespace, point: Any, report: Any) -> tuple[li
     if getattr(args, "model", None) is None:
         return None
     return layer_columns(point.workload, [layer.name for layer in report.layers])
+
+
+def explain_model(args: argparse.Namespace, realise: Any, table: Any) -> int:
+    """``hwcost explain --model FILE``: every layer's precision, then the datapath of the body and of
+    the first/last layers, sized for the largest reduction length each runs (as the engine sizes
+    them); ``realise`` applies --zero-point / --scale-at, ``table`` prints a datapath."""
+    from hwcost.classify import classify
+    from hwcost.cli._flags import realisation_flags, under_flags
+    from hwcost.cli._output import to_json
+    from hwcost.errors import HwcostError
+
+    model = load_model(args)
+    _refuse_precision_flags(args)
+    with under_flags({"layers": "--model"}):
+        scheme = model.scheme()
+    with under_flags({**realisation_flags(args.zero_point, args.scale_at), "reduction_length": "--reduction-length"}):
+        scheme = realise(scheme, args)
+        edge = [layer.is_first or layer.is_last for layer in model.compute_layers]
+        lengths = [layer.reduction_length for layer in model.compute_layers]
+        body_n = max((n for n, e in zip(lengths, edge) if not e), default=max(lengths))
+        edge_n = max((n for n, e in zip(lengths, edge) if e), default=max(lengths))
+        if args.reduction_length is not None:
+            body_n = edge_n = args.reduction_length
+        if body_n < 1:
+            raise HwcostError.single(f"expected an integer >= 1, got {body_n}", key="--reduction-length")
+        body, first_last = classify(scheme, body_n), classify(scheme, edge_n, edge_layer=True)
+    if args.format == "json":
+        print(to_json({"model": model.file, "layers": model.precision_rows(), "body": body.to_dict(),
+                       "first_last": first_last.to_dict()}))
+        return 0
+    print("\n".join([summary_line(model, scheme), "", precision_table(model), "", "body layers:", table(body), "",
+                     "first/last layers:", table(first_last)]))
+    return 0
