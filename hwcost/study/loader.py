@@ -179,6 +179,12 @@ def _archs(check: Checker, data: Mapping[str, Any], folder: Path) -> tuple[Any, 
     return tuple(out)
 
 
+def _file_suffixes(key: str) -> tuple[str, ...]:
+    """A study names YAML files; its workloads may also be ONNX models (their layer shapes:
+    the study's schemes and bits set the precision, docs/models.md)."""
+    return (".yaml", ".yml", ".onnx") if key == "workloads" else (".yaml", ".yml")
+
+
 def _loaded(
     check: Checker, data: Mapping[str, Any], key: str, folder: Path, shipped: tuple[str, ...], load: Callable[[Any], Any]
 ) -> tuple[Loaded, ...]:
@@ -190,11 +196,12 @@ def _loaded(
             continue
         if text in shipped:
             value, token = _gather(check, k, lambda: load(text)), text
-        elif text.endswith((".yaml", ".yml")) and _file(folder, text).is_file():
+        elif text.endswith(_file_suffixes(key)) and _file(folder, text).is_file():
             path = _file(folder, text)
             value, token = _gather(check, k, lambda: load(path)), f"{path.resolve()}#{_sha256(path)}"
         else:
-            check.error(k, f"unknown {key[:-1]} '{text}'; shipped: {', '.join(shipped)}, or an existing YAML file")
+            files = "an existing YAML or ONNX model file" if key == "workloads" else "an existing YAML file"
+            check.error(k, f"unknown {key[:-1]} '{text}'; shipped: {', '.join(shipped)}, or {files}")
             continue
         if value is not None:
             out.append(Loaded(name=value.name, token=token, value=value))

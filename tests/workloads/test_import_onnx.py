@@ -153,3 +153,20 @@ def test_a_missing_extra_names_the_install_command(monkeypatch, tmp_path) -> Non
     monkeypatch.setattr(builtins, "__import__", no_onnx)
     with pytest.raises(HwcostError, match=r"pip install 'hwcost\[onnx\]'"):
         hwcost.import_model(tmp_path / "any.onnx")
+
+
+def test_a_study_names_a_model_file_as_a_workload(tmp_path) -> None:
+    from hwcost.study import load_study, run_study
+
+    save(workload_to_onnx(load_workload("vgg7")), tmp_path / "net.onnx")
+    study = tmp_path / "study.yaml"
+    study.write_text("name: onnx\nschemes: [pot]\nbits: [4]\narchs:\n  - template: mac_array\n    name: mac\n"
+                     "nodes: [45nm]\nworkloads: [net.onnx]\nobjectives:\n  - minimise: energy_pj\n  - minimise: area_um2\n")
+    spec = load_study(study)
+    assert [w.value.total_macs for w in spec.workloads] == [load_workload("vgg7").total_macs]
+    results = run_study(spec, tmp_path / "out", progress=False, figures=False).results
+    assert results["energy_pj"].iloc[0] == pytest.approx(hwcost.evaluate("pot", 4, workload="vgg7").energy_pj, rel=1e-12)
+    study.write_text(study.read_text().replace("net.onnx", "missing.onnx"))
+    with pytest.raises(HwcostError, match=r"workloads\[0\]: unknown workload 'missing.onnx'; shipped: .*, or an "
+                                          r"existing YAML or ONNX model file"):
+        load_study(study)
