@@ -18,7 +18,7 @@ from hwcost.accuracy.nn.network import Network
 from hwcost.accuracy.nn.optim import SGD, cosine_lr
 from hwcost.accuracy.nn.params import EVAL, StepContext
 
-__all__ = ["TrainSettings", "train", "accuracy"]
+__all__ = ["TrainSettings", "train", "accuracy", "progress_bar"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,12 @@ class TrainSettings:
     batch_size: int = 64
     momentum: float = 0.9
     weight_decay: float = 5e-4
+
+
+def progress_bar(settings: TrainSettings, per_epoch: int, desc: str) -> tqdm:
+    """A bar over every batch of a run, its description naming the epoch (``QAT lsq epoch 2/3``);
+    drawn on stderr when it is a terminal, silent otherwise (tqdm's ``disable=None``)."""
+    return tqdm(total=settings.epochs * per_epoch, desc=desc, unit="batch", disable=None, leave=False, mininterval=0.5)
 
 
 def train(
@@ -43,7 +49,9 @@ def train(
     per_epoch = max(len(x) // settings.batch_size, 1)
     total = settings.epochs * per_epoch
     last_losses: list[float] = []
-    for epoch in tqdm(range(settings.epochs), desc=desc, disable=None, leave=False):
+    bar = progress_bar(settings, per_epoch, desc)
+    for epoch in range(settings.epochs):
+        bar.set_description(f"{desc} epoch {epoch + 1}/{settings.epochs}")  # drawn at once
         order = rng.permutation(len(x))
         last_losses = []
         for b in range(per_epoch):
@@ -55,6 +63,8 @@ def train(
             net.backward(grad)
             optimiser.step(cosine_lr(settings.lr, t, total))
             last_losses.append(loss)
+            bar.update()
+    bar.close()
     return float(np.mean(last_losses)) if last_losses else float("nan")
 
 

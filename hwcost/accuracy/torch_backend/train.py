@@ -15,11 +15,10 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from hwcost.accuracy.nn.optim import cosine_lr
 from hwcost.accuracy.nn.params import EVAL, StepContext
-from hwcost.accuracy.train import TrainSettings
+from hwcost.accuracy.train import TrainSettings, progress_bar
 from hwcost.accuracy.torch_backend.layers import QLayer
 from hwcost.accuracy.torch_backend.models import TorchNetwork
 
@@ -73,7 +72,9 @@ def train_torch(net: TorchNetwork, x: np.ndarray, y: np.ndarray, settings: Train
     labels = torch.from_numpy(y.astype(np.int64))
     last: list[float] = []
     net.train()
-    for epoch in tqdm(range(settings.epochs), desc=desc, disable=None, leave=False):
+    bar = progress_bar(settings, per_epoch, desc)
+    for epoch in range(settings.epochs):
+        bar.set_description(f"{desc} epoch {epoch + 1}/{settings.epochs}")  # drawn at once
         order = rng.permutation(len(x))
         last = []
         for b in range(per_epoch):
@@ -88,6 +89,8 @@ def train_torch(net: TorchNetwork, x: np.ndarray, y: np.ndarray, settings: Train
                 group["lr"] = cosine_lr(settings.lr, t, total)
             optimiser.step()
             last.append(float(loss.detach()))
+            bar.update()
+    bar.close()
     net.eval()
     return float(np.mean(last)) if last else float("nan")
 
