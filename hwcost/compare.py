@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from hwcost.design_point import DesignPoint, design_point
@@ -134,6 +135,10 @@ class Comparison:
         return self.to_frame().to_html(index=False, float_format=lambda v: f"{v:.6g}")
 
 
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
 def _description(report: CostReport) -> dict[str, Any]:
     settings = dict(report.settings)
     return {"scheme": report.scheme, "weight_bits": report.weight_bits, "act_bits": report.act_bits,
@@ -157,16 +162,17 @@ def point_of(config: DesignPoint | Mapping[str, Any], flags: Mapping[str, str] |
     return design_point(**options)
 
 
-def _labels(reports: Sequence[CostReport], configs: Sequence[DesignPoint | Mapping[str, Any]]) -> tuple[str, ...]:
-    """What differs between the reports (``lsq+ W4A4``) and between the template keys of the
-    configurations given as mappings (``adc_bits=4``); ``#2`` etc. where nothing does."""
+def _labels(reports: Sequence[CostReport], configs: Sequence[DesignPoint | Mapping[str, Any]],
+            points: Sequence[DesignPoint]) -> tuple[str, ...]:
+    """What differs between the reports (``lsq+ W4A4``) and the template keys the configurations
+    given as mappings set, at each point's value (``adc_bits=4``); ``#2`` etc. where nothing does."""
     described = [_description(r) | {"bits": f"W{r.weight_bits}A{r.act_bits}"} for r in reports]
     differ = [f for f in _LABEL_FIELDS if len({d[f] for d in described}) > 1]
-    keys = [{k: v for k, v in c.items() if k not in POINT_OPTIONS} if isinstance(c, Mapping) else {} for c in configs]
-    named = list(dict.fromkeys(k for d in keys for k in d))
-    varied = [k for k in named if len({repr(d.get(k)) for d in keys}) > 1]
-    labels = [" ".join([str(d[f]) for f in differ] + [f"{k}={key.get(k, '-')}" for k in varied])
-              for d, key in zip(described, keys)]
+    named = list(dict.fromkeys(k for c in configs if isinstance(c, Mapping) for k in c if k not in POINT_OPTIONS))
+    values = [{k: _plain(getattr(p.arch, k, "-")) for k in named} for p in points]
+    varied = [k for k in named if len({repr(v[k]) for v in values}) > 1]
+    labels = [" ".join([str(d[f]) for f in differ] + [f"{k}={v[k]}" for k in varied])
+              for d, v in zip(described, values)]
     return tuple(label if label and labels.count(label) == 1 else f"#{i + 1}" + (f" {label}" if label else "")
                  for i, label in enumerate(labels))
 
@@ -177,7 +183,8 @@ def compare(configs: Sequence[DesignPoint | Mapping[str, Any]], labels: Sequence
     if len(configs) < 2:
         raise HwcostError.single(f"a comparison needs at least two configurations; got {len(configs)}", key="configs")
     cache = CostCache()
-    reports = tuple(report_of(point_of(c), cache=cache, scope=scope) for c in configs)
+    points = [point_of(c) for c in configs]
+    reports = tuple(report_of(p, cache=cache, scope=scope) for p in points)
     if labels is not None and (len(labels) != len(reports) or len(set(labels)) != len(labels)):
         raise HwcostError.single(f"expected {len(reports)} distinct labels; got {list(labels)}", key="labels")
-    return Comparison(tuple(labels) if labels is not None else _labels(reports, configs), reports)
+    return Comparison(tuple(labels) if labels is not None else _labels(reports, configs, points), reports)

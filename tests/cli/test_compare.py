@@ -40,7 +40,7 @@ def test_unit_deltas_add_up_to_the_total_delta() -> None:
 def test_a_template_key_in_a_configuration() -> None:
     c = hwcost.compare([{"scheme": "lsq", "bits": 4}, {"scheme": "lsq", "bits": 4, "pe_rows": 32}])
     arch = replace(hwcost.load_arch("mac_array"), pe_rows=32)
-    assert c.labels == ("pe_rows=-", "pe_rows=32")
+    assert c.labels == ("pe_rows=16", "pe_rows=32")  # the first at the template's default
     assert c.total("latency_cycles")[1] == pytest.approx(hwcost.evaluate("lsq", 4, arch=arch).latency_cycles, rel=1e-12)
 
 
