@@ -170,3 +170,24 @@ def test_a_study_names_a_model_file_as_a_workload(tmp_path) -> None:
     with pytest.raises(HwcostError, match=r"workloads\[0\]: unknown workload 'missing.onnx'; shipped: .*, or an "
                                           r"existing YAML or ONNX model file"):
         load_study(study)
+
+
+def test_the_models_page_example_runs(tmp_path, monkeypatch, capsys) -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "models.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
+    assert len(blocks) == 1
+    monkeypatch.chdir(tmp_path)
+    exec(compile(blocks[0], "docs/models.md", "exec"), {})
+    assert main(["evaluate", "--model", "my.onnx", "--by-layer", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # the page's hand counts: 32x32x32x27 + 16x16x64x288 + 16x16x64x576 + 8x8x128x576 + 128x10
+    assert [l["macs"] for l in data["layers"]] == [884_736, 4_718_592, 9_437_184, 4_718_592, 1_280]
+    assert data["macs"] == 19_760_384
+    total = sum(l["energy_pj"] for l in data["layers"]) + data["elementwise_energy_pj"]
+    assert total == pytest.approx(data["energy_pj"], rel=1e-9)
+    assert main(["import", "my.onnx"]) == 0
+    assert "body W4/A4" in capsys.readouterr().out
