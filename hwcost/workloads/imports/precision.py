@@ -19,6 +19,7 @@ outputs follow the activations").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -194,6 +195,4 @@ def scale_type_of(values: Sequence[float]) -> ScaleType:
     >>> scale_type_of([0.25, 0.5]).value, scale_type_of([0.25, 0.3]).value
     ('pot', 'dyadic')
     """
-    import math
-
     return ScaleType.POT if all(math.frexp(float(v))[0] == 0.5 for v in values) else ScaleType.DYADIC
