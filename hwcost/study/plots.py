@@ -28,7 +28,7 @@ from hwcost.report import Category
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ColumnAxis", "COLUMN_AXES", "accuracy_source", "data_axis", "pareto_figure", "breakdown_figure", "bars_figure", "save_figure", "study_figures"]
+__all__ = ["ColumnAxis", "COLUMN_AXES", "SCHEME_PALETTE", "scheme_colours", "accuracy_source", "data_axis", "pareto_figure", "breakdown_figure", "bars_figure", "overhead_figure", "save_figure", "study_figures"]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 _VARIANT_COLUMNS = ("zero_point", "scale_at", "arch", "node", "cim_adc_range", "cim_noise_on", "cim_noise_sigma", "cim_two_stage", "cim_stage2_epochs")
@@ -201,16 +201,49 @@ def _label_points(ax: Axes, data: "pd.DataFrame", x: np.ndarray, y: np.ndarray, 
     too when there are few points, else a short "WxAy" in the scheme's colour where it fits."""
     full = front | (len(data) <= _LABEL_ALL_UP_TO)
     order = np.concatenate([np.flatnonzero(front), np.flatnonzero(~front)])
-    texts = [_point_label(data.iloc[i], []) if full[i] else f"W{data['weight_bits'].iloc[i]}A{data['act_bits'].iloc[i]}" for i in order]
+    # points drawn on top of each other (within a marker's width) get one label naming them all
+    place = _overlapping(_normalised(x), _normalised(y), order)
+    together = {p: [i for i in order if place[i] == p] for p in dict.fromkeys(place[i] for i in order)}
+    order = np.asarray([i for i in order if together[place[i]][0] == i], dtype=int)
+    texts = [_joint_label(data, together[place[i]], full[i]) for i in order]
     widths = [0.012 * len(t) for t in texts]
     steps = _label_steps(_normalised(x)[order], _normalised(y)[order], widths, [6 if full[i] else 0 for i in order])
     for i, text, step in zip(order, texts, steps):
         if step is None:
             continue
-        colour = "black" if full[i] else colours[data["scheme"].iloc[i]]
+        shared = {data["scheme"].iloc[j] for j in together[place[i]]}
+        colour = "black" if full[i] or len(shared) > 1 else colours[data["scheme"].iloc[i]]
         leader = {"arrowprops": {"arrowstyle": "-", "linewidth": 0.4, "color": "grey", "shrinkA": 0, "shrinkB": 3}} if step else {}
         size = 7 if full[i] else 6
         ax.annotate(text, (x[i], y[i]), xytext=(4, 3 - 9 * step), textcoords="offset points", fontsize=size, color=colour, zorder=6, **leader)
+
+
+_OVERLAP = 0.012  # a marker's half-width, as a fraction of the axes (7 x 5 in panel, marker size 40)
+
+
+def _overlapping(nx: np.ndarray, ny: np.ndarray, order: Sequence[int]) -> list[int]:
+    """For each point, the first point (in ``order``) it is drawn on top of, or itself."""
+    place = list(range(len(nx)))
+    firsts: list[int] = []
+    for i in order:
+        near = next((j for j in firsts if abs(nx[i] - nx[j]) < _OVERLAP and abs(ny[i] - ny[j]) < _OVERLAP), None)
+        if near is None:
+            firsts.append(i)
+        else:
+            place[i] = near
+    return place
+
+
+def _joint_label(data: "pd.DataFrame", rows: Sequence[int], full: bool) -> str:
+    """``pot/lsq W8A8`` for points at one place with the same bits (``W8A8`` when not ``full``),
+    else their labels joined: ``pot W8A8, lsq W4A4``."""
+    bits = list(dict.fromkeys(f"W{data['weight_bits'].iloc[i]}A{data['act_bits'].iloc[i]}" for i in rows))
+    schemes = list(dict.fromkeys(str(data["scheme"].iloc[i]) for i in rows))
+    if not full:
+        return "/".join(bits)
+    if len(bits) == 1:
+        return f"{'/'.join(schemes)} {bits[0]}"
+    return ", ".join(dict.fromkeys(_point_label(data.iloc[i], []) for i in rows))
 
 
 def _draw_front(ax: Axes, x: np.ndarray, y: np.ndarray) -> None:
@@ -295,10 +328,36 @@ def _grid(n: int, width: float, height: float) -> tuple[Figure, list[Axes]]:
     return fig, axes[:n]
 
 
+# One colour per scheme in every figure of every study: the presets in PRESET_NAMES order take
+# matplotlib's tab10 then five dark colours of ColorBrewer Dark2 and navy (15 presets, 15 colours);
+# a user scheme takes the colour its name hashes to (crc32), skipping the colours of the presets
+# shown beside it.
+SCHEME_PALETTE: tuple[str, ...] = (*(matplotlib.colors.to_hex(c) for c in matplotlib.colormaps["tab10"].colors),
+                                   "#1b9e77", "#e6ab02", "#7570b3", "#a6761d", "#000080")
+
+
+def scheme_colours(schemes: Sequence[str]) -> dict[str, str]:
+    """The colour of each scheme: fixed for a preset, by name for any other."""
+    import zlib
+
+    from hwcost.schemes import PRESET_NAMES
+
+    out = {s: SCHEME_PALETTE[PRESET_NAMES.index(s) % len(SCHEME_PALETTE)] for s in schemes if s in PRESET_NAMES}
+    for s in dict.fromkeys(x for x in schemes if x not in PRESET_NAMES):
+        start = zlib.crc32(str(s).encode())
+        free = [SCHEME_PALETTE[(start + i) % len(SCHEME_PALETTE)] for i in range(len(SCHEME_PALETTE))]
+        out[s] = next((c for c in free if c not in out.values()), free[0])
+    return out
+
+
 def _colours(results: "pd.DataFrame", hue: Sequence[str] = ()) -> dict[object, str]:
-    """A colour per scheme, or per combination of the ``hue`` columns, in order of appearance."""
+    """A colour per scheme (the same in every figure: :func:`scheme_colours`), or per combination
+    of the ``hue`` columns, in order of appearance."""
+    if not hue or tuple(hue) == ("scheme",):
+        fixed = scheme_colours(list(dict.fromkeys(results["scheme"])))
+        return {(k,) if hue else k: c for k, c in fixed.items()}
     palette = matplotlib.colormaps["tab10"].colors
-    keys = [tuple(r) for r in results[list(hue)].itertuples(index=False)] if hue else list(results["scheme"])
+    keys = [tuple(r) for r in results[list(hue)].itertuples(index=False)]
     return {k: matplotlib.colors.to_hex(palette[i % len(palette)]) for i, k in enumerate(dict.fromkeys(keys))}
 
 
@@ -405,6 +464,39 @@ def breakdown_figure(results: "pd.DataFrame", total: str, by: str | None = None)
     return fig
 
 
+OVERHEAD_COLUMN = f"energy_pj.{Category.QUANT_OVERHEAD.value}"
+
+
+def overhead_figure(results: "pd.DataFrame") -> Figure:
+    """The quantization overhead on its own scale (a sliver in the energy breakdown): the energy
+    of the units the scheme adds (requantization, zero-point, BN, scale memories; the category
+    ``quantization overhead``) per design point, coloured by scheme, each bar labelled with its
+    share of the point's energy; one panel per workload and architecture."""
+    costed = results[np.isfinite(results["energy_pj"].astype(float))]
+    panels = list(dict.fromkeys(zip(costed["workload"], costed["arch"])))
+    variants = [c for c in _variant_columns(costed) if c != "arch"]
+    width = max(6.0, 0.42 * costed.groupby(["workload", "arch"]).size().max() + 3.0)
+    fig = Figure(figsize=(width, 4.2 * len(panels)), layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False).ravel()
+    colours = scheme_colours(list(dict.fromkeys(costed["scheme"])))
+    quantity = COLUMN_AXES["energy_pj"]
+    for ax, (workload, arch) in zip(axes, panels):
+        data = costed[(costed["workload"] == workload) & (costed["arch"] == arch)]
+        overhead = data[OVERHEAD_COLUMN].to_numpy(dtype=float)
+        share = overhead / data["energy_pj"].to_numpy(dtype=float)
+        positions = np.arange(len(data))
+        ax.bar(positions, overhead * quantity.scale, color=[colours[s] for s in data["scheme"]], width=0.75)
+        for pos, value, part in zip(positions, overhead * quantity.scale, share):
+            ax.annotate(f"{100 * part:.2g} %", (pos, value), xytext=(0, 2), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=5.5, rotation=90 if len(data) > 12 else 0)
+        ax.set_ylim(0, max(float(np.max(overhead * quantity.scale, initial=0.0)) * 1.25, 1e-9))
+        _bar_labels(ax, data, variants)
+        ax.set_ylabel(f"quantization overhead ({quantity.unit})\nlabels: % of the energy per inference", fontsize=9)
+        ax.set_title(f"{workload} on {arch}: quantization-overhead energy", fontsize=10)
+        ax.grid(True, axis="y", linewidth=0.3, alpha=0.5)
+    return fig
+
+
 _AXIS_NAMES = {
     "weight_bits": "weight bits", "act_bits": "activation bits", "zero_point": "zero-point realisation", "scale_at": "scale applied at",
     "adc_bits": "ADC resolution", "cim_adc_range": "ADC range", "cim_noise_sigma": "noise sigma", "cim_noise_on": "noise on",
@@ -472,6 +564,9 @@ def bars_figure(
     fig = Figure(figsize=(fig_width, 3.8 * len(panels)), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False).ravel()
     palette = matplotlib.colormaps["tab10" if (len(columns) if stack else len(combos)) <= 10 else "tab20"].colors
+    if not stack and tuple(hue) == ("scheme",):  # a scheme has its colour in every figure
+        fixed = scheme_colours([c[0] for c in combos])
+        palette = tuple(fixed[c[0]] for c in combos)
     hatches = ("", "///", "...", "xx", "\\\\")
     quantity = _column_axis(columns[0])
     for ax, panel in zip(axes, panels):
@@ -559,7 +654,8 @@ def study_figures(
     results: "pd.DataFrame", objectives: Sequence[Objective], folder: Path, breakdowns: bool = True, group_by: Sequence[str] = ("workload",)
 ) -> tuple[Path, ...]:
     """Every figure of a study: one front per objective pair (a panel per ``group_by`` group),
-    then (unless ``breakdowns`` is False) the two breakdowns of every point."""
+    then (unless ``breakdowns`` is False) the two breakdowns of every point and its quantization
+    overhead on its own scale."""
     import itertools
 
     files: list[Path] = []
@@ -568,4 +664,6 @@ def study_figures(
     if breakdowns:
         files += save_figure(breakdown_figure(results, "energy_pj"), folder, "energy_breakdown")
         files += save_figure(breakdown_figure(results, "area_um2"), folder, "area_breakdown")
+        if OVERHEAD_COLUMN in results.columns and np.isfinite(results["energy_pj"].astype(float)).any():
+            files += save_figure(overhead_figure(results), folder, "overhead")
     return tuple(files)
