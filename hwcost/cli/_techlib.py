@@ -109,8 +109,6 @@ def _run_show(args: argparse.Namespace) -> int:
     print(f"source: {lib.source}")
     if lib.derived:
         print(f"derived: {_derivation(lib.derived)}")
-    if why:
-        print(why)
     for name, comp in lib.components.items():
         print()
         variants = getattr(comp, "variants", None)

@@ -237,7 +237,7 @@ def test_a_user_written_library_for_a_made_up_node_loads_validates_and_prices(ca
         (["--to", "5nm"], "no Stillmaker-Baas 2017 fit for 5 nm; the nodes it covers are 180nm"),
         (["--to", "250nm"], "28nm (interpolated), 22nm (interpolated)"),
         (["--to", "seven"], "expected a process node such as 7nm or 22; got 'seven'"),
-        (["--to", "7nm", "--flavour", "XP"], "--flavour expects HP or LP; got 'XP'"),
+        (["--to", "7nm", "--flavour", "XP"], "--flavour expects HP, LP or auto; got 'XP'"),
         (["--to", "7nm", "--vdd", "1.2"], "target Vdd 1.2 V is outside 0.42-0.77 V"),
         (["--to", "90nm"], "adc: the ADC energy is the Murmann-survey envelope"),
         (["--to", "7nm", "--rule", "adc=cubic"], "--rule expects COMPONENT=RULE"),
