@@ -63,13 +63,25 @@ def test_peak_is_full_utilisation_in_both_dataflows_and_any_geometry(dataflow: s
     assert report.macs == (1032 * 14 * 1024 if dataflow == "weight_stationary" else 1024 * 14 * 12)
 
 
+# The default CIM design's peak (docs/cim-model.md §5): the ideal layer spans its 108 macros, each
+# busy 1024 pixels x S_a 4 x ceil(128 / 16 ADCs) = 32,768 cycles, while its 16 post-processing lanes
+# take 108 x 16 x 1024 / 16 = 110,592 cycles for the outputs: utilisation 32,768 / 110,592.
+CIM_PEAK_UTILISATION = (1024 * 4 * 8) / (108 * 16 * 1024 / 16)
+
+
 def test_peak_on_the_cim_macro_fills_its_columns() -> None:
     # 4-bit weights, differential pairs of 4-bit magnitudes on 1-bit cells: 8 columns per output
-    # channel, so 16 channels fill the 128 columns; 128 rows hold one reduction.
+    # channel, so 16 channels fill the 128 columns of each macro; 128 rows hold one reduction.
     report = hwcost.evaluate("lsq", 4, arch="cim", workload="peak")
-    assert report.macs == 128 * 16 * 1024
-    assert report.utilisation == pytest.approx(1.0)
+    assert report.macs == 128 * 16 * 1024 * 108
+    assert report.utilisation == pytest.approx(CIM_PEAK_UTILISATION)
     assert dict(report.settings)["max_row_groups"] == 1
+    from dataclasses import replace
+
+    from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS
+
+    single = hwcost.evaluate("lsq", 4, arch=replace(CIM_MACRO_DEFAULTS, macros=1), workload="peak")
+    assert single.macs == 128 * 16 * 1024 and single.utilisation == pytest.approx(1.0)
 
 
 def test_sweep_has_the_scope_columns_and_peak_points() -> None:
@@ -89,7 +101,7 @@ def test_cli_scope_and_peak(arch: str, capsys: pytest.CaptureFixture[str]) -> No
     data = json.loads(capsys.readouterr().out)
     assert data["scope"] == "array" and data["condition"] == "peak" and data["workload"] == "peak"
     assert {row["category"] for row in data["breakdown"]}.isdisjoint({"on-chip memory", "dram"})
-    assert data["utilisation"] == pytest.approx(1.0 if arch == "cim" else fill_drain_utilisation(1024, 16, 16))
+    assert data["utilisation"] == pytest.approx(CIM_PEAK_UTILISATION if arch == "cim" else fill_drain_utilisation(1024, 16, 16))
     assert main(["evaluate", "--arch", arch, "--bits", "4", "--scope", "core", "--peak"]) == 0
     assert "peak: ideal layer" in capsys.readouterr().out.splitlines()[0]
 
