@@ -5,11 +5,13 @@ capacity_bytes=32768, width_bits=64)`` and ``lib.area_um2("int_adder", bits=16)`
 component (numpy arrays broadcast). The component models live in :mod:`hwcost.techlib.models`;
 the file format and the origin of every number in ``docs/techlib.md``. ``scale_techlib(lib, 7)``
 moves a library to another process node (:mod:`hwcost.techlib.scaling`,
-``docs/adding-a-node.md``).
+``docs/adding-a-node.md``); ``choose_flavour(node_nm, clock_mhz)`` picks HP or LP devices for a
+clock (:mod:`hwcost.techlib.flavour`).
 """
 
 from hwcost.techlib._dump import techlib_to_dict, techlib_yaml
 from hwcost.techlib._load import list_techlibs, load_techlib, parse_techlib
+from hwcost.techlib.flavour import FlavourChoice, choose_flavour
 from hwcost.techlib.library import ComponentModel, Derivation, Flavour, Quantity, TechLib, VariantComponent
 from hwcost.techlib.models import MODELS, Kind, ParamRange
 from hwcost.techlib.scaling import DEFAULT_RULES, ScalingRule, scale_techlib
@@ -21,6 +23,8 @@ __all__ = [
     "techlib_to_dict",
     "techlib_yaml",
     "scale_techlib",
+    "choose_flavour",
+    "FlavourChoice",
     "ScalingRule",
     "DEFAULT_RULES",
     "TechLib",

@@ -91,7 +91,7 @@ class MacArrayConfig(MemorySystem):
     # 2 KiB input buffer: DianNao's NBin beside its 16 x 16 neural functional unit (Chen et al.,
     # ASPLOS 2014). 0: none, every activation fed to the array is read from the GLB.
     input_buffer_kib: float = 2.0
-    # Power gating of the PE grid's idle cycles (docs/cost-model.md §5). Off by default: it costs
+    # Power gating of the PE grid's idle cycles (docs/cost-model.md §6). Off by default: it costs
     # sleep transistors and wake-up latency, and the designs hwcost is validated against do not
     # all state it.
     power_gating: bool = False

@@ -223,7 +223,7 @@ def _slice_passes(hw_bits: int, layer_bits: int) -> int:
 
 
 def _gated(row: PricedRow, arch: MacArrayConfig, edge_passes: int) -> PricedRow:
-    """A PE row under power gating (``docs/cost-model.md`` §5): its units leak fully only in the
+    """A PE row under power gating (``docs/cost-model.md`` §6): its units leak fully only in the
     cycles they compute -- (1 - r) x leakage x one clock period, charged to each PE operation --
     and the residual fraction r in every cycle (the row's static power): r = 1/260 for the
     combinational units, 1/3 for the registers, which keep their state."""
