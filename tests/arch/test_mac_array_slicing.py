@@ -116,3 +116,21 @@ def test_a_pinned_unit_leaks_only_what_its_pin_says(tmp_path: Path) -> None:
     r = _rows(report)
     assert r["mac_multiplier"].static_pj == pytest.approx(256 * 0.002 * report.latency_s * 1e9)
     assert r["pe_registers"].static_pj == 0
+
+
+def test_an_adder_tree_runs_its_tree_every_pass_and_shift_adds_per_column() -> None:
+    from hwcost.arch.mac_array.config import PeStyle
+
+    report = hwcost.evaluate("lsq", 4, arch=hwcost.MacArrayConfig(pe_style=PeStyle.ADDER_TREE))
+    r = _rows(report)
+    add = lambda b: LIB.energy_pj("int_adder", bits=b)  # noqa: E731
+    reg = lambda b: LIB.energy_pj("register", bits=b)  # noqa: E731
+    # a 16-input tree of 8-bit products (8 + 4 + 2 + 1 adders of 8..11-bit operands) every pass
+    tree = 8 * add(8) + 4 * add(9) + 2 * add(10) + add(11)
+    ops = BODY_MACS + 4 * EDGE_MACS
+    acc_body, acc_edge = _acc_bits(576, 4), _acc_bits(64, 8)
+    expected = ops * tree / 16 + (BODY_MACS * add(acc_body) + EDGE_MACS * add(acc_edge)) / 16
+    assert _dynamic(r["accumulator"]) == pytest.approx(expected)
+    # one shift-adder per column at the 16-bit product + 4 bits of the 16-input tree's growth
+    assert _dynamic(r["shift_add"]) == pytest.approx(3 * EDGE_MACS * (add(20) + reg(20)) / 16)
+    assert r["shift_add"].area_um2 == pytest.approx(16 * (LIB.area_um2("int_adder", bits=20) + LIB.area_um2("register", bits=20)))

@@ -146,31 +146,39 @@ def _shift_add_row(arch: MacArrayConfig, pricer: Pricer, product_bits: int) -> P
     """Bit-slice passes combined as shift-add: the P partial products of one MAC of a layer wider
     than the PE meet in P - 1 additions at the full product width, each into a product-width
     register, before the accumulator adds their sum once (Bit Fusion's fusion unit, Sharma et al.
-    ISCA 2018). One shift-adder and its register per PE."""
-    e = pricer.energy_pj("int_adder", bits=product_bits) + pricer.energy_pj("register", bits=product_bits)
-    area = pricer.area_um2("int_adder", bits=product_bits) + pricer.area_um2("register", bits=product_bits)
-    leak = pricer.leakage_mw("int_adder", bits=product_bits) + pricer.leakage_mw("register", bits=product_bits)
-    return PricedRow(MacRow.SHIFT_ADD, Category.COMPUTE, (Term(MacCount.SHIFT_ADDS, e, e),), arch.num_pes * area,
-                     leakage_mw=arch.num_pes * leak)
+    ISCA 2018). One shift-adder and its register per PE; with an adder tree, one per column after
+    the tree, as wide as the tree's sum (ceil(log2 R) more bits), acting once per R MACs."""
+    bits, per, units = product_bits, 1, arch.num_pes
+    if arch.pe_style is PeStyle.ADDER_TREE:
+        bits, per, units = product_bits + max(arch.pe_rows - 1, 0).bit_length(), arch.pe_rows, arch.pe_cols
+    e = (pricer.energy_pj("int_adder", bits=bits) + pricer.energy_pj("register", bits=bits)) / per
+    area = pricer.area_um2("int_adder", bits=bits) + pricer.area_um2("register", bits=bits)
+    leak = pricer.leakage_mw("int_adder", bits=bits) + pricer.leakage_mw("register", bits=bits)
+    return PricedRow(MacRow.SHIFT_ADD, Category.COMPUTE, (Term(MacCount.SHIFT_ADDS, e, e),), units * area,
+                     leakage_mw=units * leak)
 
 
 def _tree_accumulator_row(row: PricedRow, arch: MacArrayConfig, pricer: Pricer, product_bits: int, acc: int,
                           acc_body: int, acc_edge: int, fp_edge: bool) -> PricedRow:
-    """The ``accumulator`` row of an adder-tree array: per column and cycle the tree's adders
-    (``hwcost/arch/shared/adder_tree.py``) and one accumulating adder at the layer's width, i.e.
-    per accumulation that sum / R; per column the same adders' area and leakage (at the widest)."""
+    """The ``accumulator`` row of an adder-tree array: per column and cycle (every bit-slice pass)
+    the tree's adders (``hwcost/arch/shared/adder_tree.py``), i.e. per PE operation the tree / R;
+    per accumulation (once per MAC) one accumulating adder at the layer's width / R. Per column the
+    same adders' area and leakage (the accumulating adder at the widest)."""
     tree = tree_cost(adder_tree(arch.pe_rows, product_bits), pricer)
+    e_tree = tree.energy_pj / arch.pe_rows
 
-    def per_mac(bits: int) -> float:
-        return (tree.energy_pj + pricer.energy_pj("int_adder", bits=bits)) / arch.pe_rows
+    def per_acc(bits: int) -> float:
+        return pricer.energy_pj("int_adder", bits=bits) / arch.pe_rows
 
     (term,) = row.terms
-    edge = term.energy_edge_pj if fp_edge else per_mac(acc_edge)  # FP32 first/last layers keep their FP accumulators
+    # FP32 first/last layers keep their FP accumulators (and use no tree)
+    tree_edge, acc_e = (0.0, term.energy_edge_pj) if fp_edge else (e_tree, per_acc(acc_edge))
     fp_area = row.area_um2 - arch.num_pes * pricer.area_um2("int_adder", bits=acc) if fp_edge else 0.0
     fp_leak = row.leakage_mw - arch.num_pes * pricer.leakage_mw("int_adder", bits=acc) if fp_edge else 0.0
     column_area = tree.area_um2 + pricer.area_um2("int_adder", bits=acc)
     column_leak = tree.leakage_mw + pricer.leakage_mw("int_adder", bits=acc)
-    return replace(row, terms=(Term(term.count, per_mac(acc_body), edge),), area_um2=arch.pe_cols * column_area + fp_area,
+    terms = (Term(Count.PER_MAC, e_tree, tree_edge), Term(term.count, per_acc(acc_body), acc_e))
+    return replace(row, terms=terms, area_um2=arch.pe_cols * column_area + fp_area,
                    leakage_mw=arch.pe_cols * column_leak + fp_leak)
 
 
