@@ -172,3 +172,11 @@ def test_vgg16_on_every_weight_resident_warns_and_the_default_chip_does_not(caps
     assert main(["evaluate", "--arch", "cim", "--scheme", "lsq", "--bits", "4", "--workload", "vgg16"]) == 0
     out, err = capsys.readouterr()
     assert "macros                108 (69564 needed" in out and "reloaded from dram" in out and err == ""
+
+
+def test_the_peak_keeps_its_activations_on_chip() -> None:
+    # A 1152-row macro's ideal layer reads 1152 x 1024 inputs of 7 bits (8.3 Mb), more than the
+    # 1 Mb GLB holds; the peak's layer stays on chip by definition, so nothing goes to DRAM.
+    arch = replace(CIM_MACRO_DEFAULTS, rows=1152, cols=512, adc_share=1, macros=1)
+    r = report_of(design_point("lsq", weight_bits=2, act_bits=7, arch=arch, workload="peak"))
+    assert _rows(r)["dram"].actions == 0 and r.memory_cycles == 0

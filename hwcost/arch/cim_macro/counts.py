@@ -247,7 +247,7 @@ def _traffic(s: LayerShapes, p: CimLayerParams, g: CimGeometry, rounds: np.ndarr
     # Inputs are read once per column-tile round (column tiles in parallel share one read).
     array_inputs = P * N * G * np.minimum(g.col_tiles, rounds)
     psum_bits = np.where(rounds > 1, 2 * O * (g.row_groups - 1) * p.acc_bits, 0.0)
-    spills = (I * p.act_bits + O * p.out_bits) > p.glb_bits
+    spills = s.spills(p.act_bits, p.out_bits, p.glb_bits)  # never for the peak's ideal layer (stays on chip)
     act_in = np.where(s.is_network_input | spills, I * p.act_bits, 0.0)
     act_out = np.where(s.is_network_output | spills, O * p.out_bits, 0.0)
     weights = np.where(resident, 0.0, W * p.weight_bits)
