@@ -94,6 +94,18 @@ def _measure(scheme: QuantScheme, settings: AccuracySettings, data: Dataset, use
                           accuracy(net, data.x_test, data.y_test), fp_acc, int_acc, settings, dataset_label=data.name)
 
 
+# CimSettings fields added after results were cached, at the value every earlier entry had: left
+# out of the key at that value, so a cached CIM measurement stays valid.
+_LATER_CIM_DEFAULTS = {"weight_accumulation": "digital", "pair_subtraction": "digital", "active_rows": None,
+                       "input_encoding": None}
+
+
+def _key_cim(cim: CimSettings) -> dict[str, Any]:
+    """The CIM settings as they enter the cache key (later fields only when not at their old value)."""
+    out = cache.plain(cim)
+    return {k: v for k, v in out.items() if not (k in _LATER_CIM_DEFAULTS and v == _LATER_CIM_DEFAULTS[k])}
+
+
 def _key_settings(settings: AccuracySettings) -> dict[str, Any]:
     """The settings as they enter the cache key: the dataset by content, later settings only
     when they differ from the value every earlier entry had."""
@@ -139,7 +151,7 @@ def measure_accuracy(
         raise HwcostError(problems)
     data = load_dataset(dataset, data_dir, train_size, test_size)
     key = cache.cache_key("acc", {"v": CODE_VERSION, "scheme": scheme, "settings": _key_settings(settings),
-                                  "data": data.fingerprint} | ({} if cim is None else {"cim": cim}))
+                                  "data": data.fingerprint} | ({} if cim is None else {"cim": _key_cim(cim)}))
     if use_cache:
         hit = cache.read_json(key)
         if hit is not None:

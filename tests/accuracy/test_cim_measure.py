@@ -98,3 +98,19 @@ def test_cli_cim_table_json_and_errors(capsys: pytest.CaptureFixture[str], by_ad
         assert main([*args, *bad, "--no-cache"]) == 2
         err = capsys.readouterr().err  # the key, or the flag when the CLI names flags
         assert any(m in err for m in messages) and "Traceback" not in err
+
+
+def test_cim_cache_key_of_default_readout_options_is_the_former_key() -> None:
+    # The fields CimSettings had before the readout options (weight_accumulation, pair_subtraction,
+    # active_rows, input_encoding) were added: at their defaults, a cached result keeps its key.
+    from hwcost.accuracy import cache
+    from hwcost.accuracy.cim.two_stage import CimSettings
+    from hwcost.accuracy.measure import _key_cim
+
+    former = ("rows", "cell_bits", "input_bits_per_pulse", "adc_bits", "adc_range", "signed_weights", "noise_sigma",
+              "noise_on", "two_stage", "stage2_epochs", "stage2_lr", "eval_trials")
+    default = CimSettings()
+    assert set(_key_cim(default)) == set(former)
+    analog = CimSettings(weight_accumulation=type(default.weight_accumulation)("analog"))
+    assert _key_cim(analog)["weight_accumulation"] == "analog"
+    assert cache.cache_key("acc", {"cim": _key_cim(analog)}) != cache.cache_key("acc", {"cim": _key_cim(default)})
