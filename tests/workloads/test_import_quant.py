@@ -33,6 +33,11 @@ def test_qonnx_mixed_precision_per_layer(tmp_path) -> None:
         "conv2": (replace(W8_PC, bits=2), replace(A8, bits=4)),
         "fc": (W8_PC, A8),  # the fc's input is the Trunc after the pool: 8 bits, unsigned
     }
+    # each layer's own scheme, classified like any other: conv2 multiplies 2-bit weights by 4-bit inputs
+    schemes = model.layer_schemes()
+    assert [(s.weights.bits, s.activations.bits) for s in schemes] == [(8, 8), (4, 4), (2, 4), (8, 8)]
+    conv2 = hwcost.classify(schemes[2], 16 * 9)
+    assert (conv2.weight_operand_bits, conv2.act_operand_bits) == (2, 4)
     # two body precisions (W4/A4 and W2/A4): more than the engine's body + first/last
     with pytest.raises(HwcostError) as info:
         model.scheme()

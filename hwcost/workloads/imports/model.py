@@ -9,7 +9,14 @@ from typing import Any
 
 from hwcost.errors import HwcostError, Problem
 from hwcost.schemes.scheme import BNHandling, QuantScheme
-from hwcost.workloads.imports.precision import FLOAT, LayerQuant, model_scheme, precision_label, preset_matches
+from hwcost.workloads.imports.precision import (
+    FLOAT,
+    LayerQuant,
+    layer_scheme,
+    model_scheme,
+    precision_label,
+    preset_matches,
+)
 from hwcost.workloads.layer import COMPUTE_KINDS, MAX_LAYER_COUNT, MAX_TOTAL_MACS, Layer, Workload
 
 __all__ = ["ImportedModel", "LayerEntry", "build_model"]
@@ -53,6 +60,11 @@ class ImportedModel(Workload):
         names = [layer.name for layer in self.compute_layers]
         edge = [layer.is_first or layer.is_last for layer in self.compute_layers]
         return model_scheme(self.name, names, self.quant, edge, self.bn, self.file)
+
+    def layer_schemes(self) -> tuple[QuantScheme | None, ...]:
+        """Each compute layer's own quantizers as a :class:`QuantScheme` (``None``: floating point),
+        to classify or compare layer by layer; :meth:`scheme` is the one that prices the model."""
+        return tuple(layer_scheme(layer.name, q, self.bn, self.file) for layer, q in zip(self.compute_layers, self.quant))
 
     def precision_rows(self) -> list[dict[str, Any]]:
         """One row per compute layer: name, kind, MACs, first/last, bits, precision and the presets

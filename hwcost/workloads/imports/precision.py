@@ -36,7 +36,8 @@ from hwcost.schemes.scheme import (
     ZeroPointRealisation,
 )
 
-__all__ = ["LayerQuant", "FLOAT", "precision_label", "preset_matches", "model_scheme"]
+__all__ = ["LayerQuant", "FLOAT", "precision_label", "preset_matches", "model_scheme", "layer_scheme",
+           "scale_type_of"]
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,24 @@ def model_scheme(
     if len(body_classes) != 1 or weights is None or activations is None or len(edge_bits) != 1 or "no" in edge_bits:
         raise HwcostError([Problem(_refusal(layer_names, quants, classes), file, "layers")])
     first_last = next(iter(edge_bits))
+    scheme = layer_scheme(name, quants[body_classes[body][0]], bn, file)
+    assert scheme is not None
+    return replace(scheme, first_last_bits=first_last if isinstance(first_last, int) else None)
+
+
+def layer_scheme(name: str, quant: LayerQuant, bn: BNHandling, file: str | None = None) -> QuantScheme | None:
+    """One layer's quantizers as a :class:`QuantScheme` (``None`` for a layer left in floating
+    point): its weight and input-activation grids, outputs on the activation grid, the model's
+    batch-norm handling, zero-points folded unless the weights have one (then ``runtime``, as
+    ``asymmetric``), the scale applied at the output. Classify it like any other scheme."""
+    weights, activations = quant.weights, quant.activations
+    if weights is None and activations is None:
+        return None
+    if weights is None or activations is None:
+        half = "weights" if weights is None else "activations"
+        raise HwcostError.single(f"{name}: its {half} are not quantized while its "
+                                 f"{'activations' if weights is None else 'weights'} are ({quant.source})",
+                                 file=file, key="layers")
     zp = ZeroPointRealisation.RUNTIME if weights.zero_point is not ZeroPoint.NONE else ZeroPointRealisation.FOLD
     try:
         return QuantScheme(
@@ -166,12 +185,13 @@ def model_scheme(
             outputs=replace(activations, granularity=Granularity.TENSOR, group_size=None),
             bn=bn,
             clipping=Clipping.NONE if activations.signed else Clipping.RELU,
-            first_last_bits=first_last if isinstance(first_last, int) else None,
+            first_last_bits=None,
             zero_point_realisation=zp,
-            description=f"the per-layer quantizers of {name}",
+            description=f"the quantizers of {name}",
         )
     except HwcostError as err:
-        raise HwcostError([replace(p, file=file, key=f"scheme.{p.key}" if p.key else "scheme") for p in err.problems]) from None
+        raise HwcostError([replace(p, file=file, key=f"scheme.{p.key}" if p.key else "scheme")
+                           for p in err.problems]) from None
 
 
 def _refusal(layer_names: Sequence[str], quants: Sequence[LayerQuant], classes: _Classes) -> str:
