@@ -179,8 +179,8 @@ def test_the_peak_keeps_its_activations_on_chip() -> None:
     # 1 Mb GLB holds; the peak's layer stays on chip by definition, so nothing goes to DRAM.
     arch = replace(CIM_MACRO_DEFAULTS, rows=1152, cols=512, adc_share=1, macros=1)
     r = report_of(design_point("lsq", weight_bits=2, act_bits=7, arch=arch, workload="peak"))
-    # DRAM carries only the per-channel tables: as much as a 128-row macro of the same columns
-    # (same channels), whose activations fit the GLB anyway.
-    small = report_of(design_point("lsq", weight_bits=2, act_bits=7, arch=replace(arch, rows=128), workload="peak"))
-    assert _rows(r)["dram"].actions == _rows(small)["dram"].actions < 1e4
+    # DRAM carries only the per-channel tables of its 256 output channels (2 columns per 2-bit
+    # weight pair): a few words each, not the 8.3 Mb of activations.
+    dram_bits = _rows(r)["dram"].actions
+    assert dram_bits % 256 == 0 and dram_bits / 256 <= 64
     assert r.memory_cycles < r.compute_cycles
