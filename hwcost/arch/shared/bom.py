@@ -90,12 +90,15 @@ def _table_entries(unit: Unit, tables: WorkloadTables, group_size: int) -> int:
 
 
 def _table_leakage_mw(unit: Unit, pricer: Pricer, entries: int) -> float:
-    """Static power of a per-channel table held in SRAM (0 for one held in flip-flops: the library
-    gives registers no leakage)."""
+    """Static power of a per-channel table: the SRAM's, or for one held in flip-flops (below the
+    smallest macro, as :func:`_price_memory` prices it) its entries' registers'."""
+    word = unit.widths["width_bits"]
     sram = pricer.sram_range()
-    port = max(unit.widths["width_bits"], sram.min_port_bits)
+    port = max(word, sram.min_port_bits)
     capacity = entries * port / 8
-    return pricer.leakage_mw("sram", capacity_bytes=capacity, width_bits=port) if capacity >= sram.min_bytes else 0.0
+    if capacity >= sram.min_bytes:
+        return pricer.leakage_mw("sram", capacity_bytes=capacity, width_bits=port)
+    return entries * pricer.leakage_mw("register", bits=word)
 
 
 def _price_memory(unit: Unit, pricer: Pricer, entries: int) -> tuple[float, float]:
