@@ -134,3 +134,14 @@ def test_an_adder_tree_runs_its_tree_every_pass_and_shift_adds_per_column() -> N
     # one shift-adder per column at the 16-bit product + 4 bits of the 16-input tree's growth
     assert _dynamic(r["shift_add"]) == pytest.approx(3 * EDGE_MACS * (add(20) + reg(20)) / 16)
     assert r["shift_add"].area_um2 == pytest.approx(16 * (LIB.area_um2("int_adder", bits=20) + LIB.area_um2("register", bits=20)))
+
+
+def test_a_table_in_flip_flops_leaks_its_registers() -> None:
+    # ResNet-20's folded bias: one word per output channel of the widest layer (64), under the
+    # smallest SRAM macro (1 KiB), so held in flip-flops
+    report = hwcost.evaluate("lsq+", 4)
+    dp = hwcost.classify(hwcost.get_scheme("lsq+").with_bits(4, 4), 576)
+    word = next(u for u in dp.units if u.kind.value == "bias_memory").widths["width_bits"]
+    assert 64 * word / 8 < 1024
+    leak = 64 * LIB.leakage_mw("register", bits=word)
+    assert _rows(report)["bias_memory"].static_pj == pytest.approx(leak * report.latency_s * 1e9)
