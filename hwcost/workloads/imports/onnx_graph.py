@@ -368,7 +368,7 @@ def _pool(g: Graph, index: int, node: Any, shapes: Mapping[str, Dims]) -> LayerE
         rank = len(xs) - 2
         kernel = _pair(a.get("kernel_shape"), 1, rank)
         stride = _pair(a.get("strides"), 1, rank)
-        _, out_hw = _channels_hw(g, index, ys if len(ys) == len(xs) else xs, "output")
+        _, out_hw = _channels_hw(g, index, ys, "output")
         padding = _window(g, index, hw, kernel, stride, out_hw, list(a.get("pads", [])), _pair(a.get("dilations"), 1, rank))
     fields = dict(name=_name(index, node), kind=LayerKind.POOL, in_channels=channels, out_channels=channels,
                   input_hw=hw, kernel_hw=kernel, stride_hw=stride, padding_hw=padding, pool_op=op)
