@@ -279,7 +279,8 @@ class CimMacroConfig(MemorySystem):
     # that do not fit are reloaded every inference (docs/cim-model.md §2). None: 'auto', as many
     # macros as the weights need (every weight resident).
     macros: int | None = 108
-    # Idle macros powered (none) or soft-gated (docs/cim-model.md §6); none: no gating circuit assumed.
+    # Idle macros powered (none) or gated, cells soft (weights kept), periphery hard (docs/cim-model.md §6);
+    # none: no gating circuit assumed.
     power_gating: PowerGating = PowerGating.NONE
     signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
     # Accumulation options (docs/cim-model.md §1, §2, §5); the defaults keep ISAAC's readout:

@@ -41,7 +41,7 @@ class DigitalCimConfig(MemorySystem):
     # 4-bit cell groups: weights of 4/8/12/16 b, i.e. in 4-bit groups [secondary, docs/digital-cim.md].
     weight_group_bits: int = 4
     macros: int | None = None  # None: as many as the network's weights need (weights resident)
-    # Idle macros powered (none) or soft-gated, as on cim_macro (docs/cim-model.md §6).
+    # Idle macros powered (none) or gated, cells soft, periphery hard, as on cim_macro (docs/cim-model.md §6).
     power_gating: PowerGating = PowerGating.NONE
     post_lanes: int = 16  # as the cim_macro template: equal post-processing throughput
     # 400 MHz [D]: 16.3 TOPS/mm2 x 0.202 mm2 (macro) / (2 x 64 kb / 4 b / 4 cycles) MACs per cycle.
