@@ -176,6 +176,12 @@ def _normalised(values: np.ndarray) -> np.ndarray:
     return (v - v.min()) / span if span > 0 else np.zeros_like(v)
 
 
+def _flipped(nx: np.ndarray, widths: Sequence[float]) -> np.ndarray:
+    """Labels that would run past the right edge of the axes (matplotlib adds a 5 % margin)
+    go to the left of their point."""
+    return (np.asarray(nx) + np.asarray(widths, dtype=float)) > 1.04
+
+
 def _label_steps(
     nx: np.ndarray, ny: np.ndarray, widths: Sequence[float], max_steps: Sequence[int], height: float = 0.035
 ) -> list[int | None]:
@@ -199,6 +205,8 @@ def _label_steps(
 def _label_points(ax: Axes, data: "pd.DataFrame", x: np.ndarray, y: np.ndarray, front: np.ndarray, colours: dict[str, str]) -> None:
     """Front points get "scheme WxAy" (moved down with a leader line when crowded); the others
     too when there are few points, else a short "WxAy" in the scheme's colour where it fits."""
+    if _one_point_kind(data):
+        return  # one scheme at one width: the title names it, a label per point would repeat it
     full = front | (len(data) <= _LABEL_ALL_UP_TO)
     order = np.concatenate([np.flatnonzero(front), np.flatnonzero(~front)])
     # points drawn on top of each other (within a marker's width) get one label naming them all
@@ -207,15 +215,24 @@ def _label_points(ax: Axes, data: "pd.DataFrame", x: np.ndarray, y: np.ndarray, 
     order = np.asarray([i for i in order if together[place[i]][0] == i], dtype=int)
     texts = [_joint_label(data, together[place[i]], full[i]) for i in order]
     widths = [0.012 * len(t) for t in texts]
-    steps = _label_steps(_normalised(x)[order], _normalised(y)[order], widths, [6 if full[i] else 0 for i in order])
-    for i, text, step in zip(order, texts, steps):
+    left = _flipped(_normalised(x)[order], widths)
+    starts = _normalised(x)[order] - np.where(left, widths, 0.0)
+    steps = _label_steps(starts, _normalised(y)[order], widths, [6 if full[i] else 0 for i in order])
+    for i, text, step, flip in zip(order, texts, steps, left):
         if step is None:
             continue
         shared = {data["scheme"].iloc[j] for j in together[place[i]]}
         colour = "black" if full[i] or len(shared) > 1 else colours[data["scheme"].iloc[i]]
         leader = {"arrowprops": {"arrowstyle": "-", "linewidth": 0.4, "color": "grey", "shrinkA": 0, "shrinkB": 3}} if step else {}
         size = 7 if full[i] else 6
-        ax.annotate(text, (x[i], y[i]), xytext=(4, 3 - 9 * step), textcoords="offset points", fontsize=size, color=colour, zorder=6, **leader)
+        ax.annotate(text, (x[i], y[i]), xytext=(-4 if flip else 4, 3 - 9 * step), textcoords="offset points", fontsize=size,
+                    color=colour, zorder=6, ha="right" if flip else "left", **leader)
+
+
+def _one_point_kind(data: "pd.DataFrame") -> str:
+    """``lsq W4A4`` when every point of ``data`` is that scheme at those bits, else ``""``."""
+    kinds = data[["scheme", "weight_bits", "act_bits"]].drop_duplicates()
+    return _point_label(kinds.iloc[0], []) if len(kinds) == 1 else ""
 
 
 _OVERLAP = 0.012  # a marker's half-width, as a fraction of the axes (7 x 5 in panel, marker size 40)
@@ -259,10 +276,14 @@ def _label_given(ax: Axes, data: "pd.DataFrame", x: np.ndarray, y: np.ndarray, l
     texts = [" ".join(_value_text(c, v) for c, v in zip(label, row)) for row in data[list(label)].itertuples(index=False)]
     order = [i for i in np.argsort(-y, kind="stable")]
     order = [i for n, i in enumerate(order) if (x[i], texts[i]) not in {(x[j], texts[j]) for j in order[:n]}]
-    steps = _label_steps(_normalised(x)[order], _normalised(y)[order], [0.012 * len(texts[i]) for i in order], [2] * len(order))
-    for i, step in zip(order, steps):
+    widths = [0.012 * len(texts[i]) for i in order]
+    left = _flipped(_normalised(x)[order], widths)
+    starts = _normalised(x)[order] - np.where(left, widths, 0.0)
+    steps = _label_steps(starts, _normalised(y)[order], widths, [2] * len(order))
+    for i, step, flip in zip(order, steps, left):
         if step is not None:
-            ax.annotate(texts[i], (x[i], y[i]), xytext=(4, 3 - 9 * step), textcoords="offset points", fontsize=6.5, zorder=6)
+            ax.annotate(texts[i], (x[i], y[i]), xytext=(-4 if flip else 4, 3 - 9 * step), textcoords="offset points",
+                        fontsize=6.5, zorder=6, ha="right" if flip else "left")
 
 
 def _pareto_panel(
@@ -310,12 +331,18 @@ def _pareto_panel(
     measured = "measured" in xo.column + yo.column and "accuracy_model" in data.columns
     if measured and "workload" in data.columns and set(data["workload"]) - set(data["accuracy_model"]):
         title = f"{title} (cost only)"  # never a network's name beside another network's accuracy
-    ax.set_title(f"{title}: {int(front.sum())} of {len(data)} points on the front", fontsize=10)
+    kind = "" if label else _one_point_kind(data)
+    ax.set_title(f"{title}{', ' + kind if kind else ''}: {int(front.sum())} of {len(data)} points on the front", fontsize=10)
     present = set(groups)
     handles = [Line2D([], [], color=c, marker="o", linestyle="", label=_combo_text(hue, g) if hue else str(g)) for g, c in colours.items() if g in present]
-    handles += [Line2D([], [], color="grey", marker=m, linestyle="", label=_combo_text(variants, k)) for k, m in marker_of.items() if k]
+    if len(marker_of) <= len(_MARKERS):
+        handles += [Line2D([], [], color="grey", marker=m, linestyle="", label=_combo_text(variants, k)) for k, m in marker_of.items() if k]
+    else:  # markers would repeat: a legend entry per variant could not tell them apart
+        handles.append(Line2D([], [], color="grey", marker="o", linestyle="", label=f"{len(marker_of)} variants (markers repeat; "
+                                                                                       "pareto.csv names them)"))
     handles.append(Line2D([], [], color="black", marker="o", markerfacecolor="none", markersize=9, linewidth=1.2, label="Pareto front"))
-    ax.legend(handles=handles, fontsize=7, loc="best")
+    # under the axes, so that it never hides a point
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2, frameon=False)
 
 
 def _grid(n: int, width: float, height: float) -> tuple[Figure, list[Axes]]:

@@ -63,3 +63,16 @@ def test_the_overhead_figure_shows_the_category_and_its_share() -> None:
     report = hwcost.evaluate("lsq+", 4)  # the category as a report sums it
     assert frame.loc[1, OVERHEAD_COLUMN] == pytest.approx(report.by_category()["quantization overhead"][0], rel=1e-12)
     assert np.isfinite(heights).all()
+
+
+def test_one_scheme_at_one_width_is_named_once_and_labels_stay_inside() -> None:
+    frame = hwcost.sweep([hwcost.design_point("lsq", 4, arch=a) for a in ("mac_array", "dcim")])
+    objectives = (Objective("energy_pj", Sense.MINIMISE), Objective("area_um2", Sense.MINIMISE))
+    ax = pareto_figure(frame, objectives).axes[0]
+    assert len(ax.texts) == 0 and "lsq W4A4" in ax.get_title()
+    legend = ax.get_legend()
+    assert legend.get_bbox_to_anchor().y0 < ax.get_window_extent().y0  # under the axes, over no point
+    two = _frame(["lsq", "pot"])
+    ax = pareto_figure(two, objectives).axes[0]
+    right = [t for t in ax.texts if t.get_ha() == "right"]  # the rightmost label turns left, inside the axes
+    assert right and all(t.xy[0] == two["energy_pj"].max() * 1e-6 for t in right)
