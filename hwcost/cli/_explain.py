@@ -11,7 +11,7 @@ import argparse
 import textwrap
 from typing import TYPE_CHECKING
 
-from hwcost.cli._model import parse_shape
+from hwcost.cli._model import add_real_scales, parse_shape
 from hwcost.cli._output import format_table, to_json
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                          "the datapaths that price them (docs/models.md)")
     parser.add_argument("--input-shape", metavar="C,H,W", type=parse_shape,
                         help="with --model: the input's size after the batch, when the file leaves it dynamic")
+    add_real_scales(parser)
     parser.add_argument("--bits", type=int, metavar="B", help="weight and activation bits (default: the scheme's)")
     parser.add_argument("--weight-bits", type=int, metavar="B", help="weight bits (overrides --bits)")
     parser.add_argument("--act-bits", type=int, metavar="B", help="activation bits (overrides --bits)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from hwcost.cli._model import parse_shape, precision_table, summary_line
+from hwcost.cli._model import add_real_scales, parse_shape, precision_table, summary_line
 from hwcost.cli._output import to_json
 
 __all__ = ["register"]
@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("model", metavar="FILE", help="an .onnx file (plain ONNX, QONNX or QDQ)")
     p.add_argument("--input-shape", metavar="C,H,W", type=parse_shape,
                    help="the input's size after the batch, when the file leaves it dynamic")
+    add_real_scales(p)
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(run=_run)
 

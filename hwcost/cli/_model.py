@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from hwcost.schemes import QuantScheme
     from hwcost.workloads.imports import ImportedModel
 
-__all__ = ["add_model_arguments", "parse_shape", "load_model", "model_point", "model_summary", "model_columns", "explain_model",
+__all__ = ["add_model_arguments", "add_real_scales", "parse_shape", "load_model", "model_point", "model_summary", "model_columns", "explain_model",
            "precision_table", "summary_line",
            "layer_columns", "SchemeDefault"]
 
@@ -48,14 +48,23 @@ def add_model_arguments(p: argparse.ArgumentParser, quantizers: bool = True) -> 
     p.add_argument("--model", metavar="FILE", help=f"an ONNX / QONNX / QDQ model file: {what} (docs/models.md)")
     p.add_argument("--input-shape", metavar="C,H,W", type=parse_shape,
                    help="the model input's size after the batch, when the file leaves it dynamic")
+    if quantizers:
+        add_real_scales(p)
+
+
+def add_real_scales(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--real-scales", choices=("dyadic", "float"), default="dyadic",
+                   help="a model scale that is not a power of two is deployed as a dyadic M0*2^-n (default) or "
+                        "rescaled in floating point")
 
 
 def load_model(args: argparse.Namespace) -> ImportedModel:
     from hwcost.cli._flags import under_flags
     from hwcost.workloads.imports import import_model
 
-    with under_flags({"model": "--model", "input_shape": "--input-shape", "": "--model"}):
-        return import_model(args.model, input_shape=args.input_shape)
+    with under_flags({"model": "--model", "input_shape": "--input-shape", "real_scale": "--real-scales", "": "--model"}):
+        return import_model(args.model, input_shape=args.input_shape,
+                            real_scale=getattr(args, "real_scales", "dyadic"))
 
 
 def _refuse_precision_flags(args: argparse.Namespace) -> None:

@@ -93,6 +93,12 @@ def test_a_float_scale_is_dyadic_and_a_signed_input_is_its_own_class(tmp_path) -
     first = model.quant[0].activations
     assert first is not None and (first.signed, first.scale_type) == (True, ScaleType.DYADIC)
     assert model.quant[1].weights is not None and model.quant[1].weights.scale_type is ScaleType.DYADIC
+    # deployed as an integer multiply and shift by default, as an FP rescale with real_scale="float"
+    units = {u.kind.value for u in hwcost.classify(model.layer_schemes()[1], 144).units}
+    assert {"requant_multiplier", "requant_shifter"} <= units and "fp_multiplier" not in units
+    as_float = hwcost.import_model(model.file, real_scale="float")
+    assert as_float.quant[1].weights is not None and as_float.quant[1].weights.scale_type is ScaleType.FLOAT
+    assert "fp_multiplier" in {u.kind.value for u in hwcost.classify(as_float.layer_schemes()[1], 144).units}
     # signed 8-bit image inputs: the engine prices first/last layers on the body's (unsigned) grids
     with pytest.raises(HwcostError, match=r"first/last: W 8b signed narrow dyadic per-channel / A 8b signed dyadic "
                                           r"per-tensor: conv0\n"):

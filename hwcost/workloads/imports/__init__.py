@@ -32,6 +32,7 @@ def import_model(
     input_shape: tuple[int, ...] | None = None,
     example_input: Any = None,
     name: str | None = None,
+    real_scale: str = "dyadic",
 ) -> ImportedModel:
     """The workload of a model, with each compute layer's quantizers.
 
@@ -39,8 +40,14 @@ def import_model(
     ``input_shape``: the input's size after the batch, e.g. ``(3, 224, 224)``: needed when an ONNX
     graph leaves it symbolic; for a module it makes a zero example input. ``example_input``: a
     module's example input (a tensor, or a tuple of its forward's arguments). ``name``: the
-    workload's name (default: the file's stem or the module's class).
+    workload's name (default: the file's stem or the module's class). ``real_scale``: how a
+    quantizer's scale that is not a power of two is deployed, ``dyadic`` (an integer multiplier and
+    shift, Jacob et al. 2018 eq. 6; default) or ``float`` (an FP rescale unit).
     """
+    from hwcost.schemes.scheme import ScaleType
+
+    if real_scale not in ("dyadic", "float"):
+        raise HwcostError.single(f"expected dyadic or float, got {real_scale!r}", key="real_scale")
     if isinstance(source, (str, Path)):
         path = Path(source)
         if path.suffix.lower() not in MODEL_SUFFIXES:
@@ -48,7 +55,7 @@ def import_model(
                                      f"got '{path.name}'", key="model")
         from hwcost.workloads.imports.onnx_graph import read_onnx
 
-        model = read_onnx(path, input_shape)
+        model = read_onnx(path, input_shape, ScaleType(real_scale))
     else:
         from hwcost.workloads.imports.torch_module import read_module
 

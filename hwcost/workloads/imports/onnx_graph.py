@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from hwcost.errors import HwcostError, Problem
-from hwcost.schemes.scheme import BNHandling
+from hwcost.schemes.scheme import BNHandling, ScaleType
 from hwcost.workloads.imports.geometry import symmetric_padding
 from hwcost.workloads.imports.model import ImportedModel, LayerEntry, build_model
 from hwcost.workloads.imports.onnx_quant import GRID_KEEPING, QONNX_OPS, Graph, _is_qonnx, tensor_quant
@@ -76,9 +76,11 @@ def _load(onnx: Any, path: Path) -> Any:
                                  file=path, key="model") from None
 
 
-def read_onnx(path: str | Path, input_shape: tuple[int, ...] | None = None) -> ImportedModel:
+def read_onnx(path: str | Path, input_shape: tuple[int, ...] | None = None,
+              real_scale: ScaleType = ScaleType.DYADIC) -> ImportedModel:
     """The model in the ONNX file ``path``; ``input_shape`` (C, H, W) sets the input's size when
-    the graph leaves it symbolic (the batch is always 1)."""
+    the graph leaves it symbolic (the batch is always 1); ``real_scale`` is the scale type of a
+    quantizer whose scales are not powers of two."""
     onnx = _require_onnx()
     path = Path(path)
     file = str(path)
@@ -96,7 +98,7 @@ def read_onnx(path: str | Path, input_shape: tuple[int, ...] | None = None) -> I
     constants = _constants(onnx, graph)
     labels = {i: _label(i, n) for i, n in enumerate(graph.node)}
     producer = {out: (i, n) for i, n in enumerate(graph.node) for out in n.output}
-    g = Graph(producer, constants, elem, file, labels)
+    g = Graph(producer, constants, elem, file, labels, ScaleType(real_scale))
     static = _static_tensors(graph, initialisers)
     entries: list[LayerEntry] = []
     unfused_bn = False

@@ -12,7 +12,7 @@ made it, and reads a :class:`~hwcost.schemes.TensorQuant`:
 | signed | ``signed`` attribute (default 1) | yes (levels +-s) | ``signed`` (default 1) | int vs uint type |
 | narrow_range | ``narrow`` (signed grids) | - | ``narrow`` | no such flag: full range |
 | zero_point | ``zeropt`` != 0: static | none (centred) | ``zeropt`` != 0 | ``x_zero_point`` != 0 |
-| scale_type | pot when every scale is 2^k, else dyadic (:func:`scale_type_of`) | same | same | same |
+| scale_type | pot when every scale is 2^k, else dyadic (or float: ``real_scale``; :func:`scale_type_of`) | same | same | same |
 | granularity | one scale: tensor; one per output channel: channel | same | same | same |
 
 The QONNX operator definitions are those of ``fastmachinelearning/qonnx``
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from hwcost.errors import HwcostError
-from hwcost.schemes.scheme import Granularity, TensorQuant, ZeroPoint
+from hwcost.schemes.scheme import Granularity, ScaleType, TensorQuant, ZeroPoint
 from hwcost.workloads.imports.precision import scale_type_of
 
 __all__ = ["QONNX_DOMAINS", "QONNX_OPS", "GRID_KEEPING", "Graph", "tensor_quant"]
@@ -55,6 +55,7 @@ class Graph:
     elem_type: Mapping[str, int]  # tensor -> TensorProto element type (inferred)
     file: str
     labels: Mapping[int, str]  # node index -> "node 'name' (Op)"
+    real_scale: ScaleType = ScaleType.DYADIC  # the type of a scale that is not a power of two
 
     def error(self, index: int, message: str) -> HwcostError:
         return HwcostError.single(f"{self.labels[index]}: {message}", file=self.file, key="nodes")
@@ -117,7 +118,7 @@ def _zero_point(value: np.ndarray | None) -> ZeroPoint:
 def _qonnx(graph: Graph, index: int, node: Any, channels: int | None, role: str) -> TensorQuant:
     if node.op_type == "BipolarQuant":
         scales = _scales(graph, index, _constant(graph, index, node, 1, "scale"))
-        return TensorQuant(bits=1, signed=True, centred=True, scale_type=scale_type_of(scales),
+        return TensorQuant(bits=1, signed=True, centred=True, scale_type=scale_type_of(scales, graph.real_scale),
                            granularity=_granularity(graph, index, scales, channels, role))
     if node.op_type == "Trunc":  # v1: x, scale, zeropt, in_bitwidth, out_bitwidth; v2 adds out_scale before it
         v2 = len(node.input) >= 6
@@ -142,7 +143,7 @@ def _qonnx(graph: Graph, index: int, node: Any, channels: int | None, role: str)
 def _tensor(graph: Graph, index: int, bits: int, signed: bool, narrow: bool, zero: np.ndarray | None,
             scales: np.ndarray, channels: int | None, role: str) -> TensorQuant:
     tq = TensorQuant(bits=bits, signed=signed, narrow_range=narrow, zero_point=_zero_point(zero),
-                     scale_type=scale_type_of(scales), granularity=_granularity(graph, index, scales, channels, role))
+                     scale_type=scale_type_of(scales, graph.real_scale), granularity=_granularity(graph, index, scales, channels, role))
     problems = tq.problems(role)
     if problems:
         raise graph.error(index, "; ".join(f"{p.key}: {p.message}" for p in problems))

@@ -207,12 +207,14 @@ def _refusal(layer_names: Sequence[str], quants: Sequence[LayerQuant], classes: 
     return "\n    ".join(lines)
 
 
-def scale_type_of(values: Sequence[float]) -> ScaleType:
-    """POT when every scale is an exact power of two (its binary mantissa is 1/2), else DYADIC: a
-    real-valued scale is deployed as a fixed-point multiplier M0 * 2^-n (Jacob et al. 2018 eq. 6),
-    as the presets price it.
+def scale_type_of(values: Sequence[float], real: ScaleType = ScaleType.DYADIC) -> ScaleType:
+    """POT when every scale is an exact power of two (its binary mantissa is 1/2), else ``real``:
+    by default DYADIC, a real-valued scale deployed as a fixed-point multiplier M0 * 2^-n (Jacob et
+    al. 2018 eq. 6), as the presets price it; FLOAT prices the rescale on an FP unit.
 
     >>> scale_type_of([0.25, 0.5]).value, scale_type_of([0.25, 0.3]).value
     ('pot', 'dyadic')
+    >>> scale_type_of([0.3], ScaleType.FLOAT).value
+    'float'
     """
-    return ScaleType.POT if all(math.frexp(float(v))[0] == 0.5 for v in values) else ScaleType.DYADIC
+    return ScaleType.POT if all(math.frexp(float(v))[0] == 0.5 for v in values) else real
