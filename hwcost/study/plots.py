@@ -448,8 +448,10 @@ def _stacks(data: "pd.DataFrame", parts: Sequence[str], limit: int | None) -> li
 
 
 def _bar_labels(ax: Axes, data: "pd.DataFrame", variants: Sequence[str]) -> None:
-    """Bits (and variant) under each bar; scheme names over their group, groups separated."""
-    labels = [" ".join([f"W{r['weight_bits']}A{r['act_bits']}"] + [str(r[c]) for c in variants]) for _, r in data.iterrows()]
+    """Bits (and the variants that differ within the panel, in words) under each bar; scheme
+    names over their group, groups separated."""
+    variants = [c for c in variants if data[c].nunique() > 1]
+    labels = [" ".join([f"W{r['weight_bits']}A{r['act_bits']}"] + [_value_text(c, r[c]) for c in variants]) for _, r in data.iterrows()]
     ax.set_xticks(np.arange(len(data)), labels, fontsize=7, rotation=90 if variants else 0)
     schemes = data["scheme"].to_numpy()
     starts = [0] + [i for i in range(1, len(schemes)) if schemes[i] != schemes[i - 1]] + [len(schemes)]
