@@ -568,6 +568,19 @@ def _arch_panels(data: "pd.DataFrame", x: str, hue: Sequence[str]) -> bool:
     return bool(data.groupby(["workload", x, *hue], dropna=False, sort=False)["arch"].nunique().max() > 1)
 
 
+_SAME = 0.005  # a ratio that prints as 1.00
+
+
+def _all_equal(ax: Axes, columns: Sequence[str], rows: "pd.DataFrame", reference: str, title: str) -> None:
+    """A panel whose bars would all read 1.00 says so in a sentence instead."""
+    ax.cla()
+    ax.set_axis_off()
+    names = ", ".join(data_axis(c, rows).label for c in columns)
+    ax.set_title(title, fontsize=10)
+    ax.text(0.5, 0.5, f"{names}: every point equals {reference}\n(every ratio is 1.00 to within {_SAME:g}; "
+                      "the numbers are in this figure's .csv)", ha="center", va="center", transform=ax.transAxes, fontsize=10)
+
+
 def bars_figure(
     data: "pd.DataFrame",
     columns: Sequence[str],
@@ -628,6 +641,9 @@ def bars_figure(
                 if stack and len(combos) > 1:
                     ax.annotate(_combo_text(hue, combo), (gi + (ci - (per_group - 1) / 2) * width, bottom), xytext=(0, 2),
                                 textcoords="offset points", ha="center", va="bottom", fontsize=5.5, rotation=90)
+        if relative and values_seen and max(abs(v - 1.0) for v in values_seen) < _SAME:
+            _all_equal(ax, columns, rows, reference, " on ".join(str(v) for v in panel))
+            continue
         ax.set_xticks(np.arange(len(groups)), [_group_text(data, x, g) for g in groups], fontsize=8)
         ax.set_xlabel("bits (weights / activations)" if x in ("weight_bits", "bits") else _AXIS_NAMES.get(x, x))
         ax.set_xlim(-0.6, len(groups) - 0.4)

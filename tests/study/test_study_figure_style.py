@@ -76,3 +76,15 @@ def test_one_scheme_at_one_width_is_named_once_and_labels_stay_inside() -> None:
     ax = pareto_figure(two, objectives).axes[0]
     right = [t for t in ax.texts if t.get_ha() == "right"]  # the rightmost label turns left, inside the axes
     assert right and all(t.xy[0] == two["energy_pj"].max() * 1e-6 for t in right)
+
+
+def test_bars_that_would_all_read_one_are_a_sentence() -> None:
+    from hwcost.study.plots import bars_figure
+
+    frame = _frame(["lsq", "pot"])
+    frame["energy_pj.relative"] = [1.0, 1.004]
+    ax = bars_figure(frame, ["energy_pj"], "weight_bits", ("scheme",), reference="lsq").axes[0]
+    assert len(ax.patches) == 0 and "every point equals lsq" in ax.texts[0].get_text()
+    frame["energy_pj.relative"] = [1.0, 1.2]  # a ratio that reads 1.20 keeps its bars
+    ax = bars_figure(frame, ["energy_pj"], "weight_bits", ("scheme",), reference="lsq").axes[0]
+    assert len(ax.patches) == 2 and "1.20" in [t.get_text() for t in ax.texts]
