@@ -45,7 +45,7 @@ def point_from_args(args: argparse.Namespace) -> Any:
         raise HwcostError.single("--peak prices an ideal layer, not a network: drop --workload", key="--workload")
     scheme = load_scheme(args.scheme_file) if args.scheme_file else args.scheme
     arch = arch_from_args(args)
-    if args.model is not None:  # the network and, when quantized, each layer's precision
+    if args.model is not None or args.input_shape is not None:  # a model: its layers (and precision)
         from hwcost.cli._model import model_point
 
         return model_point(args, scheme, arch)

@@ -58,13 +58,14 @@ def add_real_scales(p: argparse.ArgumentParser) -> None:
                         "rescaled in floating point")
 
 
-def load_model(args: argparse.Namespace) -> ImportedModel:
+def load_model(args: argparse.Namespace, flag: str = "--model") -> ImportedModel:
+    """The model named by ``flag`` (``--model``, or an ``.onnx`` ``--workload``)."""
     from hwcost.cli._flags import under_flags
     from hwcost.workloads.imports import import_model
 
-    with under_flags({"model": "--model", "input_shape": "--input-shape", "real_scale": "--real-scales", "": "--model"}):
-        return import_model(args.model, input_shape=args.input_shape,
-                            real_scale=getattr(args, "real_scales", "dyadic"))
+    source = args.model if flag == "--model" else args.workload
+    with under_flags({"model": flag, "input_shape": "--input-shape", "real_scale": "--real-scales", "": flag}):
+        return import_model(source, input_shape=args.input_shape, real_scale=getattr(args, "real_scales", "dyadic"))
 
 
 def _refuse_precision_flags(args: argparse.Namespace) -> None:
@@ -81,19 +82,25 @@ def _refuse_precision_flags(args: argparse.Namespace) -> None:
 
 def model_point(args: argparse.Namespace, scheme: Any, arch: Any) -> Any:
     """The design point of ``--model``: the model's own scheme when it is quantized (the flags
-    that would override it refused), else ``scheme`` at the bits given."""
+    that would override it refused), else ``scheme`` at the bits given; of an ``.onnx``
+    ``--workload`` with ``--input-shape``: its layer shapes at ``scheme`` and the bits given."""
     from hwcost.cli._flags import bits_flags, realisation_flags, under_flags
     from hwcost.errors import HwcostError
     from hwcost.evaluate import design_point
 
-    if getattr(args, "workload", None) is not None or getattr(args, "peak", False):
-        flag = "--workload" if getattr(args, "workload", None) is not None else "--peak"
+    workload = getattr(args, "workload", None)
+    if args.model is None:  # --input-shape: the layer shapes of an .onnx --workload
+        if workload is None or not str(workload).lower().endswith(".onnx"):
+            raise HwcostError.single("sizes the input of an ONNX model: give --model FILE (or --workload FILE.onnx)",
+                                     key="--input-shape")
+    elif workload is not None or getattr(args, "peak", False):
+        flag = "--workload" if workload is not None else "--peak"
         raise HwcostError.single(f"--model names the network: drop {flag}", key="--model")
-    model = load_model(args)
+    model = load_model(args, "--model" if args.model is not None else "--workload")
     node_flag = "--techlib" if args.techlib else "--node"
     flags = {**bits_flags(args.weight_bits, args.act_bits), **realisation_flags(args.zero_point, args.scale_at),
              "scheme": "--scheme", "": node_flag}
-    if model.quantized:
+    if model.quantized and args.model is not None:
         _refuse_precision_flags(args)
         scheme, bits, weight_bits, act_bits = model.scheme(), None, None, None
         flags = {**realisation_flags(args.zero_point, args.scale_at), "": node_flag}

@@ -130,6 +130,14 @@ def test_a_dynamic_input_asks_for_its_shape(tmp_path, capsys) -> None:
     model = hwcost.import_model(path, input_shape=(3, 10, 12))
     assert model.layers[0].output_hw == (8, 10) and model.total_macs == 8 * 10 * 4 * 27
     assert main(["import", path, "--input-shape", "3,10,12"]) == 0
+    capsys.readouterr()
+    # the shapes only, at a scheme and bits: --workload with --input-shape
+    assert main(["evaluate", "--workload", path, "--input-shape", "3,10,12", "--bits", "4", "--format", "json"]) == 0
+    import json
+
+    assert json.loads(capsys.readouterr().out)["macs"] == 8 * 10 * 4 * 27
+    code, err = _exit_and_message(capsys, ["evaluate", "--input-shape", "3,10,12"])
+    assert code == 2 and "--input-shape: sizes the input of an ONNX model" in err
 
 
 def test_a_product_of_two_activations_names_its_node(tmp_path) -> None:
