@@ -91,7 +91,12 @@ def _bom_row(priced: PricedUnit, fp_edge: bool, arch: MacArrayConfig, pricer: Pr
     eb, ee = priced.energy_body_pj, priced.energy_edge_pj
     n = 1 if priced.is_memory else _instances(unit, arch)
     area = n * max(priced.area_body_um2, priced.area_edge_um2)
-    leak_b, leak_e = (0.0, 0.0) if priced.is_memory else (_leakage_mw(priced.body, pricer), _leakage_mw(priced.edge, pricer))
+    leak_b = leak_e = 0.0
+    if not priced.is_memory:
+        b, e = priced.body, priced.edge
+        leak_b = _leakage_mw(b, pricer)
+        same = b is not None and e is not None and e.component is b.component and e.widths == b.widths
+        leak_e = leak_b if same else _leakage_mw(e, pricer)
     leakage = priced.leakage_mw if priced.is_memory else n * max(leak_b, leak_e)
     count = count_key(unit)
     if unit.kind in PE_KINDS:
