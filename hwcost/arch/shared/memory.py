@@ -134,6 +134,7 @@ def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int)
     pool_bits = act_bits + 6  # a 7x7 average-pool window sum: ceil(log2 49) = 6 more bits
     e_pool = pricer.energy_pj("int_adder", bits=pool_bits)
     ew_area = lanes * (pricer.area_um2("int_adder", bits=pool_bits) + pricer.area_um2("comparator", bits=act_bits))
+    ew_leak = lanes * (pricer.leakage_mw("int_adder", bits=pool_bits) + pricer.leakage_mw("comparator", bits=act_bits))
     return [
         PricedRow(
             SharedRow.GLB,
@@ -154,6 +155,7 @@ def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int)
             (Term(Count.RESIDUAL_ADDS, e_add, e_add), Term(Count.MAX_POOL_COMPARES, e_cmp, e_cmp),
              Term(Count.AVG_POOL_ADDS, e_pool, e_pool)),
             ew_area,
+            leakage_mw=ew_leak,
         ),
     ]
 
