@@ -136,6 +136,9 @@ class Comparison:
 
 
 def _plain(value: Any) -> Any:
+    """A key's value as a file writes it: an enum's value, true / false."""
+    if isinstance(value, bool):
+        return str(value).lower()
     return value.value if isinstance(value, Enum) else value
 
 

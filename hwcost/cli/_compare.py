@@ -58,7 +58,10 @@ def _arch_keys() -> dict[str, list[Any]]:
 
 
 def _value(text: str) -> Any:
-    """``4`` -> 4, ``2.5`` -> 2.5, anything else as text (the template and design_point check it)."""
+    """``4`` -> 4, ``2.5`` -> 2.5, ``true`` -> True, anything else as text (the template and
+    design_point check it)."""
+    if text.strip().lower() in ("true", "false"):
+        return text.strip().lower() == "true"
     for kind in (int, float):
         try:
             return kind(text)
