@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from hwcost.cli._arch_flags import add_arch_arguments
-from hwcost.cli._model import SchemeDefault, add_model_arguments, model_columns, model_summary
+from hwcost.cli._model import SchemeDefault, add_model_arguments, model_columns, model_fields, model_summary
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
 from hwcost.report import Condition, Scope
 
@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
         raise HwcostError.single(f"the energy, area or latency is 0 for {inputs}, so its efficiencies are not finite "
                                  "numbers; nothing printed") from None
     if args.format == "json":
-        print(to_json(report.as_dict()))
+        print(to_json({**report.as_dict(), **model_fields(args, point)}))
     elif args.format == "csv":
         data = report.as_dict()
         data.pop("breakdown")

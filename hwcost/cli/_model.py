@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from hwcost.schemes import QuantScheme
     from hwcost.workloads.imports import ImportedModel
 
-__all__ = ["add_model_arguments", "add_real_scales", "parse_shape", "load_model", "model_point", "model_summary", "model_columns", "explain_model",
+__all__ = ["add_model_arguments", "add_real_scales", "parse_shape", "load_model", "model_point", "model_summary", "model_columns", "model_fields", "explain_model",
            "precision_table", "summary_line",
            "layer_columns", "SchemeDefault"]
 
@@ -203,3 +203,13 @@ def explain_model(args: argparse.Namespace, realise: Any, table: Any) -> int:
     print("\n".join([summary_line(model, scheme), "", precision_table(model), "", "body layers:", table(body), "",
                      "first/last layers:", table(first_last)]))
     return 0
+
+
+def model_fields(args: argparse.Namespace, point: Any) -> dict[str, Any]:
+    """The JSON output's ``model`` entry with ``--model``: the file, its format and each compute
+    layer's precision and matching presets ({} without a model)."""
+    if getattr(args, "model", None) is None:
+        return {}
+    model = point.workload
+    return {"model": {"file": model.file, "origin": model.origin, "quantized": model.quantized, "bn": model.bn.value,
+                      "layers": model.precision_rows()}}

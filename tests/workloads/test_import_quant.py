@@ -159,6 +159,8 @@ def test_evaluate_model_by_layer_sums_to_the_total(tmp_path, capsys) -> None:
 
     data = json.loads(capsys.readouterr().out)
     layers = sum(l["energy_pj"] for l in data["layers"])
+    assert [(r["layer"], r["weight_bits"], r["act_bits"]) for r in data["model"]["layers"]] == \
+        [("conv0", 8, 8), ("conv1", 4, 4), ("conv2", 4, 4), ("fc", 8, 8)]
     assert layers + data["elementwise_energy_pj"] == pytest.approx(data["energy_pj"], rel=1e-9)
     assert main(["evaluate", "--model", path, "--by-layer"]) == 0
     out = capsys.readouterr().out
