@@ -37,6 +37,7 @@ def _rows(results: Any) -> list[dict[str, Any]]:
             "class": r.chip.chip_class.value,
             "scope": r.chip.published.scope.value,
             "condition": r.chip.published.condition.value,
+            "devices": r.devices,
             "published_tops_per_w": r.chip.published.tops_per_w,
             "predicted_tops_per_w": r.predicted_tops_per_w,
             "ratio": r.ratio,
@@ -50,10 +51,10 @@ def _rows(results: Any) -> list[dict[str, Any]]:
 
 
 def _table(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
-    chips = [[r["name"], r["class"], r["scope"], r["condition"], _number(r["published_tops_per_w"]),
+    chips = [[r["name"], r["class"], r["scope"], r["condition"], r["devices"] or "-", _number(r["published_tops_per_w"]),
               _number(r["predicted_tops_per_w"]), _number(r["ratio"], 2)] for r in rows]
-    lines = [format_table(["chip", "class", "scope", "condition", "published TOPS/W", "hwcost TOPS/W", "ratio"],
-                          chips, align="llllrrr"), ""]
+    lines = [format_table(["chip", "class", "scope", "condition", "devices", "published TOPS/W", "hwcost TOPS/W",
+                           "ratio"], chips, align="lllllrrr"), ""]
     lines.append(format_table(
         ["class", "n", "not priced", "within 2x", "within 3x", "median |log10 ratio|", "median ratio"],
         [[c, s.n, s.not_priced, _number(s.within_2x, 2), _number(s.within_3x, 2), _number(s.median_abs_log10_ratio, 2),

@@ -19,7 +19,7 @@ from hwcost.arch import registry
 from hwcost.design_point import design_point
 from hwcost.errors import HwcostError
 from hwcost.evaluate import CostCache, report_of
-from hwcost.techlib import Flavour, TechLib, list_techlibs, load_techlib, scale_techlib
+from hwcost.techlib import Flavour, TechLib, choose_flavour, list_techlibs, load_techlib, scale_techlib
 from hwcost.techlib.scaling import parse_node_nm
 from hwcost.validation.chips import Chip, ChipClass, Design
 
@@ -36,6 +36,7 @@ class ChipResult:
     predicted_tops_per_w: float | None
     predicted_tops_per_mm2: float | None = None
     error: str | None = None
+    devices: str = ""  # the device flavour priced, and whether the paper states it or the clock rule chose it
 
     @property
     def ratio(self) -> float | None:
@@ -62,18 +63,31 @@ class ClassSummary:
     median_ratio: float
 
 
-def _techlib(design: Design, libs: dict[tuple[object, ...], TechLib]) -> TechLib:
-    """The shipped library of the node at its nominal supply, else 45 nm scaled to the node, the
-    supply and the flavour the paper states (Stillmaker-Baas 2017 fits, ``docs/adding-a-node.md``)."""
-    key = (design.node, design.vdd_v, design.flavour)
+def devices_of(design: Design, clock_mhz: float) -> tuple[Flavour, str]:
+    """The device flavour a chip is priced with: the one its paper states, else the one the clock
+    rule picks at its clock (:func:`hwcost.techlib.choose_flavour`: LP when a low-power MAC path
+    meets the period), as a designer would choose it. The second item says which it was."""
+    if design.flavour is not None:
+        return Flavour(design.flavour), f"{design.flavour} (stated)"
+    try:
+        chosen = choose_flavour(parse_node_nm(design.node), clock_mhz).flavour
+    except HwcostError:  # no LP fit at the node: the HP fits, as before the rule
+        return Flavour.HP, "HP (no LP fit at the node)"
+    return chosen, f"{chosen.value} (clock rule, {clock_mhz:g} MHz)"
+
+
+def _techlib(design: Design, flavour: Flavour, libs: dict[tuple[object, ...], TechLib]) -> TechLib:
+    """45 nm scaled to the node, the supply and the flavour (Stillmaker-Baas 2017 fits,
+    ``docs/adding-a-node.md``); the shipped library when it is exactly that."""
+    key = (design.node, design.vdd_v, flavour)
     lib = libs.get(key)
     if lib is None:
         shipped = design.node if design.node.endswith("nm") else f"{design.node}nm"
-        if design.vdd_v is None and design.flavour is None and shipped in list_techlibs():
+        base = load_techlib("45nm")
+        if design.vdd_v is None and shipped in list_techlibs() and load_techlib(shipped).flavour is flavour:
             lib = load_techlib(shipped)
         else:
-            flavour = None if design.flavour is None else Flavour(design.flavour)
-            lib = scale_techlib(load_techlib("45nm"), parse_node_nm(design.node), flavour=flavour, vdd_v=design.vdd_v)
+            lib = scale_techlib(base, parse_node_nm(design.node), flavour=flavour, vdd_v=design.vdd_v)
         libs[key] = lib
     return lib
 
@@ -81,16 +95,18 @@ def _techlib(design: Design, libs: dict[tuple[object, ...], TechLib]) -> TechLib
 def price_chip(chip: Chip, libs: dict[tuple[object, ...], TechLib], cache: CostCache) -> ChipResult:
     """hwcost's figures for one chip at its published scope and condition."""
     d = chip.design
+    devices = ""
     try:
         check = Checker()
         arch = registry.arch_from_mapping(d.arch, check)
         check.raise_if_any()
+        flavour, devices = devices_of(d, arch.clock_mhz)
         point = design_point(d.scheme, weight_bits=d.weight_bits, act_bits=d.act_bits, arch=arch,
-                             techlib=_techlib(d, libs), workload=d.workload)
+                             techlib=_techlib(d, flavour, libs), workload=d.workload)
         report = report_of(point, cache, scope=chip.published.scope)
     except HwcostError as exc:
-        return ChipResult(chip, None, None, str(exc))
-    return ChipResult(chip, report.tops_per_w, report.tops_per_mm2)
+        return ChipResult(chip, None, None, str(exc), devices)
+    return ChipResult(chip, report.tops_per_w, report.tops_per_mm2, devices=devices)
 
 
 def compare(chips: Iterable[Chip]) -> tuple[ChipResult, ...]:

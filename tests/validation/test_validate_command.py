@@ -72,7 +72,10 @@ def test_predictions_are_the_reports_at_the_published_scope(chips_file: Path) ->
     digital = hwcost.evaluate("lsq", 8, arch=hwcost.MacArrayConfig(pe_rows=8, pe_cols=8), workload="peak")
     assert results["made-up-digital"].predicted_tops_per_w == pytest.approx(digital.at_scope(Scope.ARRAY).tops_per_w)
     assert results["made-up-digital"].ratio == pytest.approx(digital.at_scope(Scope.ARRAY).tops_per_w / 1.0)
-    lib40 = hwcost.techlib.scale_techlib(hwcost.load_techlib("45nm"), 40, vdd_v=0.9)
+    # no flavour stated: the clock rule picks LP at the CIM macro's 150 MHz (LP meets up to ~300 MHz at 40-45 nm)
+    assert results["made-up-cim"].devices == "LP (clock rule, 150 MHz)"
+    assert results["made-up-digital"].devices == "HP (clock rule, 1000 MHz)"
+    lib40 = hwcost.techlib.scale_techlib(hwcost.load_techlib("45nm"), 40, flavour=hwcost.techlib.Flavour.LP, vdd_v=0.9)
     arch = hwcost.CimMacroConfig(rows=64, cols=64, adc_share=4, adc_bits=6)
     cim = hwcost.evaluate("lsq", 4, arch=arch, techlib=lib40, workload="peak").at_scope(Scope.ARRAY)
     assert results["made-up-cim"].ratio == pytest.approx(cim.tops_per_w / 20.0)
@@ -129,3 +132,17 @@ def test_a_bad_file_exits_2_naming_the_chip_the_key_and_the_line(
     err = capsys.readouterr().err
     line = next(line for line in err.splitlines() if f": {key}: " in line)
     assert f"{chips_file}:" in line and "chip 'made-up-" in line and "Traceback" not in err
+
+
+def test_the_paper_s_flavour_wins_and_the_clock_rule_fills_in(chips_file: Path) -> None:
+    from hwcost.techlib import Flavour, choose_flavour
+    from hwcost.validation.compare import devices_of
+
+    chip = next(c for c in load_chips(chips_file) if c.name == "made-up-digital")
+    # LP at 45 nm meets 200 MHz but not 1 GHz (the rule's own thresholds, docs/adding-a-node.md)
+    assert choose_flavour(45, 200).flavour is Flavour.LP and choose_flavour(45, 1000).flavour is Flavour.HP
+    assert devices_of(chip.design, 200.0) == (Flavour.LP, "LP (clock rule, 200 MHz)")
+    assert devices_of(chip.design, 1000.0) == (Flavour.HP, "HP (clock rule, 1000 MHz)")
+    from dataclasses import replace
+
+    assert devices_of(replace(chip.design, flavour="HP"), 200.0) == (Flavour.HP, "HP (stated)")
