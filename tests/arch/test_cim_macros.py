@@ -89,7 +89,7 @@ def test_cell_leakage_is_the_sram_law_times_the_latency(two: Path) -> None:
 
 
 def test_gated_idle_macros_leak_the_residual_fraction(two: Path) -> None:
-    r = _report(two, macros=2, power_gating=PowerGating.IDLE_MACROS)
+    r = _report(two, macros=2, power_gating=PowerGating.IDLE)
     f = GATED_LEAKAGE_FRACTION
     t1, t2 = (layer.latency_cycles / (r.clock_mhz * 1e6) for layer in r.layers)
     # fc1 uses 1 of 2 macros, fc2 both: P (f M T + (1 - f) (1 t1 + 2 t2)).

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import hwcost
+from hwcost.arch.gating import PowerGating
 from hwcost.arch.mac_array.plan import HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL
 from hwcost.cli import main
 
@@ -82,7 +83,7 @@ def test_the_pe_grid_leaks_its_units_leakage_over_the_latency() -> None:
 
 def test_power_gating_leaves_the_residual_in_idle_cycles() -> None:
     plain = hwcost.evaluate("lsq", 4)
-    gated = hwcost.evaluate("lsq", 4, arch=hwcost.MacArrayConfig(power_gating=True))
+    gated = hwcost.evaluate("lsq", 4, arch=hwcost.MacArrayConfig(power_gating=PowerGating.IDLE))
     assert HARD_GATED_RESIDUAL == pytest.approx(1 / 260) and RETENTIVE_GATED_RESIDUAL == pytest.approx(1 / 3)
     for unit, residual, leak_mw in (
         ("mac_multiplier", 1 / 260, 256 * LIB.leakage_mw("int_multiplier", a_bits=4, b_bits=4)),
@@ -100,12 +101,12 @@ def test_power_gating_leaves_the_residual_in_idle_cycles() -> None:
     assert dict(gated.settings)["power_gating"].startswith("on")
 
 
-def test_power_gating_must_be_a_boolean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_power_gating_must_be_none_or_idle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "arch.yaml"
     path.write_text("template: mac_array\npower_gating: 'yes'\n")
     assert main(["evaluate", "--arch-file", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "arch.yaml:2" in err and "power_gating" in err
+    assert "arch.yaml:2" in err and "power_gating" in err and "none, idle" in err
 
 
 def test_a_pinned_unit_leaks_only_what_its_pin_says(tmp_path: Path) -> None:

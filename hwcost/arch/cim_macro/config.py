@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from hwcost._config import Checker
+from hwcost.arch.gating import PowerGating, read_power_gating
 from hwcost.arch.shared.memory import MemorySystem, read_number_keys
 from hwcost.errors import HwcostError
 
@@ -58,18 +59,6 @@ class CellType(Enum):
     def volatile(self) -> bool:
         """SRAM cells hold their weights only while powered (and leak); ReRAM is non-volatile."""
         return self is not CellType.RRAM_1T1R
-
-
-class PowerGating(Enum):
-    """What happens to the macros a layer does not use (docs/cim-model.md §6).
-
-    ``none``: every macro is powered the whole inference. ``idle_macros``: a macro idle during a
-    layer is put in a data-retentive sleep (soft gating: its SRAM cells keep the weights) and
-    leaks the residual fraction ``GATED_LEAKAGE_FRACTION`` of its leakage.
-    """
-
-    NONE = "none"
-    IDLE_MACROS = "idle_macros"
 
 
 class AdcReadout(Enum):
@@ -279,8 +268,8 @@ class CimMacroConfig(MemorySystem):
     # that do not fit are reloaded every inference (docs/cim-model.md §2). None: 'auto', as many
     # macros as the weights need (every weight resident).
     macros: int | None = 108
-    # Idle macros powered (none) or gated, cells soft (weights kept), periphery hard (docs/cim-model.md §6);
-    # none: no gating circuit assumed.
+    # Idle macros powered (none) or gated (idle), cells soft (weights kept), periphery hard
+    # (docs/cim-model.md §6); none: no gating circuit assumed.
     power_gating: PowerGating = PowerGating.NONE
     signed_weights: SignedWeights = SignedWeights.DIFFERENTIAL  # PRIME positive/negative arrays
     # Accumulation options (docs/cim-model.md §1, §2, §5); the defaults keep ISAAC's readout:
@@ -366,8 +355,7 @@ _INT_KEYS = {
 # 1-100 ns), widened an order of magnitude.
 _FLOAT_KEYS = {"rram_read_v": (0.01, 2.0), "rram_read_pulse_ns": (0.01, 1000.0)}
 _ENUM_KEYS: dict[str, type[Enum]] = {"cell": CellType, "signed_weights": SignedWeights, "adc_readout": AdcReadout,
-                                     "weight_accumulation": WeightAccumulation, "pair_subtraction": PairSubtraction,
-                                     "power_gating": PowerGating}
+                                     "weight_accumulation": WeightAccumulation, "pair_subtraction": PairSubtraction}
 ACTIVE_ROWS_MAX = 4096
 MACROS_MAX = 1_000_000
 
@@ -406,6 +394,8 @@ def _values(data: Mapping[str, Any], check: Checker, prefix: str) -> dict[str, A
         if name in data:
             chosen = check.choice(data[name], f"{prefix}{name}", [m.value for m in enum])
             values[name] = None if chosen is None else enum(chosen)
+    if "power_gating" in data:
+        values["power_gating"] = read_power_gating(check, data["power_gating"], f"{prefix}power_gating")
     if "name" in data:
         values["name"] = check.string(data["name"], f"{prefix}name")
     if "macros" in data:

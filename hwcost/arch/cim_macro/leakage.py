@@ -4,7 +4,7 @@ the analog (``cim_macro``) and digital (``digital_cim``) templates.
 A macro part leaking P mW per macro on M macros leaks, over an inference of latency T:
 
 - ``power_gating: none``: P M T -- the row's leakage, times the latency, as every leaking row;
-- ``idle_macros``: P (f M T + (1 - f) sum_l u_l t_l): every macro leaks at least the residual
+- ``idle``: P (f M T + (1 - f) sum_l u_l t_l): every macro leaks at least the residual
   fraction f of a gated macro -- 1/3 for the cells, soft-gated so that they keep their weights;
   1/260 for the periphery, hard-gated -- and the u_l macros layer l uses leak the rest over its
   t_l cycles: a count of active macro-cycles priced (1 - f) P per cycle.

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
 from hwcost._config import Checker
-from hwcost.arch.cim_macro.config import PowerGating
+from hwcost.arch.gating import PowerGating, read_power_gating
 from hwcost.arch.shared.memory import MemorySystem, read_number_keys
 
 __all__ = ["DigitalCimConfig", "DIGITAL_CIM_DEFAULTS", "digital_cim_from_mapping", "MACROS_MAX"]
@@ -41,7 +41,8 @@ class DigitalCimConfig(MemorySystem):
     # 4-bit cell groups: weights of 4/8/12/16 b, i.e. in 4-bit groups [secondary, docs/digital-cim.md].
     weight_group_bits: int = 4
     macros: int | None = None  # None: as many as the network's weights need (weights resident)
-    # Idle macros powered (none) or gated, cells soft, periphery hard, as on cim_macro (docs/cim-model.md §6).
+    # Idle macros powered (none) or gated (idle), cells soft, periphery hard, as on cim_macro
+    # (docs/cim-model.md §6).
     power_gating: PowerGating = PowerGating.NONE
     post_lanes: int = 16  # as the cim_macro template: equal post-processing throughput
     # 400 MHz [D]: 16.3 TOPS/mm2 x 0.202 mm2 (macro) / (2 x 64 kb / 4 b / 4 cycles) MACs per cycle.
@@ -85,8 +86,7 @@ def digital_cim_from_mapping(data: Mapping[str, Any], check: Checker, prefix: st
     if "name" in data:
         values["name"] = check.string(data["name"], f"{prefix}name")
     if "power_gating" in data:
-        chosen = check.choice(data["power_gating"], f"{prefix}power_gating", [m.value for m in PowerGating])
-        values["power_gating"] = None if chosen is None else PowerGating(chosen)
+        values["power_gating"] = read_power_gating(check, data["power_gating"], f"{prefix}power_gating")
     macros_ok = True
     if "macros" in data:
         value = data["macros"]

@@ -15,6 +15,7 @@ from enum import Enum, StrEnum
 from typing import Any, ClassVar
 
 from hwcost._config import Checker
+from hwcost.arch.gating import PowerGating, read_power_gating
 from hwcost.arch.shared.memory import MemorySystem, read_number_keys
 from hwcost.arch.shared.pricing import SharedRow
 from hwcost.classify import UnitKind
@@ -91,10 +92,10 @@ class MacArrayConfig(MemorySystem):
     # 2 KiB input buffer: DianNao's NBin beside its 16 x 16 neural functional unit (Chen et al.,
     # ASPLOS 2014). 0: none, every activation fed to the array is read from the GLB.
     input_buffer_kib: float = 2.0
-    # Power gating of the PE grid's idle cycles (docs/cost-model.md §6). Off by default: it costs
-    # sleep transistors and wake-up latency, and the designs hwcost is validated against do not
-    # all state it.
-    power_gating: bool = False
+    # Power gating of the PE grid's idle cycles (idle; docs/cost-model.md §6). `none` by default: it
+    # costs sleep transistors and wake-up latency, and the designs hwcost is validated against do
+    # not all state it.
+    power_gating: PowerGating = PowerGating.NONE
     pinned: tuple[tuple[Enum, PinnedCost], ...] = ()  # (unit, cost) pairs, hashable
     name: str = "mac_array"
 
@@ -171,11 +172,7 @@ def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
         if style == PeStyle.ADDER_TREE.value and values.get("dataflow") in (Dataflow.OUTPUT_STATIONARY, Dataflow.AUTO):
             check.error(f"{prefix}pe_style", "an adder tree reduces along the rows: it needs dataflow weight_stationary")
     if "power_gating" in data:
-        if isinstance(data["power_gating"], bool):
-            values["power_gating"] = data["power_gating"]
-        else:
-            check.error(f"{prefix}power_gating", f"expected true or false; got {data['power_gating']!r}")
-            values["power_gating"] = None
+        values["power_gating"] = read_power_gating(check, data["power_gating"], f"{prefix}power_gating")
     if "pinned" in data:
         values["pinned"] = _pinned(check, data["pinned"], f"{prefix}pinned")
     if "name" in data:
