@@ -183,6 +183,11 @@ def test_check_counts_accuracy_only_points(write_study: Callable[..., Path], cap
 
 BAD = [
     ("      stage2_lr: 0.002\n", "      stage2_lr: 0.002\n      adc_rnage: fixed\n", "accuracy.measured.cim.adc_rnage", "unknown key 'adc_rnage'; valid keys: adc_range"),
+    # A macro key under accuracy.measured.cim: it belongs to the study's cim_macro arch.
+    ("      stage2_lr: 0.002\n", "      stage2_lr: 0.002\n      rows: 64\n", "accuracy.measured.cim.rows",
+     "'rows' is a key of the cim_macro arch, not of accuracy.measured.cim: set it on the study's cim_macro entry under 'archs'"),
+    ("      stage2_lr: 0.002\n", "      stage2_lr: 0.002\n      adc_bits: [4, 5]\n", "accuracy.measured.cim.adc_bits",
+     "'adc_bits' is a key of the cim_macro arch"),
     ("adc_range: [fixed, flexible]", "adc_range: [fixed, wide]", "accuracy.measured.cim.adc_range[1]", "expected one of fixed, flexible"),
     ("noise_sigma: [0.0, 0.1]", "noise_sigma: [0.0, 1.5]", "accuracy.measured.cim.noise_sigma[1]", "expected a number <= 1"),
     ("noise_sigma: [0.0, 0.1]", "noise_sigma: [0.1, 0.1]", "accuracy.measured.cim.noise_sigma", "values must be distinct"),
