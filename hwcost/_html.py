@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from hwcost.report import CostReport
+from typing import Any
 
 __all__ = ["table", "report_html"]
 
@@ -33,8 +30,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = 
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def report_html(report: "CostReport") -> str:
-    """The report's point, its totals (one row, units in the column names) and its breakdown."""
+def report_html(report: Any) -> str:
+    """A :class:`~hwcost.report.CostReport` (not imported: the report imports this module): the report's point, its totals (one row, units in the column names) and its breakdown."""
     title = (f"{report.scheme} W{report.weight_bits}/A{report.act_bits} on {report.arch}, {report.node}, "
              f"{report.workload} ({report.scope.value} scope, {report.condition.value})")
     names = ("macs", "energy_pj", "static_energy_pj", "area_um2", "latency_cycles", "latency_s", "utilisation",

@@ -147,7 +147,8 @@ def test_figures_and_plot_command(write_study: Callable[..., Path], tmp_path: Pa
     names = sorted(p.name for p in (out / "figures").iterdir())
     assert names == sorted(
         f"{stem}.{ext}"
-        for stem in ("pareto_accuracy_measured_pct_vs_energy_pj", "pareto_accuracy_measured_pct_vs_area_um2", "pareto_area_um2_vs_energy_pj", "energy_breakdown", "area_breakdown")
+        for stem in ("pareto_accuracy_measured_pct_vs_energy_pj", "pareto_accuracy_measured_pct_vs_area_um2", "pareto_area_um2_vs_energy_pj", "energy_breakdown", "area_breakdown",
+                     "overhead")
         for ext in ("png", "svg")
     )
     assert "![pareto_accuracy_measured_pct_vs_energy_pj](figures/pareto_accuracy_measured_pct_vs_energy_pj.png)" in (out / "report.md").read_text()
@@ -155,7 +156,7 @@ def test_figures_and_plot_command(write_study: Callable[..., Path], tmp_path: Pa
     for f in (out / "figures").iterdir():
         f.unlink()
     assert main(["study", "plot", str(out)]) == 0
-    assert len(list((out / "figures").glob("*.png"))) == 5
+    assert len(list((out / "figures").glob("*.png"))) == 6
     assert (out / "figures" / "energy_breakdown.svg").read_bytes() == svg  # redrawn identically
     assert len(outcome.files) > 10
     assert main(["study", "plot", str(tmp_path)]) == 2
