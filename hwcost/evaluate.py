@@ -6,11 +6,12 @@ perfectly onto the design (``docs/cost-model.md`` §6).
 The same pipeline for every accelerator template (:mod:`hwcost.arch.template`); this module
 names none of them. For a group of points sharing a workload and a template:
 
-1. ``plan``     classify the scheme (body and first/last layers) and price every row, once per
+1. ``plan``     classify the scheme for each precision class (body, first/last, and each
+                precision the workload gives its layers) and price every row, once per
                 distinct point (kept in the evaluation's :class:`CostCache`);
 2. ``count``    the template's action counts of every layer at every point (points x layers);
 3. the bill-of-materials placements, buffer accesses and element-wise operations are added and
-   every count is summed over body layers and over first/last layers;
+   every count is summed over the layers of each precision class;
 4. ``row_costs``  energy of each breakdown row = sum of (energy per action x actions);
 5. latency = the template's per-layer latency + the element-wise layers on the post-processing
    lanes; utilisation = MACs / (latency x the template's peak MACs per cycle);
@@ -32,7 +33,7 @@ from hwcost.arch.registry import template_of
 from hwcost.arch.shared.bom import bom_counts
 from hwcost.arch.shared.cache import CostCache
 from hwcost.arch.shared.memory import add_buffer_sums
-from hwcost.arch.shared.pricing import Count, PricedRow, RowCosts, row_costs, split_body_edge
+from hwcost.arch.shared.pricing import Count, PricedRow, RowCosts, row_costs, split_by_class
 from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.arch.template import Template
 from hwcost.design_point import DesignPoint, design_point
@@ -102,7 +103,7 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     acts = template.count(archs, plans, tables)
     shape = acts.latency_cycles.shape
     per_layer = {**acts.per_layer, **bom_counts(tables, [p.group_size for p in plans])}
-    sums = split_body_edge(per_layer, tables.edge, shape)
+    sums = split_by_class(per_layer, tables.layer_class, tables.n_classes, shape)
     add_buffer_sums(sums, _column([a.glb_width_bits for a in archs]), _column([p.scheme.activations.bits for p in points]), tables)
     latency = acts.latency_cycles.sum(axis=1) + tables.elementwise_outputs / _column([a.post_lanes for a in archs])
     macs = float(tables.shapes.macs.sum())
@@ -128,7 +129,7 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
 def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTables, index: int,
                  clock_mhz: float) -> tuple[LayerCost, ...]:
     """Each compute layer's energy per category: every term whose count is a per-layer count,
-    at the layer's body or first/last-layer energy, and every row's leakage over the layer's
+    at the energy of the layer's precision class, and every row's leakage over the layer's
     cycles; cycles and utilisation per layer."""
     n = len(tables.layer_names)
     energy: dict[Category, np.ndarray] = {}
@@ -141,7 +142,7 @@ def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTab
             if counts is None:  # the element-wise layers' operations
                 continue
             actions = np.broadcast_to(counts, (len(cost.macs), n))[index]
-            e = np.where(tables.edge, term.energy_edge_pj, term.energy_body_pj) * actions
+            e = term.per_layer(tables.layer_class, tables.n_classes) * actions
             energy[row.category] = energy.get(row.category, np.zeros(n)) + e
     macs = tables.shapes.macs
     latency = cost.layer_latency_cycles[index]

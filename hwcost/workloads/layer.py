@@ -27,9 +27,12 @@ from hwcost.errors import HwcostError, Problem
 if TYPE_CHECKING:  # pandas is imported lazily, only by Workload.to_dataframe
     import pandas as pd
 
+    from hwcost.schemes import QuantScheme
+
 __all__ = [
     "LayerKind",
     "PoolOp",
+    "LayerPrecision",
     "Layer",
     "LayerArrays",
     "Workload",
@@ -110,12 +113,54 @@ def shape_problems(
 
 
 @dataclass(frozen=True)
+class LayerPrecision:
+    """A compute layer's own precision, which replaces the design point's for that layer.
+
+    ``weight_bits`` / ``act_bits`` (``None``: the scheme's own) and the scheme it is quantized
+    with: ``None`` for the design point's scheme, a preset name, or a whole
+    :class:`~hwcost.schemes.QuantScheme` (an imported model's quantizers). The layer's outputs
+    follow its activations, as in :meth:`QuantScheme.with_bits`. Layers with equal precisions form
+    one precision class, priced on its own datapath (``docs/workloads.md``).
+
+    >>> from hwcost.schemes import get_scheme
+    >>> LayerPrecision(8, 8).resolve(get_scheme("lsq").with_bits(4, 4)).weights.bits
+    8
+    """
+
+    weight_bits: int | None = None
+    act_bits: int | None = None
+    scheme: "str | QuantScheme | None" = None
+
+    def resolve(self, base: "QuantScheme") -> "QuantScheme":
+        """The scheme the layer runs: its own (or ``base``) at its bits (or the scheme's)."""
+        from hwcost.schemes import get_scheme
+
+        scheme = base if self.scheme is None else get_scheme(self.scheme) if isinstance(self.scheme, str) else self.scheme
+        w = scheme.weights.bits if self.weight_bits is None else self.weight_bits
+        a = scheme.activations.bits if self.act_bits is None else self.act_bits
+        if (w, a) == (scheme.weights.bits, scheme.activations.bits):
+            return scheme
+        return scheme.with_bits(w, a)
+
+    def label(self) -> str:
+        """``W8/A8`` (``W-`` / ``A-``: the scheme's own bits) and the scheme's name when it has one."""
+        bits = f"W{self.weight_bits or '-'}/A{self.act_bits or '-'}"
+        if self.scheme is None:
+            return bits
+        name = self.scheme if isinstance(self.scheme, str) else self.scheme.name
+        if self.weight_bits is None and self.act_bits is None and not isinstance(self.scheme, str):
+            bits = f"W{self.scheme.weights.bits}/A{self.scheme.activations.bits}"
+        return f"{bits} {name}"
+
+
+@dataclass(frozen=True)
 class Layer:
     """One layer with its shape; counts are derived properties (batch 1).
 
     For ``add`` and ``pool`` layers ``in_channels == out_channels`` (the tensor's channels) and
     ``groups`` is 1; an ``fc`` layer has ``input_hw == kernel_hw == (1, 1)``. ``is_first`` /
-    ``is_last`` mark the layers that run at the scheme's first/last-layer bits.
+    ``is_last`` mark the layers that run at the scheme's first/last-layer bits; ``precision``
+    gives a compute layer its own precision (it then runs at that, first/last or not).
     """
 
     name: str
@@ -130,6 +175,7 @@ class Layer:
     pool_op: PoolOp | None = None
     is_first: bool = False
     is_last: bool = False
+    precision: LayerPrecision | None = None
 
     def __post_init__(self) -> None:
         sizes = (self.in_channels, self.out_channels, self.groups, *self.input_hw, *self.kernel_hw)
@@ -141,6 +187,8 @@ class Layer:
                 self.kind, self.in_channels, self.out_channels, self.groups,
                 self.kernel_hw, self.padding_hw, self.input_hw,
             )  # fmt: skip
+        if self.precision is not None and not self.is_compute:
+            problems.append(("bits", "only conv, depthwise and fc layers have a precision of their own"))
         if (self.kind is LayerKind.POOL) != (self.pool_op is not None):
             problems.append(("op", "a pool layer needs a pool_op, other kinds none"))
         if problems:
@@ -213,6 +261,7 @@ class LayerArrays:
     is_fc: np.ndarray
     kernel_rows: np.ndarray  # R_k: input rows one output row needs
     input_width: np.ndarray  # W_in
+    precisions: tuple[LayerPrecision | None, ...] = ()  # each layer's own precision (None: the point's)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -252,6 +301,7 @@ class LayerArrays:
             is_fc=column((layer.kind is LayerKind.FC for layer in layers), bool),
             kernel_rows=column((layer.kernel_hw[0] for layer in layers), np.int64),
             input_width=column((layer.input_hw[1] for layer in layers), np.int64),
+            precisions=tuple(layer.precision for layer in layers),
         )
 
 

@@ -26,6 +26,7 @@ from hwcost.workloads.layer import (
     MAX_TOTAL_MACS,
     Layer,
     LayerKind,
+    LayerPrecision,
     Pair,
     PoolOp,
     Workload,
@@ -38,9 +39,11 @@ __all__ = ["load_workload", "list_workloads", "parse_workload", "MAX_CHANNELS", 
 
 _TOP_REQUIRED = ("name", "dataset", "input", "source", "layers")
 _TOP_OPTIONAL = ("notes",)
+# A compute layer's own precision (docs/workloads.md): its bits and the scheme they apply to.
+_PRECISION_KEYS = ("weight_bits", "act_bits", "scheme")
 _CONV_KEYS = (
     ("name", "kind", "in", "out", "kernel", "in_hw"),
-    ("stride", "padding", "groups", "first", "last"),
+    ("stride", "padding", "groups", "first", "last", *_PRECISION_KEYS),
 )
 # (required, optional) keys per layer kind; stride defaults to 1, padding to 0, groups to 1
 # (depthwise: groups = in). Pooling has no stride default, since frameworks disagree
@@ -48,7 +51,7 @@ _CONV_KEYS = (
 _LAYER_KEYS: dict[LayerKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     LayerKind.CONV: _CONV_KEYS,
     LayerKind.DEPTHWISE: _CONV_KEYS,
-    LayerKind.FC: (("name", "kind", "in", "out"), ("first", "last")),
+    LayerKind.FC: (("name", "kind", "in", "out"), ("first", "last", *_PRECISION_KEYS)),
     LayerKind.ADD: (("name", "kind", "channels", "in_hw"), ()),
     LayerKind.POOL: (("name", "kind", "op", "channels", "kernel", "stride", "in_hw"), ("padding",)),
 }
@@ -236,7 +239,21 @@ def _layer_fields(
     if kind is LayerKind.POOL:
         op = check.choice(entry["op"], join_key(key, "op"), [op.value for op in PoolOp])
         fields["pool_op"] = None if op is None else PoolOp(op)
+    if any(k in entry for k in _PRECISION_KEYS):
+        fields["precision"] = _precision(check, entry, key)
     return fields
+
+
+def _precision(check: Checker, entry: dict[str, Any], key: str) -> LayerPrecision | None:
+    """A layer's own ``weight_bits`` / ``act_bits`` (MIN_BITS..MAX_BITS of a scheme) and
+    ``scheme`` (a preset name)."""
+    from hwcost.schemes.presets import PRESET_NAMES
+    from hwcost.schemes.scheme import MAX_BITS, MIN_BITS
+
+    bits = {k: check.number(entry[k], join_key(key, k), minimum=MIN_BITS, maximum=MAX_BITS, integer=True)
+            if k in entry else None for k in ("weight_bits", "act_bits")}
+    scheme = check.choice(entry["scheme"], join_key(key, "scheme"), PRESET_NAMES) if "scheme" in entry else None
+    return LayerPrecision(bits["weight_bits"], bits["act_bits"], scheme)
 
 
 def _check_first_input(

@@ -21,10 +21,10 @@ from hwcost.arch.cim_macro.config import (GATED_LEAKAGE_FRACTION, HARD_GATED_LEA
                                           check_integer_only)
 from hwcost.arch.cim_macro.leakage import macro_leakage
 from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerParams, Encoding, cim_geometry
-from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
-from hwcost.arch.shared.tables import WorkloadTables, by_layer, column
+from hwcost.arch.shared.tables import WorkloadTables, by_class, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.classify.widths import window_sum_bits
 from hwcost.report import Category
@@ -55,16 +55,17 @@ _ARRAY_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)  # realised by th
 
 @dataclass(frozen=True)
 class CimOperands:
-    """Operand widths of body and first/last layers, from the classifier (index 0 body, 1 edge)."""
+    """Operand widths of each precision class, from the classifier (index 0 body, 1 first/last,
+    2... a layer's own precision)."""
 
-    weight_bits: tuple[int, int]
-    weight_signed: tuple[bool, bool]
-    weight_narrow: tuple[bool, bool]
-    input_bits: tuple[int, int]  # the array's input operand (after any pre-subtract widening)
-    input_signed: tuple[bool, bool]
-    act_bits: tuple[int, int]  # stored activation bits (GLB / DRAM traffic)
-    out_bits: tuple[int, int]
-    acc_bits: int
+    weight_bits: tuple[int, ...]
+    weight_signed: tuple[bool, ...]
+    weight_narrow: tuple[bool, ...]
+    input_bits: tuple[int, ...]  # the array's input operand (after any pre-subtract widening)
+    input_signed: tuple[bool, ...]
+    act_bits: tuple[int, ...]  # stored activation bits (GLB / DRAM traffic)
+    out_bits: tuple[int, ...]
+    acc_bits: int  # the widest class's accumulation: the post-processing accumulators' width
     table_word_bits: int
     group_size: int
 
@@ -83,22 +84,25 @@ class CimPlan:
         return self.operands.group_size
 
 
-def operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> CimOperands:
+def operands(scheme: QuantScheme, body: Datapath, edge: Datapath, *own: Datapath) -> CimOperands:
+    """The operands of the body, the first/last layers and each class of layers with a precision
+    of their own (``own``)."""
     edge_bits = scheme.first_last_bits or scheme.activations.bits
     narrow = scheme.weights.narrow_range
-    acc = max(body.accumulator_bits, edge.accumulator_bits)
+    dps = (body, edge, *own)
     return CimOperands(
-        weight_bits=(body.weight_operand_bits, edge.weight_operand_bits),
-        weight_signed=(body.weight_operand_signed, edge.weight_operand_signed),
+        weight_bits=tuple(d.weight_operand_bits for d in dps),
+        weight_signed=tuple(d.weight_operand_signed for d in dps),
         weight_narrow=(
             narrow and body.weight_operand_bits == scheme.weights.bits,
             narrow and edge.weight_operand_bits == edge_bits,
+            *(d.scheme.weights.narrow_range and d.weight_operand_bits == d.scheme.weights.bits for d in own),
         ),
-        input_bits=(body.act_operand_bits, edge.act_operand_bits),
-        input_signed=(body.act_operand_signed, edge.act_operand_signed),
-        act_bits=(scheme.activations.bits, edge_bits),
-        out_bits=(scheme.outputs.bits, edge_bits),
-        acc_bits=acc,
+        input_bits=tuple(d.act_operand_bits for d in dps),
+        input_signed=tuple(d.act_operand_signed for d in dps),
+        act_bits=(scheme.activations.bits, edge_bits, *(d.scheme.activations.bits for d in own)),
+        out_bits=(scheme.outputs.bits, edge_bits, *(d.scheme.outputs.bits for d in own)),
+        acc_bits=max(d.accumulator_bits for d in dps),
         table_word_bits=table_word_bits(body),
         group_size=body.weight_group_size or 1,
     )
@@ -110,7 +114,7 @@ def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t:
     col = column
 
     def per_layer(pick: str) -> np.ndarray:
-        return by_layer(t.edge, [getattr(o, pick)[0] for o in ops], [getattr(o, pick)[1] for o in ops])
+        return by_class(t.layer_class, [getattr(o, pick) for o in ops])
 
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
     return CimLayerParams(
@@ -143,16 +147,17 @@ def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t:
     )
 
 
-def _shift_add_bits(g: CimGeometry, p: CimLayerParams, edge: np.ndarray) -> tuple[int, int]:
+def _shift_add_bits(g: CimGeometry, p: CimLayerParams, t: WorkloadTables) -> tuple[int, ...]:
     """Width of the shift-and-add accumulator: ADC code shifted by its weight and input slice,
     plus a sign bit and the bits of summing a macro's sequential row activations:
     B_adc + (S_conv - 1) c + (S_a - 1) p + 1 + ceil(log2 ceil(min(N, R) / A)) (widest body and
-    edge layer; S_conv = 1 when the weight bits are combined in analog)."""
+    layer of each precision class; S_conv = 1 when the weight bits are combined in analog)."""
     bits = (p.adc_bits + (g.conv_slices - 1) * p.cell_bits + (g.input_slices - 1) * p.pulse_bits + 1
             + np.ceil(np.log2(g.activations_per_tile)))
     bits = bits[0]
-    body = int(bits[~edge].max()) if (~edge).any() else int(bits.max())
-    return body, int(bits[edge].max()) if edge.any() else body
+    masks = [t.in_class(k) for k in range(t.n_classes)]
+    body = int(bits[masks[0]].max()) if masks[0].any() else int(bits.max())
+    return (body, *(int(bits[m].max()) if m.any() else body for m in masks[1:]))
 
 
 
@@ -177,7 +182,7 @@ def _row(unit: CimRow, category: Category, terms: tuple[Term, ...], area_um2: fl
     return PricedRow(unit, category, terms + static, area_um2, leakage_mw=leakage)
 
 
-def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tuple[int, int],
+def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tuple[int, ...],
                 acc: int, priced_bits: np.ndarray, cell: CellCost) -> list[PricedRow]:
     e_cell = cell.energy_pj
     # A bit-serial or PWM input drives its word line with a 1-bit driver; a DAC with p bits.
@@ -203,7 +208,7 @@ def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tupl
              macros * arch.rows * pricer.area_um2("dac", bits=dac_bits), arch, macros, leak_dac),
         _row(CimRow.ADC, Category.CIM_PERIPHERY, _adc_terms(arch, pricer, priced_bits),
              adcs * pricer.area_um2("column_adc", **adc), arch, macros, leak_adc),
-        _row(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, e_sa[0], e_sa[1]),), adcs * a_sa,
+        _row(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, *e_sa),), adcs * a_sa,
              arch, macros, leak_sa),
         PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
                   arch.post_lanes * a_acc),
@@ -219,10 +224,10 @@ def _correction_row(arch: CimMacroConfig, pricer: Pricer, ops: CimOperands, t: W
     if arch.signed_weights is SignedWeights.OFFSET:
         return [PricedRow(CimRow.SIGNED_WEIGHT_CORRECTION, Category.QUANT_OVERHEAD,
                           (Term(CimCount.OFFSET_SUBTRACTS, e_sub, e_sub),), area)]
-    ws = [window_sum_bits(b, n) for b, n in zip(ops.input_bits, (t.max_reduction_body, t.max_reduction_edge))]
+    ws = [window_sum_bits(b, n) for b, n in zip(ops.input_bits, t.max_reduction)]
     e_ws = [pricer.energy_pj("int_adder", bits=b) for b in ws]
     area += arch.rows * max(pricer.area_um2("int_adder", bits=b) for b in ws)  # adder tree over R inputs
-    terms = (Term(CimCount.WINDOW_SUM_ADDS, e_ws[0], e_ws[1]), Term(CimCount.DIGITAL_SUBTRACTS, e_sub, e_sub))
+    terms = (Term(CimCount.WINDOW_SUM_ADDS, *e_ws), Term(CimCount.DIGITAL_SUBTRACTS, e_sub, e_sub))
     return [PricedRow(CimRow.SIGNED_WEIGHT_CORRECTION, Category.QUANT_OVERHEAD, terms, area)]
 
 
@@ -255,29 +260,30 @@ def _check_hostable(dp: Datapath) -> None:
                 "cannot host; use the mac_array template", key="arch")
 
 
-def _bom_rows(dps: BodyEdge, arch: CimMacroConfig, pricer: Pricer, t: WorkloadTables, group_size: int) -> list[PricedRow]:
+def _bom_rows(dps: ClassDatapaths, arch: CimMacroConfig, pricer: Pricer, t: WorkloadTables,
+              group_size: int) -> list[PricedRow]:
     """Post-processing units of the bill of materials, priced as on the MAC array."""
-    _check_hostable(dps.body)
-    _check_hostable(dps.edge)
+    for dp in dps.datapaths:
+        _check_hostable(dp)
     return [
-        PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), p.energy_body_pj, p.energy_edge_pj),),
-                  _bom_instances(p, arch) * max(p.area_body_um2, p.area_edge_um2), qualifier=p.qualifier, leakage_mw=p.leakage_mw)
-        for p in priced_units(dps.body, dps.edge, pricer, t, group_size, exclude=_ARRAY_KINDS)
+        PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), *p.energies_pj),),
+                  _bom_instances(p, arch) * p.area_um2, qualifier=p.qualifier, leakage_mw=p.leakage_mw)
+        for p in priced_units(dps.datapaths, pricer, t, group_size, exclude=_ARRAY_KINDS)
     ]
 
 
 def plan_cim_macro(scheme: QuantScheme, arch: CimMacroConfig, pricer: Pricer, t: WorkloadTables,
-                   datapaths: BodyEdge) -> CimPlan:
+                   datapaths: ClassDatapaths) -> CimPlan:
     """Map the network onto macros and price every CIM row."""
     body, edge = datapaths.body, datapaths.edge
     check_integer_only(datapaths.fp_edge, scheme.name)
-    ops = operands(scheme, body, edge)
+    ops = operands(scheme, *datapaths.datapaths)
     params = layer_params([arch], [ops], t)
     g = cim_geometry(t.shapes, params)
     needed = int(g.tiles.sum())
     macros = needed if arch.macros is None else arch.macros
     cell = cell_cost(arch, pricer)
-    rows = _array_rows(arch, pricer, macros, _shift_add_bits(g, params, t.edge), ops.acc_bits, g.adc_priced_bits, cell)
+    rows = _array_rows(arch, pricer, macros, _shift_add_bits(g, params, t), ops.acc_bits, g.adc_priced_bits, cell)
     rows += _write_row(cell, macros, needed)
     rows += _correction_row(arch, pricer, ops, t)
     rows += _bom_rows(datapaths, arch, pricer, t, ops.group_size)

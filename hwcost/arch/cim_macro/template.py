@@ -22,7 +22,7 @@ from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, Ci
 from hwcost.arch.cim_macro.plan import CimPlan, layer_params, operands, plan_cim_macro
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, Pricer
-from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
+from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
@@ -34,7 +34,7 @@ def _peak_macs_per_cycle(archs: Sequence[CimMacroConfig], plans: Sequence[CimPla
     """macros * A * min(C/s, C S_conv pol_conv / (S_w pol)) / (S_conv pol_conv S_a) at the body
     layers' widths: the ADCs convert C/s sums of A rows per cycle, or every sum of one activation
     when they outnumber them."""
-    body = ~t.edge
+    body = t.in_class(BODY)
     col = body if body.any() else np.ones_like(body)
     conv = (g.conv_slices * g.conv_polarity)[:, col]
     per_mac = (conv * g.input_slices[:, col]).max(axis=1)

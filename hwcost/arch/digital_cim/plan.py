@@ -20,10 +20,10 @@ from hwcost.arch.cim_macro.leakage import macro_leakage, sram_leakage_mw_per_bit
 from hwcost.arch.digital_cim.config import DigitalCimConfig
 from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
 from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # one tree law for every template
-from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
-from hwcost.arch.shared.tables import WorkloadTables, by_layer, column
+from hwcost.arch.shared.tables import WorkloadTables, by_class, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.errors import HwcostError
 from hwcost.report import Category
@@ -55,13 +55,14 @@ _WRITE_WIDTH_MAX_BITS = 256  # the CACTI sweep behind the SRAM law has ports of 
 
 @dataclass(frozen=True)
 class DcimOperands:
-    """Operand widths of body and first/last layers, from the classifier (index 0 body, 1 edge)."""
+    """Operand widths of each precision class, from the classifier (index 0 body, 1 first/last,
+    2... a layer's own precision)."""
 
-    weight_bits: tuple[int, int]
-    input_bits: tuple[int, int]  # the array's input operand, fed one bit per cycle
-    act_bits: tuple[int, int]  # stored activation bits (GLB / DRAM traffic)
-    out_bits: tuple[int, int]
-    acc_bits: int
+    weight_bits: tuple[int, ...]
+    input_bits: tuple[int, ...]  # the array's input operand, fed one bit per cycle
+    act_bits: tuple[int, ...]  # stored activation bits (GLB / DRAM traffic)
+    out_bits: tuple[int, ...]
+    acc_bits: int  # the widest class's accumulation
     table_word_bits: int
     group_size: int
 
@@ -80,14 +81,17 @@ class DcimPlan:
         return self.operands.group_size
 
 
-def operands(scheme: QuantScheme, body: Datapath, edge: Datapath) -> DcimOperands:
+def operands(scheme: QuantScheme, body: Datapath, edge: Datapath, *own: Datapath) -> DcimOperands:
+    """The operands of the body, the first/last layers and each class of layers with a precision
+    of their own (``own``)."""
     edge_bits = scheme.first_last_bits or scheme.activations.bits
+    dps = (body, edge, *own)
     return DcimOperands(
-        weight_bits=(body.weight_operand_bits, edge.weight_operand_bits),
-        input_bits=(body.act_operand_bits, edge.act_operand_bits),
-        act_bits=(scheme.activations.bits, edge_bits),
-        out_bits=(scheme.outputs.bits, edge_bits),
-        acc_bits=max(body.accumulator_bits, edge.accumulator_bits),
+        weight_bits=tuple(d.weight_operand_bits for d in dps),
+        input_bits=tuple(d.act_operand_bits for d in dps),
+        act_bits=(scheme.activations.bits, edge_bits, *(d.scheme.activations.bits for d in own)),
+        out_bits=(scheme.outputs.bits, edge_bits, *(d.scheme.outputs.bits for d in own)),
+        acc_bits=max(d.accumulator_bits for d in dps),
         table_word_bits=table_word_bits(body),
         group_size=body.weight_group_size or 1,
     )
@@ -99,7 +103,7 @@ def layer_params(archs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands],
     col = column
 
     def per_layer(pick: str) -> np.ndarray:
-        return by_layer(t.edge, [getattr(o, pick)[0] for o in ops], [getattr(o, pick)[1] for o in ops])
+        return by_class(t.layer_class, [getattr(o, pick) for o in ops])
 
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
     return DcimLayerParams(
@@ -120,7 +124,7 @@ def layer_params(archs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands],
     )
 
 
-def _check_integer(datapaths: BodyEdge, scheme: QuantScheme) -> None:
+def _check_integer(datapaths: ClassDatapaths, scheme: QuantScheme) -> None:
     if datapaths.fp_edge:
         raise HwcostError.single(
             f"scheme '{scheme.name}' keeps its first/last layers in floating point; the digital_cim "
@@ -194,7 +198,7 @@ def _array_rows(arch: DigitalCimConfig, pricer: Pricer, macros: int, ops: DcimOp
         row(DcimRow.ADDER_TREES, Category.CIM_PERIPHERY, (Term(DcimCount.TREE_ADDS, e_add, e_add),), trees * a_tree,
             leak_trees),
         row(DcimRow.SHIFT_ACCUMULATORS, Category.CIM_PERIPHERY,
-            (Term(DcimCount.SHIFT_ACCUMULATES, e_sa[0], e_sa[1]), Term(DcimCount.GROUP_COMBINES, e_gc[0], e_gc[1])),
+            (Term(DcimCount.SHIFT_ACCUMULATES, *e_sa), Term(DcimCount.GROUP_COMBINES, *e_gc)),
             trees * (add_reg_area(sa_max) + pricer.area_um2("int_adder", bits=gc_max)), leak_sa),
         row(DcimRow.INPUT_REGISTERS, Category.CIM_PERIPHERY,
             (Term(DcimCount.INPUT_REGISTER_BITS, e_reg_bit, e_reg_bit),),
@@ -229,21 +233,22 @@ def _bom_instances(priced: PricedUnit, arch: DigitalCimConfig) -> int:
     return arch.post_lanes
 
 
-def _bom_rows(dps: BodyEdge, arch: DigitalCimConfig, pricer: Pricer, t: WorkloadTables, group_size: int) -> list[PricedRow]:
-    _check_hostable(dps.body)
-    _check_hostable(dps.edge)
+def _bom_rows(dps: ClassDatapaths, arch: DigitalCimConfig, pricer: Pricer, t: WorkloadTables,
+              group_size: int) -> list[PricedRow]:
+    for dp in dps.datapaths:
+        _check_hostable(dp)
     return [
-        PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), p.energy_body_pj, p.energy_edge_pj),),
-                  _bom_instances(p, arch) * max(p.area_body_um2, p.area_edge_um2), qualifier=p.qualifier, leakage_mw=p.leakage_mw)
-        for p in priced_units(dps.body, dps.edge, pricer, t, group_size, exclude=_ARRAY_KINDS)
+        PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), *p.energies_pj),),
+                  _bom_instances(p, arch) * p.area_um2, qualifier=p.qualifier, leakage_mw=p.leakage_mw)
+        for p in priced_units(dps.datapaths, pricer, t, group_size, exclude=_ARRAY_KINDS)
     ]
 
 
 def plan_digital_cim(scheme: QuantScheme, arch: DigitalCimConfig, pricer: Pricer, t: WorkloadTables,
-                     datapaths: BodyEdge) -> DcimPlan:
+                     datapaths: ClassDatapaths) -> DcimPlan:
     """Map the network onto macros and price every row."""
     _check_integer(datapaths, scheme)
-    ops = operands(scheme, datapaths.body, datapaths.edge)
+    ops = operands(scheme, *datapaths.datapaths)
     g = dcim_geometry(t.shapes, layer_params([arch], [ops], t))
     needed = int(g.tiles.sum())
     macros = needed if arch.macros is None else arch.macros

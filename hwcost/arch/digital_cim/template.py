@@ -13,7 +13,7 @@ from hwcost.arch.digital_cim.counts import DcimCount, DcimGeometry, DcimLayerAct
 from hwcost.arch.digital_cim.plan import DcimPlan, layer_params, operands, plan_digital_cim
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, Pricer
-from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
+from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
@@ -31,7 +31,7 @@ def _peak_macs_per_cycle(archs: Sequence[DigitalCimConfig], plans: Sequence[Dcim
                          t: WorkloadTables) -> np.ndarray:
     """M * R * floor(C / (S_w g)) / S_a at the body layers' widths: every row of every weight's
     columns busy, one input bit per cycle."""
-    body = ~t.edge
+    body = t.in_class(BODY)
     col = body if body.any() else np.ones_like(body)
     s_w = g.weight_groups[:, col].max(axis=1)
     s_a = g.input_cycles[:, col].max(axis=1)

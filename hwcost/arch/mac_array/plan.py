@@ -1,11 +1,14 @@
 """Price the rows of one MAC-array design point: energy per action and area per instance.
 
-A design point's bill of materials (the classifier's datapath for its body layers and for its
-first/last layers) plus the array's fixed parts (PE registers, global buffer, DRAM, element-wise
+A design point's bill of materials (the classifier's datapath for each precision class: its body
+layers, its first/last layers, and the layers a workload gives a precision of their own) plus the array's fixed parts (PE registers, global buffer, DRAM, element-wise
 units) become :class:`~hwcost.arch.shared.pricing.PricedRow` records. Each row's energy is a sum
 of terms ``energy per action x actions``, where the actions come from
 :func:`hwcost.arch.mac_array.counts.count_actions` summed over the body and the first/last
-layers (``docs/cost-model.md`` §3-4). Pinned costs replace the library's where the arch file
+layers and over each other class (``docs/cost-model.md`` §3-4). The PEs' multipliers are sized
+for the body (the point's own bits); a class with wider operands runs in bit-slice passes on
+them, and the accumulator, its register and its buffer are sized for the widest accumulation of
+any class. Pinned costs replace the library's where the arch file
 gives them.
 """
 
@@ -17,10 +20,10 @@ from enum import Enum
 from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PeStyle, PinnedCost
 from hwcost.arch.mac_array.counts import MacCount
 from hwcost.arch.shared.adder_tree import adder_tree, tree_cost
-from hwcost.arch.shared.bom import BodyEdge, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Term
-from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
@@ -63,6 +66,13 @@ class MacPlan:
     rows: tuple[PricedRow, ...]
     unused_pins: tuple[str, ...]  # pinned units this point's bill of materials does not have
     device_flavour: str = ""  # the library's flavour and what the clock rule would pick (report settings)
+    # per precision class (0 body, 1 first/last, 2... a layer's own precision; docs/cost-model.md §3)
+    class_acc_bits: tuple[int, ...] = ()  # each class's accumulation (its longest reduction)
+    class_weight_bits: tuple[int, ...] = ()  # bits its weights are stored and multiplied at
+    class_act_bits: tuple[int, ...] = ()  # bits of its input activations
+    class_out_bits: tuple[int, ...] = ()  # bits of its requantized outputs
+    class_passes: tuple[int, ...] = ()  # bit-slice passes per MAC on the PEs (1: FP32 first/last layers)
+    class_fp: tuple[bool, ...] = ()  # runs on the FP32 MACs beside the array
 
 
 def _instances(unit: Unit, arch: MacArrayConfig) -> int:
@@ -85,41 +95,44 @@ def _leakage_mw(unit: Unit | None, pricer: Pricer) -> float:
     return 0.0 if unit is None else pricer.leakage_mw(str(unit.component), **unit.widths)
 
 
-def _bom_row(priced: PricedUnit, fp_edge: bool, arch: MacArrayConfig, pricer: Pricer) -> tuple[PricedRow, int]:
+def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pricer: Pricer) -> tuple[PricedRow, int]:
     """The row of one priced unit, and its instance count (a per-channel table is one memory)."""
     unit = priced.unit
-    eb, ee = priced.energy_body_pj, priced.energy_edge_pj
+    es = list(priced.energies_pj)
     n = 1 if priced.is_memory else _instances(unit, arch)
-    area = n * max(priced.area_body_um2, priced.area_edge_um2)
-    leak_b = leak_e = 0.0
+    area = n * priced.area_um2
+    leaks = [0.0] * len(es)
     if not priced.is_memory:
-        b, e = priced.body, priced.edge
-        leak_b = _leakage_mw(b, pricer)
-        same = b is not None and e is not None and e.component is b.component and e.widths == b.widths
-        leak_e = leak_b if same else _leakage_mw(e, pricer)
-    leakage = priced.leakage_mw if priced.is_memory else n * max(leak_b, leak_e)
+        b = priced.body
+        leaks[0] = _leakage_mw(b, pricer)
+        for k, u in enumerate(priced.units[1:], 1):
+            same = b is not None and u is not None and u.component is b.component and u.widths == b.widths
+            leaks[k] = leaks[0] if same else _leakage_mw(u, pricer)
+    leakage = priced.leakage_mw if priced.is_memory else n * max(leaks)
     count = count_key(unit)
     if unit.kind in PE_KINDS:
-        # Integer first/last layers run as PE-wide slices on the same PEs (their multiplies at
+        # Integer layers of every class run as PE-wide slices on the same PEs (their multiplies at
         # the PE's width; their accumulations, once per MAC, at their own accumulator width);
-        # FP32 ones on a row of C FP units beside the array.
-        if not fp_edge and unit.kind is UnitKind.MAC_MULTIPLIER or priced.edge is None:
-            ee = eb
-        area = n * priced.area_body_um2 + (arch.pe_cols * priced.area_edge_um2 if fp_edge else 0.0)
-        leakage = n * leak_b + (arch.pe_cols * leak_e if fp_edge else 0.0)
-        if not fp_edge and unit.kind is UnitKind.ACCUMULATOR:
-            area = n * max(priced.area_body_um2, priced.area_edge_um2)
-            leakage = n * max(leak_b, leak_e)
+        # FP32 first/last layers on a row of C FP units beside the array.
+        for k in range(1, len(es)):
+            if not fp[k] and unit.kind is UnitKind.MAC_MULTIPLIER or priced.units[k] is None:
+                es[k] = es[0]
+        fp_area = sum(arch.pe_cols * a for a, f in zip(priced.areas_um2, fp) if f)
+        fp_leak = sum(arch.pe_cols * v for v, f in zip(leaks, fp) if f)
+        area = n * priced.area_body_um2 + fp_area
+        leakage = n * leaks[0] + fp_leak
         if unit.kind is UnitKind.ACCUMULATOR:
+            area = n * max(a for a, f in zip(priced.areas_um2, fp) if not f) + fp_area
+            leakage = n * max(v for v, f in zip(leaks, fp) if not f) + fp_leak
             count = MacCount.ACCUMULATIONS
     category = Category.COMPUTE if unit.kind in PE_KINDS else Category.QUANT_OVERHEAD
-    row = PricedRow(unit.kind, category, (Term(count, eb, ee),), area, qualifier=priced.qualifier,
+    row = PricedRow(unit.kind, category, (Term(count, *es),), area, qualifier=priced.qualifier,
                     leakage_mw=leakage)
     return row, n
 
 
-def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int, acc: int, acc_body: int,
-                     acc_edge: int) -> PricedRow:
+def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int, acc: int,
+                     class_acc: tuple[int, ...]) -> PricedRow:
     """Per PE operation (every bit-slice pass): the input pipeline register; per accumulation
     (once per MAC, at the layer's accumulator width): the accumulator register (per-PE
     accumulation); with an adder tree, one input register per row serves the C columns and one
@@ -127,11 +140,11 @@ def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int,
     leakage at the widest accumulator."""
     reg = lambda bits: pricer.energy_pj("register", bits=bits)  # noqa: E731
     e_in, e_w = reg(hw_a), reg(hw_w)
-    e_acc_b, e_acc_e = reg(acc_body), reg(acc_edge)
+    e_accs = [reg(bits) for bits in class_acc]
     a_in, a_acc, a_w = (pricer.area_um2("register", bits=b) for b in (hw_a, acc, hw_w))
     l_in, l_acc, l_w = (pricer.leakage_mw("register", bits=b) for b in (hw_a, acc, hw_w))
     if arch.pe_style is PeStyle.ADDER_TREE:
-        e_in, e_acc_b, e_acc_e = e_in / arch.pe_cols, e_acc_b / arch.pe_rows, e_acc_e / arch.pe_rows
+        e_in, e_accs = e_in / arch.pe_cols, [e / arch.pe_rows for e in e_accs]
         area = arch.pe_rows * a_in + arch.pe_cols * a_acc + arch.num_pes * a_w
         leakage = arch.pe_rows * l_in + arch.pe_cols * l_acc + arch.num_pes * l_w
     else:
@@ -140,31 +153,39 @@ def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int,
     return PricedRow(
         MacRow.PE_REGISTERS,
         Category.COMPUTE,
-        (Term(Count.PER_MAC, e_in, e_in), Term(MacCount.ACCUMULATIONS, e_acc_b, e_acc_e),
-         Term(MacCount.WEIGHT_LOADS, e_w, e_w)),
+        (Term(Count.PER_MAC, e_in), Term(MacCount.ACCUMULATIONS, *e_accs), Term(MacCount.WEIGHT_LOADS, e_w)),
         area,
         leakage_mw=leakage,
     )
 
 
-def _shift_add_row(arch: MacArrayConfig, pricer: Pricer, product_bits: int) -> PricedRow:
+def _shift_add_row(arch: MacArrayConfig, pricer: Pricer, class_product_bits: tuple[int | None, ...]) -> PricedRow:
     """Bit-slice passes combined as shift-add: the P partial products of one MAC of a layer wider
     than the PE meet in P - 1 additions at the full product width, each into a product-width
     register, before the accumulator adds their sum once (Bit Fusion's fusion unit, Sharma et al.
     ISCA 2018). One shift-adder and its register per PE; with an adder tree, one per column after
-    the tree, as wide as the tree's sum (ceil(log2 R) more bits), acting once per R MACs."""
-    bits, per, units = product_bits, 1, arch.num_pes
+    the tree, as wide as the tree's sum (ceil(log2 R) more bits), acting once per R MACs.
+    ``class_product_bits``: each sliced class's product width (None: a class not sliced); area
+    and leakage at the widest, each class's additions at its own width."""
+    widest = max(b for b in class_product_bits if b is not None)
+    extra, per, units = 0, 1, arch.num_pes
     if arch.pe_style is PeStyle.ADDER_TREE:
-        bits, per, units = product_bits + max(arch.pe_rows - 1, 0).bit_length(), arch.pe_rows, arch.pe_cols
-    e = (pricer.energy_pj("int_adder", bits=bits) + pricer.energy_pj("register", bits=bits)) / per
+        extra, per, units = max(arch.pe_rows - 1, 0).bit_length(), arch.pe_rows, arch.pe_cols
+
+    def energy(product_bits: int) -> float:
+        bits = product_bits + extra
+        return (pricer.energy_pj("int_adder", bits=bits) + pricer.energy_pj("register", bits=bits)) / per
+
+    bits = widest + extra
+    es = [energy(widest if b is None else b) for b in class_product_bits]
     area = pricer.area_um2("int_adder", bits=bits) + pricer.area_um2("register", bits=bits)
     leak = pricer.leakage_mw("int_adder", bits=bits) + pricer.leakage_mw("register", bits=bits)
-    return PricedRow(MacRow.SHIFT_ADD, Category.COMPUTE, (Term(MacCount.SHIFT_ADDS, e, e),), units * area,
+    return PricedRow(MacRow.SHIFT_ADD, Category.COMPUTE, (Term(MacCount.SHIFT_ADDS, *es),), units * area,
                      leakage_mw=units * leak)
 
 
 def _tree_accumulator_row(row: PricedRow, arch: MacArrayConfig, pricer: Pricer, product_bits: int, acc: int,
-                          acc_body: int, acc_edge: int, fp_edge: bool) -> PricedRow:
+                          class_acc: tuple[int, ...], fp: tuple[bool, ...]) -> PricedRow:
     """The ``accumulator`` row of an adder-tree array: per column and cycle (every bit-slice pass)
     the tree's adders (``hwcost/arch/shared/adder_tree.py``), i.e. per PE operation the tree / R;
     per accumulation (once per MAC) one accumulating adder at the layer's width / R. Per column the
@@ -176,13 +197,16 @@ def _tree_accumulator_row(row: PricedRow, arch: MacArrayConfig, pricer: Pricer, 
         return pricer.energy_pj("int_adder", bits=bits) / arch.pe_rows
 
     (term,) = row.terms
+    classes = len(class_acc)
     # FP32 first/last layers keep their FP accumulators (and use no tree)
-    tree_edge, acc_e = (0.0, term.energy_edge_pj) if fp_edge else (e_tree, per_acc(acc_edge))
+    tree_e = [0.0 if f else e_tree for f in fp]
+    acc_e = [term.energy_pj(k, classes) if f else per_acc(bits) for k, (bits, f) in enumerate(zip(class_acc, fp))]
+    fp_edge = any(fp)
     fp_area = row.area_um2 - arch.num_pes * pricer.area_um2("int_adder", bits=acc) if fp_edge else 0.0
     fp_leak = row.leakage_mw - arch.num_pes * pricer.leakage_mw("int_adder", bits=acc) if fp_edge else 0.0
     column_area = tree.area_um2 + pricer.area_um2("int_adder", bits=acc)
     column_leak = tree.leakage_mw + pricer.leakage_mw("int_adder", bits=acc)
-    terms = (Term(Count.PER_MAC, e_tree, tree_edge), Term(term.count, per_acc(acc_body), acc_e))
+    terms = (Term(Count.PER_MAC, *tree_e), Term(term.count, *acc_e))
     return replace(row, terms=terms, area_um2=arch.pe_cols * column_area + fp_area,
                    leakage_mw=arch.pe_cols * column_leak + fp_leak)
 
@@ -211,7 +235,7 @@ def _buffer_row(unit: MacRow, kib: float, port: int, reads: MacCount, writes: Ma
         return []
     args = dict(capacity_bytes=kib * 1024, width_bits=port)
     e_rd, e_wr = pricer.energy_pj("sram", "read", **args), pricer.energy_pj("sram", "write", **args)
-    return [PricedRow(unit, Category.ON_CHIP_MEMORY, (Term(reads, e_rd, e_rd), Term(writes, e_wr, e_wr)),
+    return [PricedRow(unit, Category.ON_CHIP_MEMORY, (Term(reads, e_rd), Term(writes, e_wr)),
                       pricer.area_um2("sram", **args), leakage_mw=pricer.leakage_mw("sram", **args))]
 
 
@@ -224,9 +248,9 @@ def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
     (0 unless given): the library's is not added to a figure that replaces the library's.
     """
     first, *rest = row.terms
-    terms = (Term(first.count, pinned.energy_pj, pinned.energy_pj),)
+    terms = (Term(first.count, pinned.energy_pj),)
     if row.unit in (SharedRow.GLB, SharedRow.DRAM, SharedRow.ELEMENTWISE, MacRow.ACC_BUFFER, MacRow.INPUT_BUFFER):
-        terms += tuple(Term(t.count, pinned.energy_pj, pinned.energy_pj) for t in rest)
+        terms += tuple(Term(t.count, pinned.energy_pj) for t in rest)
     return replace(row, terms=terms, area_um2=pinned.area_um2 * instances, source=pinned.source,
                    leakage_mw=pinned.leakage_mw * instances)
 
@@ -235,7 +259,7 @@ def _slice_passes(hw_bits: int, layer_bits: int) -> int:
     return -(-layer_bits // hw_bits)
 
 
-def _gated(row: PricedRow, arch: MacArrayConfig, edge_passes: int) -> PricedRow:
+def _gated(row: PricedRow, arch: MacArrayConfig, passes: tuple[int, ...]) -> PricedRow:
     """A PE row under power gating (``docs/cost-model.md`` §6): its units leak fully only in the
     cycles they compute -- (1 - r) x leakage x one clock period, charged to each PE operation --
     and the residual fraction r in every cycle (the row's static power): r = 1/260 for the
@@ -243,38 +267,54 @@ def _gated(row: PricedRow, arch: MacArrayConfig, edge_passes: int) -> PricedRow:
     r = RETENTIVE_GATED_RESIDUAL if row.unit is MacRow.PE_REGISTERS else HARD_GATED_RESIDUAL
     per_op_pj = (1.0 - r) * row.leakage_mw / arch.num_pes * 1e9 / (arch.clock_mhz * 1e6)  # mW x s -> pJ
     first, *rest = row.terms
-    # The accumulator acts once per MAC; its PE computes edge_passes times per MAC on sliced layers.
-    # A shift-add acts P - 1 times per MAC while its PE computes P times.
-    edge_ops = {MacCount.ACCUMULATIONS: edge_passes,
-                MacCount.SHIFT_ADDS: edge_passes / max(edge_passes - 1, 1)}.get(first.count, 1)
-    first = Term(first.count, first.energy_body_pj + per_op_pj, first.energy_edge_pj + edge_ops * per_op_pj)
+    # The accumulator acts once per MAC; its PE computes P times per MAC on a class sliced into P
+    # passes. A shift-add acts P - 1 times per MAC while its PE computes P times.
+    classes = len(passes)
+    ops = [{MacCount.ACCUMULATIONS: p, MacCount.SHIFT_ADDS: p / max(p - 1, 1)}.get(first.count, 1) for p in passes]
+    first = Term(first.count, *(first.energy_pj(k, classes) + ops[k] * per_op_pj for k in range(classes)))
     return replace(row, terms=(first, *rest), leakage_mw=r * row.leakage_mw)
 
 
+def _class_bits(scheme: QuantScheme, datapaths: ClassDatapaths) -> tuple[tuple[int, ...], ...]:
+    """Per class: (accumulator, weight, activation, output) bits. FP32 first/last layers keep the
+    body's accumulator width for the count of their partial sums and move 32-bit words."""
+    body, fp_edge = datapaths.body, datapaths.fp_edge
+    out = [(body.accumulator_bits, body.weight_operand_bits, body.scheme.activations.bits, body.scheme.outputs.bits)]
+    edge_a = 32 if fp_edge else (scheme.first_last_bits or 32)
+    edge = datapaths.edge
+    out.append((body.accumulator_bits if fp_edge else edge.accumulator_bits, edge.weight_operand_bits, edge_a, edge_a))
+    for dp in datapaths.datapaths[2:]:
+        out.append((dp.accumulator_bits, dp.weight_operand_bits, dp.scheme.activations.bits, dp.scheme.outputs.bits))
+    acc, w, a, o = zip(*out)
+    return acc, w, a, o
+
+
 def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, tables: WorkloadTables,
-                   datapaths: BodyEdge) -> MacPlan:
-    """Size the PEs for the body and first/last layers and price every row."""
+                   datapaths: ClassDatapaths) -> MacPlan:
+    """Size the PEs for the body layers (the point's own bits) and price every row on every
+    precision class: a class with wider operands runs in bit-slice passes, the accumulator is as
+    wide as the widest class's accumulation (``docs/cost-model.md`` §3)."""
     body, edge, fp_edge = datapaths.body, datapaths.edge, datapaths.fp_edge
-    acc_body = body.accumulator_bits
-    acc_edge = body.accumulator_bits if fp_edge else edge.accumulator_bits
+    class_acc, class_w, class_a, class_o = _class_bits(scheme, datapaths)
+    fp = tuple(k == EDGE and fp_edge for k in range(len(class_acc)))
     # The accumulator register holds every layer's accumulation: its area and leakage are the
     # widest one's; each layer's additions and register loads are priced at its own width.
-    acc = max(acc_body, acc_edge)
+    acc = max(class_acc)
     hw_w, hw_a = body.weight_operand_bits, body.act_operand_bits
-    edge_w, edge_a = edge.weight_operand_bits, (32 if fp_edge else (scheme.first_last_bits or 32))
-    edge_passes = 1 if fp_edge else _slice_passes(hw_w, edge_w) * _slice_passes(hw_a, edge_a)
+    passes = tuple(1 if f else _slice_passes(hw_w, w) * _slice_passes(hw_a, a) for f, w, a in zip(fp, class_w, class_a))
     group_size = body.weight_group_size or 1
     rows: list[tuple[PricedRow, int]] = [
-        _bom_row(p, fp_edge, arch, pricer) for p in priced_units(body, edge, pricer, tables, group_size)
+        _bom_row(p, fp, arch, pricer) for p in priced_units(datapaths.datapaths, pricer, tables, group_size)
     ]
     if arch.pe_style is PeStyle.ADDER_TREE:
-        rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, acc_body, acc_edge, fp_edge), arch.pe_cols)
+        rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, class_acc, fp), arch.pe_cols)
                 if r.unit is UnitKind.ACCUMULATOR else (r, n) for r, n in rows]
-    rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc, acc_body, acc_edge), arch.num_pes))
-    if edge_passes > 1:
-        rows.append((_shift_add_row(arch, pricer, edge_w + edge_a), arch.num_pes))
+    rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc, class_acc), arch.num_pes))
+    if max(passes) > 1:
+        product = tuple(w + a if p > 1 else None for p, w, a in zip(passes, class_w, class_a))
+        rows.append((_shift_add_row(arch, pricer, product), arch.num_pes))
     if arch.power_gating:
-        rows = [(_gated(r, arch, edge_passes), n) if r.unit in _GATED else (r, n) for r, n in rows]
+        rows = [(_gated(r, arch, passes), n) if r.unit in _GATED else (r, n) for r, n in rows]
     rows += [(r, 1) for r in _buffer_row(MacRow.ACC_BUFFER, arch.acc_buffer_kib, acc_port_bits(arch, acc, pricer),
                                          MacCount.ACC_READ_ACCESSES, MacCount.ACC_WRITE_ACCESSES, pricer)]
     rows += [(r, 1) for r in _buffer_row(MacRow.INPUT_BUFFER, arch.input_buffer_kib,
@@ -291,11 +331,11 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
         hw_weight_bits=hw_w,
         hw_act_bits=hw_a,
         acc_bits=acc,
-        body_acc_bits=acc_body,
-        edge_acc_bits=acc_edge,
+        body_acc_bits=class_acc[BODY],
+        edge_acc_bits=class_acc[EDGE],
         fp_edge=fp_edge,
-        edge_weight_bits=edge_w,
-        edge_act_bits=edge_a,
+        edge_weight_bits=class_w[EDGE],
+        edge_act_bits=class_a[EDGE],
         table_word_bits=table_word_bits(body),
         group_size=group_size,
         acc_port_bits=acc_port_bits(arch, acc, pricer),
@@ -303,4 +343,10 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
         rows=priced,
         unused_pins=tuple(u.value for u in pinned if u not in present),
         device_flavour=describe_flavour(pricer.lib, arch.clock_mhz),
+        class_acc_bits=class_acc,
+        class_weight_bits=class_w,
+        class_act_bits=class_a,
+        class_out_bits=class_o,
+        class_passes=passes,
+        class_fp=fp,
     )

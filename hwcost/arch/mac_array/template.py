@@ -13,36 +13,34 @@ from hwcost._config import Checker
 from hwcost.arch.mac_array.config import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, mac_array_from_mapping
 from hwcost.arch.mac_array.counts import ArrayParams, LayerActions, MacCount, count_actions
 from hwcost.arch.mac_array.plan import HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, plan_mac_array
-from hwcost.arch.shared.bom import BodyEdge
+from hwcost.arch.shared.bom import ClassDatapaths
 from hwcost.arch.shared.pricing import Count, Pricer
-from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_layer, column
+from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_class, column
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
 __all__ = ["MAC_ARRAY", "MacArrayTemplate"]
 
 
-def _layer_acc_bits(plans: Sequence[MacPlan], t: WorkloadTables, fp_edge: np.ndarray) -> np.ndarray:
-    """Each layer's accumulator width (points, layers): its class's width (body or first/last,
-    sized by the classifier for the class's longest reduction N_max) less the bits its own shorter
-    reduction does not need: acc - ceil(log2 N_max) + ceil(log2 N), as acc = b_w + b_a +
-    ceil(log2 N) (+1 for unsigned x unsigned) (``hwcost/classify/widths.py``). FP32 first/last
-    layers keep theirs."""
+def _layer_acc_bits(plans: Sequence[MacPlan], t: WorkloadTables, fp: np.ndarray) -> np.ndarray:
+    """Each layer's accumulator width (points, layers): its class's width (sized by the classifier
+    for the class's longest reduction N_max) less the bits its own shorter reduction does not
+    need: acc - ceil(log2 N_max) + ceil(log2 N), as acc = b_w + b_a + ceil(log2 N) (+1 for
+    unsigned x unsigned) (``hwcost/classify/widths.py``). FP32 first/last layers keep theirs."""
     log_n = np.ceil(np.log2(t.shapes.reduction_length))[None, :]
-    body = column([p.body_acc_bits for p in plans]) - np.ceil(np.log2(t.max_reduction_body)) + log_n
-    edge = column([p.edge_acc_bits for p in plans]) - np.where(fp_edge, log_n, np.ceil(np.log2(t.max_reduction_edge))) + log_n
-    return np.where(t.edge[None, :], edge, body)
+    acc = by_class(t.layer_class, [p.class_acc_bits for p in plans])
+    shrink = np.ceil(np.log2(np.asarray(t.max_reduction, dtype=float)))[t.layer_class][None, :]
+    return acc - np.where(fp, log_n, shrink) + log_n
 
 
 def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: WorkloadTables) -> ArrayParams:
     """Stack design points into (points, 1) / (points, layers) arrays."""
 
     col = column
-    edge = t.edge[None, :]
-    fp_edge = col([p.fp_edge for p in plans]).astype(bool)
+    fp = by_class(t.layer_class, [p.class_fp for p in plans]).astype(bool)
 
-    def per_layer(body: Sequence[float], edge_bits: Sequence[float]) -> np.ndarray:
-        return by_layer(t.edge, body, edge_bits)
+    def per_layer(pick: str) -> np.ndarray:
+        return by_class(t.layer_class, [getattr(p, pick) for p in plans])
 
     hw_w = col([p.hw_weight_bits for p in plans])
     hw_a = col([p.hw_act_bits for p in plans])
@@ -58,12 +56,12 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: Worklo
         acc_port_bits=col([p.acc_port_bits for p in plans]),
         ibuf_bits=col([a.input_buffer_kib * 1024 * 8 for a in archs]),
         ibuf_port_bits=col([p.ibuf_port_bits for p in plans]),
-        hw_weight_bits=np.where(edge & fp_edge, 32.0, hw_w),
-        hw_act_bits=np.where(edge & fp_edge, 32.0, hw_a),
-        acc_bits=_layer_acc_bits(plans, t, fp_edge),
-        layer_weight_bits=per_layer([p.body.weight_operand_bits for p in plans], [p.edge_weight_bits for p in plans]),
-        layer_act_bits=per_layer([p.body.scheme.activations.bits for p in plans], [p.edge_act_bits for p in plans]),
-        layer_out_bits=per_layer([p.body.scheme.outputs.bits for p in plans], [p.edge_act_bits for p in plans]),
+        hw_weight_bits=np.where(fp, 32.0, hw_w),
+        hw_act_bits=np.where(fp, 32.0, hw_a),
+        acc_bits=_layer_acc_bits(plans, t, fp),
+        layer_weight_bits=per_layer("class_weight_bits"),
+        layer_act_bits=per_layer("class_act_bits"),
+        layer_out_bits=per_layer("class_out_bits"),
         extra_dram_bits_per_layer=col([p.table_word_bits for p in plans]) * out_channels[None, :],
     )
 
@@ -103,7 +101,7 @@ def _layer_energy(acts: LayerActions, archs: Sequence[MacArrayConfig], plans: Se
             energy[d] += row.leakage_mw * seconds[d] * 1e9
             for term in row.terms:
                 if term.count in counts:
-                    energy[d] += np.where(t.edge, term.energy_edge_pj, term.energy_body_pj) * counts[term.count][d]
+                    energy[d] += term.per_layer(t.layer_class, t.n_classes) * counts[term.count][d]
     return energy
 
 
@@ -118,7 +116,7 @@ class MacArrayTemplate:
         return mac_array_from_mapping(data, check, prefix)
 
     def plan(self, scheme: QuantScheme, config: MacArrayConfig, pricer: Pricer, tables: WorkloadTables,
-             datapaths: BodyEdge) -> MacPlan:
+             datapaths: ClassDatapaths) -> MacPlan:
         return plan_mac_array(scheme, config, pricer, tables, datapaths)
 
     def count(self, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], tables: WorkloadTables) -> GroupActions:
@@ -149,7 +147,8 @@ class MacArrayTemplate:
                                                       "input_buffer_kib"))
         settings += (("power_gating", f"on (idle PE grid leaks 1/{1 / HARD_GATED_RESIDUAL:.0f} of its logic's, 1/{1 / RETENTIVE_GATED_RESIDUAL:.0f} of its registers')" if config.power_gating else "off"),)
         settings += (("device_flavour", plan.device_flavour),)
-        settings += (("accumulator_bits", f"{plan.body_acc_bits} body, {plan.edge_acc_bits} first/last "
+        others = "".join(f", {b} class {k}" for k, b in enumerate(plan.class_acc_bits[2:], 2))
+        settings += (("accumulator_bits", f"{plan.body_acc_bits} body, {plan.edge_acc_bits} first/last{others} "
                       f"(register {plan.acc_bits})"),)
         if plan.unused_pins:
             settings += (("pinned_not_in_bill_of_materials", ", ".join(plan.unused_pins)),)

@@ -1,8 +1,9 @@
 """The classifier's bill of materials, priced: what both templates do with a datapath.
 
-:func:`classify_body_edge` gives the datapaths of the body and of the first/last layers;
-:func:`priced_units` pairs their units (a unit missing from one datapath costs 0 there) and
-prices each once: energy per action and area per instance, per-channel tables as whole
+:func:`classify_classes` gives the datapath of each precision class (body, first/last, and
+the classes of layers with a precision of their own: ``hwcost/arch/shared/tables.py``);
+:func:`priced_units` lines their units up (a unit missing from one datapath costs 0 there) and
+prices each once per class: energy per action and area per instance, per-channel tables as whole
 memories (``docs/cost-model.md`` §3). A template turns each :class:`PricedUnit` into a row by
 choosing how many instances it holds; :func:`bom_counts` gives the actions per layer of every
 placement.
@@ -17,13 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from hwcost.arch.shared.pricing import Count, Pricer
-from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
 from hwcost.classify.datapath import Component
 from hwcost.schemes import QuantScheme
 
 __all__ = [
+    "ClassDatapaths",
     "BodyEdge",
+    "classify_classes",
     "PricedUnit",
     "classify_body_edge",
     "count_key",
@@ -35,20 +38,44 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class BodyEdge:
-    """The datapaths of the body layers and of the first/last layers (each sized for its longest
-    reduction), and whether the first/last layers run in floating point."""
+class ClassDatapaths:
+    """The datapath of each precision class (0 body, 1 first/last, 2... a layer's own precision),
+    each sized for its class's longest reduction, and whether the first/last layers run in
+    floating point."""
 
-    body: Datapath
-    edge: Datapath
+    datapaths: tuple[Datapath, ...]
     fp_edge: bool
 
+    @property
+    def body(self) -> Datapath:
+        return self.datapaths[BODY]
 
-def classify_body_edge(scheme: QuantScheme, t: WorkloadTables) -> BodyEdge:
-    body = classify(scheme, t.max_reduction_body)
-    edge = classify(scheme, t.max_reduction_edge, edge_layer=True)
+    @property
+    def edge(self) -> Datapath:
+        return self.datapaths[EDGE]
+
+    @property
+    def schemes(self) -> tuple[QuantScheme, ...]:
+        """Each class's scheme (the first/last class's at its first/last bits, or the body's when
+        it runs in FP32)."""
+        return tuple(dp.scheme for dp in self.datapaths)
+
+
+BodyEdge = ClassDatapaths  # the name of the two-class engine
+
+
+def classify_classes(scheme: QuantScheme, t: WorkloadTables) -> ClassDatapaths:
+    """Classify ``scheme`` for the body and the first/last layers, and each layer precision of
+    the workload (:meth:`~hwcost.workloads.layer.LayerPrecision.resolve` on ``scheme``), once per
+    class at its longest reduction."""
+    body = classify(scheme, t.max_reduction[BODY])
+    edge = classify(scheme, t.max_reduction[EDGE], edge_layer=True)
     fp_edge = edge.of_kind(UnitKind.MAC_MULTIPLIER)[0].component is Component.FP_MULTIPLIER
-    return BodyEdge(body, edge, fp_edge)
+    own = tuple(classify(p.resolve(scheme), n) for p, n in zip(t.class_precisions, t.max_reduction[2:]))
+    return ClassDatapaths((body, edge, *own), fp_edge)
+
+
+classify_body_edge = classify_classes
 
 
 def count_key(unit: Unit) -> Count:
@@ -65,23 +92,49 @@ def table_word_bits(dp: Datapath) -> int:
 
 @dataclass(frozen=True)
 class PricedUnit:
-    """One unit kind at one placement, priced on body and first/last layers (0 where absent)."""
+    """One unit kind at one placement, priced on each precision class (0 where absent)."""
 
-    body: Unit | None
-    edge: Unit | None
-    energy_body_pj: float
-    area_body_um2: float
-    energy_edge_pj: float
-    area_edge_um2: float
+    units: tuple[Unit | None, ...]  # per class
+    energies_pj: tuple[float, ...]  # per action, per class
+    areas_um2: tuple[float, ...]  # per instance, per class
     is_memory: bool  # a per-channel table: one memory, priced per word written and read
     qualifier: Placement | None  # set when the kind sits in several places (the row's name says where)
     leakage_mw: float = 0.0  # a per-channel table's static power (SRAM tables; 0 for flip-flops)
 
     @property
     def unit(self) -> Unit:
-        unit = self.body or self.edge
+        unit = next((u for u in self.units if u is not None), None)
         assert unit is not None
         return unit
+
+    @property
+    def body(self) -> Unit | None:
+        return self.units[BODY]
+
+    @property
+    def edge(self) -> Unit | None:
+        return self.units[EDGE]
+
+    @property
+    def energy_body_pj(self) -> float:
+        return self.energies_pj[BODY]
+
+    @property
+    def energy_edge_pj(self) -> float:
+        return self.energies_pj[EDGE]
+
+    @property
+    def area_body_um2(self) -> float:
+        return self.areas_um2[BODY]
+
+    @property
+    def area_edge_um2(self) -> float:
+        return self.areas_um2[EDGE]
+
+    @property
+    def area_um2(self) -> float:
+        """Per instance: the widest class's (the hardware runs every class)."""
+        return max(self.areas_um2)
 
 
 def _table_entries(unit: Unit, tables: WorkloadTables, group_size: int) -> int:
@@ -125,30 +178,33 @@ def _price_unit(unit: Unit, pricer: Pricer) -> tuple[float, float]:
     return pricer.energy_pj(component, **unit.widths) * ops, pricer.area_um2(component, **unit.widths)
 
 
-def priced_units(body: Datapath, edge: Datapath, pricer: Pricer, tables: WorkloadTables, group_size: int,
+def priced_units(datapaths: Sequence[Datapath], pricer: Pricer, tables: WorkloadTables, group_size: int,
                  exclude: Collection[UnitKind] = ()) -> list[PricedUnit]:
-    """Every live (not offline) unit of the two datapaths, body order first, each priced once."""
+    """Every live (not offline) unit of the classes' datapaths, in the order they first appear
+    (body first), each priced once per class."""
 
     def live(dp: Datapath) -> dict[tuple[UnitKind, Placement], Unit]:
         return {(u.kind, u.placement): u for u in dp.units if u.placement is not Placement.OFFLINE and u.kind not in exclude}
 
-    b, e = live(body), live(edge)
-    keys = list(b) + [k for k in e if k not in b]
+    per_class = [live(dp) for dp in datapaths]
+    keys: list[tuple[UnitKind, Placement]] = []
+    for units in per_class:
+        keys += [k for k in units if k not in keys]
     out = []
     for key in keys:
-        ub, ue = b.get(key), e.get(key)
-        unit = ub or ue
-        assert unit is not None
+        units = tuple(c.get(key) for c in per_class)
+        unit = next(u for u in units if u is not None)
         memory = unit.component is Component.SRAM
         leakage = 0.0
         if memory:
             entries = _table_entries(unit, tables, group_size)
-            (eb, ab), (ee, ae) = [_price_memory(u, pricer, entries) if u else (0.0, 0.0) for u in (ub, ue)]
-            leakage = max(_table_leakage_mw(u, pricer, entries) for u in (ub, ue) if u is not None)
+            priced = [_price_memory(u, pricer, entries) if u else (0.0, 0.0) for u in units]
+            leakage = max(_table_leakage_mw(u, pricer, entries) for u in units if u is not None)
         else:
-            (eb, ab), (ee, ae) = [_price_unit(u, pricer) if u else (0.0, 0.0) for u in (ub, ue)]
+            priced = [_price_unit(u, pricer) if u else (0.0, 0.0) for u in units]
         several = len({p for k, p in keys if k is unit.kind}) > 1
-        out.append(PricedUnit(ub, ue, eb, ab, ee, ae, memory, unit.placement if several else None, leakage))
+        out.append(PricedUnit(units, tuple(e for e, _ in priced), tuple(a for _, a in priced), memory,
+                              unit.placement if several else None, leakage))
     return out
 
 

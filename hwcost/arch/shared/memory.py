@@ -166,8 +166,10 @@ def add_buffer_sums(sums: Sums, glb_width_bits: np.ndarray, act_bits: np.ndarray
     ew_in = (t.elementwise_glb_bits_per_act_bit - t.elementwise_outputs) * act_bits
     zeros = np.zeros(len(act_bits))
     read, write = sums[Count.GLB_READ_BITS], sums[Count.GLB_WRITE_BITS]
-    sums[Count.GLB_READ_ACCESSES] = ((read[0] + ew_in) / glb_width_bits, read[1] / glb_width_bits)
-    sums[Count.GLB_WRITE_ACCESSES] = ((write[0] + ew_out) / glb_width_bits, write[1] / glb_width_bits)
-    sums[Count.RESIDUAL_ADDS] = (zeros + t.residual_add_elements, zeros)
-    sums[Count.MAX_POOL_COMPARES] = (zeros + t.max_pool_compares, zeros)
-    sums[Count.AVG_POOL_ADDS] = (zeros + t.avg_pool_adds, zeros)
+    # the element-wise layers are counted with the body class; the other classes have their own traffic
+    others = (zeros,) * (len(read) - 1)
+    sums[Count.GLB_READ_ACCESSES] = ((read[0] + ew_in) / glb_width_bits, *(r / glb_width_bits for r in read[1:]))
+    sums[Count.GLB_WRITE_ACCESSES] = ((write[0] + ew_out) / glb_width_bits, *(w / glb_width_bits for w in write[1:]))
+    sums[Count.RESIDUAL_ADDS] = (zeros + t.residual_add_elements, *others)
+    sums[Count.MAX_POOL_COMPARES] = (zeros + t.max_pool_compares, *others)
+    sums[Count.AVG_POOL_ADDS] = (zeros + t.avg_pool_adds, *others)

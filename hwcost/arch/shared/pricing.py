@@ -1,9 +1,10 @@
 """Priced rows and the arithmetic every template shares: energy of a row = sum of (energy per
-action x actions), summed over body layers and over first/last layers.
+action x actions), summed over the layers of each precision class (body, first/last, and the
+classes of layers with a precision of their own: ``hwcost/arch/shared/tables.py``).
 
 A template's plan prices each breakdown row once per design point (:class:`PricedRow`: a few
-:class:`Term` s, each an energy per action on body and on first/last layers and the count key
-its actions are summed under); its counts give the actions per count key and layer, vectorised
+:class:`Term` s, each an energy per action on each precision class and the count key its
+actions are summed under); its counts give the actions per count key and layer, vectorised
 over points x layers. :func:`row_costs` multiplies the two (``docs/cost-model.md`` §3-4).
 
 Row names and count keys are enum members, never free strings: the classifier's
@@ -33,6 +34,7 @@ __all__ = [
     "Pricer",
     "SramRange",
     "split_body_edge",
+    "split_by_class",
     "row_costs",
 ]
 
@@ -67,20 +69,53 @@ class SharedRow(StrEnum):
     ELEMENTWISE = "elementwise"  # residual adders, max-pool comparators, average-pool adders
 
 
-# Actions per count key: (summed over body layers, summed over first/last layers), each (points,).
-Sums = dict[Enum, tuple[np.ndarray, np.ndarray]]
+# Actions per count key: one sum per precision class (body, first/last, 2, 3, ...), each (points,).
+Sums = dict[Enum, tuple[np.ndarray, ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Term:
-    """``energy_body_pj`` per action on body layers, ``energy_edge_pj`` on first/last layers."""
+    """An energy per action on each precision class: ``Term(count, e)`` the same on every class,
+    ``Term(count, e_body, e_edge)`` on body and first/last layers, ``Term(count, *per_class)``.
+    Fewer energies than classes are allowed only when they are all equal (the same on every class).
+
+    >>> Term(Count.PER_MAC, 2.0).energy_pj(2, 3), Term(Count.PER_MAC, 1.0, 3.0).energy_edge_pj
+    (2.0, 3.0)
+    """
 
     count: Enum  # the count key its actions are summed under (a key of Sums)
-    energy_body_pj: float
-    energy_edge_pj: float
+    energies_pj: tuple[float, ...]
     # Leakage energy counted per action (e.g. per powered macro-cycle, when idle macros are
     # power-gated and the leaking count varies by layer): part of the row's static_pj.
-    static: bool = False
+    static: bool
+
+    def __init__(self, count: Enum, *energies_pj: float, static: bool = False) -> None:
+        if not energies_pj:
+            raise ValueError(f"a term of {count} needs an energy per action")
+        object.__setattr__(self, "count", count)
+        object.__setattr__(self, "energies_pj", tuple(energies_pj))
+        object.__setattr__(self, "static", static)
+
+    def energy_pj(self, k: int, classes: int) -> float:
+        """The energy per action on class ``k`` of ``classes``."""
+        e = self.energies_pj
+        if len(e) == classes:
+            return e[k]
+        if len(set(e)) != 1:
+            raise ValueError(f"term of {self.count}: {len(e)} energies for {classes} precision classes")
+        return e[0]
+
+    @property
+    def energy_body_pj(self) -> float:
+        return self.energies_pj[0]
+
+    @property
+    def energy_edge_pj(self) -> float:
+        return self.energies_pj[1 if len(self.energies_pj) > 1 else 0]
+
+    def per_layer(self, layer_class: np.ndarray, classes: int) -> np.ndarray:
+        """The energy per action of every layer, by its class (layers,)."""
+        return np.asarray([self.energy_pj(k, classes) for k in range(classes)])[layer_class]
 
 
 @dataclass(frozen=True)
@@ -180,13 +215,20 @@ class Pricer:
         return value
 
 
-def split_body_edge(per_layer: Mapping[Enum, Any], edge: np.ndarray, shape: tuple[int, int]) -> Sums:
-    """Sum each (points, layers) count over the body layers and over the first/last layers."""
+def split_by_class(per_layer: Mapping[Enum, Any], layer_class: np.ndarray, classes: int,
+                   shape: tuple[int, int]) -> Sums:
+    """Sum each (points, layers) count over the layers of each precision class."""
+    masks = [layer_class == k for k in range(classes)]
     sums: Sums = {}
     for key, values in per_layer.items():
         v = np.broadcast_to(values, shape)
-        sums[key] = (v[:, ~edge].sum(axis=1), v[:, edge].sum(axis=1))
+        sums[key] = tuple(v[:, m].sum(axis=1) for m in masks)
     return sums
+
+
+def split_body_edge(per_layer: Mapping[Enum, Any], edge: np.ndarray, shape: tuple[int, int]) -> Sums:
+    """Sum each (points, layers) count over the body layers and over the first/last layers."""
+    return split_by_class(per_layer, edge.astype(np.int64), 2, shape)
 
 
 def row_costs(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> tuple[RowCosts, ...]:
@@ -204,13 +246,18 @@ def row_costs(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> tupl
                                        "static": np.zeros(n)}
             energy = actions = static = 0.0
             for term in row.terms:
-                body, edge = sums[term.count]
-                e = term.energy_body_pj * body[d] + term.energy_edge_pj * edge[d]
+                per_class = sums[term.count]
+                classes = len(per_class)
+                e = term.energy_pj(0, classes) * per_class[0][d]
+                a = per_class[0][d]
+                for k in range(1, classes):
+                    e += term.energy_pj(k, classes) * per_class[k][d]
+                    a += per_class[k][d]
                 energy += e
                 if term.static:
                     static += e  # leakage counted per action: not an action of the row
                 else:
-                    actions += body[d] + edge[d]
+                    actions += a
             entry["energy"][d] = energy
             entry["static"][d] = static
             entry["area"][d] = row.area_um2

@@ -1,4 +1,12 @@
-"""Per-workload arrays every template needs: the compute layers' shapes and the element-wise layers.
+"""Per-workload arrays every template needs: the compute layers' shapes, their precision classes
+and the element-wise layers.
+
+Every compute layer belongs to one precision class (``docs/cost-model.md`` §3): class 0
+(:data:`BODY`) runs at the design point's scheme and bits, class 1 (:data:`EDGE`) holds the
+first/last layers (the scheme's ``first_last_bits``), and each distinct precision a workload gives
+its layers (:class:`~hwcost.workloads.layer.LayerPrecision`) is a class of its own, 2, 3, ...
+Classes 0 and 1 always exist (empty when no layer is in them), so a network without per-layer
+precision has exactly the body and first/last classes.
 
 Computed once per workload and kept by the sweep's :class:`~hwcost.arch.shared.cache.CostCache`.
 """
@@ -10,9 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hwcost.workloads.layer import LayerKind, PoolOp, Workload
+from hwcost.workloads.layer import LayerKind, LayerPrecision, PoolOp, Workload
 
-__all__ = ["LayerShapes", "WorkloadTables", "workload_tables", "column", "by_layer", "IdealLayer", "ideal_layer_tables", "PEAK_STREAM_LENGTH"]
+__all__ = ["LayerShapes", "WorkloadTables", "workload_tables", "column", "by_layer", "by_class", "IdealLayer",
+           "ideal_layer_tables", "PEAK_STREAM_LENGTH", "BODY", "EDGE"]
+
+BODY = 0  # the class of the layers at the design point's own scheme and bits
+EDGE = 1  # the class of the first/last layers (the scheme's first_last_bits, or FP32)
 
 
 @dataclass(frozen=True)
@@ -56,9 +68,8 @@ class WorkloadTables:
     """Compute-layer shapes plus the element-wise layers (residual adds, pooling)."""
 
     shapes: LayerShapes
-    edge: np.ndarray  # bool (layers,): first or last layer
-    max_reduction_body: int
-    max_reduction_edge: int
+    layer_class: np.ndarray  # int (layers,): each compute layer's precision class
+    max_reduction: tuple[int, ...]  # per class: its longest reduction (an empty class: the network's)
     max_out_channels: int
     residual_add_elements: float  # output elements of all residual adds
     max_pool_compares: float  # comparisons of all max pools: (k*k - 1) per output element
@@ -66,6 +77,28 @@ class WorkloadTables:
     elementwise_outputs: float  # output elements of adds and pools (post-processing lane cycles)
     elementwise_glb_bits_per_act_bit: float  # elements read + written by adds and pools
     layer_names: tuple[str, ...] = ()  # the compute layers' names, in order
+    class_precisions: tuple[LayerPrecision, ...] = ()  # the precisions of classes 2, 3, ...
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.max_reduction)
+
+    @property
+    def edge(self) -> np.ndarray:
+        """bool (layers,): the layers of the first/last class."""
+        return self.layer_class == EDGE
+
+    @property
+    def max_reduction_body(self) -> int:
+        return self.max_reduction[BODY]
+
+    @property
+    def max_reduction_edge(self) -> int:
+        return self.max_reduction[EDGE]
+
+    def in_class(self, k: int) -> np.ndarray:
+        """bool (layers,): the layers of class ``k``."""
+        return self.layer_class == k
 
 
 def column(values: Sequence[float]) -> np.ndarray:
@@ -77,6 +110,12 @@ def by_layer(edge: np.ndarray, body: Sequence[float], first_last: Sequence[float
     """(points, layers): each point's body value on body layers, its first/last-layer value on
     the first and last layers."""
     return np.where(edge[None, :], column(first_last), column(body))
+
+
+def by_class(layer_class: np.ndarray, per_class: Sequence[Sequence[float]]) -> np.ndarray:
+    """(points, layers): each point's value of each layer's class; ``per_class`` is (points,
+    classes)."""
+    return np.asarray(per_class, dtype=float)[:, layer_class]
 
 
 def _shapes(workload: Workload) -> tuple[LayerShapes, np.ndarray]:
@@ -100,12 +139,24 @@ def _shapes(workload: Workload) -> tuple[LayerShapes, np.ndarray]:
     return shapes, a.is_first_or_last.copy()
 
 
+def _classes(workload: Workload, edge: np.ndarray) -> tuple[np.ndarray, tuple[LayerPrecision, ...]]:
+    """Each compute layer's class: its own precision's (2, 3, ... in order of first appearance),
+    else first/last or body."""
+    own: dict[LayerPrecision, int] = {}
+    classes = np.where(edge, EDGE, BODY).astype(np.int64)
+    for i, precision in enumerate(workload.compute_arrays.precisions):
+        if precision is not None:
+            classes[i] = own.setdefault(precision, 2 + len(own))
+    return classes, tuple(own)
+
+
 def workload_tables(workload: Workload) -> WorkloadTables:
     """The tables of one workload (pure; a sweep keeps them in its cache)."""
     shapes, edge = _shapes(workload)
+    layer_class, precisions = _classes(workload, edge)
     n = shapes.reduction_length
-    body_n = n[~edge] if (~edge).any() else n
-    edge_n = n[edge] if edge.any() else n
+    max_n = tuple(int((n[layer_class == k] if (layer_class == k).any() else n).max())
+                  for k in range(2 + len(precisions)))
     adds = [l for l in workload.layers if l.kind is LayerKind.ADD]
     pools = [l for l in workload.layers if l.kind is LayerKind.POOL]
 
@@ -115,9 +166,8 @@ def workload_tables(workload: Workload) -> WorkloadTables:
     elementwise = adds + pools
     return WorkloadTables(
         shapes=shapes,
-        edge=edge,
-        max_reduction_body=int(body_n.max()),
-        max_reduction_edge=int(edge_n.max()),
+        layer_class=layer_class,
+        max_reduction=max_n,
         max_out_channels=int(workload.compute_arrays.out_channels.max()),
         residual_add_elements=float(sum(l.output_elements for l in adds)),
         max_pool_compares=float(sum(window(l) * l.output_elements for l in pools if l.pool_op is PoolOp.MAX)),
@@ -125,6 +175,7 @@ def workload_tables(workload: Workload) -> WorkloadTables:
         elementwise_outputs=float(sum(l.output_elements for l in elementwise)),
         elementwise_glb_bits_per_act_bit=float(sum(l.input_elements + l.output_elements for l in elementwise)),
         layer_names=workload.compute_arrays.names,
+        class_precisions=precisions,
     )
 
 
@@ -169,9 +220,8 @@ def ideal_layer_tables(layer: IdealLayer) -> WorkloadTables:
     )
     return WorkloadTables(
         shapes=shapes,
-        edge=no.copy(),
-        max_reduction_body=layer.reduction_length,
-        max_reduction_edge=layer.reduction_length,
+        layer_class=np.array([BODY]),
+        max_reduction=(layer.reduction_length, layer.reduction_length),
         max_out_channels=layer.out_channels,
         residual_add_elements=0.0,
         max_pool_compares=0.0,
