@@ -148,10 +148,11 @@ def test_defaults_are_published_values() -> None:
 def test_digital_cim_cells_leak_and_reload_as_the_analog_macro(two: Path) -> None:
     from hwcost.arch.digital_cim.config import DIGITAL_CIM_DEFAULTS
 
-    # 256 x 256 cells = 8 KiB: the SRAM law at 8 KiB (port 256 bits) per macro, times the latency.
+    # 256 x 256 cells = 8 KiB: the SRAM law at 8 KiB (port 256 bits) per macro, times the latency,
+    # on the peak's 4 macros (auto: its ideal layer's ceil(1024 / 256) row groups, ideal.py).
     peak = report_of(design_point("lsq", 4, arch=DIGITAL_CIM_DEFAULTS, workload="peak"))
     law = float(LIB.leakage_mw("sram", capacity_bytes=8192, width_bits=256))
-    assert _rows(peak)["dcim_cells"].static_pj == pytest.approx(law * peak.latency_s * 1e9)
+    assert _rows(peak)["dcim_cells"].static_pj == pytest.approx(4 * law * peak.latency_s * 1e9)
     # 128 x 128 macros, 8-bit weights in 4-bit groups: fc1 8 channels x 2 groups x 4 bits = 64
     # columns, 1 macro; fc2 two row groups, 2 macros. On one macro nothing stays resident and both
     # layers reload their weights from the GLB.

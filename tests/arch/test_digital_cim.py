@@ -92,7 +92,8 @@ def test_adder_tree_of_an_odd_number_of_inputs() -> None:
 
 @pytest.mark.parametrize("bits", [4, 8])
 def test_energy_per_mac_at_the_peak_is_closed_form(bits: int) -> None:
-    """Ideal layer: N = R = 256 rows, K = floor(C / (S_w g)) channels, P = 1024; per MAC
+    """Ideal layer: N = RG R = 4 x 256 rows (RG = ceil(1024 / R) row groups on as many auto macros,
+    docs/cim-model.md §5), K = floor(C / (S_w g)) channels, P = 1024; per MAC
     gates S_a S_w g e_gate + trees S_a S_w E_tree / R + shift-acc S_a S_w e_sa / R
     + combines (S_w - 1) e_gc / R + input registers b_a e_reg / K."""
     arch = DIGITAL_CIM_DEFAULTS
@@ -100,7 +101,7 @@ def test_energy_per_mac_at_the_peak_is_closed_form(bits: int) -> None:
     R, C, g = arch.rows, arch.cols, arch.weight_group_bits
     s_w, s_a = math.ceil(bits / g), bits
     K = C // (s_w * g)
-    assert report.macs == 1024 * R * K and report.utilisation == pytest.approx(1.0)
+    assert report.macs == 1024 * 4 * R * K and report.utilisation == pytest.approx(1.0)
     tree = adder_tree(R, g)
     e_tree = sum(n * LIB.energy_pj("int_adder", bits=b) for n, b in tree.levels)
     sa = tree.output_bits + bits  # g + log2 R + S_a

@@ -20,6 +20,7 @@ from hwcost._config import Checker
 from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
 from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
 from hwcost.arch.cim_macro.plan import CimPlan, layer_params, operands, plan_cim_macro
+from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, Pricer
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
@@ -176,16 +177,20 @@ class CimMacroTemplate:
         return None if config.adc_bits == default else replace(config, adc_bits=default)
 
     def ideal_layer(self, config: CimMacroConfig, scheme: QuantScheme) -> IdealLayer:
-        """A 1x1 convolution of ``rows`` input channels (one row group) and as many output
-        channels as the columns of every macro hold at the scheme's weight slices and encoding:
-        M column tiles side by side, all working (one macro with ``macros: auto``)."""
+        """A 1x1 convolution whose reduction spans RG row groups (RG x ``rows`` input channels,
+        :func:`~hwcost.arch.cim_macro.ideal.ideal_row_groups`: at least 1024 long, as the MAC
+        array's, where the macros allow) and whose output channels fill the columns of M / RG
+        macros at the scheme's weight slices and encoding: RG x M / RG tiles, every macro working,
+        nothing reloaded (docs/cim-model.md §5)."""
         probe = ideal_layer_tables(IdealLayer(config.rows, 1, PEAK_STREAM_LENGTH))
         dps = classify_body_edge(scheme, probe)
         g = cim_geometry(probe.shapes, layer_params([config], [operands(scheme, dps.body, dps.edge)], probe))
         per_channel = float(g.weight_slices[0, 0] * g.polarity[0, 0])
         reference = 1.0 if g.signed_offset[0, 0] else 0.0
         per_macro = max(1, int((config.cols - reference) // per_channel))
-        return IdealLayer(config.rows, per_macro * (config.macros or 1), PEAK_STREAM_LENGTH)
+        row_groups = ideal_row_groups(config.rows, config.macros)
+        column_tiles = (config.macros or row_groups) // row_groups
+        return IdealLayer(config.rows * row_groups, per_macro * column_tiles, PEAK_STREAM_LENGTH)
 
 
 CIM_MACRO = CimMacroTemplate()

@@ -11,6 +11,7 @@ from hwcost._config import Checker
 from hwcost.arch.digital_cim.config import DIGITAL_CIM_DEFAULTS, DigitalCimConfig, digital_cim_from_mapping
 from hwcost.arch.digital_cim.counts import DcimCount, DcimGeometry, DcimLayerActions, count_dcim_actions, dcim_geometry
 from hwcost.arch.digital_cim.plan import DcimPlan, layer_params, operands, plan_digital_cim
+from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, Pricer
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
@@ -99,14 +100,18 @@ class DigitalCimTemplate:
         return None  # every setting is a cost setting
 
     def ideal_layer(self, config: DigitalCimConfig, scheme: QuantScheme) -> IdealLayer:
-        """A 1x1 convolution of ``rows`` input channels (one row group) and as many output channels
-        as the columns hold at the scheme's weight groups: floor(C / (S_w g))."""
+        """A 1x1 convolution whose reduction spans RG row groups (RG x ``rows`` input channels, as
+        on the cim_macro template: :func:`~hwcost.arch.cim_macro.ideal.ideal_row_groups`) and whose
+        output channels fill the columns of M / RG macros at the scheme's weight groups,
+        floor(C / (S_w g)) each: every macro busy, nothing reloaded."""
         probe = ideal_layer_tables(IdealLayer(config.rows, 1, PEAK_STREAM_LENGTH))
         dps = classify_body_edge(scheme, probe)
         g = dcim_geometry(probe.shapes, layer_params([config], [operands(scheme, dps.body, dps.edge)], probe))
         per_channel = float(g.weight_groups[0, 0]) * config.weight_group_bits
         per_macro = max(1, int(config.cols // per_channel))
-        return IdealLayer(config.rows, per_macro * (config.macros or 1), PEAK_STREAM_LENGTH)  # every macro busy
+        row_groups = ideal_row_groups(config.rows, config.macros)
+        column_tiles = (config.macros or row_groups) // row_groups
+        return IdealLayer(config.rows * row_groups, per_macro * column_tiles, PEAK_STREAM_LENGTH)
 
 
 DIGITAL_CIM = DigitalCimTemplate()
