@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from hwcost.cli._model import add_real_scales, parse_shape
 from hwcost.cli._output import format_table, to_json
+from hwcost.schemes.scheme import ScaleRealisation, ZeroPointRealisation
 
 if TYPE_CHECKING:
     from hwcost.classify import Datapath
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-_ZERO_POINTS = ("fold", "runtime", "pre-subtract")
-_SCALES = ("output", "operand")
+_ZERO_POINTS = tuple(z.value for z in ZeroPointRealisation)
+_SCALES = tuple(s.value for s in ScaleRealisation)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
