@@ -10,6 +10,7 @@ from hwcost.cli._arch_flags import add_arch_arguments
 from hwcost.cli._model import SchemeDefault, add_model_arguments, model_columns, model_fields, model_summary
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
 from hwcost.report import Condition, Scope
+from hwcost.schemes.scheme import ScaleRealisation, ZeroPointRealisation
 
 __all__ = ["register"]
 
@@ -21,8 +22,9 @@ def add_point_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bits", type=int, help="weight and activation bits (default: the scheme's)")
     p.add_argument("--weight-bits", type=int, help="weight bits (overrides --bits)")
     p.add_argument("--act-bits", type=int, help="activation bits (overrides --bits)")
-    p.add_argument("--zero-point", choices=["fold", "runtime", "pre-subtract"], help="zero-point realisation")
-    p.add_argument("--scale-at", choices=["output", "operand"], help="where the scale is applied")
+    p.add_argument("--zero-point", choices=[z.value for z in ZeroPointRealisation], help="zero-point realisation")
+    p.add_argument("--scale-at", choices=[s.value for s in ScaleRealisation],
+                   help="where the scale is applied (fake-quant-fp16/fp32: the fake-quant graph in floating point)")
     p.add_argument("--arch", default="mac_array",
                    help="accelerator template: mac_array (default), cim or dcim; its keys are flags (below)")
     p.add_argument("--arch-file", metavar="FILE", help="accelerator description in YAML (overrides --arch)")
