@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hwcost.arch.registry import template_of
-from hwcost.arch.shared.bom import bom_counts
+from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
 from hwcost.arch.shared.cache import CostCache
 from hwcost.arch.shared.memory import add_buffer_sums
 from hwcost.arch.shared.pricing import Count, PricedRow, RowCosts, row_costs, split_by_class
-from hwcost.arch.shared.tables import WorkloadTables
+from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.arch.template import Template
 from hwcost.design_point import DesignPoint, design_point
 from hwcost.errors import HwcostError
@@ -126,8 +126,18 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     )
 
 
+def _class_labels(datapaths: ClassDatapaths) -> tuple[tuple[str, str], ...]:
+    """Each precision class's (bits, name): ``("W4/A4", "body")``, ``("fp32", "first/last")``..."""
+    out = []
+    for k, dp in enumerate(datapaths.datapaths):
+        fp = k == EDGE and datapaths.fp_edge
+        bits = "fp32" if fp else f"W{dp.scheme.weights.bits}/A{dp.scheme.activations.bits}"
+        out.append((bits, {BODY: "body", EDGE: "first/last"}.get(k, f"class {k}")))
+    return tuple(out)
+
+
 def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTables, index: int,
-                 clock_mhz: float) -> tuple[LayerCost, ...]:
+                 clock_mhz: float, labels: Sequence[tuple[str, str]]) -> tuple[LayerCost, ...]:
     """Each compute layer's energy per category: every term whose count is a per-layer count,
     at the energy of the layer's precision class, and every row's leakage over the layer's
     cycles; cycles and utilisation per layer."""
@@ -150,7 +160,8 @@ def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTab
     mapping = cost.mapping[index] if cost.mapping is not None else [""] * n
     return tuple(
         LayerCost(name, float(macs[i]), tuple((c, float(energy[c][i])) for c in order), float(latency[i]),
-                  float(macs[i] / (latency[i] * cost.peak_macs_per_cycle[index])), str(mapping[i]))
+                  float(macs[i] / (latency[i] * cost.peak_macs_per_cycle[index])), str(mapping[i]),
+                  *labels[tables.layer_class[i]])
         for i, name in enumerate(tables.layer_names)
     )
 
@@ -198,7 +209,8 @@ def report_of(point: DesignPoint, cache: CostCache | None = None, scope: Scope =
         utilisation=float(cost.utilisation[0]),
         settings=settings,
         condition=point.condition,
-        layers=_layer_costs(cost, cost.plans[0].rows, tables, 0, point.arch.clock_mhz),
+        layers=_layer_costs(cost, cost.plans[0].rows, tables, 0, point.arch.clock_mhz,
+                            _class_labels(cache.datapaths(point.scheme, tables))),
         compute_cycles=float(cost.compute_cycles[0]),
         memory_cycles=float(cost.memory_cycles[0]),
     )

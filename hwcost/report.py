@@ -110,6 +110,8 @@ class LayerCost:
     latency_cycles: float
     utilisation: float
     mapping: str = ""  # the mapping chosen for this layer, when the template chooses per layer
+    bits: str = ""  # its precision: "W4/A4", or "fp32" for a first/last layer in floating point
+    precision_class: str = ""  # "body", "first/last", or "class 2", 3, ... (a precision of its own)
 
     @property
     def energy_pj(self) -> float:
@@ -117,7 +119,8 @@ class LayerCost:
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "macs": self.macs, "energy_pj": self.energy_pj, "latency_cycles": self.latency_cycles,
-                "utilisation": self.utilisation, "mapping": self.mapping,
+                "utilisation": self.utilisation, "mapping": self.mapping, "bits": self.bits,
+                "precision_class": self.precision_class,
                 "energy_pj_by_category": {c.value: e for c, e in self.energy_by_category}}
 
 

@@ -211,6 +211,12 @@ def _layer_table(report: Any, extra: tuple[list[str], list[list[str]]] | None = 
     if any(layer.mapping for layer in report.layers):  # chosen per layer (dataflow auto)
         rows = [row + [layer.mapping] for row, layer in zip(rows, report.layers)] + [rows[-1] + ["-"]]
         headers, align = headers + ["mapping"], align + "l"
+    if extra is None or "bits" not in extra[0]:  # each layer's precision and its class (docs/workloads.md)
+        rows = [row + [layer.bits, layer.precision_class] for row, layer in zip(rows, report.layers)] + [rows[-1] + ["-", "-"]]
+        headers, align = headers + ["bits", "class"], align + "ll"
+    else:
+        rows = [row + [layer.precision_class] for row, layer in zip(rows, report.layers)] + [rows[-1] + ["-"]]
+        headers, align = headers + ["class"], align + "l"
     if extra is not None:  # --model: each layer's bits and the presets its grids match
         rows = [row + cells for row, cells in zip(rows, extra[1])] + [rows[-1] + ["-"] * len(extra[0])]
         headers, align = headers + extra[0], align + "l" * len(extra[0])

@@ -1,7 +1,10 @@
 """Expanding a study into design points (pure: the spec holds every loaded object).
 
-Points come in a fixed order, workload > scheme > bits > zero-point > scale > architecture >
-node, which is also the row order of ``results.csv``. A combination the scheme cannot realise
+Points come in a fixed order, workload > precision map > scheme > bits > zero-point > scale >
+architecture > node, which is also the row order of ``results.csv``. A precision map
+(:mod:`hwcost.study.precision`) gives the workload's layers their bits by rule and sets the
+scheme's own and first/last bits; equal points (a map's ``rest`` replaces the bits axis) are
+priced once. A combination the scheme cannot realise
 (e.g. folding a weight zero-point into the bias) is not an error of the study but a hole in the
 grid: it is listed as skipped, with the reason, in the report.
 """
@@ -18,6 +21,7 @@ from typing import Any
 from hwcost.errors import HwcostError
 from hwcost.evaluate import DesignPoint
 from hwcost.schemes import QuantScheme, ScaleRealisation, ZeroPointRealisation
+from hwcost.study.precision import PrecisionMap, with_map
 from hwcost.study.spec import Loaded, StudySpec
 
 __all__ = ["GridPoint", "Skipped", "Grid", "expand", "content_key", "unpriced", "reason_of"]
@@ -89,9 +93,13 @@ def _cost_key(point: DesignPoint, node: Loaded, workload: Loaded) -> str:
     return content_key("cost", {"scheme": point.scheme, "arch": point.arch, "node": node.token, "workload": workload.token})
 
 
-def _resolve(scheme: QuantScheme, bits: tuple[int, int], zp: ZeroPointRealisation | None, sa: ScaleRealisation | None) -> QuantScheme:
-    """The scheme at these bits and realisations (both set at once: no invalid half-way state)."""
+def _resolve(scheme: QuantScheme, bits: tuple[int, int], zp: ZeroPointRealisation | None, sa: ScaleRealisation | None,
+             precision: PrecisionMap | None = None) -> QuantScheme:
+    """The scheme at these bits (or its precision map's) and realisations (all set at once: no
+    invalid half-way state)."""
     chosen = scheme.with_bits(*bits)
+    if precision is not None:
+        chosen = precision.scheme(chosen)
     changes: dict[str, Any] = {}
     if zp is not None:
         changes["zero_point_realisation"] = zp
@@ -104,10 +112,11 @@ def expand(spec: StudySpec) -> Grid:
     """Every valid design point of ``spec``, once each, in the documented order."""
     points: dict[str, GridPoint] = {}
     skipped: dict[Skipped, None] = {}
-    axes = itertools.product(spec.workloads, spec.schemes, spec.bit_pairs, spec.zero_points, spec.scale_ats)
-    for workload, scheme, bits, zp, sa in axes:
+    mapped = [(with_map(w, m), m) for w in spec.workloads for m in spec.precisions]
+    axes = itertools.product(mapped, spec.schemes, spec.bit_pairs, spec.zero_points, spec.scale_ats)
+    for (workload, precision), scheme, bits, zp, sa in axes:
         try:
-            chosen = _resolve(scheme, bits, zp, sa)
+            chosen = _resolve(scheme, bits, zp, sa, precision)
         except HwcostError as exc:
             zp_name, sa_name = ("scheme's own" if x is None else x.value for x in (zp, sa))
             skipped[Skipped(scheme.name, *bits, zp_name, sa_name, "*", "*", "*", reason_of(exc))] = None

@@ -38,13 +38,14 @@ from hwcost.study.spec import (
 from hwcost.study.figures import SELECTABLE, FigureSpec, parse_figures
 from hwcost.study.table import LITERATURE, literature_path, load_accuracy_table
 from hwcost.techlib import list_techlibs, load_techlib
+from hwcost.study.precision import parse_precision_maps
 from hwcost.workloads import list_workloads, load_workload
 
 __all__ = ["load_study", "COST_OBJECTIVES", "OWN"]
 
 REQUIRED = ("name", "schemes", "archs", "nodes", "workloads", "objectives")
 # Without 'accuracy' the study is cost-only: its objectives must all be costs (COST_OBJECTIVES).
-OPTIONAL = ("description", "accuracy", "bits", "bit_pairs", "zero_point", "scale_at", "figures")
+OPTIONAL = ("description", "accuracy", "bits", "bit_pairs", "zero_point", "scale_at", "figures", "precision")
 # Results columns a cost objective may name (totals of hwcost.evaluate.sweep).
 COST_OBJECTIVES = ("energy_pj", "area_um2", "latency_cycles", "energy_per_mac_pj", "tops_per_w", "tops_per_mm2", "utilisation")
 OWN = "scheme"  # in zero_point / scale_at: keep the scheme's own realisation
@@ -439,7 +440,11 @@ def load_study(path: str | Path) -> StudySpec:
         workloads=_loaded(check, data, "workloads", folder, list_workloads(), load_workload) if "workloads" in data else (),
         objectives=_objectives(check, data, accuracy) if "objectives" in data else (),
         figures=_figures(check, data, accuracy, archs) if "figures" in data else (),
+        precisions=parse_precision_maps(check, data),
     )
+    if "precision" in data and accuracy is not COST_ONLY:
+        check.error("precision", "per-layer precision maps are priced, not trained: the accuracy side measures and "
+                                 "looks up uniform precision; drop 'accuracy' (a cost-only study) or the maps")
     _cim_needs_a_macro(check, data, archs)
     check.raise_if_any()
     return StudySpec(name=str(name), description=str(description), file=doc.file, accuracy=accuracy, **spec)  # type: ignore[arg-type]

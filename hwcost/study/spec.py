@@ -1,7 +1,7 @@
 """What a study is, once its YAML file has been checked: frozen dataclasses, no dicts.
 
 A study sweeps the cartesian product of its axes (schemes x bit pairs x zero-point
-realisations x scale realisations x architectures x nodes x workloads), prices every point with
+realisations x scale realisations x architectures x nodes x workloads x per-layer precision maps), prices every point with
 the vectorised cost model, attaches accuracies (measured with ``hwcost.accuracy``, looked up in a
 table, or both) and finds the points that are Pareto-optimal for its objectives. The file format
 is in ``docs/studies.md``.
@@ -241,6 +241,8 @@ class StudySpec:
     accuracy: AccuracySpec
     objectives: tuple[Objective, ...]
     figures: tuple["FigureSpec", ...] = ()  # figures the file asks for (hwcost.study.figures)
+    # per-layer precision maps (hwcost.study.precision.PrecisionMap); None: the points' own bits
+    precisions: tuple[Any, ...] = (None,)
 
     @property
     def cim_accuracy(self) -> bool:

@@ -1,6 +1,7 @@
 """QONNX and QDQ quantizers: each layer's bits, signedness, narrow range, zero-points, scale type and
 granularity against the graph as built; the scheme that prices the model exactly (checked against
-the same network priced with a preset), and the refusal of more precision classes."""
+the same network priced with a preset), and models with more precision classes than body +
+first/last priced with each layer at its own precision."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hwcost.cli import main
 from hwcost.errors import HwcostError
 from hwcost.schemes import Granularity, ScaleType, TensorQuant, ZeroPoint
 from hwcost.workloads import Layer, LayerKind, PoolOp, Workload
+from hwcost.workloads.layer import LayerPrecision
 
 from onnx_builders import QONNX, const, model_of, qonnx_cnn, quant, save
 
@@ -38,15 +40,33 @@ def test_qonnx_mixed_precision_per_layer(tmp_path) -> None:
     assert [(s.weights.bits, s.activations.bits) for s in schemes] == [(8, 8), (4, 4), (2, 4), (8, 8)]
     conv2 = hwcost.classify(schemes[2], 16 * 9)
     assert (conv2.weight_operand_bits, conv2.act_operand_bits) == (2, 4)
-    # two body precisions (W4/A4 and W2/A4): more than the engine's body + first/last
-    with pytest.raises(HwcostError) as info:
-        model.scheme()
-    message = str(info.value)
-    assert "mixed.onnx: layers: the model has more precision classes" in message
-    assert "body: W 4b signed narrow pot per-channel / A 4b unsigned pot per-tensor: conv1" in message
-    assert "body: W 2b signed narrow pot per-channel / A 4b unsigned pot per-tensor: conv2" in message
-    assert "first/last: W 8b signed narrow pot per-channel / A 8b unsigned pot per-tensor: conv0, fc" in message
-    assert main(["evaluate", "--model", path]) == 2
+    # two body precisions (W4/A4 and W2/A4) and W8/A8 first/last layers: three precision classes.
+    # The scheme is the first of the most common body precisions (conv1's), first/last at 8 bits;
+    # conv2 carries its own quantizers.
+    scheme = model.scheme()
+    assert (scheme.weights, scheme.activations, scheme.first_last_bits) == (replace(W8_PC, bits=4), replace(A8, bits=4), 8)
+    own = [layer.precision for layer in model.compute_layers]
+    assert own[0] is None and own[1] is None and own[3] is None and own[2] is not None
+    conv2_scheme = own[2].resolve(scheme)
+    assert (conv2_scheme.weights, conv2_scheme.activations) == (replace(W8_PC, bits=2), replace(A8, bits=4))
+    report = hwcost.evaluate(scheme, workload=model)
+    assert [l.precision_class for l in report.layers] == ["first/last", "body", "class 2", "first/last"]
+    assert [l.bits for l in report.layers] == ["W8/A8", "W4/A4", "W2/A4", "W8/A8"]
+    # conv1 and conv2 have the same shapes: on the body's 4-bit PEs both take one pass per MAC, so
+    # they have the same cycles; conv2's 2-bit weights move half the weight bits
+    assert report.layers[1].latency_cycles == report.layers[2].latency_cycles
+    assert report.layers[2].energy_pj < report.layers[1].energy_pj
+    # the DRAM (which does not leak and is not touched by the element-wise layers) is all in the layers
+    dram = sum(e for l in report.layers for c, e in l.energy_by_category if c.value == "dram")
+    assert dram == pytest.approx(report.by_category()["dram"][0], rel=1e-12)
+    # the same network written by hand with conv2's precision as a LayerPrecision prices the same
+    hand = replace(model, layers=tuple(replace(layer, precision=LayerPrecision(scheme=conv2_scheme))
+                                       if layer.name == "conv2" else replace(layer, precision=None)
+                                       for layer in model.layers))
+    again = hwcost.evaluate(scheme, workload=hand)
+    assert again.energy_pj == pytest.approx(report.energy_pj, rel=1e-12)
+    assert [l.energy_pj for l in again.layers] == pytest.approx([l.energy_pj for l in report.layers], rel=1e-12)
+    assert main(["evaluate", "--model", path, "--by-layer"]) == 0
 
 
 def _expected_cnn() -> Workload:
@@ -99,10 +119,15 @@ def test_a_float_scale_is_dyadic_and_a_signed_input_is_its_own_class(tmp_path) -
     as_float = hwcost.import_model(model.file, real_scale="float")
     assert as_float.quant[1].weights is not None and as_float.quant[1].weights.scale_type is ScaleType.FLOAT
     assert "fp_multiplier" in {u.kind.value for u in hwcost.classify(as_float.layer_schemes()[1], 144).units}
-    # signed 8-bit image inputs: the engine prices first/last layers on the body's (unsigned) grids
-    with pytest.raises(HwcostError, match=r"first/last: W 8b signed narrow dyadic per-channel / A 8b signed dyadic "
-                                          r"per-tensor: conv0\n"):
-        model.scheme()
+    # signed 8-bit image inputs: conv0 is not the body's (unsigned) grids at 8 bits, so it is a
+    # class of its own; the fc follows the first/last rule at 8 bits
+    scheme = model.scheme()
+    assert scheme.first_last_bits == 8 and not scheme.activations.signed
+    conv0 = model.compute_layers[0].precision
+    assert conv0 is not None and conv0.resolve(scheme).activations.signed
+    assert model.compute_layers[3].precision is None
+    report = hwcost.evaluate(scheme, workload=model)
+    assert [l.precision_class for l in report.layers] == ["class 2", "body", "body", "first/last"]
 
 
 def test_bipolar_weights_and_a_zero_point(tmp_path) -> None:

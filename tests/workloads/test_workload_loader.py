@@ -85,7 +85,7 @@ def test_bad_layers_all_reported_with_key_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     message = problems_of(path)
     assert message.startswith("6 problems:")  # g1: both in and out
-    assert f"{path}:6: layers[0].pad: unknown key 'pad'; valid keys: first, groups, in" in message
+    assert f"{path}:6: layers[0].pad: unknown key 'pad'; valid keys: act_bits, first, groups, in" in message
     assert f"{path}:7: layers[1].in: layer 'g1': 8 channels are not divisible by groups = 3" in message
     assert f"{path}:7: layers[1].out: layer 'g1': 8 channels are not divisible by groups = 3" in message
     assert f"{path}:9: layers[3].kind: expected one of conv, depthwise, fc, add, pool" in message

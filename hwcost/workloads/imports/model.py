@@ -13,6 +13,7 @@ from hwcost.workloads.imports.precision import (
     FLOAT,
     LayerQuant,
     layer_scheme,
+    model_precisions,
     model_scheme,
     precision_label,
     preset_matches,
@@ -52,8 +53,10 @@ class ImportedModel(Workload):
         return any(not q.is_float for q in self.quant)
 
     def scheme(self) -> QuantScheme:
-        """The scheme that prices each compute layer at its own precision (body + first/last), or
-        an HwcostError listing the precision classes when the engine cannot (``docs/models.md``)."""
+        """The scheme that prices the model: its most common body precision and the first/last
+        layers' bits; the layers with another precision carry it (:attr:`Layer.precision`), so
+        that ``evaluate(model.scheme(), workload=model)`` prices every layer at its own. An
+        HwcostError names what cannot be priced (``docs/models.md``)."""
         if not self.quantized:
             raise HwcostError.single("the model carries no quantizers: choose a scheme and bits (--scheme, --bits)",
                                      file=self.file, key="layers")
@@ -122,6 +125,8 @@ def build_model(
                                  "per network (so that counts stay exact)", file=file, key="nodes")
     layers = [replace(layer, is_first=i == compute[0], is_last=i == compute[-1]) for i, layer in enumerate(layers)]
     layers = _unique_names(layers)
+    quants = [entries[i].quant for i in compute]
+    layers = _with_precisions(name, layers, quants, bn, file)
     return ImportedModel(
         name=name,
         dataset="unspecified",
@@ -134,6 +139,22 @@ def build_model(
         origin=origin,
         nodes=tuple(entries[i].node for i in compute),
     )
+
+
+def _with_precisions(name: str, layers: list[Layer], quants: list[LayerQuant], bn: BNHandling,
+                     file: str | None) -> list[Layer]:
+    """A quantized model's compute layers with their own precision where the model's scheme does
+    not give it (:func:`model_precisions`); a model that cannot be priced keeps its layers as read
+    (:meth:`ImportedModel.scheme` then says why)."""
+    if all(q.is_float for q in quants):
+        return layers
+    compute = [layer for layer in layers if layer.is_compute]
+    edge = [layer.is_first or layer.is_last for layer in compute]
+    try:
+        own = iter(model_precisions(name, [c.name for c in compute], quants, edge, bn, file))
+    except HwcostError:
+        return layers
+    return [replace(layer, precision=next(own)) if layer.is_compute else layer for layer in layers]
 
 
 def _unique_names(layers: list[Layer]) -> list[Layer]:

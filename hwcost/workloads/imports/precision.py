@@ -1,16 +1,21 @@
 """Per-layer precision of an imported model: the quantizers each compute layer has, the preset it
-matches, its precision class, and the one :class:`~hwcost.schemes.QuantScheme` that prices the
-model -- or a refusal when today's engine cannot price it exactly.
+matches, its precision class, the :class:`~hwcost.schemes.QuantScheme` that prices the model and
+each layer's own precision.
 
-The engine prices two datapaths (``docs/architecture.md``): the *body* at the scheme's bits, and
-the first/last (*edge*) layers at ``scheme.with_bits(F, F)`` with ``F = first_last_bits`` (or in
-FP32 when ``F`` is ``None``), every other axis shared. A model therefore prices exactly when
+The engine prices any number of precision classes (``docs/cost-model.md`` §3): the *body* at the
+design point's scheme, the first/last (*edge*) layers at ``scheme.with_bits(F, F)`` with
+``F = first_last_bits`` (or in FP32 when ``F`` is ``None``), and every layer with a
+:class:`~hwcost.workloads.layer.LayerPrecision` of its own on its own datapath. A model is priced
+with
 
-- every body layer has one precision (weights and input activations quantized, the same grids);
-- every edge layer either has the body's grids at one bit-width ``F`` for weights and activations
-  alike, or is not quantized at all (FP32, ``first_last_bits: null``).
+- the scheme of its most common body precision (by layers; the first on a tie), its ``F`` the
+  bit-width of the edge layers that have the body's grids at one bit-width for weights and
+  activations alike (``None`` when an edge layer is not quantized at all);
+- every other layer with its own quantizers as its precision.
 
-Anything else is refused with every class and its layers listed (``docs/models.md``).
+What still cannot be priced is refused with the layers named: a body layer left in floating point
+(only the first/last layers run on FP32 units), and a layer with quantized weights but float
+activations or the reverse (``docs/models.md``).
 
 A layer's outputs are the next layer's input activations; as for every scheme, the engine prices
 a layer's requantized outputs on its own activation grid (``QuantScheme.with_bits``: "layer
@@ -20,11 +25,13 @@ outputs follow the activations").
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from hwcost.errors import HwcostError, Problem
 from hwcost.schemes.presets import PRESETS
+from hwcost.workloads.layer import LayerPrecision
 from hwcost.schemes.scheme import (
     BNHandling,
     Clipping,
@@ -36,8 +43,8 @@ from hwcost.schemes.scheme import (
     ZeroPointRealisation,
 )
 
-__all__ = ["LayerQuant", "FLOAT", "precision_label", "preset_matches", "model_scheme", "layer_scheme",
-           "scale_type_of"]
+__all__ = ["LayerQuant", "FLOAT", "precision_label", "preset_matches", "model_scheme", "model_precisions",
+           "layer_scheme", "scale_type_of"]
 
 
 @dataclass(frozen=True)
@@ -110,20 +117,6 @@ def preset_matches(quant: LayerQuant, bn: BNHandling) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class _Classes:
-    body: dict[tuple[TensorQuant | None, TensorQuant | None], list[int]]
-    edge: dict[tuple[TensorQuant | None, TensorQuant | None], list[int]]
-
-
-def _classes(quants: Sequence[LayerQuant], edge: Sequence[bool]) -> _Classes:
-    body: dict[tuple[TensorQuant | None, TensorQuant | None], list[int]] = {}
-    edges: dict[tuple[TensorQuant | None, TensorQuant | None], list[int]] = {}
-    for i, (q, is_edge) in enumerate(zip(quants, edge)):
-        (edges if is_edge else body).setdefault(q.key(), []).append(i)
-    return _Classes(body, edges)
-
-
 def _edge_bits(body: tuple[TensorQuant | None, TensorQuant | None],
                edge: tuple[TensorQuant | None, TensorQuant | None]) -> int | None | str:
     """``F`` when the engine's edge datapath ``with_bits(F, F)`` of the body is this edge class,
@@ -139,6 +132,42 @@ def _edge_bits(body: tuple[TensorQuant | None, TensorQuant | None],
     return "no"
 
 
+Key = tuple[TensorQuant | None, TensorQuant | None]
+
+
+def _pricing(name: str, layer_names: Sequence[str], quants: Sequence[LayerQuant], edge: Sequence[bool],
+             bn: BNHandling, file: str | None) -> tuple[QuantScheme, tuple[LayerPrecision | None, ...]]:
+    """The scheme that prices the model and each compute layer's own precision (``None``: the
+    scheme's body or first/last rule gives the layer its quantizers)."""
+    keys = [q.key() for q in quants]
+    float_body = [layer_names[i] for i, q in enumerate(quants) if q.is_float and not edge[i]]
+    if float_body:
+        shown = ", ".join(float_body[:8]) + (f", ... ({len(float_body)} layers)" if len(float_body) > 8 else "")
+        raise HwcostError([Problem(
+            f"layers left in floating point between quantized layers cannot be priced (only the first and last "
+            f"layers run on the FP32 units beside the array): {shown}; quantize them, or price the network with "
+            "--workload/--scheme at one precision (docs/models.md)", file, "layers")])
+    body = [keys[i] for i, e in enumerate(edge) if not e] or [k for k, q in zip(keys, quants) if not q.is_float]
+    reference = Counter(body).most_common(1)[0][0]  # the most layers; the first on a tie
+    first = keys.index(reference)
+    scheme = layer_scheme(name, quants[first], bn, file)
+    assert scheme is not None
+    rule = {i: _edge_bits(reference, keys[i]) for i, e in enumerate(edge) if e}
+    ints = Counter(v for v in rule.values() if isinstance(v, int))
+    if None in rule.values():
+        first_last: int | None = None
+    elif ints:
+        first_last = ints.most_common(1)[0][0]
+    else:  # no first/last layer follows the rule: the (empty) first/last class at the narrower operand
+        first_last = min(scheme.weights.bits, scheme.activations.bits)
+    scheme = replace(scheme, first_last_bits=first_last)
+    own: list[LayerPrecision | None] = []
+    for i, key in enumerate(keys):
+        follows = rule[i] == first_last if i in rule else key == reference
+        own.append(None if follows else LayerPrecision(scheme=layer_scheme(name, LayerQuant(*key), bn, file)))
+    return scheme, tuple(own)
+
+
 def model_scheme(
     name: str,
     layer_names: Sequence[str],
@@ -147,20 +176,22 @@ def model_scheme(
     bn: BNHandling,
     file: str | None,
 ) -> QuantScheme:
-    """The scheme that prices every compute layer with its own precision, or an HwcostError listing
-    the precision classes when the engine's body + first/last pattern cannot hold them."""
-    classes = _classes(quants, edge)
-    # with no body layer (a network of one or two compute layers) the first class stands for the body
-    body_classes = classes.body or dict(list(classes.edge.items())[:1])
-    body = next(iter(body_classes))
-    weights, activations = quants[body_classes[body][0]].weights, quants[body_classes[body][0]].activations
-    edge_bits = {_edge_bits(body, k) for k in classes.edge}
-    if len(body_classes) != 1 or weights is None or activations is None or len(edge_bits) != 1 or "no" in edge_bits:
-        raise HwcostError([Problem(_refusal(layer_names, quants, classes), file, "layers")])
-    first_last = next(iter(edge_bits))
-    scheme = layer_scheme(name, quants[body_classes[body][0]], bn, file)
-    assert scheme is not None
-    return replace(scheme, first_last_bits=first_last if isinstance(first_last, int) else None)
+    """The scheme that prices the model: its most common body precision, with the first/last
+    layers' bits (see :func:`model_precisions` for the layers that keep their own)."""
+    return _pricing(name, layer_names, quants, edge, bn, file)[0]
+
+
+def model_precisions(
+    name: str,
+    layer_names: Sequence[str],
+    quants: Sequence[LayerQuant],
+    edge: Sequence[bool],
+    bn: BNHandling,
+    file: str | None,
+) -> tuple[LayerPrecision | None, ...]:
+    """Each compute layer's own precision, where the scheme of :func:`model_scheme` does not give
+    the layer its quantizers (``None`` where it does)."""
+    return _pricing(name, layer_names, quants, edge, bn, file)[1]
 
 
 def layer_scheme(name: str, quant: LayerQuant, bn: BNHandling, file: str | None = None) -> QuantScheme | None:
@@ -192,19 +223,6 @@ def layer_scheme(name: str, quant: LayerQuant, bn: BNHandling, file: str | None 
     except HwcostError as err:
         raise HwcostError([replace(p, file=file, key=f"scheme.{p.key}" if p.key else "scheme")
                            for p in err.problems]) from None
-
-
-def _refusal(layer_names: Sequence[str], quants: Sequence[LayerQuant], classes: _Classes) -> str:
-    lines = ["the model has more precision classes than today's engine prices exactly (one body precision; "
-             "first/last layers at one bit-width for weights and activations with the body's grids, or fp32); "
-             "its classes:"]
-    for where, group in (("body", classes.body), ("first/last", classes.edge)):
-        for indices in group.values():
-            names = [layer_names[i] for i in indices]
-            shown = ", ".join(names[:8]) + (f", ... ({len(names)} layers)" if len(names) > 8 else "")
-            lines.append(f"{where}: {precision_label(quants[indices[0]])}: {shown}")
-    lines.append("price it with --workload/--scheme at one precision, or see docs/models.md")
-    return "\n    ".join(lines)
 
 
 def scale_type_of(values: Sequence[float], real: ScaleType = ScaleType.DYADIC) -> ScaleType:
