@@ -63,19 +63,21 @@ def test_peak_is_full_utilisation_in_both_dataflows_and_any_geometry(dataflow: s
     assert report.macs == (1032 * 14 * 1024 if dataflow == "weight_stationary" else 1024 * 14 * 12)
 
 
-# The default CIM design's peak (docs/cim-model.md §5): the ideal layer spans its 108 macros, each
-# busy 1024 pixels x S_a 4 x ceil(128 / 16 ADCs) = 32,768 cycles, while its 16 post-processing lanes
-# take 108 x 16 x 1024 / 16 = 110,592 cycles for the outputs: utilisation 32,768 / 110,592.
-CIM_PEAK_UTILISATION = (1024 * 4 * 8) / (108 * 16 * 1024 / 16)
+# The default CIM design's peak (docs/cim-model.md §5): the ideal layer's reduction spans RG = 9 row
+# groups (the smallest divisor of 108 macros >= 1024 / 128) on 9 x 12 macros, each busy 1024 pixels
+# x S_a 4 x ceil(128 / 16 ADCs) = 32,768 cycles, while the 16 post-processing lanes take
+# 12 x 16 x 1024 / 16 = 12,288 cycles for the outputs: the macros bind, utilisation 1.
+CIM_PEAK_UTILISATION = min(1.0, (1024 * 4 * 8) / (12 * 16 * 1024 / 16))
 
 
 def test_peak_on_the_cim_macro_fills_its_columns() -> None:
     # 4-bit weights, differential pairs of 4-bit magnitudes on 1-bit cells: 8 columns per output
-    # channel, so 16 channels fill the 128 columns of each macro; 128 rows hold one reduction.
+    # channel, so 16 channels fill the 128 columns of each macro; a 9 x 128-row reduction spans 9
+    # macros, 12 column tiles of 16 channels fill the 108.
     report = hwcost.evaluate("lsq", 4, arch="cim", workload="peak")
-    assert report.macs == 128 * 16 * 1024 * 108
+    assert report.macs == (9 * 128) * (12 * 16) * 1024
     assert report.utilisation == pytest.approx(CIM_PEAK_UTILISATION)
-    assert dict(report.settings)["max_row_groups"] == 1
+    assert dict(report.settings)["max_row_groups"] == 9
     from dataclasses import replace
 
     from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS
