@@ -139,9 +139,17 @@ def summary_line(model: ImportedModel, scheme: QuantScheme | None) -> str:
     if scheme is None:
         return f"{head}, no quantizers"
     edge = "fp32" if scheme.first_last_bits is None else f"W{scheme.first_last_bits}/A{scheme.first_last_bits}"
-    body = [r for r in model.precision_rows() if not r["edge"]] or model.precision_rows()
-    return (f"{head}; body W{scheme.weights.bits}/A{scheme.activations.bits} ({body[0]['precision']}; presets: "
+    rows = model.precision_rows()
+    follows = [r for r, layer in zip(rows, model.compute_layers) if layer.precision is None]
+    body = [r for r in follows if not r["edge"]] or follows or rows
+    own = [(r["layer"], f"W{r['weight_bits']}/A{r['act_bits']}") for r, layer in zip(rows, model.compute_layers)
+           if layer.precision is not None]
+    line = (f"{head}; body W{scheme.weights.bits}/A{scheme.activations.bits} ({body[0]['precision']}; presets: "
             f"{_presets(body[0]['presets'])}), first/last {edge}")
+    if own:
+        shown = ", ".join(f"{name} {bits}" for name, bits in own[:8]) + (f", ... ({len(own)} layers)" if len(own) > 8 else "")
+        line += f"; at their own precision: {shown}"
+    return line
 
 
 def precision_table(model: ImportedModel) -> str:
@@ -173,9 +181,9 @@ def model_columns(args: argparse.Namespace, point: Any, report: Any) -> tuple[li
 
 
 def explain_model(args: argparse.Namespace, realise: Any, table: Any) -> int:
-    """``hwcost explain --model FILE``: every layer's precision, then the datapath of the body and of
-    the first/last layers, sized for the largest reduction length each runs (as the engine sizes
-    them); ``realise`` applies --zero-point / --scale-at, ``table`` prints a datapath."""
+    """``hwcost explain --model FILE``: every layer's precision, then the datapath of the body, of
+    the first/last layers and of each class of layers at their own precision, sized for the
+    largest reduction length each runs (as the engine sizes them); ``realise`` applies --zero-point / --scale-at, ``table`` prints a datapath."""
     from hwcost.classify import classify
     from hwcost.cli._flags import realisation_flags, under_flags
     from hwcost.cli._output import to_json
@@ -196,13 +204,31 @@ def explain_model(args: argparse.Namespace, realise: Any, table: Any) -> int:
         if body_n < 1:
             raise HwcostError.single(f"expected an integer >= 1, got {body_n}", key="--reduction-length")
         body, first_last = classify(scheme, body_n), classify(scheme, edge_n, edge_layer=True)
+        own = _own_classes(model, scheme, args.reduction_length)
     if args.format == "json":
         print(to_json({"model": model.file, "layers": model.precision_rows(), "body": body.to_dict(),
-                       "first_last": first_last.to_dict()}))
+                       "first_last": first_last.to_dict(),
+                       "classes": [{"layers": names, **dp.to_dict()} for names, dp in own]}))
         return 0
-    print("\n".join([summary_line(model, scheme), "", precision_table(model), "", "body layers:", table(body), "",
-                     "first/last layers:", table(first_last)]))
+    lines = [summary_line(model, scheme), "", precision_table(model), "", "body layers:", table(body), "",
+             "first/last layers:", table(first_last)]
+    for names, dp in own:
+        lines += ["", f"layers at their own precision ({', '.join(names)}):", table(dp)]
+    print("\n".join(lines))
     return 0
+
+
+def _own_classes(model: ImportedModel, scheme: QuantScheme, reduction_length: int | None) -> list[tuple[list[str], Any]]:
+    """Each precision class of layers with their own quantizers: its layers and its datapath,
+    sized for the class's longest reduction (as the engine sizes it)."""
+    from hwcost.classify import classify
+
+    classes: dict[Any, list[Any]] = {}
+    for layer in model.compute_layers:
+        if layer.precision is not None:
+            classes.setdefault(layer.precision, []).append(layer)
+    return [([l.name for l in layers], classify(p.resolve(scheme), reduction_length or max(l.reduction_length for l in layers)))
+            for p, layers in classes.items()]
 
 
 def model_fields(args: argparse.Namespace, point: Any) -> dict[str, Any]:

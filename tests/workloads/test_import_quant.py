@@ -192,3 +192,33 @@ def test_evaluate_model_by_layer_sums_to_the_total(tmp_path, capsys) -> None:
     assert "W8/A8" in out and "W4/A4" in out
     assert main(["evaluate", "--model", path, "--bits", "4"]) == 2
     assert "the model's quantizers set each layer's precision: drop --bits" in capsys.readouterr().err
+
+
+def test_explain_shows_each_class_of_its_own(tmp_path, capsys) -> None:
+    path = save(qonnx_cnn([(8, 8), (4, 4), (2, 4), (8, 8)]), tmp_path / "mixed.onnx")
+    assert main(["explain", "--model", path]) == 0
+    out = capsys.readouterr().out
+    assert "first/last W8/A8; at their own precision: conv2 W2/A4" in out
+    # conv2's datapath: 2b x 4b products over N = 16 x 3 x 3 = 144: 2 + 4 + 8 accumulator bits
+    assert "layers at their own precision (conv2):" in out and "multiplier 2b signed x 4b unsigned, accumulator 14b" in out
+
+
+def test_a_float_layer_between_quantized_ones_is_refused_naming_it(tmp_path, capsys) -> None:
+    nodes, inits, src = [], [], "x"
+    for i, quantized in enumerate((True, False, True)):
+        x_in, w_in = src, f"w{i}"
+        if quantized:
+            a, more = quant(f"act{i}", src, 4, False, 0.125)
+            w, more_w = quant(f"wq{i}", f"w{i}", 4, True, 0.125, narrow=True)
+            nodes += [a, w]
+            inits += more + more_w
+            x_in, w_in = a.output[0], w.output[0]
+        inits.append(const(f"w{i}", np.zeros((4, 3 if i == 0 else 4, 1, 1))))
+        nodes.append(helper.make_node("Conv", [x_in, w_in], [f"c{i}"], name=f"conv{i}", kernel_shape=[1, 1]))
+        src = f"c{i}"
+    path = save(model_of(nodes, inits, [1, 3, 4, 4], output=src), tmp_path / "float_mid.onnx")
+    with pytest.raises(HwcostError, match="float_mid.onnx: layers: layers left in floating point between quantized "
+                                          "layers cannot be priced .*: conv1;"):
+        hwcost.import_model(path).scheme()
+    assert main(["evaluate", "--model", path]) == 2
+    assert "conv1" in capsys.readouterr().err
