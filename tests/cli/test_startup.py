@@ -1,0 +1,77 @@
+"""Start-up: ``import hwcost`` and ``hwcost --help`` load neither numpy nor the cost model (issue
+20), the lazy public names resolve to the objects of their modules, and the one-line help the
+top-level parser lists for each sub-command is the one its module registers."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import hwcost
+from hwcost.cli import COMMANDS, build_parser, main
+
+HEAVY = ("numpy", "pandas", "hwcost.arch.registry", "hwcost.evaluate", "hwcost.techlib")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Modules among HEAVY that a fresh interpreter has loaded after running ``code``."""
+    probe = f"import sys\n{code}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_import_hwcost_loads_nothing_heavy() -> None:
+    assert _loaded_after("import hwcost") == set()
+
+
+def test_help_loads_nothing_heavy() -> None:
+    code = ("import contextlib, io\nfrom hwcost.cli import main\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(['--help'])\n    except SystemExit:\n        pass")
+    assert _loaded_after(code) == set()
+
+
+def test_lazy_names_are_their_modules_objects() -> None:
+    for name in hwcost.__all__:
+        if name == "__version__":
+            continue
+        home = importlib.import_module(hwcost._HOMES[name])
+        assert getattr(hwcost, name) is getattr(home, name), name
+    with pytest.raises(AttributeError):
+        hwcost.no_such_name  # noqa: B018
+
+
+def test_a_submodule_of_the_same_name_does_not_replace_the_function() -> None:
+    # hwcost.evaluate / compare / classify / design_point are modules and public functions.
+    for name in ("evaluate", "compare", "classify", "design_point"):
+        importlib.import_module(f"hwcost.{name}")
+        assert callable(getattr(hwcost, name)) and not isinstance(getattr(hwcost, name), type(hwcost)), name
+
+
+def _help_of(parser: argparse.ArgumentParser) -> dict[str, str]:
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {c.dest: c.help for c in action._choices_actions}
+
+
+def test_the_listed_help_is_each_modules_own() -> None:
+    assert _help_of(build_parser()) == COMMANDS
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_only_the_typed_command_is_built(command: str) -> None:
+    parser = build_parser(only=command)
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert _help_of(parser) == COMMANDS
+    full = build_parser()
+    full_action = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    assert action.choices[command].format_help() == full_action.choices[command].format_help()
+
+
+def test_an_unknown_command_is_refused_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["evalute"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'evalute'" in capsys.readouterr().err
