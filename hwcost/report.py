@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwcost.errors import HwcostError
+
+if TYPE_CHECKING:
+    from hwcost.uncertainty import Band
 
 __all__ = ["Category", "Scope", "Condition", "BreakdownRow", "LayerCost", "CostReport", "AREA_WARNING_MM2",
            "UTILISATION_WARNING"]
@@ -220,6 +223,15 @@ class CostReport:
                                      f"{self.arch}, {self.node}, {self.workload} (scope {self.scope.value}), so the "
                                      "ratio is not a finite number", key=ratio)
         return denominator
+
+    def band(self, samples: int = 1000, seed: int = 0, techlib: Any = None) -> "Band":
+        """p10 / p50 / p90 of energy, static energy, TOPS/W and area under the technology library's
+        spreads: ``samples`` Monte Carlo draws from ``seed`` (byte-identical for a seed). ``techlib``:
+        the TechLib the report was priced with, when ``node`` does not name one
+        (:mod:`hwcost.uncertainty`, ``docs/uncertainty.md``)."""
+        from hwcost.uncertainty import band
+
+        return band(self, samples, seed, techlib)
 
     def by_category(self) -> dict[str, tuple[float, float]]:
         """(energy_pj, area_um2) summed per category, in Category order."""

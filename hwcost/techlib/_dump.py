@@ -14,6 +14,7 @@ import yaml
 
 from hwcost.techlib.library import ComponentModel, Derivation, Quantity, TechLib, VariantComponent
 from hwcost.techlib.models import ParamRange
+from hwcost.techlib.spread import spread_to_dict
 
 __all__ = ["techlib_to_dict", "techlib_yaml"]
 
@@ -88,13 +89,21 @@ def _component(comp: ComponentModel | VariantComponent) -> dict[str, Any]:
     if isinstance(comp, VariantComponent):
         out["select"] = comp.select
         out["variants"] = {name: _component(variant) for name, variant in comp.variants.items()}
+        _spread(out, comp)
         return out
     out["valid"] = {name: _range(rng) for name, rng in comp.params.items()}
     out["energy_pj"] = {action: _quantity(q) for action, q in comp.energy.items()}
     out["area_um2"] = _quantity(comp.area)
     if comp.leakage is not None:
         out["leakage_mw"] = _quantity(comp.leakage)
+    _spread(out, comp)
     return out
+
+
+def _spread(out: dict[str, Any], comp: ComponentModel | VariantComponent) -> None:
+    """The component's own spread (a shipped default is not written into the file)."""
+    if comp.spread is not None:
+        out["spread"] = spread_to_dict(comp.spread)
 
 
 def _range(rng: ParamRange) -> Any:

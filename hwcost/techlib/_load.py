@@ -20,6 +20,7 @@ from hwcost.errors import HwcostError
 from hwcost.techlib._sanity import check_component
 from hwcost.techlib.library import ComponentModel, Derivation, Flavour, Quantity, TechLib, VariantComponent
 from hwcost.techlib.models import MAX_COEFFICIENT, MODELS, UNITS, Kind, ParamRange, unit_of
+from hwcost.techlib.spread import Spread, parse_spread
 
 __all__ = ["load_techlib", "list_techlibs", "parse_techlib", "DATA_DIR"]
 
@@ -30,7 +31,7 @@ _TOP_REQUIRED = ("name", "node_nm", "vdd_v", "flavour", "source", "components")
 _TOP_OPTIONAL = ("note", "derived", "leakage_mw")
 _COMPONENT_REQUIRED = ("source", "valid", "energy_pj", "area_um2")
 _VARIANT_REQUIRED = ("source", "select", "variants")
-_OPTIONAL = ("note", "derived", "leakage_mw")
+_OPTIONAL = ("note", "derived", "leakage_mw", "spread")
 MAX_NODE_NM = 1000.0  # process nodes from 1 nm to 1 um
 
 
@@ -135,7 +136,10 @@ def _component(ck: Checker, name: str, body: Mapping[str, Any], key: str) -> Com
         return None
     if "leakage_mw" in body and leakage is None:
         return None
-    component = ComponentModel(name, source, params, energy, area, note, derived, leakage)
+    spread = _spread(ck, body, key)
+    if "spread" in body and spread is None:
+        return None
+    component = ComponentModel(name, source, params, energy, area, note, derived, leakage, spread)
     return component if check_component(ck, component, key) else None
 
 
@@ -163,14 +167,19 @@ def _variant_component(
         if "variants" in vbody:
             ck.error(_join(k, "variants"), "variants cannot be nested")
             continue
+        if "spread" in vbody:
+            ck.error(_join(k, "spread"), f"give the spread on {name} itself (components.{name}.spread): "
+                                         "it holds for every variant")
+            continue
         comp = _component(ck, f"{name} ({select}={vname})", vbody, k)
         if comp is not None:
             built[vname] = comp
     if not keys_ok or None in (source, select, variants) or len(built) != len(variants or {}):
         return None
-    if "derived" in body and derived is None:
+    spread = _spread(ck, body, key)
+    if "derived" in body and derived is None or "spread" in body and spread is None:
         return None
-    return VariantComponent(name, source, select, built, note, derived)  # type: ignore[arg-type]
+    return VariantComponent(name, source, select, built, note, derived, spread)  # type: ignore[arg-type]
 
 
 def _params(ck: Checker, value: Any, key: str) -> dict[str, ParamRange] | None:
@@ -295,6 +304,11 @@ def _derived(ck: Checker, body: Mapping[str, Any], key: str) -> Derivation | Non
     delay_factor = None if delay is None else float(delay)
     return Derivation(origin, method, float(energy), float(area),  # type: ignore[arg-type]
                       note, delay_factor)
+
+
+def _spread(ck: Checker, body: Mapping[str, Any], key: str) -> Spread | None:
+    """The component's ``spread:`` block when present (``hwcost.techlib.spread``)."""
+    return parse_spread(ck, body["spread"], _join(key, "spread")) if "spread" in body else None
 
 
 def _field(

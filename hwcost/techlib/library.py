@@ -25,6 +25,7 @@ import numpy as np
 
 from hwcost.errors import HwcostError
 from hwcost.techlib.models import Kind, Model, ParamRange
+from hwcost.techlib.spread import Spread, default_spreads
 
 __all__ = ["Flavour", "Quantity", "Derivation", "ComponentModel", "VariantComponent", "TechLib"]
 
@@ -76,6 +77,7 @@ class ComponentModel:
     note: str | None = None
     derived: Derivation | None = None
     leakage: Quantity | None = None  # static power in mW; None: the library gives none
+    spread: Spread | None = None  # its own spread; None: the shipped default (TechLib.spread_of)
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -190,6 +192,7 @@ class VariantComponent:
     variants: Mapping[str, ComponentModel]
     note: str | None = None
     derived: Derivation | None = None
+    spread: Spread | None = None  # its own spread, for every variant; None: the shipped default
 
     def pick(self, params: Mapping[str, Any]) -> tuple[ComponentModel, dict[str, Any]]:
         rest = dict(params)
@@ -240,6 +243,13 @@ class TechLib:
             raise HwcostError.single(f"technology library {self.name} gives {component} no leakage model",
                                      key=f"components.{component}.leakage_mw")
         return comp.price(comp.leakage, rest)
+
+    def spread_of(self, component: str) -> Spread | None:
+        """How sure ``component``'s numbers are: the library's own ``spread:`` block, else the shipped
+        default of that name (``hwcost/data/uncertainty/spreads.yaml``), else None."""
+        comp = self.components.get(component)
+        own = comp.spread if comp is not None else None
+        return own if own is not None else default_spreads().get(component)
 
     def resolve(self, component: str, params: Mapping[str, Any]) -> tuple[ComponentModel, Mapping[str, Any]]:
         """The component that prices ``component`` with ``params`` (picking a variant)."""

@@ -28,7 +28,7 @@ def test_tiny_library_loads(tmp_path: Path, tiny_yaml: str) -> None:
 def test_unknown_key_lists_the_valid_keys(tmp_path: Path, tiny_yaml: str) -> None:
     text = problems(tmp_path, tiny_yaml.replace("    source: test\n", "    source: test\n    colour: red\n"))
     assert "lib.yaml:9: components.int_adder.colour: unknown key 'colour'" in text
-    assert "valid keys: area_um2, derived, energy_pj, leakage_mw, note, source, valid" in text
+    assert "valid keys: area_um2, derived, energy_pj, leakage_mw, note, source, spread, valid" in text
 
 
 def test_coefficient_without_the_unit_is_refused(tmp_path: Path, tiny_yaml: str) -> None:

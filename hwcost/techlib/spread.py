@@ -1,0 +1,95 @@
+"""How sure a component's numbers are: a multiplicative log-normal spread with its source.
+
+A :class:`Spread` says that the true energy per action (area, leakage) of a component is its
+library value times a factor ``exp(sigma * z)``, z a standard normal: the library value is the
+median, and ``sigma`` is the standard deviation of the natural log of the factor. Each sigma is
+*measured* from the sources behind the number -- a fit's log residuals (the SRAM power law
+against CACTI 7, the column-readout law against its published readouts), or the disagreement of
+two sources on the same unit (``|ln(a / b)| / sqrt(2)`` for a pair, the standard deviation of one
+estimate when both are equally credible) -- and names that source.
+
+A library component may carry its own ``spread:`` block (``docs/techlib.md``, "Spreads"); a
+component without one takes the entry of the same name in the shipped spreads file,
+``hwcost/data/uncertainty/spreads.yaml`` (:func:`default_spreads`), whose numbers hold for the
+45 nm library and the libraries scaled from it (a relative spread does not change under a
+common factor). The uncertainty module (:mod:`hwcost.uncertainty`) propagates them.
+
+>>> s = Spread(energy_sigma=0.2, area_sigma=0.1, leakage_sigma=0.0, source="a fit's residuals")
+>>> round(s.energy_sigma, 2)
+0.2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from hwcost._config import Checker, join_key, read_yaml
+
+__all__ = ["Spread", "MAX_SIGMA", "SPREAD_KEYS", "SPREADS_FILE", "parse_spread", "spread_to_dict", "default_spreads"]
+
+SPREADS_FILE = Path(__file__).resolve().parents[1] / "data" / "uncertainty" / "spreads.yaml"
+# A sigma above 3 is a factor of 20 at one standard deviation: the number is then unknown rather than
+# uncertain, and a band so wide says nothing [A: a stated bound, not a measurement].
+MAX_SIGMA = 3.0
+SPREAD_KEYS = ("energy_sigma", "area_sigma", "leakage_sigma")
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Log-normal sigmas of the multiplicative factor on a component's energy per action (every
+    action), its area and its leakage; ``source`` says where each was measured."""
+
+    energy_sigma: float
+    area_sigma: float
+    leakage_sigma: float
+    source: str
+    note: str | None = None
+
+
+def parse_spread(ck: Checker, value: Any, key: str) -> Spread | None:
+    """A ``spread:`` block: the three sigmas (finite, 0 <= sigma <= MAX_SIGMA) and a source;
+    every problem recorded in ``ck`` at ``key``."""
+    block = ck.mapping(value, key)
+    if block is None or not ck.keys(block, key, required=[*SPREAD_KEYS, "source"], optional=["note"]):
+        return None
+    sigmas = [ck.number(block[name], join_key(key, name), minimum=0.0, maximum=MAX_SIGMA) for name in SPREAD_KEYS]
+    source = ck.string(block["source"], join_key(key, "source"))
+    note = ck.string(block["note"], join_key(key, "note")) if "note" in block else None
+    if None in sigmas or source is None or "note" in block and note is None:
+        return None
+    return Spread(*(float(s) for s in sigmas), source, note)  # type: ignore[arg-type]
+
+
+def spread_to_dict(spread: Spread) -> dict[str, Any]:
+    out: dict[str, Any] = {name: getattr(spread, name) for name in SPREAD_KEYS}
+    out["source"] = spread.source
+    if spread.note is not None:
+        out["note"] = spread.note
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_spreads() -> Mapping[str, Spread]:
+    """The shipped spreads, by component name (checked like a library: file, line, key)."""
+    return load_spreads(SPREADS_FILE)
+
+
+def load_spreads(path: Path) -> dict[str, Spread]:
+    """A spreads file: ``source`` (the file's), ``spreads: {component: <spread block>}``."""
+    doc = read_yaml(path)
+    ck = Checker(doc.file, doc.lines)
+    top = ck.mapping(doc.data, "")
+    out: dict[str, Spread] = {}
+    if top is not None and ck.keys(top, "", required=["source", "spreads"], optional=["note"]):
+        ck.string(top["source"], "source")
+        spreads = ck.mapping(top["spreads"], "spreads")
+        for name, block in (spreads or {}).items():
+            spread = parse_spread(ck, block, join_key("spreads", str(name)))
+            if spread is not None:
+                out[str(name)] = spread
+    ck.raise_if_any()
+    return out

@@ -1,0 +1,300 @@
+"""Every cost with its uncertainty: Monte Carlo over the technology library's spreads.
+
+A report's totals are linear in each breakdown row's energy per action and leakage: a row's energy
+is its dynamic part (actions x energy per action) plus its static part (leakage x latency), its area
+the instances' area. So a sample of the technology multiplies each row's dynamic energy, static energy
+and area by a factor, and the totals of the sample are sums -- no re-pricing, one matrix product per
+quantity (samples x rows), vectorised over samples.
+
+**Factors.** Each component of the library has a :class:`~hwcost.techlib.spread.Spread` (log-normal
+sigmas with their sources, ``docs/uncertainty.md``). A sample draws one standard normal per component
+*family* (:class:`Family`) for energy and one for area, and one for leakage shared by every row; a row
+priced from component c takes ``exp(sigma_c * z_family(c))``. Correlated within a family (its
+components come from one source -- Horowitz's table, Aladdin's library, CACTI's sweep -- whose error
+is common to all of them and to every instance of them), independent across families (different
+sources, different tools). Leakage is one family: the unknown corner (temperature, process) of the die
+moves every transistor's leakage together. Energy and area draw independently (they come from
+different columns of the sources, fitted separately). The library value is the median of each factor.
+
+**Rows to components.** :data:`ROW_COMPONENTS` maps every breakdown row to the component that prices
+it, with the reason. A row priced from several components (an accumulator is an adder and a register)
+takes its dominant one: the report does not give the parts. A row whose cost is pinned by the user
+(``source`` other than ``techlib``) is not uncertain here. Latency is deterministic given the design
+(clock, widths, bandwidths); static energy scales with leakage.
+
+>>> import hwcost
+>>> r = hwcost.evaluate("lsq", 4)
+>>> b = r.band(samples=200, seed=1)
+>>> b.energy_pj.p10 < r.energy_pj < b.energy_pj.p90
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+import numpy as np
+
+from hwcost.errors import HwcostError
+from hwcost.techlib import TechLib, load_techlib
+
+__all__ = ["Family", "FAMILY_OF", "RowSource", "ROW_COMPONENTS", "Quantiles", "Band", "RatioBand", "Samples",
+           "sample", "band", "ratio_bands", "DEFAULT_SAMPLES", "QUANTILES"]
+
+DEFAULT_SAMPLES = 1000
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+class Family(Enum):
+    """Components whose errors move together (one source, one tool)."""
+
+    SRAM = "sram"  # one CACTI 7 sweep
+    DRAM = "dram"  # one table of standards
+    INT_ARITH = "integer arithmetic"  # Horowitz's integer rows
+    FP_ARITH = "floating-point arithmetic"  # Horowitz's FP rows
+    ALADDIN_LOGIC = "aladdin logic"  # registers, shifters, comparators, muxes: Aladdin's 40 nm library
+    GATES = "logic gates"  # ZigZag-IMC's gate calibration
+    COLUMN_ADC = "column adc"  # the column-readout fit
+    DAC = "dac"
+    CIM_CELL = "cim cell"
+
+
+FAMILY_OF: dict[str, Family] = {
+    "sram": Family.SRAM, "dram": Family.DRAM, "int_adder": Family.INT_ARITH, "int_multiplier": Family.INT_ARITH,
+    "fp_adder": Family.FP_ARITH, "fp_multiplier": Family.FP_ARITH, "register": Family.ALADDIN_LOGIC,
+    "shifter": Family.ALADDIN_LOGIC, "comparator": Family.ALADDIN_LOGIC, "mux": Family.ALADDIN_LOGIC,
+    "logic_gate": Family.GATES, "column_adc": Family.COLUMN_ADC, "adc": Family.COLUMN_ADC, "dac": Family.DAC,
+    "cim_cell": Family.CIM_CELL,
+}
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """The component that prices a breakdown row (its energy and area), the one its leakage comes
+    from, and why."""
+
+    component: str
+    reason: str
+    leakage_component: str | None = None  # None: the same component
+
+    @property
+    def leaks_from(self) -> str:
+        return self.leakage_component or self.component
+
+
+_ADD = "an integer adder ({}); the report does not split off its register"
+# Every breakdown row of every template (tests/test_uncertainty.py walks the row enums against it).
+ROW_COMPONENTS: dict[str, RowSource] = {
+    # the classifier's units (hwcost/classify/rules.py): their component in an integer scheme
+    "mac_multiplier": RowSource("int_multiplier", "the w x a product; an FP scheme's fp_multiplier is not told "
+                                                  "apart by the report"),
+    "accumulator": RowSource("int_adder", _ADD.format("adds each product into the partial sum")),
+    "bias_adder": RowSource("int_adder", "an integer adder"),
+    "bias_memory": RowSource("sram", "a table of bias words: SRAM (a small one in registers is not told apart)"),
+    "dequant_multiplier": RowSource("int_multiplier", "operand x scale, an integer multiplier"),
+    "dequant_shifter": RowSource("shifter", "a power-of-two scale: a shifter"),
+    "zero_point_window_sum": RowSource("int_adder", "sums the input window: adders"),
+    "zero_point_multiplier": RowSource("int_multiplier", "Z_w x window sum"),
+    "zero_point_subtractor": RowSource("int_adder", "a subtraction"),
+    "bn_multiplier": RowSource("int_multiplier", "gamma' x acc (an FP BN's fp_multiplier is not told apart)"),
+    "bn_adder": RowSource("int_adder", "+ beta'"),
+    "bn_parameter_memory": RowSource("sram", "a table of BN parameters"),
+    "requant_multiplier": RowSource("int_multiplier", "acc x M0"),
+    "requant_shifter": RowSource("shifter", "the rounding right shift"),
+    "scale_memory": RowSource("sram", "a table of scales"),
+    "int_to_fp": RowSource("shifter", "normalisation: a shifter (as the classifier prices it)"),
+    "fp_multiplier": RowSource("fp_multiplier", "the float rescale"),
+    "fp_to_int": RowSource("shifter", "denormalisation: a shifter"),
+    "output_zero_point_adder": RowSource("int_adder", "+ Z_out"),
+    "clamp": RowSource("comparator", "two comparisons"),
+    # memory system and element-wise layers (hwcost/arch/shared)
+    "glb": RowSource("sram", "the global buffer's SRAM banks"),
+    "dram": RowSource("dram", "off-chip traffic"),
+    "elementwise": RowSource("int_adder", "residual and pooling adds dominate; max-pool comparators are not split"),
+    # MAC array (hwcost/arch/mac_array)
+    "pe_registers": RowSource("register", "the PEs' pipeline registers"),
+    "shift_add": RowSource("int_adder", _ADD.format("combines bit-slice partial products; on the CIM macro, "
+                                                    "the column shift-add")),
+    "acc_buffer": RowSource("sram", "the partial-sum SRAM"),
+    "input_buffer": RowSource("sram", "the line buffer's SRAM"),
+    # CIM macro (hwcost/arch/cim_macro)
+    "cim_cells": RowSource("cim_cell", "the bit cells; their leakage is priced from the sram law", "sram"),
+    "dac": RowSource("dac", "the row drivers"),
+    "adc": RowSource("column_adc", "the column readouts"),
+    "row_group_accumulator": RowSource("int_adder", _ADD.format("adds the row groups' partial sums")),
+    "signed_weight_correction": RowSource("int_adder", "the offset encoding's correction adds"),
+    "weight_writes": RowSource("sram", "writing weights into the cells: the sram write energy per bit"),
+    # digital CIM (hwcost/arch/digital_cim)
+    "dcim_cells": RowSource("cim_cell", "the 6T cells' area; their leakage from the sram law", "sram"),
+    "bitwise_gates": RowSource("logic_gate", "the NOR2 bitwise products"),
+    "adder_trees": RowSource("int_adder", "adder trees"),
+    "shift_accumulators": RowSource("int_adder", _ADD.format("shift-accumulate of the trees' sums")),
+    "input_registers": RowSource("register", "the input bit registers"),
+    "dcim_row_group_accumulator": RowSource("int_adder", _ADD.format("adds the row groups' partial sums")),
+    "dcim_weight_writes": RowSource("sram", "writing weights into the cells: the sram write energy per bit"),
+}
+
+
+class _Row(Protocol):
+    unit: str
+    energy_pj: float
+    static_pj: float
+    area_um2: float
+    source: str
+
+
+class CostReport(Protocol):
+    """What a band needs of a :class:`hwcost.report.CostReport` (which calls into this module, so
+    this module does not import it)."""
+
+    breakdown: Sequence[_Row]
+    macs: float
+    node: str
+    scheme: str
+    arch: str
+
+
+@dataclass(frozen=True)
+class Quantiles:
+    """p10, p50, p90 of one quantity over the samples."""
+
+    p10: float
+    p50: float
+    p90: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"p10": self.p10, "p50": self.p50, "p90": self.p90}
+
+
+def _quantiles(values: np.ndarray) -> Quantiles:
+    return Quantiles(*(float(q) for q in np.quantile(values, QUANTILES)))
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The totals of one report under each sample of the technology (arrays of shape (samples,))."""
+
+    energy_pj: np.ndarray
+    static_energy_pj: np.ndarray
+    area_um2: np.ndarray
+    macs: float
+
+    @property
+    def tops_per_w(self) -> np.ndarray:
+        return 2 * self.macs / self.energy_pj
+
+
+@dataclass(frozen=True)
+class Band:
+    """p10 / p50 / p90 of a report's energy, static energy, TOPS/W and area under its technology's
+    spreads (``samples`` draws from ``seed``). Latency is the design's: not uncertain."""
+
+    samples: int
+    seed: int
+    energy_pj: Quantiles
+    static_energy_pj: Quantiles
+    tops_per_w: Quantiles
+    area_um2: Quantiles
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"samples": self.samples, "seed": self.seed,
+                **{name: getattr(self, name).as_dict() for name in BAND_TOTALS}}
+
+
+BAND_TOTALS = ("energy_pj", "static_energy_pj", "tops_per_w", "area_um2")
+
+
+@dataclass(frozen=True)
+class RatioBand:
+    """A ratio between two designs computed per sample (shared uncertainty cancels): its quantiles
+    and the probability that the second design beats the first (lower energy or area, higher TOPS/W)."""
+
+    total: str
+    ratio: Quantiles
+    p_better: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total, **self.ratio.as_dict(), "p_better": self.p_better}
+
+
+def _lib_of(report: CostReport, techlib: TechLib | None) -> TechLib:
+    if techlib is not None:
+        return techlib
+    try:
+        return load_techlib(report.node)
+    except HwcostError:
+        raise HwcostError.single(f"the report's library '{report.node}' is not a shipped library or a file: pass "
+                                 "the TechLib it was priced with (techlib=...)", key="techlib") from None
+
+
+def _normals(samples: int, seed: int) -> np.ndarray:
+    """(samples, 2 x families + 1): energy z per family, area z per family, the leakage z."""
+    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
+        raise HwcostError.single(f"expected a whole number of samples >= 1; got {samples!r}", key="samples")
+    return np.random.default_rng(seed).standard_normal((samples, 2 * len(Family) + 1))
+
+
+def _sigmas(report: CostReport, lib: TechLib) -> tuple[np.ndarray, ...]:
+    """Per row: energy, area and leakage sigma, and its family's column."""
+    families = list(Family)
+    out = np.zeros((4, len(report.breakdown)))
+    for i, row in enumerate(report.breakdown):
+        unit = row.unit.split("@")[0]
+        if unit not in ROW_COMPONENTS:
+            raise HwcostError.single(f"no component is known for the breakdown row '{row.unit}': add it to "
+                                     "hwcost.uncertainty.ROW_COMPONENTS", key=row.unit)
+        if row.source != "techlib":  # pinned by the user: their number, not the library's
+            continue
+        src = ROW_COMPONENTS[unit]
+        spread, leak = lib.spread_of(src.component), lib.spread_of(src.leaks_from)
+        out[0, i] = spread.energy_sigma if spread else 0.0
+        out[1, i] = spread.area_sigma if spread else 0.0
+        out[2, i] = leak.leakage_sigma if leak else 0.0
+        out[3, i] = families.index(FAMILY_OF[src.component])
+    return out[0], out[1], out[2], out[3].astype(int)
+
+
+def sample(report: CostReport, samples: int = DEFAULT_SAMPLES, seed: int = 0,
+           techlib: TechLib | None = None) -> Samples:
+    """The report's totals under ``samples`` draws of its library's spreads; the same seed draws
+    the same factors for every report, so per-sample ratios cancel what two designs share."""
+    z = _normals(samples, seed)
+    n = len(Family)
+    s_e, s_a, s_l, family = _sigmas(report, _lib_of(report, techlib))
+    static = np.array([r.static_pj for r in report.breakdown])
+    dynamic = np.array([r.energy_pj for r in report.breakdown]) - static
+    area = np.array([r.area_um2 for r in report.breakdown])
+    static_s = np.exp(z[:, 2 * n:] * s_l) @ static
+    energy_s = np.exp(z[:, family] * s_e) @ dynamic + static_s
+    area_s = np.exp(z[:, n + family] * s_a) @ area
+    return Samples(energy_s, static_s, area_s, report.macs)
+
+
+def band(report: CostReport, samples: int = DEFAULT_SAMPLES, seed: int = 0, techlib: TechLib | None = None) -> Band:
+    """p10 / p50 / p90 of the report's totals (:func:`sample`)."""
+    s = sample(report, samples, seed, techlib)
+    if not (s.energy_pj > 0).all():
+        raise HwcostError.single(f"the energy of {report.scheme} on {report.arch} is 0: no TOPS/W band",
+                                 key="tops_per_w")
+    return Band(samples, seed, _quantiles(s.energy_pj), _quantiles(s.static_energy_pj), _quantiles(s.tops_per_w),
+                _quantiles(s.area_um2))
+
+
+def ratio_bands(first: CostReport, second: CostReport, samples: int = DEFAULT_SAMPLES, seed: int = 0,
+                techlibs: tuple[TechLib | None, TechLib | None] = (None, None)) -> tuple[RatioBand, ...]:
+    """``second / first`` of energy, TOPS/W and area per sample, both drawn from one seed."""
+    a = sample(first, samples, seed, techlibs[0])
+    b = sample(second, samples, seed, techlibs[1])
+    out = []
+    for total, higher_better in (("energy_pj", False), ("tops_per_w", True), ("area_um2", False)):
+        x, y = getattr(a, total), getattr(b, total)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = y / x
+        if not np.isfinite(ratio).all():
+            continue  # a total that is 0 (DRAM area): no ratio
+        better = y > x if higher_better else y < x
+        out.append(RatioBand(total, _quantiles(ratio), float(better.mean())))
+    return tuple(out)
