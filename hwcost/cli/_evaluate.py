@@ -9,6 +9,7 @@ from typing import Any
 from hwcost.cli._arch_flags import add_arch_arguments
 from hwcost.cli._model import SchemeDefault, add_model_arguments, model_columns, model_fields, model_summary
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
+from hwcost.cli._uncertainty import add_uncertainty_arguments, band_columns, band_lines, samples_of
 from hwcost.report import Condition, Scope
 from hwcost.schemes.scheme import ScaleRealisation, ZeroPointRealisation
 
@@ -87,6 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--by-layer", action="store_true",
                    help="add a table of every compute layer: MACs, energy, cycles, utilisation (JSON always has it)")
     p.add_argument("--format", choices=FORMATS, default="table")
+    add_uncertainty_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -160,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     from hwcost.errors import HwcostError
 
     point = point_from_args(args)
+    samples = samples_of(args)
     price = lambda p: report_of(p, scope=Scope(args.scope))  # noqa: E731
     try:
         report = price(point)
@@ -171,8 +174,9 @@ def run(args: argparse.Namespace) -> int:
     except ZeroDivisionError:  # a ratio (TOPS/W, TOPS/mm2) of a total that is 0
         raise HwcostError.single(f"the energy, area or latency is 0 for {inputs}, so its efficiencies are not finite "
                                  "numbers; nothing printed") from None
+    band = None if samples is None else report.band(samples, args.seed, getattr(point, "techlib", None))
     if args.format == "json":
-        print(to_json({**report.as_dict(), **model_fields(args, point)}))
+        print(to_json({**report.as_dict(), **model_fields(args, point), **({"band": band.as_dict()} if band else {})}))
     elif args.format == "csv":
         data = report.as_dict()
         data.pop("breakdown")
@@ -180,10 +184,11 @@ def run(args: argparse.Namespace) -> int:
         for row in report.breakdown:
             data[f"energy_pj.{row.unit}"] = row.energy_pj
             data[f"area_um2.{row.unit}"] = row.area_um2
+        data |= band_columns(band) if band else {}
         print(to_csv(list(data), [list(data.values())]), end="")
     else:
         layers = _layer_table(report, model_columns(args, point, report)) if args.by_layer else ""
-        print(_table(report) + model_summary(args, point) + layers)
+        print(_table(report) + (band_lines(band, report) if band else "") + model_summary(args, point) + layers)
     for warning in report.warnings:  # area or utilisation of an implausible design (docs/cim-model.md §2)
         print(f"hwcost: warning: {warning}", file=sys.stderr)
     return 0
