@@ -26,6 +26,8 @@ from hwcost.design_point import DesignPoint, design_point
 from hwcost.errors import HwcostError
 from hwcost.evaluate import CostCache, report_of
 from hwcost.report import Category, CostReport, Scope
+from hwcost.techlib import TechLib
+from hwcost.uncertainty import DEFAULT_SAMPLES, Band, RatioBand, band, ratio_bands
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +69,26 @@ class Comparison:
 
     labels: tuple[str, ...]
     reports: tuple[CostReport, ...]
+    techlibs: tuple[TechLib, ...] = ()  # the library each report was priced with (for its band)
+
+    def _lib(self, i: int) -> TechLib | None:
+        return self.techlibs[i] if self.techlibs else None
+
+    def bands(self, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> tuple[Band, ...]:
+        """Each configuration's p10 / p50 / p90 (``hwcost.uncertainty``); one seed for all."""
+        return tuple(band(r, samples, seed, self._lib(i)) for i, r in enumerate(self.reports))
+
+    def ratio_bands(self, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> dict[str, tuple[RatioBand, ...]]:
+        """Each other configuration over the first, per sample (the same draws for both, so what the two
+        designs share cancels), with the probability that it beats the first; keyed by label."""
+        return {label: ratio_bands(self.reports[0], r, samples, seed, (self._lib(0), self._lib(i)))
+                for i, (label, r) in enumerate(zip(self.labels, self.reports)) if i > 0}
+
+    def uncertainty_dict(self, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> dict[str, Any]:
+        """The bands and ratio bands as data (``hwcost compare --uncertainty --format json``)."""
+        return {"bands": {label: b.as_dict() for label, b in zip(self.labels, self.bands(samples, seed))},
+                "ratio_bands": {label: [b.as_dict() for b in bands]
+                                for label, bands in self.ratio_bands(samples, seed).items()}}
 
     def total(self, name: str) -> tuple[float, ...]:
         """One of :data:`TOTALS` for every configuration."""
@@ -190,4 +212,5 @@ def compare(configs: Sequence[DesignPoint | Mapping[str, Any]], labels: Sequence
     reports = tuple(report_of(p, cache=cache, scope=scope) for p in points)
     if labels is not None and (len(labels) != len(reports) or len(set(labels)) != len(labels)):
         raise HwcostError.single(f"expected {len(reports)} distinct labels; got {list(labels)}", key="labels")
-    return Comparison(tuple(labels) if labels is not None else _labels(reports, configs, points), reports)
+    return Comparison(tuple(labels) if labels is not None else _labels(reports, configs, points), reports,
+                      tuple(p.techlib for p in points))

@@ -19,6 +19,7 @@ import itertools
 from typing import Any
 
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
+from hwcost.cli._uncertainty import add_uncertainty_arguments, band_lines, ratio_lines, samples_of
 
 __all__ = ["register"]
 
@@ -44,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scope", choices=["array", "core", "system"], default="system",
                    help="what the totals count (default system, DRAM included)")
     p.add_argument("--format", choices=FORMATS, default="table")
+    add_uncertainty_arguments(p)
     arch = p.add_argument_group("template keys (each repeatable; shared when given once)")
     for name, keys in _arch_keys().items():
         arch.add_argument(keys[0].flag, dest=f"key_{name}", action="append", metavar="VALUE",
@@ -140,15 +142,43 @@ def run(args: argparse.Namespace) -> int:
     from hwcost.compare import compare
     from hwcost.report import Scope
 
+    samples = samples_of(args)
     comparison = compare(_points(args), scope=Scope(args.scope))
     if args.format == "json":
-        print(to_json(comparison.as_dict()))
+        extra = comparison.uncertainty_dict(samples, args.seed) if samples else {}
+        print(to_json(comparison.as_dict() | extra))
     elif args.format == "csv":
         frame = comparison.to_frame()
-        print(to_csv(list(frame.columns), frame.values.tolist()), end="")  # one row per quantity and configuration
+        rows = frame.values.tolist() + (_band_rows(comparison, samples, args.seed) if samples else [])
+        print(to_csv(list(frame.columns), rows), end="")  # one row per quantity and configuration
     else:
-        print(_table(comparison))
+        print(_table(comparison) + (_band_table(comparison, samples, args.seed) if samples else ""))
     return 0
+
+
+def _band_rows(c: Any, samples: int, seed: int) -> list[list[Any]]:
+    """CSV rows of the bands: ``<total>.p10`` ... per configuration (category ``band``), and
+    ``<total>.ratio.p10`` ... and ``<total>.p_better`` per other configuration (category ``ratio band``)."""
+    rows: list[list[Any]] = []
+    for label, b in zip(c.labels, c.bands(samples, seed)):
+        rows += [[f"{total}.{q}", "band", label, v, "", ""] for total, qs in b.as_dict().items()
+                 if isinstance(qs, dict) for q, v in qs.items()]
+    for label, bands in c.ratio_bands(samples, seed).items():
+        for rb in bands:
+            rows += [[f"{rb.total}.ratio.{q}", "ratio band", label, v, "", ""] for q, v in rb.ratio.as_dict().items()]
+            rows.append([f"{rb.total}.p_better", "ratio band", label, rb.p_better, "", ""])
+    return rows
+
+
+def _band_table(c: Any, samples: int, seed: int) -> str:
+    """Each configuration's band, then each ratio's band and the probability that the configuration
+    beats the first (lower energy or area, higher TOPS/W), from the same draws."""
+    parts = [f"\n\n{label}:" + band_lines(b, r)[1:] for label, b, r in zip(c.labels, c.bands(samples, seed), c.reports)]
+    rows = [row for label, bands in c.ratio_bands(samples, seed).items() for row in ratio_lines(label, c.labels[0], bands)]
+    parts.append("\n\nratios per sample (shared uncertainty cancels); p_better: the probability that the "
+                 "configuration beats the first\n" + format_table(["ratio", "p10", "p50", "p90", "p_better"], rows,
+                                                                  align="lrrrr"))
+    return "".join(parts)
 
 
 _SHOWN = (("energy per inference (uJ)", "energy_pj", 1e-6), ("of which static (uJ)", "static_energy_pj", 1e-6),
