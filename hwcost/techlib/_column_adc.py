@@ -13,9 +13,11 @@ energy per conversion and (where given) area, each sourced. This module
    in log space (least squares of log(fit / point), coefficients >= 0), every source weighted
    equally (a source with eight points counts as much as one with one). Which terms a readout has is its circuit, not a fit choice:
    a SAR resolves B bits with a comparator decision each on a binary-weighted capacitor DAC
-   (fixed, per_bit, per_level); a flash has 2^B - 1 comparators, a ramp runs 2^B steps, a
-   time-domain converter 2^B delay stages (per_level only); a sense amplifier is a 1-bit flash.
-   The rate exponent k is 0: the population cannot identify it (``RATE_EXPONENT``).
+   (fixed, per_bit, per_level); a flash has 2^B - 1 comparators and a single-slope converter
+   counts one step per level -- a ramp, or a counting / pulse-shrinking TDC (per_level only); a
+   time-domain converter resolves its B bits by successive approximation of a time interval, a
+   recursive TDC (per_bit only); a sense amplifier is a 1-bit flash. The rate exponent k is 0:
+   the population cannot identify it (``RATE_EXPONENT``).
 
 ``45nm.yaml`` carries the result rounded to 4 significant digits; the test suite refits and
 compares (tests/techlib/test_column_adc.py).
@@ -34,15 +36,16 @@ from hwcost._config import read_yaml
 from hwcost.techlib._stillmaker import node_factors
 from hwcost.techlib.library import Flavour
 
-__all__ = ["READOUTS", "AdcPoint", "ReadoutFit", "adc_points", "fit_readouts", "fit_sar_area", "DATA_FILE", "REF_HZ", "RATE_EXPONENT"]
+__all__ = ["READOUTS", "AdcPoint", "ReadoutFit", "adc_points", "fit_readouts", "fit_sar_area", "fit_area", "DATA_FILE",
+           "REF_HZ", "RATE_EXPONENT"]
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "data" / "techscaling" / "cim_column_adc.yaml"
 REF_HZ = 1.0e8
 TARGET_NM, TARGET_VDD = 45.0, 0.9
-READOUTS = ("sar", "flash", "ramp", "time_domain", "sense_amp")
+READOUTS = ("sar", "flash", "single_slope", "time_domain", "sense_amp")
 # The terms of each readout's circuit (module docstring): fixed, per bit, per level.
-_TERMS = {"sar": (True, True, True), "flash": (False, False, True), "ramp": (False, False, True),
-          "time_domain": (False, False, True)}
+_TERMS = {"sar": (True, True, True), "flash": (False, False, True), "single_slope": (False, False, True),
+          "time_domain": (False, True, False)}
 # The population cannot identify a rate dependence: inside each source the rate is set by the
 # resolution (NeuroSim 1/((B+1) ns), ZigZag-IMC 1/(1.48 B ns)), and across sources it is confounded
 # with the source (ISAAC, the only >1 GS/s SAR, is also the only 32 nm SOI design); a free
@@ -131,9 +134,15 @@ def fit_readouts() -> dict[str, ReadoutFit]:
     return fits
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
+def fit_area(readout: str) -> tuple[np.ndarray, np.ndarray]:
+    """Area at 45 nm against bits of a readout whose points give areas, with the terms of its
+    energy law (no rate term: no area data spans rates); coefficients (fixed, per_bit,
+    per_level) um2 and relative residuals. ``sar``: ISAAC and ZigZag-IMC; ``time_domain``: TIMELY."""
+    mine = [p for p in adc_points() if p.readout == readout and p.area_45_um2 is not None]
+    return _solve(mine, _TERMS[readout], area=True)
+
+
 def fit_sar_area() -> tuple[np.ndarray, np.ndarray]:
-    """SAR area at 45 nm against bits (no rate term: no area data spans rates); coefficients
-    (fixed, per_bit, per_level) um2 and relative residuals."""
-    sar = [p for p in adc_points() if p.readout == "sar" and p.area_45_um2 is not None]
-    return _solve(sar, (True, True, True), area=True)
+    """:func:`fit_area` of the SAR readout."""
+    return fit_area("sar")

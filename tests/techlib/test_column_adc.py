@@ -85,3 +85,43 @@ def test_scales_with_node_and_supply() -> None:
         assert factor == pytest.approx(lib.derived.energy_factor)
     assert load_techlib("7nm").energy_pj("column_adc", readout="sar", bits=8, sample_rate_hz=1e8) < \
         load_techlib("28nm").energy_pj("column_adc", readout="sar", bits=8, sample_rate_hz=1e8)
+
+
+def _per_level_45(source: str) -> float:
+    p = next(q for q in adc_points() if q.source == source)
+    return p.energy_pj * node_factors(p.node_nm, p.vdd_v, 45, 0.9, Flavour.HP).energy / (2.0**p.bits - 1)
+
+
+def test_single_slope_counts_one_step_per_level_between_its_two_sources() -> None:
+    """A ramp or a counting / pulse-shrinking TDC: E = c (2^b - 1), with c the geometric middle of
+    Fan et al.'s 8-b hybrid (2.386 pJ at 65 nm / 1.1 V) and Challagundla et al.'s 4-b TDC (1.25 pJ
+    at 28 nm / 0.9 V), each per level after the move to 45 nm / 0.9 V (two sources, equal weight)."""
+    fan = 2.386 * node_factors(65, 1.1, 45, 0.9, Flavour.HP).energy / 255
+    tdc = 1.25 * node_factors(28, 0.9, 45, 0.9, Flavour.HP).energy / 15
+    assert (_per_level_45("fan_hybrid_ramp"), _per_level_45("challagundla_tdc")) == (pytest.approx(fan), pytest.approx(tdc))
+    c = float(np.sqrt(fan * tdc))
+    bits = np.arange(1, 9)
+    e = LIB.energy_pj("column_adc", readout="single_slope", bits=bits, sample_rate_hz=1e8)
+    assert e == pytest.approx(c * (2.0**bits - 1), rel=1e-3)  # the library rounds to 4 digits
+
+
+def test_time_domain_resolves_one_bit_per_step_at_timelys_scale() -> None:
+    """A successive-approximation (recursive) TDC: E = a b. TIMELY's readout at 8 b, 65 nm: charging
+    comparator 0.0417 pJ + TDC 0.145 pJ (ISCA 2020 Table II), moved to 45 nm / 0.9 V."""
+    e8 = (0.145 + 0.0417) * node_factors(65, 1.1, 45, 0.9, Flavour.HP).energy
+    bits = np.arange(1, 9)
+    e = LIB.energy_pj("column_adc", readout="time_domain", bits=bits, sample_rate_hz=1e8)
+    assert e == pytest.approx(e8 * bits / 8, rel=1e-3)
+    assert e[7] / e[3] == pytest.approx(2.0)  # 8 b / 4 b: twice the steps
+    a8 = 350 * node_factors(65, 1.1, 45, 0.9, Flavour.HP).area
+    assert LIB.area_um2("column_adc", readout="time_domain", bits=8, sample_rate_hz=1e8) == pytest.approx(a8, rel=1e-3)
+
+
+def test_the_former_ramp_readout_names_its_successor(tmp_path, capsys) -> None:
+    from hwcost.cli import main
+
+    path = tmp_path / "arch.yaml"
+    path.write_text("template: cim_macro\nadc_readout: ramp\n")
+    assert main(["evaluate", "--arch-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "arch.yaml:2" in err and "adc_readout" in err and "'single_slope'" in err and "Traceback" not in err

@@ -64,13 +64,19 @@ class CellType(Enum):
 class AdcReadout(Enum):
     """The column readout; the value is the techlib ``column_adc`` variant that prices it
     (docs/cim-model.md §6): a SAR ADC, a flash (multi-level sense amplifier), a 1-bit sense
-    amplifier, a single-slope ramp, or a time-domain (delay-line) converter."""
+    amplifier, a single-slope converter (one step per level: a ramp, or a counting or
+    pulse-shrinking TDC), or a time-domain converter resolving its bits by successive
+    approximation (a recursive TDC, one step per bit)."""
 
     SAR = "sar"
     FLASH = "flash"
     SENSE_AMP = "sense_amp"
-    RAMP = "ramp"
+    SINGLE_SLOPE = "single_slope"
     TIME_DOMAIN = "time_domain"
+
+
+# Former readout names -> the one that replaces them (refused with that name).
+_RENAMED_READOUTS = {"ramp": "single_slope"}
 
 
 class SignedWeights(Enum):
@@ -390,8 +396,13 @@ def _values(data: Mapping[str, Any], check: Checker, prefix: str) -> dict[str, A
     if "active_rows" in data:
         good, values["active_rows"] = _active_rows(check, data["active_rows"], f"{prefix}active_rows")
         ok = ok and good
+    if isinstance(data.get("adc_readout"), str) and data["adc_readout"] in _RENAMED_READOUTS:
+        old = data["adc_readout"]
+        check.error(f"{prefix}adc_readout", f"'{old}' is now '{_RENAMED_READOUTS[old]}' (one step per level: a "
+                    f"ramp or a counting TDC; 'time_domain' is the successive-approximation TDC, docs/cim-model.md §6)")
+        values["adc_readout"] = None
     for name, enum in _ENUM_KEYS.items():
-        if name in data:
+        if name in data and values.get(name, True) is not None:
             chosen = check.choice(data[name], f"{prefix}{name}", [m.value for m in enum])
             values[name] = None if chosen is None else enum(chosen)
     if "power_gating" in data:
