@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
+from hwcost.cli._uncertainty import add_uncertainty_arguments, samples_of
 
 __all__ = ["register"]
 
@@ -23,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="validation files (default: the shipped set)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--plot", metavar="DIR", type=Path, help="write validation.png and .svg (predicted vs published) here")
+    add_uncertainty_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -50,6 +52,28 @@ def _rows(results: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _band_fields(result: Any) -> dict[str, Any]:
+    """A chip's TOPS/W band and whether the published figure is inside it (``--uncertainty``)."""
+    b = result.band
+    return {"tops_per_w_p10": b.tops_per_w.p10 if b else None, "tops_per_w_p50": b.tops_per_w.p50 if b else None,
+            "tops_per_w_p90": b.tops_per_w.p90 if b else None, "inside_band": result.inside_band}
+
+
+def _coverage_table(coverage: dict[str, Any], samples: int, seed: int) -> str:
+    rows = [[c, v.n, v.inside, _number(v.fraction, 2), f"{v.claimed:.2f}"] for c, v in coverage.items()]
+    return "\n".join(["", f"published TOPS/W inside hwcost's p10-p90 band ({samples} samples, seed {seed}; "
+                           "docs/uncertainty.md)",
+                       format_table(["class", "n", "inside", "fraction", "claimed"], rows, align="lrrrr")])
+
+
+def _band_chips(rows: list[dict[str, Any]]) -> str:
+    chips = [[r["name"], r["class"], _number(r["published_tops_per_w"]), _number(r["tops_per_w_p10"]),
+              _number(r["tops_per_w_p50"]), _number(r["tops_per_w_p90"]),
+              "-" if r["inside_band"] is None else "yes" if r["inside_band"] else "no"] for r in rows]
+    return format_table(["chip", "class", "published TOPS/W", "p10", "p50", "p90", "inside"], chips,
+                        align="llrrrrl")
+
+
 def _table(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
     chips = [[r["name"], r["class"], r["scope"], r["condition"], r["devices"] or "-", _number(r["published_tops_per_w"]),
               _number(r["predicted_tops_per_w"]), _number(r["ratio"], 2)] for r in rows]
@@ -71,10 +95,16 @@ def run(args: argparse.Namespace) -> int:
 
     from hwcost.validation import SHIPPED_SET, compare, load_chips, summarise
 
+    from hwcost.validation.compare import coverage
+
+    samples = samples_of(args)
     chips = tuple(c for f in (args.files or [SHIPPED_SET]) for c in load_chips(f))
-    results = compare(chips)
+    results = compare(chips, samples, args.seed)
     summary = summarise(results)
     rows = _rows(results)
+    if samples:
+        rows = [row | _band_fields(r) for row, r in zip(rows, results)]
+        covered = coverage(results)
     if args.plot is not None:
         from hwcost.validation.plot import save_validation_figure
 
@@ -82,9 +112,13 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         finite = {c: {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(s).items()}
                   for c, s in summary.items()}
-        print(to_json({"chips": rows, "summary": finite}))
+        bands = {"band_coverage": {c: {"n": v.n, "inside": v.inside, "claimed": v.claimed}
+                                   for c, v in covered.items()}} if samples else {}
+        print(to_json({"chips": rows, "summary": finite, **bands}))
     elif args.format == "csv":
         print(to_csv(list(rows[0]), [list(r.values()) for r in rows]), end="")
     else:
         print(_table(rows, summary))
+        if samples:
+            print("\n" + _band_chips(rows) + "\n" + _coverage_table(covered, samples, args.seed))
     return 0

@@ -21,9 +21,10 @@ from hwcost.errors import HwcostError
 from hwcost.evaluate import CostCache, report_of
 from hwcost.techlib import Flavour, TechLib, choose_flavour, list_techlibs, load_techlib, scale_techlib
 from hwcost.techlib.scaling import parse_node_nm
+from hwcost.uncertainty import QUANTILES, Band, band
 from hwcost.validation.chips import Chip, ChipClass, Design
 
-__all__ = ["ChipResult", "ClassSummary", "compare", "summarise", "ALL"]
+__all__ = ["ChipResult", "ClassSummary", "BandCoverage", "compare", "summarise", "coverage", "ALL"]
 
 ALL = "all"  # the summary over every class
 
@@ -37,6 +38,14 @@ class ChipResult:
     predicted_tops_per_mm2: float | None = None
     error: str | None = None
     devices: str = ""  # the device flavour priced, and whether the paper states it or the clock rule chose it
+    band: Band | None = None  # p10 / p50 / p90 under the library's spreads, when asked for (docs/uncertainty.md)
+
+    @property
+    def inside_band(self) -> bool | None:
+        """Whether the published TOPS/W lies in the predicted p10-p90 band (None: no band)."""
+        if self.band is None:
+            return None
+        return self.band.tops_per_w.p10 <= self.chip.published.tops_per_w <= self.band.tops_per_w.p90
 
     @property
     def ratio(self) -> float | None:
@@ -92,8 +101,10 @@ def _techlib(design: Design, flavour: Flavour, libs: dict[tuple[object, ...], Te
     return lib
 
 
-def price_chip(chip: Chip, libs: dict[tuple[object, ...], TechLib], cache: CostCache) -> ChipResult:
-    """hwcost's figures for one chip at its published scope and condition."""
+def price_chip(chip: Chip, libs: dict[tuple[object, ...], TechLib], cache: CostCache, samples: int | None = None,
+               seed: int = 0) -> ChipResult:
+    """hwcost's figures for one chip at its published scope and condition; with ``samples``, its
+    TOPS/W band too."""
     d = chip.design
     devices = ""
     try:
@@ -101,19 +112,49 @@ def price_chip(chip: Chip, libs: dict[tuple[object, ...], TechLib], cache: CostC
         arch = registry.arch_from_mapping(d.arch, check)
         check.raise_if_any()
         flavour, devices = devices_of(d, arch.clock_mhz)
+        lib = _techlib(d, flavour, libs)
         point = design_point(d.scheme, weight_bits=d.weight_bits, act_bits=d.act_bits, arch=arch,
-                             techlib=_techlib(d, flavour, libs), workload=d.workload)
+                             techlib=lib, workload=d.workload)
         report = report_of(point, cache, scope=chip.published.scope)
+        spread = None if samples is None else band(report, samples, seed, lib)
     except HwcostError as exc:
         return ChipResult(chip, None, None, str(exc), devices)
-    return ChipResult(chip, report.tops_per_w, report.tops_per_mm2, devices=devices)
+    return ChipResult(chip, report.tops_per_w, report.tops_per_mm2, devices=devices, band=spread)
 
 
-def compare(chips: Iterable[Chip]) -> tuple[ChipResult, ...]:
-    """Every chip priced (libraries scaled once per node and supply)."""
+def compare(chips: Iterable[Chip], samples: int | None = None, seed: int = 0) -> tuple[ChipResult, ...]:
+    """Every chip priced (libraries scaled once per node and supply); with ``samples``, each with
+    its band (``samples`` draws from ``seed``)."""
     libs: dict[tuple[object, ...], TechLib] = {}
     cache = CostCache()
-    return tuple(price_chip(chip, libs, cache) for chip in chips)
+    return tuple(price_chip(chip, libs, cache, samples, seed) for chip in chips)
+
+
+@dataclass(frozen=True)
+class BandCoverage:
+    """How many priced chips of a class have their published TOPS/W inside the predicted p10-p90
+    band, against the share the band claims (80 %)."""
+
+    n: int
+    inside: int
+    claimed: float = QUANTILES[-1] - QUANTILES[0]
+
+    @property
+    def fraction(self) -> float:
+        return self.inside / self.n if self.n else math.nan
+
+
+def coverage(results: Sequence[ChipResult]) -> dict[str, BandCoverage]:
+    """Band coverage per class present (in ChipClass order), then ``all``; chips without a band
+    (not priced) are not counted."""
+    def of(rs: Sequence[ChipResult]) -> BandCoverage:
+        banded = [r for r in rs if r.band is not None]
+        return BandCoverage(len(banded), sum(bool(r.inside_band) for r in banded))
+
+    out = {c.value: of([r for r in results if r.chip.chip_class is c])
+           for c in ChipClass if any(r.chip.chip_class is c for r in results)}
+    out[ALL] = of(results)
+    return out
 
 
 def _summary(results: Sequence[ChipResult]) -> ClassSummary:
