@@ -247,25 +247,35 @@ def sweep(points: Sequence[DesignPoint], cache: CostCache | None = None) -> "pd.
     for indices in groups.values():
         group = [points[i] for i in indices]
         frames.append(_frame(group, _evaluate_group(group, cache), indices))
-    frame = pd.concat(frames).sort_index()
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames).sort_index()  # one group: in order already
     numeric = frame.select_dtypes("number").columns  # text columns of another template stay empty
-    frame[numeric] = frame[numeric].fillna(0.0)
+    holes = numeric[np.isnan(frame[numeric].to_numpy(dtype=float)).any(axis=0)]
+    if len(holes):  # filling only the columns with a hole: the others are left as they are
+        frame[holes] = frame[holes].fillna(0.0)
     return frame.reset_index(drop=True)
 
 
 def _frame(group: Sequence[DesignPoint], cost: GroupCost, index: list[int]) -> "pd.DataFrame":
+    """The group's rows of the sweep: description columns, then the value columns (arrays built
+    in one pass over the breakdown rows, sums in the rows' order), handed to pandas at once."""
     import pandas as pd
 
     described = [p.describe() for p in group]
     data: dict[str, Any] = {k: [d[k] for d in described] for k in described[0]}
-    energy = sum(r.energy_pj for r in cost.rows)
-    area = sum(r.area_um2 for r in cost.rows)
-    clock_hz = _column([p.arch.clock_mhz for p in group]) * 1e6
+    data.update(_value_columns(cost, _column([p.arch.clock_mhz for p in group]) * 1e6))
+    return pd.DataFrame(data, index=index)
+
+
+def _value_columns(cost: GroupCost, clock_hz: np.ndarray) -> dict[str, Any]:
+    """The value columns of a group, by name, in the sweep's column order (see :func:`sweep`)."""
+    rows = cost.rows
+    energy = sum(r.energy_pj for r in rows)
+    area = sum(r.area_um2 for r in rows)
     latency_s = cost.latency_cycles / clock_hz
-    data.update(
+    data: dict[str, Any] = dict(
         macs=cost.macs,
         energy_pj=energy,
-        static_energy_pj=sum(r.static_pj for r in cost.rows),
+        static_energy_pj=sum(r.static_pj for r in rows),
         area_um2=area,
         latency_cycles=cost.latency_cycles,
         utilisation=cost.utilisation,
@@ -274,16 +284,17 @@ def _frame(group: Sequence[DesignPoint], cost: GroupCost, index: list[int]) -> "
         energy_per_mac_pj=energy / cost.macs,
     )
     for cat in Category:
-        members = [r.energy_pj for r in cost.rows if r.category is cat]
+        members = [r.energy_pj for r in rows if r.category is cat]
         if members:
             data[f"energy_pj.{cat.value}"] = sum(members)
     for scope in (Scope.ARRAY, Scope.CORE):
-        e = sum(r.energy_pj for r in cost.rows if scope.holds(r.category))
-        a = sum(r.area_um2 for r in cost.rows if scope.holds(r.category))
+        held = {cat: scope.holds(cat) for cat in Category}
+        e = sum(r.energy_pj for r in rows if held[r.category])
+        a = sum(r.area_um2 for r in rows if held[r.category])
         data[f"energy_pj@{scope.value}"] = e
         data[f"area_um2@{scope.value}"] = a
         data[f"tops_per_w@{scope.value}"] = 2 * cost.macs / e
-    for r in cost.rows:
+    for r in rows:
         data[f"energy_pj.{r.name}"] = r.energy_pj
         data[f"area_um2.{r.name}"] = r.area_um2
-    return pd.DataFrame(data, index=index)
+    return data
