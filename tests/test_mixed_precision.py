@@ -157,3 +157,17 @@ objectives: [{minimise: energy_pj}, {minimise: area_um2}]
     path.write_text(path.read_text().replace("objectives:", "accuracy: {table: nope.csv}\nobjectives:"))
     assert main(["study", "run", str(path), "--out", str(tmp_path / "out")]) == 2
     assert "study.yaml:7: precision: per-layer precision maps are priced, not trained" in capsys.readouterr().err
+
+
+def test_a_preset_at_bits_it_refuses_names_the_layer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "net.yaml"
+    path.write_text("""name: one
+dataset: none
+input: {channels: 16, in_hw: 8}
+source: test
+layers:
+  - {name: c0, kind: conv, in: 16, out: 16, kernel: 3, in_hw: 8, padding: 1}
+  - {name: c1, kind: conv, in: 16, out: 16, kernel: 3, in_hw: 8, padding: 1, weight_bits: 1, scheme: asymmetric}
+""")
+    assert main(["evaluate", "--workload", str(path)]) == 2
+    assert "net.yaml:7: layers[1].scheme: asymmetric at these bits:" in capsys.readouterr().err

@@ -253,7 +253,16 @@ def _precision(check: Checker, entry: dict[str, Any], key: str) -> LayerPrecisio
     bits = {k: check.number(entry[k], join_key(key, k), minimum=MIN_BITS, maximum=MAX_BITS, integer=True)
             if k in entry else None for k in ("weight_bits", "act_bits")}
     scheme = check.choice(entry["scheme"], join_key(key, "scheme"), PRESET_NAMES) if "scheme" in entry else None
-    return LayerPrecision(bits["weight_bits"], bits["act_bits"], scheme)
+    precision = LayerPrecision(bits["weight_bits"], bits["act_bits"], scheme)
+    if scheme is not None:  # the preset at these bits must be a valid scheme (e.g. asymmetric needs 2+ bits)
+        from hwcost.schemes import get_scheme
+
+        try:
+            precision.resolve(get_scheme(scheme))
+        except HwcostError as err:
+            for p in err.problems:
+                check.error(join_key(key, "scheme"), f"{scheme} at these bits: {p.message}")
+    return precision
 
 
 def _check_first_input(

@@ -203,20 +203,36 @@ def test_explain_shows_each_class_of_its_own(tmp_path, capsys) -> None:
     assert "layers at their own precision (conv2):" in out and "multiplier 2b signed x 4b unsigned, accumulator 14b" in out
 
 
-def test_a_float_layer_between_quantized_ones_is_refused_naming_it(tmp_path, capsys) -> None:
+def _three_convs(middle: str) -> object:
+    """Three 1x1 convolutions, the outer two W4/A4; the middle one 'float', or 'weights' only quantized."""
     nodes, inits, src = [], [], "x"
-    for i, quantized in enumerate((True, False, True)):
+    for i in range(3):
         x_in, w_in = src, f"w{i}"
-        if quantized:
-            a, more = quant(f"act{i}", src, 4, False, 0.125)
+        if i != 1 or middle == "weights":
             w, more_w = quant(f"wq{i}", f"w{i}", 4, True, 0.125, narrow=True)
-            nodes += [a, w]
-            inits += more + more_w
-            x_in, w_in = a.output[0], w.output[0]
+            nodes.append(w)
+            inits += more_w
+            w_in = w.output[0]
+        if i != 1:
+            a, more = quant(f"act{i}", src, 4, False, 0.125)
+            nodes.append(a)
+            inits += more
+            x_in = a.output[0]
         inits.append(const(f"w{i}", np.zeros((4, 3 if i == 0 else 4, 1, 1))))
         nodes.append(helper.make_node("Conv", [x_in, w_in], [f"c{i}"], name=f"conv{i}", kernel_shape=[1, 1]))
         src = f"c{i}"
-    path = save(model_of(nodes, inits, [1, 3, 4, 4], output=src), tmp_path / "float_mid.onnx")
+    return model_of(nodes, inits, [1, 3, 4, 4], output=src)
+
+
+def test_a_half_quantized_layer_is_refused_naming_it(tmp_path) -> None:
+    path = save(_three_convs("weights"), tmp_path / "half.onnx")
+    with pytest.raises(HwcostError, match="half.onnx: layers: layers with quantized weights but float input "
+                                          "activations, or the reverse, cannot be priced: conv1"):
+        hwcost.import_model(path).scheme()
+
+
+def test_a_float_layer_between_quantized_ones_is_refused_naming_it(tmp_path, capsys) -> None:
+    path = save(_three_convs("float"), tmp_path / "float_mid.onnx")
     with pytest.raises(HwcostError, match="float_mid.onnx: layers: layers left in floating point between quantized "
                                           "layers cannot be priced .*: conv1;"):
         hwcost.import_model(path).scheme()

@@ -147,6 +147,10 @@ def _pricing(name: str, layer_names: Sequence[str], quants: Sequence[LayerQuant]
             f"layers left in floating point between quantized layers cannot be priced (only the first and last "
             f"layers run on the FP32 units beside the array): {shown}; quantize them, or price the network with "
             "--workload/--scheme at one precision (docs/models.md)", file, "layers")])
+    half = [layer_names[i] for i, (w, a) in enumerate(keys) if (w is None) != (a is None)]
+    if half:
+        raise HwcostError([Problem(f"layers with quantized weights but float input activations, or the reverse, cannot "
+                                   f"be priced: {', '.join(half)}", file, "layers")])
     body = [keys[i] for i, e in enumerate(edge) if not e] or [k for k, q in zip(keys, quants) if not q.is_float]
     reference = Counter(body).most_common(1)[0][0]  # the most layers; the first on a tie
     first = keys.index(reference)
