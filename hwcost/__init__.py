@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
     from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme, load_scheme
     from hwcost.techlib import TechLib, list_techlibs, load_techlib
-    from hwcost.workloads import Layer, Workload, list_workloads, load_workload
+    from hwcost.workloads import Layer, LayerPrecision, Workload, list_workloads, load_workload
     from hwcost.workloads.imports import ImportedModel, LayerQuant, import_model
     from hwcost.arch.registry import load_arch, register_template, template_names
     from hwcost.arch.template import ArchConfig, GroupActions, Template
@@ -46,7 +46,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(('Datapath', 'Placement', 'Unit', 'UnitKind', 'classify',), 'hwcost.classify'),
     **dict.fromkeys(('PRESET_NAMES', 'QuantScheme', 'TensorQuant', 'get_scheme', 'load_scheme',), 'hwcost.schemes'),
     **dict.fromkeys(('TechLib', 'list_techlibs', 'load_techlib',), 'hwcost.techlib'),
-    **dict.fromkeys(('Layer', 'Workload', 'list_workloads', 'load_workload',), 'hwcost.workloads'),
+    **dict.fromkeys(('Layer', 'LayerPrecision', 'Workload', 'list_workloads', 'load_workload',), 'hwcost.workloads'),
     **dict.fromkeys(('ImportedModel', 'LayerQuant', 'import_model',), 'hwcost.workloads.imports'),
     **dict.fromkeys(('load_arch', 'register_template', 'template_names',), 'hwcost.arch.registry'),
     **dict.fromkeys(('ArchConfig', 'GroupActions', 'Template',), 'hwcost.arch.template'),
@@ -78,6 +78,7 @@ __all__ = [
     "HwcostError",
     "ImportedModel",
     "Layer",
+    "LayerPrecision",
     "LayerQuant",
     "PRESET_NAMES",
     "Placement",

@@ -15,6 +15,7 @@ from hwcost.workloads.layer import (
     Layer,
     LayerArrays,
     LayerKind,
+    LayerPrecision,
     PoolOp,
     Workload,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "Layer",
     "LayerArrays",
     "LayerKind",
+    "LayerPrecision",
     "PoolOp",
     "Workload",
     "list_workloads",
