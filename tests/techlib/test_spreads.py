@@ -1,0 +1,108 @@
+"""Spreads in the technology library (hwcost.techlib.spread, docs/techlib.md "Spreads"): the block is
+checked like every number, a bad one exits 2 naming file, line and key, and the shipped spreads
+agree with a recomputation from the data their fits use."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hwcost import HwcostError, load_techlib
+from hwcost.cli import main
+from hwcost.techlib import parse_techlib, techlib_to_dict
+from hwcost.techlib.spread import default_spreads
+
+_SPREAD = "    spread: {energy_sigma: 0.2, area_sigma: 0.1, leakage_sigma: 0.3, source: a fit}\n"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "lib.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_component_spread_loads_and_round_trips(tmp_path: Path, tiny_yaml: str) -> None:
+    lib = load_techlib(write(tmp_path, tiny_yaml + _SPREAD))
+    spread = lib.spread_of("int_adder")
+    assert (spread.energy_sigma, spread.area_sigma, spread.leakage_sigma, spread.source) == (0.2, 0.1, 0.3, "a fit")
+    assert parse_techlib(techlib_to_dict(lib)) == lib
+
+
+def test_without_its_own_spread_a_component_takes_the_shipped_one(tmp_path: Path, tiny_yaml: str) -> None:
+    lib = load_techlib(write(tmp_path, tiny_yaml))
+    assert lib.spread_of("int_adder") == default_spreads()["int_adder"]
+    assert "spread" not in techlib_to_dict(lib)["components"]["int_adder"]  # the default is not written out
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("energy_sigma: -0.2", "components.int_adder.spread.energy_sigma: expected a number >= 0, got -0.2"),
+    ("energy_sigma: .inf", "components.int_adder.spread.energy_sigma: expected a finite number"),
+    ("energy_sigma: 7", "components.int_adder.spread.energy_sigma: expected a number <= 3, got 7"),
+    ("source: ''", "components.int_adder.spread.source: expected a non-empty string"),
+])
+def test_a_bad_spread_names_file_line_and_key(tmp_path: Path, tiny_yaml: str, bad: str, message: str) -> None:
+    key = bad.split(":")[0]
+    text = tiny_yaml + _SPREAD.replace(f"{key}: {'a fit' if key == 'source' else '0.2'}", bad)
+    with pytest.raises(HwcostError) as info:
+        load_techlib(write(tmp_path, text))
+    assert f"lib.yaml:{len(tiny_yaml.splitlines()) + 1}: {message}" in str(info.value)
+
+
+def test_a_spread_without_a_source_is_refused(tmp_path: Path, tiny_yaml: str) -> None:
+    text = tiny_yaml + _SPREAD.replace(", source: a fit", "")
+    with pytest.raises(HwcostError, match="components.int_adder.spread: missing required key 'source'"):
+        load_techlib(write(tmp_path, text))
+
+
+def test_techlib_validate_exits_2_on_a_bad_spread(tmp_path: Path, tiny_yaml: str, capsys) -> None:
+    path = write(tmp_path, tiny_yaml + _SPREAD.replace("area_sigma: 0.1", "area_sigma: -1"))
+    assert main(["techlib", "validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"lib.yaml:{len(tiny_yaml.splitlines()) + 1}: components.int_adder.spread.area_sigma" in err
+    assert "Traceback" not in err
+
+
+def test_a_variant_cannot_carry_its_own_spread() -> None:
+    data = techlib_to_dict(load_techlib("45nm"))
+    data["components"]["dram"]["variants"]["lpddr4"]["spread"] = {
+        "energy_sigma": 0.1, "area_sigma": 0, "leakage_sigma": 0, "source": "x"}
+    with pytest.raises(HwcostError, match="components.dram.variants.lpddr4.spread: give the spread on dram itself"):
+        parse_techlib(data)
+
+
+def test_the_sram_spread_is_the_cacti_fit_residual() -> None:
+    """rms of ln(law / CACTI) over the 45 nm rows, with the law's coefficients as 45nm.yaml has them."""
+    from hwcost.techlib._cacti import DATA_FILE, _rows
+
+    rows = _rows(DATA_FILE)
+    at = rows[rows[:, 0] == 45]
+    c, w = at[:, 1], at[:, 2]
+    lib = load_techlib("45nm")
+    read = np.array([lib.energy_pj("sram", "read", capacity_bytes=ci, width_bits=wi) for ci, wi in zip(c, w)])
+    area = np.array([lib.area_um2("sram", capacity_bytes=ci, width_bits=wi) for ci, wi in zip(c, w)])
+    spread = default_spreads()["sram"]
+    assert spread.energy_sigma == pytest.approx(np.sqrt(np.mean(np.log(read / at[:, 3]) ** 2)), abs=5e-4)
+    assert spread.area_sigma == pytest.approx(np.sqrt(np.mean(np.log(area / (at[:, 5] * 1e6)) ** 2)), abs=5e-4)
+
+
+def test_the_column_adc_spread_is_the_readout_fit_residual() -> None:
+    """Pooled rms log residual of the readout fits (hwcost/techlib/_column_adc.py); it moves when the
+    readout population does -- then update hwcost/data/uncertainty/spreads.yaml."""
+    from hwcost.techlib._column_adc import fit_readouts
+
+    logs = np.concatenate([np.log1p(np.array(f.residuals)) for f in fit_readouts().values()])
+    assert default_spreads()["column_adc"].energy_sigma == pytest.approx(np.sqrt(np.mean(logs**2)), abs=5e-3)
+
+
+def test_the_pair_rule_spreads() -> None:
+    """|ln(a / b)| / sqrt(2) per pair of sources, rms over pairs (numbers as cited in the file)."""
+    spreads = default_spreads()
+    pair = lambda *ratios: math.sqrt(sum(math.log(r) ** 2 for r in ratios) / len(ratios)) / math.sqrt(2)  # noqa: E731
+    assert spreads["dram"].energy_sigma == pytest.approx(pair(13.5 / 8, 7 / 3.9), abs=1e-4)
+    assert spreads["register"].energy_sigma == pytest.approx(pair(0.21 / 0.1), abs=1e-4)
+    assert spreads["int_multiplier"].energy_sigma == pytest.approx(pair(0.21 / 0.1, 12.68 / 3.1, 0.391 * 1.43 / 0.2),
+                                                                   abs=1e-4)
+    assert spreads["dac"].energy_sigma == pytest.approx(pair(0.42 / 0.07788), abs=1e-4)
