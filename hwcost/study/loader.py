@@ -279,10 +279,11 @@ def _cim_axis(check: Checker, name: str, value: Any, key: str) -> tuple[Any, ...
     return tuple(values)
 
 
-def _no_macro_keys(check: Checker, m: Mapping[str, Any], key: str) -> bool:
-    """A key of the cim_macro template (rows, adc_bits, ...) under ``accuracy.measured.cim`` is
-    refused naming where it belongs: the study's arch, from which every CIM run takes its macro
-    (``CimSettings.from_arch``), so that cost and accuracy describe the same macro."""
+def _macro_keys(check: Checker, m: Mapping[str, Any], key: str) -> list[str]:
+    """The keys of the cim_macro template (rows, adc_bits, ...) written under
+    ``accuracy.measured.cim``, each refused naming where it belongs: the study's arch, from which
+    every CIM run takes its macro (``CimSettings.from_arch``), so that cost and accuracy describe
+    the same macro."""
     from dataclasses import fields
 
     from hwcost.arch.cim_macro.config import CimMacroConfig
@@ -293,13 +294,17 @@ def _no_macro_keys(check: Checker, m: Mapping[str, Any], key: str) -> bool:
         check.error(join_key(key, name), f"'{name}' is a key of the cim_macro arch, not of {key}: set it on the "
                     f"study's cim_macro entry under 'archs' (or in its arch file), where it is priced; every CIM "
                     f"run measures the macro of its arch (a list there sweeps it for cost and accuracy alike)")
-    return not misplaced
+    return misplaced
 
 
 def _cim(check: Checker, value: Any, key: str) -> CimAxes | None:
     """``accuracy.measured.cim``: the accuracy-only settings of CIM points (docs/studies.md)."""
     m = check.mapping(value, key)
-    if m is None or not _no_macro_keys(check, m, key) or not check.keys(m, key, optional=_CIM_AXES + _CIM_SCALARS):
+    if m is None:
+        return None
+    misplaced = _macro_keys(check, m, key)  # refused apart, then the others checked as usual
+    rest = {k: v for k, v in m.items() if k not in misplaced}
+    if not check.keys(rest, key, optional=_CIM_AXES + _CIM_SCALARS) or misplaced:
         return None
     given: dict[str, Any] = {}
     for name in _CIM_AXES:

@@ -202,6 +202,15 @@ BAD = [
 ]
 
 
+def test_a_macro_key_and_an_unknown_key_are_both_reported(write_study: Callable[..., Path],
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_study(CIM_STUDY.replace("      stage2_lr: 0.002\n", "      stage2_lr: 0.002\n      rows: 64\n      adc_rnage: fixed\n"))
+    assert main(["study", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "accuracy.measured.cim.rows: 'rows' is a key of the cim_macro arch" in err
+    assert "accuracy.measured.cim.adc_rnage: unknown key 'adc_rnage'" in err and "'rows'" not in err.split("adc_rnage")[-1]
+
+
 @pytest.mark.parametrize(("old", "new", "key", "message"), BAD, ids=[b[2] + ":" + b[3][:20] for b in BAD])
 def test_bad_cim_settings_exit_2_naming_the_key(
     old: str, new: str, key: str, message: str, write_study: Callable[..., Path], capsys: pytest.CaptureFixture[str]
