@@ -39,7 +39,7 @@ class LayerShapes:
     weights: np.ndarray  # W = G * K_g * N
     input_elements: np.ndarray  # I
     output_elements: np.ndarray  # O = P * K_g * G
-    is_first_or_last: np.ndarray  # bool: runs at the scheme's first/last-layer bits
+    is_first_or_last: np.ndarray  # bool: a first or last layer (its class: first/last unless it has a precision of its own)
     is_network_input: np.ndarray  # bool: its input comes from DRAM
     is_network_output: np.ndarray  # bool: its output goes to DRAM
     # bool: its input and output stay on chip whatever the buffer's size (the peak's ideal layer);
