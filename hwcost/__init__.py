@@ -8,7 +8,9 @@ The public API. Pipeline, top to bottom:
 - ``load_workload`` / ``import_model``: a network's layers, from YAML or from an ONNX / QONNX / QDQ
   file or a torch module (with each layer's quantizers);
 - ``evaluate``: scheme x accelerator x technology x workload -> ``CostReport``;
-- ``compare``: two or more configurations -> ``Comparison`` (totals, ratios, per-unit deltas).
+- ``compare``: two or more configurations -> ``Comparison`` (totals, ratios, per-unit deltas);
+- ``CostReport.band`` / ``Comparison.ratio_bands``: p10 / p50 / p90 under the technology's spreads
+  (``Band``, ``RatioBand``; ``docs/uncertainty.md``).
 
 Names are imported on first use (module ``__getattr__``, PEP 562), so ``import hwcost`` and the
 ``hwcost`` command start without numpy or the cost model; a type checker sees the imports below.
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from hwcost.evaluate import CostCache, evaluate, report_of, sweep
     from hwcost.compare import Comparison, UnitComparison, compare
     from hwcost.pareto import non_dominated, pareto_ranks
+    from hwcost.uncertainty import Band, Quantiles, RatioBand
 
 __version__ = "0.1.0"
 
@@ -57,10 +60,12 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(('CostCache', 'evaluate', 'report_of', 'sweep',), 'hwcost.evaluate'),
     **dict.fromkeys(('Comparison', 'UnitComparison', 'compare',), 'hwcost.compare'),
     **dict.fromkeys(('non_dominated', 'pareto_ranks',), 'hwcost.pareto'),
+    **dict.fromkeys(('Band', 'Quantiles', 'RatioBand',), 'hwcost.uncertainty'),
 }
 
 __all__ = [
     "ArchConfig",
+    "Band",
     "BreakdownRow",
     "Category",
     "CellType",
@@ -85,6 +90,8 @@ __all__ = [
     "Problem",
     "SignedWeights",
     "QuantScheme",
+    "Quantiles",
+    "RatioBand",
     "TechLib",
     "Template",
     "TensorQuant",
