@@ -68,3 +68,14 @@ def test_fake_quant_fp16_mac_costs_horowitz_fp16_multiply_and_add() -> None:
 def test_lsq_pot_has_the_datapath_of_pot_and_trains_like_lsq() -> None:
     assert _kinds(get_scheme("lsq-pot", 4, 4)) == _kinds(get_scheme("pot", 4, 4))
     assert get_scheme("lsq-pot").training is get_scheme("lsq").training
+
+
+@pytest.mark.parametrize("arch", ["cim", "dcim"])
+def test_cim_templates_refuse_fp_macs_and_per_mac_units_under_the_right_key(arch: str) -> None:
+    with pytest.raises(HwcostError, match=r"^scale_realisation: scale_realisation 'fake-quant-fp16' runs FP16 MACs"):
+        hwcost.evaluate("lsq+", 4, arch=arch, scale_at="fake-quant-fp16")
+    with pytest.raises(HwcostError, match=r"^first_last_bits: scheme 'pact' keeps its first/last layers in floating point"):
+        hwcost.evaluate("pact", 4, arch=arch)
+    # a per-MAC unit has nowhere to sit in the array (this path used to raise a NameError)
+    with pytest.raises(HwcostError, match=r"needs a per-MAC zero_point_multiplier"):
+        hwcost.evaluate("lsq+", 4, arch=arch, zero_point="per-mac")

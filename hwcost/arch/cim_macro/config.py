@@ -25,7 +25,7 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.gating import PowerGating, read_power_gating
 from hwcost.arch.shared.memory import MemorySystem, read_number_keys
-from hwcost.errors import HwcostError
+
 
 __all__ = [
     "CellType",
@@ -40,7 +40,6 @@ __all__ = [
     "CIM_MACRO_DEFAULTS",
     "lossless_adc_bits",
     "cim_macro_from_mapping",
-    "check_integer_only",
     "ceil_div",
 ]
 
@@ -148,7 +147,6 @@ CELL_BITS_RANGE = {CellType.SRAM_6T: (1, 1), CellType.SRAM_8T: (1, 1), CellType.
 # idle layer and is hard-gated: 1/260 remains (the MAC array's PE grid uses the same two figures).
 GATED_LEAKAGE_FRACTION = 1.0 / 3.0
 HARD_GATED_LEAKAGE_FRACTION = 1.0 / 260.0
-
 
 
 def lossless_adc_bits(active_rows: Any, cell_bits: Any, pulse_bits: Any, signed_sum: Any = False) -> np.ndarray:
@@ -444,16 +442,6 @@ def cim_macro_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
     config = replace(CIM_MACRO_DEFAULTS, **values)
     _consistency(config, check, prefix)
     return None if check.problems else config
-
-
-def check_integer_only(fp_edge: bool, scheme_name: str) -> None:
-    """CIM layers are integer dot products: an FP32 first/last layer cannot run in the array."""
-    if fp_edge:
-        raise HwcostError.single(
-            f"scheme '{scheme_name}' keeps its first/last layers in floating point; the cim_macro "
-            "template runs integer layers only: set first_last_bits (e.g. 8)",
-            key="first_last_bits",
-        )
 
 
 def ceil_div(a: Any, b: Any) -> Any:

@@ -17,16 +17,17 @@ import numpy as np
 
 from hwcost.arch.cim_macro.cells import CellCost, cell_cost, write_cycles_per_row
 from hwcost.arch.cim_macro.config import (GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION, CimMacroConfig,
-                                          InputEncoding, PairSubtraction, SignedWeights, WeightAccumulation,
-                                          check_integer_only)
+                                          InputEncoding, PairSubtraction, SignedWeights, WeightAccumulation)
 from hwcost.arch.cim_macro.leakage import macro_leakage
 from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerParams, Encoding, cim_geometry
-from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_layers, count_key, priced_units,
+                                    table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
 from hwcost.arch.shared.tables import WorkloadTables, by_class, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.classify.widths import window_sum_bits
+from hwcost.errors import HwcostError
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 
@@ -276,7 +277,7 @@ def plan_cim_macro(scheme: QuantScheme, arch: CimMacroConfig, pricer: Pricer, t:
                    datapaths: ClassDatapaths) -> CimPlan:
     """Map the network onto macros and price every CIM row."""
     body, edge = datapaths.body, datapaths.edge
-    check_integer_only(datapaths.fp_edge, scheme.name)
+    check_integer_layers(datapaths, scheme, "cim_macro")
     ops = operands(scheme, *datapaths.datapaths)
     params = layer_params([arch], [ops], t)
     g = cim_geometry(t.shapes, params)

@@ -20,7 +20,8 @@ from hwcost.arch.cim_macro.leakage import macro_leakage, sram_leakage_mw_per_bit
 from hwcost.arch.digital_cim.config import DigitalCimConfig
 from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
 from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # one tree law for every template
-from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_layers, count_key, priced_units,
+                                    table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
 from hwcost.arch.shared.tables import WorkloadTables, by_class, column
@@ -122,13 +123,6 @@ def layer_params(archs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands],
         out_bits=per_layer("out_bits"),
         extra_dram_bits_per_layer=col([o.table_word_bits for o in ops]) * out_channels[None, :],
     )
-
-
-def _check_integer(datapaths: ClassDatapaths, scheme: QuantScheme) -> None:
-    if datapaths.fp_edge:
-        raise HwcostError.single(
-            f"scheme '{scheme.name}' keeps its first/last layers in floating point; the digital_cim "
-            "template runs integer layers only: set first_last_bits (e.g. 8)", key="first_last_bits")
 
 
 def _check_hostable(dp: Datapath) -> None:
@@ -247,7 +241,7 @@ def _bom_rows(dps: ClassDatapaths, arch: DigitalCimConfig, pricer: Pricer, t: Wo
 def plan_digital_cim(scheme: QuantScheme, arch: DigitalCimConfig, pricer: Pricer, t: WorkloadTables,
                      datapaths: ClassDatapaths) -> DcimPlan:
     """Map the network onto macros and price every row."""
-    _check_integer(datapaths, scheme)
+    check_integer_layers(datapaths, scheme, "digital_cim")
     ops = operands(scheme, *datapaths.datapaths)
     g = dcim_geometry(t.shapes, layer_params([arch], [ops], t))
     needed = int(g.tiles.sum())

@@ -21,6 +21,7 @@ from hwcost.arch.shared.pricing import Count, Pricer
 from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
 from hwcost.classify.datapath import Component
+from hwcost.errors import HwcostError
 from hwcost.schemes import QuantScheme
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "classify_classes",
     "PricedUnit",
     "classify_body_edge",
+    "check_integer_layers",
     "count_key",
     "priced_units",
     "table_word_bits",
@@ -76,6 +78,20 @@ def classify_classes(scheme: QuantScheme, t: WorkloadTables) -> ClassDatapaths:
 
 
 classify_body_edge = classify_classes
+
+
+def check_integer_layers(datapaths: ClassDatapaths, scheme: QuantScheme, template: str) -> None:
+    """A CIM array computes integer dot products: refuse a scheme whose layers run floating-point
+    MACs (a fake-quant realisation, or first/last layers left in FP32), naming the key to change."""
+    fake = scheme.scale_realisation.fake_quant_bits
+    if fake is not None:
+        raise HwcostError.single(
+            f"scale_realisation '{scheme.scale_realisation.value}' runs FP{fake} MACs; the {template} template "
+            "runs integer layers only: use 'output' or 'operand'", key="scale_realisation")
+    if datapaths.fp_edge:
+        raise HwcostError.single(
+            f"scheme '{scheme.name}' keeps its first/last layers in floating point; the {template} "
+            "template runs integer layers only: set first_last_bits (e.g. 8)", key="first_last_bits")
 
 
 def count_key(unit: Unit) -> Count:
