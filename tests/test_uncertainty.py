@@ -115,3 +115,43 @@ def test_every_row_of_every_template_has_a_component_with_a_spread() -> None:
 def test_bad_sample_count_is_an_error(lib: TechLib) -> None:
     with pytest.raises(HwcostError, match="samples >= 1"):
         band(_report(1.0, 0.0, 1.0), 0, techlib=lib)
+
+
+def test_the_page_s_python_block_runs() -> None:
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "uncertainty.md"
+    (block,) = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
+    namespace: dict[str, object] = {}
+    exec(compile(block, str(page), "exec"), namespace)
+    b = namespace["b"]
+    assert b.tops_per_w.p10 < namespace["r"].tops_per_w < b.tops_per_w.p90  # type: ignore[attr-defined]
+
+
+def test_cli_evaluate_and_compare_print_bands(capsys) -> None:
+    from hwcost.cli import main
+
+    assert main(["evaluate", "--bits", "4", "--uncertainty", "100", "--seed", "5", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["band"]["samples"], data["band"]["seed"]) == (100, 5)
+    assert data["band"]["energy_pj"]["p10"] < data["band"]["energy_pj"]["p90"]
+    assert main(["compare", "--scheme", "lsq", "--scheme", "lsq+", "--bits", "4", "--uncertainty", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "energy_pj lsq+ / lsq" in out and "p_better" in out
+    assert main(["evaluate", "--uncertainty", "-3"]) == 2
+    assert "--uncertainty: expected a number of samples >= 1; got -3" in capsys.readouterr().err
+
+
+def test_validate_counts_chips_inside_their_band() -> None:
+    from hwcost.validation import SHIPPED_SET, load_chips, summarise
+    from hwcost.validation.compare import ALL, compare as validate, coverage
+
+    results = validate(load_chips(SHIPPED_SET), samples=50, seed=0)
+    cov, summary = coverage(results), summarise(results)
+    assert cov[ALL].n == summary[ALL].n  # every priced chip has a band
+    assert cov[ALL].claimed == pytest.approx(0.8)
+    inside = [r for r in results if r.band and r.band.tops_per_w.p10 <= r.chip.published.tops_per_w
+              <= r.band.tops_per_w.p90]
+    assert cov[ALL].inside == len(inside) and sum(c.inside for k, c in cov.items() if k != ALL) == len(inside)
+    assert all(r.band is None for r in validate(load_chips(SHIPPED_SET)[:3]))  # no band unless asked
