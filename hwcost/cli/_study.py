@@ -1,7 +1,7 @@
 """``hwcost study``: run a study file, redraw its figures, or check it.
 
-    hwcost study run FILE --out DIR [--jobs N] [--executor local|dask] [--scheduler ADDRESS]
-    hwcost study plot DIR
+    hwcost study run FILE --out DIR [--jobs N] [--executor local|dask] [--scheduler ADDRESS] [--formats png,svg,pdf]
+    hwcost study plot DIR [--formats png,svg,pdf]
     hwcost study check FILE
 """
 
@@ -25,18 +25,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("file", metavar="FILE", help="the study YAML file")
     run.add_argument("--out", metavar="DIR", required=True, help="results folder; an interrupted run resumes from it")
     run.add_argument(
-        "--jobs", type=int, help=f"worker processes for measured accuracies (local executor; default: the CPU count, {os.cpu_count()})"
+        "--jobs", type=int, help=f"worker processes for measured accuracies (local executor, or dask's local cluster; default: the CPU count, {os.cpu_count()})"
     )
-    run.add_argument("--executor", choices=["local", "dask"], default="local", help="where accuracy jobs run (default local)")
+    run.add_argument("--executor", choices=["local", "dask"], default="local",
+                     help="where accuracy jobs run (default local); dask without --scheduler starts a local Dask cluster of --jobs workers")
     run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
     run.add_argument("--no-figures", action="store_true", help="write tables and report only (draw later with 'hwcost study plot')")
+    run.add_argument("--formats", metavar="LIST", type=_formats, help=f"figure file formats, comma-separated, png among them: {FORMAT_WORDS} (default png)")
     run.set_defaults(run=_run)
     plot = sub.add_parser("plot", help="redraw the figures of a results folder")
     plot.add_argument("folder", metavar="DIR", help="a folder written by 'hwcost study run'")
+    plot.add_argument("--formats", metavar="LIST", type=_formats, help=f"figure file formats, comma-separated, png among them: {FORMAT_WORDS} (default: those of the run)")
     plot.set_defaults(run=_plot)
     check = sub.add_parser("check", help="check a study file and count its design points")
     check.add_argument("file", metavar="FILE", help="the study YAML file")
     check.set_defaults(run=_check)
+
+
+FORMAT_WORDS = "png, svg, pdf"  # hwcost.study.plots.FigureFormat (not imported here: start-up stays light)
+
+
+def _formats(text: str) -> tuple:  # tuple[FigureFormat, ...], imported lazily
+    """``png,svg`` -> the formats; argparse reports a ValueError as an invalid --formats value."""
+    from hwcost.study.plots import FigureFormat
+
+    words = [w.strip() for w in text.split(",")]
+    known = {f.value: f for f in FigureFormat}
+    if not words or any(w not in known for w in words) or "png" not in words:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {FORMAT_WORDS} with png among them (report.md embeds it); got '{text}'")
+    return tuple(dict.fromkeys(known[w] for w in words))
 
 
 def _executor(args: argparse.Namespace):  # noqa: ANN202 - ExecutorSpec, imported lazily
@@ -44,10 +61,10 @@ def _executor(args: argparse.Namespace):  # noqa: ANN202 - ExecutorSpec, importe
     from hwcost.study import ExecutorKind, ExecutorSpec
 
     kind = ExecutorKind(args.executor)
-    if kind is ExecutorKind.DASK and args.jobs is not None:
-        raise HwcostError.single("--jobs applies to --executor local; the Dask workers set the parallelism", key="--jobs")
+    if kind is ExecutorKind.DASK and args.scheduler and args.jobs is not None:
+        raise HwcostError.single("--jobs does not apply with --scheduler: the Dask cluster's workers set the parallelism", key="--jobs")
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
-    return ExecutorSpec(kind, jobs=1 if kind is ExecutorKind.DASK else jobs, scheduler=args.scheduler)
+    return ExecutorSpec(kind, jobs=1 if args.scheduler else jobs, scheduler=args.scheduler)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -56,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
     executor = _executor(args)
     spec = load_study(args.file)
     _results_folder(args.out)
-    outcome = run_study(spec, args.out, executor=executor, figures=not args.no_figures)
+    outcome = run_study(spec, args.out, executor=executor, figures=not args.no_figures, formats=args.formats)
     print(
         f"study '{spec.name}': {outcome.points} design points ({outcome.points_costed} costed now), "
         f"{outcome.runs} accuracy runs ({outcome.runs_measured} measured now, the rest from the journal)"
@@ -88,7 +105,7 @@ def _results_folder(text: str) -> None:
 def _plot(args: argparse.Namespace) -> int:
     from hwcost.study import redraw
 
-    files = redraw(args.folder)
+    files = redraw(args.folder, args.formats)
     print("\n".join(str(f) for f in files))
     return 0
 

@@ -3,14 +3,17 @@
 ``completed(executor, measure, jobs)`` yields ``(job, outcome)`` as each job finishes, so the
 runner can journal results one by one. ``local`` with one job runs them here, in order;
 ``local`` with more uses a :class:`concurrent.futures.ProcessPoolExecutor`; ``dask`` submits to
-the ``distributed`` scheduler at ``--scheduler ADDRESS`` through its ``concurrent.futures``
-executor (``Client.get_executor``), so both share one code path. A job that raises stops the
+the ``distributed`` scheduler at ``--scheduler ADDRESS``, or without an address to a
+``distributed.LocalCluster`` it starts for the run (``jobs`` worker processes of one thread
+each, like the process pool; closed when the run ends), through its ``concurrent.futures``
+executor (``Client.get_executor``), so every kind shares one code path. A job that raises stops the
 run: jobs not started are cancelled and the error propagates; finished ones stay journaled.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,12 +28,13 @@ __all__ = ["ExecutorKind", "ExecutorSpec", "open_executor", "completed"]
 
 class ExecutorKind(Enum):
     LOCAL = "local"  # this machine: in-process for --jobs 1, else worker processes
-    DASK = "dask"  # a dask.distributed scheduler
+    DASK = "dask"  # a dask.distributed scheduler, or a local cluster started for the run
 
 
 @dataclass(frozen=True)
 class ExecutorSpec:
-    """``kind``; ``jobs``: worker processes for ``local``; ``scheduler``: address for ``dask``."""
+    """``kind``; ``jobs``: worker processes for ``local`` and for ``dask``'s local cluster;
+    ``scheduler``: address for ``dask`` (``None``: start a local cluster)."""
 
     kind: ExecutorKind
     jobs: int
@@ -39,34 +43,36 @@ class ExecutorSpec:
     def __post_init__(self) -> None:
         if self.jobs < 1:
             raise HwcostError.single(f"expected at least 1 job, got {self.jobs}", key="--jobs")
-        if self.kind is ExecutorKind.DASK and not self.scheduler:
-            raise HwcostError.single("the dask executor needs --scheduler ADDRESS (e.g. tcp://host:8786)", key="--scheduler")
         if self.kind is ExecutorKind.LOCAL and self.scheduler:
             raise HwcostError.single("--scheduler applies to --executor dask only", key="--scheduler")
 
 
 @contextmanager
-def _dask_executor(address: str) -> Iterator[cf.Executor]:
+def _dask_executor(address: str | None, workers: int) -> Iterator[cf.Executor]:
+    """An executor on the scheduler at ``address``, or on a local cluster of ``workers``
+    single-threaded worker processes when ``address`` is None."""
     try:
-        from distributed import Client
+        from distributed import Client, LocalCluster
     except ImportError:
         raise HwcostError.single("the dask executor needs dask.distributed: pip install 'hwcost[dask]'", key="--executor") from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise HwcostError.single(f"cannot reach the Dask scheduler at {address} ({exc})", key="--scheduler") from None
-    try:
+    with contextlib.ExitStack() as stack:
+        if address is None:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+            stack.enter_context(cluster)
+            address = cluster.scheduler_address
+        try:
+            client = Client(address, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise HwcostError.single(f"cannot reach the Dask scheduler at {address} ({exc})", key="--scheduler") from None
+        stack.callback(client.close)
         yield client.get_executor(pure=False)
-    finally:
-        client.close()
 
 
 @contextmanager
 def open_executor(spec: ExecutorSpec) -> Iterator[cf.Executor | None]:
     """The executor for ``spec``; ``None`` means "run in this process"."""
     if spec.kind is ExecutorKind.DASK:
-        assert spec.scheduler is not None
-        with _dask_executor(spec.scheduler) as executor:
+        with _dask_executor(spec.scheduler, spec.jobs) as executor:
             yield executor
     elif spec.jobs == 1:
         yield None

@@ -2,7 +2,8 @@
 
 Files (every one written to a temporary name and renamed into place, so a reader never sees a
 half-written file): ``results.csv``, ``pareto.csv``, ``skipped.csv``, ``study.json`` (what
-``hwcost study plot`` needs: objectives and grouping), ``figures/*.png|svg`` and ``report.md``.
+``hwcost study plot`` needs: objectives, grouping, figures and their formats), ``figures/*.png``
+(and ``.svg`` / ``.pdf`` when asked for) and ``report.md``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from hwcost.study.spec import StudySpec
 if TYPE_CHECKING:
     import pandas as pd
 
+    from hwcost.study.plots import FigureFormat
+
 __all__ = ["write_outputs", "redraw", "FIGURES"]
 
 FIGURES = "figures"
@@ -42,7 +45,7 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
-def _meta(spec: StudySpec, group_by: Sequence[str]) -> dict[str, Any]:
+def _meta(spec: StudySpec, group_by: Sequence[str], formats: Sequence["FigureFormat"]) -> dict[str, Any]:
     meta = {
         "name": spec.name,
         "description": spec.description,
@@ -50,6 +53,7 @@ def _meta(spec: StudySpec, group_by: Sequence[str]) -> dict[str, Any]:
         "accuracy_source": spec.accuracy.source.value,
         "objectives": [{o.sense.value: o.column} for o in spec.objectives],
         "group_by": list(group_by),
+        "figure_formats": [f.value for f in formats],
     }
     if spec.figures:
         meta["figures"] = [figure_plain(f) for f in spec.figures]
@@ -60,12 +64,15 @@ def _reference_text(f: FigureSpec) -> str:
     return " ".join(str(v) for _, v in f.relative_to)
 
 
-def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folder: Path) -> tuple[Path, ...]:
-    """The study file's own figures: ``<name>.png/.svg`` and ``<name>.csv`` (the numbers shown)."""
+def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folder: Path, formats: Sequence["FigureFormat"] | None = None) -> tuple[Path, ...]:
+    """The study file's own figures: ``<name>.<format>`` for each of ``formats`` (default: PNG)
+    and ``<name>.csv`` (the numbers shown)."""
     import numpy as np
 
     from hwcost.pareto import non_dominated
-    from hwcost.study.plots import bars_figure, breakdown_figure, pareto_figure, save_figure
+    from hwcost.study.plots import STUDY_FORMATS, bars_figure, breakdown_figure, pareto_figure, save_figure
+
+    formats = STUDY_FORMATS if formats is None else formats
 
     files: list[Path] = []
     keep = [c for c in ALL_SELECTABLE if c in results.columns]
@@ -93,21 +100,25 @@ def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folde
                 data.loc[part.index, "on_front"] = front
         if f.title:
             fig.suptitle(f.title, fontsize=9)
-        files += save_figure(fig, folder, f.name)
+        files += save_figure(fig, folder, f.name, formats)
         files.append(write_text(folder / f"{f.name}.csv", data.to_csv(index=False, lineterminator="\n")))
     return tuple(files)
 
 
 def write_outputs(
-    folder: Path, spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFrame", skipped: tuple[Skipped, ...], figures: bool
+    folder: Path, spec: StudySpec, results: "pd.DataFrame", pareto: "pd.DataFrame", skipped: tuple[Skipped, ...], figures: bool,
+    formats: Sequence["FigureFormat"] | None = None,
 ) -> tuple[Path, ...]:
-    """Write the folder's tables, figures (unless ``figures`` is False) and report."""
-    from hwcost.study.plots import study_figures
+    """Write the folder's tables, figures (unless ``figures`` is False; in each of ``formats``,
+    default PNG) and report."""
+    from hwcost.study.plots import STUDY_FORMATS, study_figures
+
+    formats = STUDY_FORMATS if formats is None else tuple(formats)
 
     files = [
         write_text(folder / "results.csv", results.to_csv(index=False, lineterminator="\n")),
         write_text(folder / "pareto.csv", pareto.to_csv(index=False, lineterminator="\n")),
-        write_text(folder / META, json.dumps(_meta(spec, group_columns(results)), indent=2) + "\n"),
+        write_text(folder / META, json.dumps(_meta(spec, group_columns(results), formats), indent=2) + "\n"),
     ]
     if skipped:
         import pandas as pd
@@ -116,20 +127,26 @@ def write_outputs(
         files.append(write_text(folder / "skipped.csv", table.to_csv(index=False, lineterminator="\n")))
     drawn: tuple[Path, ...] = ()
     if figures:
-        drawn = study_figures(results, spec.objectives, folder / FIGURES, breakdowns=not spec.figures, group_by=group_columns(results))
-        drawn += draw_requested(results, spec.figures, folder / FIGURES)
+        drawn = study_figures(results, spec.objectives, folder / FIGURES, breakdowns=not spec.figures, group_by=group_columns(results),
+                              formats=formats)
+        drawn += draw_requested(results, spec.figures, folder / FIGURES, formats)
     files += drawn
     report = render_report(spec, results, pareto, skipped, [f.relative_to(folder) for f in drawn])
     files.append(write_text(folder / "report.md", report))
     return tuple(files)
 
 
-def _read_meta(folder: Path) -> tuple[tuple[Objective, ...], tuple[FigureSpec, ...]]:
+def _read_meta(folder: Path) -> tuple[tuple[Objective, ...], tuple[FigureSpec, ...], tuple["FigureFormat", ...]]:
+    from hwcost.study.plots import STUDY_FORMATS, FigureFormat
+
     path = folder / META
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
         objectives = tuple(Objective(column, Sense(sense)) for entry in meta["objectives"] for sense, column in entry.items())
-        return objectives, figures_from_plain(meta["figures"], str(path)) if "figures" in meta else ()
+        requested = figures_from_plain(meta["figures"], str(path)) if "figures" in meta else ()
+        # a folder written before the formats were recorded had PNG and SVG
+        formats = tuple(FigureFormat(f) for f in meta["figure_formats"]) if "figure_formats" in meta else STUDY_FORMATS + (FigureFormat.SVG,)
+        return objectives, requested, formats
     except (FileNotFoundError, NotADirectoryError):
         raise HwcostError.single("not a study results folder (no study.json); run 'hwcost study run' first", file=folder) from None
     except OSError as exc:
@@ -138,14 +155,16 @@ def _read_meta(folder: Path) -> tuple[tuple[Objective, ...], tuple[FigureSpec, .
         raise HwcostError.single(f"cannot read the study description ({exc})", file=path) from None
 
 
-def redraw(folder: str | Path) -> tuple[Path, ...]:
-    """Redraw the figures of a results folder from its ``results.csv`` and ``study.json``."""
+def redraw(folder: str | Path, formats: Sequence["FigureFormat"] | None = None) -> tuple[Path, ...]:
+    """Redraw the figures of a results folder from its ``results.csv`` and ``study.json``, in
+    ``formats`` (default: those the run wrote, recorded in ``study.json``)."""
     import pandas as pd
 
     from hwcost.study.plots import study_figures
 
     folder = Path(folder)
-    objectives, requested = _read_meta(folder)
+    objectives, requested, written = _read_meta(folder)
+    formats = written if formats is None else tuple(formats)
     try:
         results = pd.read_csv(folder / "results.csv", keep_default_na=False, na_values=[""])
     except FileNotFoundError:
@@ -155,6 +174,6 @@ def redraw(folder: str | Path) -> tuple[Path, ...]:
     if missing:
         raise HwcostError.single(f"results.csv lacks the columns {', '.join(missing)}", file=folder / "results.csv")
     group_by = group_columns(results)
-    return study_figures(results, objectives, folder / FIGURES, breakdowns=not requested, group_by=group_by) + draw_requested(
-        results, requested, folder / FIGURES
+    return study_figures(results, objectives, folder / FIGURES, breakdowns=not requested, group_by=group_by, formats=formats) + draw_requested(
+        results, requested, folder / FIGURES, formats
     )

@@ -2,7 +2,8 @@
 and area breakdowns of every design point.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot, no global backend
-switch) and saved as PNG and SVG; SVGs carry no date and fixed ids, so redrawing the same
+switch) and saved in the formats asked for (:class:`FigureFormat`; a study: PNG unless asked for
+SVG or PDF as well); SVGs and PDFs carry no date and SVGs fixed ids, so redrawing the same
 results gives the same files. Every axis names its quantity and unit; an axis whose positive
 data spans a decade or more is logarithmic.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +30,7 @@ from hwcost.report import Category
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ColumnAxis", "COLUMN_AXES", "SCHEME_PALETTE", "scheme_colours", "accuracy_source", "data_axis", "pareto_figure", "breakdown_figure", "bars_figure", "overhead_figure", "save_figure", "study_figures"]
+__all__ = ["FigureFormat", "STUDY_FORMATS", "PNG_AND_SVG", "ColumnAxis", "COLUMN_AXES", "SCHEME_PALETTE", "scheme_colours", "accuracy_source", "data_axis", "pareto_figure", "breakdown_figure", "bars_figure", "overhead_figure", "save_figure", "study_figures"]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 _VARIANT_COLUMNS = ("zero_point", "scale_at", "arch", "node", "cim_adc_range", "cim_noise_on", "cim_noise_sigma", "cim_two_stage", "cim_stage2_epochs")
@@ -676,18 +678,39 @@ def bars_figure(
     return fig
 
 
-def save_figure(fig: Figure, folder: Path, stem: str) -> tuple[Path, Path]:
-    """Write ``stem.png`` and ``stem.svg`` atomically (temporary file, then rename)."""
+class FigureFormat(Enum):
+    """A file format a figure is saved in. Each format costs one full draw (``savefig``), so a
+    study writes PNG alone unless asked for more (``formats``)."""
+
+    PNG = "png"  # 150 dpi; report.md embeds it
+    SVG = "svg"  # no date, ids salted with a constant: redrawing the same results gives the same bytes
+    PDF = "pdf"  # no creation date, likewise
+
+    @property
+    def savefig_options(self) -> dict[str, object]:
+        return {FigureFormat.PNG: {"dpi": 150}, FigureFormat.SVG: {"metadata": {"Date": None}},
+                FigureFormat.PDF: {"metadata": {"CreationDate": None}}}[self]
+
+
+# What a study draws unless asked for more (the report embeds the PNG).
+STUDY_FORMATS: tuple[FigureFormat, ...] = (FigureFormat.PNG,)
+# Both raster and vector: the validation figure (docs/img/validation.png and .svg).
+PNG_AND_SVG: tuple[FigureFormat, ...] = (FigureFormat.PNG, FigureFormat.SVG)
+
+
+def save_figure(fig: Figure, folder: Path, stem: str, formats: Sequence[FigureFormat] = PNG_AND_SVG) -> tuple[Path, ...]:
+    """Write ``stem.<format>`` for each of ``formats``, in that order, atomically (temporary
+    file, then rename); each format draws the figure once."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     with matplotlib.rc_context({"svg.hashsalt": "hwcost"}):
-        for fmt, extra in (("png", {"dpi": 150}), ("svg", {"metadata": {"Date": None}})):
-            path = folder / f"{stem}.{fmt}"
-            tmp = folder / f".{stem}.{fmt}.tmp"
-            fig.savefig(tmp, format=fmt, **extra)
+        for fmt in formats:
+            path = folder / f"{stem}.{fmt.value}"
+            tmp = folder / f".{stem}.{fmt.value}.tmp"
+            fig.savefig(tmp, format=fmt.value, **fmt.savefig_options)
             os.replace(tmp, path)
             paths.append(path)
-    return paths[0], paths[1]
+    return tuple(paths)
 
 
 def _stem(objectives: Sequence[Objective]) -> str:
@@ -696,19 +719,20 @@ def _stem(objectives: Sequence[Objective]) -> str:
 
 
 def study_figures(
-    results: "pd.DataFrame", objectives: Sequence[Objective], folder: Path, breakdowns: bool = True, group_by: Sequence[str] = ("workload",)
+    results: "pd.DataFrame", objectives: Sequence[Objective], folder: Path, breakdowns: bool = True, group_by: Sequence[str] = ("workload",),
+    formats: Sequence[FigureFormat] = STUDY_FORMATS,
 ) -> tuple[Path, ...]:
-    """Every figure of a study: one front per objective pair (a panel per ``group_by`` group),
-    then (unless ``breakdowns`` is False) the two breakdowns of every point and its quantization
-    overhead on its own scale."""
+    """Every figure of a study, in each of ``formats``: one front per objective pair (a panel
+    per ``group_by`` group), then (unless ``breakdowns`` is False) the two breakdowns of every
+    point and its quantization overhead on its own scale."""
     import itertools
 
     files: list[Path] = []
     for pair in itertools.combinations(objectives, 2):
-        files += save_figure(pareto_figure(results, pair, group_by), folder, _stem(pair))
+        files += save_figure(pareto_figure(results, pair, group_by), folder, _stem(pair), formats)
     if breakdowns:
-        files += save_figure(breakdown_figure(results, "energy_pj"), folder, "energy_breakdown")
-        files += save_figure(breakdown_figure(results, "area_um2"), folder, "area_breakdown")
+        files += save_figure(breakdown_figure(results, "energy_pj"), folder, "energy_breakdown", formats)
+        files += save_figure(breakdown_figure(results, "area_um2"), folder, "area_breakdown", formats)
         if OVERHEAD_COLUMN in results.columns and np.isfinite(results["energy_pj"].astype(float)).any():
-            files += save_figure(overhead_figure(results), folder, "overhead")
+            files += save_figure(overhead_figure(results), folder, "overhead", formats)
     return tuple(files)

@@ -10,7 +10,8 @@ Pipeline, top to bottom:
 4. ``build_results``  join costs and accuracies (from the journal only, so an interrupted and
                       resumed run gives the same tables as an uninterrupted one);
 5. ``pareto_table``   the non-dominated points per objective pair, per workload;
-6. ``write_outputs``  results.csv, pareto.csv, skipped.csv, study.json, figures, report.md.
+6. ``write_outputs``  results.csv, pareto.csv, skipped.csv, study.json, figures (PNG; SVG / PDF
+                      when ``formats`` asks), report.md.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from hwcost.study.spec import StudySpec
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from hwcost.study.plots import FigureFormat
 
 __all__ = ["StudyOutcome", "run_study", "price_grid", "accuracy_only", "accuracy_jobs", "LOCAL_SERIAL"]
 
@@ -179,15 +182,18 @@ def run_study(
     measure: Measure = measure_job,
     progress: bool | None = None,
     figures: bool = True,
+    formats: "Sequence[FigureFormat] | None" = None,
 ) -> StudyOutcome:
     """Run (or resume) ``spec`` into ``folder``; ``progress=None`` shows a bar on a terminal only.
 
     ``measure`` runs one accuracy job; inject another (a top-level, picklable function when the
     executor uses processes or Dask) to test or to plug in other training code. ``figures=False``
-    skips drawing (``hwcost study plot`` draws them later).
+    skips drawing (``hwcost study plot`` draws them later); ``formats`` are the figures' file
+    formats (default PNG alone; PNG must be among them: report.md embeds it).
     """
     from hwcost import __version__
 
+    formats = _checked_formats(formats)
     folder = Path(folder)
     grid = expand(spec)
     with Journal(folder, {"hwcost": __version__}) as journal:
@@ -198,5 +204,16 @@ def run_study(
         measured = _accuracy_phase(jobs, journal, executor, measure, progress)
         results = build_results(spec, points, journal, only)
         pareto = pareto_table(results, spec.objectives, group_by=group_columns(results))
-        files = write_outputs(folder, spec, results, pareto, skipped, figures)
+        files = write_outputs(folder, spec, results, pareto, skipped, figures, formats)
     return StudyOutcome(folder, results, pareto, skipped, len(points) - len(only), costed, len(jobs), measured, files, len(only))
+
+
+def _checked_formats(formats: "Sequence[FigureFormat] | None") -> "tuple[FigureFormat, ...]":
+    from hwcost.study.plots import STUDY_FORMATS, FigureFormat
+
+    if formats is None:
+        return STUDY_FORMATS
+    chosen = tuple(dict.fromkeys(formats))
+    if FigureFormat.PNG not in chosen:
+        raise HwcostError.single("the figure formats must include png (report.md embeds the PNG)", key="formats")
+    return chosen

@@ -13,6 +13,7 @@ from hwcost.cli import main
 from hwcost.errors import HwcostError
 from hwcost.study import load_study, run_study
 from hwcost.study.figures import FigureKind
+from hwcost.study.plots import PNG_AND_SVG
 
 FIGURES = """\
 figures:
@@ -77,7 +78,7 @@ def test_bad_figures_name_the_key(old: str, new: str, key: str, message: str, wr
 
 def test_run_draws_and_redraws_the_figures(write_study: Callable[..., Path], tmp_path: Path) -> None:
     out = tmp_path / "figs"
-    run_study(load_study(write_study(ONE_ARRAY + FIGURES)), out, measure=fake_accuracy, progress=False)
+    run_study(load_study(write_study(ONE_ARRAY + FIGURES)), out, measure=fake_accuracy, progress=False, formats=PNG_AND_SVG)
     names = {p.name for p in (out / "figures").iterdir()}
     for stem in ("ratio", "units", "acc", "front"):
         assert {f"{stem}.png", f"{stem}.svg", f"{stem}.csv"} <= names

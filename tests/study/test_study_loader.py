@@ -93,6 +93,8 @@ def test_run_of_invalid_study_exits_2(write_study: Callable[..., Path], tmp_path
     assert not (tmp_path / "out").exists()
 
 
-def test_dask_needs_a_scheduler(write_study: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["study", "run", str(write_study()), "--out", str(tmp_path / "o"), "--executor", "dask"]) == 2
-    assert "--scheduler" in capsys.readouterr().err
+def test_jobs_do_not_go_with_a_dask_scheduler(write_study: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Without --scheduler, --executor dask starts a local cluster of --jobs workers (test_study_runner.py).
+    argv = ["study", "run", str(write_study()), "--out", str(tmp_path / "o"), "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1", "--jobs", "2"]
+    assert main(argv) == 2
+    assert "--jobs does not apply with --scheduler" in capsys.readouterr().err

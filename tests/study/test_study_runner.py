@@ -16,9 +16,11 @@ import pytest
 from study_support import SMALL, Counting, fake_accuracy
 
 from hwcost.cli import main
+from hwcost.errors import HwcostError
 from hwcost.pareto import pareto_table
 from hwcost.study import ExecutorKind, ExecutorSpec, load_study, run_study
 from hwcost.study.journal import JOURNAL_NAME
+from hwcost.study.plots import PNG_AND_SVG, FigureFormat
 
 TABLES = ("results.csv", "pareto.csv", "skipped.csv", "report.md", "study.json")
 
@@ -131,6 +133,18 @@ def test_dask_cluster_gives_the_same_tables(write_study: Callable[..., Path], re
     assert _tables(tmp_path / "dask") == _tables(reference)
 
 
+def test_dask_without_a_scheduler_starts_a_local_cluster(write_study: Callable[..., Path], reference: Path, tmp_path: Path) -> None:
+    # --executor dask without --scheduler: a LocalCluster of two worker processes, started and
+    # closed by the run; tables byte-identical to the in-process run and to the process pool.
+    pytest.importorskip("distributed")
+    outcome = run_study(load_study(write_study()), tmp_path / "local", ExecutorSpec(ExecutorKind.DASK, jobs=2), measure=fake_accuracy,
+                        progress=False, figures=False)
+    assert outcome.runs_measured == 8
+    assert _tables(tmp_path / "local") == _tables(reference)
+    run_study(load_study(write_study()), tmp_path / "pool", ExecutorSpec(ExecutorKind.LOCAL, jobs=2), measure=fake_accuracy, progress=False, figures=False)
+    assert _tables(tmp_path / "local") == _tables(tmp_path / "pool")
+
+
 def test_points_the_cost_model_refuses_are_skipped(write_study: Callable[..., Path], tmp_path: Path) -> None:
     text = SMALL.replace("[lsq, asymmetric]", "[lsq, pact]").replace("    name: ws\n    pe_rows: [8, 16]", "  - template: cim")
     outcome = run_study(load_study(write_study(text)), tmp_path / "cim", measure=fake_accuracy, progress=False, figures=False)
@@ -143,7 +157,7 @@ def test_points_the_cost_model_refuses_are_skipped(write_study: Callable[..., Pa
 def test_figures_and_plot_command(write_study: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = SMALL.replace("bits: [2, 4]", "bits: [4]").replace("pe_rows: [8, 16]", "pe_rows: 16")
     out = tmp_path / "figs"
-    outcome = run_study(load_study(write_study(text)), out, measure=fake_accuracy, progress=False)
+    outcome = run_study(load_study(write_study(text)), out, measure=fake_accuracy, progress=False, formats=PNG_AND_SVG)
     names = sorted(p.name for p in (out / "figures").iterdir())
     assert names == sorted(
         f"{stem}.{ext}"
@@ -161,6 +175,24 @@ def test_figures_and_plot_command(write_study: Callable[..., Path], tmp_path: Pa
     assert len(outcome.files) > 10
     assert main(["study", "plot", str(tmp_path)]) == 2
     assert "not a study results folder" in capsys.readouterr().err
+
+
+def test_figures_are_png_unless_asked(write_study: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Each format is one full draw: a study writes PNG alone by default (issue 20), SVG / PDF on request.
+    text = SMALL.replace("bits: [2, 4]", "bits: [4]").replace("pe_rows: [8, 16]", "pe_rows: 16")
+    out = tmp_path / "png"
+    outcome = run_study(load_study(write_study(text)), out, measure=fake_accuracy, progress=False)
+    figures = [f for f in outcome.files if f.parent.name == "figures"]
+    assert len(figures) == 6 and {f.suffix for f in figures} == {".png"}
+    assert json.loads((out / "study.json").read_text())["figure_formats"] == ["png"]
+    assert main(["study", "plot", str(out), "--formats", "png,pdf"]) == 0
+    assert len(list((out / "figures").glob("*.pdf"))) == 6 and not list((out / "figures").glob("*.svg"))
+    assert (out / "figures" / "overhead.pdf").read_bytes()[:5] == b"%PDF-"
+    with pytest.raises(SystemExit):
+        main(["study", "plot", str(out), "--formats", "svg"])
+    assert "--formats: expected a comma-separated list of png, svg, pdf with png among them" in capsys.readouterr().err
+    with pytest.raises(HwcostError, match="must include png"):
+        run_study(load_study(write_study(text)), out, measure=fake_accuracy, progress=False, formats=(FigureFormat.SVG,))
 
 
 def test_cli_run_with_measured_accuracy(write_study: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
