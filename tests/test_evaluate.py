@@ -47,14 +47,19 @@ def test_pot_differs_from_lsq_exactly_by_the_requantizer() -> None:
     # One 18x32 (body) or wider (8-bit edge layers) fixed-point multiply per output.
     assert n_out * LIB.energy_pj("int_multiplier", a_bits=18, b_bits=32) <= lsq["requant_multiplier"]
     assert lsq["requant_multiplier"] < n_out * LIB.energy_pj("int_multiplier", a_bits=25, b_bits=32)
-    for unit in set(lsq) - {"requant_multiplier", "requant_shifter"}:
+    # the residual adds rescale their inputs by multiplies under lsq, by shifts under pot
+    # (tests/arch/test_residual_add.py counts them)
+    assert pot["elementwise"] < lsq["elementwise"]
+    for unit in set(lsq) - {"requant_multiplier", "requant_shifter", "elementwise"}:
         assert lsq[unit] == pytest.approx(pot[unit], rel=1e-12), unit
     assert sum(pot.values()) < sum(lsq.values())
 
 
-def test_lsq_plus_fold_adds_only_the_output_zero_point_adder() -> None:
+def test_lsq_plus_fold_adds_only_the_output_zero_point_adders() -> None:
     lsq, plus = evaluate("lsq", 4), evaluate("lsq+", 4)
-    extra = rows(plus)["output_zero_point_adder"]
+    # + Z_out after each output's rescale, and the offsets of the residual adds' inputs and output
+    extra = rows(plus)["output_zero_point_adder"] + rows(plus)["elementwise"] - rows(lsq)["elementwise"]
+    assert rows(plus)["elementwise"] > rows(lsq)["elementwise"]
     assert plus.energy_pj - lsq.energy_pj == pytest.approx(extra, rel=1e-9)
     assert plus.energy_pj / lsq.energy_pj < 1.001
 

@@ -74,7 +74,7 @@ class ScalarTemplate:
         e_mac = pricer.energy_pj("int_multiplier", a_bits=w, b_bits=a)
         mac = PricedRow(ScalarRow.MAC, Category.COMPUTE, (Term(Count.PER_MAC, e_mac, e_mac),),
                         pricer.area_um2("int_multiplier", a_bits=w, b_bits=a))
-        return ScalarPlan((mac, *buffer_rows(config, 1, pricer, scheme.activations.bits)), w, a)
+        return ScalarPlan((mac, *buffer_rows(config, 1, pricer, scheme)), w, a)
 
     def count(self, configs: Sequence[ScalarConfig], plans: Sequence[ScalarPlan], tables: WorkloadTables) -> GroupActions:
         s = tables.shapes

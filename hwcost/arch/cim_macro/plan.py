@@ -288,5 +288,5 @@ def plan_cim_macro(scheme: QuantScheme, arch: CimMacroConfig, pricer: Pricer, t:
     rows += _write_row(cell, macros, needed)
     rows += _correction_row(arch, pricer, ops, t)
     rows += _bom_rows(datapaths, arch, pricer, t, ops.group_size)
-    rows += buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)
+    rows += buffer_rows(arch, arch.post_lanes, pricer, scheme)
     return CimPlan(body, edge, ops, macros, needed, tuple(rows))

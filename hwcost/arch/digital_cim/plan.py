@@ -249,5 +249,5 @@ def plan_digital_cim(scheme: QuantScheme, arch: DigitalCimConfig, pricer: Pricer
     rows = _array_rows(arch, pricer, macros, ops)
     rows += _write_row(arch, pricer, macros, needed)
     rows += _bom_rows(datapaths, arch, pricer, t, ops.group_size)
-    rows += buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)
+    rows += buffer_rows(arch, arch.post_lanes, pricer, scheme)
     return DcimPlan(datapaths.body, datapaths.edge, ops, macros, needed, tuple(rows))

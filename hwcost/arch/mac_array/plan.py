@@ -321,7 +321,7 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
                                          ibuf_port_bits(arch, scheme.activations.bits, pricer),
                                          MacCount.IBUF_READ_ACCESSES, MacCount.IBUF_WRITE_ACCESSES, pricer)]
     rows += [(r, 1 if r.unit in (SharedRow.GLB, SharedRow.DRAM) else arch.post_lanes)
-             for r in buffer_rows(arch, arch.post_lanes, pricer, scheme.activations.bits)]
+             for r in buffer_rows(arch, arch.post_lanes, pricer, scheme)]
     pinned: dict[Enum, PinnedCost] = dict(arch.pinned)
     priced = tuple(_pin(r, pinned[r.unit], n) if r.unit in pinned else r for r, n in rows)
     present = {r.unit for r in priced}

@@ -18,10 +18,12 @@ import numpy as np
 
 from hwcost._config import Checker
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Sums, Term
+from hwcost.arch.shared.residual import residual_add
 from hwcost.errors import HwcostError
 from hwcost.techlib import VariantComponent
 from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.report import Category
+from hwcost.schemes import QuantScheme
 
 __all__ = ["DramStandard", "MemorySystem", "read_number_keys", "buffer_rows", "add_buffer_sums"]
 
@@ -115,9 +117,11 @@ def _dram_params(memory: MemorySystem, pricer: Pricer) -> dict[str, Any]:
     return {"bits": 1}
 
 
-def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int) -> list[PricedRow]:
+def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, scheme: QuantScheme) -> list[PricedRow]:
     """Global buffer, DRAM and the element-wise layers (docs/cost-model.md §3). A GLB access reads
-    or writes one port of one bank: it is priced as an SRAM of one bank's capacity."""
+    or writes one port of one bank: it is priced as an SRAM of one bank's capacity. A residual add
+    rescales its two inputs onto the output grid (:func:`~hwcost.arch.shared.residual.residual_add`)."""
+    act_bits = scheme.activations.bits
     smallest = pricer.sram_range().min_bytes
     if memory.glb_bank_bytes < smallest:
         raise HwcostError.single(
@@ -129,12 +133,15 @@ def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, act_bits: int)
     e_rd, e_wr = (pricer.energy_pj("sram", a, **glb_args) for a in ("read", "write"))
     dram = _dram_params(memory, pricer)
     d_rd, d_wr = (pricer.energy_pj("dram", a, **dram) for a in ("read", "write"))
-    e_add = pricer.energy_pj("int_adder", bits=act_bits + 1)  # sum of two act_bits operands
+    residual = residual_add(scheme, pricer)
+    e_add = residual.energy_pj
     e_cmp = pricer.energy_pj("comparator", bits=act_bits)
     pool_bits = act_bits + 6  # a 7x7 average-pool window sum: ceil(log2 49) = 6 more bits
     e_pool = pricer.energy_pj("int_adder", bits=pool_bits)
-    ew_area = lanes * (pricer.area_um2("int_adder", bits=pool_bits) + pricer.area_um2("comparator", bits=act_bits))
-    ew_leak = lanes * (pricer.leakage_mw("int_adder", bits=pool_bits) + pricer.leakage_mw("comparator", bits=act_bits))
+    ew_area = lanes * (pricer.area_um2("int_adder", bits=pool_bits) + pricer.area_um2("comparator", bits=act_bits)
+                       + residual.area_um2)
+    ew_leak = lanes * (pricer.leakage_mw("int_adder", bits=pool_bits) + pricer.leakage_mw("comparator", bits=act_bits)
+                       + residual.leakage_mw)
     return [
         PricedRow(
             SharedRow.GLB,
