@@ -131,12 +131,15 @@ def measure_accuracy(
     train_size: int | None = None,
     test_size: int | None = None,
     threads: int | None = None,
+    data: Dataset | None = None,
 ) -> AccuracyResult:
     """Measured test accuracy of ``scheme`` on ``model`` / ``dataset`` (``digits``,
     ``fashion-mnist``, ``cifar10``, ``cifar100`` or a ``.npz``; ``data_dir`` where a named
     dataset's files are; ``train_size`` / ``test_size`` subsets), trained on ``backend``; with
     ``cim``, on that CIM macro (integer-only execution is then not run). ``threads``: torch
     intra-op threads (default ``$HWCOST_TORCH_THREADS`` or 1; not part of the result).
+    ``data``: that dataset already loaded (``load_dataset`` of the same arguments), so that a
+    caller measuring many jobs loads and fingerprints it once (the study runner, per process).
 
     A top-level, picklable function: parallel processes may call it at once; they share the
     on-disk cache (``$HWCOST_CACHE_DIR``) through atomic writes.
@@ -149,7 +152,7 @@ def measure_accuracy(
     problems = settings.problems() + ([] if cim is None else _cim_problems(scheme, cim))
     if problems:
         raise HwcostError(problems)
-    data = load_dataset(dataset, data_dir, train_size, test_size)
+    data = load_dataset(dataset, data_dir, train_size, test_size) if data is None else data
     key = cache.cache_key("acc", {"v": CODE_VERSION, "scheme": scheme, "settings": _key_settings(settings),
                                   "data": data.fingerprint} | ({} if cim is None else {"cim": _key_cim(cim)}))
     if use_cache:

@@ -10,15 +10,17 @@ study's accuracy-only CIM settings. Any other point is
 measured once, digitally. Jobs are plain frozen data and ``measure_job`` is a top-level
 function, so both pickle to worker processes and Dask workers. The accuracy package keeps its
 own on-disk cache (``$HWCOST_CACHE_DIR``), so a job measured by an earlier study is not trained
-again either.
+again either. Each process loads (and fingerprints, for the cache key) a study's dataset once,
+not once per job: its jobs share the arrays.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hwcost.arch.cim_macro.config import CimMacroConfig, CimMacroParams
 from hwcost.arch.template import ArchConfig
@@ -27,6 +29,9 @@ from hwcost.study.grid import content_key
 from hwcost.study.spec import CimAxes, CimVariant, MeasuredSettings
 from hwcost.accuracy.cache import plain
 from hwcost.accuracy.cim.two_stage import CimSettings
+
+if TYPE_CHECKING:
+    from hwcost.accuracy.data import Dataset
 
 __all__ = ["AccuracyJob", "AccuracyOutcome", "Measure", "measure_job", "jobs_for", "cim_settings"]
 
@@ -130,6 +135,16 @@ def jobs_for(scheme: QuantScheme, arch: ArchConfig, settings: MeasuredSettings, 
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _dataset(dataset: str, dataset_sha256: str, data_dir: str | None, train_size: int | None, test_size: int | None) -> "Dataset":
+    """The job's dataset, loaded once per process (a study has one; ``dataset_sha256`` keys a
+    user's file by content). Jobs share its arrays and never write to them (checked in
+    tests/study/test_study_dataset_once.py; they stay writable: torch warns on read-only ones)."""
+    from hwcost.accuracy.data import load_dataset
+
+    return load_dataset(dataset, data_dir, train_size, test_size)
+
+
 def measure_job(job: AccuracyJob) -> AccuracyOutcome:
     """Run one job with ``hwcost.accuracy.measure_accuracy`` (imported here: workers import lazily)."""
     from hwcost.accuracy import measure_accuracy
@@ -150,6 +165,7 @@ def measure_job(job: AccuracyJob) -> AccuracyOutcome:
         data_dir=job.data_dir,
         train_size=job.train_size,
         test_size=job.test_size,
+        data=_dataset(job.dataset, job.dataset_sha256, job.data_dir, job.train_size, job.test_size),
     )
 
     def pct(value: float | None) -> float:
