@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from hwcost.cli._arch_flags import add_arch_arguments
 from hwcost.cli._model import SchemeDefault, add_model_arguments, model_columns, model_fields, model_summary
-from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
+from hwcost.cli._output import FORMATS, format_table, to_csv, to_json, write_figures
 from hwcost.cli._uncertainty import add_uncertainty_arguments, band_columns, band_lines, samples_of
 from hwcost.report import Condition, Scope
 from hwcost.schemes.scheme import ScaleRealisation, ZeroPointRealisation
@@ -88,6 +89,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--by-layer", action="store_true",
                    help="add a table of every compute layer: MACs, energy, cycles, utilisation (JSON always has it)")
     p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--plot", metavar="DIR", type=Path,
+                   help="write layers.png and .svg here: each compute layer's energy by category and its utilisation")
     add_uncertainty_arguments(p)
     p.set_defaults(run=run)
 
@@ -191,6 +194,10 @@ def run(args: argparse.Namespace) -> int:
         print(_table(report) + (band_lines(band, report) if band else "") + model_summary(args, point) + layers)
     for warning in report.warnings:  # area or utilisation of an implausible design (docs/cim-model.md §2)
         print(f"hwcost: warning: {warning}", file=sys.stderr)
+    if args.plot is not None:
+        from hwcost.layer_plot import save_layer_figure
+
+        write_figures(lambda folder: save_layer_figure(report, folder), args.plot)
     return 0
 
 

@@ -11,12 +11,13 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from hwcost.errors import HwcostError, Problem
 
-__all__ = ["format_table", "to_json", "to_csv", "finite_or_error", "FORMATS"]
+__all__ = ["format_table", "to_json", "to_csv", "finite_or_error", "write_figures", "FORMATS"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -128,3 +129,14 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     writer.writerow(headers)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def write_figures(save: Callable[[Path], object], folder: Path, flag: str = "--plot") -> None:
+    """Run ``save(folder)`` (which writes figures there), or say in one line why the folder cannot
+    hold them: a file of that name, a missing permission."""
+    if folder.exists() and not folder.is_dir():
+        raise HwcostError.single(f"{folder} exists and is not a folder", key=flag)
+    try:
+        save(folder)
+    except OSError as exc:
+        raise HwcostError.single(f"cannot write figures in {folder}: {exc.strerror or exc}", key=flag) from None

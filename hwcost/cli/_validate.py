@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
+from hwcost.cli._output import FORMATS, format_table, to_csv, to_json, write_figures
 from hwcost.cli._uncertainty import add_uncertainty_arguments, samples_of
 
 __all__ = ["register"]
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from hwcost.validation.plot import save_validation_figure
 
-        save_validation_figure(results, args.plot)
+        write_figures(lambda folder: save_validation_figure(results, folder), args.plot)
     if args.format == "json":
         finite = {c: {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(s).items()}
                   for c, s in summary.items()}
