@@ -142,18 +142,25 @@ def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTab
     at the energy of the layer's precision class, and every row's leakage over the layer's
     cycles; cycles and utilisation per layer."""
     n = len(tables.layer_names)
-    energy: dict[Category, np.ndarray] = {}
+    by_unit: dict[str, np.ndarray] = {}  # in the rows' order; each row's category is its unit's
+    category_of: dict[str, Category] = {}
     layer_s = cost.layer_latency_cycles[index] / (clock_mhz * 1e6)
     for row in rows:
+        name = row.name  # the breakdown row's unit name
+        e_row = np.zeros(n)
         if row.leakage_mw:
-            energy[row.category] = energy.get(row.category, np.zeros(n)) + row.leakage_mw * layer_s * 1e9
+            e_row = e_row + row.leakage_mw * layer_s * 1e9
         for term in row.terms:
             counts = cost.per_layer.get(term.count)
             if counts is None:  # the element-wise layers' operations
                 continue
             actions = np.broadcast_to(counts, (len(cost.macs), n))[index]
-            e = term.per_layer(tables.layer_class, tables.n_classes) * actions
-            energy[row.category] = energy.get(row.category, np.zeros(n)) + e
+            e_row = e_row + term.per_layer(tables.layer_class, tables.n_classes) * actions
+        by_unit[name] = by_unit.get(name, np.zeros(n)) + e_row
+        category_of[name] = row.category
+    energy: dict[Category, np.ndarray] = {}
+    for name, e_row in by_unit.items():
+        energy[category_of[name]] = energy.get(category_of[name], np.zeros(n)) + e_row
     macs = tables.shapes.macs
     latency = cost.layer_latency_cycles[index]
     order = [c for c in Category if c in energy]
@@ -161,7 +168,8 @@ def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTab
     return tuple(
         LayerCost(name, float(macs[i]), tuple((c, float(energy[c][i])) for c in order), float(latency[i]),
                   float(macs[i] / (latency[i] * cost.peak_macs_per_cycle[index])), str(mapping[i]),
-                  *labels[tables.layer_class[i]])
+                  *labels[tables.layer_class[i]],
+                  energy_by_unit=tuple((u, category_of[u], float(e[i])) for u, e in by_unit.items() if e[i]))
         for i, name in enumerate(tables.layer_names)
     )
 

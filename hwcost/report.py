@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from hwcost.errors import HwcostError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hwcost.uncertainty import Band
 
 __all__ = ["Category", "Scope", "Condition", "BreakdownRow", "LayerCost", "CostReport", "AREA_WARNING_MM2",
@@ -115,6 +117,8 @@ class LayerCost:
     mapping: str = ""  # the mapping chosen for this layer, when the template chooses per layer
     bits: str = ""  # its precision: "W4/A4", or "fp32" for a first/last layer in floating point
     precision_class: str = ""  # "body", "first/last", or "class 2", 3, ... (a precision of its own)
+    # (unit, its category, energy_pj) of every breakdown row this layer's actions and cycles cost
+    energy_by_unit: tuple[tuple[str, Category, float], ...] = ()
 
     @property
     def energy_pj(self) -> float:
@@ -162,7 +166,8 @@ class CostReport:
         total (energy, area, TOPS/W, TOPS/mm2) is the scope's. Latency is the design's either way."""
         if list(Scope).index(scope) > list(Scope).index(self.scope):
             raise ValueError(f"a {self.scope.value} report cannot be widened to {scope.value}")
-        layers = tuple(replace(layer, energy_by_category=tuple((c, e) for c, e in layer.energy_by_category if scope.holds(c)))
+        layers = tuple(replace(layer, energy_by_category=tuple((c, e) for c, e in layer.energy_by_category if scope.holds(c)),
+                               energy_by_unit=tuple(u for u in layer.energy_by_unit if scope.holds(u[1])))
                        for layer in self.layers)
         return replace(self, breakdown=tuple(r for r in self.breakdown if scope.holds(r.category)), scope=scope,
                        layers=layers)
@@ -232,6 +237,27 @@ class CostReport:
         from hwcost.uncertainty import band
 
         return band(self, samples, seed, techlib)
+
+    def by_layer(self) -> "pd.DataFrame":
+        """One row per compute layer: ``layer``, ``macs``, ``bits``, ``class``, ``mapping``,
+        ``latency_cycles``, ``utilisation``, ``energy_pj``, then ``energy_pj.<category>`` and
+        ``energy_pj.<unit>`` (pJ per inference). The element-wise layers are no compute layers:
+        :attr:`elementwise_energy_pj` holds what the rows do not."""
+        import pandas as pd
+
+        categories = [c for c in Category if any(c is k for layer in self.layers for k, _ in layer.energy_by_category)]
+        units = list(dict.fromkeys(u for layer in self.layers for u, _, _ in layer.energy_by_unit))
+        records = []
+        for layer in self.layers:
+            by_cat, by_unit = dict(layer.energy_by_category), {u: e for u, _, e in layer.energy_by_unit}
+            records.append({
+                "layer": layer.name, "macs": layer.macs, "bits": layer.bits, "class": layer.precision_class,
+                "mapping": layer.mapping, "latency_cycles": layer.latency_cycles, "utilisation": layer.utilisation,
+                "energy_pj": layer.energy_pj,
+                **{f"energy_pj.{c.value}": by_cat.get(c, 0.0) for c in categories},
+                **{f"energy_pj.{u}": by_unit.get(u, 0.0) for u in units},
+            })
+        return pd.DataFrame.from_records(records)
 
     def by_category(self) -> dict[str, tuple[float, float]]:
         """(energy_pj, area_um2) summed per category, in Category order."""

@@ -69,3 +69,21 @@ def test_cli_by_layer(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert len(data["layers"]) == len(hwcost.load_workload("resnet20").compute_arrays.names) == 22
     assert data["layers"][0]["name"] == "conv1"
+
+
+def test_by_layer_frame_rows_sum_to_the_report() -> None:
+    report = hwcost.evaluate("lsq", 4, workload="mobilenetv2")
+    frame = report.by_layer()
+    assert list(frame["layer"]) == [layer.name for layer in report.layers]
+    # the compute layers and the element-wise remainder make up the total
+    assert frame["energy_pj"].sum() + report.elementwise_energy_pj == pytest.approx(report.energy_pj, rel=1e-12)
+    units = [r.unit for r in report.breakdown]
+    unit_cols = [f"energy_pj.{u}" for u in units if f"energy_pj.{u}" in frame]
+    # every layer's units add up to its energy ('dram' is a unit and a category of the same value)
+    assert (frame[unit_cols].sum(axis=1) - frame["energy_pj"]).abs().max() <= 1e-9 * frame["energy_pj"].max()
+    # summed over the layers, a unit whose actions all belong to compute layers (the multipliers) is the breakdown's
+    mult = next(r for r in report.breakdown if r.unit == "mac_multiplier")
+    static_outside = mult.static_pj * (1 - sum(frame["latency_cycles"]) / report.latency_cycles)
+    assert frame["energy_pj.mac_multiplier"].sum() == pytest.approx(mult.energy_pj - static_outside, rel=1e-9)
+    narrowed = report.at_scope(Scope.ARRAY).by_layer()
+    assert "energy_pj.glb" not in narrowed and "energy_pj.dram" not in narrowed
