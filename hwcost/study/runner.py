@@ -26,7 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from hwcost.arch.registry import template_of
-from hwcost.evaluate import sweep
+from hwcost.evaluate import CostCache, sweep
 from hwcost.pareto import pareto_table
 from hwcost.study.accuracy import AccuracyJob, Measure, jobs_for, measure_job
 from hwcost.study.executors import ExecutorKind, ExecutorSpec, completed, open_executor
@@ -85,20 +85,22 @@ def price_grid(pending: Sequence[GridPoint]) -> tuple["pd.DataFrame | None", lis
     """One vectorised sweep of ``pending``: (cost frame, points priced, (point, reason) refused).
 
     When the sweep refuses (a template that cannot run a scheme, say), the points are tried one
-    by one to find which; the others are then swept together.
+    by one to find which; the others are then swept together. One cost cache serves every
+    sweep, so a point's plan is made once however many sweeps it is in.
     """
+    cache = CostCache()
     try:
-        return sweep([g.point for g in pending]), list(pending), []
+        return sweep([g.point for g in pending], cache), list(pending), []
     except HwcostError:
         pass
     priced, refused = [], []
     for g in pending:
         try:
-            sweep([g.point])
+            sweep([g.point], cache)
             priced.append(g)
         except HwcostError as exc:
             refused.append((g, reason_of(exc)))
-    return (sweep([g.point for g in priced]) if priced else None), priced, refused
+    return (sweep([g.point for g in priced], cache) if priced else None), priced, refused
 
 
 def accuracy_only(g: GridPoint) -> bool:
