@@ -87,3 +87,17 @@ def test_by_layer_frame_rows_sum_to_the_report() -> None:
     assert frame["energy_pj.mac_multiplier"].sum() == pytest.approx(mult.energy_pj - static_outside, rel=1e-9)
     narrowed = report.at_scope(Scope.ARRAY).by_layer()
     assert "energy_pj.glb" not in narrowed and "energy_pj.dram" not in narrowed
+
+
+def test_by_layer_csv_prints_one_row_per_layer(capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    import io
+
+    assert main(["evaluate", "--scheme", "lsq", "--bits", "4", "--by-layer", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    report = hwcost.evaluate("lsq", 4)
+    assert [r["layer"] for r in rows] == [layer.name for layer in report.layers]
+    assert sum(float(r["energy_pj"]) for r in rows) == pytest.approx(sum(x.energy_pj for x in report.layers))
+    # without --by-layer the totals row has no list-valued 'layers' column
+    assert main(["evaluate", "--scheme", "lsq", "--bits", "4", "--format", "csv"]) == 0
+    assert "layers" not in capsys.readouterr().out.splitlines()[0].split(",")

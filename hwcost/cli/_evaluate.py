@@ -87,7 +87,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="what the figures count: the array (PE array or CIM macros with their periphery and "
                         "post-processing), the core (all on chip) or the system (with DRAM; default)")
     p.add_argument("--by-layer", action="store_true",
-                   help="add a table of every compute layer: MACs, energy, cycles, utilisation (JSON always has it)")
+                   help="add a table of every compute layer: MACs, energy, cycles, utilisation (JSON always has "
+                        "it; with --format csv, one row per layer with its energy by category and by unit)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--plot", metavar="DIR", type=Path,
                    help="write layers.png and .svg here: each compute layer's energy by category and its utilisation")
@@ -180,10 +181,14 @@ def run(args: argparse.Namespace) -> int:
     band = None if samples is None else report.band(samples, args.seed, getattr(point, "techlib", None))
     if args.format == "json":
         print(to_json({**report.as_dict(), **model_fields(args, point), **({"band": band.as_dict()} if band else {})}))
+    elif args.format == "csv" and args.by_layer:  # one row per compute layer (CostReport.by_layer)
+        frame = report.by_layer()
+        print(to_csv(list(frame.columns), list(frame.itertuples(index=False, name=None))), end="")
     elif args.format == "csv":
         data = report.as_dict()
         data.pop("breakdown")
         data.pop("by_category")
+        data.pop("layers")  # a list: --by-layer --format csv prints them, one row each
         for row in report.breakdown:
             data[f"energy_pj.{row.unit}"] = row.energy_pj
             data[f"area_um2.{row.unit}"] = row.area_um2
