@@ -113,8 +113,8 @@ ROW_COMPONENTS: dict[str, RowSource] = {
     # memory system and element-wise layers (hwcost/arch/shared)
     "glb": RowSource("sram", "the global buffer's SRAM banks"),
     "dram": RowSource("dram", "off-chip traffic"),
-    "elementwise": RowSource("int_adder", "residual adds (with their rescale's shifts or multiplies) and pooling "
-                                          "adds; the report does not split them, the adds are the most numerous"),
+    "elementwise": RowSource("int_adder", "residual and pooling adds and the rescale's multiplies (integer adders "
+                                          "and multipliers share one family and sigma) or shifts, not split"),
     # MAC array (hwcost/arch/mac_array)
     "pe_registers": RowSource("register", "the PEs' pipeline registers"),
     "shift_add": RowSource("int_adder", _ADD.format("combines bit-slice partial products; on the CIM macro, "
