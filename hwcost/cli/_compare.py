@@ -174,7 +174,8 @@ def _band_table(c: Any, samples: int, seed: int) -> str:
     """Each configuration's band, then each ratio's band and the probability that the configuration
     beats the first (lower energy or area, higher TOPS/W), from the same draws."""
     parts = [f"\n\n{label}:" + band_lines(b, r)[1:] for label, b, r in zip(c.labels, c.bands(samples, seed), c.reports)]
-    rows = [row for label, bands in c.ratio_bands(samples, seed).items() for row in ratio_lines(label, c.labels[0], bands)]
+    rows = [row for label, bands in c.ratio_bands(samples, seed).items()
+            for row in ratio_lines(label, c.labels[0], bands)]
     parts.append("\n\nratios per sample (shared uncertainty cancels); p_better: the probability that the "
                  "configuration beats the first\n" + format_table(["ratio", "p10", "p50", "p90", "p_better"], rows,
                                                                   align="lrrrr"))

@@ -17,7 +17,8 @@ def add_uncertainty_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--uncertainty", nargs="?", type=int, const=DEFAULT_SAMPLES, metavar="N",
                    help="p10/p50/p90 bands from N Monte Carlo samples of the technology library's spreads "
                         f"(default N {DEFAULT_SAMPLES}; docs/uncertainty.md)")
-    p.add_argument("--seed", type=int, default=0, help="the bands' random seed (default 0; a seed gives identical bands)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="the bands' random seed (default 0; a seed gives identical bands)")
 
 
 def samples_of(args: argparse.Namespace) -> int | None:
@@ -39,7 +40,8 @@ def band_lines(band: Any, nominal: Any) -> str:
     rows = [[name, f"{getattr(nominal, key) * scale:.4g}",
              *[f"{getattr(getattr(band, key), q) * scale:.4g}" for q in ("p10", "p50", "p90")]]
             for name, key, scale in _SHOWN]
-    title = f"uncertainty: {band.samples} samples of the technology's spreads (seed {band.seed}); latency is not uncertain"
+    title = (f"uncertainty: {band.samples} samples of the technology's spreads (seed {band.seed}); "
+             "latency is not uncertain")
     return "\n".join(["", "", title, format_table(["total", "library", "p10", "p50", "p90"], rows, align="lrrrr")])
 
 
