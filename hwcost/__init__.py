@@ -9,6 +9,7 @@ The public API. Pipeline, top to bottom:
   file or a torch module (with each layer's quantizers);
 - ``evaluate``: scheme x accelerator x technology x workload -> ``CostReport``;
 - ``compare``: two or more configurations -> ``Comparison`` (totals, ratios, per-unit deltas);
+- ``sweep`` / ``sweep_to``: many design points -> a DataFrame, or a CSV written chunk by chunk;
 - ``CostReport.band`` / ``Comparison.ratio_bands``: p10 / p50 / p90 under the technology's spreads
   (``Band``, ``RatioBand``; ``docs/uncertainty.md``).
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from hwcost.report import BreakdownRow, Category, CostReport
     from hwcost.design_point import DesignPoint, design_point
     from hwcost.evaluate import CostCache, evaluate, report_of, sweep
+    from hwcost.sweep_stream import StreamedSweep, sweep_to
     from hwcost.compare import Comparison, UnitComparison, compare
     from hwcost.pareto import non_dominated, pareto_ranks
     from hwcost.uncertainty import Band, Quantiles, RatioBand
@@ -58,6 +60,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(('BreakdownRow', 'Category', 'CostReport',), 'hwcost.report'),
     **dict.fromkeys(('DesignPoint', 'design_point',), 'hwcost.design_point'),
     **dict.fromkeys(('CostCache', 'evaluate', 'report_of', 'sweep',), 'hwcost.evaluate'),
+    **dict.fromkeys(('StreamedSweep', 'sweep_to',), 'hwcost.sweep_stream'),
     **dict.fromkeys(('Comparison', 'UnitComparison', 'compare',), 'hwcost.compare'),
     **dict.fromkeys(('non_dominated', 'pareto_ranks',), 'hwcost.pareto'),
     **dict.fromkeys(('Band', 'Quantiles', 'RatioBand',), 'hwcost.uncertainty'),
@@ -110,6 +113,8 @@ __all__ = [
     "template_names",
     "report_of",
     "sweep",
+    "sweep_to",
+    "StreamedSweep",
     "get_scheme",
     "list_techlibs",
     "list_workloads",

@@ -256,8 +256,8 @@ def sweep(points: Sequence[DesignPoint], cache: CostCache | None = None) -> "pd.
         group = [points[i] for i in indices]
         frames.append(_frame(group, _evaluate_group(group, cache), indices))
     frame = frames[0] if len(frames) == 1 else pd.concat(frames).sort_index()  # one group: in order already
-    numeric = frame.select_dtypes("number").columns  # text columns of another template stay empty
-    holes = numeric[np.isnan(frame[numeric].to_numpy(dtype=float)).any(axis=0)]
+    numeric = frame.select_dtypes("number")  # text columns of another template stay empty
+    holes = numeric.columns[np.isnan(numeric.to_numpy(dtype=float)).any(axis=0)]
     if len(holes):  # filling only the columns with a hole: the others are left as they are
         frame[holes] = frame[holes].fillna(0.0)
     return frame.reset_index(drop=True)
