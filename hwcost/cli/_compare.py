@@ -3,6 +3,7 @@
     hwcost compare --scheme lsq --scheme lsq+ --bits 4
     hwcost compare --config "scheme=lsq+,bits=4,node=45nm" --config "scheme=lsq+,bits=4,node=45nm-lp"
     hwcost compare --arch cim --adc-bits 4 --adc-bits 6 --adc-bits 8 --format csv
+    hwcost compare --model a.onnx --model b.onnx      (each at its quantizers' per-layer precision)
 
 Repeating a flag of the axes below lists its values; the configurations are every combination,
 in the order typed (the first is the reference). ``--config`` gives each configuration in full
@@ -18,6 +19,7 @@ import argparse
 import itertools
 from typing import Any
 
+from hwcost.cli._model import add_real_scales, parse_shape
 from hwcost.cli._output import FORMATS, format_table, to_csv, to_json
 from hwcost.cli._uncertainty import add_uncertainty_arguments, band_lines, ratio_lines, samples_of
 
@@ -28,6 +30,7 @@ AXES: dict[str, tuple[str, Any]] = {
     "--scheme": ("scheme", str), "--bits": ("bits", int), "--weight-bits": ("weight_bits", int),
     "--act-bits": ("act_bits", int), "--zero-point": ("zero_point", str), "--scale-at": ("scale_at", str),
     "--arch": ("arch", str), "--node": ("node", str), "--techlib": ("techlib", str), "--workload": ("workload", str),
+    "--model": ("model", str),
 }
 
 
@@ -40,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for flag, (option, kind) in AXES.items():
         p.add_argument(flag, dest=f"axis_{option}", action="append", type=kind, metavar=option.upper(),
                        help=f"{option}; repeat to compare values")
+    p.add_argument("--input-shape", metavar="C,H,W", type=parse_shape,
+                   help="a --model input's size after the batch, when the file leaves it dynamic")
+    add_real_scales(p)
     p.add_argument("--config", action="append", metavar="KEY=VALUE,...",
                    help="one configuration in full, e.g. scheme=lsq+,bits=4,node=45nm-lp,pe_rows=32; repeat")
     p.add_argument("--scope", choices=["array", "core", "system"], default="system",
@@ -87,7 +93,8 @@ def _parse_config(text: str) -> dict[str, Any]:
                                      "template's (hwcost arch keys)", key="--config")
         if key in out:
             raise HwcostError.single(f"'{key}' given twice (in '{text}')", key="--config")
-        out[key] = value.strip() if key in ("scheme", "zero_point", "scale_at", "arch", "node", "techlib", "workload") \
+        out[key] = value.strip() if key in ("scheme", "zero_point", "scale_at", "arch", "node", "techlib", "workload",
+                                            "model") \
             else _value(value.strip())
     return out
 
@@ -127,6 +134,7 @@ def _points(args: argparse.Namespace) -> list[dict[str, Any]]:
                                  "--config", key="--config" if args.config else "--scheme")
     points = []
     for typed, config in configs:
+        config = _with_model(config, args, typed)
         flags = {k: f"--{k.replace('_', '-')}" if not args.config else k for k in config}
         try:
             point_of({"workload": "resnet20"} | config, flags=flags)  # checked here, under what was typed
@@ -136,6 +144,31 @@ def _points(args: argparse.Namespace) -> list[dict[str, Any]]:
                                if p.file is None else p for p in err.problems]) from None
         points.append({"workload": "resnet20"} | config)
     return points
+
+
+def _with_model(config: dict[str, Any], args: argparse.Namespace, typed: str) -> dict[str, Any]:
+    """A configuration whose ``model`` names an ONNX / QONNX / QDQ file: that model is its network,
+    and a quantized model's own quantizers set each layer's precision (docs/models.md)."""
+    if "model" not in config:
+        return config
+    from hwcost.cli._flags import under_flags
+    from hwcost.errors import HwcostError
+    from hwcost.workloads.imports import import_model
+
+    config = dict(config)
+    source = config.pop("model")
+    flag = "--model" if not args.config else "model"
+    if "workload" in config:
+        raise HwcostError.single(f"{typed}: the model names the network: drop the workload", key=flag)
+    with under_flags({"model": flag, "input_shape": "--input-shape", "real_scale": "--real-scales", "": flag}):
+        model = import_model(source, input_shape=args.input_shape, real_scale=args.real_scales)
+    if model.quantized:
+        given = [k for k in ("scheme", "bits", "weight_bits", "act_bits") if k in config]
+        if given:
+            raise HwcostError.single(f"{typed}: the model's quantizers set each layer's precision: drop "
+                                     f"{', '.join(given)}", key=flag)
+        config["scheme"] = model.scheme()
+    return config | {"workload": model}
 
 
 def run(args: argparse.Namespace) -> int:
