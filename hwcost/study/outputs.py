@@ -3,7 +3,7 @@
 Files (every one written to a temporary name and renamed into place, so a reader never sees a
 half-written file): ``results.csv``, ``pareto.csv``, ``skipped.csv``, ``study.json`` (what
 ``hwcost study plot`` needs: objectives, grouping, figures and their formats), ``figures/*.png``
-(and ``.svg`` / ``.pdf`` when asked for) and ``report.md``.
+(and ``.svg`` / ``.pdf`` when asked for), ``report.md`` and ``report.html`` (interactive, self-contained).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from hwcost.errors import HwcostError
 from hwcost.pareto import Objective, Sense
 from hwcost.study.figures import ALL_SELECTABLE, FigureKind, FigureSpec, bars_data, figure_plain, figures_from_plain, select
 from hwcost.study.grid import Skipped
+from hwcost.study.report_html import render_report_html
 from hwcost.study.report_md import render_report
 from hwcost.study.results import group_columns
 from hwcost.study.spec import StudySpec
@@ -133,6 +134,7 @@ def write_outputs(
     files += drawn
     report = render_report(spec, results, pareto, skipped, [f.relative_to(folder) for f in drawn])
     files.append(write_text(folder / "report.md", report))
+    files.append(write_text(folder / "report.html", render_report_html(spec, results)))
     return tuple(files)
 
 
