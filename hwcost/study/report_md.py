@@ -110,6 +110,20 @@ def _cim_setup(spec: StudySpec, results: "pd.DataFrame") -> str:
     )
 
 
+def _constant_columns(headers: Sequence[str], rows: Sequence[Sequence[Any]], keep: int) -> tuple[list[str], list[list[Any]], str]:
+    """Move the columns whose value is the same in every row (of the first ``len(headers) - keep``;
+    the last ``keep`` columns, the objectives, always stay) out of the table into one sentence:
+    ``constant: node 45nm, workload resnet20``. Returns the headers, the rows and the sentence
+    (empty when no column is constant)."""
+    described = len(headers) - keep
+    same = [i for i in range(described) if len({_cell(r[i]) for r in rows}) == 1]
+    if not same:
+        return list(headers), [list(r) for r in rows], ""
+    sentence = "constant: " + ", ".join(f"{headers[i]} {_cell(rows[0][i])}" for i in same)
+    kept = [i for i in range(len(headers)) if i not in same]
+    return [headers[i] for i in kept], [[r[i] for i in kept] for r in rows], sentence
+
+
 def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
     from hwcost.study.plots import data_axis
 
@@ -133,6 +147,8 @@ def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
             + [float(r[o.column]) * q.scale for o, q in zip(combo, shown)]
             for _, r in front.iterrows()
         ]
+        headers, rows, constant = _constant_columns(headers, rows, keep=len(combo))
+        lines += [constant + ".", ""] if constant else []
         lines += _table(headers, rows)
     return lines
 
