@@ -33,7 +33,7 @@ from hwcost.classify.rules import (
 from hwcost.classify.training import TRAINING_NOTES
 from hwcost.classify.widths import DEFAULT_REDUCTION_LENGTH, accumulator_bits
 from hwcost.errors import HwcostError
-from hwcost.schemes.scheme import BNHandling, QuantScheme, ScaleRealisation, ScaleType, TensorQuant
+from hwcost.schemes.scheme import BNHandling, BNRealisation, QuantScheme, ScaleRealisation, ScaleType, TensorQuant
 
 __all__ = ["classify", "DEFAULT_REDUCTION_LENGTH"]
 
@@ -85,7 +85,7 @@ def _classify(scheme: QuantScheme, n: int, has_bias: bool, edge_layer: bool, min
     units += OFFSET_RULES[(Operand.ACTIVATIONS, offset_of(scheme.activations), scheme.zero_point_realisation)].build(ctx)
     if has_bias:
         units += (_own_bias(ctx.acc_bits, Component.INT_ADDER),)
-    units += BN_RULES[scheme.bn].build(ctx)
+    units += BN_RULES[(scheme.bn, scheme.bn_realisation, ctx.rescale)].build(ctx)
     units += RESCALE_RULES[ctx.rescale].build(ctx)
     if scheme.scale_realisation is ScaleRealisation.OUTPUT:
         units += SCALE_MEMORY_RULES[scheme.weights.granularity].build(ctx)
@@ -209,8 +209,9 @@ def _float_layer(scheme: QuantScheme, n: int, has_bias: bool) -> Datapath:
 
 def _fake_quant_layer(scheme: QuantScheme, n: int, has_bias: bool, bits: int) -> Datapath:
     """A fake-quantized layer run as trained in FP``bits``: the MAC side from the scale-realisation
-    table, then batch norm as in the training graph (folded into the weights and an FP bias, or an
-    FP multiply-add when unfused) and the output quantizer in floating point."""
+    table, then batch norm (folded into the weights and an FP bias; unfused, merged into the
+    output quantizer's multiply as a per-channel factor and an FP bias, or a separate FP
+    multiply-add) and the output quantizer in floating point."""
     fp = Widths.of(bits=bits)
     why = f"fake-quant in FP{bits}: "
     ctx = Context(scheme, n, bits, True, bits, True, scheme.activations.bits, bits, ScaleType.FLOAT)
@@ -219,7 +220,16 @@ def _fake_quant_layer(scheme: QuantScheme, n: int, has_bias: bool, bits: int) ->
         units.append(Unit(UnitKind.ZERO_POINT_SUBTRACTOR, Placement.PER_INPUT, Component.FP_ADDER, fp,
                           why + "x = S_x*q_x + beta: the learned offset added to each input in floating point "
                           "(LSQ+, Bhalgat et al. 2020 eq. 2)"))
-    if scheme.bn is BNHandling.UNFUSED:
+    if scheme.bn is BNHandling.UNFUSED and scheme.bn_realisation is BNRealisation.MERGED:
+        units += [
+            Unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER, fp,
+                 why + "unfused BN merged into the output quantizer: y = (gamma'/S_out)*(x + beta'/gamma'), "
+                 "beta'/gamma' an FP bias [A]"),
+            Unit(UnitKind.SCALE_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM, Widths.of(width_bits=bits),
+                 why + f"unfused BN merged into the output quantizer: gamma'/S_out, one FP{bits} factor per "
+                 "output channel [A]"),
+        ]
+    elif scheme.bn is BNHandling.UNFUSED:
         units += [
             Unit(UnitKind.BN_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER, fp, why + "gamma'*y, unfused BN [A]"),
             Unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER, fp, why + "+ beta', unfused BN [A]"),

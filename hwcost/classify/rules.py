@@ -28,8 +28,13 @@ units for one layer context. Human-readable copy (``docs/schemes.md`` has the fu
                         float    int->FP32, FP32 multiply, FP32->int                    LSQ Fig. 1 kept in FP
     SCALE_MEMORY (weight granularity): tensor none; channel one (M0, n) per output channel;
                         group one per channel group                                     Krishnamoorthi §2.6
-    BN                  folded   int32 bias add per output                              Jacob eq. 11, 14
-                        unfused  per-channel multiply-add per output + parameter table  [A]
+    BN (handling, realisation, type of M)
+                        folded   int32 bias add per output                              Jacob eq. 11, 14
+                        unfused merged, dyadic|float: M*gamma' per channel ((M0, n) or FP32
+                                 table) + beta'/gamma' as a bias at the accumulator scale [A]
+                        unfused merged, pot: gamma' cannot ride in a shift: multiply-add per
+                                 output + parameter table                               [A]
+                        unfused separate: multiply-add per output + parameter table     NVDLA SDP BN stage
                         none     nothing
     OUTPUT_OFFSET       zero-point/centred: + Z_out after the rescale                   Jacob §2.4
     CLAMP               none|relu|pact: saturating cast, two comparisons per output     Jacob §2.4; PACT eq. 1
@@ -50,6 +55,7 @@ from hwcost.classify.datapath import Component, Placement, Unit, UnitKind, Width
 from hwcost.classify.widths import accumulator_bits, shift_amount_bits, window_sum_bits
 from hwcost.schemes.scheme import (
     BNHandling,
+    BNRealisation,
     Clipping,
     Granularity,
     QuantScheme,
@@ -433,7 +439,7 @@ def _bias(c: Context, why: str) -> tuple[Unit, ...]:
     return (_unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER, why, bits=c.acc_bits),)
 
 
-def _bn_unfused(c: Context) -> tuple[Unit, ...]:
+def _bn_separate(c: Context) -> tuple[Unit, ...]:
     per = "per output channel, applied to every output"
     if c.rescale is ScaleType.FLOAT:
         return (
@@ -445,10 +451,13 @@ def _bn_unfused(c: Context) -> tuple[Unit, ...]:
                   "(gamma', beta') in FP32, one pair per output channel [A]", width_bits=2 * FP32_BITS),
         )
     m0, acc = c.scheme.m0_bits, c.acc_bits
+    why = ("gamma' cannot ride in a power-of-two shift, so it keeps a multiplier of its own"
+           if c.rescale is ScaleType.POT else "a BN stage of its own ahead of the output converter, as "
+           "NVDLA's SDP (an ALU and a 16-bit multiplier per channel, nvdla/hw NV_NVDLA_SDP_reg)")
     return (
         _unit(UnitKind.BN_MULTIPLIER, Placement.PER_OUTPUT, Component.INT_MULTIPLIER,
               f"y = gamma'*acc, gamma' = gamma/sigma as an {m0}-bit fixed-point factor {per}, "
-              f"high {acc} bits kept [A]", a_bits=acc, b_bits=m0),
+              f"high {acc} bits kept: {why} [A]", a_bits=acc, b_bits=m0),
         _unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
               f"+ beta' = beta - gamma*mu/sigma at the accumulator scale, {per} [A]", bits=acc),
         _unit(UnitKind.BN_PARAMETER_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
@@ -456,17 +465,52 @@ def _bn_unfused(c: Context) -> tuple[Unit, ...]:
     )
 
 
-BN_RULES: Mapping[BNHandling, Rule] = MappingProxyType({
-    BNHandling.FOLDED: Rule(
-        (UnitKind.BIAS_ADDER,), "BN folded into the weights; its shift is an int32 bias (Jacob et al. 2018 eq. 11, 14)",
-        lambda c: _bias(c, "BN folded: w_fold = gamma*w/sigma, shift beta - gamma*mu/sigma as an int32 bias at "
-                           "S_w*S_x added to each output (Jacob et al. 2018 eq. 11, 14; HAWQ-V3 App. D)")),
-    BNHandling.UNFUSED: Rule(
-        (UnitKind.BN_MULTIPLIER, UnitKind.BN_ADDER, UnitKind.BN_PARAMETER_MEMORY),
-        "BN kept as a per-channel affine after the accumulation: multiply-add per output [A]",
-        _bn_unfused),
-    BNHandling.NONE: Rule((), "no batch norm: nothing", _none),
-})
+def _bn_merged(c: Context) -> tuple[Unit, ...]:
+    """Unfused BN merged into the rescale: y = M*(gamma'*acc + beta') = (M*gamma')*(acc + beta'/gamma')."""
+    word = scale_word_bits(c)
+    kind = "FP32 scale" if c.rescale is ScaleType.FLOAT else "(M0, n)"
+    return (
+        _unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
+              "unfused BN merged into the rescale: beta'/gamma' added at the accumulator scale, "
+              "y = M*(gamma'*acc + beta') = (M*gamma')*(acc + beta'/gamma') [A] (the int32 bias of "
+              "Jacob et al. 2018 eq. 11)", bits=c.acc_bits),
+        _unit(UnitKind.SCALE_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
+              f"unfused BN merged into the rescale: M*gamma' per output channel, one {word}-bit {kind} "
+              f"entry read once per output channel (the per-channel multiplier of TFLite, "
+              f"Krishnamoorthi 2018 §2.6) [A]", width_bits=word),
+    )
+
+
+_BN_FOLDED = Rule(
+    (UnitKind.BIAS_ADDER,), "BN folded into the weights; its shift is an int32 bias (Jacob et al. 2018 eq. 11, 14)",
+    lambda c: _bias(c, "BN folded: w_fold = gamma*w/sigma, shift beta - gamma*mu/sigma as an int32 bias at "
+                       "S_w*S_x added to each output (Jacob et al. 2018 eq. 11, 14; HAWQ-V3 App. D)"))
+_BN_SEPARATE = Rule(
+    (UnitKind.BN_MULTIPLIER, UnitKind.BN_ADDER, UnitKind.BN_PARAMETER_MEMORY),
+    "BN kept as a per-channel affine after the accumulation: multiply-add per output (NVDLA SDP BN stage) [A]",
+    _bn_separate)
+
+
+def _bn_rules() -> dict[tuple[BNHandling, BNRealisation, ScaleType], Rule]:
+    rules: dict[tuple[BNHandling, BNRealisation, ScaleType], Rule] = {}
+    for realisation, rescale in product(BNRealisation, ScaleType):
+        rules[(BNHandling.FOLDED, realisation, rescale)] = _BN_FOLDED
+        rules[(BNHandling.NONE, realisation, rescale)] = Rule((), "no batch norm: nothing", _none)
+        rules[(BNHandling.UNFUSED, BNRealisation.SEPARATE, rescale)] = _BN_SEPARATE
+    merged = Rule(
+        (UnitKind.BIAS_ADDER, UnitKind.SCALE_MEMORY),
+        "unfused BN merged into the rescale: gamma' rides in a per-channel M*gamma' ((M0, n) or FP32 "
+        "table per output channel), beta'/gamma' is a bias at the accumulator scale; no second multiplier [A]",
+        _bn_merged)
+    rules[(BNHandling.UNFUSED, BNRealisation.MERGED, ScaleType.DYADIC)] = merged
+    rules[(BNHandling.UNFUSED, BNRealisation.MERGED, ScaleType.FLOAT)] = merged
+    rules[(BNHandling.UNFUSED, BNRealisation.MERGED, ScaleType.POT)] = Rule(
+        _BN_SEPARATE.kinds, "unfused BN under a power-of-two rescale: gamma' cannot ride in a shift, so "
+        "the per-channel multiply-add stays [A]", _bn_separate)
+    return rules
+
+
+BN_RULES: Mapping[tuple[BNHandling, BNRealisation, ScaleType], Rule] = MappingProxyType(_bn_rules())
 
 _OUTPUT_ZP = Rule(
     (UnitKind.OUTPUT_ZERO_POINT_ADDER,),

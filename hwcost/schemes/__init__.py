@@ -3,9 +3,11 @@
 from hwcost.schemes.loader import load_scheme, scheme_from_mapping
 from hwcost.schemes.presets import PRESET_NAMES, PRESETS, TRAINING_BASES, get_scheme
 from hwcost.schemes.scheme import (
+    M0_GUARD_BITS,
     MAX_BITS,
     MIN_BITS,
     BNHandling,
+    BNRealisation,
     Clipping,
     Granularity,
     QuantScheme,
@@ -15,15 +17,18 @@ from hwcost.schemes.scheme import (
     TrainingMethod,
     ZeroPoint,
     ZeroPointRealisation,
+    auto_m0_bits,
 )
 
 __all__ = [
+    "M0_GUARD_BITS",
     "MAX_BITS",
     "MIN_BITS",
     "PRESETS",
     "PRESET_NAMES",
     "TRAINING_BASES",
     "BNHandling",
+    "BNRealisation",
     "Clipping",
     "Granularity",
     "QuantScheme",
@@ -33,6 +38,7 @@ __all__ = [
     "TrainingMethod",
     "ZeroPoint",
     "ZeroPointRealisation",
+    "auto_m0_bits",
     "get_scheme",
     "load_scheme",
     "scheme_from_mapping",

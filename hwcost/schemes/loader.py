@@ -29,6 +29,7 @@ from hwcost.schemes.scheme import (
     MAX_BITS,
     MIN_BITS,
     BNHandling,
+    BNRealisation,
     Clipping,
     Granularity,
     QuantScheme,
@@ -47,6 +48,7 @@ _TENSOR_ENUMS: dict[str, type[Enum]] = {"zero_point": ZeroPoint, "scale_type": S
 _TENSOR_BOOLS = ("signed", "narrow_range", "centred", "learned_scale")
 _SCHEME_ENUMS: dict[str, type[Enum]] = {
     "bn": BNHandling,
+    "bn_realisation": BNRealisation,
     "clipping": Clipping,
     "zero_point_realisation": ZeroPointRealisation,
     "scale_realisation": ScaleRealisation,
@@ -87,9 +89,14 @@ def scheme_from_mapping(data: Any, doc: YamlDocument | None = None) -> QuantSche
         values["first_last_bits"] = check.number(top["first_last_bits"], "first_last_bits", minimum=MIN_BITS, maximum=MAX_BITS, integer=True)
     elif "first_last_bits" in top:
         values["first_last_bits"] = None
-    for key in _WORD_KEYS:
-        if key in top:
-            values[key] = check.number(top[key], key, minimum=2, maximum=64, integer=True)
+    if top.get("m0_bits") == "auto":
+        values["m0_width"] = None  # sized for the output (hwcost.schemes.auto_m0_bits)
+    elif isinstance(top.get("m0_bits"), str):
+        check.error("m0_bits", f"expected an integer 2..64 or 'auto', got {top['m0_bits']!r}")
+    elif "m0_bits" in top:
+        values["m0_width"] = check.number(top["m0_bits"], "m0_bits", minimum=2, maximum=64, integer=True)
+    if "operand_bits" in top:
+        values["operand_bits"] = check.number(top["operand_bits"], "operand_bits", minimum=2, maximum=64, integer=True)
     check.raise_if_any()
     return _build(check, base, values)
 

@@ -23,6 +23,7 @@ __all__ = [
     "Granularity",
     "ZeroPoint",
     "BNHandling",
+    "BNRealisation",
     "Clipping",
     "ZeroPointRealisation",
     "ScaleRealisation",
@@ -31,10 +32,31 @@ __all__ = [
     "QuantScheme",
     "MIN_BITS",
     "MAX_BITS",
+    "M0_GUARD_BITS",
+    "auto_m0_bits",
 ]
 
 MIN_BITS = 1
 MAX_BITS = 32
+
+# Guard bits of the requantization multiplier M0 below an output LSB. M0 is normalised to
+# |M0| in [2^(m0-2), 2^(m0-1)] (TFLite QuantizeMultiplier), so rounding it costs a relative error
+# of at most 2^-(m0-1); a result of at most 2^b_out output steps is then off by at most
+# 2^(b_out-m0+1) steps. With m0 = b_out + 1 + 7 that is 2^-7 of a step at full scale [A]. The 7 is
+# NVDLA's: its SDP output converter scales an int8 result with a 16-bit cvt_scale and a 6-bit
+# cvt_shift (nvdla/hw, vmod/nvdla/sdp NV_NVDLA_SDP_reg: reg2dp_cvt_scale[15:0]), 16 = 8 + 1 + 7.
+# gemmlowp/TFLite's 32-bit M0 is a CPU word (SaturatingRoundingDoublingHighMul on int32), not a
+# precision requirement: 23 guard bits at int8.
+M0_GUARD_BITS = 7
+
+
+def auto_m0_bits(output_bits: int) -> int:
+    """The M0 width ``m0_bits: auto`` chooses for ``output_bits``-bit outputs: b_out + 1 + 7.
+
+    >>> auto_m0_bits(8), auto_m0_bits(4), auto_m0_bits(2)  # NVDLA's 16 at int8
+    (16, 12, 10)
+    """
+    return output_bits + 1 + M0_GUARD_BITS
 
 
 class ScaleType(Enum):
@@ -67,6 +89,22 @@ class BNHandling(Enum):
     FOLDED = "folded"  # folded into weights and an int32 bias (Jacob et al. 2018 eq. 14)
     UNFUSED = "unfused"  # kept as a per-channel affine y = gamma' * x + beta'
     NONE = "none"  # the network has no batch norm
+
+
+class BNRealisation(Enum):
+    """How an unfused batch norm y = gamma'*x + beta' is realised in integer hardware.
+
+    ``merged`` (the default): gamma' rides in the requantization multiplier, which becomes per
+    channel, y_q = M*(gamma'*acc + beta') = (M*gamma')*(acc + beta'/gamma'), and beta'/gamma' is a
+    bias at the accumulator scale (the per-channel multiplier and int32 bias of TFLite's
+    per-channel kernels, Krishnamoorthi 2018 §2.6 and §3.2). Under a power-of-two rescale gamma'
+    cannot ride in a shift, so the per-channel multiply stays. ``separate``: a BN multiply-add
+    of its own after the accumulation, before the rescale (NVDLA's SDP BN stage: an ALU and a
+    16-bit multiplier per channel ahead of the output converter, nvdla/hw ``NV_NVDLA_SDP_reg``).
+    """
+
+    MERGED = "merged"
+    SEPARATE = "separate"
 
 
 class Clipping(Enum):
@@ -157,9 +195,10 @@ class QuantScheme:
     """A complete quantization scheme, as integer inference sees it.
 
     ``outputs`` describes the layer output after requantization (the next layer's input); it
-    is usually the same grid as ``activations``. ``m0_bits`` is the width of the fixed-point
-    requantization multiplier M0 (32 in Jacob et al. 2018 / TFLite ``QuantizeMultiplier``);
-    ``operand_bits`` is the width of the fixed-point word an operand is dequantized into when
+    is usually the same grid as ``activations``. ``m0_width`` is the width of the fixed-point
+    requantization multiplier M0 (the YAML key ``m0_bits``): ``None`` (``auto``, the default)
+    sizes it for the output, :func:`auto_m0_bits`; an integer pins it (32 is gemmlowp/TFLite's
+    ``QuantizeMultiplier``). :attr:`m0_bits` is the width in effect. ``operand_bits`` is the width of the fixed-point word an operand is dequantized into when
     the scale is applied at the operands (16, the "wider (16/32-bit) operands" of Krishnamoorthi
     2018 §2.1).
     """
@@ -169,12 +208,13 @@ class QuantScheme:
     activations: TensorQuant
     outputs: TensorQuant
     bn: BNHandling = BNHandling.FOLDED
+    bn_realisation: BNRealisation = BNRealisation.MERGED
     clipping: Clipping = Clipping.RELU
     first_last_bits: int | None = 8
     zero_point_realisation: ZeroPointRealisation = ZeroPointRealisation.FOLD
     scale_realisation: ScaleRealisation = ScaleRealisation.OUTPUT
     training: TrainingMethod = TrainingMethod.STE
-    m0_bits: int = 32
+    m0_width: int | None = None
     operand_bits: int = 16
     description: str = field(default="", compare=False)
 
@@ -189,10 +229,11 @@ class QuantScheme:
         fl = self.first_last_bits
         if fl is not None and (isinstance(fl, bool) or not isinstance(fl, int) or not MIN_BITS <= fl <= MAX_BITS):
             out.append(Problem(f"expected an integer {MIN_BITS}..{MAX_BITS} or null, got {fl!r}", key="first_last_bits"))
-        for key in ("m0_bits", "operand_bits"):
-            value = getattr(self, key)
+        for key, value in (("m0_bits", self.m0_width), ("operand_bits", self.operand_bits)):
+            if value is None and key == "m0_bits":
+                continue  # auto
             if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 64:
-                out.append(Problem(f"expected an integer 2..64, got {value!r}", key=key))
+                out.append(Problem(f"expected an integer 2..64{' or auto' if key == 'm0_bits' else ''}, got {value!r}", key=key))
         if self.activations.granularity is not Granularity.TENSOR:
             out.append(
                 Problem(
@@ -206,6 +247,16 @@ class QuantScheme:
         if self.training is TrainingMethod.LSQ_PLUS and self.activations.zero_point is ZeroPoint.NONE:
             out.append(Problem("LSQ+ learns an activation offset: activations.zero_point must be learned", key="activations.zero_point"))
         return out + self._realisation_problems()
+
+    @property
+    def m0_bits(self) -> int:
+        """The width of M0 in effect: ``m0_width``, or :func:`auto_m0_bits` of the output bits.
+
+        >>> from hwcost.schemes import get_scheme
+        >>> get_scheme("lsq", 4, 4).m0_bits, replace(get_scheme("lsq", 4, 4), m0_width=32).m0_bits
+        (12, 32)
+        """
+        return self.m0_width if self.m0_width is not None else auto_m0_bits(self.outputs.bits)
 
     def _realisation_problems(self) -> list[Problem]:
         """Realisation choices that contradict the grids (see ``hwcost.classify`` for each rule)."""

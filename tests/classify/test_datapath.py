@@ -66,7 +66,7 @@ def test_per_channel_weight_zero_points_multiply_per_output_and_sit_in_the_table
     (zp,) = dp.of_kind(UnitKind.ZERO_POINT_MULTIPLIER)
     assert zp.placement is Placement.PER_OUTPUT
     (table,) = dp.of_kind(UnitKind.SCALE_MEMORY)
-    assert dict(table.widths) == {"width_bits": 32 + 5 + 4}  # M0, n (acc 19 -> 5 bits), Z_w
+    assert dict(table.widths) == {"width_bits": 12 + 5 + 4}  # M0 (4 + 1 + 7), n (acc 19 -> 5 bits), Z_w
 
 
 def test_edge_layers_use_first_last_bits_or_fp32() -> None:

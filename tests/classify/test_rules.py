@@ -24,6 +24,7 @@ from hwcost.classify.rules import (
 from hwcost.errors import HwcostError
 from hwcost.schemes import (
     BNHandling,
+    BNRealisation,
     Clipping,
     Granularity,
     QuantScheme,
@@ -61,7 +62,9 @@ def _scheme_for(table: str, key: object) -> QuantScheme:
     if table == "SCALE_MEMORY":
         return replace(BASE, weights=replace(BASE.weights, granularity=key, group_size=8 if key is Granularity.GROUP else None))
     if table == "BN":
-        return replace(BASE, bn=key)
+        bn, realisation, rescale = key
+        tensors = {t: replace(getattr(BASE, t), scale_type=rescale) for t in ("weights", "activations", "outputs")}
+        return replace(BASE, bn=bn, bn_realisation=realisation, **tensors)
     if table == "OUTPUT_OFFSET":
         return replace(BASE, outputs=_offset(BASE.outputs, key))
     if table == "CLAMP":
@@ -78,7 +81,7 @@ def test_tables_cover_every_enum_combination() -> None:
     assert set(OFFSET_RULES) == set(product(Operand, Offset, ZeroPointRealisation))
     assert set(RESCALE_RULES) == set(ScaleType)
     assert set(SCALE_MEMORY_RULES) == set(Granularity)
-    assert set(BN_RULES) == set(BNHandling)
+    assert set(BN_RULES) == set(product(BNHandling, BNRealisation, ScaleType))
     assert set(OUTPUT_OFFSET_RULES) == set(Offset)
     assert set(CLAMP_RULES) == set(Clipping)
 

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -5,6 +6,7 @@ import pytest
 from hwcost.errors import HwcostError
 from hwcost.schemes import (
     BNHandling,
+    BNRealisation,
     ScaleType,
     ZeroPoint,
     ZeroPointRealisation,
@@ -87,3 +89,23 @@ def test_missing_tensors_without_base_and_unknown_base(tmp_path: Path) -> None:
 
 def test_not_a_mapping(tmp_path: Path) -> None:
     assert "expected a mapping" in _problems(tmp_path, "- 1\n- 2\n")
+
+
+def test_m0_bits_auto_integer_and_bn_realisation(tmp_path: Path) -> None:
+    auto = load_scheme(_write(tmp_path, "name: a\nbase: lsq\nm0_bits: auto\nweights: {bits: 4}\nactivations: {bits: 4}\n"))
+    assert auto.m0_width is None and auto.m0_bits == 4 + 1 + 7  # sized for the 4-bit outputs
+    pinned = load_scheme(_write(tmp_path, "name: p\nbase: lsq\nm0_bits: 32\nbn: unfused\nbn_realisation: separate\n"))
+    assert (pinned.m0_bits, pinned.bn_realisation) == (32, BNRealisation.SEPARATE)
+    assert get_scheme("lsq", 8, 8).m0_bits == 16  # NVDLA's cvt_scale width at int8
+    assert get_scheme("bn-unfused").bn_realisation is BNRealisation.MERGED
+
+
+def test_bad_m0_bits_and_bn_realisation_name_line_and_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name: b\nbase: lsq\nm0_bits: wide\nbn_realisation: fused\n")
+    with pytest.raises(HwcostError) as exc:
+        load_scheme(path)
+    text = str(exc.value)
+    assert f"{path}:3: m0_bits: expected an integer 2..64 or 'auto', got 'wide'" in text
+    assert f"{path}:4: bn_realisation:" in text and "merged" in text and "separate" in text
+    with pytest.raises(HwcostError, match="m0_bits: expected an integer 2..64 or auto, got 1"):
+        replace(get_scheme("lsq"), m0_width=1)
