@@ -6,7 +6,9 @@ stream holds one chunk at a time instead. Pipeline:
 1. take ``chunk_size`` points from the iterable (it may be a generator: the points need not
    exist all at once either);
 2. price them with :func:`hwcost.evaluate.sweep` (a cost cache of its own per chunk, dropped
-   with the chunk) and append the rows to a part file in a temporary folder next to the output;
+   with the chunk) -- here, or on an ``executor`` (a process pool, or a Dask cluster through
+   ``Client.get_executor()``), a few chunks in flight at once -- and append the rows, in the
+   points' order, to a part file in a temporary folder next to the output;
 3. when every chunk is priced: write the CSV, one header (every column any chunk had, in order
    of first appearance) and the parts' rows in order. A part with every column is copied as
    text; the others are read back and given the columns they lack -- 0 for numbers, empty for
@@ -22,6 +24,8 @@ chunk's template lacks is written as integers in the parts that have it.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures as cf
 import itertools
 import os
 import shutil
@@ -43,6 +47,8 @@ __all__ = ["StreamedSweep", "sweep_to", "DEFAULT_CHUNK_SIZE"]
 # Points per chunk. At ~100 columns of 8 bytes a chunk's frame is ~8 MB; the cost model's
 # per-chunk arrays (points x layers x count kinds, ResNet-18: 21 layers) are of the same order.
 DEFAULT_CHUNK_SIZE = 10_000
+# Chunks submitted to an executor and not yet written, at most (memory: this many chunks).
+DEFAULT_IN_FLIGHT = 4
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,27 @@ def _chunks(points: Iterable["DesignPoint"], size: int) -> Iterator[list["Design
     it = iter(points)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
+
+
+def _priced(points: Iterable["DesignPoint"], size: int, executor: cf.Executor | None, in_flight: int) -> Iterator["pd.DataFrame"]:
+    """Each chunk's sweep, in order: here, or on ``executor`` with at most ``in_flight`` chunks
+    submitted and not yet returned (a refusal cancels the others and propagates)."""
+    from hwcost.evaluate import sweep
+
+    if executor is None:
+        yield from (sweep(chunk) for chunk in _chunks(points, size))
+        return
+    pending: collections.deque[cf.Future] = collections.deque()
+    try:
+        for chunk in _chunks(points, size):
+            pending.append(executor.submit(sweep, chunk))
+            if len(pending) >= in_flight:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 @dataclass(frozen=True)
@@ -100,10 +127,19 @@ def _append_part(out: TextIO, part: _Part, columns: list[str], numeric: set[str]
     frame[columns].to_csv(out, index=False, header=False, lineterminator="\n")
 
 
-def sweep_to(path: str | Path, points: Iterable["DesignPoint"], chunk_size: int = DEFAULT_CHUNK_SIZE) -> StreamedSweep:
+def sweep_to(
+    path: str | Path,
+    points: Iterable["DesignPoint"],
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    executor: cf.Executor | None = None,
+    in_flight: int = DEFAULT_IN_FLIGHT,
+) -> StreamedSweep:
     """Price ``points`` (any iterable, e.g. a generator over a grid) ``chunk_size`` at a time
     and write one CSV row per point, in order, to ``path``; memory stays bounded by the chunk
-    size. The columns are those of :func:`hwcost.sweep`.
+    size. The columns are those of :func:`hwcost.sweep`. With ``executor`` (any
+    ``concurrent.futures.Executor``: a ``ProcessPoolExecutor``, or a Dask cluster's
+    ``Client.get_executor()``) the chunks are priced there, ``in_flight`` at a time; the file is
+    the same byte for byte.
 
     >>> import hwcost, tempfile, os
     >>> grid = (hwcost.design_point(s, b) for s in ("lsq", "pact") for b in (4, 8))
@@ -111,10 +147,9 @@ def sweep_to(path: str | Path, points: Iterable["DesignPoint"], chunk_size: int 
     >>> out.points, out.chunks, out.columns[:3]
     (4, 2, ('scheme', 'weight_bits', 'act_bits'))
     """
-    from hwcost.evaluate import sweep
-
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise HwcostError.single(f"expected a whole number of points >= 1, got {chunk_size!r}", key="chunk_size")
+    for name, value in (("chunk_size", chunk_size), ("in_flight", in_flight)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise HwcostError.single(f"expected a whole number >= 1, got {value!r}", key=name)
     target = Path(path)
     if target.is_dir():
         raise HwcostError.single("is a folder; expected a CSV file name", file=target)
@@ -123,9 +158,9 @@ def sweep_to(path: str | Path, points: Iterable["DesignPoint"], chunk_size: int 
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as tmp:
         parts: list[_Part] = []
         count = 0
-        for i, chunk in enumerate(_chunks(points, chunk_size)):
-            parts.append(_write_part(sweep(chunk), Path(tmp) / f"part-{i:06d}.csv"))
-            count += len(chunk)
+        for i, frame in enumerate(_priced(points, chunk_size, executor, in_flight)):
+            parts.append(_write_part(frame, Path(tmp) / f"part-{i:06d}.csv"))
+            count += len(frame)
         if not parts:
             raise HwcostError.single("a sweep needs at least one design point", key="points")
         columns, numeric = _union(parts)

@@ -6,6 +6,7 @@ rounding of sums taken over another set of breakdown rows); bad input names the 
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -87,7 +88,7 @@ def test_a_refused_point_leaves_no_file(points: list[hwcost.DesignPoint], tmp_pa
 
 
 @pytest.mark.parametrize(("kwargs", "key"), [({"chunk_size": 0}, "chunk_size"), ({"chunk_size": 2.5}, "chunk_size"),
-                                             ({"points": []}, "points")])
+                                             ({"in_flight": 0}, "in_flight"), ({"points": []}, "points")])
 def test_bad_arguments_name_the_argument(points: list[hwcost.DesignPoint], tmp_path: Path, kwargs: dict, key: str) -> None:
     args = {"path": tmp_path / "s.csv", "points": points[:1]} | kwargs
     with pytest.raises(HwcostError) as info:
@@ -100,3 +101,27 @@ def test_bad_paths_name_the_file(points: list[hwcost.DesignPoint], tmp_path: Pat
         with pytest.raises(HwcostError, match=message) as info:
             hwcost.sweep_to(path, points[:1])
         assert info.value.problems[0].file is not None
+
+
+def test_chunks_on_an_executor_write_the_same_file(points: list[hwcost.DesignPoint], tmp_path: Path) -> None:
+    # chunks priced in worker processes, two in flight: the same bytes as pricing them here
+    here = hwcost.sweep_to(tmp_path / "here.csv", points, chunk_size=3)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        there = hwcost.sweep_to(tmp_path / "pool.csv", iter(points), chunk_size=3, executor=pool, in_flight=2)
+    assert there.path.read_bytes() == here.path.read_bytes() and there.chunks == here.chunks
+
+
+def test_a_refusal_on_an_executor_leaves_no_file(points: list[hwcost.DesignPoint], tmp_path: Path) -> None:
+    refused = hwcost.design_point("pact", 4, arch="cim_macro")
+    with ThreadPoolExecutor(max_workers=2) as pool, pytest.raises(HwcostError):
+        hwcost.sweep_to(tmp_path / "s.csv", [refused] + points, chunk_size=1, executor=pool)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_chunks_on_a_dask_cluster_write_the_same_file(points: list[hwcost.DesignPoint], tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    here = hwcost.sweep_to(tmp_path / "here.csv", points, chunk_size=4)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        there = hwcost.sweep_to(tmp_path / "dask.csv", points, chunk_size=4, executor=client.get_executor(pure=False))
+    assert there.path.read_bytes() == here.path.read_bytes()
