@@ -1,12 +1,13 @@
 """The style and script of ``report.html`` (:mod:`hwcost.study.report_html`), written for hwcost:
 no library, no network, no clock. The script reads the page's JSON data and draws
 
-- the Pareto scatter of the chosen objective pair (and group: workload, noise level) as SVG:
+- the Pareto scatter of the chosen objective pair (and group: workload, noise level) as SVG,
+  zoomed by dragging a rectangle:
   colour per scheme (the figures' colours), marker per architecture, front points ringed and
   joined by their staircase, each axis logarithmic when its positive values span a decade (the
   figures' rule), labelled with its quantity and unit;
 - a tooltip on hover (or keyboard focus) with the point's design, its objectives and its energy
-  per inference by unit;
+  per inference by unit; ``report.html#point=N&zoom=X0,X1,Y0,Y1`` opens it for row N of results.csv, zoomed;
 - the results table, sorted by a click on a header (again: the other way), units under each name.
 """
 
@@ -88,8 +89,9 @@ SCRIPT = r"""
   rows.forEach(function (_, r) { const k = groupKey(r); if (groups.indexOf(k) < 0) groups.push(k); });
   const archs = [];
   rows.forEach(function (_, r) { const a = textOf(r, "arch"); if (archs.indexOf(a) < 0) archs.push(a); });
-  const state = {pair: 0, group: 0, sortCol: -1, sortDir: 1, picked: -1};
-  let pointEls = {}, front = new Set();
+  // sortCol: null (results.csv order), "row", "front" or a column's index
+  const state = {pair: 0, group: 0, sortCol: null, sortDir: 1, picked: -1, zoom: null};
+  let pointEls = {}, front = new Set(), axes = null, drag = null;
 
   function axisTitle(a, log) { return a.label + " (" + a.unit + ")" + (log ? ", log scale" : ""); }
   function linTicks(a, b) {
@@ -99,20 +101,28 @@ SCRIPT = r"""
     return out;
   }
   function logTicks(a, b) {
+    // under a decade (a zoomed axis), evenly spaced round values: decades alone would leave one tick or none
+    if (b - a < 1) return linTicks(Math.pow(10, a), Math.pow(10, b)).filter(function (t) { return t > 0; });
     const out = [], mult = b - a > 2.5 ? [1] : [1, 2, 5];
     for (let k = Math.floor(a); k <= Math.ceil(b); k++) {
       mult.forEach(function (m) { const t = +(m * Math.pow(10, k)).toPrecision(12), l = Math.log10(t); if (l >= a && l <= b) out.push(t); });
     }
     return out;
   }
-  function scale(values, lo, hi) {
+  // values -> pixels lo..hi: logarithmic when the positive values span a decade; over
+  // bounds [min, max] when zoomed, else over the values with a 6 % margin
+  function scale(values, lo, hi, bounds) {
     const min = Math.min.apply(null, values), max = Math.max.apply(null, values);
     const log = min > 0 && values.length > 1 && max / min >= 10;
-    let a = log ? Math.log10(min) : min, b = log ? Math.log10(max) : max;
-    if (a === b) { const d = log ? 0.5 : (Math.abs(a) * 0.05 || 1); a -= d; b += d; }
-    const pad = (b - a) * 0.06; a -= pad; b += pad;
+    const t = function (v) { return log ? Math.log10(v) : v; };
+    let a = t(bounds ? bounds[0] : min), b = t(bounds ? bounds[1] : max);
+    if (!bounds) {
+      if (a === b) { const d = log ? 0.5 : (Math.abs(a) * 0.05 || 1); a -= d; b += d; }
+      const pad = (b - a) * 0.06; a -= pad; b += pad;
+    }
     return {log: log, ticks: log ? logTicks(a, b) : linTicks(a, b),
-            f: function (v) { return lo + ((log ? Math.log10(v) : v) - a) / (b - a) * (hi - lo); }};
+            f: function (v) { return lo + (t(v) - a) / (b - a) * (hi - lo); },
+            inv: function (p) { const u = a + (p - lo) / (hi - lo) * (b - a); return log ? Math.pow(10, u) : u; }};
   }
   function marker(shape, x, y, s, parent) {
     if (shape === 0) return el("svg:circle", {cx: x, cy: y, r: s}, parent);
@@ -127,22 +137,27 @@ SCRIPT = r"""
     const svg = document.getElementById("plot"), P = D.pairs[state.pair], g = groups[state.group];
     clear(svg); pointEls = {}; front = new Set(P.front);
     const inGroup = rows.map(function (_, r) { return r; }).filter(function (r) { return groupKey(r) === g; });
-    const pts = inGroup.filter(function (r) { return isFinite(numberOf(r, P.x.column)) && isFinite(numberOf(r, P.y.column)); });
-    const missing = inGroup.length - pts.length;
+    const X = function (r) { return numberOf(r, P.x.column) * P.x.scale; }, Y = function (r) { return numberOf(r, P.y.column) * P.y.scale; };
+    const valued = inGroup.filter(function (r) { return isFinite(X(r)) && isFinite(Y(r)); });
+    const z = state.zoom, inside = function (v, b) { return !b || (v >= b[0] && v <= b[1]); };
+    const pts = valued.filter(function (r) { return !z || (inside(X(r), z.x) && inside(Y(r), z.y)); });
+    const missing = inGroup.length - valued.length;
+    document.getElementById("reset-zoom").hidden = !z;
     document.getElementById("plot-note").textContent = pts.length + " points drawn" +
+      (z ? " (zoomed: " + (valued.length - pts.length) + " outside)" : "") +
       (missing ? "; " + missing + " have no value for one of the two objectives and are not drawn" : "") +
       ". Ringed and joined: the Pareto front of this pair (" + P.x.sense + " x, " + P.y.sense + " y). Hover a point for its design and its energy by unit.";
-    if (!pts.length) { el("svg:text", {x: W / 2, y: H / 2, "text-anchor": "middle"}, svg, "No point of this group has values for both objectives."); legend([]); return; }
-    const X = function (r) { return numberOf(r, P.x.column) * P.x.scale; }, Y = function (r) { return numberOf(r, P.y.column) * P.y.scale; };
-    const sx = scale(pts.map(X), M.l, W - M.r), sy = scale(pts.map(Y), H - M.b, M.t);
-    const axes = el("svg:g", {}, svg);
-    sx.ticks.forEach(function (t) { const x = sx.f(t); el("svg:line", {x1: x, x2: x, y1: M.t, y2: H - M.b, class: "grid"}, axes);
-      el("svg:text", {x: x, y: H - M.b + 16, "text-anchor": "middle"}, axes, fmt(t)); });
-    sy.ticks.forEach(function (t) { const y = sy.f(t); el("svg:line", {x1: M.l, x2: W - M.r, y1: y, y2: y, class: "grid"}, axes);
-      el("svg:text", {x: M.l - 6, y: y + 4, "text-anchor": "end"}, axes, fmt(t)); });
-    el("svg:rect", {x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, class: "frame"}, axes);
-    el("svg:text", {x: (M.l + W - M.r) / 2, y: H - 14, "text-anchor": "middle", class: "axis-title"}, axes, axisTitle(P.x, sx.log));
-    el("svg:text", {transform: "translate(20," + (M.t + H - M.b) / 2 + ") rotate(-90)", "text-anchor": "middle", class: "axis-title"}, axes, axisTitle(P.y, sy.log));
+    if (!valued.length) { el("svg:text", {x: W / 2, y: H / 2, "text-anchor": "middle"}, svg, "No point of this group has values for both objectives."); legend([]); return; }
+    const sx = scale(valued.map(X), M.l, W - M.r, z && z.x), sy = scale(valued.map(Y), H - M.b, M.t, z && z.y);
+    axes = {sx: sx, sy: sy};
+    const grid = el("svg:g", {}, svg);
+    sx.ticks.forEach(function (t) { const x = sx.f(t); el("svg:line", {x1: x, x2: x, y1: M.t, y2: H - M.b, class: "grid"}, grid);
+      el("svg:text", {x: x, y: H - M.b + 16, "text-anchor": "middle"}, grid, fmt(t)); });
+    sy.ticks.forEach(function (t) { const y = sy.f(t); el("svg:line", {x1: M.l, x2: W - M.r, y1: y, y2: y, class: "grid"}, grid);
+      el("svg:text", {x: M.l - 6, y: y + 4, "text-anchor": "end"}, grid, fmt(t)); });
+    el("svg:rect", {x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b, class: "frame"}, grid);
+    el("svg:text", {x: (M.l + W - M.r) / 2, y: H - 14, "text-anchor": "middle", class: "axis-title"}, grid, axisTitle(P.x, sx.log));
+    el("svg:text", {transform: "translate(20," + (M.t + H - M.b) / 2 + ") rotate(-90)", "text-anchor": "middle", class: "axis-title"}, grid, axisTitle(P.y, sy.log));
     const onFront = pts.filter(function (r) { return front.has(r); });
     const fp = onFront.map(function (r) { return [sx.f(X(r)), sy.f(Y(r)), r]; }).sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
     if (fp.length > 1) {
@@ -165,19 +180,26 @@ SCRIPT = r"""
       g2.addEventListener("click", function () { pick(r); });
       pointEls[r] = g2;
     });
-    labelFront(fp, svg);
+    labelFront(fp, pts.map(function (r) { return [sx.f(X(r)), sy.f(Y(r))]; }), svg);
     legend(pts);
   }
-  // "scheme WxAy" beside each front point, to its right (left near the right edge), left out where it would overlap
-  function labelFront(fp, svg) {
-    const placed = [];
+  // "scheme WxAy" beside each front point: right of it, else left, above or below; left out
+  // where it would cover another label or a marker (hover still names the point)
+  function labelFront(fp, marks, svg) {
+    const placed = [], h = 12;
+    const free = function (x0, y0, w) {
+      if (x0 < M.l + 2 || x0 + w > W - M.r - 2 || y0 < M.t + 2 || y0 + h > H - M.b - 2) return false;
+      if (placed.some(function (q) { return x0 < q[0] + q[2] && q[0] < x0 + w && y0 < q[1] + h && q[1] < y0 + h; })) return false;
+      return !marks.some(function (m) { return m[0] > x0 - 7 && m[0] < x0 + w + 7 && m[1] > y0 - 7 && m[1] < y0 + h + 7; });
+    };
     fp.forEach(function (p) {
-      const t = pointName(p[2]), w = 6.3 * t.length, h = 13, left = p[0] + 14 + w > W - M.r;
-      const x0 = left ? p[0] - 14 - w : p[0] + 14, y0 = p[1] - 4 - h;
-      const clash = placed.some(function (q) { return x0 < q[0] + q[2] && q[0] < x0 + w && y0 < q[1] + h && q[1] < y0 + h; });
-      if (clash || y0 < M.t) return;
-      placed.push([x0, y0, w]);
-      el("svg:text", {x: left ? p[0] - 12 : p[0] + 12, y: p[1] - 7, "text-anchor": left ? "end" : "start", class: "label"}, svg, t);
+      const t = pointName(p[2]), w = 6.6 * t.length, x = p[0], y = p[1];
+      const spots = [[x + 12, y - h / 2, "start", x + 12, y + 4], [x - 12 - w, y - h / 2, "end", x - 12, y + 4],
+                     [x - w / 2, y - 12 - h, "middle", x, y - 15], [x - w / 2, y + 12, "middle", x, y + 22]];
+      const spot = spots.find(function (s) { return free(s[0], s[1], w); });
+      if (!spot) return;
+      placed.push([spot[0], spot[1], w]);
+      el("svg:text", {x: spot[3], y: spot[4], "text-anchor": spot[2], class: "label"}, svg, t);
     });
   }
   function legend(pts) {
@@ -214,7 +236,7 @@ SCRIPT = r"""
         const tr = el("tr", {}, t2), share = 100 * p[1] / total;
         el("td", {}, tr, p[0]); el("td", {class: "num"}, tr, fmt(p[1] * B.scale) + " " + B.unit);
         const td = el("td", {}, tr), bar = el("span", {class: "bar"}, td); bar.style.width = Math.max(1, share).toFixed(1) + "px";
-        el("span", {}, td, share.toFixed(share < 1 ? 2 : 1) + " %");
+        el("span", {}, td, share < 0.01 ? "< 0.01 %" : share.toFixed(share < 1 ? 2 : 1) + " %");
       });
       if (rest.length) {
         const sum = rest.reduce(function (s, p) { return s + p[1]; }, 0);
@@ -249,7 +271,7 @@ SCRIPT = r"""
     const head = table.tHead, body = table.tBodies[0];
     clear(head); clear(body);
     const hr = el("tr", {}, head);
-    const headers = [["row", "of results.csv", -2], ["front", "this pair", -1]].concat(cols.map(function (i) { return [C[i], D.units[i], i]; }));
+    const headers = [["row", "of results.csv", "row"], ["front", "this pair", "front"]].concat(cols.map(function (i) { return [C[i], D.units[i], i]; }));
     headers.forEach(function (h) {
       const th = el("th", {scope: "col", title: "sort by " + h[0]}, hr, h[0]);
       el("br", {}, th); el("span", {class: "unit"}, th, h[1] ? "(" + h[1] + ")" : "\u00a0");
@@ -258,9 +280,9 @@ SCRIPT = r"""
         state.sortDir = state.sortCol === h[2] ? -state.sortDir : 1; state.sortCol = h[2]; buildTable(); });
     });
     let order = rows.map(function (_, r) { return r; });
-    if (state.sortCol === -2) order.sort(function (a, b) { return state.sortDir * (a - b); });
-    else if (state.sortCol === -1) order.sort(function (a, b) { return state.sortDir * ((front.has(b) ? 1 : 0) - (front.has(a) ? 1 : 0)) || a - b; });
-    else if (state.sortCol >= 0) order.sort(compare(state.sortCol));
+    if (state.sortCol === "row") order.sort(function (a, b) { return state.sortDir * (a - b); });
+    else if (state.sortCol === "front") order.sort(function (a, b) { return state.sortDir * ((front.has(b) ? 1 : 0) - (front.has(a) ? 1 : 0)) || a - b; });
+    else if (state.sortCol !== null) order.sort(compare(state.sortCol));
     order.forEach(function (r) {
       const tr = el("tr", {id: "row-" + r}, body);
       if (r === state.picked) tr.className = "picked";
@@ -276,14 +298,57 @@ SCRIPT = r"""
     const tr = document.getElementById("row-" + r);
     if (tr) tr.scrollIntoView({block: "nearest"});
   }
-
+  // report.html#point=N&zoom=X0,X1,Y0,Y1: row N of results.csv (the table's "row") picked, its
+  // tooltip open; the axes zoomed to X0..X1, Y0..Y1 (in the axes' units); pair=K picks the K-th pair
+  function linked() {
+    const args = {};
+    window.location.hash.slice(1).split("&").forEach(function (kv) { const i = kv.indexOf("="); if (i > 0) args[kv.slice(0, i)] = kv.slice(i + 1); });
+    const r = args.point ? +args.point - 1 : -1, zoom = (args.zoom || "").split(",").map(Number), pair = +args.pair;
+    if (pair >= 1 && pair <= D.pairs.length) { state.pair = pair - 1; pairSel.value = String(state.pair); }
+    if (r >= 0 && r < rows.length) { state.group = groups.indexOf(groupKey(r)); groupSel.value = String(state.group); state.picked = r; }
+    state.zoom = zoom.length === 4 && zoom.every(isFinite) ? {x: [zoom[0], zoom[1]], y: [zoom[2], zoom[3]]} : null;
+    draw(); buildTable();
+    const e = pointEls[r];
+    if (e) { e.classList.add("hot"); const b = e.getBoundingClientRect(); showTip(r, b.right, b.top); }
+  }
   const pairSel = document.getElementById("pair"), groupSel = document.getElementById("group");
   D.pairs.forEach(function (p, i) { el("option", {value: i}, pairSel, p.y.label + " (" + p.y.unit + ") vs " + p.x.label + " (" + p.x.unit + ")"); });
   groups.forEach(function (g, i) { el("option", {value: i}, groupSel, g); });
   if (groups.length < 2) document.getElementById("group-label").hidden = true;
-  pairSel.addEventListener("change", function () { state.pair = +pairSel.value; draw(); buildTable(); });
-  groupSel.addEventListener("change", function () { state.group = +groupSel.value; draw(); buildTable(); });
+  pairSel.addEventListener("change", function () { state.pair = +pairSel.value; state.zoom = null; draw(); buildTable(); });
+  groupSel.addEventListener("change", function () { state.group = +groupSel.value; state.zoom = null; draw(); buildTable(); });
+  document.getElementById("reset-zoom").addEventListener("click", function () { state.zoom = null; draw(); });
+  const constants = Object.keys(D.constant);
+  document.getElementById("constants").textContent = constants.length ? "The same for every point (so not repeated in the tooltips and the table): " +
+    constants.map(function (c) { return c + " " + D.constant[c]; }).join(", ") + "." : "";
+
+  // zoom: drag a rectangle inside the axes; a double click or "reset zoom" shows everything
+  const svg = document.getElementById("plot");
+  const local = function (ev) { const b = svg.getBoundingClientRect(); return [ev.clientX - b.left, ev.clientY - b.top]; };
+  svg.addEventListener("mousedown", function (ev) {
+    const p = local(ev);
+    if (ev.button !== 0 || !axes || p[0] < M.l || p[0] > W - M.r || p[1] < M.t || p[1] > H - M.b) return;
+    drag = {p: p, box: el("svg:rect", {x: p[0], y: p[1], width: 0, height: 0, fill: "rgba(76,120,168,0.12)", stroke: "#4c78a8"}, svg)};
+    ev.preventDefault();
+  });
+  window.addEventListener("mousemove", function (ev) {
+    if (!drag) return;
+    const p = local(ev);
+    drag.box.setAttribute("x", Math.min(p[0], drag.p[0])); drag.box.setAttribute("y", Math.min(p[1], drag.p[1]));
+    drag.box.setAttribute("width", Math.abs(p[0] - drag.p[0])); drag.box.setAttribute("height", Math.abs(p[1] - drag.p[1]));
+  });
+  window.addEventListener("mouseup", function (ev) {
+    if (!drag) return;
+    const p = local(ev), q = drag.p;
+    drag.box.remove(); drag = null;
+    if (Math.abs(p[0] - q[0]) < 6 || Math.abs(p[1] - q[1]) < 6) return;
+    const xs = [axes.sx.inv(Math.min(p[0], q[0])), axes.sx.inv(Math.max(p[0], q[0]))];
+    const ys = [axes.sy.inv(Math.max(p[1], q[1])), axes.sy.inv(Math.min(p[1], q[1]))];
+    state.zoom = {x: xs, y: ys}; hideTip(); draw();
+  });
+  svg.addEventListener("dblclick", function () { if (state.zoom) { state.zoom = null; draw(); } });
   document.getElementById("all-columns").addEventListener("change", buildTable);
-  draw(); buildTable();
+  draw(); buildTable(); linked();
+  window.addEventListener("hashchange", linked);
 })();
 """
