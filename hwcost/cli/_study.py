@@ -42,12 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(run=_check)
 
 
-FORMAT_WORDS = "png, svg, pdf"  # hwcost.study.plots.FigureFormat (not imported here: start-up stays light)
+FORMAT_WORDS = "png, svg, pdf"  # hwcost.study.figures.FigureFormat (not imported here: start-up stays light)
 
 
 def _formats(text: str) -> tuple:  # tuple[FigureFormat, ...], imported lazily
     """``png,svg`` -> the formats; argparse reports a ValueError as an invalid --formats value."""
-    from hwcost.study.plots import FigureFormat
+    from hwcost.study.figures import FigureFormat
 
     words = [w.strip() for w in text.split(",")]
     known = {f.value: f for f in FigureFormat}

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "FigureFormat",
+    "STUDY_FORMATS",
+    "PNG_AND_SVG",
     "FigureKind",
     "FigureSpec",
     "Selection",
@@ -57,6 +60,26 @@ GROUPABLE = SELECTABLE + ("bits",)
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _UNIT_COLUMN = re.compile(r"^(energy_pj|area_um2)\.[A-Za-z0-9_ -]+$")
 _RESERVED = ("energy_breakdown", "area_breakdown")
+
+
+class FigureFormat(Enum):
+    """A file format a figure is saved in. Each format costs one full draw (``savefig``), so a
+    study writes PNG alone unless asked for more (``formats``)."""
+
+    PNG = "png"  # 150 dpi; report.md embeds it
+    SVG = "svg"  # no date, ids salted with a constant: redrawing the same results gives the same bytes
+    PDF = "pdf"  # no creation date, likewise
+
+    @property
+    def savefig_options(self) -> dict[str, object]:
+        return {FigureFormat.PNG: {"dpi": 150}, FigureFormat.SVG: {"metadata": {"Date": None}},
+                FigureFormat.PDF: {"metadata": {"CreationDate": None}}}[self]
+
+
+# What a study draws unless asked for more (the report embeds the PNG).
+STUDY_FORMATS: tuple[FigureFormat, ...] = (FigureFormat.PNG,)
+# Both raster and vector: the validation figure (docs/img/validation.png and .svg).
+PNG_AND_SVG: tuple[FigureFormat, ...] = (FigureFormat.PNG, FigureFormat.SVG)
 
 
 class FigureKind(Enum):

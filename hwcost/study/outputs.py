@@ -27,7 +27,7 @@ from hwcost.study.spec import StudySpec
 if TYPE_CHECKING:
     import pandas as pd
 
-    from hwcost.study.plots import FigureFormat
+    from hwcost.study.figures import FigureFormat
 
 __all__ = ["write_outputs", "redraw", "FIGURES"]
 
@@ -71,7 +71,8 @@ def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folde
     import numpy as np
 
     from hwcost.pareto import non_dominated
-    from hwcost.study.plots import STUDY_FORMATS, bars_figure, breakdown_figure, pareto_figure, save_figure
+    from hwcost.study.figures import STUDY_FORMATS
+    from hwcost.study.plots import bars_figure, breakdown_figure, pareto_figure, save_figure
 
     formats = STUDY_FORMATS if formats is None else formats
 
@@ -112,7 +113,8 @@ def write_outputs(
 ) -> tuple[Path, ...]:
     """Write the folder's tables, figures (unless ``figures`` is False; in each of ``formats``,
     default PNG) and report."""
-    from hwcost.study.plots import STUDY_FORMATS, study_figures
+    from hwcost.study.figures import STUDY_FORMATS
+    from hwcost.study.plots import study_figures
 
     formats = STUDY_FORMATS if formats is None else tuple(formats)
 
@@ -139,7 +141,7 @@ def write_outputs(
 
 
 def _read_meta(folder: Path) -> tuple[tuple[Objective, ...], tuple[FigureSpec, ...], tuple["FigureFormat", ...]]:
-    from hwcost.study.plots import STUDY_FORMATS, FigureFormat
+    from hwcost.study.figures import STUDY_FORMATS, FigureFormat
 
     path = folder / META
     try:

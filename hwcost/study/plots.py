@@ -2,9 +2,9 @@
 and area breakdowns of every design point.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot, no global backend
-switch) and saved in the formats asked for (:class:`FigureFormat`; a study: PNG unless asked for
-SVG or PDF as well); SVGs and PDFs carry no date and SVGs fixed ids, so redrawing the same
-results gives the same files. Every axis names its quantity and unit; an axis whose positive
+switch) and saved in the formats asked for (:class:`~hwcost.study.figures.FigureFormat`; a
+study: PNG unless asked for SVG or PDF as well); SVGs and PDFs carry no date and SVGs fixed
+ids, so redrawing the same results gives the same files. Every axis names its quantity and unit; an axis whose positive
 data spans a decade or more is logarithmic.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from hwcost.pareto import Objective, non_dominated
+from hwcost.study.figures import PNG_AND_SVG, STUDY_FORMATS, FigureFormat
 from hwcost.report import Category
 
 if TYPE_CHECKING:
@@ -676,26 +676,6 @@ def bars_figure(
         if handles:
             ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
-
-
-class FigureFormat(Enum):
-    """A file format a figure is saved in. Each format costs one full draw (``savefig``), so a
-    study writes PNG alone unless asked for more (``formats``)."""
-
-    PNG = "png"  # 150 dpi; report.md embeds it
-    SVG = "svg"  # no date, ids salted with a constant: redrawing the same results gives the same bytes
-    PDF = "pdf"  # no creation date, likewise
-
-    @property
-    def savefig_options(self) -> dict[str, object]:
-        return {FigureFormat.PNG: {"dpi": 150}, FigureFormat.SVG: {"metadata": {"Date": None}},
-                FigureFormat.PDF: {"metadata": {"CreationDate": None}}}[self]
-
-
-# What a study draws unless asked for more (the report embeds the PNG).
-STUDY_FORMATS: tuple[FigureFormat, ...] = (FigureFormat.PNG,)
-# Both raster and vector: the validation figure (docs/img/validation.png and .svg).
-PNG_AND_SVG: tuple[FigureFormat, ...] = (FigureFormat.PNG, FigureFormat.SVG)
 
 
 def save_figure(fig: Figure, folder: Path, stem: str, formats: Sequence[FigureFormat] = PNG_AND_SVG) -> tuple[Path, ...]:

@@ -40,7 +40,7 @@ from hwcost.study.spec import StudySpec
 if TYPE_CHECKING:
     import pandas as pd
 
-    from hwcost.study.plots import FigureFormat
+    from hwcost.study.figures import FigureFormat
 
 __all__ = ["StudyOutcome", "run_study", "price_grid", "accuracy_only", "accuracy_jobs", "LOCAL_SERIAL"]
 
@@ -211,7 +211,7 @@ def run_study(
 
 
 def _checked_formats(formats: "Sequence[FigureFormat] | None") -> "tuple[FigureFormat, ...]":
-    from hwcost.study.plots import STUDY_FORMATS, FigureFormat
+    from hwcost.study.figures import STUDY_FORMATS, FigureFormat
 
     if formats is None:
         return STUDY_FORMATS
