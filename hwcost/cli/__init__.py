@@ -16,8 +16,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from hwcost.errors import HwcostError
-
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 # Sub-commands, in the order ``hwcost --help`` lists them, with the one-line help each module's
@@ -65,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except HwcostError as exc:
+    except Exception as exc:  # noqa: BLE001 - HwcostError, imported only now (start-up: no dataclasses import)
+        from hwcost.errors import HwcostError
+
+        if not isinstance(exc, HwcostError):
+            raise
         print(f"hwcost: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
