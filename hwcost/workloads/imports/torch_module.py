@@ -11,22 +11,28 @@ tensor's shape. Graph nodes, in order:
 | ``nn.MaxPool2d``, ``nn.AvgPool2d``, ``nn.AdaptiveAvg/MaxPool2d``, ``F.max_pool2d``, ``F.avg_pool2d``, ``x.mean((2, 3))`` | ``pool`` |
 | ``a + b``, ``torch.add`` of two activations | ``add`` |
 | a quantized layer of the hwcost torch backend (``QLayer``) | ``conv`` / ``fc`` with its quantizers' bits and grids |
+| Brevitas ``QuantConv1d`` / ``QuantConv2d`` / ``QuantLinear`` | ``conv`` / ``depthwise`` / ``fc`` with its quantizers (:mod:`.brevitas_module`) |
+| Brevitas ``QuantReLU``, ``QuantIdentity``, ``QuantHardTanh`` | none (their quantizers are the next layer's input grid) |
 | ReLU, clamping, reshaping, dropout, batch norm, softmax, ``torch.cat`` | none (no MACs) |
 
 Any other module or function is refused, each listed with the node. A quantized layer is read by
 its attributes (``conv``, ``in_channels``, ``weight``, ``w_quant.config``, ``a_quant.config``,
-``quantized``, ``bn``, ``bn_folded``), so the cost side never imports the accuracy side. Brevitas
-is not read (it is not installed here); export a Brevitas model to QONNX and import the file.
+``quantized``, ``bn``, ``bn_folded``), so the cost side never imports the accuracy side. A
+Brevitas layer is read from its quantizers' public state as its QONNX export would write them
+(:mod:`.brevitas_module`). The module runs in eval mode (as Brevitas' export runs it, so that
+no runtime statistic moves); each submodule's training flag is restored afterwards.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+from dataclasses import dataclass
 from typing import Any
 
 from hwcost.errors import HwcostError, Problem
 from hwcost.schemes.scheme import BNHandling, Granularity, ScaleType, TensorQuant, ZeroPoint
+from hwcost.workloads.imports import brevitas_module as brevitas
 from hwcost.workloads.imports.geometry import symmetric_padding
 from hwcost.workloads.imports.model import ImportedModel, LayerEntry, build_model
 from hwcost.workloads.imports.precision import FLOAT, LayerQuant
@@ -62,9 +68,11 @@ def _free_functions(torch: Any) -> set[Any]:
             f.batch_norm}
 
 
-def read_module(module: Any, *, input_shape: tuple[int, ...] | None = None, example_input: Any = None) -> ImportedModel:
+def read_module(module: Any, *, input_shape: tuple[int, ...] | None = None, example_input: Any = None,
+                real_scale: ScaleType = ScaleType.DYADIC) -> ImportedModel:
     """The workload of ``module`` on ``example_input`` (a tensor or a tuple of forward arguments),
-    or on zeros of shape (1, *input_shape)."""
+    or on zeros of shape (1, *input_shape). ``real_scale``: the type of a Brevitas scale that is
+    not a power of two (as for a QONNX file)."""
     torch = _require_torch()
     if not isinstance(module, torch.nn.Module):
         raise HwcostError.single(f"expected an ONNX file or a torch nn.Module, got {type(module).__name__}", key="model")
@@ -79,6 +87,7 @@ def read_module(module: Any, *, input_shape: tuple[int, ...] | None = None, exam
     entries, problems, unfused = [], [], False
     modules = dict(gm.named_modules())
     free_functions = _free_functions(torch)
+    context = _Context(modules, brevitas.grid_functions(torch), real_scale)
     for node in gm.graph.nodes:
         where = f"{label} node '{node.name}'"
         try:
@@ -86,12 +95,12 @@ def read_module(module: Any, *, input_shape: tuple[int, ...] | None = None, exam
                 sub = modules[node.target]
                 unfused |= type(sub).__name__.startswith("BatchNorm") or (
                     _is_qlayer(sub) and sub.bn is not None and not sub.bn_folded)
-                entry = _module_entry(torch, node, sub, shapes, where)
+                entry = _module_entry(torch, node, sub, shapes, where, context)
             elif node.op in ("call_function", "call_method"):
                 entry = _function_entry(torch, node, shapes, where, free_functions)
             else:
                 entry = None
-        except _Unsupported as exc:
+        except (_Unsupported, brevitas.NotReadable) as exc:
             problems.append(Problem(f"{where}: {exc}", None, "model"))
             continue
         if entry is not None:
@@ -108,12 +117,22 @@ class _Unsupported(Exception):
     """A node the reader cannot turn into a layer (collected, then raised as one HwcostError)."""
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What reading a Brevitas layer's quantizers needs beyond the node: the traced modules, the
+    torch functions that keep a tensor on its grid, the type of a real-valued scale."""
+
+    modules: dict[str, Any]
+    grid_functions: frozenset[Any]
+    real_scale: ScaleType
+
+
 def _trace(torch: Any, module: Any, args: tuple[Any, ...]) -> tuple[Any, dict[str, tuple[int, ...]]]:
     fx = torch.fx
 
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m: Any, qualname: str) -> bool:
-            return _is_qlayer(m) or super().is_leaf_module(m, qualname)
+            return _is_qlayer(m) or brevitas.is_brevitas(m) or super().is_leaf_module(m, qualname)
 
     try:
         graph = Tracer().trace(module)
@@ -126,16 +145,22 @@ def _trace(torch: Any, module: Any, args: tuple[Any, ...]) -> tuple[Any, dict[st
     class Recorder(fx.Interpreter):
         def run_node(self, n: Any) -> Any:
             result = super().run_node(n)
-            if isinstance(result, torch.Tensor):
-                shapes[n.name] = tuple(int(d) for d in result.shape)
+            value = getattr(result, "value", result)  # a Brevitas QuantTensor carries its tensor as .value
+            if isinstance(value, torch.Tensor):
+                shapes[n.name] = tuple(int(d) for d in value.shape)
             return result
 
+    training = {m: m.training for m in module.modules()}
     try:
+        module.eval()
         with torch.no_grad():
             Recorder(gm).run(*args)
     except Exception as exc:  # noqa: BLE001 - the forward pass on the example input failed
         raise HwcostError.single(f"running {type(module).__name__} on the example input failed "
                                  f"({exc.__class__.__name__}: {str(exc)[:300]})", key="example_input") from None
+    finally:
+        for m, flag in training.items():
+            m.training = flag
     return gm, shapes
 
 
@@ -187,16 +212,25 @@ def _linear_fields(name: str, in_dims: tuple[int, ...], out_features: int) -> di
     return dict(name=name, kind=LayerKind.CONV, in_channels=in_dims[-1], out_channels=out_features, input_hw=(rows, 1))
 
 
-def _module_entry(torch: Any, node: Any, sub: Any, shapes: dict[str, tuple[int, ...]], where: str) -> LayerEntry | None:
+def _module_entry(torch: Any, node: Any, sub: Any, shapes: dict[str, tuple[int, ...]], where: str,
+                  context: _Context) -> LayerEntry | None:
     nn = torch.nn
     name = str(node.target)
-    if isinstance(sub, (nn.Conv1d, nn.Conv2d)):
+    if isinstance(sub, (nn.Conv1d, nn.Conv2d, nn.Linear)):
         x = _shape_of(node.args[0], shapes, "input")
-        fields = _conv_fields(name, x, shapes[node.name], sub.out_channels, sub.kernel_size, sub.stride, sub.padding,
-                              sub.dilation, sub.groups)
-        return LayerEntry(fields, where)
-    if isinstance(sub, nn.Linear):
-        return LayerEntry(_linear_fields(name, _shape_of(node.args[0], shapes, "input"), sub.out_features), where)
+        if isinstance(sub, nn.Linear):
+            fields, channels = _linear_fields(name, x, sub.out_features), sub.out_features
+        else:
+            fields = _conv_fields(name, x, shapes[node.name], sub.out_channels, sub.kernel_size, sub.stride,
+                                  sub.padding, sub.dilation, sub.groups)
+            channels = sub.out_channels
+        if not brevitas.is_brevitas(sub):
+            return LayerEntry(fields, where)
+        quant = brevitas.layer_quant(node, sub, channels, context.modules, context.grid_functions,
+                                     context.real_scale)
+        return LayerEntry(fields, where, quant)
+    if brevitas.is_act_layer(sub):
+        return None  # a quantizer (and an activation): no MACs
     if _is_qlayer(sub):
         return _qlayer_entry(node, sub, shapes, where)
     if isinstance(sub, (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
@@ -206,7 +240,7 @@ def _module_entry(torch: Any, node: Any, sub: Any, shapes: dict[str, tuple[int, 
             return _adaptive(name, x, shapes[node.name], op, where)
         stride = sub.stride if sub.stride is not None else sub.kernel_size
         return _pool_entry(name, x, shapes[node.name], op, sub.kernel_size, stride, sub.padding, where)
-    if type(sub).__name__ in _FREE_MODULES:
+    if type(sub).__name__ in _FREE_MODULES and not brevitas.is_brevitas(sub):
         return None
     raise _Unsupported(f"unsupported module {type(sub).__name__} ('{node.target}')")
 
