@@ -137,9 +137,11 @@ def _metadata(spec: StudySpec, results: "pd.DataFrame", header: Sequence[str], r
     described = [c for c in (*DESCRIPTION_COLUMNS, *CIM_COLUMNS, "adc_bits") if c in header]
     # a design column with one value in the whole study is stated once on the page, not per point
     constant = {c: rows[0][header.index(c)] for c in described if rows and len({r[header.index(c)] for r in rows}) == 1}
-    design = [c for c in described if c not in constant]
+    # the tooltip names the whole design point (scheme, bits, realisations, arch, node, workload)
+    # and the CIM settings that vary; the table's default columns leave out the constant ones
+    design = [c for c in described if c in DESCRIPTION_COLUMNS or c not in constant]
     objectives = [o.column for o in spec.objectives]
-    shown = list(dict.fromkeys(design + objectives + [c for c in TOTAL_COLUMNS if c in header]))
+    shown = list(dict.fromkeys([c for c in described if c not in constant] + objectives + [c for c in TOTAL_COLUMNS if c in header]))
     units = [c.removeprefix("area_um2.") for c in header if c.startswith("area_um2.") and f"energy_pj.{c.removeprefix('area_um2.')}" in header]
     energy = COLUMN_AXES["energy_pj"]
     return {
@@ -153,7 +155,7 @@ def _metadata(spec: StudySpec, results: "pd.DataFrame", header: Sequence[str], r
         "objectives": [_axis(o, results) for o in spec.objectives],
         "pairs": _pairs(spec, results, list(group_columns(results))),
         "group_by": list(group_columns(results)),
-        "colours": scheme_colours(list(dict.fromkeys(results["scheme"]))),
+        "colours": scheme_colours(list(dict.fromkeys(results["scheme"]))) if "scheme" in results.columns else {},
         "breakdown": {"units": units, "total": "energy_pj", "label": "energy per inference", "unit": energy.unit, "scale": energy.scale},
     }
 

@@ -319,7 +319,7 @@ SCRIPT = r"""
   groupSel.addEventListener("change", function () { state.group = +groupSel.value; state.zoom = null; draw(); buildTable(); });
   document.getElementById("reset-zoom").addEventListener("click", function () { state.zoom = null; draw(); });
   const constants = Object.keys(D.constant);
-  document.getElementById("constants").textContent = constants.length ? "The same for every point (so not repeated in the tooltips and the table): " +
+  document.getElementById("constants").textContent = constants.length ? "The same for every point (so left out of the table; all columns shows them): " +
     constants.map(function (c) { return c + " " + D.constant[c]; }).join(", ") + "." : "";
 
   // zoom: drag a rectangle inside the axes; a double click or "reset zoom" shows everything
