@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "study",
         help="sweep schemes x bits x hardware, attach accuracies, find Pareto fronts",
-        description="Run a study file (see docs/studies.md): results.csv, pareto.csv, figures and report.md.",
+        description="Run a study file (see docs/studies.md): results.csv, pareto.csv, figures, report.md and report.html.",
     )
     sub = p.add_subparsers(dest="study_command", metavar="ACTION", required=True)
     run = sub.add_parser("run", help="run (or resume) a study into a results folder")
@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{len(outcome.skipped)} combinations skipped (reasons in {args.out}/skipped.csv)")
     if outcome.accuracy_only:
         print(f"{outcome.accuracy_only} of them kept accuracy-only rows (CIM ADC bits the technology library cannot price)")
-    print(f"wrote {args.out}/results.csv, pareto.csv, report.md and {args.out}/figures/")
+    print(f"wrote {args.out}/results.csv, pareto.csv, report.md, report.html and {args.out}/figures/")
     return 0
 
 
