@@ -121,10 +121,11 @@ def _append_part(out: TextIO, part: _Part, columns: list[str], numeric: set[str]
     exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
     frame = pd.read_csv(part.path, keep_default_na=False, na_values=[""], dtype={c: str for c in part.columns if c not in part.numeric},
                         **exact)
-    for column in columns:
-        if column not in frame.columns:
-            frame[column] = 0.0 if column in numeric else ""
-    frame[columns].to_csv(out, index=False, header=False, lineterminator="\n")
+    zeros = {c: 0.0 for c in columns if c not in frame.columns and c in numeric}  # a missing text column stays empty
+    frame = frame.reindex(columns=columns)
+    if zeros:
+        frame = frame.fillna(zeros)
+    frame.to_csv(out, index=False, header=False, lineterminator="\n")
 
 
 def sweep_to(
