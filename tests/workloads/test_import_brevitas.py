@@ -4,6 +4,7 @@ Brevitas is installed by the ``dev`` extra (``hwcost[brevitas]``): these tests n
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -163,3 +164,15 @@ def test_unreadable_brevitas_modules_are_listed_and_a_missing_brevitas_named(mon
     monkeypatch.setitem(sys.modules, "brevitas.proxy", None)
     with pytest.raises(HwcostError, match=r"pip install 'hwcost\[brevitas\]'"):
         hwcost.import_model(nn.Sequential(qnn.QuantConv2d(3, 4, 1)), input_shape=(3, 4, 4))
+
+
+def test_the_models_page_brevitas_example_prints_its_listing(capsys: pytest.CaptureFixture[str]) -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "models.md"
+    blocks = re.findall(r"```py\n(.*?)```\n\n```\n(.*?)```", page.read_text(), flags=re.S)
+    assert len(blocks) == 1
+    code, listing = blocks[0]
+    namespace: dict[str, object] = {}
+    exec(compile(code, "docs/models.md", "exec"), namespace)  # noqa: S102 - the documentation's own example
+    assert capsys.readouterr().out == listing
+    # hand counts: conv1 32*32 x 32 x 27; conv2 16*16 x 64 x 32*9; conv3 8*8 x 128 x 64*9; fc 128 x 10
+    assert namespace["model"].total_macs == 884_736 + 2 * 4_718_592 + 1_280  # type: ignore[attr-defined]
