@@ -222,13 +222,16 @@ def _fake_quant_layer(scheme: QuantScheme, n: int, has_bias: bool, bits: int) ->
                           "(LSQ+, Bhalgat et al. 2020 eq. 2)"))
     if scheme.bn is BNHandling.UNFUSED and scheme.bn_realisation is BNRealisation.MERGED:
         units += [
-            Unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER, fp,
-                 why + "unfused BN merged into the output quantizer: y = (gamma'/S_out)*(x + beta'/gamma'), "
-                 "beta'/gamma' an FP bias [A]"),
-            Unit(UnitKind.SCALE_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM, Widths.of(width_bits=bits),
-                 why + f"unfused BN merged into the output quantizer: gamma'/S_out, one FP{bits} factor per "
-                 "output channel [A]"),
+            Unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER, fp,
+                 why + "unfused BN merged into the output quantizer: y = (gamma'/S_out)*x + beta'/S_out, "
+                 "the offset added after the per-channel multiply [A]"),
+            Unit(UnitKind.SCALE_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM, Widths.of(width_bits=2 * bits),
+                 why + f"unfused BN merged into the output quantizer: (gamma'/S_out, beta'/S_out), two FP{bits} "
+                 "words per output channel [A]"),
         ]
+        if has_bias:
+            units.append(Unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER, fp,
+                              why + "the layer's own bias added in floating point"))
     elif scheme.bn is BNHandling.UNFUSED:
         units += [
             Unit(UnitKind.BN_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER, fp, why + "gamma'*y, unfused BN [A]"),

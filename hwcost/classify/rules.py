@@ -31,7 +31,7 @@ units for one layer context. Human-readable copy (``docs/schemes.md`` has the fu
     BN (handling, realisation, type of M)
                         folded   int32 bias add per output                              Jacob eq. 11, 14
                         unfused merged, dyadic|float: M*gamma' per channel ((M0, n) or FP32
-                                 table) + beta'/gamma' as a bias at the accumulator scale [A]
+                                 table) + M*beta' added to the product before the shift [A]
                         unfused merged, pot: gamma' cannot ride in a shift: multiply-add per
                                  output + parameter table                               [A]
                         unfused separate: multiply-add per output + parameter table     NVDLA SDP BN stage
@@ -466,18 +466,32 @@ def _bn_separate(c: Context) -> tuple[Unit, ...]:
 
 
 def _bn_merged(c: Context) -> tuple[Unit, ...]:
-    """Unfused BN merged into the rescale: y = M*(gamma'*acc + beta') = (M*gamma')*(acc + beta'/gamma')."""
-    word = scale_word_bits(c)
-    kind = "FP32 scale" if c.rescale is ScaleType.FLOAT else "(M0, n)"
+    """Unfused BN merged into the rescale: y = M*(gamma'*acc + beta') = (M*gamma')*acc + M*beta'.
+
+    M*beta' is added to the product acc*M0 before the rounding shift, at the product's scale
+    2^-n output steps (B = round(M*beta'*2^n)): added at the accumulator scale instead, as
+    beta'/gamma', its rounding error would be half an accumulator step, which is M*gamma'/2
+    output steps and exceeds one step wherever M*gamma' > 2 (seen at 2 bits) [A]."""
+    if c.rescale is ScaleType.FLOAT:
+        return (
+            _unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER,
+                  "unfused BN merged into the FP32 rescale: y = (M*gamma')*acc + M*beta', the offset "
+                  "added after the per-channel FP32 multiply [A]", bits=FP32_BITS),
+            _unit(UnitKind.SCALE_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
+                  "unfused BN merged into the FP32 rescale: (M*gamma', M*beta') in FP32 per output channel, "
+                  "read once per output channel [A]", width_bits=2 * FP32_BITS),
+        )
+    product = c.acc_bits + c.scheme.m0_bits
+    word = scale_word_bits(c) + product
     return (
-        _unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
-              "unfused BN merged into the rescale: beta'/gamma' added at the accumulator scale, "
-              "y = M*(gamma'*acc + beta') = (M*gamma')*(acc + beta'/gamma') [A] (the int32 bias of "
-              "Jacob et al. 2018 eq. 11)", bits=c.acc_bits),
+        _unit(UnitKind.BN_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
+              f"unfused BN merged into the rescale: y = (M*gamma')*acc + M*beta' with M*gamma' = M0*2^-n per "
+              f"channel; B = round(M*beta'*2^n) added to the {product}-bit product acc*M0 before the rounding "
+              f"shift (no second multiplier) [A]", bits=product),
         _unit(UnitKind.SCALE_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
-              f"unfused BN merged into the rescale: M*gamma' per output channel, one {word}-bit {kind} "
-              f"entry read once per output channel (the per-channel multiplier of TFLite, "
-              f"Krishnamoorthi 2018 §2.6) [A]", width_bits=word),
+              f"unfused BN merged into the rescale: (M0, n) of M*gamma' and the {product}-bit offset B per output "
+              f"channel, a {word}-bit entry read once per output channel (the per-channel multiplier of "
+              f"TFLite, Krishnamoorthi 2018 §2.6) [A]", width_bits=word),
     )
 
 
@@ -498,10 +512,10 @@ def _bn_rules() -> dict[tuple[BNHandling, BNRealisation, ScaleType], Rule]:
         rules[(BNHandling.NONE, realisation, rescale)] = Rule((), "no batch norm: nothing", _none)
         rules[(BNHandling.UNFUSED, BNRealisation.SEPARATE, rescale)] = _BN_SEPARATE
     merged = Rule(
-        (UnitKind.BIAS_ADDER, UnitKind.SCALE_MEMORY),
+        (UnitKind.BN_ADDER, UnitKind.SCALE_MEMORY),
         "unfused BN merged into the rescale: gamma' rides in a per-channel M*gamma' ((M0, n) or FP32 "
-        "table per output channel), beta'/gamma' is a bias at the accumulator scale; no second multiplier [A]",
-        _bn_merged)
+        "per output channel) and M*beta' is added to the product before the rounding shift; no second "
+        "multiplier [A]", _bn_merged)
     rules[(BNHandling.UNFUSED, BNRealisation.MERGED, ScaleType.DYADIC)] = merged
     rules[(BNHandling.UNFUSED, BNRealisation.MERGED, ScaleType.FLOAT)] = merged
     rules[(BNHandling.UNFUSED, BNRealisation.MERGED, ScaleType.POT)] = Rule(

@@ -67,8 +67,14 @@ EXPECTED = {
     "dyadic": ((4, 4, 18), PER_CHANNEL),
     "bn-fused": ((4, 4, 18), SYMMETRIC),
     # Unfused BN merged into the rescale (bn_realisation: merged): gamma' rides in a per-channel
-    # (M0, n), beta'/gamma' in the bias at the accumulator scale; no BN multiplier.
-    "bn-unfused": ((4, 4, 18), (MAC, ACC18, BIAS18, SCALE_TABLE, *DYADIC18, CLAMP18, BIAS_MEM18)),
+    # (M0, n); B = M*beta'*2^n is added to the 18 + 12 = 30-bit product before the shift, and sits
+    # beside (M0, n) in the table (17 + 30 bits); no BN multiplier.
+    "bn-unfused": ((4, 4, 18), (
+        MAC, ACC18,
+        ("bn_adder", "per_output", {"bits": 18 + 12}),
+        ("scale_memory", "per_output_channel", {"width_bits": 12 + 5 + 30}),
+        *DYADIC18, CLAMP18,
+    )),
     "ssr": ((4, 4, 18), SYMMETRIC),
     "sq": ((4, 4, 18), PER_CHANNEL),
 }
@@ -112,12 +118,12 @@ def test_bn_unfused_under_a_shift_keeps_the_per_channel_multiplier_whatever_the_
         assert _bom(classify(replace(pot, bn_realisation=realisation), 576)) == (*BN_SEPARATE, shift, CLAMP18)
 
 
-def test_bn_unfused_merged_under_a_float_scale_stores_one_fp32_factor_per_channel() -> None:
+def test_bn_unfused_merged_under_a_float_scale_stores_two_fp32_words_per_channel() -> None:
     s = get_scheme("bn-unfused", 4, 4)
     fp = replace(s, weights=replace(s.weights, scale_type=ScaleType.FLOAT))
     bom = _bom(classify(fp, 576))
-    assert ("scale_memory", "per_output_channel", {"width_bits": 32}) in bom
-    assert BIAS18 in bom and not classify(fp, 576).has(UnitKind.BN_MULTIPLIER)
+    assert ("scale_memory", "per_output_channel", {"width_bits": 2 * 32}) in bom  # M*gamma', M*beta'
+    assert ("bn_adder", "per_output", {"bits": 32}) in bom and not classify(fp, 576).has(UnitKind.BN_MULTIPLIER)
     assert [k for k, _, _ in bom].count("fp_multiplier") == 1  # the rescale's, gamma' inside it
 
 

@@ -5,7 +5,9 @@ conversion reads from it how to realise each step: a weight offset pre-subtracte
 (odd codes of a centred grid, or ``q_w - Z_w``) or corrected at run time with window sums; an
 activation zero-point folded into the bias or pre-subtracted per input; operands dequantized to
 ``operand_bits`` fixed-point words (scale realisation ``operand``); unfused batch norm as a
-per-channel multiply-add; and the rescale as a shift, a dyadic ``M0 * 2^-n`` or an FP32 multiply.
+per-channel multiply-add (``bn_realisation: separate``, or under a shift) or merged into a
+per-channel rescale whose offset M*beta' is added to the product before the rounding shift
+(``merged``); and the rescale as a shift, a dyadic ``M0 * 2^-n`` or an FP32 multiply.
 Edge layers the classifier leaves in FP32 become float stages.
 """
 
@@ -36,11 +38,14 @@ def _grid(layer: QuantDense) -> OutputGrid:
     return OutputGrid(p.step, p.zero_point, p.code_lo, p.code_hi)
 
 
-def _rescale(dp: Datapath, m: np.ndarray, m0_bits: int) -> Rescale:
+def _rescale(dp: Datapath, m: np.ndarray, m0_bits: int, offset_steps: np.ndarray | None = None) -> Rescale:
+    """The rescale by ``m`` the datapath prices; ``offset_steps`` (output steps) is a merged BN's
+    M*beta', added to the product before the rounding (never with a pure shift: the classifier
+    keeps a BN multiplier there)."""
     if _has(dp, UnitKind.FP_MULTIPLIER):
-        return FloatRescale(m)
+        return FloatRescale(m) if offset_steps is None else FloatRescale(m, offset_steps)
     if _has(dp, UnitKind.REQUANT_MULTIPLIER):
-        return DyadicRescale.of(m, m0_bits)
+        return DyadicRescale.of(m, m0_bits, offset_steps)
     return shift_of(m)
 
 
@@ -63,7 +68,9 @@ def _operands(dp: Datapath, scheme: QuantScheme, layer: QuantDense, w: np.ndarra
         real_w = w_step[:, None] * (codes - z_w[:, None])
         f_w = _fixed_point_bits(float(np.abs(real_w).max()), scheme.operand_bits)
         f_a = _fixed_point_bits(grid.step * max(abs(grid.lo - grid.zero_point), abs(grid.hi - grid.zero_point)), scheme.operand_bits)
-        m0, shift = quantize_multiplier(np.array(grid.step * 2.0**f_a), scheme.m0_bits)
+        # S_x * 2^f_a as an operand_bits-wide fixed-point factor: the dequant multiplier the
+        # classifier prices is a_code_bits x operand_bits (DEQUANT rule, Krishnamoorthi 2018 §2.1).
+        m0, shift = quantize_multiplier(np.array(grid.step * 2.0**f_a), scheme.operand_bits)
         if _has(dp, UnitKind.DEQUANT_SHIFTER):
             m0, shift = np.array(1), shift_of(np.array(grid.step * 2.0**f_a)).shift
         weights = np.floor(real_w * 2.0**f_w + 0.5).astype(np.int64)
@@ -74,18 +81,21 @@ def _operands(dp: Datapath, scheme: QuantScheme, layer: QuantDense, w: np.ndarra
     return codes, z_w, OperandPrep(zero=0), grid.zero_point, w_step * grid.step
 
 
-BN_GUARD_BITS = 16  # resolution of the BN result below the output step
+BN_GUARD_BITS = 16  # resolution of the BN result below the output step (separate BN stage)
+
+
+def _bn_affine(layer: QuantDense) -> tuple[np.ndarray, np.ndarray]:
+    gamma = layer.bn.gamma.value * layer.bn.inv_std()
+    return gamma, layer.bn.beta.value - layer.bn.running_mean * gamma
 
 
 def _bn_stage(dp: Datapath, scheme: QuantScheme, layer: QuantDense, acc_step: np.ndarray, out_step: float):
-    """Unfused BN as ``gamma' * acc + beta'`` in integers, at the finer step ``acc_step / 2^f``
-    that puts ``BN_GUARD_BITS`` bits below the output step, so that ``beta'`` and the product
-    keep the resolution the float BN has before the output rounding. Returns the multiply
-    (``gamma' 2^f`` as a fixed-point factor), the shift ``beta'`` and the new step."""
-    if layer.bn is None or layer.bn_folded:
-        return None, None, acc_step
-    gamma = layer.bn.gamma.value * layer.bn.inv_std()
-    beta = layer.bn.beta.value - layer.bn.running_mean * gamma
+    """Unfused BN as a stage of its own (``bn_realisation: separate``, or under a power-of-two
+    rescale, where gamma' cannot ride in a shift): ``gamma' * acc + beta'`` in integers, at the finer
+    step ``acc_step / 2^f`` that puts ``BN_GUARD_BITS`` bits below the output step, so that
+    ``beta'`` and the product keep the resolution the float BN has before the output rounding.
+    Returns the multiply (``gamma' 2^f`` as a fixed-point factor), the shift ``beta'`` and the new step."""
+    gamma, beta = _bn_affine(layer)
     f = max(0, int(np.ceil(np.log2(float(acc_step.max()) * 2.0**BN_GUARD_BITS / out_step))))
     step = acc_step / 2.0**f
     shift = np.floor(beta / step + 0.5).astype(np.int64)
@@ -102,10 +112,19 @@ def _int_dense(dp: Datapath, scheme: QuantScheme, layer: QuantDense, output: Out
     bias = np.floor(b / acc_step + 0.5).astype(np.int64)  # own bias or folded BN shift (0 if neither)
     bias = bias - z_a * weights.sum(axis=1) + k * z_w * z_a  # constant terms of Jacob eq. 7
     out_step = output.step if output is not None else float(acc_step.min())
-    bn_scale, bn_shift, acc_step = _bn_stage(dp, scheme, layer, acc_step, out_step)
-    rescale = None if output is None else _rescale(dp, acc_step / output.step, scheme.m0_bits)
-    return IntDense(layer.conv, prep, pad, weights, z_w, bias, bn_scale, bn_shift, rescale, output, relu,
-                    logit_step=acc_step if output is None else None)
+    bn_scale = bn_shift = offset = None
+    if layer.bn is not None and not layer.bn_folded:
+        if _has(dp, UnitKind.BN_MULTIPLIER):
+            bn_scale, bn_shift, acc_step = _bn_stage(dp, scheme, layer, acc_step, out_step)
+        else:  # merged (bn_realisation: merged): y = (M*gamma')*acc + M*beta', one rescale per channel
+            gamma, offset = _bn_affine(layer)
+            acc_step = acc_step * gamma
+    if output is None:
+        return IntDense(layer.conv, prep, pad, weights, z_w, bias, bn_scale, bn_shift, None, output, relu,
+                        logit_step=acc_step, logit_offset=offset)
+    steps = None if offset is None else offset / output.step
+    rescale = _rescale(dp, acc_step / output.step, scheme.m0_bits, steps)
+    return IntDense(layer.conv, prep, pad, weights, z_w, bias, bn_scale, bn_shift, rescale, output, relu)
 
 
 def _float_dense(layer: QuantDense, output: OutputGrid | None, relu: bool) -> FloatDense:

@@ -7,7 +7,8 @@ A dense stage computes, per output channel c and output position k (Jacob et al.
 with ``P`` the patches of the operand codes (padded with the input zero-point, or 0 once it is
 pre-subtracted), ``W`` the stored weight operands, the window-sum term only for a runtime weight
 offset, and every constant term folded into the int32 ``bias``. Then an unfused batch norm
-(``gamma' * acc + beta'``), the rescale, ``+ Z_out`` and the clamp to the output grid, where ReLU
+(``gamma' * acc + beta'``) when it is a stage of its own, the rescale (per channel, with an
+unfused BN's gamma' inside it and M*beta' added to the product, when BN is merged), ``+ Z_out`` and the clamp to the output grid, where ReLU
 is the lower bound ``Z_out``. A float stage is an edge layer the scheme leaves in FP32.
 """
 
@@ -62,7 +63,8 @@ class IntDense:
     rescale: Rescale | None  # None: last layer, logits dequantized with ``logit_step``
     output: OutputGrid | None
     relu: bool
-    logit_step: np.ndarray | None = None  # per channel, S_w * S_x of the last layer
+    logit_step: np.ndarray | None = None  # per channel, S_w * S_x of the last layer (* gamma' if BN is merged)
+    logit_offset: np.ndarray | None = None  # per channel, a merged unfused BN's beta' of the last layer
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ def run_dense(stage: IntDense, q: np.ndarray) -> np.ndarray:
     if stage.bn_scale is not None:
         acc = stage.bn_scale.apply(acc) + stage.bn_shift
     if stage.rescale is None:
-        return _unpatch(stage.conv, acc * stage.logit_step, q.shape)
+        logits = acc * stage.logit_step + (0.0 if stage.logit_offset is None else stage.logit_offset)
+        return _unpatch(stage.conv, logits, q.shape)
     out = _quantize_output(stage.rescale.apply(acc), stage.output, stage.relu)
     return _unpatch(stage.conv, out, q.shape)
 

@@ -70,25 +70,33 @@ class ShiftRescale:
 
 @dataclass(frozen=True)
 class DyadicRescale:
+    """``round((acc * M0 + offset) * 2^-shift)``: ``offset`` (per channel, in units of 2^-shift
+    output steps) is an unfused BN's M*beta' merged into the rescale (0 otherwise)."""
+
     m0: np.ndarray
     shift: np.ndarray
+    offset: np.ndarray | int = 0
 
     @classmethod
-    def of(cls, m: np.ndarray, m0_bits: int) -> "DyadicRescale":
+    def of(cls, m: np.ndarray, m0_bits: int, offset_steps: np.ndarray | None = None) -> "DyadicRescale":
+        """``offset_steps``: a real offset in output steps, added as round(offset * 2^shift)."""
         m0, shift = quantize_multiplier(m, m0_bits)
-        return cls(m0, shift)
+        if offset_steps is None:
+            return cls(m0, shift)
+        return cls(m0, shift, np.floor(offset_steps * 2.0 ** shift.astype(np.float64) + 0.5).astype(np.int64))
 
     def apply(self, acc: np.ndarray) -> np.ndarray:
         _check_range(acc, self.m0)
-        return rounding_shift(np.asarray(acc, dtype=np.int64) * self.m0, self.shift)
+        return rounding_shift(np.asarray(acc, dtype=np.int64) * self.m0 + self.offset, self.shift)
 
 
 @dataclass(frozen=True)
 class FloatRescale:
     m: np.ndarray  # FP32 factors
+    offset: np.ndarray | float = 0.0  # FP32, in output steps (a merged unfused BN's M*beta')
 
     def apply(self, acc: np.ndarray) -> np.ndarray:
-        y = np.asarray(acc).astype(np.float32) * self.m.astype(np.float32)
+        y = np.asarray(acc).astype(np.float32) * self.m.astype(np.float32) + np.asarray(self.offset, dtype=np.float32)
         return np.floor(y + np.float32(0.5)).astype(np.int64)
 
 

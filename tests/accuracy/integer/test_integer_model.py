@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from hwcost.errors import HwcostError
-from hwcost.schemes import BNHandling, ScaleRealisation, ZeroPointRealisation
+from hwcost.schemes import BNHandling, BNRealisation, ScaleRealisation, ZeroPointRealisation
 from hwcost.schemes.presets import PRESET_NAMES, get_scheme
 from hwcost.accuracy.integer import to_integer_model
 from hwcost.accuracy.integer.model import IntDense
@@ -87,3 +87,35 @@ def test_operand_scale_realisation_matches_fake_quant(digits, fresh_model) -> No
     scheme = replace(get_scheme("pot", 4, 4), scale_realisation=ScaleRealisation.OPERAND)
     net = _qat(digits, fresh_model, scheme)
     assert np.mean(to_integer_model(net, scheme).predict(digits.x_test) != net.predict(digits.x_test, EVAL)) <= 0.005
+
+
+def test_unfused_bn_merged_and_separate_compute_what_is_priced(digits, fresh_model) -> None:
+    """Merged (default): no BN stage, gamma' inside a per-channel rescale M*gamma' and M*beta'
+    added to the product before the rounding shift; separate: a BN multiply-add of its own. Both
+    agree with fake-quant."""
+    base = get_scheme("bn-unfused", 4, 4)
+    net = _qat(digits, fresh_model, base)
+    x, fake = digits.x_test, net.predict(digits.x_test, EVAL)
+    merged = to_integer_model(net, base)
+    separate = to_integer_model(net, replace(base, bn_realisation=BNRealisation.SEPARATE))
+    for model in (merged, separate):
+        assert np.mean(model.predict(x) != fake) <= 0.005
+    hidden_merged = next(s for s in merged.stages if isinstance(s, IntDense) and s.rescale is not None)
+    hidden_separate = next(s for s in separate.stages if isinstance(s, IntDense) and s.rescale is not None)
+    assert hidden_merged.bn_scale is None and hidden_separate.bn_scale is not None
+    assert np.any(hidden_merged.rescale.offset != 0)
+    # Hand check of one channel: M*gamma' = gamma' * S_w * S_x / S_out, as a 12-bit M0 (4-bit outputs).
+    layer = next(lay for lay in net.dense_layers if lay.bn is not None and not lay.bn_folded)
+    gamma = layer.bn.gamma.value * layer.bn.inv_std()
+    w_step = layer.w_quant.integer_codes(layer.effective_weights()[0])[2]
+    expected = gamma * w_step * layer.a_quant.integer_params().step / hidden_merged.output.step
+    m0, shift = hidden_merged.rescale.m0, hidden_merged.rescale.shift
+    assert np.all(np.abs(m0) < 2**11)
+    np.testing.assert_allclose(m0 * 2.0 ** (-shift.astype(float)), expected, rtol=2**-10)
+
+
+def test_operand_dequant_factor_is_an_operand_bits_word(digits, fresh_model) -> None:
+    scheme = replace(get_scheme("symmetric", 4, 4), scale_realisation=ScaleRealisation.OPERAND, operand_bits=12)
+    net = _qat(digits, fresh_model, scheme)
+    stages = [s for s in to_integer_model(net, scheme).stages if isinstance(s, IntDense)]
+    assert all(abs(s.prep.m0) < 2**11 for s in stages)  # the priced dequant multiplier is code x 12 bits
