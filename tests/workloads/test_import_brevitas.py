@@ -151,6 +151,9 @@ def test_real_scales_priced_as_float_on_request() -> None:
     types = [(q.weights.scale_type, q.activations.scale_type) for q in model.quant]  # type: ignore[union-attr]
     float_, pot = ScaleType.FLOAT, ScaleType.POT
     assert types == [(float_, pot), (pot, pot), (pot, pot), (float_, float_)]  # the image: 2^-7 before calibration
+    # import_model passes real_scale on to the module reader
+    via_api = hwcost.import_model(TinyCNN().eval(), input_shape=(3, 16, 16), real_scale="float")
+    assert [(q.weights.scale_type, q.activations.scale_type) for q in via_api.quant] == types  # type: ignore[union-attr]
 
 
 def test_unreadable_brevitas_modules_are_listed_and_a_missing_brevitas_named(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,7 +59,8 @@ def import_model(
     else:
         from hwcost.workloads.imports.torch_module import read_module
 
-        model = read_module(source, input_shape=input_shape, example_input=example_input)
+        model = read_module(source, input_shape=input_shape, example_input=example_input,
+                            real_scale=ScaleType(real_scale))
     if name is not None:
         from dataclasses import replace
 
