@@ -64,6 +64,22 @@ def _choice(enum: type, value: str | None, key: str) -> Any:
         raise HwcostError.single(f"expected one of {valid}; got '{value}'", key=key) from None
 
 
+DEFAULT_NODE_NM = 45  # the node of the shipped default libraries (45nm, 45nm-lp)
+
+
+def default_node(clock_mhz: float) -> str:
+    """The shipped 45 nm library whose device flavour the clock rule picks at ``clock_mhz``
+    (:func:`hwcost.techlib.choose_flavour`: LP when a low-power MAC path meets the period, about
+    295 MHz at 45 nm), so a design left without a node gets devices consistent with its clock.
+
+    >>> default_node(1000.0), default_node(150.0)
+    ('45nm', '45nm-lp')
+    """
+    from hwcost.techlib import Flavour, choose_flavour
+
+    return "45nm-lp" if choose_flavour(DEFAULT_NODE_NM, clock_mhz).flavour is Flavour.LP else "45nm"
+
+
 def design_point(
     scheme: str | QuantScheme = "lsq",
     bits: int | None = None,
@@ -71,7 +87,7 @@ def design_point(
     weight_bits: int | None = None,
     act_bits: int | None = None,
     arch: str | Path | ArchConfig = "mac_array",
-    node: str = "45nm",
+    node: str | None = None,
     techlib: str | Path | TechLib | None = None,
     workload: str | Path | Workload | None = "resnet20",
     zero_point: str | None = None,
@@ -80,7 +96,10 @@ def design_point(
     """Resolve names and files into a :class:`DesignPoint` (the only step that reads files).
 
     ``bits`` sets weights and activations; ``weight_bits`` / ``act_bits`` override either.
-    ``techlib`` (a library or a YAML path) takes precedence over ``node``. ``workload`` is a
+    ``techlib`` (a library or a YAML path) takes precedence over ``node``. With neither, the
+    45 nm library of the device flavour the clock rule picks at the design's clock
+    (:func:`default_node`: ``45nm`` for the MAC array's 1 GHz, ``45nm-lp`` for the CIM macro's
+    150 MHz); a node named explicitly is used as it is. ``workload`` is a
     network name, a workload file, a :class:`Workload`, or ``"peak"`` (or ``None``) for the
     design's peak.
     """
@@ -94,10 +113,14 @@ def design_point(
         chosen = replace(chosen, zero_point_realisation=zp)
     if sr is not None:
         chosen = replace(chosen, scale_realisation=sr)
-    lib = techlib if isinstance(techlib, TechLib) else load_techlib(techlib if techlib is not None else node)
+    config = arch if not isinstance(arch, (str, Path)) else load_arch(arch)
+    if isinstance(techlib, TechLib):
+        lib = techlib
+    else:
+        lib = load_techlib(techlib if techlib is not None else node if node is not None else default_node(config.clock_mhz))
     return DesignPoint(
         scheme=chosen,
-        arch=arch if not isinstance(arch, (str, Path)) else load_arch(arch),
+        arch=config,
         techlib=lib,
         workload=None if workload is None or workload == PEAK else
         workload if isinstance(workload, Workload) else load_workload(workload),

@@ -138,3 +138,14 @@ def test_a_report_gives_its_compute_and_memory_cycles() -> None:
     # 16 x 16 PEs cannot do 256 MACs a cycle for more than every cycle of the array
     assert report.macs <= 256 * report.compute_cycles
     assert report.as_dict()["compute_cycles"] == report.compute_cycles
+
+
+def test_a_design_left_without_a_node_gets_devices_consistent_with_its_clock() -> None:
+    from hwcost.design_point import default_node, design_point
+
+    # LP's reference path at 45 nm is 3.39 ns (hwcost/techlib/flavour.py): it meets 150 MHz, not 1 GHz
+    assert default_node(150.0) == "45nm-lp" and default_node(1000.0) == "45nm"
+    assert design_point("lsq", 4, arch="cim").techlib.name == "45nm-lp"
+    assert design_point("lsq", 4).techlib.name == "45nm"
+    # a node named explicitly is used as it is
+    assert design_point("lsq", 4, arch="cim", node="45nm").techlib.name == "45nm"

@@ -30,7 +30,8 @@ def add_point_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch", default="mac_array",
                    help="accelerator template: mac_array (default), cim or dcim; its keys are flags (below)")
     p.add_argument("--arch-file", metavar="FILE", help="accelerator description in YAML (overrides --arch)")
-    p.add_argument("--node", default="45nm", help="shipped technology library (default 45nm)")
+    p.add_argument("--node", help="shipped technology library (default: 45nm, with low-power devices (45nm-lp) when "
+                                  "the design's clock is slow enough for them, as the CIM macro's 150 MHz is)")
     p.add_argument("--techlib", metavar="FILE", help="a technology library YAML file (overrides --node)")
     p.add_argument("--workload", help="network name or workload YAML file (default resnet20)")
     add_model_arguments(p)
