@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
+    except BrokenPipeError:  # the reader left (hwcost evaluate | head): nothing more to say
+        _silence_stdout()
+        return 0
     except Exception as exc:  # noqa: BLE001 - HwcostError, imported only now (start-up: no dataclasses import)
         from hwcost.errors import HwcostError
 
@@ -73,5 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hwcost: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush does not raise again
+    (the recipe of the Python documentation, 'Note on SIGPIPE')."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

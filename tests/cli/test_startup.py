@@ -75,3 +75,16 @@ def test_an_unknown_command_is_refused_by_name(capsys: pytest.CaptureFixture[str
         main(["evalute"])
     assert exc.value.code == 2
     assert "invalid choice: 'evalute'" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    # `hwcost evaluate | head -1`: the reader leaves after one line; no traceback, exit 0
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "from hwcost.cli import main; raise SystemExit(main())",
+                             "validate"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader leaves before the table is written
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
