@@ -150,3 +150,20 @@ def test_sizes_and_names_are_checked(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["accuracy", "measure", "--scheme", "lsq", "--test-size", "-1", "--no-cache"]) == 2
     err = capsys.readouterr().err
     assert ("--test-size" in err or "test_size" in err) and "expected an integer >= 1" in err
+
+
+def test_digits_read_from_the_file_equal_sklearn_load_digits() -> None:
+    # the file is read without importing scikit-learn; the arrays (and so the cache fingerprint)
+    # are those load_digits gives
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from hwcost.accuracy.data import SPLIT_SEED, TEST_FRACTION, _digits, stratified_split
+
+    bunch = load_digits()
+    x, y = bunch.images.astype(np.float64) / 16.0, bunch.target.astype(np.int64)
+    train, test = stratified_split(y, TEST_FRACTION, SPLIT_SEED)
+    data = _digits()
+    assert np.array_equal(data.x_train.reshape(x[train].shape), x[train])
+    assert np.array_equal(data.x_test.reshape(x[test].shape), x[test])
+    assert np.array_equal(data.y_train, y[train]) and np.array_equal(data.y_test, y[test])
