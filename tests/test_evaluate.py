@@ -44,9 +44,10 @@ def test_pot_differs_from_lsq_exactly_by_the_requantizer() -> None:
     lsq, pot = rows(evaluate("lsq", 4)), rows(evaluate("pot", 4))
     assert "requant_multiplier" in lsq and "requant_multiplier" not in pot
     n_out = float(load_workload("resnet20").compute_arrays.output_elements.sum())
-    # One 18x32 (body) or wider (8-bit edge layers) fixed-point multiply per output.
-    assert n_out * LIB.energy_pj("int_multiplier", a_bits=18, b_bits=32) <= lsq["requant_multiplier"]
-    assert lsq["requant_multiplier"] < n_out * LIB.energy_pj("int_multiplier", a_bits=25, b_bits=32)
+    # One fixed-point multiply per output: 18 x 12 in the body (m0_bits auto = 4 + 1 + 7 at 4-bit
+    # outputs), wider in the 8-bit edge layers (at most 25 x 16: m0 = 8 + 1 + 7).
+    assert n_out * LIB.energy_pj("int_multiplier", a_bits=18, b_bits=12) <= lsq["requant_multiplier"]
+    assert lsq["requant_multiplier"] < n_out * LIB.energy_pj("int_multiplier", a_bits=25, b_bits=16)
     # the residual adds rescale their inputs by multiplies under lsq, by shifts under pot
     # (tests/arch/test_residual_add.py counts them)
     assert pot["elementwise"] < lsq["elementwise"]

@@ -28,7 +28,9 @@ def test_dyadic_inputs_are_multiplied_added_with_guard_bits_and_shifted() -> Non
     pricer = Pricer(LIB)
     lsq, lsq_plus = (residual_add(get_scheme(s, 4, 4), pricer) for s in ("lsq", "lsq+"))
     wide = 4 + 1 + GUARD_BITS  # TFLite keeps 20 bits below the inputs
-    hand = 2 * pricer.energy_pj("int_multiplier", a_bits=5, b_bits=32) + pricer.energy_pj("int_adder", bits=wide) \
+    m0 = 4 + 1 + 7  # m0_bits auto at 4-bit outputs (b_out + 1 + 7 guard bits, docs/schemes.md)
+    assert get_scheme("lsq", 4, 4).m0_bits == m0
+    hand = 2 * pricer.energy_pj("int_multiplier", a_bits=5, b_bits=m0) + pricer.energy_pj("int_adder", bits=wide) \
         + pricer.energy_pj("shifter", bits=wide) + 2 * pricer.energy_pj("comparator", bits=5)
     assert lsq.realisation == "dyadic" and lsq.energy_pj == pytest.approx(hand)
     # LSQ+'s offsets: q1 - Z1, q2 - Z2 and + Z3, three 5-bit additions more
