@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from hwcost.errors import HwcostError, Problem
     from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
     from hwcost.schemes import PRESET_NAMES, QuantScheme, TensorQuant, get_scheme, load_scheme
+    from hwcost.schemes.scheme import BNHandling, BNRealisation, ScaleRealisation, ZeroPointRealisation
     from hwcost.techlib import TechLib, list_techlibs, load_techlib
     from hwcost.workloads import Layer, LayerPrecision, Workload, list_workloads, load_workload
     from hwcost.workloads.imports import ImportedModel, LayerQuant, import_model
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
     from hwcost.arch.template import ArchConfig, GroupActions, Template
     from hwcost.arch.mac_array.config import Dataflow, MacArrayConfig, PinnedCost
     from hwcost.arch.cim_macro.config import CellType, CimMacroConfig, CimMacroParams, SignedWeights
-    from hwcost.report import BreakdownRow, Category, CostReport
+    from hwcost.report import BreakdownRow, Category, Condition, CostReport, Scope
+    from hwcost.arch.gating import PowerGating
+    from hwcost.layer_plot import layer_figure, save_layer_figure
     from hwcost.design_point import DesignPoint, design_point
     from hwcost.evaluate import CostCache, evaluate, report_of, sweep
     from hwcost.sweep_stream import StreamedSweep, sweep_to
@@ -57,7 +60,10 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(('ArchConfig', 'GroupActions', 'Template',), 'hwcost.arch.template'),
     **dict.fromkeys(('Dataflow', 'MacArrayConfig', 'PinnedCost',), 'hwcost.arch.mac_array.config'),
     **dict.fromkeys(('CellType', 'CimMacroConfig', 'CimMacroParams', 'SignedWeights',), 'hwcost.arch.cim_macro.config'),
-    **dict.fromkeys(('BreakdownRow', 'Category', 'CostReport',), 'hwcost.report'),
+    **dict.fromkeys(('BreakdownRow', 'Category', 'Condition', 'CostReport', 'Scope',), 'hwcost.report'),
+    **dict.fromkeys(('BNHandling', 'BNRealisation', 'ScaleRealisation', 'ZeroPointRealisation',), 'hwcost.schemes.scheme'),
+    **dict.fromkeys(('PowerGating',), 'hwcost.arch.gating'),
+    **dict.fromkeys(('layer_figure', 'save_layer_figure',), 'hwcost.layer_plot'),
     **dict.fromkeys(('DesignPoint', 'design_point',), 'hwcost.design_point'),
     **dict.fromkeys(('CostCache', 'evaluate', 'report_of', 'sweep',), 'hwcost.evaluate'),
     **dict.fromkeys(('StreamedSweep', 'sweep_to',), 'hwcost.sweep_stream'),
@@ -68,6 +74,15 @@ _HOMES: dict[str, str] = {
 
 __all__ = [
     "ArchConfig",
+    "BNHandling",
+    "BNRealisation",
+    "Condition",
+    "PowerGating",
+    "ScaleRealisation",
+    "Scope",
+    "ZeroPointRealisation",
+    "layer_figure",
+    "save_layer_figure",
     "Band",
     "BreakdownRow",
     "Category",
