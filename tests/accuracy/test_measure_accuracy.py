@@ -23,7 +23,11 @@ QUICK = {"epochs": 1, "fp_epochs": 2}
 
 @pytest.fixture(scope="module")
 def symmetric_by_bits() -> dict[int, list[AccuracyResult]]:
-    return {b: [measure_accuracy(get_scheme("symmetric", b, b), seed=s) for s in SEEDS] for b in (8, 4, 2)}
+    # M0 pinned at TFLite's 32 bits: the integer-only emulation then equals fake-quant (below). With
+    # m0_bits auto (b_out + 1 + 7, 10 bits at 2-bit outputs) 6 of 902 digits predictions changed
+    # at W2 (docs/schemes.md): that is the narrower multiplier's effect, not an emulation error.
+    return {b: [measure_accuracy(replace(get_scheme("symmetric", b, b), m0_width=32), seed=s) for s in SEEDS]
+            for b in (8, 4, 2)}
 
 
 def test_eight_bit_qat_is_within_one_percent_of_full_precision(symmetric_by_bits) -> None:
@@ -100,7 +104,7 @@ def test_user_errors_are_hwcost_errors(tmp_path: Path, monkeypatch: pytest.Monke
     assert "model" in str(info.value) and "epochs" in str(info.value)
     with pytest.raises(HwcostError, match="cnn"):
         measure_accuracy(get_scheme("lsq"), model="cnn", dataset=_flat_npz(tmp_path), **QUICK)
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # no scikit-learn: its digits file cannot be found
     with pytest.raises(HwcostError, match=r"hwcost\[datasets\]"):
         measure_accuracy(get_scheme("lsq"), **QUICK)
 
