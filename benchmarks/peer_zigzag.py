@@ -241,8 +241,8 @@ def unit_energies(lib: hwcost.TechLib, wd: Widths) -> dict[str, float]:
         "reg_o": lib.energy_pj("register", bits=wd.acc),
         "glb_read": lib.energy_pj("sram", "read", **glb),
         "glb_write": lib.energy_pj("sram", "write", **glb),
-        "dram_read_bit": lib.energy_pj("dram", "read", bits=1),
-        "dram_write_bit": lib.energy_pj("dram", "write", bits=1),
+        "dram_read_bit": lib.energy_pj("dram", "read", bits=1, standard="lpddr4"),  # the template default
+        "dram_write_bit": lib.energy_pj("dram", "write", bits=1, standard="lpddr4"),
     }
 
 
@@ -292,7 +292,8 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
     macs = report.macs
     _same(rows["mac_multiplier"].energy_pj / macs, e["mult"], f"{p.layer.name}: multiplier energy per MAC")
     _same(rows["accumulator"].energy_pj / macs, e["acc_add"], f"{p.layer.name}: accumulator energy per MAC")
-    weight_loads = rows["pe_registers"].actions - macs
+    # the row's actions: one input-register write and one accumulation per MAC, and the weight loads
+    weight_loads = rows["pe_registers"].actions - 2 * macs
     reg_parts = {"W": weight_loads * e["reg_w"], "I": macs * e["reg_i"], "O": macs * e["reg_o"]}
     _same(rows["pe_registers"].energy_pj, sum(reg_parts.values()), f"{p.layer.name}: PE register energy")
 
