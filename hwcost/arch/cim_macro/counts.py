@@ -195,19 +195,29 @@ def resident_layers(tiles: np.ndarray, macros: np.ndarray) -> np.ndarray:
     return used + np.minimum(after, macros) <= macros + 1e-9
 
 
-def _residency(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> Residency:
-    needed = g.tiles.sum(axis=1, keepdims=True)
-    macros = np.where(np.isnan(p.macros_fixed), needed, p.macros_fixed)
-    resident = resident_layers(g.tiles, macros)
-    free = macros - (g.tiles * resident).sum(axis=1, keepdims=True)
+def residency(tiles: np.ndarray, macros_fixed: np.ndarray, weight_bits: np.ndarray, activation_bits: np.ndarray,
+              glb_bits: np.ndarray) -> Residency:
+    """Which layers keep their weights on ``macros_fixed`` macros (NaN: as many as they need), the
+    macros left to the others and their rounds, and where the streamed weights reload from; shared
+    by both CIM templates. ``weight_bits`` / ``activation_bits``: each layer's weights and its input
+    plus output activations, in bits (points, layers)."""
+    needed = tiles.sum(axis=1, keepdims=True)
+    macros = np.where(np.isnan(macros_fixed), needed, macros_fixed)
+    resident = resident_layers(tiles, macros)
+    free = macros - (tiles * resident).sum(axis=1, keepdims=True)
     free = np.where(resident.all(axis=1, keepdims=True), macros, np.maximum(free, 1.0))
-    rounds = np.where(resident, 1.0, ceil_div(g.tiles, free))
+    rounds = np.where(resident, 1.0, ceil_div(tiles, free))
     # The streamed weights are held in the GLB when they fit beside the largest layer's activations
     # (their one load from DRAM is amortised over inferences); otherwise they come from DRAM.
-    streamed_bits = (np.where(resident, 0.0, s.weights * p.weight_bits)).sum(axis=1, keepdims=True)
-    footprint = (s.input_elements * p.act_bits + s.output_elements * p.out_bits).max(axis=1, keepdims=True)
-    from_glb = (streamed_bits > 0) & (streamed_bits + footprint <= p.glb_bits)
+    streamed_bits = np.where(resident, 0.0, weight_bits).sum(axis=1, keepdims=True)
+    footprint = activation_bits.max(axis=1, keepdims=True)
+    from_glb = (streamed_bits > 0) & (streamed_bits + footprint <= glb_bits)
     return Residency(macros, resident, free, rounds, from_glb)
+
+
+def _residency(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> Residency:
+    return residency(g.tiles, p.macros_fixed, s.weights * p.weight_bits,
+                     s.input_elements * p.act_bits + s.output_elements * p.out_bits, p.glb_bits)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from hwcost.arch.cim_macro.counts import resident_layers
+from hwcost.arch.cim_macro.counts import residency
 from hwcost.arch.shared.tables import LayerShapes
 
 __all__ = ["DcimCount", "DcimLayerParams", "DcimGeometry", "DcimLayerActions", "dcim_geometry", "count_dcim_actions",
@@ -119,12 +119,8 @@ def count_dcim_actions(s: LayerShapes, p: DcimLayerParams, g: DcimGeometry) -> D
     I, W = s.input_elements, s.weights
     # Which layers keep their weights and where the others reload from: as cim_macro
     # (docs/cim-model.md §2; resident_layers).
-    needed = g.tiles.sum(axis=1, keepdims=True)
-    macros = np.where(np.isnan(p.macros_fixed), needed, p.macros_fixed)
-    resident = resident_layers(g.tiles, macros)
-    free = macros - (g.tiles * resident).sum(axis=1, keepdims=True)
-    free = np.where(resident.all(axis=1, keepdims=True), macros, np.maximum(free, 1.0))
-    rounds = np.where(resident, 1.0, ceil_div(g.tiles, free))
+    res = residency(g.tiles, p.macros_fixed, W * p.weight_bits, I * p.act_bits + O * p.out_bits, p.glb_bits)
+    resident, rounds, from_glb = res.resident, res.rounds, res.reload_from_glb
     evaluations = P * G * g.input_cycles * g.trees_per_group  # tree evaluations per row group
     zero = 0.0 * evaluations
     # Inputs are read once per column-tile round (column tiles in parallel share one read).
@@ -134,9 +130,6 @@ def count_dcim_actions(s: LayerShapes, p: DcimLayerParams, g: DcimGeometry) -> D
     act_in = np.where(s.is_network_input | spills, I * p.act_bits, 0.0)
     act_out = np.where(s.is_network_output | spills, O * p.out_bits, 0.0)
     weights = np.where(resident, 0.0, W * p.weight_bits)
-    footprint = (I * p.act_bits + O * p.out_bits).max(axis=1, keepdims=True)
-    streamed = weights.sum(axis=1, keepdims=True)
-    from_glb = (streamed > 0) & (streamed + footprint <= p.glb_bits)
     glb_weights = np.where(from_glb, weights, 0.0)
     dram_read = weights - glb_weights + act_in + p.extra_dram_bits_per_layer
     dram_write = act_out + zero
