@@ -192,16 +192,7 @@ def _float_layer(scheme: QuantScheme, n: int, has_bias: bool) -> Datapath:
     if has_bias or scheme.bn is not BNHandling.NONE:
         units.append(Unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER, fp,
                           reason + "FP32 bias (own bias or BN affine folded into it)"))
-    units += [
-        Unit(UnitKind.FP_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER, fp, reason + "output quantizer y/S_out in FP32"),
-        Unit(UnitKind.FP_TO_INT, Placement.PER_OUTPUT, Component.SHIFTER, fp, reason + "rounded to the output code [A]"),
-    ]
-    if offset_of(scheme.outputs) is not Offset.NONE:
-        units.append(Unit(UnitKind.OUTPUT_ZERO_POINT_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER, fp,
-                          reason + "+ Z_out (Jacob et al. 2018 §2.4)"))
-    units += [
-        Unit(UnitKind.CLAMP, Placement.PER_OUTPUT, Component.COMPARATOR, fp, reason + "saturating cast to the output grid", 2),
-    ]
+    units += _fp_output_quantizer(scheme, FP32_BITS, reason)
     return Datapath(scheme=scheme, reduction_length=n, weight_operand_bits=FP32_BITS, act_operand_bits=FP32_BITS,
                     weight_operand_signed=True, act_operand_signed=True, accumulator_bits=FP32_BITS,
                     units=_with_bias_memory(tuple(units)), notes=_notes(scheme) + ("edge layer in FP32",))
@@ -242,16 +233,23 @@ def _fake_quant_layer(scheme: QuantScheme, n: int, has_bias: bool, bits: int) ->
     elif has_bias or scheme.bn is BNHandling.FOLDED:
         units.append(Unit(UnitKind.BIAS_ADDER, Placement.PER_OUTPUT, Component.FP_ADDER, fp,
                           why + "the bias (own, or folded BN's shift) added in floating point"))
-    units += [
-        Unit(UnitKind.FP_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER, fp, why + "output quantizer y/S_out"),
+    units += _fp_output_quantizer(scheme, bits, why)
+    return Datapath(scheme=scheme, reduction_length=n, weight_operand_bits=bits, act_operand_bits=bits,
+                    weight_operand_signed=True, act_operand_signed=True, accumulator_bits=bits,
+                    units=_in_dataflow_order(_with_bias_memory(tuple(units))),
+                    notes=_notes(scheme) + (f"fake-quant in FP{bits}: the zero-point realisation does not apply",))
+
+
+def _fp_output_quantizer(scheme: QuantScheme, bits: int, why: str) -> list[Unit]:
+    """A floating-point layer's output quantizer: y/S_out in FP``bits``, rounded to the output code,
+    + Z_out on that code (b_out + 1 bits) when the outputs have an offset, and the saturating cast."""
+    fp = Widths.of(bits=bits)
+    units = [
+        Unit(UnitKind.FP_MULTIPLIER, Placement.PER_OUTPUT, Component.FP_MULTIPLIER, fp, why + f"output quantizer y/S_out in FP{bits}"),
         Unit(UnitKind.FP_TO_INT, Placement.PER_OUTPUT, Component.SHIFTER, fp, why + "rounded to the output code [A]"),
     ]
     if offset_of(scheme.outputs) is not Offset.NONE:
         units.append(Unit(UnitKind.OUTPUT_ZERO_POINT_ADDER, Placement.PER_OUTPUT, Component.INT_ADDER,
                           Widths.of(bits=scheme.outputs.bits + 1), why + "+ Z_out on the output code (Jacob et al. 2018 §2.4)"))
-    units.append(Unit(UnitKind.CLAMP, Placement.PER_OUTPUT, Component.COMPARATOR, fp,
-                      why + "saturating cast to the output grid", 2))
-    return Datapath(scheme=scheme, reduction_length=n, weight_operand_bits=bits, act_operand_bits=bits,
-                    weight_operand_signed=True, act_operand_signed=True, accumulator_bits=bits,
-                    units=_in_dataflow_order(_with_bias_memory(tuple(units))),
-                    notes=_notes(scheme) + (f"fake-quant in FP{bits}: the zero-point realisation does not apply",))
+    units.append(Unit(UnitKind.CLAMP, Placement.PER_OUTPUT, Component.COMPARATOR, fp, why + "saturating cast to the output grid", 2))
+    return units
