@@ -119,7 +119,7 @@ def test_a_refusal_on_an_executor_leaves_no_file(points: list[hwcost.DesignPoint
 
 
 def test_chunks_on_a_dask_cluster_write_the_same_file(points: list[hwcost.DesignPoint], tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed  # hwcost[dask], in the dev extra: CI runs this, never skips it
     here = hwcost.sweep_to(tmp_path / "here.csv", points, chunk_size=4)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:

@@ -42,7 +42,7 @@ def test_quiet_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_torch_loop_reports_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    torch = pytest.importorskip("torch")
+    import torch  # hwcost[torch], in the dev extra: CI runs this, never skips it
     from hwcost.accuracy.torch_backend.models import build_torch_model
     from hwcost.accuracy.torch_backend.train import train_torch
 

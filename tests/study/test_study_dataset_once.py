@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("sklearn")
-
 import hwcost.accuracy.data as data_module
 from hwcost.accuracy import measure_accuracy
 from hwcost.schemes import get_scheme

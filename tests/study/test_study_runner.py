@@ -125,7 +125,7 @@ def test_worker_processes_give_the_same_tables(write_study: Callable[..., Path],
 
 
 def test_dask_cluster_gives_the_same_tables(write_study: Callable[..., Path], reference: Path, tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed  # hwcost[dask], in the dev extra: CI runs this, never skips it
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
         executor = ExecutorSpec(ExecutorKind.DASK, jobs=1, scheduler=cluster.scheduler_address)
         outcome = run_study(load_study(write_study()), tmp_path / "dask", executor, measure=fake_accuracy, progress=False, figures=False)
@@ -136,7 +136,6 @@ def test_dask_cluster_gives_the_same_tables(write_study: Callable[..., Path], re
 def test_dask_without_a_scheduler_starts_a_local_cluster(write_study: Callable[..., Path], reference: Path, tmp_path: Path) -> None:
     # --executor dask without --scheduler: a LocalCluster of two worker processes, started and
     # closed by the run; tables byte-identical to the in-process run and to the process pool.
-    pytest.importorskip("distributed")
     outcome = run_study(load_study(write_study()), tmp_path / "local", ExecutorSpec(ExecutorKind.DASK, jobs=2), measure=fake_accuracy,
                         progress=False, figures=False)
     assert outcome.runs_measured == 8
