@@ -231,10 +231,17 @@ def _lib_of(report: CostReport, techlib: TechLib | None) -> TechLib:
                                  "the TechLib it was priced with (techlib=...)", key="techlib") from None
 
 
+# A bound on the draws, so a typo cannot ask for more memory than a laptop has: sampling a
+# ResNet-18 report (14 rows) peaks at about 400 B per sample (tracemalloc), 0.4 GB at the bound.
+MAX_SAMPLES = 1_000_000
+
+
 def _normals(samples: int, seed: int) -> np.ndarray:
     """(samples, 2 x families + 1): energy z per family, area z per family, the leakage z."""
-    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-        raise HwcostError.single(f"expected a whole number of samples >= 1; got {samples!r}", key="samples")
+    if not isinstance(samples, int) or isinstance(samples, bool) or not 1 <= samples <= MAX_SAMPLES:
+        raise HwcostError.single(f"expected a whole number of samples 1..{MAX_SAMPLES:,}; got {samples!r}", key="samples")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise HwcostError.single(f"expected a whole number >= 0; got {seed!r}", key="seed")
     return np.random.default_rng(seed).standard_normal((samples, 2 * len(Family) + 1))
 
 

@@ -113,7 +113,7 @@ def test_every_row_of_every_template_has_a_component_with_a_spread() -> None:
 
 
 def test_bad_sample_count_is_an_error(lib: TechLib) -> None:
-    with pytest.raises(HwcostError, match="samples >= 1"):
+    with pytest.raises(HwcostError, match=r"samples 1\.\.1,000,000"):
         band(_report(1.0, 0.0, 1.0), 0, techlib=lib)
 
 
@@ -140,7 +140,7 @@ def test_cli_evaluate_and_compare_print_bands(capsys) -> None:
     out = capsys.readouterr().out
     assert "energy_pj lsq+ / lsq" in out and "p_better" in out
     assert main(["evaluate", "--uncertainty", "-3"]) == 2
-    assert "--uncertainty: expected a number of samples >= 1; got -3" in capsys.readouterr().err
+    assert "--uncertainty: expected a number of samples 1..1,000,000; got -3" in capsys.readouterr().err
 
 
 def test_validate_counts_chips_inside_their_band() -> None:
@@ -155,3 +155,15 @@ def test_validate_counts_chips_inside_their_band() -> None:
               <= r.band.tops_per_w.p90]
     assert cov[ALL].inside == len(inside) and sum(c.inside for k, c in cov.items() if k != ALL) == len(inside)
     assert all(r.band is None for r in validate(load_chips(SHIPPED_SET)[:3]))  # no band unless asked
+
+
+def test_too_many_samples_and_a_negative_seed_are_refused_under_their_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    from hwcost import evaluate
+    from hwcost.cli import main
+
+    assert main(["evaluate", "--uncertainty", "100000000"]) == 2
+    assert "--uncertainty: expected a number of samples 1..1,000,000; got 100000000" in capsys.readouterr().err
+    assert main(["compare", "--scheme", "lsq", "--scheme", "lsq+", "--uncertainty", "5", "--seed", "-1"]) == 2
+    assert "--seed: expected a whole number >= 0; got -1" in capsys.readouterr().err  # numpy raised a ValueError
+    with pytest.raises(HwcostError, match=r"^seed: expected a whole number >= 0; got -1"):
+        evaluate("lsq", 4).band(samples=10, seed=-1)

@@ -26,8 +26,14 @@ def samples_of(args: argparse.Namespace) -> int | None:
     from hwcost.errors import HwcostError
 
     n = args.uncertainty
-    if n is not None and n < 1:
-        raise HwcostError.single(f"expected a number of samples >= 1; got {n}", key="--uncertainty")
+    if n is None:
+        return None
+    from hwcost.uncertainty import MAX_SAMPLES
+
+    if not 1 <= n <= MAX_SAMPLES:
+        raise HwcostError.single(f"expected a number of samples 1..{MAX_SAMPLES:,}; got {n}", key="--uncertainty")
+    if args.seed < 0:
+        raise HwcostError.single(f"expected a whole number >= 0; got {args.seed}", key="--seed")
     return n
 
 
