@@ -158,8 +158,11 @@ class CostReport:
     @property
     def elementwise_energy_pj(self) -> float:
         """What the compute layers do not account for: the element-wise layers' operations and
-        their buffer traffic."""
-        return self.energy_pj - float(sum(layer.energy_pj for layer in self.layers))
+        their buffer traffic. A remainder within rounding of the total (a peak report has no
+        element-wise layers) is 0, not a negative zero or -1e-9 pJ."""
+        total = self.energy_pj
+        rest = total - float(sum(layer.energy_pj for layer in self.layers))
+        return 0.0 if abs(rest) <= 1e-12 * abs(total) else rest
 
     def at_scope(self, scope: Scope) -> "CostReport":
         """This report narrowed to ``scope``: the breakdown keeps the rows of that scope, so every

@@ -101,3 +101,10 @@ def test_by_layer_csv_prints_one_row_per_layer(capsys: pytest.CaptureFixture[str
     # without --by-layer the totals row has no list-valued 'layers' column
     assert main(["evaluate", "--scheme", "lsq", "--bits", "4", "--format", "csv"]) == 0
     assert "layers" not in capsys.readouterr().out.splitlines()[0].split(",")
+
+
+def test_a_peak_report_has_no_element_wise_remainder(capsys: pytest.CaptureFixture[str]) -> None:
+    # the ideal layer is the whole report: the remainder is exactly 0 (it printed -0.0 before)
+    assert hwcost.evaluate("lsq", 4, workload="peak").elementwise_energy_pj == 0.0
+    assert main(["evaluate", "--by-layer", "--peak"]) == 0
+    assert "-0.0" not in capsys.readouterr().out
