@@ -20,7 +20,7 @@ from enum import Enum
 from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PeStyle, PinnedCost
 from hwcost.arch.mac_array.counts import MacCount
 from hwcost.arch.shared.adder_tree import adder_tree, tree_cost
-from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits
+from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits, unit_leakage_mw
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Term
 from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
@@ -90,11 +90,6 @@ def _instances(unit: Unit, arch: MacArrayConfig) -> int:
     return arch.post_lanes
 
 
-def _leakage_mw(unit: Unit | None, pricer: Pricer) -> float:
-    """Static power of one instance of a logic unit (0 where absent or the library gives none)."""
-    return 0.0 if unit is None else pricer.leakage_mw(str(unit.component), **unit.widths)
-
-
 def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pricer: Pricer) -> tuple[PricedRow, int]:
     """The row of one priced unit, and its instance count (a per-channel table is one memory)."""
     unit = priced.unit
@@ -104,10 +99,10 @@ def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pri
     leaks = [0.0] * len(es)
     if not priced.is_memory:
         b = priced.body
-        leaks[0] = _leakage_mw(b, pricer)
+        leaks[0] = unit_leakage_mw(b, pricer)
         for k, u in enumerate(priced.units[1:], 1):
             same = b is not None and u is not None and u.component is b.component and u.widths == b.widths
-            leaks[k] = leaks[0] if same else _leakage_mw(u, pricer)
+            leaks[k] = leaks[0] if same else unit_leakage_mw(u, pricer)
     leakage = priced.leakage_mw if priced.is_memory else n * max(leaks)
     count = count_key(unit)
     if unit.kind in PE_KINDS:

@@ -84,25 +84,80 @@ def _per_layer(acts: LayerActions) -> dict[Enum, np.ndarray]:
     }
 
 
-def _layer_energy(acts: LayerActions, archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan],
-                  t: WorkloadTables) -> np.ndarray:
-    """Energy of every layer at every point under one dataflow (points x layers): each row's terms
-    over the counts that depend on the dataflow (buffer accesses = bits / port width), and each
-    row's leakage over the layer's cycles. The bill-of-materials counts are the same under both
-    dataflows and are left out of the comparison."""
+def _energy_per_action(plans: Sequence[MacPlan], keys: Sequence[Enum], classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per point, the energy per action of each count key on each class summed over the point's
+    rows (points x keys x classes), and its rows' leakage (points,). Terms of other keys (the
+    bill-of-materials counts, the same under every dataflow) are left out."""
+    position = {key: i for i, key in enumerate(keys)}
+    per_action = np.zeros((len(plans), len(keys), classes))
+    leakage = np.zeros(len(plans))
+    for d, plan in enumerate(plans):
+        e = [[0.0] * classes for _ in keys]
+        leak = 0.0
+        for row in plan.rows:
+            leak += row.leakage_mw
+            for term in row.terms:
+                i = position.get(term.count)
+                if i is not None:
+                    for k in range(classes):
+                        e[i][k] += term.energy_pj(k, classes)
+        per_action[d] = e
+        leakage[d] = leak
+    return per_action, leakage
+
+
+def _layer_energy(acts: LayerActions, per_action: np.ndarray, leakage_mw: np.ndarray, keys: Sequence[Enum],
+                  archs: Sequence[MacArrayConfig], t: WorkloadTables) -> np.ndarray:
+    """Energy of every layer at every point under one dataflow (points x layers): the actions of
+    every count that depends on the dataflow (buffer accesses = bits / port width) at their
+    energy per action on the layer's class, and the rows' leakage over the layer's cycles. The
+    bill-of-materials counts are the same under both dataflows and are left out of the
+    comparison."""
     counts = _per_layer(acts)
     width = np.asarray([a.glb_width_bits for a in archs], dtype=float)[:, None]
     counts[Count.GLB_READ_ACCESSES] = acts.glb_read_bits / width
     counts[Count.GLB_WRITE_ACCESSES] = acts.glb_write_bits / width
     seconds = acts.latency_cycles / (np.asarray([a.clock_mhz for a in archs], dtype=float)[:, None] * 1e6)
-    energy = np.zeros_like(acts.latency_cycles)
-    for d, plan in enumerate(plans):
-        for row in plan.rows:
-            energy[d] += row.leakage_mw * seconds[d] * 1e9
-            for term in row.terms:
-                if term.count in counts:
-                    energy[d] += term.per_layer(t.layer_class, t.n_classes) * counts[term.count][d]
+    energy = leakage_mw[:, None] * seconds * 1e9
+    for i, key in enumerate(keys):
+        energy = energy + per_action[:, i, :][:, t.layer_class] * counts[key]
     return energy
+
+
+def _choose_dataflow(params: ArrayParams, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan],
+                     t: WorkloadTables, acts: LayerActions) -> tuple[LayerActions, np.ndarray]:
+    """Per layer of every ``auto`` point, whichever of weight and output stationary costs less
+    energy (static included); the other points keep their own dataflow. Returns the chosen actions
+    and each layer's dataflow (points x layers)."""
+    auto = np.asarray([a.dataflow is Dataflow.AUTO for a in configs])
+    which = np.flatnonzero(auto)
+    n = len(configs)
+    sub = ArrayParams(**{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
+    ws = count_actions(t.shapes, replace(sub, output_stationary=np.zeros_like(sub.output_stationary)))
+    os_ = count_actions(t.shapes, replace(sub, output_stationary=np.ones_like(sub.output_stationary)))
+    auto_configs = [configs[i] for i in which]
+    keys = tuple(_per_layer(ws)) + (Count.GLB_READ_ACCESSES, Count.GLB_WRITE_ACCESSES)
+    per_action, leakage = _energy_per_action([plans[i] for i in which], keys, t.n_classes)
+    pick_os = (_layer_energy(os_, per_action, leakage, keys, auto_configs, t)
+               < _layer_energy(ws, per_action, leakage, keys, auto_configs, t))
+    chosen = np.broadcast_to(params.output_stationary, acts.latency_cycles.shape).copy()
+    chosen[which] = pick_os
+    fixed = {f.name: getattr(acts, f.name) for f in fields(acts)}
+    merged = {}
+    for name, values in fixed.items():
+        values = np.array(np.broadcast_to(values, acts.latency_cycles.shape))
+        values[which] = np.where(pick_os, getattr(os_, name), getattr(ws, name))
+        merged[name] = values
+    mapping = np.where(chosen, Dataflow.OUTPUT_STATIONARY.value, Dataflow.WEIGHT_STATIONARY.value)
+    return LayerActions(**merged), mapping
+
+
+def _rows(values: Any, which: np.ndarray, points: int) -> Any:
+    """The rows ``which`` of a (points, 1) or (points, layers) parameter; a value shared by every
+    point (first axis 1) as it is."""
+    if isinstance(values, np.ndarray) and values.ndim == 2 and values.shape[0] == points:
+        return values[which]
+    return values
 
 
 class MacArrayTemplate:
@@ -123,15 +178,8 @@ class MacArrayTemplate:
         params = _params(configs, plans, tables)
         acts = count_actions(tables.shapes, params)
         mapping = None
-        auto = np.asarray([a.dataflow is Dataflow.AUTO for a in configs])
-        if auto.any():
-            ws = count_actions(tables.shapes, replace(params, output_stationary=np.zeros_like(params.output_stationary)))
-            os_ = count_actions(tables.shapes, replace(params, output_stationary=np.ones_like(params.output_stationary)))
-            pick_os = auto[:, None] & (_layer_energy(os_, configs, plans, tables) < _layer_energy(ws, configs, plans, tables))
-            fixed_os = params.output_stationary & ~auto[:, None]
-            chosen = pick_os | fixed_os
-            acts = LayerActions(**{f.name: np.where(chosen, getattr(os_, f.name), getattr(ws, f.name)) for f in fields(acts)})
-            mapping = np.where(chosen, Dataflow.OUTPUT_STATIONARY.value, Dataflow.WEIGHT_STATIONARY.value)
+        if any(a.dataflow is Dataflow.AUTO for a in configs):
+            acts, mapping = _choose_dataflow(params, configs, plans, tables, acts)
         return GroupActions(
             per_layer=_per_layer(acts),
             compute_cycles=acts.compute_cycles,

@@ -33,6 +33,7 @@ __all__ = [
     "check_integer_layers",
     "count_key",
     "priced_units",
+    "unit_leakage_mw",
     "table_word_bits",
     "bom_counts",
 ]
@@ -195,9 +196,25 @@ def _price_unit(unit: Unit, pricer: Pricer) -> tuple[float, float]:
 
 
 def priced_units(datapaths: Sequence[Datapath], pricer: Pricer, tables: WorkloadTables, group_size: int,
-                 exclude: Collection[UnitKind] = ()) -> list[PricedUnit]:
+                 exclude: Collection[UnitKind] = ()) -> tuple[PricedUnit, ...]:
     """Every live (not offline) unit of the classes' datapaths, in the order they first appear
-    (body first), each priced once per class."""
+    (body first), each priced once per class; once per library, datapaths, workload and group
+    size (every design point of a sweep with the same scheme shares them)."""
+    key = ("priced_units", *map(id, datapaths), id(tables), group_size, tuple(exclude))
+    return pricer.derived(key, lambda: _priced_units(datapaths, pricer, tables, group_size, exclude),
+                          keep=(*datapaths, tables))
+
+
+def unit_leakage_mw(unit: Unit | None, pricer: Pricer) -> float:
+    """Static power of one instance of a logic unit (0 where absent or the library gives none)."""
+    if unit is None:
+        return 0.0
+    return pricer.derived(("unit_leakage", id(unit)), lambda: pricer.leakage_mw(str(unit.component), **unit.widths),
+                          keep=(unit,))
+
+
+def _priced_units(datapaths: Sequence[Datapath], pricer: Pricer, tables: WorkloadTables, group_size: int,
+                  exclude: Collection[UnitKind]) -> tuple[PricedUnit, ...]:
 
     def live(dp: Datapath) -> dict[tuple[UnitKind, Placement], Unit]:
         return {(u.kind, u.placement): u for u in dp.units if u.placement is not Placement.OFFLINE and u.kind not in exclude}
@@ -221,7 +238,7 @@ def priced_units(datapaths: Sequence[Datapath], pricer: Pricer, tables: Workload
         several = len({p for k, p in keys if k is unit.kind}) > 1
         out.append(PricedUnit(units, tuple(e for e, _ in priced), tuple(a for _, a in priced), memory,
                               unit.placement if several else None, leakage))
-    return out
+    return tuple(out)
 
 
 def bom_counts(t: WorkloadTables, group_sizes: Sequence[int]) -> dict[Count, np.ndarray]:

@@ -120,7 +120,14 @@ def _dram_params(memory: MemorySystem, pricer: Pricer) -> dict[str, Any]:
 def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, scheme: QuantScheme) -> list[PricedRow]:
     """Global buffer, DRAM and the element-wise layers (docs/cost-model.md §3). A GLB access reads
     or writes one port of one bank: it is priced as an SRAM of one bank's capacity. A residual add
-    rescales its two inputs onto the output grid (:func:`~hwcost.arch.shared.residual.residual_add`)."""
+    rescales its two inputs onto the output grid (:func:`~hwcost.arch.shared.residual.residual_add`).
+    Priced once per library, memory system, lane count and scheme."""
+    key = ("buffer_rows", memory.glb_kib, memory.glb_banks, memory.glb_width_bits, memory.dram_standard, lanes,
+           id(scheme))
+    return list(pricer.derived(key, lambda: tuple(_buffer_rows(memory, lanes, pricer, scheme)), keep=(scheme,)))
+
+
+def _buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, scheme: QuantScheme) -> list[PricedRow]:
     act_bits = scheme.activations.bits
     smallest = pricer.sram_range().min_bytes
     if memory.glb_bank_bytes < smallest:

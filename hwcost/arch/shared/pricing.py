@@ -13,10 +13,10 @@ Row names and count keys are enum members, never free strings: the classifier's
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -167,6 +167,9 @@ class SramRange:
     max_port_bits: int
 
 
+T = TypeVar("T")
+
+
 class Pricer:
     """One technology library's prices, memoised: a sweep prices the same few components for
     thousands of points. Owned by a :class:`~hwcost.arch.shared.cache.CostCache`."""
@@ -174,17 +177,33 @@ class Pricer:
     def __init__(self, lib: TechLib) -> None:
         self.lib = lib
         self._memo: dict[tuple[object, ...], float] = {}
+        self._derived: dict[tuple[object, ...], tuple[tuple[object, ...], Any]] = {}
+        self._sram_range: SramRange | None = None
         self.without_leakage: set[str] = set()  # components priced whose leakage the library does not give
+
+    def derived(self, key: tuple[object, ...], make: Callable[[], T], keep: tuple[object, ...] = ()) -> T:
+        """A value priced from this library once per ``key`` (a bill of materials' prices, a
+        buffer's rows...), then shared by every design point that asks for it. ``key`` may hold
+        the ``id`` of objects it stands for (hashing a scheme or a datapath costs more than
+        pricing it): those objects go in ``keep``, which holds them alive as long as the value, so
+        that no id is reused while it is a key."""
+        hit = self._derived.get(key)
+        if hit is None:
+            hit = self._derived[key] = (keep, make())
+        return hit[1]
 
     def sram_range(self) -> "SramRange":
         """Where the library's ``sram`` law is valid: tables smaller than its smallest macro are
         priced as register files, ports narrower than its narrowest are widened, wider rows take
         several accesses (``docs/cost-model.md`` §3)."""
-        params = self.lib.resolve("sram", {})[0].params if "sram" in self.lib.components else {}
-        if set(params) != {"capacity_bytes", "width_bits"}:
-            return SramRange(1024, 32, 256)  # the CACTI 7 sweep's range, for a library without sram
-        c, w = params["capacity_bytes"], params["width_bits"]
-        return SramRange(int(c.minimum), int(w.minimum), int(w.maximum))
+        if self._sram_range is None:
+            params = self.lib.resolve("sram", {})[0].params if "sram" in self.lib.components else {}
+            if set(params) != {"capacity_bytes", "width_bits"}:
+                self._sram_range = SramRange(1024, 32, 256)  # the CACTI 7 sweep's range, for a library without sram
+            else:
+                c, w = params["capacity_bytes"], params["width_bits"]
+                self._sram_range = SramRange(int(c.minimum), int(w.minimum), int(w.maximum))
+        return self._sram_range
 
     def leakage_mw(self, component: str, **params: float) -> float:
         """Static power in mW; 0 for a component the library gives no leakage model, which is
