@@ -90,12 +90,19 @@ def _instances(unit: Unit, arch: MacArrayConfig) -> int:
     return arch.post_lanes
 
 
-def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pricer: Pricer) -> tuple[PricedRow, int]:
-    """The row of one priced unit, and its instance count (a per-channel table is one memory)."""
+@dataclass(frozen=True)
+class _UnitRow:
+    """What a priced unit's row is on every MAC array: its count key, energies per action per
+    class, and per-class leakage of one instance (the instance count is the array's)."""
+
+    count: Enum
+    energies_pj: tuple[float, ...]
+    leaks_mw: tuple[float, ...]
+
+
+def _unit_row(priced: PricedUnit, fp: tuple[bool, ...], pricer: Pricer) -> _UnitRow:
     unit = priced.unit
     es = list(priced.energies_pj)
-    n = 1 if priced.is_memory else _instances(unit, arch)
-    area = n * priced.area_um2
     leaks = [0.0] * len(es)
     if not priced.is_memory:
         b = priced.body
@@ -103,7 +110,6 @@ def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pri
         for k, u in enumerate(priced.units[1:], 1):
             same = b is not None and u is not None and u.component is b.component and u.widths == b.widths
             leaks[k] = leaks[0] if same else unit_leakage_mw(u, pricer)
-    leakage = priced.leakage_mw if priced.is_memory else n * max(leaks)
     count = count_key(unit)
     if unit.kind in PE_KINDS:
         # Integer layers of every class run as PE-wide slices on the same PEs (their multiplies at
@@ -112,6 +118,20 @@ def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pri
         for k in range(1, len(es)):
             if not fp[k] and unit.kind is UnitKind.MAC_MULTIPLIER or priced.units[k] is None:
                 es[k] = es[0]
+        if unit.kind is UnitKind.ACCUMULATOR:
+            count = MacCount.ACCUMULATIONS
+    return _UnitRow(count, tuple(es), tuple(leaks))
+
+
+def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pricer: Pricer) -> tuple[PricedRow, int]:
+    """The row of one priced unit, and its instance count (a per-channel table is one memory)."""
+    unit = priced.unit
+    shared = pricer.derived(("mac_unit_row", id(priced), fp), lambda: _unit_row(priced, fp, pricer), keep=(priced,))
+    leaks = shared.leaks_mw
+    n = 1 if priced.is_memory else _instances(unit, arch)
+    area = n * priced.area_um2
+    leakage = priced.leakage_mw if priced.is_memory else n * max(leaks)
+    if unit.kind in PE_KINDS:
         fp_area = sum(arch.pe_cols * a for a, f in zip(priced.areas_um2, fp) if f)
         fp_leak = sum(arch.pe_cols * v for v, f in zip(leaks, fp) if f)
         area = n * priced.area_body_um2 + fp_area
@@ -119,9 +139,8 @@ def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pri
         if unit.kind is UnitKind.ACCUMULATOR:
             area = n * max(a for a, f in zip(priced.areas_um2, fp) if not f) + fp_area
             leakage = n * max(v for v, f in zip(leaks, fp) if not f) + fp_leak
-            count = MacCount.ACCUMULATIONS
     category = Category.COMPUTE if unit.kind in PE_KINDS else Category.QUANT_OVERHEAD
-    row = PricedRow(unit.kind, category, (Term(count, *es),), area, qualifier=priced.qualifier,
+    row = PricedRow(unit.kind, category, (Term(shared.count, *shared.energies_pj),), area, qualifier=priced.qualifier,
                     leakage_mw=leakage)
     return row, n
 
@@ -337,7 +356,7 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
         ibuf_port_bits=ibuf_port_bits(arch, scheme.activations.bits, pricer),
         rows=priced,
         unused_pins=tuple(u.value for u in pinned if u not in present),
-        device_flavour=describe_flavour(pricer.lib, arch.clock_mhz),
+        device_flavour=pricer.derived(("flavour", arch.clock_mhz), lambda: describe_flavour(pricer.lib, arch.clock_mhz)),
         class_acc_bits=class_acc,
         class_weight_bits=class_w,
         class_act_bits=class_a,

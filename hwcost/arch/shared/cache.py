@@ -38,6 +38,7 @@ class CostCache:
         self._tables: dict[Workload, WorkloadTables] = {}
         self._pricers: dict[int, tuple[TechLib, Pricer]] = {}
         self._datapaths: dict[tuple[QuantScheme, int], BodyEdge] = {}
+        self._datapaths_by_id: dict[tuple[int, int], tuple[QuantScheme, BodyEdge]] = {}
         self._plans: dict[tuple[object, ...], Any] = {}
         self._peaks: dict[tuple[object, ...], WorkloadTables] = {}
 
@@ -62,10 +63,16 @@ class CostCache:
         return hit[1]
 
     def datapaths(self, scheme: QuantScheme, tables: WorkloadTables) -> BodyEdge:
+        # The points of a sweep usually share their scheme objects: look the object up first
+        # (hashing a scheme costs more than the lookup), then any equal scheme.
+        by_id = self._datapaths_by_id.get((id(scheme), id(tables)))
+        if by_id is not None:
+            return by_id[1]
         key = (scheme, id(tables))
         dp = self._datapaths.get(key)
         if dp is None:
             dp = self._datapaths[key] = classify_body_edge(scheme, tables)
+        self._datapaths_by_id[(id(scheme), id(tables))] = (scheme, dp)  # holds the scheme: its id stays its own
         return dp
 
     def plan(self, template: "Template[Any, P]", scheme: QuantScheme, config: object, lib: TechLib,

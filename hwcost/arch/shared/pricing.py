@@ -252,26 +252,34 @@ def split_body_edge(per_layer: Mapping[Enum, Any], edge: np.ndarray, shape: tupl
 
 def row_costs(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> tuple[RowCosts, ...]:
     """Energy, area and actions of every breakdown row, each an array over points, in the order
-    the rows first appear. A row a point does not have costs 0 there."""
+    the rows first appear. A row a point does not have costs 0 there.
+
+    Each point's terms are read once; the sums are read as Python floats (``tolist``): float
+    arithmetic is IEEE double either way, and Python's costs a fraction of numpy's per scalar."""
     n = len(rows_per_point)
+    as_lists = {key: tuple(v.tolist() for v in per_class) for key, per_class in sums.items()}
     table: dict[str, dict[str, Any]] = {}
     for d, point_rows in enumerate(rows_per_point):
         for row in point_rows:
             name = row.name
             entry = table.get(name)
             if entry is None:
-                entry = table[name] = {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n),
-                                       "actions": np.zeros(n), "sources": ["techlib"] * n, "leakage": np.zeros(n),
-                                       "static": np.zeros(n)}
+                entry = table[name] = {"category": row.category, "energy": [0.0] * n, "area": [0.0] * n,
+                                       "actions": [0.0] * n, "sources": ["techlib"] * n, "leakage": [0.0] * n,
+                                       "static": [0.0] * n}
             energy = actions = static = 0.0
             for term in row.terms:
-                per_class = sums[term.count]
+                per_class = as_lists[term.count]
                 classes = len(per_class)
-                e = term.energy_pj(0, classes) * per_class[0][d]
+                energies = term.energies_pj
+                if len(energies) != classes:
+                    energies = tuple(term.energy_pj(k, classes) for k in range(classes))
                 a = per_class[0][d]
+                e = energies[0] * a
                 for k in range(1, classes):
-                    e += term.energy_pj(k, classes) * per_class[k][d]
-                    a += per_class[k][d]
+                    s_k = per_class[k][d]
+                    e += energies[k] * s_k
+                    a += s_k
                 energy += e
                 if term.static:
                     static += e  # leakage counted per action: not an action of the row
@@ -284,6 +292,8 @@ def row_costs(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> tupl
             entry["sources"][d] = row.source
             entry["leakage"][d] = row.leakage_mw
     return tuple(
-        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"]), e["leakage"], e["static"])
+        RowCosts(name, e["category"], np.asarray(e["energy"], dtype=float), np.asarray(e["area"], dtype=float),
+                 np.asarray(e["actions"], dtype=float), tuple(e["sources"]), np.asarray(e["leakage"], dtype=float),
+                 np.asarray(e["static"], dtype=float))
         for name, e in table.items()
     )
