@@ -42,7 +42,8 @@ from hwcost.errors import HwcostError
 from hwcost.techlib import TechLib, load_techlib
 
 __all__ = ["Family", "FAMILY_OF", "RowSource", "ROW_COMPONENTS", "Quantiles", "Band", "RatioBand", "Samples",
-           "sample", "band", "ratio_bands", "DEFAULT_SAMPLES", "QUANTILES"]
+           "sample", "band", "ratio_bands", "DEFAULT_SAMPLES", "QUANTILES", "RowSigmas", "row_sigmas", "draws",
+           "sample_rows", "MAX_SAMPLES"]
 
 DEFAULT_SAMPLES = 1000
 QUANTILES = (0.1, 0.5, 0.9)
@@ -245,16 +246,30 @@ def _normals(samples: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((samples, 2 * len(Family) + 1))
 
 
-def _sigmas(report: CostReport, lib: TechLib) -> tuple[np.ndarray, ...]:
-    """Per row: energy, area and leakage sigma, and its family's column."""
+@dataclass(frozen=True)
+class RowSigmas:
+    """Per breakdown row (arrays of shape (rows,)): the log-normal sigma of its energy per action,
+    of its area and of its leakage, and the index of its component's :class:`Family`. A row the
+    user pinned has sigma 0 everywhere."""
+
+    energy: np.ndarray
+    area: np.ndarray
+    leakage: np.ndarray
+    family: np.ndarray
+
+
+def row_sigmas(units: Sequence[str], sources: Sequence[str], lib: TechLib) -> RowSigmas:
+    """The sigmas of breakdown rows named ``units`` (``BreakdownRow.unit``) priced from ``sources``
+    (``BreakdownRow.source``: ``techlib``, or what pinned the row) in ``lib``
+    (:data:`ROW_COMPONENTS` names each row's component)."""
     families = list(Family)
-    out = np.zeros((4, len(report.breakdown)))
-    for i, row in enumerate(report.breakdown):
-        unit = row.unit.split("@")[0]
+    out = np.zeros((4, len(units)))
+    for i, (name, source) in enumerate(zip(units, sources, strict=True)):
+        unit = name.split("@")[0]
         if unit not in ROW_COMPONENTS:
-            raise HwcostError.single(f"no component is known for the breakdown row '{row.unit}': add it to "
-                                     "hwcost.uncertainty.ROW_COMPONENTS", key=row.unit)
-        if row.source != "techlib":  # pinned by the user: their number, not the library's
+            raise HwcostError.single(f"no component is known for the breakdown row '{name}': add it to "
+                                     "hwcost.uncertainty.ROW_COMPONENTS", key=name)
+        if source != "techlib":  # pinned by the user: their number, not the library's
             continue
         src = ROW_COMPONENTS[unit]
         spread, leak = lib.spread_of(src.component), lib.spread_of(src.leaks_from)
@@ -262,7 +277,46 @@ def _sigmas(report: CostReport, lib: TechLib) -> tuple[np.ndarray, ...]:
         out[1, i] = spread.area_sigma if spread else 0.0
         out[2, i] = leak.leakage_sigma if leak else 0.0
         out[3, i] = families.index(FAMILY_OF[src.component])
-    return out[0], out[1], out[2], out[3].astype(int)
+    return RowSigmas(out[0], out[1], out[2], out[3].astype(int))
+
+
+def _sigmas(report: CostReport, lib: TechLib) -> tuple[np.ndarray, ...]:
+    """Per row: energy, area and leakage sigma, and its family's column."""
+    s = row_sigmas([r.unit for r in report.breakdown], [r.source for r in report.breakdown], lib)
+    return s.energy, s.area, s.leakage, s.family
+
+
+def draws(samples: int = DEFAULT_SAMPLES, seed: int = 0) -> np.ndarray:
+    """The standard normals of ``samples`` draws from ``seed``, shape (samples, 2 x families + 1):
+    the energy z of each :class:`Family`, the area z of each, the leakage z. The same seed gives
+    the same draws to every design point, so what points share cancels between them."""
+    return _normals(samples, seed)
+
+
+def sample_rows(dynamic_pj: np.ndarray, static_pj: np.ndarray, area_um2: np.ndarray, sigmas: RowSigmas,
+                z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sample`'s closed form for many design points at once, whose breakdown rows share
+    ``sigmas``: ``dynamic_pj``, ``static_pj`` and ``area_um2`` have shape (points, rows) (a row a
+    point lacks is 0), ``z`` is :func:`draws`' (samples, 2F + 1). Returns energy, static energy
+    and area, each (samples, points)::
+
+        E[s, p] = sum_r dyn[p, r] exp(sigmaE_r zE[s, f(r)]) + static[s, p]
+        static[s, p] = sum_r static[p, r] exp(sigmaL_r zL[s])
+        A[s, p] = sum_r area[p, r] exp(sigmaA_r zA[s, f(r)])
+
+    One matrix product per quantity, (samples x rows) @ (rows x points).
+
+    >>> z = draws(4, 0)
+    >>> s = RowSigmas(np.array([0.0]), np.array([0.0]), np.array([0.0]), np.array([0]))
+    >>> e, st, a = sample_rows(np.array([[2.0]]), np.array([[1.0]]), np.array([[5.0]]), s, z)
+    >>> e[:, 0].tolist(), a[:, 0].tolist()
+    ([3.0, 3.0, 3.0, 3.0], [5.0, 5.0, 5.0, 5.0])
+    """
+    n = len(Family)
+    static_s = np.exp(z[:, 2 * n:] * sigmas.leakage) @ np.asarray(static_pj, dtype=float).T
+    energy_s = np.exp(z[:, sigmas.family] * sigmas.energy) @ np.asarray(dynamic_pj, dtype=float).T + static_s
+    area_s = np.exp(z[:, n + sigmas.family] * sigmas.area) @ np.asarray(area_um2, dtype=float).T
+    return energy_s, static_s, area_s
 
 
 def sample(report: CostReport, samples: int = DEFAULT_SAMPLES, seed: int = 0,

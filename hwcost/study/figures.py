@@ -384,6 +384,9 @@ def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
     keep = [c for c in ALL_SELECTABLE if c in data.columns]
     extra = [c for c in ("accuracy_measured_sd_pct",) if c in data.columns and "accuracy_measured_pct" in f.columns]
     extra += [c for c in _SOURCE_COLUMNS if c in data.columns and any("accuracy" in v for v in f.columns)]
+    # with an uncertainty block: the p10 / p90 of the values shown (their whiskers)
+    banded = [f"{c}_{q}" for c in f.columns for q in ("p10", "p90") if f"{c}_{q}" in data.columns]
+    extra += banded + [c for c in ("band_samples", "band_seed") if banded and c in data.columns]
     out = data[keep + list(f.columns) + extra].reset_index(drop=True)
     if "bits" in (f.x, *f.hue):
         out.insert(len(keep), "bits", [f"W{w}A{a}" for w, a in zip(out["weight_bits"], out["act_bits"])])

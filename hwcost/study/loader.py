@@ -34,6 +34,7 @@ from hwcost.study.spec import (
     Loaded,
     MeasuredSettings,
     StudySpec,
+    UncertaintySpec,
 )
 from hwcost.study.figures import SELECTABLE, FigureSpec, parse_figures
 from hwcost.study.table import LITERATURE, literature_path, load_accuracy_table
@@ -45,7 +46,7 @@ __all__ = ["load_study", "COST_OBJECTIVES", "OWN"]
 
 REQUIRED = ("name", "schemes", "archs", "nodes", "workloads", "objectives")
 # Without 'accuracy' the study is cost-only: its objectives must all be costs (COST_OBJECTIVES).
-OPTIONAL = ("description", "accuracy", "bits", "bit_pairs", "zero_point", "scale_at", "figures", "precision")
+OPTIONAL = ("description", "accuracy", "bits", "bit_pairs", "zero_point", "scale_at", "figures", "precision", "uncertainty")
 # Results columns a cost objective may name (totals of hwcost.evaluate.sweep).
 COST_OBJECTIVES = ("energy_pj", "area_um2", "latency_cycles", "energy_per_mac_pj", "tops_per_w", "tops_per_mm2", "utilisation")
 OWN = "scheme"  # in zero_point / scale_at: keep the scheme's own realisation
@@ -422,6 +423,21 @@ def _objectives(check: Checker, data: Mapping[str, Any], accuracy: AccuracySpec 
     return tuple(out)
 
 
+def _uncertainty(check: Checker, value: Any) -> UncertaintySpec | None:
+    """``uncertainty: {samples: N, seed: S}`` (each optional: 1,000 samples, seed 0; ``{}`` takes
+    both defaults): bands and Pareto shares over the technology's spreads."""
+    from hwcost.uncertainty import MAX_SAMPLES
+
+    entry = check.mapping(value, "uncertainty")
+    if entry is None or not check.keys(entry, "uncertainty", optional=("samples", "seed")):
+        return None
+    default = UncertaintySpec()
+    samples = check.number(entry.get("samples", default.samples), "uncertainty.samples", minimum=1, maximum=MAX_SAMPLES,
+                           integer=True)
+    seed = check.number(entry.get("seed", default.seed), "uncertainty.seed", minimum=0, integer=True)
+    return None if samples is None or seed is None else UncertaintySpec(int(samples), int(seed))
+
+
 def load_study(path: str | Path) -> StudySpec:
     """Read, check and resolve a study file (loads its schemes, archs, nodes, workloads, table)."""
     doc = read_yaml(path)
@@ -446,6 +462,7 @@ def load_study(path: str | Path) -> StudySpec:
         objectives=_objectives(check, data, accuracy) if "objectives" in data else (),
         figures=_figures(check, data, accuracy, archs) if "figures" in data else (),
         precisions=parse_precision_maps(check, data),
+        uncertainty=_uncertainty(check, data["uncertainty"]) if "uncertainty" in data else None,
     )
     if "precision" in data and accuracy is not COST_ONLY:
         check.error("precision", "per-layer precision maps are priced, not trained: the accuracy side measures and "

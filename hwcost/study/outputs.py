@@ -58,6 +58,8 @@ def _meta(spec: StudySpec, group_by: Sequence[str], formats: Sequence["FigureFor
     }
     if spec.figures:
         meta["figures"] = [figure_plain(f) for f in spec.figures]
+    if spec.uncertainty is not None:
+        meta["uncertainty"] = dataclasses.asdict(spec.uncertainty)
     return meta
 
 
@@ -72,6 +74,7 @@ def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folde
 
     from hwcost.pareto import non_dominated
     from hwcost.study.figures import STUDY_FORMATS
+    from hwcost.study.results import figure_share_column
     from hwcost.study.plots import bars_figure, breakdown_figure, pareto_figure, save_figure
 
     formats = STUDY_FORMATS if formats is None else formats
@@ -87,12 +90,14 @@ def draw_requested(results: "pd.DataFrame", figures: Sequence[FigureSpec], folde
             chosen = select(results, f.where)
             fig = breakdown_figure(chosen, f.total, f.by)
             parts = [c for c in chosen.columns if c.startswith(f"{f.total}.")]
-            data = chosen[keep + [f.total] + parts]
+            data = chosen[keep + [f.total] + [c for c in (f"{f.total}_p10", f"{f.total}_p90") if c in chosen.columns] + parts]
         else:
             chosen = select(results, f.where)
-            fig = pareto_figure(chosen, f.objectives, group_by, None if f.hue == ("scheme",) else f.hue, f.label)
+            share = figure_share_column(f.name)
+            fig = pareto_figure(chosen, f.objectives, group_by, None if f.hue == ("scheme",) else f.hue, f.label,
+                                share if share in chosen.columns else None)
             columns = [o.column for o in f.objectives]
-            data = chosen[keep + columns].copy()
+            data = chosen[keep + columns + [c for c in (share,) if c in chosen.columns]].copy()
             data["on_front"] = False
             for _, part in data.groupby(group_by, sort=False):
                 values = part[columns].to_numpy(dtype=float)

@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from hwcost.pareto import Objective, non_dominated
+from hwcost.pareto import ROBUST_SHARE, Objective, non_dominated
 from hwcost.study.figures import PNG_AND_SVG, STUDY_FORMATS, FigureFormat
 from hwcost.report import Category
 
@@ -71,6 +71,48 @@ def _column_axis(column: str) -> ColumnAxis:
         base = COLUMN_AXES[total]
         return ColumnAxis(f"{base.label.split(' per ')[0]} of {unit}", base.unit, base.scale)
     return COLUMN_AXES.get(column, ColumnAxis(column, "as in results.csv", 1.0))
+
+
+# Columns with a p10 / p90 in results.csv when the study has an uncertainty block
+# (hwcost.study.bands), and those derived from one exactly: energy per MAC is energy / MACs.
+_BANDED = {"energy_pj": "energy_pj", "tops_per_w": "tops_per_w", "area_um2": "area_um2", "energy_per_mac_pj": "energy_pj"}
+ROBUST_EDGE = "#d62728"  # the ring of a robust front point
+
+
+def band_of(data: "pd.DataFrame", column: str, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray] | None:
+    """(p10, p90) of ``column`` for every row of ``data``, times ``scale``, when the study has
+    bands (``energy_pj_p10`` ...), else ``None``."""
+    base = _BANDED.get(column)
+    if base is None or f"{base}_p10" not in data.columns:
+        return None
+    low, high = (data[f"{base}_{q}"].to_numpy(dtype=float) * scale for q in ("p10", "p90"))
+    if column == "energy_per_mac_pj":
+        macs = data["macs"].to_numpy(dtype=float)
+        low, high = low / macs, high / macs
+    return low, high
+
+
+def band_note(data: "pd.DataFrame", what: str = "") -> str:
+    """What the whiskers are: ``whiskers: p10–p90 of 1,000 samples of the technology's spreads
+    (seed 0)``; with ``what``, shorter: ``whiskers: the total's p10–p90 (1,000 samples, seed 0)``."""
+    samples = int(data["band_samples"].iloc[0]) if "band_samples" in data.columns and len(data) else 0
+    seed = int(data["band_seed"].iloc[0]) if "band_seed" in data.columns and len(data) else 0
+    if what:
+        return f"whiskers: {what} p10–p90 ({samples:,} samples, seed {seed})"
+    return f"whiskers: p10–p90 of {samples:,} samples of the technology's spreads (seed {seed})"
+
+
+def _whiskers(ax: Axes, at: np.ndarray, low: np.ndarray, high: np.ndarray, horizontal: bool, colour: object, **style: object) -> None:
+    """Capped lines from ``low`` to ``high`` at positions ``at`` (across x when ``horizontal``);
+    drawn from the band itself, so a library value outside its band stays visible as such."""
+    keep = np.isfinite(low) & np.isfinite(high) & np.isfinite(at)
+    if not keep.any():
+        return
+    mid, half = (low[keep] + high[keep]) / 2, (high[keep] - low[keep]) / 2
+    x, y = (mid, at[keep]) if horizontal else (at[keep], mid)
+    options = {"xerr": half} if horizontal else {"yerr": half}
+    ax.errorbar(x, y, fmt="none", ecolor=colour, elinewidth=style.get("linewidth", 0.7), capsize=style.get("capsize", 2.0),
+                alpha=style.get("alpha", 0.5), zorder=style.get("zorder", 3), **options)
 
 
 # Accuracy columns and the results columns naming what they were measured on: (dataset, network).
@@ -297,9 +339,12 @@ def _pareto_panel(
     title: str,
     hue: Sequence[str] = (),
     label: Sequence[str] = (),
+    share: str | None = None,
 ) -> None:
     """Points coloured by scheme (or by their ``hue`` columns, then with one marker), marked by
-    variant; labelled by scheme and bits (or by their ``label`` columns); the front."""
+    variant; labelled by scheme and bits (or by their ``label`` columns); the front. With bands,
+    p10–p90 whiskers on each banded axis, and with a ``share`` column the robust points (on the
+    front in at least ROBUST_SHARE of the samples) ringed in red."""
     xo, yo = objectives
     xq, yq = data_axis(xo.column, data), data_axis(yo.column, data)
     x = data[xo.column].to_numpy(dtype=float) * xq.scale
@@ -312,11 +357,16 @@ def _pareto_panel(
     groups = [tuple(r) for r in data[list(hue)].itertuples(index=False)] if hue else list(data["scheme"])
     # with hue, each colour is drawn smaller than the one before, so points at the same place stay visible
     size = {g: max(12, 70 - 14 * i) if hue else 40 for i, g in enumerate(colours)}
+    x_band, y_band = band_of(data, xo.column, xq.scale), band_of(data, yo.column, yq.scale)
     for group, key in dict.fromkeys(zip(groups, keys)):
         members = np.array([g == group and k == key for g, k in zip(groups, keys)])
         bars = members & np.isfinite(sd)
         if bars.any():
             ax.errorbar(x[bars], y[bars], yerr=sd[bars], color=colours[group], linestyle="", linewidth=0.8, zorder=3)
+        if x_band is not None:
+            _whiskers(ax, y[members], x_band[0][members], x_band[1][members], True, colours[group])
+        if y_band is not None:
+            _whiskers(ax, x[members], y_band[0][members], y_band[1][members], False, colours[group])
         ax.scatter(x[members], y[members], color=colours[group], marker=marker_of[key], s=size[group], zorder=5)
     if label:
         _label_given(ax, data, x, y, label)
@@ -324,6 +374,10 @@ def _pareto_panel(
         _label_points(ax, data, x, y, front, colours)  # type: ignore[arg-type]
     if front.any():
         _draw_front(ax, x[front], y[front])
+    robust = np.zeros(len(data), dtype=bool)
+    if share is not None and share in data.columns:
+        robust = data[share].to_numpy(dtype=float) >= ROBUST_SHARE
+        ax.scatter(x[robust], y[robust], s=260, facecolors="none", edgecolors=ROBUST_EDGE, linewidths=1.8, zorder=4)
     for axis, values in (("x", x), ("y", y)):
         if _spans_decade(values):
             ax.set_xscale("log") if axis == "x" else ax.set_yscale("log")
@@ -334,7 +388,8 @@ def _pareto_panel(
     if measured and "workload" in data.columns and set(data["workload"]) - set(data["accuracy_model"]):
         title = f"{title} (cost only)"  # never a network's name beside another network's accuracy
     kind = "" if label else _one_point_kind(data)
-    ax.set_title(f"{title}{', ' + kind if kind else ''}: {int(front.sum())} of {len(data)} points on the front", fontsize=10)
+    counted = f", {int(robust.sum())} robust" if share is not None and share in data.columns else ""
+    ax.set_title(f"{title}{', ' + kind if kind else ''}: {int(front.sum())} of {len(data)} points on the front{counted}", fontsize=10)
     present = set(groups)
     handles = [Line2D([], [], color=c, marker="o", linestyle="", label=_combo_text(hue, g) if hue else str(g)) for g, c in colours.items() if g in present]
     if len(marker_of) <= len(_MARKERS):
@@ -343,6 +398,11 @@ def _pareto_panel(
         handles.append(Line2D([], [], color="grey", marker="o", linestyle="", label=f"{len(marker_of)} variants (markers repeat; "
                                                                                        "pareto.csv names them)"))
     handles.append(Line2D([], [], color="black", marker="o", markerfacecolor="none", markersize=9, linewidth=1.2, label="Pareto front"))
+    if share is not None and share in data.columns:
+        handles.append(Line2D([], [], color=ROBUST_EDGE, marker="o", markerfacecolor="none", markersize=12, markeredgewidth=1.8,
+                              linestyle="", label=f"robust: on the front in ≥ {ROBUST_SHARE:.0%} of the samples"))
+    if x_band is not None or y_band is not None:
+        handles.append(Line2D([], [], color="grey", marker="|", markersize=8, linewidth=0.8, label=band_note(data)))
     # under the axes, so that it never hides a point
     ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2, frameon=False)
 
@@ -396,11 +456,14 @@ def pareto_figure(
     panel_by: Sequence[str] = ("workload",),
     hue: Sequence[str] | None = None,
     label: Sequence[str] = (),
+    share: str | None = None,
 ) -> Figure:
     """One panel per workload (per combination of the ``panel_by`` columns, each with its own
     front): the two objectives, each point labelled by scheme and bits (or by its ``label``
     columns), coloured by scheme (or by its ``hue`` columns), the Pareto front as a staircase
-    with ringed points. Rows with a missing value are left out."""
+    with ringed points. Rows with a missing value are left out. When the results have bands
+    (an uncertainty block), each banded objective gets p10–p90 whiskers and, with ``share``
+    (the results column of this front's share of the samples), the robust points a red ring."""
     xo, yo = _axes_pair(objectives)
     hue = tuple(hue or ())
     data = results[np.isfinite(results[xo.column].astype(float)) & np.isfinite(results[yo.column].astype(float))]
@@ -415,7 +478,7 @@ def pareto_figure(
             ax.set_title(f"{title}: no point has both values", fontsize=10)
             ax.set_axis_off()
             continue
-        _pareto_panel(ax, rows, (xo, yo), colours, variants, title, hue, label)
+        _pareto_panel(ax, rows, (xo, yo), colours, variants, title, hue, label, share)
     missing = len(results) - len(data)
     if missing:
         fig.suptitle(f"{missing} point(s) without a value for both objectives are not shown", fontsize=8)
@@ -487,9 +550,14 @@ def breakdown_figure(results: "pd.DataFrame", total: str, by: str | None = None)
         for name, values in _stacks(data, parts, _TOP_UNITS if by == "unit" else None):
             ax.bar(np.arange(len(data)), values * quantity.scale, bottom=bottom, color=colour[name], label=name, width=0.75)
             bottom += values * quantity.scale
+        band = band_of(data, total, quantity.scale)
+        if band is not None:
+            _whiskers(ax, np.arange(len(data), dtype=float), band[0], band[1], False, "black", alpha=0.8, zorder=4)
+            ax.set_ylim(0, max(ax.get_ylim()[1], float(np.nanmax(band[1], initial=0.0)) * 1.05))
         _bar_labels(ax, data, variants)
         ax.set_ylabel(quantity.axis())
-        ax.set_title(f"{workload} on {arch}: {quantity.label} by {by}", fontsize=10)
+        note = "\n" + band_note(data, "the total's") if band is not None else ""
+        ax.set_title(f"{workload} on {arch}: {quantity.label} by {by}{note}", fontsize=10)
         ax.grid(True, axis="y", linewidth=0.3, alpha=0.5)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
@@ -616,6 +684,7 @@ def bars_figure(
     for ax, panel in zip(axes, panels):
         rows = data[np.logical_and.reduce([data[c] == v for c, v in zip(panel_cols, panel)])]
         values_seen: list[float] = []
+        whiskered = False
         for gi, group in enumerate(groups):
             for ci, combo in enumerate(combos):
                 match = rows[(rows[x] == group) & np.logical_and.reduce([rows[c] == v for c, v in zip(hue, combo)])]
@@ -634,6 +703,11 @@ def bars_figure(
                     ax.bar(pos, value, width=width * 0.95, bottom=bottom, color=colour, hatch=hatches[k % len(hatches)] if not stack else "",
                            edgecolor="white" if stack or len(columns) == 1 else "black", linewidth=0.4, yerr=yerr,
                            error_kw={"elinewidth": 0.8, "capsize": 1.5})
+                    band = None if relative or stack else band_of(row.to_frame().T, column, _column_axis(column).scale)
+                    if band is not None:
+                        _whiskers(ax, np.array([pos]), band[0], band[1], False, "black", alpha=0.8, zorder=4)
+                        values_seen.append(float(np.nan_to_num(band[1][0])))
+                        whiskered = True
                     values_seen.append(bottom + value)
                     if relative:
                         ax.annotate(f"{value:.2f}", (pos, value), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
@@ -663,7 +737,8 @@ def bars_figure(
             elif values_seen:
                 ax.set_ylim(0, max(values_seen) * (1.35 if stack and len(combos) > 1 else 1.12))
         ax.grid(True, axis="y", linewidth=0.3, alpha=0.5)
-        ax.set_title(" on ".join(str(v) for v in panel) + _measured_elsewhere(columns, rows), fontsize=10)
+        note = f"\n{band_note(data)}" if whiskered else ""
+        ax.set_title(" on ".join(str(v) for v in panel) + _measured_elsewhere(columns, rows) + note, fontsize=10)
         handles = []
         if stack:
             handles = [matplotlib.patches.Patch(color=palette[k % len(palette)], label=data_axis(c, rows).label) for k, c in enumerate(columns)]
@@ -708,8 +783,12 @@ def study_figures(
     import itertools
 
     files: list[Path] = []
+    from hwcost.study.results import share_column
+
     for pair in itertools.combinations(objectives, 2):
-        files += save_figure(pareto_figure(results, pair, group_by), folder, _stem(pair), formats)
+        share = share_column(pair, objectives)
+        figure = pareto_figure(results, pair, group_by, share=share if share in results.columns else None)
+        files += save_figure(figure, folder, _stem(pair), formats)
     if breakdowns:
         files += save_figure(breakdown_figure(results, "energy_pj"), folder, "energy_breakdown", formats)
         files += save_figure(breakdown_figure(results, "area_um2"), folder, "area_breakdown", formats)

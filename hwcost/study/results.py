@@ -35,7 +35,11 @@ from hwcost.study.table import lookup
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["build_results", "group_columns", "DESCRIPTION_COLUMNS", "MEASURED_COLUMNS", "TABLE_COLUMNS", "CIM_COLUMNS"]
+    from hwcost.pareto import Objective
+
+__all__ = ["build_results", "group_columns", "order_columns", "rows_per_point", "DESCRIPTION_COLUMNS", "MEASURED_COLUMNS",
+           "TABLE_COLUMNS", "CIM_COLUMNS", "BAND_COLUMNS", "SHARE_COLUMN", "ROBUST_COLUMN",
+           "SAMPLES_COLUMNS", "share_column", "figure_share_column"]
 
 DESCRIPTION_COLUMNS = ("scheme", "weight_bits", "act_bits", "zero_point", "scale_at", "arch", "node", "workload")
 MEASURED_COLUMNS = (
@@ -43,6 +47,27 @@ MEASURED_COLUMNS = (
     "accuracy_measured_by_seed_pct",
 )
 TOTAL_COLUMNS = ("macs", "energy_pj", "area_um2", "latency_cycles", "utilisation", "tops_per_w", "tops_per_mm2", "energy_per_mac_pj")
+# With an 'uncertainty' block (hwcost.study.bands): each total's p10 / p50 / p90 over the samples,
+# and the share of the samples in which the row is on the front of all the study's objectives
+# (pareto_share.<front> for the other fronts, hwcost.study.bands.share_column).
+BAND_COLUMNS = tuple(f"{t}_{q}" for t in ("energy_pj", "tops_per_w", "area_um2") for q in ("p10", "p50", "p90"))
+SHARE_COLUMN = "pareto_share"
+ROBUST_COLUMN = "pareto_robust"
+SAMPLES_COLUMNS = ("band_samples", "band_seed")  # how many samples, from which seed
+
+
+def share_column(objectives: "Sequence[Objective]", all_objectives: "Sequence[Objective]") -> str:
+    """The results column of the share of the samples in which a row is on a front:
+    ``pareto_share`` for the front of all the study's objectives, ``pareto_share.<a>_vs_<b>``
+    for another pair of them (columns in the study's order)."""
+    if [o.column for o in objectives] == [o.column for o in all_objectives]:
+        return SHARE_COLUMN
+    return f"{SHARE_COLUMN}.{'_vs_'.join(o.column for o in objectives)}"
+
+
+def figure_share_column(name: str) -> str:
+    """The share column of a requested pareto figure (its front, on its selection)."""
+    return f"{SHARE_COLUMN}.figure.{name}"
 TABLE_COLUMNS = (TABLE_COLUMN, "table_dataset", "table_network", "table_method", "table_citation", "table_where", "table_tag")
 # A digital point in a study with CIM columns: no ADC, no analog noise (so it joins the
 # noise-free fronts), no stage 2.
@@ -109,6 +134,11 @@ def _variants(spec: StudySpec, g: GridPoint) -> tuple[CimVariant | None, ...]:
     return spec.accuracy.measured.variants(g.point.arch) if spec.accuracy.measured is not None else (None,)
 
 
+def rows_per_point(spec: StudySpec, g: GridPoint) -> int:
+    """How many rows of results.csv a point has (one per CIM variant, one for a digital point)."""
+    return len(_variants(spec, g))
+
+
 def _rows(spec: StudySpec, g: GridPoint, cost: dict[str, Any] | None, journal: Journal) -> list[dict[str, Any]]:
     """The point's rows: one per CIM variant (one for a digital point); no costs when ``cost`` is None."""
     description = cost if cost is not None else g.point.describe()
@@ -142,14 +172,19 @@ def build_results(
     if breakdown:  # a unit a point lacks costs 0 - unless the point has no costs at all
         costed = frame["energy_pj"].notna() if "energy_pj" in frame.columns else slice(None)
         frame.loc[costed, breakdown] = frame.loc[costed, breakdown].fillna(0.0)
-    return frame[_column_order(list(frame.columns))]
+    return order_columns(frame)
 
 
-def _column_order(columns: list[str]) -> list[str]:
-    """Description, CIM settings, accuracies, architecture parameters, totals, energy by category, by unit."""
+def order_columns(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """``frame`` with its columns in results.csv's order: description, CIM settings, accuracies,
+    architecture parameters, totals, bands and Pareto shares (with an uncertainty block), energy
+    by category, by unit."""
+    columns = list(frame.columns)
     lead = [c for c in DESCRIPTION_COLUMNS + CIM_COLUMNS + MEASURED_COLUMNS + TABLE_COLUMNS if c in columns]
     categories = [f"energy_pj.{c.value}" for c in Category if f"energy_pj.{c.value}" in columns]
     totals = [c for c in TOTAL_COLUMNS if c in columns]
+    bands = [c for c in SAMPLES_COLUMNS + BAND_COLUMNS + (SHARE_COLUMN, ROBUST_COLUMN) if c in columns]
+    bands += [c for c in columns if c.startswith(f"{SHARE_COLUMN}.")]
     units = [c for c in columns if c.startswith(("energy_pj.", "area_um2.")) and c not in categories]
-    params = [c for c in columns if c not in set(lead + categories + totals + units)]
-    return lead + params + totals + categories + units
+    params = [c for c in columns if c not in set(lead + categories + totals + bands + units)]
+    return frame[lead + params + totals + bands + categories + units]

@@ -10,6 +10,8 @@ Pipeline, top to bottom:
 4. ``build_results``  join costs and accuracies (from the journal only, so an interrupted and
                       resumed run gives the same tables as an uninterrupted one);
 5. ``pareto_table``   the non-dominated points per objective pair, per workload;
+   (with ``uncertainty``: ``hwcost.study.bands`` journals each point's static energy per row,
+   adds each point's p10 / p50 / p90 and each row's share of the samples on the fronts;)
 6. ``write_outputs``  results.csv, pareto.csv, skipped.csv, study.json, figures (PNG; SVG / PDF
                       when ``formats`` asks), report.md.
 """
@@ -205,9 +207,25 @@ def run_study(
         jobs = accuracy_jobs(spec, points)
         measured = _accuracy_phase(jobs, journal, executor, measure, progress)
         results = build_results(spec, points, journal, only)
-        pareto = pareto_table(results, spec.objectives, group_by=group_columns(results))
+        pareto_samples = None
+        if spec.uncertainty is not None:
+            results, pareto_samples = _with_bands(spec, points, journal, only, results)
+        pareto = pareto_table(results, spec.objectives, group_by=group_columns(results), samples=pareto_samples)
         files = write_outputs(folder, spec, results, pareto, skipped, figures, formats)
     return StudyOutcome(folder, results, pareto, skipped, len(points) - len(only), costed, len(jobs), measured, files, len(only))
+
+
+def _with_bands(spec: StudySpec, points: Sequence[GridPoint], journal: Journal, only: set[str],
+                results: "pd.DataFrame") -> tuple["pd.DataFrame", dict[str, np.ndarray]]:
+    """The results with their bands and Pareto shares, and each sampled objective per sample and
+    row (for pareto.csv's shares): :mod:`hwcost.study.bands`."""
+    from hwcost.study import bands
+
+    bands.static_phase(points, journal, tuple(only))
+    samples = bands.study_samples(spec, points, journal, tuple(only))
+    rows = bands.row_points(spec, points)
+    sampled = bands.objective_samples(results, samples, rows)
+    return bands.with_bands(results, spec, group_columns(results), sampled), sampled
 
 
 def _checked_formats(formats: "Sequence[FigureFormat] | None") -> "tuple[FigureFormat, ...]":

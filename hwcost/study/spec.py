@@ -41,6 +41,7 @@ __all__ = [
     "COST_ONLY",
     "Loaded",
     "StudySpec",
+    "UncertaintySpec",
     "MEASURED_COLUMN",
     "INTEGER_COLUMN",
     "TABLE_COLUMN",
@@ -224,6 +225,17 @@ class Loaded:
 
 
 @dataclass(frozen=True)
+class UncertaintySpec:
+    """``uncertainty: {samples: N, seed: S}``: every priced point gets p10 / p50 / p90 of its
+    energy, TOPS/W and area under ``samples`` draws of the technology's spreads from ``seed``
+    (one draw shared by every point: ``hwcost.uncertainty.draws``), and every front the share of
+    the draws in which each point is on it (``docs/uncertainty.md``, "Studies")."""
+
+    samples: int = 1000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class StudySpec:
     """A checked study. Axis tuples keep the order of the file; ``None`` in ``zero_points`` /
     ``scale_ats`` means "the scheme's own realisation"."""
@@ -243,6 +255,7 @@ class StudySpec:
     figures: tuple["FigureSpec", ...] = ()  # figures the file asks for (hwcost.study.figures)
     # per-layer precision maps (hwcost.study.precision.PrecisionMap); None: the points' own bits
     precisions: tuple[Any, ...] = (None,)
+    uncertainty: UncertaintySpec | None = None  # None: no bands (the file has no 'uncertainty' key)
 
     @property
     def cim_accuracy(self) -> bool:
