@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hwcost.pareto import objective_pairs
+from hwcost.pareto import ROBUST_SHARE, objective_pairs
 from hwcost.study.grid import Skipped
 from hwcost.study.results import group_columns
 from hwcost.study.spec import (
@@ -77,6 +77,12 @@ def _setup(spec: StudySpec, results: "pd.DataFrame", skipped: Sequence[Skipped])
         found = int(results[TABLE_COLUMN].notna().sum())
         lines.append(f"- table accuracy (`{TABLE_COLUMN}`): `{acc.table.label}`, {found} of {len(results)} points have a row")
     lines.append("- objectives: " + ", ".join(str(o) for o in spec.objectives))
+    if spec.uncertainty is not None:
+        u = spec.uncertainty
+        lines.append(f"- uncertainty: {u.samples:,} samples of the technology's spreads (seed {u.seed}), one draw for every "
+                     "point: `results.csv` has p10 / p50 / p90 of energy, TOPS/W and area (`energy_pj_p10` ...) and "
+                     "`pareto_share`, the share of the samples in which a point is on the front of all the objectives; it "
+                     f"is *robust* (`pareto_robust`) at >= {ROBUST_SHARE:.0%} (docs/uncertainty.md)")
     return lines
 
 
@@ -141,13 +147,16 @@ def _fronts(spec: StudySpec, pareto: "pd.DataFrame") -> list[str]:
         cim = [c for c in CIM_COLUMNS if c in front.columns]
         headers = ["workload", "scheme", "W/A", "zero point", "scale at", "arch", "node"] + [c.removeprefix("cim_") for c in cim]
         headers += [q.axis() if q.unit else q.label for q in shown]
+        share = ["pareto_share"] if "pareto_share" in front.columns else []  # with an uncertainty block
+        headers += ["share of samples on the front"] * bool(share)
         rows = [
             [r["workload"], r["scheme"], f"{r['weight_bits']}/{r['act_bits']}", r["zero_point"], r["scale_at"], r["arch"], r["node"]]
             + [r[c] for c in cim]
             + [float(r[o.column]) * q.scale for o, q in zip(combo, shown)]
+            + [float(r[c]) for c in share]
             for _, r in front.iterrows()
         ]
-        headers, rows, constant = _constant_columns(headers, rows, keep=len(combo))
+        headers, rows, constant = _constant_columns(headers, rows, keep=len(combo) + len(share))
         lines += [constant + ".", ""] if constant else []
         lines += _table(headers, rows)
     return lines
