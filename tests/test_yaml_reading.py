@@ -139,7 +139,7 @@ def test_every_key_of_a_shipped_library_has_the_line_it_is_written_on() -> None:
     doc = read_yaml(path)
     text = path.read_text().splitlines()
     for key in ("name", "components", "components.int_adder", "components.int_adder.valid.bits",
-                "components.sram.energy_pj.read.ref_pj"):
+                "components.sram.energy_pj.read.interpolation"):
         leaf = key.rsplit(".", 1)[-1]
         assert text[doc.lines[key] - 1].lstrip().startswith(f"{leaf}:"), key
 

@@ -18,6 +18,7 @@ product     y = ref * (a * b / ref_product_bits2) ** exponent          two ``*bi
 nlogn       y = per_mux * n * log2(n)                                  one ``*bits`` param
 power_law   y = ref * prod_i (p_i / ref_i) ** exponent_i               every component param
 table       1-D interpolation (linear or log-log) between points       one param
+grid        bilinear interpolation (linear or log-log) on a 2-D grid   two params
 adc         E = floor + FOM_W 2^b + (1/2) 10^((6.02 b + 1.76 - FOM_S)/10)  one ``*bits`` param
 column_adc  y = (fixed + per_bit b + per_level (2^b - 1)) (f / ref_hz)^k   ``*bits`` and ``*hz``
 =========== ========================================================== ======================
@@ -48,6 +49,7 @@ __all__ = [
     "nlogn",
     "power_law",
     "interpolate",
+    "grid_interpolate",
     "adc_energy_pj",
     "column_adc",
     "unit_of",
@@ -100,6 +102,10 @@ class ParamRange:
         if self.one_of is not None:
             return f"{self.name} in {{{', '.join(_num(v) for v in self.one_of)}}}"
         return f"{self.name} in [{_num(self.minimum)}, {_num(self.maximum)}]"
+
+
+def _whole(value: float) -> float | int:
+    return int(value) if float(value).is_integer() and abs(value) < 1e15 else value
 
 
 def _num(value: float) -> str:
@@ -160,6 +166,37 @@ def interpolate(x: Any, xs: np.ndarray, ys: np.ndarray, loglog: bool) -> Any:
     if loglog:
         return np.exp(np.interp(np.log(x), np.log(xs), np.log(ys)))
     return np.interp(x, xs, ys)
+
+
+def grid_interpolate(x: Any, y: Any, xs: np.ndarray, ys: np.ndarray, zs: np.ndarray, loglog: bool) -> Any:
+    """Bilinear interpolation of a rectangular grid, ``zs[i, j]`` at ``(xs[i], ys[j])``: in linear
+    axes, or in log-log axes (ln z bilinear in ln x and ln y, i.e. a power law in each parameter
+    between neighbouring grid lines). The grid's own points are returned exactly (to rounding), and
+    a point between two neighbours on a grid line lies between their values. Arrays broadcast;
+    callers keep (x, y) inside the grid (no extrapolation).
+
+    >>> xs, ys = np.array([1024.0, 4096.0]), np.array([32.0, 128.0])
+    >>> zs = np.array([[1.0, 4.0], [9.0, 36.0]])
+    >>> grid_interpolate(np.array([1024, 4096, 2048]), 32, xs, ys, zs, loglog=True).round(9).tolist()
+    [1.0, 9.0, 3.0]
+    >>> round(float(grid_interpolate(2048, 64, xs, ys, zs, loglog=True)), 9)   # the geometric mean of the four corners
+    6.0
+    >>> float(grid_interpolate(2560, 80, xs, ys, zs, loglog=False))           # halfway in linear axes
+    12.5
+    """
+    if loglog:
+        x, y, xs, ys, zs = np.log(x), np.log(y), np.log(xs), np.log(ys), np.log(zs)
+    u, i = _grid_cell(np.asarray(x, dtype=float), xs)
+    v, j = _grid_cell(np.asarray(y, dtype=float), ys)
+    z = ((1 - u) * (1 - v) * zs[i, j] + u * (1 - v) * zs[i + 1, j]
+         + (1 - u) * v * zs[i, j + 1] + u * v * zs[i + 1, j + 1])
+    return np.exp(z) if loglog else z
+
+
+def _grid_cell(t: np.ndarray, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The fraction u of the way from axis[i] to axis[i + 1] at which t lies, and i."""
+    i = np.clip(np.searchsorted(axis, t, side="right") - 1, 0, len(axis) - 2)
+    return (t - axis[i]) / (axis[i + 1] - axis[i]), i
 
 
 def adc_energy_pj(
@@ -566,6 +603,105 @@ class Table(Model):
 
 
 @dataclass(frozen=True)
+class Grid(Model):
+    """:func:`grid_interpolate` over a rectangular table of measured points in two parameters
+    (the SRAM's CACTI 7 sweep: capacity x port width). ``values[i][j]`` is the quantity at the
+    first parameter's ``i``-th and the second's ``j``-th point, in the order of the component's
+    ``valid``. The table must cover the valid range: it never extrapolates."""
+
+    params: tuple[str, ...]
+    axes: tuple[tuple[float, ...], tuple[float, ...]]
+    values: tuple[tuple[float, ...], ...]
+    loglog: bool
+    name: ClassVar[str] = "grid"
+    monotone: ClassVar[bool] = False  # measured points: CACTI's array organisation changes between sizes
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_x", np.asarray(self.axes[0], dtype=float))
+        object.__setattr__(self, "_y", np.asarray(self.axes[1], dtype=float))
+        object.__setattr__(self, "_z", np.asarray(self.values, dtype=float))
+
+    @classmethod
+    def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
+        return ("interpolation", "points")
+
+    @classmethod
+    def parse(cls, ck, block, key, kind, params):  # type: ignore[no-untyped-def]
+        if not cls._keys_ok(ck, block, key, kind):
+            return None
+        if len(params) != 2:
+            got = ", ".join(params) or "none"
+            ck.error(key, f"model 'grid' needs exactly two parameters in the component's 'valid'; got {got}")
+            return None
+        interp = ck.choice(block["interpolation"], join_key(key, "interpolation"), ("linear", "loglog"))
+        pkey = join_key(key, "points")
+        points = ck.mapping(block["points"], pkey)
+        names = tuple(params)
+        if interp is None or points is None or not ck.keys(points, pkey, required=[*names, kind.value]):
+            return None
+        loglog = interp == "loglog"
+        axes = [Table._column(ck, points[p], join_key(pkey, p), positive=loglog) for p in names]
+        rows = cls._rows(ck, points[kind.value], join_key(pkey, kind.value), loglog)
+        if None in axes or rows is None:
+            return None
+        for name, axis in zip(names, axes):
+            if not cls._axis_ok(ck, join_key(pkey, name), name, axis, params[name]):  # type: ignore[arg-type]
+                return None
+        shape = (len(axes[0]), len(axes[1]))  # type: ignore[arg-type]
+        if len(rows) != shape[0] or any(len(r) != shape[1] for r in rows):
+            widths = "/".join(sorted({str(len(r)) for r in rows}, key=int)) or "0"
+            ck.error(join_key(pkey, kind.value),
+                     f"expected {shape[0]} rows (one per {names[0]} point) of {shape[1]} values (one per "
+                     f"{names[1]} point); got {len(rows)} rows of {widths} values")
+            return None
+        return cls(names, (tuple(axes[0]), tuple(axes[1])), tuple(tuple(r) for r in rows), loglog)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _axis_ok(ck: Checker, key: str, name: str, axis: list[float], rng: ParamRange) -> bool:
+        if len(axis) < 2:
+            ck.error(key, f"expected at least 2 {name} points; got {len(axis)}")
+            return False
+        if any(b <= a for a, b in zip(axis, axis[1:])):
+            ck.error(key, f"expected strictly increasing {name} values")
+            return False
+        if rng.minimum < axis[0] or rng.maximum > axis[-1]:
+            ck.error(key, f"grid covers {name} {_num(axis[0])}..{_num(axis[-1])} but valid allows "
+                          f"{_num(rng.minimum)}..{_num(rng.maximum)}; grids never extrapolate")
+            return False
+        return True
+
+    @staticmethod
+    def _rows(ck: Checker, value: Any, key: str, positive: bool) -> list[list[float]] | None:
+        items = ck.sequence(value, key)
+        if items is None:
+            return None
+        rows = [Table._column(ck, row, join_key(key, i), positive) for i, row in enumerate(items)]
+        return None if any(r is None for r in rows) else rows  # type: ignore[return-value]
+
+    def evaluate(self, values: Mapping[str, Any]) -> Any:
+        x, y = (values[p] for p in self.params)
+        return grid_interpolate(x, y, self._x, self._y, self._z, self.loglog)  # type: ignore[attr-defined]
+
+    def scaled(self, factor: float) -> "Grid":
+        return replace(self, values=tuple(tuple(v * factor for v in row) for row in self.values))
+
+    def to_dict(self, kind: Kind) -> dict[str, Any]:
+        return {
+            "interpolation": "loglog" if self.loglog else "linear",
+            # Axis points are parameter values (whole bytes and bits): written as ints, never rounded.
+            "points": {self.params[0]: [_whole(v) for v in self.axes[0]],
+                       self.params[1]: [_whole(v) for v in self.axes[1]],
+                       kind.value: [list(row) for row in self.values]},
+        }
+
+    def describe(self, kind: Kind) -> str:
+        (a, b), (xs, ys) = self.params, self.axes
+        axes = "log-log" if self.loglog else "linear"
+        return (f"{axes} grid {a} x {b} -> {kind.label}: {len(xs)} x {len(ys)} points, "
+                f"{a} {_num(xs[0])}..{_num(xs[-1])}, {b} {_num(ys[0])}..{_num(ys[-1])}")
+
+
+@dataclass(frozen=True)
 class Adc(Model):
     param: str
     floor_pj: float
@@ -696,6 +832,7 @@ MODELS: dict[str, type[Model]] = {
     "nlogn": Nlogn,
     "power_law": PowerLaw,
     "table": Table,
+    "grid": Grid,
     "adc": Adc,
     "column_adc": ColumnAdc,
 }

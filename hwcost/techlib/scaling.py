@@ -4,19 +4,22 @@
 component is scaled by the rule its name maps to in :data:`DEFAULT_RULES` (override with
 ``rules={"my_unit": ScalingRule.LOGIC}``; a component without a rule is an error, never a guess):
 
-=========== ================================================================================
-rule        what it does (factors relative to the source library)
-=========== ================================================================================
-logic       energy x E_to(V_to) / E_from(V_from), area x a45(to) / a45(from): Stillmaker &
-            Baas 2017 (:mod:`hwcost.techlib._stillmaker`), one flavour, HP or LP
-sram-cacti  refit the CACTI 7 power law at the target node where the sweep covers it (65, 45,
-            32, 28, 22 nm; :mod:`hwcost.techlib._cacti`), energy x the fitted supply factor
-            E_to(V_to) / E_to(V_nominal); elsewhere logic scaling, flagged in ``derived``
-adc-survey  energy unchanged: it is the Murmann-survey envelope of SAR ADCs in <= 65 nm, not a
-            logic circuit; area x the logic area factor. Refused above 65 nm
-cim-cell    area x (to / from)^2: a cell is a fixed number of F^2; energy x the logic factor
-unchanged   energy and area unchanged: off-chip DRAM does not move with the logic node
-=========== ================================================================================
+============== ================================================================================
+rule           what it does (factors relative to the source library)
+============== ================================================================================
+logic          energy x E_to(V_to) / E_from(V_from), area x a45(to) / a45(from): Stillmaker &
+               Baas 2017 (:mod:`hwcost.techlib._stillmaker`), one flavour, HP or LP
+sram-cacti     the CACTI 7 table at the target node where the sweep covers it (65, 45, 32, 28,
+               22 nm; :mod:`hwcost.techlib._cacti`): its rows, log-log bilinear between them,
+               energy x the fitted supply factor E_to(V_to) / E_to(V_nominal); elsewhere logic
+               scaling, flagged in ``derived``
+sram-cacti-law the same, with the power law refitted to the node's rows instead of the table
+               (hwcost's SRAM before issue 15: 23.6 % rms off CACTI's 45 nm reads)
+adc-survey     energy unchanged: it is the Murmann-survey envelope of SAR ADCs in <= 65 nm, not a
+               logic circuit; area x the logic area factor. Refused above 65 nm
+cim-cell       area x (to / from)^2: a cell is a fixed number of F^2; energy x the logic factor
+unchanged      energy and area unchanged: off-chip DRAM does not move with the logic node
+============== ================================================================================
 
 Every scaled component (every variant of a variant component) carries a ``derived`` record:
 from what, by which method, with which energy and area factors; the library's own record adds
@@ -40,7 +43,7 @@ from enum import Enum
 from typing import Any
 
 from hwcost.errors import HwcostError
-from hwcost.techlib._cacti import cacti_nodes, sram_component, sram_fit
+from hwcost.techlib._cacti import SramModel, cacti_nodes, sram_component
 from hwcost.techlib._dump import techlib_to_dict
 from hwcost.techlib._leakage import flavour_leakage_factor
 from hwcost.techlib._load import parse_techlib
@@ -54,7 +57,8 @@ class ScalingRule(Enum):
     """How one component moves to another node (table in the module docstring)."""
 
     LOGIC = "logic"
-    SRAM_CACTI = "sram-cacti"
+    SRAM_CACTI = "sram-cacti"  # the CACTI 7 table (default)
+    SRAM_CACTI_LAW = "sram-cacti-law"  # the power law fitted to it
     ADC_SURVEY = "adc-survey"
     CIM_CELL = "cim-cell"
     UNCHANGED = "unchanged"
@@ -220,7 +224,15 @@ def _adc(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
     return _scaled(comp, ctx, method, 1.0, ctx.factors.area)
 
 
-def _sram(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
+def _sram_table(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
+    return _sram(name, comp, ctx, SramModel.TABLE)
+
+
+def _sram_law(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
+    return _sram(name, comp, ctx, SramModel.POWER_LAW)
+
+
+def _sram(name: str, comp: ComponentModel, ctx: _Context, model: SramModel) -> ComponentModel:
     if ctx.to_nm not in cacti_nodes():
         covered = ", ".join(f"{n:g}" for n in cacti_nodes())
         method = (f"logic: {ctx.logic_method} -- FLAGGED: the CACTI 7 sweep covers {covered} nm, "
@@ -228,17 +240,18 @@ def _sram(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
         return _scaled(comp, ctx, method, ctx.factors.energy, ctx.factors.area)
     if set(comp.params) != {"capacity_bytes", "width_bits"} or set(comp.energy) != {"read", "write"}:
         raise HwcostError.single(
-            f"{name}: the CACTI refit replaces a component with parameters capacity_bytes, "
+            f"{name}: the CACTI table or refit replaces a component with parameters capacity_bytes, "
             f"width_bits and actions read, write; this one differs -- pass --rule {name}=logic"
         )
     target = ctx.factors.target
     supply = vdd_factor(target, target.vdd_nominal_v, ctx.factors.vdd_to_v)
-    return sram_component(comp.name, sram_fit(ctx.to_nm, low_power=ctx.flavour is Flavour.LP), supply, target, ctx.flavour)
+    return sram_component(comp.name, ctx.to_nm, supply, target, ctx.flavour, model)
 
 
 _APPLY: dict[ScalingRule, Callable[[str, ComponentModel, _Context], ComponentModel]] = {
     ScalingRule.LOGIC: _logic,
-    ScalingRule.SRAM_CACTI: _sram,
+    ScalingRule.SRAM_CACTI: _sram_table,
+    ScalingRule.SRAM_CACTI_LAW: _sram_law,
     ScalingRule.ADC_SURVEY: _adc,
     ScalingRule.CIM_CELL: _cim_cell,
     ScalingRule.UNCHANGED: _unchanged,

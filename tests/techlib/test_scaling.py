@@ -136,17 +136,29 @@ def test_component_rules_at_7nm() -> None:
     assert sram.derived.energy_factor == logic.energy_factor
 
 
-def test_sram_is_refitted_where_the_cacti_sweep_covers_the_node() -> None:
-    # the refit at 45 nm reproduces 45nm.yaml's hand-made fit exactly
-    fit = sram_fit(45)
-    read = LIB45.components["sram"].energy["read"].model
-    assert (fit.read_pj.ref, fit.read_pj.capacity_exponent, fit.read_pj.width_exponent) == (
-        read.ref, *read.exponents)
+def test_sram_is_the_cacti_table_where_the_sweep_covers_the_node() -> None:
     lib = load_techlib("22nm")
     sram = lib.components["sram"]
-    assert "CACTI 7 sweep at 22 nm" in sram.source and sram.derived.method.startswith("sram-cacti")
-    # 22 nm CACTI, 8 KB x 64 b read: fit 1.569 pJ; the CSV's 8 KB 64-bit read is 1.50 pJ
-    assert lib.energy_pj("sram", "read", capacity_bytes=8192, width_bits=64) == pytest.approx(1.569)
+    assert "CACTI 7 sweep at 22 nm" in sram.source and sram.derived.method.startswith("sram-cacti: the table")
+    # the 22 nm row 8 KB x 64 b of cacti7_sram_sweep.yaml: read 1.504 pJ (the law read 1.569 pJ)
+    assert lib.energy_pj("sram", "read", capacity_bytes=8192, width_bits=64) == pytest.approx(1.504, rel=1e-12)
+
+
+def test_the_power_law_is_still_selectable_by_rule() -> None:
+    # rule sram-cacti-law refits the law; at 45 nm it reproduces the law 45nm.yaml had before issue 15
+    # (docs/techlib.md: read 5.785 pJ (C/8 KB)^0.5326 (W/64 b)^0.5341)
+    fit = sram_fit(45)
+    assert (fit.read_pj.ref, fit.read_pj.capacity_exponent, fit.read_pj.width_exponent) == (5.785, 0.5326, 0.5341)
+    # (at the node's nominal supply, where the sweep is taken to be: the supply factor is 1)
+    lib = scale_techlib(LIB45, 45, rules={"sram": ScalingRule.SRAM_CACTI_LAW})
+    assert lib.components["sram"].derived.energy_factor == 1
+    read = lib.components["sram"].energy["read"].model
+    assert read.name == "power_law" and (read.ref, *read.exponents) == (5.785, 0.5326, 0.5341)
+    assert lib.components["sram"].derived.method.startswith("sram-cacti-law: power laws refitted at 45 nm")
+    # the default 128 KiB x 64 b GLB read: 5.785 * 16^0.5326 = 25.33 pJ by the law, 32.9568 pJ by CACTI
+    args = {"capacity_bytes": 131072, "width_bits": 64}
+    assert lib.energy_pj("sram", "read", **args) == pytest.approx(5.785 * 16**0.5326, rel=1e-9)
+    assert LIB45.energy_pj("sram", "read", **args) == pytest.approx(32.9568, rel=1e-12)
 
 
 def test_a_scaled_library_round_trips_through_validate(capsys, tmp_path: Path) -> None:

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from hwcost import HwcostError, load_techlib
 from hwcost.cli import main
 from hwcost.techlib import parse_techlib, techlib_to_dict
 from hwcost.techlib.spread import default_spreads
 
+DATA = Path(__file__).resolve().parents[2] / "hwcost" / "data"
 _SPREAD = "    spread: {energy_sigma: 0.2, area_sigma: 0.1, leakage_sigma: 0.3, source: a fit}\n"
 
 
@@ -73,19 +75,35 @@ def test_a_variant_cannot_carry_its_own_spread() -> None:
         parse_techlib(data)
 
 
-def test_the_sram_spread_is_the_cacti_fit_residual() -> None:
-    """rms of ln(law / CACTI) over the 45 nm rows, with the law's coefficients as 45nm.yaml has them."""
-    from hwcost.techlib._cacti import DATA_FILE, _rows
+def _leave_one_out_log_residuals(capacity: np.ndarray, width: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each interior capacity (width) of a grid left out and predicted by straight-line interpolation
+    of ln y in ln C (ln W) between its two neighbours, at every width (capacity); ln(pred / y)."""
+    caps, widths = np.unique(capacity), np.unique(width)
+    value = {(c, w): v for c, w, v in zip(capacity, width, y)}
+    out = []
+    for axis, (along, across) in enumerate(((caps, widths), (widths, caps))):
+        for k in range(1, len(along) - 1):
+            lo, mid, hi = along[k - 1], along[k], along[k + 1]
+            t = (np.log(mid) - np.log(lo)) / (np.log(hi) - np.log(lo))
+            for other in across:
+                at = (lambda a: (a, other)) if axis == 0 else (lambda a: (other, a))
+                predicted = (1 - t) * np.log(value[at(lo)]) + t * np.log(value[at(hi)])
+                out.append(predicted - np.log(value[at(mid)]))
+    return np.array(out)
 
-    rows = _rows(DATA_FILE)
+
+def test_the_sram_spread_is_the_tables_leave_one_out_residual() -> None:
+    """rms of the leave-one-out log residuals of the 45 nm CACTI table (spreads.yaml: 70 predictions),
+    from the sweep's rows read here; leakage combined with the 360 K corner's 0.5890."""
+    rows = np.array(yaml.safe_load((DATA / "techscaling" / "cacti7_sram_sweep.yaml").read_text())["rows"], dtype=float)
     at = rows[rows[:, 0] == 45]
     c, w = at[:, 1], at[:, 2]
-    lib = load_techlib("45nm")
-    read = np.array([lib.energy_pj("sram", "read", capacity_bytes=ci, width_bits=wi) for ci, wi in zip(c, w)])
-    area = np.array([lib.area_um2("sram", capacity_bytes=ci, width_bits=wi) for ci, wi in zip(c, w)])
+    read, area, leak = (_leave_one_out_log_residuals(c, w, at[:, k]) for k in (3, 5, 6))
+    assert len(read) == 11 * 4 + 2 * 13
     spread = default_spreads()["sram"]
-    assert spread.energy_sigma == pytest.approx(np.sqrt(np.mean(np.log(read / at[:, 3]) ** 2)), abs=5e-4)
-    assert spread.area_sigma == pytest.approx(np.sqrt(np.mean(np.log(area / (at[:, 5] * 1e6)) ** 2)), abs=5e-4)
+    assert spread.energy_sigma == pytest.approx(np.sqrt(np.mean(read**2)), abs=5e-5)
+    assert spread.area_sigma == pytest.approx(np.sqrt(np.mean(area**2)), abs=5e-5)
+    assert spread.leakage_sigma == pytest.approx(np.hypot(np.sqrt(np.mean(leak**2)), np.log(2.3) / np.sqrt(2)), abs=5e-4)
 
 
 def test_the_column_adc_spread_is_the_readout_fit_residual() -> None:

@@ -125,21 +125,19 @@ def _cacti() -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "column, price, rms_max, max_max",
+    "column, price",
     [
-        # The residuals stated in 45nm.yaml (rms / max): read 23.6 % / 57 %, write 8.2 % / 23 %,
-        # area 14 % / 56 %.
-        (2, lambda c, w: LIB.energy_pj("sram", "read", capacity_bytes=c, width_bits=w), 0.24, 0.58),
-        (3, lambda c, w: LIB.energy_pj("sram", "write", capacity_bytes=c, width_bits=w), 0.085, 0.24),
-        (4, lambda c, w: LIB.area_um2("sram", capacity_bytes=c, width_bits=w) * 1e-6, 0.145, 0.57),
+        # The table of 45nm.yaml is CACTI's rows themselves (the power law before it missed them by
+        # rms / max: read 23.6 % / 57 %, write 8.2 % / 23 %, area 14 % / 56 %).
+        (2, lambda c, w: LIB.energy_pj("sram", "read", capacity_bytes=c, width_bits=w)),
+        (3, lambda c, w: LIB.energy_pj("sram", "write", capacity_bytes=c, width_bits=w)),
+        (4, lambda c, w: LIB.area_um2("sram", capacity_bytes=c, width_bits=w) * 1e-6),
     ],
 )
-def test_sram_fit_against_cacti(column: int, price, rms_max: float, max_max: float) -> None:
+def test_sram_reproduces_cacti(column: int, price) -> None:
     data = _cacti()
     assert len(data) == 52
-    error = price(data[:, 0], data[:, 1]) / data[:, column] - 1
-    assert np.sqrt(np.mean(error**2)) < rms_max
-    assert np.abs(error).max() < max_max
+    np.testing.assert_allclose(price(data[:, 0], data[:, 1]), data[:, column], rtol=1e-9)
 
 
 def test_sram_is_below_horowitz_cache_figures() -> None:

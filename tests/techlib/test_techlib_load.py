@@ -69,7 +69,7 @@ def test_all_problems_are_reported_at_once(tmp_path: Path, tiny_yaml: str) -> No
     assert "lib.yaml:2: node_nm: expected a number > 0, got -45" in text
     assert "lib.yaml:4: flavour: expected one of HP, LP; got string 'ULP'" in text
     assert "components.int_adder.energy_pj.add.per_bit_pj: expected a number >= 0, got -0.003" in text
-    assert "components.int_adder.area_um2.model: expected one of constant, linear, product, nlogn, power_law, table, adc" in text
+    assert "components.int_adder.area_um2.model: expected one of constant, linear, product, nlogn, power_law, table, grid, adc" in text
 
 
 def test_derived_record(tmp_path: Path, tiny_yaml: str) -> None:
