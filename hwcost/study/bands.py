@@ -21,7 +21,7 @@ Accuracy is not sampled; latency (and so utilisation) is the design's. The sampl
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,7 +47,7 @@ ROWS_KIND = "rows"  # journal records: each priced point's breakdown rows (unit,
 SAMPLED_COLUMNS = ("energy_pj", "tops_per_w", "energy_per_mac_pj", "area_um2", "tops_per_mm2")
 
 
-def static_phase(points: Sequence[GridPoint], journal: Journal, accuracy_only: Sequence[str] = ()) -> int:
+def static_phase(points: Sequence[GridPoint], journal: Journal, accuracy_only: Collection[str] = ()) -> int:
     """Journal, as one batch, the breakdown rows of every priced point the journal lacks: units,
     static energy (pJ) and source, from its report (one cost cache for all). Returns how many."""
     pending = [g for g in points if g.cost_key not in accuracy_only and not journal.has(ROWS_KIND, g.cost_key)]
@@ -79,7 +79,7 @@ class StudySamples:
         return 2 * self.macs / self.energy_pj
 
 
-def study_samples(spec: StudySpec, points: Sequence[GridPoint], journal: Journal, accuracy_only: Sequence[str] = ()) -> StudySamples:
+def study_samples(spec: StudySpec, points: Sequence[GridPoint], journal: Journal, accuracy_only: Collection[str] = ()) -> StudySamples:
     """The samples of every point (:mod:`hwcost.uncertainty`'s closed form): its rows' energy and
     area from the journaled sweep, their static energy and source from :func:`static_phase`'s
     record, the sigmas from the point's library; one draw for all the points."""
@@ -128,27 +128,29 @@ def with_bands(results: "pd.DataFrame", spec: StudySpec, group_by: Sequence[str]
     ``pareto_robust`` (the front of all the objectives), with more than two objectives
     ``pareto_share.<a>_vs_<b>`` for each pair, and ``pareto_share.figure.<name>`` for each
     requested pareto figure (its front on its selection; NaN outside it)."""
+    import pandas as pd
+
     assert spec.uncertainty is not None
     objectives = spec.objectives
-    out = results.copy()
-    out[SAMPLES_COLUMNS[0]], out[SAMPLES_COLUMNS[1]] = spec.uncertainty.samples, spec.uncertainty.seed
+    added: dict[str, object] = {SAMPLES_COLUMNS[0]: spec.uncertainty.samples, SAMPLES_COLUMNS[1]: spec.uncertainty.seed}
     for total in ("energy_pj", "tops_per_w", "area_um2"):
         values = sampled[total]
         finite = np.isfinite(values).all(axis=0)
         q = np.full((len(QUANTILES), values.shape[1]), np.nan)
         q[:, finite] = np.quantile(values[:, finite], QUANTILES, axis=0)
         for name, row in zip(("p10", "p50", "p90"), q):
-            out[f"{total}_{name}"] = row
-    assert [c for c in out.columns if c in BAND_COLUMNS] == list(BAND_COLUMNS)
+            added[f"{total}_{name}"] = row
+    assert [c for c in added if c in BAND_COLUMNS] == list(BAND_COLUMNS)
     fronts = [tuple(objectives)] + (list(itertools.combinations(objectives, 2)) if len(objectives) > 2 else [])
     for combo in fronts:
-        out[share_column(combo, objectives)] = pareto_shares(results, combo, sampled, group_by)
-    out[ROBUST_COLUMN] = out[SHARE_COLUMN] >= ROBUST_SHARE
+        added[share_column(combo, objectives)] = pareto_shares(results, combo, sampled, group_by)
+    added[ROBUST_COLUMN] = np.asarray(added[SHARE_COLUMN]) >= ROBUST_SHARE
     for f in spec.figures:
         if f.kind is FigureKind.PARETO:
             chosen = results.index.get_indexer(select(results, f.where).index)
             share = np.full(len(results), np.nan)
             part = {c: v[:, chosen] for c, v in sampled.items()}
             share[chosen] = pareto_shares(results.iloc[chosen], f.objectives, part, group_by)
-            out[figure_share_column(f.name)] = share
+            added[figure_share_column(f.name)] = share
+    out = pd.concat([results, pd.DataFrame(added, index=results.index)], axis=1)  # one block, not one insert per column
     return order_columns(out)

@@ -221,8 +221,8 @@ def _with_bands(spec: StudySpec, points: Sequence[GridPoint], journal: Journal, 
     row (for pareto.csv's shares): :mod:`hwcost.study.bands`."""
     from hwcost.study import bands
 
-    bands.static_phase(points, journal, tuple(only))
-    samples = bands.study_samples(spec, points, journal, tuple(only))
+    bands.static_phase(points, journal, only)
+    samples = bands.study_samples(spec, points, journal, only)
     rows = bands.row_points(spec, points)
     sampled = bands.objective_samples(results, samples, rows)
     return bands.with_bands(results, spec, group_columns(results), sampled), sampled
