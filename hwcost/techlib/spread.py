@@ -3,8 +3,9 @@
 A :class:`Spread` says that the true energy per action (area, leakage) of a component is its
 library value times a factor ``exp(sigma * z)``, z a standard normal: the library value is the
 median, and ``sigma`` is the standard deviation of the natural log of the factor. Each sigma is
-*measured* from the sources behind the number -- a fit's log residuals (the SRAM power law
-against CACTI 7, the column-readout law against its published readouts), or the disagreement of
+*measured* from the sources behind the number -- a fit's log residuals (the column-readout law
+against its published readouts), a table's leave-one-out residuals (the SRAM's CACTI 7 table
+between its rows), or the disagreement of
 two sources on the same unit (``|ln(a / b)| / sqrt(2)`` for a pair, the standard deviation of one
 estimate when both are equally credible) -- and names that source.
 
