@@ -33,7 +33,7 @@ from hwcost.arch.registry import template_of
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
 from hwcost.arch.shared.cache import CostCache
 from hwcost.arch.shared.memory import add_buffer_sums
-from hwcost.arch.shared.pricing import Count, PricedRow, RowCosts, row_costs, split_by_class
+from hwcost.arch.shared.pricing import Block, Count, PricedRow, RowCosts, block_row_costs, row_costs, split_by_class
 from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.arch.template import Template
 from hwcost.design_point import DesignPoint, design_point
@@ -74,23 +74,56 @@ def _tables(point: DesignPoint, template: Template[Any, Any], cache: CostCache) 
     return cache.tables(point.workload)
 
 
+def _named(exc: HwcostError, template: Template[Any, Any], point: DesignPoint) -> HwcostError:
+    """A problem found while pricing, naming the arch file (when the design came from one), the
+    template and the library."""
+    source = point.arch.source_file
+    if source is None:
+        return exc
+    where = f"{template.name} '{point.arch.name}' cannot be priced on {point.techlib.name}: "
+    return HwcostError([replace(p, file=p.file or source, key=p.key or "arch", message=where + p.message)
+                        for p in exc.problems])
+
+
 def _plan(template: Template[Any, Any], point: DesignPoint, tables: WorkloadTables, cache: CostCache) -> Any:
-    """The point's plan; a problem found while pricing names the arch file (when the design came
-    from one), the template and the library."""
+    """The point's plan (see :func:`_named` for its problems)."""
     try:
         return cache.plan(template, point.scheme, point.arch, point.techlib, tables)
     except HwcostError as exc:
-        source = point.arch.source_file
-        if source is None:
-            raise
-        where = f"{template.name} '{point.arch.name}' cannot be priced on {point.techlib.name}: "
-        raise HwcostError([replace(p, file=p.file or source, key=p.key or "arch", message=where + p.message)
-                           for p in exc.problems]) from None
+        raise _named(exc, template, point) from None
+
+
+def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tables: WorkloadTables,
+                cache: CostCache) -> tuple[tuple[Any, ...], list[Block] | None]:
+    """Every point's plan and, for a template that prices blocks of points at once
+    (``plan_block``: the same scheme and library, configurations sharing the template's
+    ``block_key``), the blocks' rows, each with the points it holds."""
+    plan_block = getattr(template, "plan_block", None)
+    if plan_block is None:
+        return tuple(_plan(template, p, tables, cache) for p in points), None
+    members: dict[tuple[object, ...], list[int]] = {}
+    for i, p in enumerate(points):  # the points hold their schemes and libraries: their ids stay theirs
+        members.setdefault((id(p.scheme), id(p.techlib), template.block_key(p.arch)), []).append(i)
+    plans: list[Any] = [None] * len(points)
+    blocks: list[Block] = []
+    for index in members.values():
+        first = points[index[0]]
+        try:
+            block_plans, rows = plan_block(first.scheme, [points[i].arch for i in index], cache.pricer(first.techlib),
+                                           tables, cache.datapaths(first.scheme, tables))
+        except HwcostError as exc:
+            raise _named(exc, template, first) from None
+        for i, plan in zip(index, block_plans):
+            plans[i] = plan
+        blocks.append((np.asarray(index), rows))
+    return tuple(plans), blocks
 
 
 def _group_key(point: DesignPoint) -> tuple[object, ...]:
-    """Points evaluated together share a template and a workload (at peak: one design each)."""
-    workload = ("peak", point.arch, point.scheme) if point.workload is None else point.workload
+    """Points evaluated together share a template and a workload (at peak: one design each). The
+    objects' ids stand for them (hashing a workload hashes its every layer); the points hold
+    them, so no id is reused during the sweep, and equal objects apart are merely grouped apart."""
+    workload = ("peak", id(point.arch), id(point.scheme)) if point.workload is None else id(point.workload)
     return workload, type(point.arch).template
 
 
@@ -98,7 +131,7 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     """Points sharing one workload and one template (see :func:`sweep`)."""
     template = template_of(points[0].arch)
     tables = _tables(points[0], template, cache)
-    plans = tuple(_plan(template, p, tables, cache) for p in points)
+    plans, blocks = _plan_group(template, points, tables, cache)
     archs = [p.arch for p in points]
     acts = template.count(archs, plans, tables)
     shape = acts.latency_cycles.shape
@@ -112,7 +145,8 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     per_layer[Count.GLB_READ_ACCESSES] = np.broadcast_to(per_layer[Count.GLB_READ_BITS], shape) / width
     per_layer[Count.GLB_WRITE_ACCESSES] = np.broadcast_to(per_layer[Count.GLB_WRITE_BITS], shape) / width
     return GroupCost(
-        rows=tuple(r.with_latency(latency_s) for r in row_costs([p.rows for p in plans], sums)),
+        rows=tuple(r.with_latency(latency_s) for r in (row_costs([p.rows for p in plans], sums) if blocks is None
+                                                         else block_row_costs(blocks, len(points), sums))),
         macs=np.full(len(points), macs),
         latency_cycles=latency,
         utilisation=macs / (latency * acts.peak_macs_per_cycle),

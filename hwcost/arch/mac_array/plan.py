@@ -14,8 +14,12 @@ gives them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import Any
+
+import numpy as np
 
 from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PeStyle, PinnedCost
 from hwcost.arch.mac_array.counts import MacCount
@@ -229,6 +233,8 @@ def _port_bits(wanted: int, pricer: Pricer) -> int:
     """A port of ``wanted`` bits within the ports the library's SRAM law covers (32-256 bits in the
     CACTI 7 sweep): narrower words occupy the narrowest port, wider rows take several accesses."""
     sram = pricer.sram_range()
+    if isinstance(wanted, np.ndarray):  # a block of design points (plan_mac_block)
+        return np.clip(wanted, sram.min_port_bits, sram.max_port_bits).astype(int)
     return int(min(max(wanted, sram.min_port_bits), sram.max_port_bits))
 
 
@@ -245,12 +251,22 @@ def ibuf_port_bits(arch: MacArrayConfig, act_bits: int, pricer: Pricer) -> int:
 def _buffer_row(unit: MacRow, kib: float, port: int, reads: MacCount, writes: MacCount, pricer: Pricer) -> list[PricedRow]:
     """A local SRAM buffer of ``kib`` KiB (none at 0): energy per read and per write access of
     ``port`` bits, its area and its leakage."""
-    if kib == 0:
+    if not np.any(kib):  # none (a block's buffers are all absent or all present)
         return []
+    e_rd, e_wr, area, leakage = _sram_prices(kib, port, pricer)
+    return [PricedRow(unit, Category.ON_CHIP_MEMORY, (Term(reads, e_rd), Term(writes, e_wr)), area, leakage_mw=leakage)]
+
+
+def _sram_prices(kib: Any, port: Any, pricer: Pricer) -> tuple[Any, Any, Any, Any]:
+    """Read and write energy, area and leakage of a ``kib`` KiB SRAM with a ``port``-bit port; over
+    a block of design points (arrays), each distinct pair priced once."""
+    if isinstance(kib, np.ndarray) or isinstance(port, np.ndarray):
+        pairs = list(zip(*(v.tolist() for v in np.broadcast_arrays(kib, port))))
+        priced = {pair: _sram_prices(*pair, pricer) for pair in set(pairs)}
+        return tuple(np.array([priced[pair][j] for pair in pairs]) for j in range(4))  # type: ignore[return-value]
     args = dict(capacity_bytes=kib * 1024, width_bits=port)
-    e_rd, e_wr = pricer.energy_pj("sram", "read", **args), pricer.energy_pj("sram", "write", **args)
-    return [PricedRow(unit, Category.ON_CHIP_MEMORY, (Term(reads, e_rd), Term(writes, e_wr)),
-                      pricer.area_um2("sram", **args), leakage_mw=pricer.leakage_mw("sram", **args))]
+    return (pricer.energy_pj("sram", "read", **args), pricer.energy_pj("sram", "write", **args),
+            pricer.area_um2("sram", **args), pricer.leakage_mw("sram", **args))
 
 
 def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
@@ -289,6 +305,20 @@ def _gated(row: PricedRow, arch: MacArrayConfig, passes: tuple[int, ...]) -> Pri
     return replace(row, terms=(first, *rest), leakage_mw=r * row.leakage_mw)
 
 
+def _memory_rows(arch: "MacArrayConfig | _Block", pricer: Pricer, scheme: QuantScheme) -> list[tuple[PricedRow, Any]]:
+    """The GLB, DRAM and element-wise rows with their instance counts. The element-wise units are
+    priced per lane (one lane per column) and times the lanes here: ``lanes x (one lane's area)``,
+    as :func:`~hwcost.arch.shared.memory.buffer_rows` computes it, for a block whose columns vary."""
+    lanes = arch.post_lanes
+    out: list[tuple[PricedRow, Any]] = []
+    for r in buffer_rows(arch.memory, 1, pricer, scheme):
+        if r.unit in (SharedRow.GLB, SharedRow.DRAM):
+            out.append((r, 1))
+        else:
+            out.append((replace(r, area_um2=lanes * r.area_um2, leakage_mw=lanes * r.leakage_mw), lanes))
+    return out
+
+
 def _class_bits(scheme: QuantScheme, datapaths: ClassDatapaths) -> tuple[tuple[int, ...], ...]:
     """Per class: (accumulator, weight, activation, output) bits. FP32 first/last layers keep the
     body's accumulator width for the count of their partial sums and move 32-bit words."""
@@ -308,6 +338,49 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
     """Size the PEs for the body layers (the point's own bits) and price every row on every
     precision class: a class with wider operands runs in bit-slice passes, the accumulator is as
     wide as the widest class's accumulation (``docs/cost-model.md`` §3)."""
+    return plan_mac_block(scheme, (arch,), pricer, tables, datapaths)
+
+
+def block_key(arch: MacArrayConfig) -> tuple[object, ...]:
+    """What the design points of one block share (:func:`plan_mac_block`): every setting a plan
+    branches on or prices as a whole. The PE grid's shape and the local buffers' sizes may vary
+    within a block (an adder tree's rows may not: its tree is built per row count)."""
+    # Enum members are singletons: their ids stand for them (hashing an enum calls Python code).
+    return (id(arch.pe_style), id(arch.power_gating), arch.pinned, arch.clock_mhz, arch.glb_kib, arch.glb_width_bits,
+            arch.glb_banks, id(arch.dram_standard), arch.acc_buffer_kib == 0, arch.input_buffer_kib == 0,
+            arch.pe_rows if arch.pe_style is PeStyle.ADDER_TREE else None)
+
+
+class _Block:
+    """The configurations of a block as one (:func:`plan_mac_block`): the PE grid's rows and
+    columns and the local buffers' sizes are each one number when every configuration has the
+    same, else an array over the configurations; every other setting is the block's."""
+
+    VARYING = ("pe_rows", "pe_cols", "acc_buffer_kib", "input_buffer_kib")
+
+    def __init__(self, configs: Sequence[MacArrayConfig]) -> None:
+        self.memory = configs[0]
+        key = block_key(configs[0])
+        if any(block_key(c) != key for c in configs[1:]):
+            raise ValueError("the configurations of a block must share its key (block_key)")
+        for name in self.VARYING:
+            values = [getattr(c, name) for c in configs]
+            same = all(v == values[0] for v in values)
+            setattr(self, name, values[0] if same else np.asarray(values))
+        self.num_pes = self.pe_rows * self.pe_cols
+        self.post_lanes = self.pe_cols  # one post-processing lane per column
+        first = configs[0]
+        self.pe_style, self.power_gating, self.pinned, self.clock_mhz = (first.pe_style, first.power_gating,
+                                                                          first.pinned, first.clock_mhz)
+
+
+def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], pricer: Pricer, tables: WorkloadTables,
+                   datapaths: ClassDatapaths) -> MacPlan:
+    """:func:`plan_mac_array` of several design points at once: configurations sharing
+    :func:`block_key`, one scheme, library and workload. The plan's numbers (each row's energies,
+    area and leakage; the buffers' port widths) are arrays over ``configs`` where they differ, and
+    each is what the point's own plan gives: the same arithmetic, element by element."""
+    arch = _Block(configs)
     body, edge, fp_edge = datapaths.body, datapaths.edge, datapaths.fp_edge
     class_acc, class_w, class_a, class_o = _class_bits(scheme, datapaths)
     fp = tuple(k == EDGE and fp_edge for k in range(len(class_acc)))
@@ -334,8 +407,7 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
     rows += [(r, 1) for r in _buffer_row(MacRow.INPUT_BUFFER, arch.input_buffer_kib,
                                          ibuf_port_bits(arch, scheme.activations.bits, pricer),
                                          MacCount.IBUF_READ_ACCESSES, MacCount.IBUF_WRITE_ACCESSES, pricer)]
-    rows += [(r, 1 if r.unit in (SharedRow.GLB, SharedRow.DRAM) else arch.post_lanes)
-             for r in buffer_rows(arch, arch.post_lanes, pricer, scheme)]
+    rows += _memory_rows(arch, pricer, scheme)
     pinned: dict[Enum, PinnedCost] = dict(arch.pinned)
     priced = tuple(_pin(r, pinned[r.unit], n) if r.unit in pinned else r for r, n in rows)
     present = {r.unit for r in priced}

@@ -12,9 +12,10 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.mac_array.config import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, mac_array_from_mapping
 from hwcost.arch.mac_array.counts import ArrayParams, LayerActions, MacCount, count_actions
-from hwcost.arch.mac_array.plan import HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, plan_mac_array
+from hwcost.arch.mac_array.plan import (HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, block_key,
+                                        plan_mac_array, plan_mac_block)
 from hwcost.arch.shared.bom import ClassDatapaths
-from hwcost.arch.shared.pricing import Count, Pricer
+from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, point_rows
 from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_class, column
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
@@ -22,28 +23,79 @@ from hwcost.schemes import QuantScheme
 __all__ = ["MAC_ARRAY", "MacArrayTemplate"]
 
 
-def _layer_acc_bits(plans: Sequence[MacPlan], t: WorkloadTables, fp: np.ndarray) -> np.ndarray:
+class MacPointPlan:
+    """One design point's plan within a block's (:func:`~hwcost.arch.mac_array.plan.plan_mac_block`):
+    every field is the block plan's, at the point's place where it is an array."""
+
+    __slots__ = ("block", "index")
+
+    def __init__(self, block: MacPlan, index: int) -> None:
+        self.block = block
+        self.index = index
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.block, name)
+        return value[self.index].item() if isinstance(value, np.ndarray) else value
+
+    @property
+    def rows(self) -> tuple[PricedRow, ...]:
+        return point_rows(self.block.rows, self.index)
+
+
+class _Columns:
+    """The plans of a group of points read field by field, block by block: a field is one value
+    per block (a number, or a tuple per precision class) or an array over the block's points."""
+
+    def __init__(self, plans: Sequence[MacPlan | MacPointPlan]) -> None:
+        self.points = len(plans)
+        groups: dict[int, tuple[MacPlan, list[int], list[int]]] = {}
+        for d, plan in enumerate(plans):
+            block, index = (plan.block, plan.index) if isinstance(plan, MacPointPlan) else (plan, 0)
+            entry = groups.get(id(block))
+            if entry is None:
+                entry = groups[id(block)] = (block, [], [])
+            entry[1].append(d)
+            entry[2].append(index)
+        self.groups = [(block, np.asarray(points), np.asarray(within)) for block, points, within in groups.values()]
+
+    def __call__(self, name: str) -> np.ndarray:
+        """(points,) for a number, (points, classes) for a tuple per class."""
+        out: np.ndarray | None = None
+        for block, points, within in self.groups:
+            value = getattr(block, name)
+            part = (np.asarray(value, dtype=float)[within] if isinstance(value, np.ndarray)
+                    else np.asarray(value, dtype=float))
+            if out is None:
+                out = np.empty((self.points, *np.shape(value)[isinstance(value, np.ndarray):]))
+            out[points] = part
+        assert out is not None
+        return out
+
+
+def _layer_acc_bits(plans: "_Columns | Sequence[MacPlan | MacPointPlan]", t: WorkloadTables, fp: np.ndarray) -> np.ndarray:
     """Each layer's accumulator width (points, layers): its class's width (sized by the classifier
     for the class's longest reduction N_max) less the bits its own shorter reduction does not
     need: acc - ceil(log2 N_max) + ceil(log2 N), as acc = b_w + b_a + ceil(log2 N) (+1 for
     unsigned x unsigned) (``hwcost/classify/widths.py``). FP32 first/last layers keep theirs."""
+    columns = plans if isinstance(plans, _Columns) else _Columns(plans)
     log_n = np.ceil(np.log2(t.shapes.reduction_length))[None, :]
-    acc = by_class(t.layer_class, [p.class_acc_bits for p in plans])
+    acc = columns("class_acc_bits")[:, t.layer_class]
     shrink = np.ceil(np.log2(np.asarray(t.max_reduction, dtype=float)))[t.layer_class][None, :]
     return acc - np.where(fp, log_n, shrink) + log_n
 
 
-def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: WorkloadTables) -> ArrayParams:
+def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan], t: WorkloadTables) -> ArrayParams:
     """Stack design points into (points, 1) / (points, layers) arrays."""
 
     col = column
-    fp = by_class(t.layer_class, [p.class_fp for p in plans]).astype(bool)
+    columns = _Columns(plans)
+    fp = columns("class_fp")[:, t.layer_class].astype(bool)
 
     def per_layer(pick: str) -> np.ndarray:
-        return by_class(t.layer_class, [getattr(p, pick) for p in plans])
+        return columns(pick)[:, t.layer_class]
 
-    hw_w = col([p.hw_weight_bits for p in plans])
-    hw_a = col([p.hw_act_bits for p in plans])
+    hw_w = columns("hw_weight_bits")[:, None]
+    hw_a = columns("hw_act_bits")[:, None]
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
     return ArrayParams(
         pe_rows=col([a.pe_rows for a in archs]),
@@ -53,16 +105,16 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], t: Worklo
         glb_bits_per_cycle=col([a.glb_bits_per_cycle for a in archs]),
         dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
         acc_buffer_bits=col([a.acc_buffer_kib * 1024 * 8 for a in archs]),
-        acc_port_bits=col([p.acc_port_bits for p in plans]),
+        acc_port_bits=columns("acc_port_bits")[:, None],
         ibuf_bits=col([a.input_buffer_kib * 1024 * 8 for a in archs]),
-        ibuf_port_bits=col([p.ibuf_port_bits for p in plans]),
+        ibuf_port_bits=columns("ibuf_port_bits")[:, None],
         hw_weight_bits=np.where(fp, 32.0, hw_w),
         hw_act_bits=np.where(fp, 32.0, hw_a),
-        acc_bits=_layer_acc_bits(plans, t, fp),
+        acc_bits=_layer_acc_bits(columns, t, fp),
         layer_weight_bits=per_layer("class_weight_bits"),
         layer_act_bits=per_layer("class_act_bits"),
         layer_out_bits=per_layer("class_out_bits"),
-        extra_dram_bits_per_layer=col([p.table_word_bits for p in plans]) * out_channels[None, :],
+        extra_dram_bits_per_layer=columns("table_word_bits")[:, None] * out_channels[None, :],
     )
 
 
@@ -84,25 +136,27 @@ def _per_layer(acts: LayerActions) -> dict[Enum, np.ndarray]:
     }
 
 
-def _energy_per_action(plans: Sequence[MacPlan], keys: Sequence[Enum], classes: int) -> tuple[np.ndarray, np.ndarray]:
+def _energy_per_action(plans: Sequence[MacPlan | MacPointPlan], keys: Sequence[Enum], classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Per point, the energy per action of each count key on each class summed over the point's
-    rows (points x keys x classes), and its rows' leakage (points,). Terms of other keys (the
-    bill-of-materials counts, the same under every dataflow) are left out."""
+    rows (points x keys x classes), and its rows' leakage (points,), block by block. Terms of
+    other keys (the bill-of-materials counts, the same under every dataflow) are left out."""
     position = {key: i for i, key in enumerate(keys)}
     per_action = np.zeros((len(plans), len(keys), classes))
     leakage = np.zeros(len(plans))
-    for d, plan in enumerate(plans):
-        e = [[0.0] * classes for _ in keys]
-        leak = 0.0
-        for row in plan.rows:
-            leak += row.leakage_mw
+    for block, points, place in _Columns(plans).groups:
+        size = len(points)
+        e = np.zeros((size, len(keys), classes))
+        leak = np.zeros(size)
+        at = lambda v: v[place] if isinstance(v, np.ndarray) else v  # noqa: E731
+        for row in block.rows:
+            leak = leak + at(row.leakage_mw)
             for term in row.terms:
                 i = position.get(term.count)
                 if i is not None:
                     for k in range(classes):
-                        e[i][k] += term.energy_pj(k, classes)
-        per_action[d] = e
-        leakage[d] = leak
+                        e[:, i, k] = e[:, i, k] + at(term.energy_pj(k, classes))
+        per_action[points] = e
+        leakage[points] = leak
     return per_action, leakage
 
 
@@ -174,7 +228,16 @@ class MacArrayTemplate:
              datapaths: ClassDatapaths) -> MacPlan:
         return plan_mac_array(scheme, config, pricer, tables, datapaths)
 
-    def count(self, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan], tables: WorkloadTables) -> GroupActions:
+    def block_key(self, config: MacArrayConfig) -> tuple[object, ...]:
+        return block_key(config)
+
+    def plan_block(self, scheme: QuantScheme, configs: Sequence[MacArrayConfig], pricer: Pricer,
+                   tables: WorkloadTables, datapaths: ClassDatapaths) -> tuple[list[MacPointPlan], tuple[PricedRow, ...]]:
+        block = plan_mac_block(scheme, configs, pricer, tables, datapaths)
+        return [MacPointPlan(block, i) for i in range(len(configs))], block.rows
+
+    def count(self, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
+              tables: WorkloadTables) -> GroupActions:
         params = _params(configs, plans, tables)
         acts = count_actions(tables.shapes, params)
         mapping = None

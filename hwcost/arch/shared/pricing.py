@@ -36,6 +36,10 @@ __all__ = [
     "split_body_edge",
     "split_by_class",
     "row_costs",
+    "Block",
+    "block_row_costs",
+    "point_rows",
+    "value_at",
 ]
 
 
@@ -78,6 +82,7 @@ class Term:
     """An energy per action on each precision class: ``Term(count, e)`` the same on every class,
     ``Term(count, e_body, e_edge)`` on body and first/last layers, ``Term(count, *per_class)``.
     Fewer energies than classes are allowed only when they are all equal (the same on every class).
+    In a block of design points (module comment at the end), an energy may be an array over them.
 
     >>> Term(Count.PER_MAC, 2.0).energy_pj(2, 3), Term(Count.PER_MAC, 1.0, 3.0).energy_edge_pj
     (2.0, 3.0)
@@ -101,7 +106,7 @@ class Term:
         e = self.energies_pj
         if len(e) == classes:
             return e[k]
-        if len(set(e)) != 1:
+        if len(e) > 1 and any(np.any(np.asarray(x) != np.asarray(e[0])) for x in e[1:]):
             raise ValueError(f"term of {self.count}: {len(e)} energies for {classes} precision classes")
         return e[0]
 
@@ -296,4 +301,81 @@ def row_costs(rows_per_point: Sequence[Sequence[PricedRow]], sums: Sums) -> tupl
                  np.asarray(e["actions"], dtype=float), tuple(e["sources"]), np.asarray(e["leakage"], dtype=float),
                  np.asarray(e["static"], dtype=float))
         for name, e in table.items()
+    )
+
+
+# --- Blocks: the rows of many design points priced at once -------------------------------------
+#
+# A template that can price a group of design points at once (the same scheme, library and
+# workload, and the same structure: every branch of its plan taken the same way) returns one
+# tuple of rows for the group: each number of a row (an energy of a term, its area, its leakage)
+# is a float when every point of the group has the same, or an array over the group's points.
+# The arithmetic is the one the template applies to a single point, element by element, so a
+# point's numbers are those it would have alone.
+
+Block = tuple[np.ndarray, Sequence[PricedRow]]  # the points' indices in the sweep, their rows
+
+
+def value_at(value: Any, i: int) -> float:
+    """Point ``i``'s number of a block value (a float shared by the block, or an array)."""
+    return float(value[i]) if isinstance(value, np.ndarray) else value
+
+
+def point_rows(rows: Sequence[PricedRow], i: int) -> tuple[PricedRow, ...]:
+    """Point ``i``'s rows of a block, every number a float (what the template's plan of that point
+    alone gives)."""
+    return tuple(
+        replace(r, terms=tuple(Term(t.count, *(value_at(e, i) for e in t.energies_pj), static=t.static) for t in r.terms),
+                area_um2=value_at(r.area_um2, i), leakage_mw=value_at(r.leakage_mw, i))
+        for r in rows
+    )
+
+
+def _term_energies(term: Term, classes: int) -> tuple[Any, ...]:
+    """A block term's energy per action on each class (floats or arrays)."""
+    return term.energies_pj if len(term.energies_pj) == classes else (term.energy_pj(0, classes),) * classes
+
+
+def block_row_costs(blocks: Sequence[Block], n: int, sums: Sums) -> tuple[RowCosts, ...]:
+    """:func:`row_costs` of blocks (module comment above): the same sums, as array operations over
+    each block's points. The rows come in the order they first appear over the points."""
+    classes = max((len(v) for v in sums.values()), default=1)
+    table: dict[str, dict[str, Any]] = {}
+    first: dict[str, tuple[int, int]] = {}
+    for idx, rows in blocks:
+        m = len(idx)
+        for r, row in enumerate(rows):
+            name = row.name
+            entry = table.get(name)
+            if entry is None:
+                entry = table[name] = {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n),
+                                       "actions": np.zeros(n), "sources": ["techlib"] * n, "leakage": np.zeros(n),
+                                       "static": np.zeros(n)}
+            place = (int(idx[0]), r)
+            first[name] = min(first.get(name, place), place)
+            energy = actions = static = np.zeros(m)
+            for term in row.terms:
+                per_class = sums[term.count]
+                energies = _term_energies(term, classes)
+                a = per_class[0][idx]
+                e = energies[0] * a
+                for k in range(1, len(per_class)):
+                    s_k = per_class[k][idx]
+                    e = e + energies[k] * s_k
+                    a = a + s_k
+                energy = energy + e
+                if term.static:
+                    static = static + e  # leakage counted per action: not an action of the row
+                else:
+                    actions = actions + a
+            entry["energy"][idx] = energy
+            entry["static"][idx] = static
+            entry["area"][idx] = row.area_um2
+            entry["actions"][idx] = actions
+            entry["leakage"][idx] = row.leakage_mw
+            for d in idx.tolist():
+                entry["sources"][d] = row.source
+    return tuple(
+        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"]), e["leakage"], e["static"])
+        for name, e in sorted(table.items(), key=lambda item: first[item[0]])
     )
