@@ -216,3 +216,25 @@ def test_the_cli_reports_a_bad_grid_with_file_and_line(tmp_path: Path, capsys) -
     line = next(i for i, s in enumerate(bad.splitlines(), 1) if "width_bits: [32, 64, 128, 200]" in s)
     assert f"lib.yaml:{line}: {KEY}.points.width_bits: grid covers width_bits 32..200 but valid allows 32..256" in err
     assert "Traceback" not in err
+
+
+def test_the_cli_selects_the_law_by_rule(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "22law.yaml"
+    assert main(["techlib", "scale", "--from", "45nm", "--to", "22nm", "--rule", "sram=sram-cacti-law",
+                 "--out", str(out)]) == 0
+    lib = load_techlib(out)
+    assert lib.components["sram"].energy["read"].model.name == "power_law"
+    # at 8 KB x 64 b the law is its reference value: exp of the intercept of the least-squares fit of
+    # ln(read) on ln(C / 8 KB), ln(W / 64 b) over the 22 nm rows (1.569 pJ, to 4 digits); the table
+    # reads CACTI's row, 1.504 pJ
+    rows = _rows("cacti7_sram_sweep.yaml", 22)
+    design = np.column_stack([np.ones(len(rows)), np.log(rows[:, 1] / 8192), np.log(rows[:, 2] / 64)])
+    intercept = np.linalg.lstsq(design, np.log(rows[:, 3]), rcond=None)[0][0]
+    assert lib.energy_pj("sram", "read", capacity_bytes=8192, width_bits=64) == pytest.approx(np.exp(intercept), rel=5e-4)
+    assert load_techlib("22nm").energy_pj("sram", "read", capacity_bytes=8192, width_bits=64) == pytest.approx(1.504)
+    capsys.readouterr()
+    assert main(["techlib", "scale", "--from", "45nm", "--to", "22nm", "--rule", "sram=sram-law",
+                 "--out", str(tmp_path / "x.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "--rule expects COMPONENT=RULE with RULE one of logic, sram-cacti, sram-cacti-law" in err
+    assert "Traceback" not in err
