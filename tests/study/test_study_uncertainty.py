@@ -216,3 +216,11 @@ def test_fronts_draw_whiskers_and_ring_the_robust_points(write_study: Callable[.
     assert (tmp_path / "out" / "figures" / "pareto_area_um2_vs_energy_pj.png").is_file()
     report = (tmp_path / "out" / "report.md").read_text()
     assert "300 samples of the technology's spreads (seed 7)" in report and "share of samples on the front" in report
+
+
+def test_the_shipped_uncertainty_study_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    path = Path(__file__).resolve().parents[2] / "studies" / "uncertainty.yaml"
+    assert main(["study", "check", str(path)]) == 0
+    assert "8 design points" in capsys.readouterr().out
+    spec = load_study(path)
+    assert (spec.uncertainty.samples, spec.uncertainty.seed) == (1000, 0)
