@@ -72,10 +72,13 @@ def column_unit(column: str, numeric: bool = True) -> str:
 
     >>> [column_unit(c) for c in ("energy_pj.adc", "area_um2@array", "accuracy_measured_pct", "pe_rows", "cell_bits")]
     ['pJ', 'µm²', '%', 'PEs', 'bit']
+    >>> [column_unit(c) for c in ("energy_pj_p10", "tops_per_w_p90", "area_um2_p50", "pareto_share")]
+    ['pJ', 'TOPS/W', 'µm²', '1']
     """
     if not numeric:
         return ""
     base = re.split(r"[.@]", column, maxsplit=1)[0]
+    base = re.sub(r"_p(10|50|90)$", "", base)  # a band's quantile: energy_pj_p10 is in pJ
     if base in _UNIT_OF:
         return _UNIT_OF[base]
     return next((unit for suffix, unit in _UNIT_SUFFIX if base.endswith(suffix)), "1")

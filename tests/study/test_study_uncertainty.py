@@ -224,3 +224,17 @@ def test_the_shipped_uncertainty_study_checks(capsys: pytest.CaptureFixture[str]
     assert "8 design points" in capsys.readouterr().out
     spec = load_study(path)
     assert (spec.uncertainty.samples, spec.uncertainty.seed) == (1000, 0)
+
+
+def test_report_html_gives_the_band_columns_their_units(write_study: Callable[..., Path], tmp_path: Path) -> None:
+    import re
+
+    from hwcost.study.report_html import DATA_ID
+
+    _run(write_study(COST_ONLY + BLOCK), tmp_path / "out")
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    (found,) = re.findall(rf'<script type="application/json" id="{DATA_ID}">\n(.*?)\n</script>', page, re.S)
+    data = json.loads(found)
+    unit = dict(zip(data["columns"], data["units"]))
+    assert [unit[f"energy_pj_{q}"] for q in ("p10", "p50", "p90")] == ["pJ"] * 3
+    assert (unit["tops_per_w_p90"], unit["area_um2_p10"], unit["pareto_share"]) == ("TOPS/W", "µm²", "1")
