@@ -31,7 +31,7 @@ from hwcost.evaluate import CostCache, report_of
 from hwcost.pareto import ROBUST_SHARE, Objective, pareto_shares
 from hwcost.study.grid import GridPoint
 from hwcost.study.journal import Journal
-from hwcost.study.figures import FigureKind, select
+from hwcost.study.figures import FigureKind, ratio_band_column, reference_positions, select
 from hwcost.study.results import (BAND_COLUMNS, ROBUST_COLUMN, SAMPLES_COLUMNS, SHARE_COLUMN, figure_share_column,
                                   order_columns, rows_per_point, share_column)
 from hwcost.study.spec import StudySpec, UncertaintySpec
@@ -39,6 +39,8 @@ from hwcost.uncertainty import QUANTILES, draws, row_sigmas, sample_rows
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from hwcost.study.figures import FigureSpec
 
 __all__ = ["ROWS_KIND", "StudySamples", "static_phase", "study_samples", "row_points", "objective_samples",
            "with_bands", "SAMPLED_COLUMNS"]
@@ -122,12 +124,30 @@ def objective_samples(results: "pd.DataFrame", samples: StudySamples, rows: np.n
     return out
 
 
+def _ratio_bands(results: "pd.DataFrame", f: "FigureSpec", sampled: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A ``relative_to`` bars figure's ratio bands: for each sampled column it shows, the p10 and
+    p90 over the samples of each selected row's value over its reference's, sample by sample
+    (what the two share cancels); NaN outside the selection and where there is no reference."""
+    chosen, refs = reference_positions(results, f)
+    out = {}
+    for column in (c for c in f.columns if c in sampled):
+        q = np.full((2, len(results)), np.nan)
+        have = refs >= 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = sampled[column][:, chosen[have]] / sampled[column][:, refs[have]]
+        finite = np.isfinite(ratio).all(axis=0)
+        q[:, chosen[have][finite]] = np.quantile(ratio[:, finite], (QUANTILES[0], QUANTILES[-1]), axis=0)
+        out[ratio_band_column(f.name, column, "p10")], out[ratio_band_column(f.name, column, "p90")] = q
+    return out
+
+
 def with_bands(results: "pd.DataFrame", spec: StudySpec, group_by: Sequence[str], sampled: Mapping[str, np.ndarray]) -> "pd.DataFrame":
     """``results`` with ``band_samples`` and ``band_seed``, the band columns (p10 / p50 / p90 of
     energy, TOPS/W and area: NaN for an accuracy-only row), ``pareto_share`` and
     ``pareto_robust`` (the front of all the objectives), with more than two objectives
     ``pareto_share.<a>_vs_<b>`` for each pair, and ``pareto_share.figure.<name>`` for each
-    requested pareto figure (its front on its selection; NaN outside it)."""
+    requested pareto figure (its front on its selection; NaN outside it), and for each requested
+    ``relative_to`` bars figure its ratio bands (``ratio_p10.figure.<name>.<column>``)."""
     import pandas as pd
 
     assert spec.uncertainty is not None
@@ -152,5 +172,7 @@ def with_bands(results: "pd.DataFrame", spec: StudySpec, group_by: Sequence[str]
             part = {c: v[:, chosen] for c, v in sampled.items()}
             share[chosen] = pareto_shares(results.iloc[chosen], f.objectives, part, group_by)
             added[figure_share_column(f.name)] = share
+        elif f.kind is FigureKind.BARS and f.relative_to:
+            added |= _ratio_bands(results, f, sampled)
     out = pd.concat([results, pd.DataFrame(added, index=results.index)], axis=1)  # one block, not one insert per column
     return order_columns(out)

@@ -47,6 +47,9 @@ __all__ = [
     "figures_from_plain",
     "select",
     "bars_data",
+    "select_positions",
+    "reference_positions",
+    "ratio_band_column",
 ]
 
 # Description columns of results.csv a figure may select on, group by or compare across.
@@ -368,6 +371,35 @@ def _matches(column: "pd.Series", values: Sequence[str]) -> Any:
     return text | np.isin(column.to_numpy(dtype=float), numbers)
 
 
+def select_positions(results: "pd.DataFrame", f: FigureSpec) -> "np.ndarray":
+    """Positions in ``results`` of the rows figure ``f`` selects, in order."""
+    return results.index.get_indexer(select(results, f.where).index)
+
+
+def reference_positions(results: "pd.DataFrame", f: FigureSpec) -> tuple["np.ndarray", "np.ndarray"]:
+    """For a ``relative_to`` figure: the positions in ``results`` of the rows it selects and of
+    each one's reference, the row equal to it in every description column except those
+    ``relative_to`` names, which hold the given values (-1 where there is none; of several,
+    the last)."""
+    import numpy as np
+
+    chosen = select_positions(results, f)
+    fixed = dict(f.relative_to)
+    match = [c for c in ALL_SELECTABLE if c in results.columns and c not in fixed]
+    is_ref = np.ones(len(results), dtype=bool)
+    for column, value in fixed.items():
+        is_ref &= (results[column].astype(str) == value).to_numpy()
+    keys = [tuple(str(v) for v in row) for row in results[match].itertuples(index=False, name=None)]
+    ref_of = {keys[i]: i for i in np.flatnonzero(is_ref)}
+    return chosen, np.array([ref_of.get(keys[i], -1) for i in chosen], dtype=int)
+
+
+def ratio_band_column(figure: str, column: str, quantile: str) -> str:
+    """The results column of the p10 or p90 of ``column`` over its reference, per sample, in a
+    ``relative_to`` bars figure of a study with an uncertainty block."""
+    return f"ratio_{quantile}.figure.{figure}.{column}"
+
+
 def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
     """The points a ``bars`` figure shows: description columns, each value column, and with
     ``relative_to`` the reference's value (``<column>.reference``) and the ratio
@@ -385,25 +417,25 @@ def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
     extra = [c for c in ("accuracy_measured_sd_pct",) if c in data.columns and "accuracy_measured_pct" in f.columns]
     extra += [c for c in _SOURCE_COLUMNS if c in data.columns and any("accuracy" in v for v in f.columns)]
     # with an uncertainty block: the p10 / p90 of the values shown (their whiskers)
-    banded = [f"{c}_{q}" for c in f.columns for q in ("p10", "p90") if f"{c}_{q}" in data.columns]
-    extra += banded + [c for c in ("band_samples", "band_seed") if banded and c in data.columns]
+    # (energy per MAC: the energy's, and the MACs it is divided by)
+    bases = list(dict.fromkeys("energy_pj" if c == "energy_per_mac_pj" else c for c in f.columns))
+    banded = [f"{c}_{q}" for c in bases for q in ("p10", "p90") if f"{c}_{q}" in data.columns and f"{c}_{q}" not in f.columns]
+    macs = ["macs"] if banded and "energy_per_mac_pj" in f.columns and "macs" not in f.columns else []
+    extra += banded + macs + [c for c in ("band_samples", "band_seed") if banded and c in data.columns]
     out = data[keep + list(f.columns) + extra].reset_index(drop=True)
     if "bits" in (f.x, *f.hue):
         out.insert(len(keep), "bits", [f"W{w}A{a}" for w, a in zip(out["weight_bits"], out["act_bits"])])
     if not f.relative_to:
         return out
-    fixed = dict(f.relative_to)
-    match = [c for c in keep if c not in fixed]
-    refs = results.copy()
-    for column, value in fixed.items():
-        refs = refs[refs[column].astype(str) == value]
-    ref_key = {tuple(str(v) for v in row[match]): row for _, row in refs.iterrows()}
+    _, refs = reference_positions(results, f)
     for column in f.columns:
-        base = np.array([
-            float(ref_key[k][column]) if (k := tuple(str(v) for v in row[match])) in ref_key and column in ref_key[k] else np.nan
-            for _, row in out.iterrows()
-        ])
+        values = results[column].to_numpy(dtype=float) if column in results.columns else None
+        base = np.array([values[r] if values is not None and r >= 0 else np.nan for r in refs])
         out[f"{column}.reference"] = base
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"{column}.relative"] = out[column].to_numpy(dtype=float) / base
+        for q in ("p10", "p90"):  # with an uncertainty block: the ratio's band, per sample (hwcost.study.bands)
+            band = ratio_band_column(f.name, column, q)
+            if band in results.columns:
+                out[f"{column}.relative_{q}"] = results[band].to_numpy(dtype=float)[select_positions(results, f)]
     return pd.DataFrame(out)

@@ -87,6 +87,8 @@ def band_of(data: "pd.DataFrame", column: str, scale: float = 1.0) -> tuple[np.n
         return None
     low, high = (data[f"{base}_{q}"].to_numpy(dtype=float) * scale for q in ("p10", "p90"))
     if column == "energy_per_mac_pj":
+        if "macs" not in data.columns:
+            return None
         macs = data["macs"].to_numpy(dtype=float)
         low, high = low / macs, high / macs
     return low, high
@@ -703,7 +705,10 @@ def bars_figure(
                     ax.bar(pos, value, width=width * 0.95, bottom=bottom, color=colour, hatch=hatches[k % len(hatches)] if not stack else "",
                            edgecolor="white" if stack or len(columns) == 1 else "black", linewidth=0.4, yerr=yerr,
                            error_kw={"elinewidth": 0.8, "capsize": 1.5})
-                    band = None if relative or stack else band_of(row.to_frame().T, column, _column_axis(column).scale)
+                    band = None if stack else band_of(row.to_frame().T, column, _column_axis(column).scale)
+                    if relative:  # the ratio's own band, per sample (the two points' shared uncertainty cancels)
+                        have = f"{column}.relative_p10" in row.index
+                        band = (np.array([float(row[f"{column}.relative_p10"])]), np.array([float(row[f"{column}.relative_p90"])])) if have else None
                     if band is not None:
                         _whiskers(ax, np.array([pos]), band[0], band[1], False, "black", alpha=0.8, zorder=4)
                         values_seen.append(float(np.nan_to_num(band[1][0])))
@@ -737,7 +742,7 @@ def bars_figure(
             elif values_seen:
                 ax.set_ylim(0, max(values_seen) * (1.35 if stack and len(combos) > 1 else 1.12))
         ax.grid(True, axis="y", linewidth=0.3, alpha=0.5)
-        note = f"\n{band_note(data)}" if whiskered else ""
+        note = "\n" + (band_note(data, "the ratio's per-sample") if relative else band_note(data)) if whiskered else ""
         ax.set_title(" on ".join(str(v) for v in panel) + _measured_elsewhere(columns, rows) + note, fontsize=10)
         handles = []
         if stack:

@@ -184,7 +184,7 @@ def order_columns(frame: "pd.DataFrame") -> "pd.DataFrame":
     categories = [f"energy_pj.{c.value}" for c in Category if f"energy_pj.{c.value}" in columns]
     totals = [c for c in TOTAL_COLUMNS if c in columns]
     bands = [c for c in SAMPLES_COLUMNS + BAND_COLUMNS + (SHARE_COLUMN, ROBUST_COLUMN) if c in columns]
-    bands += [c for c in columns if c.startswith(f"{SHARE_COLUMN}.")]
+    bands += [c for c in columns if c.startswith((f"{SHARE_COLUMN}.", "ratio_p10.figure.", "ratio_p90.figure."))]
     units = [c for c in columns if c.startswith(("energy_pj.", "area_um2.")) and c not in categories]
     params = [c for c in columns if c not in set(lead + categories + totals + bands + units)]
     return frame[lead + params + totals + bands + categories + units]

@@ -238,3 +238,29 @@ def test_report_html_gives_the_band_columns_their_units(write_study: Callable[..
     unit = dict(zip(data["columns"], data["units"]))
     assert [unit[f"energy_pj_{q}"] for q in ("p10", "p50", "p90")] == ["pJ"] * 3
     assert (unit["tops_per_w_p90"], unit["area_um2_p10"], unit["pareto_share"]) == ("TOPS/W", "µm²", "1")
+
+
+def test_relative_bars_carry_the_ratios_band_per_sample(write_study: Callable[..., Path], tmp_path: Path) -> None:
+    """A relative_to bars figure gets each bar's ratio band, computed per sample: the reference
+    over itself is exactly 1, and LSQ+ over LSQ is hwcost.uncertainty.ratio_bands of the two
+    reports (the band `hwcost compare --uncertainty` prints)."""
+    from hwcost.uncertainty import ratio_bands
+
+    figure = ("figures:\n  - {name: over_lsq, kind: bars, column: [energy_pj, tops_per_w], relative_to: {scheme: lsq}, "
+              "where: {arch: 'mac(pe_rows=16)'}}\n")
+    path = write_study(COST_ONLY + BLOCK + figure)
+    results = _run(path, tmp_path / "out", figures=True)
+    data = pd.read_csv(tmp_path / "out" / "figures" / "over_lsq.csv")
+    assert len(data) == 4 and {"energy_pj.relative_p10", "tops_per_w.relative_p90"} <= set(data.columns)
+    lsq = data[data["scheme"] == "lsq"]
+    assert (lsq[["energy_pj.relative_p10", "energy_pj.relative_p90"]] == 1.0).all().all()
+    points = {(g.point.scheme.name, g.point.scheme.weights.bits, g.point.arch.name): g.point for g in expand(load_study(path)).points}
+    for bits in (4, 8):
+        bands = {b.total: b.ratio for b in ratio_bands(report_of(points[("lsq", bits, "mac(pe_rows=16)")]),
+                                                       report_of(points[("lsq+", bits, "mac(pe_rows=16)")]), 300, 7)}
+        row = data[(data["scheme"] == "lsq+") & (data["weight_bits"] == bits)].iloc[0]
+        for total in ("energy_pj", "tops_per_w"):
+            assert row[f"{total}.relative_p10"] == pytest.approx(bands[total].p10, rel=1e-12)
+            assert row[f"{total}.relative_p90"] == pytest.approx(bands[total].p90, rel=1e-12)
+    assert "ratio_p90.figure.over_lsq.tops_per_w" in results.columns
+    assert results["ratio_p90.figure.over_lsq.tops_per_w"].isna().sum() == 8  # outside the selection
