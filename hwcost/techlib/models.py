@@ -29,6 +29,7 @@ Coefficient names carry the quantity's unit: ``fixed_pj`` / ``fixed_um2``, ``ref
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -185,12 +186,16 @@ def grid_interpolate(x: Any, y: Any, xs: np.ndarray, ys: np.ndarray, zs: np.ndar
     12.5
     """
     if loglog:
-        x, y, xs, ys, zs = np.log(x), np.log(y), np.log(xs), np.log(ys), np.log(zs)
+        return np.exp(_bilinear(np.log(x), np.log(y), np.log(xs), np.log(ys), np.log(zs)))
+    return _bilinear(x, y, xs, ys, zs)
+
+
+def _bilinear(x: Any, y: Any, xs: np.ndarray, ys: np.ndarray, zs: np.ndarray) -> Any:
+    """Bilinear interpolation in the axes as given (the grid's logs for a log-log grid)."""
     u, i = _grid_cell(np.asarray(x, dtype=float), xs)
     v, j = _grid_cell(np.asarray(y, dtype=float), ys)
-    z = ((1 - u) * (1 - v) * zs[i, j] + u * (1 - v) * zs[i + 1, j]
-         + (1 - u) * v * zs[i, j + 1] + u * v * zs[i + 1, j + 1])
-    return np.exp(z) if loglog else z
+    return ((1 - u) * (1 - v) * zs[i, j] + u * (1 - v) * zs[i + 1, j]
+            + (1 - u) * v * zs[i, j + 1] + u * v * zs[i + 1, j + 1])
 
 
 def _grid_cell(t: np.ndarray, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -617,9 +622,15 @@ class Grid(Model):
     monotone: ClassVar[bool] = False  # measured points: CACTI's array organisation changes between sizes
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_x", np.asarray(self.axes[0], dtype=float))
-        object.__setattr__(self, "_y", np.asarray(self.axes[1], dtype=float))
-        object.__setattr__(self, "_z", np.asarray(self.values, dtype=float))
+        # The axes and values in the interpolation's own coordinates (logs for a log-log grid),
+        # computed once: a price is then two logs, two searches and one exp.
+        axes = (np.asarray(self.axes[0], dtype=float), np.asarray(self.axes[1], dtype=float),
+                np.asarray(self.values, dtype=float))
+        x, y, z = (np.log(a) for a in axes) if self.loglog else axes
+        object.__setattr__(self, "_x", x)
+        object.__setattr__(self, "_y", y)
+        object.__setattr__(self, "_z", z)
+        object.__setattr__(self, "_lists", (x.tolist(), y.tolist(), z.tolist()))
 
     @classmethod
     def coefficient_keys(cls, kind: Kind) -> tuple[str, ...]:
@@ -680,7 +691,23 @@ class Grid(Model):
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
         x, y = (values[p] for p in self.params)
-        return grid_interpolate(x, y, self._x, self._y, self._z, self.loglog)  # type: ignore[attr-defined]
+        if type(x) is float and type(y) is float:  # one point (the pricer's memoised calls)
+            return self._one(x, y)
+        if self.loglog:  # grid_interpolate(x, y, *axes, values, loglog=True) with the logs precomputed
+            return np.exp(_bilinear(np.log(x), np.log(y), self._x, self._y, self._z))  # type: ignore[attr-defined]
+        return _bilinear(x, y, self._x, self._y, self._z)  # type: ignore[attr-defined]
+
+    def _one(self, x: float, y: float) -> float:
+        """:func:`grid_interpolate` at one point with math instead of numpy (the same arithmetic)."""
+        xs, ys, zs = self._lists  # type: ignore[attr-defined]
+        if self.loglog:
+            x, y = math.log(x), math.log(y)
+        i = min(max(bisect.bisect_right(xs, x) - 1, 0), len(xs) - 2)
+        j = min(max(bisect.bisect_right(ys, y) - 1, 0), len(ys) - 2)
+        u, v = (x - xs[i]) / (xs[i + 1] - xs[i]), (y - ys[j]) / (ys[j + 1] - ys[j])
+        z = ((1 - u) * (1 - v) * zs[i][j] + u * (1 - v) * zs[i + 1][j]
+             + (1 - u) * v * zs[i][j + 1] + u * v * zs[i + 1][j + 1])
+        return math.exp(z) if self.loglog else z
 
     def scaled(self, factor: float) -> "Grid":
         return replace(self, values=tuple(tuple(v * factor for v in row) for row in self.values))

@@ -111,11 +111,18 @@ def test_a_midpoint_lies_between_its_neighbours(column: int, quantity: str) -> N
 
 
 def test_arrays_price_like_scalars() -> None:
-    c = np.array([[1024, 3000], [100_000, 4194304]])
-    w = np.array([[32, 100], [64, 256]])
-    one_by_one = [[LIB45.energy_pj("sram", "read", capacity_bytes=int(ci), width_bits=int(wi))
-                   for ci, wi in zip(cr, wr)] for cr, wr in zip(c, w)]
-    np.testing.assert_allclose(LIB45.energy_pj("sram", "read", capacity_bytes=c, width_bits=w), one_by_one, rtol=1e-15)
+    # one point goes through math, an array through numpy: the same arithmetic
+    rng = np.random.default_rng(0)
+    c = np.concatenate([[1024, 3000, 100_000, 4194304], rng.integers(1024, 4194305, 200)])
+    w = np.concatenate([[32, 100, 64, 256], rng.integers(32, 257, 200)])
+    for lib in (LIB45, load_techlib("45nm-lp")):
+        rng_c, rng_w = lib.components["sram"].params["capacity_bytes"], lib.components["sram"].params["width_bits"]
+        inside = (c >= rng_c.minimum) & (c <= rng_c.maximum) & (w >= rng_w.minimum) & (w <= rng_w.maximum)
+        ci, wi = c[inside], w[inside]
+        for price in (lambda **a: lib.energy_pj("sram", "write", **a), lambda **a: lib.area_um2("sram", **a),
+                      lambda **a: lib.leakage_mw("sram", **a)):
+            one_by_one = [price(capacity_bytes=int(x), width_bits=int(y)) for x, y in zip(ci, wi)]
+            np.testing.assert_allclose(price(capacity_bytes=ci, width_bits=wi), one_by_one, rtol=1e-13)
 
 
 def test_grid_interpolate_is_bilinear_in_log_axes() -> None:
