@@ -32,7 +32,7 @@ from hwcost._config import read_yaml
 from hwcost.errors import HwcostError
 from hwcost.techlib._stillmaker import NodeFit, round_sig
 from hwcost.techlib.library import ComponentModel, Derivation, Flavour, Quantity
-from hwcost.techlib.models import Grid, Kind, Model, ParamRange, PowerLaw, grid_interpolate
+from hwcost.techlib.models import Grid, Kind, Model, ParamRange, PowerLaw
 
 __all__ = [
     "SramModel", "PowerLawFit", "SramFit", "SramGrid", "Residuals", "fit_power_law", "sram_fit", "sram_grid",
