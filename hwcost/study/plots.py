@@ -714,8 +714,9 @@ def bars_figure(
                         values_seen.append(float(np.nan_to_num(band[1][0])))
                         whiskered = True
                     values_seen.append(bottom + value)
-                    if relative:
-                        ax.annotate(f"{value:.2f}", (pos, value), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                    if relative:  # over the whisker when there is one
+                        top = max(value, float(band[1][0])) if band is not None and np.isfinite(band[1][0]) else value
+                        ax.annotate(f"{value:.2f}", (pos, top), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
                                     fontsize=5.5, rotation=90 if per_group > 4 else 0)
                     if stack:
                         bottom += value
