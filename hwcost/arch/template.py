@@ -11,6 +11,11 @@ four functions; :mod:`hwcost.evaluate` runs them for any template and names none
 4. ``settings(config, plan, tables)``  the template's lines of a report's settings;
 5. ``ideal_layer(config, scheme)``  the layer that maps perfectly onto the design (its peak).
 
+Optionally, ``block_key(config)`` and ``plan_block(scheme, configs, pricer, tables, datapaths)``
+price a block of points at once: each point's plan, and the block's rows with every number a
+float or an array over the configurations (``docs/architecture.md``, "Blocks"); the evaluation
+uses them when a template has them.
+
 ``cost_stand_in(config)`` says which configuration prices a point whose accuracy-only settings
 (for example ADC bits the library cannot price) the cost model refused.
 
