@@ -5,6 +5,10 @@ in one. ``non_dominated`` marks the Pareto front; ``pareto_ranks`` sorts all poi
 (1 = the Pareto front, 2 = the front once the first is removed, ...; Deb et al., NSGA-II, IEEE
 TEVC 2002). Rows with a NaN objective take part in no comparison and get rank 0.
 
+Under uncertainty (``docs/uncertainty.md``, "Studies"), ``front_share`` gives the share of samples
+in which each point is on the front, the objectives sampled (samples x points x objectives); a
+point is *robust* when that share is at least ``ROBUST_SHARE`` (0.9).
+
 >>> import numpy as np
 >>> values = np.array([[90.0, 5.0], [80.0, 1.0], [70.0, 3.0], [90.0, 5.0]])
 >>> senses = (Sense.MAXIMISE, Sense.MINIMISE)   # accuracy up, energy down

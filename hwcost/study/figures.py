@@ -13,7 +13,7 @@ and the values to keep; a list of selections keeps their union):
   ``hue`` columns and with each point labelled by its ``label`` columns (e.g. ``adc_bits``).
 
 Each figure also writes the numbers it shows to ``figures/<name>.csv``, so a page can quote
-them. This module checks the file's entries and prepares the data (pure pandas);
+them (with an uncertainty block, also the p10 / p90 of its whiskers). This module checks the file's entries and prepares the data (pure pandas);
 :mod:`hwcost.study.plots` draws.
 """
 

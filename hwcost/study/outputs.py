@@ -4,6 +4,8 @@ Files (every one written to a temporary name and renamed into place, so a reader
 half-written file): ``results.csv``, ``pareto.csv``, ``skipped.csv``, ``study.json`` (what
 ``hwcost study plot`` needs: objectives, grouping, figures and their formats), ``figures/*.png``
 (and ``.svg`` / ``.pdf`` when asked for), ``report.md`` and ``report.html`` (interactive, self-contained).
+With an ``uncertainty`` block, ``study.json`` records its samples and seed, and the figures draw
+the bands results.csv carries (``hwcost.study.bands``).
 """
 
 from __future__ import annotations
