@@ -99,11 +99,12 @@ def single_point() -> tuple[float, float, float]:
     return best(lambda: _evaluate_group([point], cache)), best(lambda: _frame([point], cost, [0])), best(lambda: sweep([point], cache))
 
 
-def stream(n: int, chunk_size: int) -> tuple[float, float, int]:
-    """(CPU seconds, peak resident MB, bytes written) of streaming ``n`` MAC-array points to CSV."""
+def stream(n: int, chunk_size: int, file_format: str = "csv") -> tuple[float, float, int]:
+    """(CPU seconds, peak resident MB, bytes written) of streaming ``n`` MAC-array points to CSV
+    or Parquet."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.process_time()
-        out = sweep_to(os.path.join(tmp, "sweep.csv"), mac_points(n), chunk_size=chunk_size)
+        out = sweep_to(os.path.join(tmp, f"sweep.{file_format}"), mac_points(n), chunk_size=chunk_size)
         cpu = time.process_time() - start
         size = out.path.stat().st_size
     assert out.points == n, out.points
@@ -115,6 +116,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=10_000, help="points per template for the per-point figure")
     parser.add_argument("--stream", type=int, default=100_000, help="points streamed to CSV (0: skip)")
     parser.add_argument("--chunk-size", type=int, default=10_000)
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv", help="the stream's file (parquet: pyarrow)")
     args = parser.parse_args()
 
     evaluation, frame, whole = single_point()
@@ -124,9 +126,9 @@ def main() -> None:
         points = list(make(args.points))
         print(f"sweep of {len(points):,} ResNet-18 points on {name}: {per_point_us(points):.1f} us CPU per point")
     if args.stream:
-        cpu, peak_mb, size = stream(args.stream, args.chunk_size)
+        cpu, peak_mb, size = stream(args.stream, args.chunk_size, args.format)
         print(f"sweep_to of {args.stream:,} MAC-array points (chunks of {args.chunk_size:,}): {cpu:.1f} s CPU, "
-              f"peak memory {peak_mb:,.0f} MB, {size / 1e6:,.0f} MB of CSV")
+              f"peak memory {peak_mb:,.0f} MB, {size / 1e6:,.0f} MB of {args.format}")
 
 
 if __name__ == "__main__":

@@ -5,14 +5,16 @@ stream holds one chunk at a time instead. Pipeline:
 
 1. take ``chunk_size`` points from the iterable (it may be a generator: the points need not
    exist all at once either);
-2. price them with :func:`hwcost.evaluate.sweep` (a cost cache of its own per chunk, dropped
-   with the chunk) -- here, or on an ``executor`` (a process pool, or a Dask cluster through
-   ``Client.get_executor()``), a few chunks in flight at once -- and append the rows, in the
-   points' order, to a part file in a temporary folder next to the output;
+2. price them with :func:`hwcost.evaluate.sweep` -- here (one cost cache for the stream: the
+   prices of a scheme, library and memory system carry from chunk to chunk, the plans of the
+   chunk's points are dropped with it), or on an ``executor`` (a process pool, or a Dask
+   cluster through ``Client.get_executor()``), a few chunks in flight at once -- and keep the
+   chunk's frame in a part file (pickled) in a temporary folder next to the output;
 3. when every chunk is priced: write the CSV, one header (every column any chunk had, in order
-   of first appearance) and the parts' rows in order. A part with every column is copied as
-   text; the others are read back and given the columns they lack -- 0 for numbers, empty for
-   text, as :func:`~hwcost.evaluate.sweep` fills the columns of another template;
+   of first appearance) and the parts' rows in order, each given the columns it lacks -- 0 for
+   numbers, empty for text, as :func:`~hwcost.evaluate.sweep` fills the columns of another
+   template. Every row is formatted once, by the ``csv`` module (pandas' format: floats in
+   their shortest repr);
 4. rename the file into place: a reader never sees a half-written file, and a refused point
    (an :class:`~hwcost.errors.HwcostError` from any chunk) leaves no output.
 
@@ -26,9 +28,9 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+import csv
 import itertools
 import os
-import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -71,10 +73,13 @@ def _chunks(points: Iterable["DesignPoint"], size: int) -> Iterator[list["Design
 def _priced(points: Iterable["DesignPoint"], size: int, executor: cf.Executor | None, in_flight: int) -> Iterator["pd.DataFrame"]:
     """Each chunk's sweep, in order: here, or on ``executor`` with at most ``in_flight`` chunks
     submitted and not yet returned (a refusal cancels the others and propagates)."""
-    from hwcost.evaluate import sweep
+    from hwcost.evaluate import CostCache, sweep
 
     if executor is None:
-        yield from (sweep(chunk) for chunk in _chunks(points, size))
+        cache = CostCache()  # prices, tables and datapaths carried from chunk to chunk
+        for chunk in _chunks(points, size):
+            yield sweep(chunk, cache)
+            cache.forget_points()
         return
     pending: collections.deque[cf.Future] = collections.deque()
     try:
@@ -97,7 +102,9 @@ class _Part:
 
 
 def _write_part(frame: "pd.DataFrame", path: Path) -> _Part:
-    frame.to_csv(path, index=False, lineterminator="\n")
+    """The chunk's frame as it is (pickled: our own file, read back once by this process), to be
+    written as CSV once the columns of every chunk are known."""
+    frame.to_pickle(path)
     return _Part(path, tuple(frame.columns), frozenset(frame.select_dtypes("number").columns))
 
 
@@ -108,24 +115,24 @@ def _union(parts: Sequence[_Part]) -> tuple[list[str], set[str]]:
 
 
 def _append_part(out: TextIO, part: _Part, columns: list[str], numeric: set[str]) -> None:
-    """The part's rows under the common header: copied as text when it has every column in the
-    same order, else read back (floats exactly) and completed."""
+    """The part's rows under the common header: a column the part lacks is 0 when it holds numbers
+    elsewhere, else empty (as :func:`~hwcost.evaluate.sweep` fills another template's columns).
+    Each cell as pandas' ``to_csv`` writes it: floats in their shortest repr, missing text empty,
+    a field quoted when it holds a comma, quote or newline."""
     import pandas as pd
 
-    if list(part.columns) == columns:
-        with open(part.path, encoding="utf-8") as f:
-            next(f)  # its header
-            shutil.copyfileobj(f, out)
-        return
-    # floats read back exactly: pandas 3's default parser round-trips, pandas 2 needs round_trip
-    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-    frame = pd.read_csv(part.path, keep_default_na=False, na_values=[""], dtype={c: str for c in part.columns if c not in part.numeric},
-                        **exact)
-    zeros = {c: 0.0 for c in columns if c not in frame.columns and c in numeric}  # a missing text column stays empty
-    frame = frame.reindex(columns=columns)
-    if zeros:
-        frame = frame.fillna(zeros)
-    frame.to_csv(out, index=False, header=False, lineterminator="\n")
+    frame = pd.read_pickle(part.path)
+    n = len(frame)
+    cells: list[list[object]] = []
+    for c in columns:
+        if c in frame.columns:
+            values = frame[c].tolist()
+            if c not in part.numeric:
+                values = ["" if v is None or (isinstance(v, float) and v != v) else v for v in values]
+        else:
+            values = [0.0 if c in numeric else ""] * n
+        cells.append(values)
+    csv.writer(out, lineterminator="\n").writerows(zip(*cells))
 
 
 def sweep_to(
@@ -137,7 +144,10 @@ def sweep_to(
 ) -> StreamedSweep:
     """Price ``points`` (any iterable, e.g. a generator over a grid) ``chunk_size`` at a time
     and write one CSV row per point, in order, to ``path``; memory stays bounded by the chunk
-    size. The columns are those of :func:`hwcost.sweep`. With ``executor`` (any
+    size. The columns are those of :func:`hwcost.sweep`. A ``path`` ending in ``.parquet`` is
+    written as Parquet instead (with pyarrow: ``hwcost[parquet]``): one row group per chunk, the
+    same rows and columns, each number exactly, and no text formatting (a million points' CSV
+    costs more to format than to price). With ``executor`` (any
     ``concurrent.futures.Executor``: a ``ProcessPoolExecutor``, or a Dask cluster's
     ``Client.get_executor()``) the chunks are priced there, ``in_flight`` at a time; the file is
     the same byte for byte.
@@ -156,16 +166,23 @@ def sweep_to(
         raise HwcostError.single("is a folder; expected a CSV file name", file=target)
     if not target.parent.is_dir():
         raise HwcostError.single("the folder to write in does not exist", file=target)
+    parquet = target.suffix.lower() == ".parquet"
+    if parquet:
+        _pyarrow()  # refused before any point is priced
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as tmp:
         parts: list[_Part] = []
         count = 0
         for i, frame in enumerate(_priced(points, chunk_size, executor, in_flight)):
-            parts.append(_write_part(frame, Path(tmp) / f"part-{i:06d}.csv"))
+            parts.append(_write_part(frame, Path(tmp) / f"part-{i:06d}.pkl"))
             count += len(frame)
         if not parts:
             raise HwcostError.single("a sweep needs at least one design point", key="points")
         columns, numeric = _union(parts)
-        staged = Path(tmp) / "all.csv"
+        staged = Path(tmp) / ("all.parquet" if parquet else "all.csv")
+        if parquet:
+            _write_parquet(staged, parts, columns, numeric)
+            os.replace(staged, target)
+            return StreamedSweep(target, count, len(parts), tuple(columns))
         with open(staged, "w", encoding="utf-8", newline="\n") as out:
             out.write(",".join(_csv_field(c) for c in columns) + "\n")
             for part in parts:
@@ -175,6 +192,44 @@ def sweep_to(
             os.fsync(out.fileno())
         os.replace(staged, target)
     return StreamedSweep(target, count, len(parts), tuple(columns))
+
+
+def _pyarrow():  # noqa: ANN202 (the module, when installed)
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.parquet
+    except ImportError:
+        raise HwcostError.single("writing Parquet needs pyarrow: pip install 'hwcost[parquet]' (or write a .csv)",
+                                 key="path") from None
+    return pyarrow
+
+
+def _write_parquet(path: Path, parts: Sequence[_Part], columns: list[str], numeric: set[str]) -> None:
+    """One Parquet file, one row group per part, under one schema: a column of numbers is 64-bit
+    integers when every part has it as integers, else doubles (0 where a part lacks it, as in
+    the CSV); a column of text is strings (null where a part lacks it or has no value)."""
+    import pandas as pd
+
+    pa = _pyarrow()
+    integer = {c: True for c in numeric}
+    for part in parts:
+        frame_types = pd.read_pickle(part.path).dtypes
+        for c in numeric:
+            if c not in part.columns or not pd.api.types.is_integer_dtype(frame_types[c]):
+                integer[c] = False
+    schema = pa.schema([(c, (pa.int64() if integer[c] else pa.float64()) if c in numeric else pa.string())
+                        for c in columns])
+    with pa.parquet.ParquetWriter(path, schema) as writer:
+        for part in parts:
+            frame = pd.read_pickle(part.path)
+            arrays = []
+            for c in columns:
+                if c in frame.columns:
+                    values = frame[c].to_numpy() if c in numeric else frame[c].astype(object).where(frame[c].notna(), None)
+                else:
+                    values = [0.0 if c in numeric else None] * len(frame)
+                arrays.append(pa.array(values, type=schema.field(c).type))
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
 
 
 def _csv_field(text: str) -> str:

@@ -125,3 +125,36 @@ def test_chunks_on_a_dask_cluster_write_the_same_file(points: list[hwcost.Design
             distributed.Client(cluster) as client:
         there = hwcost.sweep_to(tmp_path / "dask.csv", points, chunk_size=4, executor=client.get_executor(pure=False))
     assert there.path.read_bytes() == here.path.read_bytes()
+
+
+def test_a_parquet_stream_holds_the_csv_streams_values(points: list[hwcost.DesignPoint], tmp_path: Path) -> None:
+    import pyarrow.parquet as pq  # hwcost[parquet], in the dev extra: CI runs this, never skips it
+
+    csv_out = hwcost.sweep_to(tmp_path / "s.csv", points, chunk_size=3)
+    out = hwcost.sweep_to(tmp_path / "s.parquet", iter(points), chunk_size=3)
+    assert (out.points, out.chunks, out.columns) == (csv_out.points, csv_out.chunks, csv_out.columns)
+    table = pq.read_table(out.path)
+    assert table.num_rows == len(points) and pq.ParquetFile(out.path).num_row_groups == out.chunks
+    parquet, text = table.to_pandas(), _read(csv_out.path)
+    assert list(parquet.columns) == list(text.columns)
+    for column in text.columns:
+        if pd.api.types.is_numeric_dtype(text[column]):
+            # the CSV's shortest repr reads back to the same double: the two agree exactly
+            assert np.array_equal(parquet[column].to_numpy(dtype=float), text[column].to_numpy(dtype=float)), column
+        else:
+            assert list(parquet[column].fillna("")) == list(text[column].fillna("").astype(str)), column
+    # the MAC-array-only columns are 0 on the CIM points, the CIM-only text empty on the MAC points
+    cim = parquet["template"] == "cim_macro" if "template" in parquet else parquet["arch"].str.contains("cim")
+    assert cim.any() and (~cim).any()
+    assert (parquet.loc[cim, "area_um2.pe_registers"] == 0).all() and (parquet.loc[~cim, "area_um2.pe_registers"] > 0).all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv", "s.parquet"]
+
+
+def test_parquet_without_pyarrow_is_refused_before_pricing(points: list[hwcost.DesignPoint], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    with pytest.raises(HwcostError, match=r"hwcost\[parquet\]") as info:
+        hwcost.sweep_to(tmp_path / "s.parquet", points)
+    assert info.value.problems[0].key == "path" and list(tmp_path.iterdir()) == []

@@ -75,6 +75,14 @@ class CostCache:
         self._datapaths_by_id[(id(scheme), id(tables))] = (scheme, dp)  # holds the scheme: its id stays its own
         return dp
 
+    def forget_points(self) -> None:
+        """Drop what was kept per design point (plans, peak tables, the shortcut from scheme
+        objects to their datapaths), keep what is kept per scheme, workload and library (tables,
+        datapaths, prices): a stream of chunks prices each chunk with the prices of the last."""
+        self._plans.clear()
+        self._peaks.clear()
+        self._datapaths_by_id.clear()
+
     def plan(self, template: "Template[Any, P]", scheme: QuantScheme, config: object, lib: TechLib,
              tables: WorkloadTables) -> P:
         key = (template.name, scheme, config, id(lib), id(tables))

@@ -123,8 +123,8 @@ def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, scheme: QuantS
     rescales its two inputs onto the output grid (:func:`~hwcost.arch.shared.residual.residual_add`).
     Priced once per library, memory system, lane count and scheme."""
     key = ("buffer_rows", memory.glb_kib, memory.glb_banks, memory.glb_width_bits, memory.dram_standard, lanes,
-           id(scheme))
-    return list(pricer.derived(key, lambda: tuple(_buffer_rows(memory, lanes, pricer, scheme)), keep=(scheme,)))
+           scheme)
+    return list(pricer.derived(key, lambda: tuple(_buffer_rows(memory, lanes, pricer, scheme))))
 
 
 def _buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, scheme: QuantScheme) -> list[PricedRow]:
