@@ -74,10 +74,32 @@ class ParsedYaml:
 
 
 def parse_yaml(text: str, file: str) -> ParsedYaml:
-    """Parse ``text`` (the contents of ``file``) safely within the limits above."""
+    """Parse ``text`` (the contents of ``file``) safely within the limits above: with libyaml's
+    scanner where PyYAML has it, and a text YAML cannot read again with PyYAML's own, so that
+    its problem is told in PyYAML's words."""
+    if _FastLoader is not None:
+        try:
+            return _parse(text, file, _FastLoader)
+        except _NotYaml:
+            pass
+    try:
+        return _parse(text, file, _Loader)
+    except _NotYaml as failed:
+        raise failed.problem from None
+
+
+class _NotYaml(Exception):
+    """A text that is not YAML, and the problem that says so."""
+
+    def __init__(self, problem: HwcostError):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _parse(text: str, file: str, loader_class: "type[_Loader]") -> ParsedYaml:
     loader = None
     try:
-        loader = _Loader(text)
+        loader = loader_class(text)
         node = loader.get_single_node()
         if node is None:
             return ParsedYaml(None, {"": 1})
@@ -87,7 +109,8 @@ def parse_yaml(text: str, file: str) -> ParsedYaml:
         return ParsedYaml(loader.construct_document(node), lines)
     except yaml.YAMLError as exc:
         last_scalar = None if loader is None else loader.last_scalar
-        raise _yaml_problem(exc, text, file, _where(loader, getattr(exc, "problem_mark", None)), last_scalar) from None
+        raise _NotYaml(_yaml_problem(exc, text, file, _where(loader, getattr(exc, "problem_mark", None)),
+                                     last_scalar)) from None
     except RecursionError:  # only with a recursion limit far below Python's default
         raise HwcostError.single(f"nesting too deep to read (limit: {MAX_DEPTH} levels)", file=file) from None
     finally:
@@ -143,8 +166,9 @@ class _Lines:
 # --- the loader ---------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that limits nesting while composing and locates values it cannot construct."""
+class _Checks:
+    """What the loader adds to PyYAML's (module doc): limits nesting while composing and locates
+    values it cannot construct. Mixed into a safe loader below."""
 
     def __init__(self, text: str):
         super().__init__(text)
@@ -205,6 +229,36 @@ class _Loader(yaml.SafeLoader):
             raise yaml.constructor.ConstructorError(
                 None, None, f"cannot read {value!r} as {node.tag.rsplit(':', 1)[-1]} ({reason})", node.start_mark
             ) from None
+
+
+class _Loader(_Checks, yaml.SafeLoader):
+    """:class:`yaml.SafeLoader` with the checks: PyYAML's own scanner and parser (Python)."""
+
+
+_FastLoader: "type[_Loader] | None" = None
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml._yaml import CParser
+    from yaml.composer import Composer
+    from yaml.resolver import Resolver
+
+    class _FastLoader(_Checks, Composer, SafeConstructor, Resolver, CParser):  # type: ignore[no-redef,misc]
+        """The same safe loader with libyaml's scanner and parser (C) under PyYAML's composer
+        (Python), so that the checks still see every node: the same events, documents and marks,
+        read about 5x faster (the 45 nm library's CACTI table made reading it the larger part of a
+        cold ``hwcost evaluate``). A text it cannot read is read again by :class:`_Loader`, whose
+        problem is told in PyYAML's words."""
+
+        def __init__(self, text: str):
+            CParser.__init__(self, text)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self._paths = []
+            self.last_key = ""
+            self.last_scalar = None
+            self.failed_at = None
+            self.failed_node = None
+            self.root = None
 
 
 class _LimitError(yaml.MarkedYAMLError):
