@@ -97,7 +97,9 @@ def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tab
                 cache: CostCache) -> tuple[tuple[Any, ...], list[Block] | None]:
     """Every point's plan and, for a template that prices blocks of points at once
     (``plan_block``: the same scheme and library, configurations sharing the template's
-    ``block_key``), the blocks' rows, each with the points it holds."""
+    ``block_key``), the blocks' rows, each with the points it holds. ``plan_block`` returns the
+    block's plans and its rows: one tuple of rows, or a list of sub-blocks (the positions of
+    their points in the block, their rows) when the rows' structure differs within it."""
     plan_block = getattr(template, "plan_block", None)
     if plan_block is None:
         return tuple(_plan(template, p, tables, cache) for p in points), None
@@ -115,7 +117,10 @@ def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tab
             raise _named(exc, template, first) from None
         for i, plan in zip(index, block_plans):
             plans[i] = plan
-        blocks.append((np.asarray(index), rows))
+        if isinstance(rows, list):  # sub-blocks whose rows differ in structure: (positions in the block, rows)
+            blocks += [(np.asarray(index)[within], part) for within, part in rows]
+        else:
+            blocks.append((np.asarray(index), rows))
     return tuple(plans), blocks
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+import numpy as np
+
 from hwcost.arch.cim_macro.config import PowerGating
 from hwcost.arch.shared.pricing import Pricer, Term
 
@@ -42,7 +44,7 @@ def macro_leakage(gating: PowerGating, clock_mhz: float, macros: int, per_macro_
     """(the row's leakage in mW while the design runs, its static terms) for a part leaking
     ``per_macro_mw`` in each of ``macros`` macros and ``residual`` of it when gated;
     ``active_cycles`` is the count key of the macros-in-use x cycles (module docstring)."""
-    if gating is PowerGating.NONE or per_macro_mw == 0.0:
+    if gating is PowerGating.NONE or not np.any(per_macro_mw):  # (an array: a block's points, all 0 or none)
         return macros * per_macro_mw, ()
     f = residual
     per_cycle_pj = (1 - f) * per_macro_mw * 1e3 / clock_mhz  # mW x (1 / f_clk) s, in pJ

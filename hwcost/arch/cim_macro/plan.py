@@ -10,20 +10,22 @@ point needs (or the fixed count of the arch file).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
-from hwcost.arch.cim_macro.cells import CellCost, cell_cost, write_cycles_per_row
+from hwcost.arch.cim_macro.cells import cell_cost, write_cycles_per_row
 from hwcost.arch.cim_macro.config import (GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION, CimMacroConfig,
-                                          InputEncoding, PairSubtraction, SignedWeights, WeightAccumulation)
+                                          InputEncoding, PairSubtraction, PowerGating, SignedWeights, WeightAccumulation)
 from hwcost.arch.cim_macro.leakage import macro_leakage
-from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerParams, Encoding, cim_geometry
+from hwcost.arch.cim_macro.counts import (ADC_BITS_MAX, AdcBitsCount, CimCount, CimGeometry, CimLayerParams, Encoding,
+                                          cim_geometry)
 from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_layers, count_key, priced_units,
                                     table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
-from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
+from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows
 from hwcost.arch.shared.tables import WorkloadTables, by_class, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.classify.widths import window_sum_bits
@@ -31,7 +33,7 @@ from hwcost.errors import HwcostError
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 
-__all__ = ["CimRow", "CimOperands", "CimPlan", "plan_cim_macro", "layer_params", "operands"]
+__all__ = ["CimRow", "CimOperands", "CimPlan", "plan_cim_macro", "plan_cim_block", "block_key", "layer_params", "operands"]
 
 
 class CimRow(StrEnum):
@@ -76,8 +78,8 @@ class CimPlan:
     body: Datapath
     edge: Datapath
     operands: CimOperands
-    macros: int  # macros the design has (fixed, or as many as the weights need)
-    macros_needed: int
+    macros: Any  # macros the design has (fixed, or as many as the weights need); an array in a block
+    macros_needed: Any
     rows: tuple[PricedRow, ...]
 
     @property
@@ -148,76 +150,21 @@ def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t:
     )
 
 
-def _shift_add_bits(g: CimGeometry, p: CimLayerParams, t: WorkloadTables) -> tuple[int, ...]:
-    """Width of the shift-and-add accumulator: ADC code shifted by its weight and input slice,
-    plus a sign bit and the bits of summing a macro's sequential row activations:
-    B_adc + (S_conv - 1) c + (S_a - 1) p + 1 + ceil(log2 ceil(min(N, R) / A)) (widest body and
-    layer of each precision class; S_conv = 1 when the weight bits are combined in analog)."""
-    bits = (p.adc_bits + (g.conv_slices - 1) * p.cell_bits + (g.input_slices - 1) * p.pulse_bits + 1
-            + np.ceil(np.log2(g.activations_per_tile)))
-    bits = bits[0]
-    masks = [t.in_class(k) for k in range(t.n_classes)]
-    body = int(bits[masks[0]].max()) if masks[0].any() else int(bits.max())
-    return (body, *(int(bits[m].max()) if m.any() else body for m in masks[1:]))
-
-
-
-def _adc_terms(arch: CimMacroConfig, pricer: Pricer, priced_bits: np.ndarray) -> tuple[Term, ...]:
-    """One term per resolution the point's conversions need, min(adc_bits, lossless bits of the
-    layer's converted sum): a conversion resolves only the levels its sum has (docs/cim-model.md §6)."""
-    rate = arch.clock_mhz * 1e6  # one conversion per ADC per clock cycle
-    terms = []
-    for b in sorted({int(v) for v in np.unique(priced_bits)}):
-        e = pricer.energy_pj("column_adc", readout=arch.adc_readout.value, bits=b, sample_rate_hz=rate)
-        terms.append(Term(AdcBitsCount.of(b), e, e))
-    return tuple(terms)
-
-
-def _row(unit: CimRow, category: Category, terms: tuple[Term, ...], area_um2: float, arch: CimMacroConfig,
-         macros: int, leak_per_macro_mw: float) -> PricedRow:
+def _row(unit: CimRow, category: Category, terms: tuple[Term, ...], area_um2: Any, arch: CimMacroConfig,
+         macros: Any, leak_per_macro_mw: Any) -> PricedRow:
     """A row whose part leaks ``leak_per_macro_mw`` in every macro (leakage.py: power gating; the
-    cells keep their weights when gated, the periphery holds nothing)."""
+    cells keep their weights when gated, the periphery holds nothing). Over a block's points the
+    numbers are arrays, the part leaking at every point or at none."""
     residual = GATED_LEAKAGE_FRACTION if unit is CimRow.CELLS else HARD_GATED_LEAKAGE_FRACTION
     leakage, static = macro_leakage(arch.power_gating, arch.clock_mhz, macros, leak_per_macro_mw,
                                     CimCount.ACTIVE_MACRO_CYCLES, residual)
     return PricedRow(unit, category, terms + static, area_um2, leakage_mw=leakage)
 
 
-def _array_rows(arch: CimMacroConfig, pricer: Pricer, macros: int, sa_bits: tuple[int, ...],
-                acc: int, priced_bits: np.ndarray, cell: CellCost) -> list[PricedRow]:
-    e_cell = cell.energy_pj
-    # A bit-serial or PWM input drives its word line with a 1-bit driver; a DAC with p bits.
-    dac_bits = arch.input_bits_per_pulse if arch.input_mode is InputEncoding.DAC else 1
-    e_dac = pricer.energy_pj("dac", bits=dac_bits)
-    adc = dict(readout=arch.adc_readout.value, bits=arch.adc_bits, sample_rate_hz=arch.clock_mhz * 1e6)
-    e_sa = [pricer.energy_pj("int_adder", bits=b) + pricer.energy_pj("register", bits=b) for b in sa_bits]
-    a_sa = max(pricer.area_um2("int_adder", bits=b) + pricer.area_um2("register", bits=b) for b in sa_bits)
-    e_acc = pricer.energy_pj("int_adder", bits=acc) + pricer.energy_pj("register", bits=acc)
-    a_acc = pricer.area_um2("int_adder", bits=acc) + pricer.area_um2("register", bits=acc)
-    adcs = macros * arch.adcs_per_macro
-    # Static power per macro: the cells by the library's SRAM law (cells.py); the periphery by the
-    # library's leakage of each component -- 0 where it gives none, which the report names.
-    sa = max(sa_bits)
-    leak_cells = arch.rows * arch.cols * cell.leakage_mw_per_bit
-    leak_dac = arch.rows * pricer.leakage_mw("dac", bits=dac_bits)
-    leak_adc = arch.adcs_per_macro * pricer.leakage_mw("column_adc", **adc)
-    leak_sa = arch.adcs_per_macro * (pricer.leakage_mw("int_adder", bits=sa) + pricer.leakage_mw("register", bits=sa))
-    return [
-        _row(CimRow.CELLS, Category.CIM_ARRAY, (Term(CimCount.CELL_OPS, e_cell, e_cell),),
-             macros * arch.rows * arch.cols * cell.area_um2, arch, macros, leak_cells),
-        _row(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
-             macros * arch.rows * pricer.area_um2("dac", bits=dac_bits), arch, macros, leak_dac),
-        _row(CimRow.ADC, Category.CIM_PERIPHERY, _adc_terms(arch, pricer, priced_bits),
-             adcs * pricer.area_um2("column_adc", **adc), arch, macros, leak_adc),
-        _row(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, *e_sa),), adcs * a_sa,
-             arch, macros, leak_sa),
-        PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
-                  arch.post_lanes * a_acc),
-    ]
-
-
-def _correction_row(arch: CimMacroConfig, pricer: Pricer, ops: CimOperands, t: WorkloadTables) -> list[PricedRow]:
-    """The signed-weight correction of offset and digital encodings (none for differential)."""
+def _correction_row(arch: CimMacroConfig, pricer: Pricer, ops: CimOperands, t: WorkloadTables,
+                    rows: Any) -> list[PricedRow]:
+    """The signed-weight correction of offset and digital encodings (none for differential);
+    ``rows``: the macro's rows (an array over a block's points)."""
     if not any(ops.weight_signed) or arch.signed_weights is SignedWeights.DIFFERENTIAL:
         return []
     e_sub = pricer.energy_pj("int_adder", bits=ops.acc_bits)
@@ -227,26 +174,17 @@ def _correction_row(arch: CimMacroConfig, pricer: Pricer, ops: CimOperands, t: W
                           (Term(CimCount.OFFSET_SUBTRACTS, e_sub, e_sub),), area)]
     ws = [window_sum_bits(b, n) for b, n in zip(ops.input_bits, t.max_reduction)]
     e_ws = [pricer.energy_pj("int_adder", bits=b) for b in ws]
-    area += arch.rows * max(pricer.area_um2("int_adder", bits=b) for b in ws)  # adder tree over R inputs
+    area += rows * max(pricer.area_um2("int_adder", bits=b) for b in ws)  # adder tree over R inputs
     terms = (Term(CimCount.WINDOW_SUM_ADDS, *e_ws), Term(CimCount.DIGITAL_SUBTRACTS, e_sub, e_sub))
     return [PricedRow(CimRow.SIGNED_WEIGHT_CORRECTION, Category.QUANT_OVERHEAD, terms, area)]
 
 
-def _write_row(cell: CellCost, macros: int, needed: int) -> list[PricedRow]:
-    """Rewriting the cells of the streamed layers every inference when the weights do not all fit in
-    the macros (their reads from the GLB or DRAM are in those rows)."""
-    if needed <= macros:
-        return []
-    e_bit = cell.write_pj_per_bit
-    return [PricedRow(CimRow.WEIGHT_WRITES, Category.CIM_ARRAY, (Term(CimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0)]
-
-
-def _bom_instances(priced: PricedUnit, arch: CimMacroConfig) -> int:
+def _bom_instances(priced: PricedUnit, arch: CimMacroConfig, rows: Any) -> Any:
     unit = priced.unit
     if priced.is_memory:
         return 1  # a per-channel table is one memory
     if unit.placement is Placement.PER_INPUT or unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM:
-        return arch.rows  # at the word-line inputs / an adder tree over the R inputs
+        return rows  # at the word-line inputs / an adder tree over the R inputs
     if unit.placement is Placement.PER_OUTPUT_PIXEL:
         return 1
     return arch.post_lanes
@@ -262,31 +200,167 @@ def _check_hostable(dp: Datapath) -> None:
 
 
 def _bom_rows(dps: ClassDatapaths, arch: CimMacroConfig, pricer: Pricer, t: WorkloadTables,
-              group_size: int) -> list[PricedRow]:
-    """Post-processing units of the bill of materials, priced as on the MAC array."""
+              group_size: int, rows: Any) -> list[PricedRow]:
+    """Post-processing units of the bill of materials, priced as on the MAC array; ``rows``: the
+    macro's rows (an array over a block's points)."""
     for dp in dps.datapaths:
         _check_hostable(dp)
     return [
         PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), *p.energies_pj),),
-                  _bom_instances(p, arch) * p.area_um2, qualifier=p.qualifier, leakage_mw=p.leakage_mw)
+                  _bom_instances(p, arch, rows) * p.area_um2, qualifier=p.qualifier, leakage_mw=p.leakage_mw)
         for p in priced_units(dps.datapaths, pricer, t, group_size, exclude=_ARRAY_KINDS)
     ]
 
 
 def plan_cim_macro(scheme: QuantScheme, arch: CimMacroConfig, pricer: Pricer, t: WorkloadTables,
                    datapaths: ClassDatapaths) -> CimPlan:
-    """Map the network onto macros and price every CIM row."""
+    """Map the network onto macros and price every CIM row: the block of one point
+    (:func:`plan_cim_block`)."""
+    ((_, block),) = plan_cim_block(scheme, (arch,), pricer, t, datapaths)
+    return replace(block, macros=int(block.macros[0]), macros_needed=int(block.macros_needed[0]),
+                   rows=point_rows(block.rows, 0))
+
+
+def block_key(arch: CimMacroConfig) -> tuple[object, ...]:
+    """What the design points of one block share (:func:`plan_cim_block`): every setting the plan
+    branches on or prices as a whole. The macro's rows and columns, the ADC's bits and sharing,
+    the active rows and the macro count (fixed or auto) may vary within a block."""
+    # Enum members are singletons: their ids stand for them (hashing an enum calls Python code).
+    return (id(arch.cell), arch.cell_bits, arch.rram_read_v, arch.rram_read_pulse_ns, arch.input_bits_per_pulse,
+            id(arch.input_mode), id(arch.adc_readout), id(arch.power_gating), id(arch.signed_weights),
+            id(arch.weight_accumulation), id(arch.pair_subtraction), arch.post_lanes, arch.clock_mhz, arch.glb_kib,
+            arch.glb_width_bits, arch.glb_banks, id(arch.dram_standard))
+
+
+def _each(keys: np.ndarray, price: Any) -> np.ndarray:
+    """``price(i)`` (a number or a tuple of numbers) of the first point ``i`` with each distinct
+    key, gathered over the block: each distinct value priced once."""
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return np.asarray([price(i) for i in first.tolist()], dtype=float)[inverse.reshape(-1)]
+
+
+def _take(value: Any, sel: np.ndarray) -> Any:
+    return value[sel] if isinstance(value, np.ndarray) else value
+
+
+def _take_rows(rows: Sequence[PricedRow], sel: np.ndarray) -> list[PricedRow]:
+    """The rows of a block's points ``sel``: every array number at those points."""
+    return [replace(r, terms=tuple(Term(t.count, *(_take(e, sel) for e in t.energies_pj), static=t.static)
+                                   for t in r.terms),
+                    area_um2=_take(r.area_um2, sel), leakage_mw=_take(r.leakage_mw, sel)) for r in rows]
+
+
+def _shift_add_block(g: CimGeometry, p: CimLayerParams, t: WorkloadTables) -> tuple[np.ndarray, ...]:
+    """:func:`_shift_add_bits` of every point of a block: per class, an integer array over them."""
+    bits = (p.adc_bits + (g.conv_slices - 1) * p.cell_bits + (g.input_slices - 1) * p.pulse_bits + 1
+            + np.ceil(np.log2(g.activations_per_tile)))
+    masks = [t.in_class(k) for k in range(t.n_classes)]
+    body = bits[:, masks[0]].max(axis=1) if masks[0].any() else bits.max(axis=1)
+    return tuple(b.astype(np.int64) for b in (body, *(bits[:, m].max(axis=1) if m.any() else body for m in masks[1:])))
+
+
+def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], pricer: Pricer, t: WorkloadTables,
+                   datapaths: ClassDatapaths) -> list[tuple[np.ndarray, CimPlan]]:
+    """:func:`plan_cim_macro` of several design points at once: configurations sharing
+    :func:`block_key`, one scheme, library and workload. The geometry of every point is computed at
+    once; the points are then split by the structure of their rows (the ADC resolutions their
+    conversions need, whether the weights fit, which parts leak when gated) into sub-blocks, each
+    returned with its points' positions in ``configs``. A sub-block's plan holds arrays over its
+    points where they differ (each row's energies, area and leakage; the macros), each what the
+    point's own plan gives: the same arithmetic, element by element."""
+    arch = configs[0]
+    n = len(configs)
     body, edge = datapaths.body, datapaths.edge
     check_integer_layers(datapaths, scheme, "cim_macro")
     ops = operands(scheme, *datapaths.datapaths)
-    params = layer_params([arch], [ops], t)
+    params = layer_params(configs, [ops] * n, t)
     g = cim_geometry(t.shapes, params)
-    needed = int(g.tiles.sum())
-    macros = needed if arch.macros is None else arch.macros
-    cell = cell_cost(arch, pricer)
-    rows = _array_rows(arch, pricer, macros, _shift_add_bits(g, params, t), ops.acc_bits, g.adc_priced_bits, cell)
-    rows += _write_row(cell, macros, needed)
-    rows += _correction_row(arch, pricer, ops, t)
-    rows += _bom_rows(datapaths, arch, pricer, t, ops.group_size)
-    rows += buffer_rows(arch, arch.post_lanes, pricer, scheme)
-    return CimPlan(body, edge, ops, macros, needed, tuple(rows))
+    needed = g.tiles.sum(axis=1).astype(np.int64)
+    fixed = params.macros_fixed[:, 0]
+    macros = np.where(np.isnan(fixed), needed, fixed).astype(np.int64)
+    rows = params.rows[:, 0].astype(np.int64)
+    cols = params.cols[:, 0].astype(np.int64)
+    adcs_per_macro = np.asarray([c.adcs_per_macro for c in configs], dtype=np.int64)
+    adc_bits = params.adc_bits[:, 0].astype(np.int64)
+    # The cell: priced once per distinct macro shape.
+    cells = _each(rows * (1 << 32) + cols, lambda i: (lambda c: (c.energy_pj, c.area_um2, c.leakage_mw_per_bit,
+                                                                 c.write_pj_per_bit))(cell_cost(configs[i], pricer)))
+    e_cell, a_cell, leak_bit, write_bit = cells.T
+    # A bit-serial or PWM input drives its word line with a 1-bit driver; a DAC with p bits.
+    dac_bits = arch.input_bits_per_pulse if arch.input_mode is InputEncoding.DAC else 1
+    e_dac = pricer.energy_pj("dac", bits=dac_bits)
+    rate = arch.clock_mhz * 1e6
+    readout = arch.adc_readout.value
+
+    def adc(i: int) -> tuple[float, float]:
+        args = dict(readout=readout, bits=configs[i].adc_bits, sample_rate_hz=rate)
+        return pricer.area_um2("column_adc", **args), pricer.leakage_mw("column_adc", **args)
+
+    a_adc, l_adc = _each(adc_bits, adc).T
+    sa_bits = _shift_add_block(g, params, t)
+    e_sa, a_sa_k = [], []
+    for b in sa_bits:
+        priced = _each(b, lambda i, b=b: (pricer.energy_pj("int_adder", bits=int(b[i])) + pricer.energy_pj("register", bits=int(b[i])),
+                                          pricer.area_um2("int_adder", bits=int(b[i])) + pricer.area_um2("register", bits=int(b[i]))))
+        e_sa.append(priced[:, 0])
+        a_sa_k.append(priced[:, 1])
+    a_sa = np.maximum.reduce(a_sa_k)
+    acc = ops.acc_bits
+    e_acc = pricer.energy_pj("int_adder", bits=acc) + pricer.energy_pj("register", bits=acc)
+    a_acc = pricer.area_um2("int_adder", bits=acc) + pricer.area_um2("register", bits=acc)
+    adcs = macros * adcs_per_macro
+    sa = np.maximum.reduce(sa_bits)
+    leak_sa = adcs_per_macro * _each(sa, lambda i: pricer.leakage_mw("int_adder", bits=int(sa[i]))
+                                     + pricer.leakage_mw("register", bits=int(sa[i])))
+    leak_cells = rows * cols * leak_bit
+    leak_dac = rows * pricer.leakage_mw("dac", bits=dac_bits)
+    leak_adc = adcs_per_macro * l_adc
+    area_cells = macros * rows * cols * a_cell
+    area_dac = macros * rows * pricer.area_um2("dac", bits=dac_bits)
+    # Every row after the write row is the same for every structure: priced for the whole block.
+    tail = _correction_row(arch, pricer, ops, t, rows)
+    tail += _bom_rows(datapaths, arch, pricer, t, ops.group_size, rows)
+    tail += buffer_rows(arch, arch.post_lanes, pricer, scheme)
+    # The structure of each point's rows: the ADC resolutions its conversions need, whether its
+    # weights fit, and (gated) which parts leak nothing.
+    priced_bits = g.adc_priced_bits
+    resolutions = np.arange(1, ADC_BITS_MAX + 1)
+    present = (priced_bits[:, :, None] == resolutions).any(axis=1)
+    missing = ~np.isin(priced_bits, resolutions)
+    if missing.any():
+        AdcBitsCount.of(int(priced_bits[missing][0]))  # raises, as the point alone does
+    writes = needed > macros
+    columns = [present, writes[:, None]]
+    if arch.power_gating is not PowerGating.NONE:
+        columns.append(np.stack([leak_cells == 0, np.broadcast_to(leak_dac == 0, (n,)), leak_adc == 0, leak_sa == 0],
+                                axis=1))
+    structure = np.concatenate(columns, axis=1)
+    kinds, which = np.unique(structure, axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    out = []
+    for k, kind in enumerate(kinds):
+        sel = np.flatnonzero(which == k)
+        at = lambda v: _take(v, sel)  # noqa: E731
+        m = macros[sel]
+        adc_terms = []
+        for b in resolutions[kind[:ADC_BITS_MAX]].tolist():
+            e = pricer.energy_pj("column_adc", readout=readout, bits=b, sample_rate_hz=rate)
+            adc_terms.append(Term(AdcBitsCount.of(b), e, e))
+        block_rows = [
+            _row(CimRow.CELLS, Category.CIM_ARRAY, (Term(CimCount.CELL_OPS, at(e_cell), at(e_cell)),),
+                 at(area_cells), arch, m, at(leak_cells)),
+            _row(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
+                 at(area_dac), arch, m, at(leak_dac)),
+            _row(CimRow.ADC, Category.CIM_PERIPHERY, tuple(adc_terms), at(adcs) * at(a_adc), arch, m, at(leak_adc)),
+            _row(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, *(at(e) for e in e_sa)),),
+                 at(adcs) * at(a_sa), arch, m, at(leak_sa)),
+            PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
+                      arch.post_lanes * a_acc),
+        ]
+        if kind[ADC_BITS_MAX]:
+            e_bit = at(write_bit)
+            block_rows.append(PricedRow(CimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
+                                        (Term(CimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
+        block_rows += _take_rows(tail, sel)
+        out.append((sel, CimPlan(body, edge, ops, m, needed[sel], tuple(block_rows))))
+    return out

@@ -3,7 +3,8 @@ report's settings (ADC precision and mapping notes).
 
 For a group of points on one workload:
 
-1. ``plan_cim_macro``     classify, map onto macros, price every row (per point, cached);
+1. ``plan_cim_block``     map a block of points onto macros, price every row (arrays over the block's
+                          points, split by the structure of their rows);
 2. ``cim_geometry``       slices, row groups, tiles of every layer (points x layers);
 3. ``count_cim_actions``  conversions, cell operations, traffic, cycles (points x layers).
 """
@@ -19,15 +20,34 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
 from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
-from hwcost.arch.cim_macro.plan import CimPlan, layer_params, operands, plan_cim_macro
+from hwcost.arch.cim_macro.plan import CimPlan, block_key, layer_params, operands, plan_cim_block, plan_cim_macro
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
-from hwcost.arch.shared.pricing import Count, Pricer
+from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, point_rows
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
-__all__ = ["CIM_MACRO", "CimMacroTemplate", "CimSummary", "cim_summary"]
+__all__ = ["CIM_MACRO", "CimMacroTemplate", "CimPointPlan", "CimSummary", "cim_summary"]
+
+
+class CimPointPlan:
+    """One design point's plan within a (sub-)block's (:func:`~hwcost.arch.cim_macro.plan.plan_cim_block`):
+    every field is the block plan's, at the point's place where it is an array."""
+
+    __slots__ = ("block", "index")
+
+    def __init__(self, block: CimPlan, index: int) -> None:
+        self.block = block
+        self.index = index
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.block, name)
+        return value[self.index].item() if isinstance(value, np.ndarray) else value
+
+    @property
+    def rows(self) -> tuple[PricedRow, ...]:
+        return point_rows(self.block.rows, self.index)
 
 
 def _peak_macs_per_cycle(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], g: CimGeometry,
@@ -141,7 +161,23 @@ class CimMacroTemplate:
              datapaths: BodyEdge) -> CimPlan:
         return plan_cim_macro(scheme, config, pricer, tables, datapaths)
 
-    def count(self, configs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], tables: WorkloadTables) -> GroupActions:
+    def block_key(self, config: CimMacroConfig) -> tuple[object, ...]:
+        return block_key(config)
+
+    def plan_block(self, scheme: QuantScheme, configs: Sequence[CimMacroConfig], pricer: Pricer,
+                   tables: WorkloadTables, datapaths: BodyEdge) -> tuple[list[CimPointPlan], list[tuple[np.ndarray, tuple[PricedRow, ...]]]]:
+        """The points' plans and their rows, as sub-blocks of points whose rows have one structure
+        (each with the points' positions in ``configs``)."""
+        plans: list[CimPointPlan] = [None] * len(configs)  # type: ignore[list-item]
+        parts = []
+        for sel, block in plan_cim_block(scheme, configs, pricer, tables, datapaths):
+            for j, i in enumerate(sel.tolist()):
+                plans[i] = CimPointPlan(block, j)
+            parts.append((sel, block.rows))
+        return plans, parts
+
+    def count(self, configs: Sequence[CimMacroConfig], plans: Sequence[CimPlan | CimPointPlan],
+              tables: WorkloadTables) -> GroupActions:
         g, a = _actions(configs, plans, tables)
         return GroupActions(
             per_layer={
