@@ -110,6 +110,10 @@ def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tab
     blocks: list[Block] = []
     for index in members.values():
         first = points[index[0]]
+        if len(index) == 1:  # a block of one: the point's own plan, kept in the cache by value
+            plans[index[0]] = plan = _plan(template, first, tables, cache)
+            blocks.append((np.asarray(index), plan.rows))
+            continue
         try:
             block_plans, rows = plan_block(first.scheme, [points[i].arch for i in index], cache.pricer(first.techlib),
                                            tables, cache.datapaths(first.scheme, tables))
@@ -150,8 +154,9 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     per_layer[Count.GLB_READ_ACCESSES] = np.broadcast_to(per_layer[Count.GLB_READ_BITS], shape) / width
     per_layer[Count.GLB_WRITE_ACCESSES] = np.broadcast_to(per_layer[Count.GLB_WRITE_BITS], shape) / width
     return GroupCost(
-        rows=tuple(r.with_latency(latency_s) for r in (row_costs([p.rows for p in plans], sums) if blocks is None
-                                                         else block_row_costs(blocks, len(points), sums))),
+        rows=tuple(r.with_latency(latency_s) for r in (
+            row_costs([p.rows for p in plans], sums) if blocks is None or len(blocks) == len(points)
+            else block_row_costs(blocks, len(points), sums))),
         macs=np.full(len(points), macs),
         latency_cycles=latency,
         utilisation=macs / (latency * acts.peak_macs_per_cycle),
