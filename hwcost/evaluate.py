@@ -312,10 +312,32 @@ def _frame(group: Sequence[DesignPoint], cost: GroupCost, index: list[int]) -> "
     in one pass over the breakdown rows, sums in the rows' order), handed to pandas at once."""
     import pandas as pd
 
-    described = [p.describe() for p in group]
+    described = _described(group)
     data: dict[str, Any] = {k: [d[k] for d in described] for k in described[0]}
     data.update(_value_columns(cost, _column([p.arch.clock_mhz for p in group]) * 1e6))
     return pd.DataFrame(data, index=index)
+
+
+def _described(group: Sequence[DesignPoint]) -> list[dict[str, Any]]:
+    """Each point's :meth:`~hwcost.design_point.DesignPoint.describe`, its design's columns read
+    once per configuration object and merged with its scheme's, library's and workload's, read
+    once per object (a sweep's points share them)."""
+    first = group[0].describe()
+    order = list(first)
+    shared: dict[tuple[int, int, int], dict[str, Any]] = {}
+    archs: dict[int, dict[str, object]] = {}
+    out = []
+    for p in group:
+        key = (id(p.scheme), id(p.techlib), id(p.workload))
+        point = shared.get(key)
+        if point is None:
+            point = shared[key] = p.describe()
+        design = archs.get(id(p.arch))
+        if design is None:
+            design = archs[id(p.arch)] = {"arch": p.arch.name, **p.arch.describe()}
+        merged = {**point, **design}
+        out.append(merged if list(merged) == order else {k: merged[k] for k in order})
+    return out
 
 
 def _value_columns(cost: GroupCost, clock_hz: np.ndarray) -> dict[str, Any]:
