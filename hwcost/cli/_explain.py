@@ -95,13 +95,23 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _table(datapath: Datapath) -> str:
+    from hwcost.classify import UnitKind
+    from hwcost.classify.datapath import Component
+
     s = datapath.scheme
     sign = {True: "signed", False: "unsigned"}
+    multiplier = datapath.of_kind(UnitKind.MAC_MULTIPLIER)[0]
+    if multiplier.component is Component.FP_MULTIPLIER:  # fake-quant or FP32 layers: floating-point MACs
+        fp = f"FP{multiplier.widths['bits']}"
+        operands = f"multiplier {fp} x {fp}, accumulator {fp}"
+    else:
+        operands = (f"multiplier {datapath.weight_operand_bits}b {sign[datapath.weight_operand_signed]} x "
+                    f"{datapath.act_operand_bits}b {sign[datapath.act_operand_signed]}, "
+                    f"accumulator {datapath.accumulator_bits}b")
     head = [
         f"scheme {s.name}: W{s.weights.bits}/A{s.activations.bits}, zero-point {s.zero_point_realisation.value}, "
         f"scale at {s.scale_realisation.value}, N = {datapath.reduction_length}",
-        f"multiplier {datapath.weight_operand_bits}b {sign[datapath.weight_operand_signed]} x "
-        f"{datapath.act_operand_bits}b {sign[datapath.act_operand_signed]}, accumulator {datapath.accumulator_bits}b",
+        operands,
         "",
     ]
     rows = [

@@ -30,6 +30,16 @@ def test_table_lists_units_then_reasons(capsys: pytest.CaptureFixture[str]) -> N
     assert "[4] M = S_w*S_x/S_out = 2^-n" in out
 
 
+@pytest.mark.parametrize(("scale_at", "fp"), [("fake-quant-fp16", "FP16"), ("fake-quant-fp32", "FP32")])
+def test_a_fake_quant_graph_says_its_macs_are_floating_point(capsys: pytest.CaptureFixture[str], scale_at: str,
+                                                             fp: str) -> None:
+    # its MAC multiplier and accumulator are FP units of the graph's precision, not integers
+    code, out, _ = _run(capsys, "explain", "--scheme", "lsq+", "--bits", "4", "--scale-at", scale_at)
+    assert code == 0
+    assert out.splitlines()[1] == f"multiplier {fp} x {fp}, accumulator {fp}"
+    assert "signed" not in out.splitlines()[1]
+
+
 def test_bit_and_reduction_overrides(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = _run(capsys, "explain", "--scheme", "lsq", "--bits", "8", "--act-bits", "4",
                      "--reduction-length", "4608", "--format", "json")
