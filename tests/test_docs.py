@@ -31,3 +31,13 @@ def test_the_architecture_page_adds_a_template_that_evaluates(capsys: pytest.Cap
     assert list(frame["arch"]) == ["scalar_core", "mac_array"]
     assert frame["energy_pj"][0] == pytest.approx(report.energy_pj)  # type: ignore[attr-defined]
     assert "TOPS/W, utilisation" in capsys.readouterr().out
+
+
+def test_the_readmes_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = DOCS.parent / "README.md"
+    (block,) = _python_blocks(readme)
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    frame = namespace["frame"]
+    assert len(frame) == 2 * 3 * 16 * 16  # schemes x bits x rows x columns, as the comment says
+    assert frame["pe_rows"].nunique() == 16 and (frame["energy_pj"] > 0).all()
