@@ -1,4 +1,4 @@
-"""Block planning of the CIM macro (issue 20): a sweep plans the points sharing a scheme, a
+"""Block planning of the CIM macro and the digital CIM (issue 20): a sweep plans the points sharing a scheme, a
 library and every setting the plan branches on (``block_key``) at once, with the macro's shape,
 the ADC bits and the macro count as arrays, and splits them by the structure of their rows (the
 ADC resolutions their conversions need, whether their weights fit). Each point's numbers must be
@@ -17,6 +17,8 @@ import pytest
 from hwcost import CimMacroConfig, DesignPoint, design_point, sweep
 from hwcost.arch.cim_macro.config import PowerGating, SignedWeights
 from hwcost.arch.cim_macro.template import CIM_MACRO, CimMacroTemplate
+from hwcost.arch.digital_cim.config import DigitalCimConfig
+from hwcost.arch.digital_cim.template import DigitalCimTemplate
 from hwcost.evaluate import report_of
 from hwcost.report import Category
 from hwcost.schemes import get_scheme
@@ -102,3 +104,31 @@ def test_the_report_of_a_point_has_its_rows_terms() -> None:
     assert "weight_writes" in {r.unit for r in small.breakdown}
     assert "weight_writes" not in {r.unit for r in fits.breakdown}
     assert np.isclose(sum(r.energy_pj for r in small.breakdown), small.energy_pj, rtol=1e-12)
+
+
+def _digital_grid() -> list[DesignPoint]:
+    lib, resnet18 = load_techlib("45nm"), load_workload("resnet18")
+    points = []
+    for scheme, bits, gating in itertools.product(("lsq", "lsq+"), (2, 4), PowerGating):
+        s = get_scheme(scheme, bits, bits)
+        for rows, cols, macros in itertools.product((128, 256), (64, 256), (None, 16)):
+            points.append(DesignPoint(s, DigitalCimConfig(rows=rows, cols=cols, macros=macros, power_gating=gating),
+                                      lib, resnet18))
+    return points
+
+
+def test_a_digital_cim_block_plan_equals_the_per_point_plans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digital CIM's blocks (macro shape and count varying; some points reloading their weights,
+    others not): the sweep equals, value for value, the same sweep planning every point alone, and
+    each point's rows equal those of its sweep alone."""
+    points = _digital_grid()
+    frame = sweep(points)
+    writes = frame["energy_pj.dcim_weight_writes"].to_numpy() > 0
+    assert writes.any() and not writes.all()
+    for i in (0, 5, len(points) - 1):
+        alone = sweep([points[i]])
+        for column in alone.columns:
+            if column.startswith(("energy_pj.", "area_um2.")) and column.split(".", 1)[1] not in {c.value for c in Category}:
+                assert frame[column].iloc[i] == alone[column].iloc[0], (i, column)
+    monkeypatch.delattr(DigitalCimTemplate, "plan_block")
+    pd.testing.assert_frame_equal(frame, sweep(points), check_exact=True)

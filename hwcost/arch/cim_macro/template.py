@@ -32,7 +32,8 @@ __all__ = ["CIM_MACRO", "CimMacroTemplate", "CimPointPlan", "CimSummary", "cim_s
 
 
 class CimPointPlan:
-    """One design point's plan within a (sub-)block's (:func:`~hwcost.arch.cim_macro.plan.plan_cim_block`):
+    """One design point's plan within a (sub-)block's (:func:`~hwcost.arch.cim_macro.plan.plan_cim_block`,
+    :func:`~hwcost.arch.digital_cim.plan.plan_dcim_block`):
     every field is the block plan's, at the point's place where it is an array."""
 
     __slots__ = ("block", "index")

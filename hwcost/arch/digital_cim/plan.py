@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
-from hwcost.arch.cim_macro.config import GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION
+from hwcost.arch.cim_macro.config import GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION, PowerGating
 from hwcost.arch.cim_macro.leakage import macro_leakage, sram_leakage_mw_per_bit
 from hwcost.arch.digital_cim.config import DigitalCimConfig
 from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
@@ -23,14 +24,14 @@ from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # on
 from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_layers, count_key, priced_units,
                                     table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
-from hwcost.arch.shared.pricing import PricedRow, Pricer, Term
+from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows
 from hwcost.arch.shared.tables import WorkloadTables, by_class, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.errors import HwcostError
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 
-__all__ = ["DcimRow", "DcimOperands", "DcimPlan", "plan_digital_cim", "operands", "layer_params", "adder_tree",
+__all__ = ["DcimRow", "DcimOperands", "DcimPlan", "plan_digital_cim", "plan_dcim_block", "block_key", "operands", "layer_params", "adder_tree",
            "AdderTree", "BITWISE_GATE", "CELL"]
 
 
@@ -73,8 +74,8 @@ class DcimPlan:
     body: Datapath
     edge: Datapath
     operands: DcimOperands
-    macros: int
-    macros_needed: int
+    macros: Any  # an array over the points in a block
+    macros_needed: Any
     rows: tuple[PricedRow, ...]
 
     @property
@@ -143,28 +144,19 @@ def accumulator_bits(arch: DigitalCimConfig, weight_bits: int, input_bits: int) 
     return sa, sa + (s_w - 1) * arch.weight_group_bits
 
 
-def _array_rows(arch: DigitalCimConfig, pricer: Pricer, macros: int, ops: DcimOperands) -> list[PricedRow]:
-    g = arch.weight_group_bits
-    tree = adder_tree(arch.rows, g)
+def _macro_prices(arch: DigitalCimConfig, pricer: Pricer, ops: DcimOperands) -> tuple[float, ...]:
+    """What one macro of ``arch``'s shape costs, besides the macro count: (mean tree addition,
+    one tree's area, the shift-accumulator and combiner area per tree, the leakage per macro of
+    cells, gates, trees, shift-accumulators and input registers, then the shift-accumulate and the
+    combine energies per class)."""
+    tree = adder_tree(arch.rows, arch.weight_group_bits)
     cost = tree_cost(tree, pricer)
-    e_tree, a_tree = cost.energy_pj, cost.area_um2
-    e_add = e_tree / tree.adders  # the mean addition of a full tree
+    e_add = cost.energy_pj / tree.adders  # the mean addition of a full tree
     widths = [accumulator_bits(arch, w, a) for w, a in zip(ops.weight_bits, ops.input_bits)]
-
-    def add_reg(bits: int) -> float:
-        return pricer.energy_pj("int_adder", bits=bits) + pricer.energy_pj("register", bits=bits)
-
-    def add_reg_area(bits: int) -> float:
-        return pricer.area_um2("int_adder", bits=bits) + pricer.area_um2("register", bits=bits)
-
-    e_sa = [add_reg(sa) for sa, _ in widths]
-    e_gc = [add_reg(gc) for _, gc in widths]
+    e_sa = [_add_reg(pricer, sa) for sa, _ in widths]
+    e_gc = [_add_reg(pricer, gc) for _, gc in widths]
     sa_max, gc_max = max(w[0] for w in widths), max(w[1] for w in widths)
-    trees = macros * arch.trees_per_macro
-    e_gate = pricer.energy_pj("logic_gate", gate=BITWISE_GATE)
-    e_reg_bit = pricer.energy_pj("register", bits=1)
     in_max = max(ops.input_bits)
-    e_acc = add_reg(ops.acc_bits)
     # Static power per macro (docs/digital-cim.md §4): the cells by the library's SRAM law per bit,
     # gates, trees, accumulators and input registers by the library's leakage of each component
     # (0 where it gives none, which the report names).
@@ -175,8 +167,33 @@ def _array_rows(arch: DigitalCimConfig, pricer: Pricer, macros: int, ops: DcimOp
     leak_sa = arch.trees_per_macro * (pricer.leakage_mw("int_adder", bits=sa_max) + pricer.leakage_mw("register", bits=sa_max)
                                       + pricer.leakage_mw("int_adder", bits=gc_max))
     leak_in = arch.rows * pricer.leakage_mw("register", bits=in_max)
+    a_sa = _add_reg_area(pricer, sa_max) + pricer.area_um2("int_adder", bits=gc_max)
+    return (e_add, cost.area_um2, a_sa, leak_cells, leak_gates, leak_trees, leak_sa, leak_in, *e_sa, *e_gc)
 
-    def row(unit: DcimRow, category: Category, terms: tuple[Term, ...], area: float, leak: float) -> PricedRow:
+
+def _add_reg(pricer: Pricer, bits: int) -> float:
+    return pricer.energy_pj("int_adder", bits=bits) + pricer.energy_pj("register", bits=bits)
+
+
+def _add_reg_area(pricer: Pricer, bits: int) -> float:
+    return pricer.area_um2("int_adder", bits=bits) + pricer.area_um2("register", bits=bits)
+
+
+def _array_rows(arch: DigitalCimConfig, pricer: Pricer, macros: Any, ops: DcimOperands, rows: Any, cols: Any,
+                prices: Sequence[Any]) -> list[PricedRow]:
+    """The array's rows on ``macros`` macros of ``rows`` x ``cols`` (arrays over a block's points,
+    each part leaking at every point or at none), priced per macro by :func:`_macro_prices`."""
+    e_add, a_tree, a_sa, leak_cells, leak_gates, leak_trees, leak_sa, leak_in = prices[:8]
+    classes = len(ops.weight_bits)
+    e_sa, e_gc = prices[8:8 + classes], prices[8 + classes:]
+    trees = macros * (cols // arch.weight_group_bits)
+    e_gate = pricer.energy_pj("logic_gate", gate=BITWISE_GATE)
+    e_reg_bit = pricer.energy_pj("register", bits=1)
+    in_max = max(ops.input_bits)
+    e_acc = _add_reg(pricer, ops.acc_bits)
+    cells = rows * cols
+
+    def row(unit: DcimRow, category: Category, terms: tuple[Term, ...], area: Any, leak: Any) -> PricedRow:
         # Gated cells keep their weights (soft, 1/3 remains); gates, trees and registers hold
         # nothing across an idle layer (hard, 1/260).
         residual = GATED_LEAKAGE_FRACTION if unit is DcimRow.CELLS else HARD_GATED_LEAKAGE_FRACTION
@@ -192,62 +209,132 @@ def _array_rows(arch: DigitalCimConfig, pricer: Pricer, macros: int, ops: DcimOp
         row(DcimRow.ADDER_TREES, Category.CIM_PERIPHERY, (Term(DcimCount.TREE_ADDS, e_add, e_add),), trees * a_tree,
             leak_trees),
         row(DcimRow.SHIFT_ACCUMULATORS, Category.CIM_PERIPHERY,
-            (Term(DcimCount.SHIFT_ACCUMULATES, *e_sa), Term(DcimCount.GROUP_COMBINES, *e_gc)),
-            trees * (add_reg_area(sa_max) + pricer.area_um2("int_adder", bits=gc_max)), leak_sa),
+            (Term(DcimCount.SHIFT_ACCUMULATES, *e_sa), Term(DcimCount.GROUP_COMBINES, *e_gc)), trees * a_sa, leak_sa),
         row(DcimRow.INPUT_REGISTERS, Category.CIM_PERIPHERY,
             (Term(DcimCount.INPUT_REGISTER_BITS, e_reg_bit, e_reg_bit),),
-            macros * arch.rows * pricer.area_um2("register", bits=in_max), leak_in),
+            macros * rows * pricer.area_um2("register", bits=in_max), leak_in),
         PricedRow(DcimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(DcimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
-                  arch.post_lanes * add_reg_area(ops.acc_bits)),
+                  arch.post_lanes * _add_reg_area(pricer, ops.acc_bits)),
     ]
 
 
-def _write_row(arch: DigitalCimConfig, pricer: Pricer, macros: int, needed: int) -> list[PricedRow]:
-    """Rewriting the cells every inference when the weights do not all fit in the macros."""
-    if needed <= macros:
-        return []
+def _write_energy_pj(arch: DigitalCimConfig, pricer: Pricer, macros: int, needed: int) -> float:
+    """Energy per bit rewritten, when the weights do not all fit in the macros."""
     args = dict(capacity_bytes=arch.rows * arch.cols / 8, width_bits=min(arch.cols, _WRITE_WIDTH_MAX_BITS))
     if args["capacity_bytes"] < 1024 or args["width_bits"] < 32:
         raise HwcostError.single(
             f"the network needs {needed} macros but only {macros} are given, and rewriting a {arch.rows} x "
             f"{arch.cols} macro is below the smallest SRAM the library prices (1 KiB, 32-bit port): "
             f"set macros >= {needed} or 'auto'", key="macros")
-    e_bit = pricer.energy_pj("sram", "write", **args) / args["width_bits"]
-    return [PricedRow(DcimRow.WEIGHT_WRITES, Category.CIM_ARRAY, (Term(DcimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0)]
+    return pricer.energy_pj("sram", "write", **args) / args["width_bits"]
 
 
-def _bom_instances(priced: PricedUnit, arch: DigitalCimConfig) -> int:
+def _bom_instances(priced: PricedUnit, arch: DigitalCimConfig, rows: Any) -> Any:
     unit = priced.unit
     if priced.is_memory:
         return 1
     if unit.placement is Placement.PER_INPUT or unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM:
-        return arch.rows  # at the row inputs / an adder tree over the R inputs
+        return rows  # at the row inputs / an adder tree over the R inputs
     if unit.placement is Placement.PER_OUTPUT_PIXEL:
         return 1
     return arch.post_lanes
 
 
 def _bom_rows(dps: ClassDatapaths, arch: DigitalCimConfig, pricer: Pricer, t: WorkloadTables,
-              group_size: int) -> list[PricedRow]:
+              group_size: int, rows: Any) -> list[PricedRow]:
+    """Post-processing units of the bill of materials; ``rows``: the macro's rows (an array over a
+    block's points)."""
     for dp in dps.datapaths:
         _check_hostable(dp)
     return [
         PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), *p.energies_pj),),
-                  _bom_instances(p, arch) * p.area_um2, qualifier=p.qualifier, leakage_mw=p.leakage_mw)
+                  _bom_instances(p, arch, rows) * p.area_um2, qualifier=p.qualifier, leakage_mw=p.leakage_mw)
         for p in priced_units(dps.datapaths, pricer, t, group_size, exclude=_ARRAY_KINDS)
     ]
 
 
 def plan_digital_cim(scheme: QuantScheme, arch: DigitalCimConfig, pricer: Pricer, t: WorkloadTables,
                      datapaths: ClassDatapaths) -> DcimPlan:
-    """Map the network onto macros and price every row."""
+    """Map the network onto macros and price every row: the block of one point (:func:`plan_dcim_block`)."""
+    ((_, block),) = plan_dcim_block(scheme, (arch,), pricer, t, datapaths)
+    return replace(block, macros=int(block.macros[0]), macros_needed=int(block.macros_needed[0]),
+                   rows=point_rows(block.rows, 0))
+
+
+def block_key(arch: DigitalCimConfig) -> tuple[object, ...]:
+    """What the design points of one block share (:func:`plan_dcim_block`): every setting the plan
+    branches on or prices as a whole. The macro's rows and columns and the macro count (fixed or
+    auto) may vary within a block."""
+    return (arch.weight_group_bits, id(arch.power_gating), arch.post_lanes, arch.clock_mhz, arch.glb_kib,
+            arch.glb_width_bits, arch.glb_banks, id(arch.dram_standard))
+
+
+def _each(keys: np.ndarray, price: Any) -> np.ndarray:
+    """``price(i)`` (a tuple of numbers) of the first point ``i`` with each distinct key, gathered
+    over the block: each distinct value priced once."""
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return np.asarray([price(i) for i in first.tolist()], dtype=float)[inverse.reshape(-1)]
+
+
+def _take(value: Any, sel: np.ndarray) -> Any:
+    return value[sel] if isinstance(value, np.ndarray) else value
+
+
+def _take_rows(rows: Sequence[PricedRow], sel: np.ndarray) -> list[PricedRow]:
+    """The rows of a block's points ``sel``: every array number at those points."""
+    return [replace(r, terms=tuple(Term(t.count, *(_take(e, sel) for e in t.energies_pj), static=t.static)
+                                   for t in r.terms),
+                    area_um2=_take(r.area_um2, sel), leakage_mw=_take(r.leakage_mw, sel)) for r in rows]
+
+
+def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pricer: Pricer, t: WorkloadTables,
+                    datapaths: ClassDatapaths) -> list[tuple[np.ndarray, DcimPlan]]:
+    """:func:`plan_digital_cim` of several design points at once: configurations sharing
+    :func:`block_key`, one scheme, library and workload. The geometry of every point is computed at
+    once, each distinct macro shape priced once; the points are split by the structure of their
+    rows (whether the weights fit, which parts leak nothing when gated) into sub-blocks, each
+    returned with its points' positions in ``configs``, its numbers arrays over its points: the
+    arithmetic of one point, element by element."""
+    arch = configs[0]
+    n = len(configs)
     check_integer_layers(datapaths, scheme, "digital_cim")
     ops = operands(scheme, *datapaths.datapaths)
-    g = dcim_geometry(t.shapes, layer_params([arch], [ops], t))
-    needed = int(g.tiles.sum())
-    macros = needed if arch.macros is None else arch.macros
-    rows = _array_rows(arch, pricer, macros, ops)
-    rows += _write_row(arch, pricer, macros, needed)
-    rows += _bom_rows(datapaths, arch, pricer, t, ops.group_size)
-    rows += buffer_rows(arch, arch.post_lanes, pricer, scheme)
-    return DcimPlan(datapaths.body, datapaths.edge, ops, macros, needed, tuple(rows))
+    params = layer_params(configs, [ops] * n, t)
+    g = dcim_geometry(t.shapes, params)
+    needed = g.tiles.sum(axis=1).astype(np.int64)
+    fixed = params.macros_fixed[:, 0]
+    macros = np.where(np.isnan(fixed), needed, fixed).astype(np.int64)
+    rows = params.rows[:, 0].astype(np.int64)
+    cols = params.cols[:, 0].astype(np.int64)
+    shape = rows * (1 << 32) + cols
+    prices = _each(shape, lambda i: _macro_prices(configs[i], pricer, ops)).T
+    writes = needed > macros
+    write_bit = np.zeros(n)
+    if writes.any():
+        small = (rows * cols / 8 < 1024) | (np.minimum(cols, _WRITE_WIDTH_MAX_BITS) < 32)
+        if (writes & small).any():  # the first such point's problem, as it alone has
+            i = int(np.flatnonzero(writes & small)[0])
+            _write_energy_pj(configs[i], pricer, int(macros[i]), int(needed[i]))
+        at = np.flatnonzero(writes)
+        write_bit[at] = _each(shape[at], lambda j: (_write_energy_pj(configs[at[j]], pricer, int(macros[at[j]]),
+                                                                     int(needed[at[j]])),))[:, 0]
+    tail = _bom_rows(datapaths, arch, pricer, t, ops.group_size, rows)
+    tail += buffer_rows(arch, arch.post_lanes, pricer, scheme)
+    # The structure of each point's rows: whether its weights fit and (gated) which parts leak nothing.
+    columns = [writes[:, None]]
+    if arch.power_gating is not PowerGating.NONE:
+        columns.append((prices[3:8] == 0).T)
+    kinds, which = np.unique(np.concatenate(columns, axis=1), axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    out = []
+    for k, kind in enumerate(kinds):
+        sel = np.flatnonzero(which == k)
+        m = macros[sel]
+        block_rows = _array_rows(arch, pricer, m, ops, rows[sel], cols[sel], [p[sel] for p in prices])
+        if kind[0]:
+            e_bit = write_bit[sel]
+            block_rows.append(PricedRow(DcimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
+                                        (Term(DcimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
+        block_rows += _take_rows(tail, sel)
+        out.append((sel, DcimPlan(datapaths.body, datapaths.edge, ops, m, needed[sel], tuple(block_rows))))
+    return out

@@ -10,10 +10,11 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.digital_cim.config import DIGITAL_CIM_DEFAULTS, DigitalCimConfig, digital_cim_from_mapping
 from hwcost.arch.digital_cim.counts import DcimCount, DcimGeometry, DcimLayerActions, count_dcim_actions, dcim_geometry
-from hwcost.arch.digital_cim.plan import DcimPlan, layer_params, operands, plan_digital_cim
+from hwcost.arch.digital_cim.plan import DcimPlan, block_key, layer_params, operands, plan_dcim_block, plan_digital_cim
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
+from hwcost.arch.cim_macro.template import CimPointPlan
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
-from hwcost.arch.shared.pricing import Count, Pricer
+from hwcost.arch.shared.pricing import Count, PricedRow, Pricer
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
@@ -56,6 +57,21 @@ class DigitalCimTemplate:
     def plan(self, scheme: QuantScheme, config: DigitalCimConfig, pricer: Pricer, tables: WorkloadTables,
              datapaths: BodyEdge) -> DcimPlan:
         return plan_digital_cim(scheme, config, pricer, tables, datapaths)
+
+    def block_key(self, config: DigitalCimConfig) -> tuple[object, ...]:
+        return block_key(config)
+
+    def plan_block(self, scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pricer: Pricer,
+                   tables: WorkloadTables, datapaths: BodyEdge) -> tuple[list[CimPointPlan], list[tuple[np.ndarray, tuple[PricedRow, ...]]]]:
+        """The points' plans (views of their sub-block's) and the sub-blocks' rows, each with the
+        positions of its points in ``configs``."""
+        plans: list[CimPointPlan] = [None] * len(configs)  # type: ignore[list-item]
+        parts = []
+        for sel, block in plan_dcim_block(scheme, configs, pricer, tables, datapaths):
+            for j, i in enumerate(sel.tolist()):
+                plans[i] = CimPointPlan(block, j)
+            parts.append((sel, block.rows))
+        return plans, parts
 
     def count(self, configs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan], tables: WorkloadTables) -> GroupActions:
         g, a = _actions(configs, plans, tables)
