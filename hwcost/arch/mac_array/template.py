@@ -178,11 +178,13 @@ def _layer_energy(acts: LayerActions, per_action: np.ndarray, leakage_mw: np.nda
     return energy
 
 
-def _choose_dataflow(params: ArrayParams, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan],
-                     t: WorkloadTables, acts: LayerActions) -> tuple[LayerActions, np.ndarray]:
-    """Per layer of every ``auto`` point, whichever of weight and output stationary costs less
-    energy (static included); the other points keep their own dataflow. Returns the chosen actions
-    and each layer's dataflow (points x layers)."""
+def _choose_dataflow(params: ArrayParams, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
+                     t: WorkloadTables) -> np.ndarray:
+    """Each layer's dataflow (points x layers, True: output stationary): per layer of every
+    ``auto`` point, whichever of weight and output stationary costs less energy (static
+    included), both counted for the auto points only; the other points keep their own. The
+    counts are elementwise in (point, layer), so one :func:`count_actions` with this mask gives
+    every layer the actions of its dataflow."""
     auto = np.asarray([a.dataflow is Dataflow.AUTO for a in configs])
     which = np.flatnonzero(auto)
     n = len(configs)
@@ -194,16 +196,9 @@ def _choose_dataflow(params: ArrayParams, configs: Sequence[MacArrayConfig], pla
     per_action, leakage = _energy_per_action([plans[i] for i in which], keys, t.n_classes)
     pick_os = (_layer_energy(os_, per_action, leakage, keys, auto_configs, t)
                < _layer_energy(ws, per_action, leakage, keys, auto_configs, t))
-    chosen = np.broadcast_to(params.output_stationary, acts.latency_cycles.shape).copy()
+    chosen = np.broadcast_to(params.output_stationary, (n, len(t.layer_class))).copy()
     chosen[which] = pick_os
-    fixed = {f.name: getattr(acts, f.name) for f in fields(acts)}
-    merged = {}
-    for name, values in fixed.items():
-        values = np.array(np.broadcast_to(values, acts.latency_cycles.shape))
-        values[which] = np.where(pick_os, getattr(os_, name), getattr(ws, name))
-        merged[name] = values
-    mapping = np.where(chosen, Dataflow.OUTPUT_STATIONARY.value, Dataflow.WEIGHT_STATIONARY.value)
-    return LayerActions(**merged), mapping
+    return chosen
 
 
 def _rows(values: Any, which: np.ndarray, points: int) -> Any:
@@ -239,10 +234,12 @@ class MacArrayTemplate:
     def count(self, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
               tables: WorkloadTables) -> GroupActions:
         params = _params(configs, plans, tables)
-        acts = count_actions(tables.shapes, params)
         mapping = None
         if any(a.dataflow is Dataflow.AUTO for a in configs):
-            acts, mapping = _choose_dataflow(params, configs, plans, tables, acts)
+            chosen = _choose_dataflow(params, configs, plans, tables)
+            params = replace(params, output_stationary=chosen)
+            mapping = np.where(chosen, Dataflow.OUTPUT_STATIONARY.value, Dataflow.WEIGHT_STATIONARY.value)
+        acts = count_actions(tables.shapes, params)
         return GroupActions(
             per_layer=_per_layer(acts),
             compute_cycles=acts.compute_cycles,
