@@ -16,6 +16,16 @@ sources, different tools). Leakage is one family: the unknown corner (temperatur
 moves every transistor's leakage together. Energy and area draw independently (they come from
 different columns of the sources, fitted separately). The library value is the median of each factor.
 
+**Node scaling.** The component spreads hold at 45 nm. A library at another node whose component was
+produced by a scaling rule of ``hwcost techlib scale`` (its ``derived.method`` names the rule) adds
+that rule's node-scaling sigma (:func:`hwcost.techlib.spread.default_node_scaling`, measured on the
+CACTI 7 sweeps against the Stillmaker-Baas factors) in quadrature: the row's factor is
+``exp(sigma_c z_family + sigma_rule z_library)``, whose log has standard deviation
+``sqrt(sigma_c^2 + sigma_rule^2)``. ``z_library`` is one draw per library and quantity
+(:func:`scaling_draws`): one set of Stillmaker-Baas factors scales every logic component of a
+library, so its error is common to all of them; two libraries draw independently. A component with
+its own ``spread:`` block takes that block alone (the user's statement of how sure it is).
+
 **Rows to components.** :data:`ROW_COMPONENTS` maps every breakdown row to the component that prices
 it, with the reason. A row priced from several components (an accumulator is an adder and a register)
 takes its dominant one: the report does not give the parts. A row whose cost is pinned by the user
@@ -36,14 +46,18 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
+import zlib
+
 import numpy as np
 
 from hwcost.errors import HwcostError
 from hwcost.techlib import TechLib, load_techlib
+from hwcost.techlib.library import VariantComponent
+from hwcost.techlib.spread import default_node_scaling, scaling_rule_of
 
 __all__ = ["Family", "FAMILY_OF", "RowSource", "ROW_COMPONENTS", "Quantiles", "Band", "RatioBand", "Samples",
            "sample", "band", "ratio_bands", "DEFAULT_SAMPLES", "QUANTILES", "RowSigmas", "row_sigmas", "draws",
-           "sample_rows", "MAX_SAMPLES"]
+           "sample_rows", "MAX_SAMPLES", "scaling_draws", "node_scaling_sigmas"]
 
 DEFAULT_SAMPLES = 1000
 QUANTILES = (0.1, 0.5, 0.9)
@@ -111,6 +125,8 @@ ROW_COMPONENTS: dict[str, RowSource] = {
     "fp_to_int": RowSource("shifter", "denormalisation: a shifter"),
     "output_zero_point_adder": RowSource("int_adder", "+ Z_out"),
     "clamp": RowSource("comparator", "two comparisons"),
+    "threshold_comparator": RowSource("comparator", "a binary layer's popcount >= threshold: a comparator"),
+    "threshold_memory": RowSource("sram", "a table of per-channel thresholds"),
     # memory system and element-wise layers (hwcost/arch/shared)
     "glb": RowSource("sram", "the global buffer's SRAM banks"),
     "dram": RowSource("dram", "off-chip traffic"),
@@ -256,6 +272,42 @@ class RowSigmas:
     area: np.ndarray
     leakage: np.ndarray
     family: np.ndarray
+    # (3, rows): the node-scaling sigma of each row's energy, area and leakage (node_scaling_sigmas),
+    # drawn once per library (scaling_draws of ``library``); None: no row was scaled.
+    scaling: np.ndarray | None = None
+    library: str = ""
+
+
+def node_scaling_sigmas(lib: TechLib, component: str) -> tuple[float, float, float]:
+    """The node-scaling sigmas (energy, area, leakage) ``component`` of ``lib`` adds to its 45 nm
+    spread: those of the rule its ``derived.method`` names, for the library's flavour; 0 for a
+    library at the spreads' own node (45 nm), a component not produced by a scaling rule, or one
+    with its own ``spread:`` block. Variants scaled by different rules take the largest sigma of
+    each quantity.
+
+    >>> from hwcost.techlib import load_techlib
+    >>> node_scaling_sigmas(load_techlib("7nm"), "int_adder"), node_scaling_sigmas(load_techlib("45nm"), "int_adder")
+    ((0.1347, 0.1816, 0.2892), (0.0, 0.0, 0.0))
+    """
+    table = default_node_scaling()
+    comp = lib.components.get(component)
+    if lib.node_nm == table.node_nm or comp is None or comp.spread is not None:
+        return (0.0, 0.0, 0.0)
+    records = [comp.derived] + (list(v.derived for v in comp.variants.values())
+                                if isinstance(comp, VariantComponent) else [])
+    rules = {scaling_rule_of(d.method) for d in records if d is not None} - {None}
+    spreads = [table.of(rule, lib.flavour.value) for rule in sorted(rules)]  # type: ignore[arg-type]
+    return (max((sp.energy_sigma for sp in spreads), default=0.0), max((sp.area_sigma for sp in spreads), default=0.0),
+            max((sp.leakage_sigma for sp in spreads), default=0.0))
+
+
+def scaling_draws(samples: int, seed: int, library: str) -> np.ndarray:
+    """The node-scaling standard normals of ``library`` (shape (samples, 3): energy, area, leakage),
+    one per sample and quantity, shared by every component of the library: drawn from ``seed`` and
+    the library's name (CRC-32), so two designs on one library share them and two libraries draw
+    independently; the family draws (:func:`draws`) are not touched."""
+    _normals(samples, seed)  # the same checks
+    return np.random.default_rng([seed, zlib.crc32(library.encode())]).standard_normal((samples, 3))
 
 
 def row_sigmas(units: Sequence[str], sources: Sequence[str], lib: TechLib) -> RowSigmas:
@@ -264,6 +316,7 @@ def row_sigmas(units: Sequence[str], sources: Sequence[str], lib: TechLib) -> Ro
     (:data:`ROW_COMPONENTS` names each row's component)."""
     families = list(Family)
     out = np.zeros((4, len(units)))
+    scaling = np.zeros((3, len(units)))
     for i, (name, source) in enumerate(zip(units, sources, strict=True)):
         unit = name.split("@")[0]
         if unit not in ROW_COMPONENTS:
@@ -277,13 +330,9 @@ def row_sigmas(units: Sequence[str], sources: Sequence[str], lib: TechLib) -> Ro
         out[1, i] = spread.area_sigma if spread else 0.0
         out[2, i] = leak.leakage_sigma if leak else 0.0
         out[3, i] = families.index(FAMILY_OF[src.component])
-    return RowSigmas(out[0], out[1], out[2], out[3].astype(int))
-
-
-def _sigmas(report: CostReport, lib: TechLib) -> tuple[np.ndarray, ...]:
-    """Per row: energy, area and leakage sigma, and its family's column."""
-    s = row_sigmas([r.unit for r in report.breakdown], [r.source for r in report.breakdown], lib)
-    return s.energy, s.area, s.leakage, s.family
+        energy_s, area_s, _ = node_scaling_sigmas(lib, src.component)
+        scaling[:, i] = energy_s, area_s, node_scaling_sigmas(lib, src.leaks_from)[2]
+    return RowSigmas(out[0], out[1], out[2], out[3].astype(int), scaling if scaling.any() else None, lib.name)
 
 
 def draws(samples: int = DEFAULT_SAMPLES, seed: int = 0) -> np.ndarray:
@@ -294,7 +343,7 @@ def draws(samples: int = DEFAULT_SAMPLES, seed: int = 0) -> np.ndarray:
 
 
 def sample_rows(dynamic_pj: np.ndarray, static_pj: np.ndarray, area_um2: np.ndarray, sigmas: RowSigmas,
-                z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                z: np.ndarray, scaling_z: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`sample`'s closed form for many design points at once, whose breakdown rows share
     ``sigmas``: ``dynamic_pj``, ``static_pj`` and ``area_um2`` have shape (points, rows) (a row a
     point lacks is 0), ``z`` is :func:`draws`' (samples, 2F + 1). Returns energy, static energy
@@ -304,7 +353,9 @@ def sample_rows(dynamic_pj: np.ndarray, static_pj: np.ndarray, area_um2: np.ndar
         static[s, p] = sum_r static[p, r] exp(sigmaL_r zL[s])
         A[s, p] = sum_r area[p, r] exp(sigmaA_r zA[s, f(r)])
 
-    One matrix product per quantity, (samples x rows) @ (rows x points).
+    One matrix product per quantity, (samples x rows) @ (rows x points). A row of a node-scaled
+    library adds ``sigma_scaled_r zS[s]`` to each exponent, ``zS`` being ``scaling_z``
+    (:func:`scaling_draws` of ``sigmas.library``), required when ``sigmas.scaling`` is set.
 
     >>> z = draws(4, 0)
     >>> s = RowSigmas(np.array([0.0]), np.array([0.0]), np.array([0.0]), np.array([0]))
@@ -312,11 +363,26 @@ def sample_rows(dynamic_pj: np.ndarray, static_pj: np.ndarray, area_um2: np.ndar
     >>> e[:, 0].tolist(), a[:, 0].tolist()
     ([3.0, 3.0, 3.0, 3.0], [5.0, 5.0, 5.0, 5.0])
     """
-    n = len(Family)
-    static_s = np.exp(z[:, 2 * n:] * sigmas.leakage) @ np.asarray(static_pj, dtype=float).T
-    energy_s = np.exp(z[:, sigmas.family] * sigmas.energy) @ np.asarray(dynamic_pj, dtype=float).T + static_s
-    area_s = np.exp(z[:, n + sigmas.family] * sigmas.area) @ np.asarray(area_um2, dtype=float).T
+    e_log, a_log, l_log = _log_factors(sigmas, z, scaling_z)
+    static_s = np.exp(l_log) @ np.asarray(static_pj, dtype=float).T
+    energy_s = np.exp(e_log) @ np.asarray(dynamic_pj, dtype=float).T + static_s
+    area_s = np.exp(a_log) @ np.asarray(area_um2, dtype=float).T
     return energy_s, static_s, area_s
+
+
+def _log_factors(sigmas: RowSigmas, z: np.ndarray, scaling_z: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """ln of each row's energy, area and leakage factor per sample, (samples, rows) each."""
+    n = len(Family)
+    e_log = z[:, sigmas.family] * sigmas.energy
+    a_log = z[:, n + sigmas.family] * sigmas.area
+    l_log = z[:, 2 * n:] * sigmas.leakage
+    if sigmas.scaling is None:
+        return e_log, a_log, l_log
+    if scaling_z is None or scaling_z.shape != (len(z), 3):
+        raise HwcostError.single(f"the rows of library '{sigmas.library}' carry a node-scaling spread: pass "
+                                 "scaling_z=scaling_draws(samples, seed, sigmas.library)", key="scaling_z")
+    return (e_log + scaling_z[:, :1] * sigmas.scaling[0], a_log + scaling_z[:, 1:2] * sigmas.scaling[1],
+            l_log + scaling_z[:, 2:] * sigmas.scaling[2])
 
 
 def sample(report: CostReport, samples: int = DEFAULT_SAMPLES, seed: int = 0,
@@ -324,14 +390,16 @@ def sample(report: CostReport, samples: int = DEFAULT_SAMPLES, seed: int = 0,
     """The report's totals under ``samples`` draws of its library's spreads; the same seed draws
     the same factors for every report, so per-sample ratios cancel what two designs share."""
     z = _normals(samples, seed)
-    n = len(Family)
-    s_e, s_a, s_l, family = _sigmas(report, _lib_of(report, techlib))
+    lib = _lib_of(report, techlib)
+    sigmas = row_sigmas([r.unit for r in report.breakdown], [r.source for r in report.breakdown], lib)
+    scaling_z = None if sigmas.scaling is None else scaling_draws(samples, seed, lib.name)
+    e_log, a_log, l_log = _log_factors(sigmas, z, scaling_z)
     static = np.array([r.static_pj for r in report.breakdown])
     dynamic = np.array([r.energy_pj for r in report.breakdown]) - static
     area = np.array([r.area_um2 for r in report.breakdown])
-    static_s = np.exp(z[:, 2 * n:] * s_l) @ static
-    energy_s = np.exp(z[:, family] * s_e) @ dynamic + static_s
-    area_s = np.exp(z[:, n + family] * s_a) @ area
+    static_s = np.exp(l_log) @ static
+    energy_s = np.exp(e_log) @ dynamic + static_s
+    area_s = np.exp(a_log) @ area
     return Samples(energy_s, static_s, area_s, report.macs)
 
 

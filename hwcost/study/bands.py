@@ -35,7 +35,7 @@ from hwcost.study.figures import FigureKind, ratio_band_column, reference_positi
 from hwcost.study.results import (BAND_COLUMNS, ROBUST_COLUMN, SAMPLES_COLUMNS, SHARE_COLUMN, figure_share_column,
                                   order_columns, rows_per_point, share_column)
 from hwcost.study.spec import StudySpec, UncertaintySpec
-from hwcost.uncertainty import QUANTILES, draws, row_sigmas, sample_rows
+from hwcost.uncertainty import QUANTILES, draws, row_sigmas, sample_rows, scaling_draws
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,7 +101,9 @@ def study_samples(spec: StudySpec, points: Sequence[GridPoint], journal: Journal
         static = np.array([journal.get(ROWS_KIND, points[i].cost_key)["static_pj"] for i in members], dtype=float)
         row_energy = np.array([[c[f"energy_pj.{u}"] for u in units] for c in costs], dtype=float)
         row_area = np.array([[c[f"area_um2.{u}"] for u in units] for c in costs], dtype=float)
-        e, _, a = sample_rows(row_energy - static, static, row_area, sigmas, z)
+        scaling_z = None if sigmas.scaling is None else scaling_draws(
+            spec.uncertainty.samples, spec.uncertainty.seed, sigmas.library)  # one draw per library
+        e, _, a = sample_rows(row_energy - static, static, row_area, sigmas, z, scaling_z)
         energy[:, members], area[:, members] = e, a
         macs[members] = [c["macs"] for c in costs]
     return StudySamples(spec.uncertainty, energy, area, macs)
