@@ -8,6 +8,12 @@ The stages, top to bottom (each a table lookup in :mod:`hwcost.classify.rules`):
 3. units: MAC (scale realisation), offset corrections (weights, activations), bias, BN, the
    rescale (by the type of S_w*S_x/S_out), per-channel scale tables, output zero-point, clamp;
 4. identical units from different rules merge into one, their reasons joined.
+
+A binary layer (``mac_realisation: xnor-popcount``) takes its MAC from the MAC_REALISATION table
+(an XNOR gate and a popcount) and everything after the popcount from the THRESHOLD table (one
+comparison with a per-channel threshold): no offset, bias, BN, rescale, scale-table,
+output-offset or clamp units. Its first/last layers are symmetric int8 layers
+(:func:`_edge_scheme`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from hwcost.classify.rules import (
     BN_RULES,
     CLAMP_RULES,
     DEQUANT_RULES,
+    MAC_REALISATION_RULES,
+    THRESHOLD_RULES,
     FP32_BITS,
     OFFSET_RULES,
     OUTPUT_OFFSET_RULES,
@@ -31,9 +39,17 @@ from hwcost.classify.rules import (
     offset_of,
 )
 from hwcost.classify.training import TRAINING_NOTES
-from hwcost.classify.widths import DEFAULT_REDUCTION_LENGTH, accumulator_bits
+from hwcost.classify.widths import DEFAULT_REDUCTION_LENGTH, accumulator_bits, popcount_bits
 from hwcost.errors import HwcostError
-from hwcost.schemes.scheme import BNHandling, BNRealisation, QuantScheme, ScaleRealisation, ScaleType, TensorQuant
+from hwcost.schemes.scheme import (
+    BNHandling,
+    BNRealisation,
+    MacRealisation,
+    QuantScheme,
+    ScaleRealisation,
+    ScaleType,
+    TensorQuant,
+)
 
 __all__ = ["classify", "DEFAULT_REDUCTION_LENGTH"]
 
@@ -72,7 +88,9 @@ def _classify(scheme: QuantScheme, n: int, has_bias: bool, edge_layer: bool, min
     if edge_layer:
         if scheme.first_last_bits is None:
             return _float_layer(scheme, n, has_bias)
-        scheme = scheme.with_bits(scheme.first_last_bits, scheme.first_last_bits)
+        scheme = _edge_scheme(scheme, scheme.first_last_bits)
+    if scheme.mac_realisation is MacRealisation.XNOR_POPCOUNT:
+        return _binary_layer(scheme, n)
     fp_bits = scheme.scale_realisation.fake_quant_bits
     if fp_bits is not None:
         return _fake_quant_layer(scheme, n, has_bias, fp_bits)
@@ -105,6 +123,37 @@ def _classify(scheme: QuantScheme, n: int, has_bias: bool, edge_layer: bool, min
     )
 
 
+def _edge_scheme(scheme: QuantScheme, bits: int) -> QuantScheme:
+    """The scheme of a first/last layer at ``bits``: the scheme's own grids at those bits; for a
+    binary scheme, whose {-1, +1} grid has no wider form, a symmetric int8-style layer (signed
+    symmetric weights, unsigned activations, dyadic rescale: Jacob et al. 2018 §2.4), as the
+    binary networks keep their first and last layers in higher precision (Courbariaux et al.
+    2016, arXiv:1602.02830; Rastegari et al. ECCV 2016)."""
+    if scheme.mac_realisation is MacRealisation.MULTIPLY:
+        return scheme.with_bits(bits, bits)
+    weights = TensorQuant(bits=bits, signed=True)
+    acts = TensorQuant(bits=bits, signed=False)
+    return replace(scheme, weights=weights, activations=acts, outputs=acts, mac_realisation=MacRealisation.MULTIPLY)
+
+
+def _binary_layer(scheme: QuantScheme, n: int) -> Datapath:
+    """A binary layer: XNOR and popcount (MAC_REALISATION), then the threshold (THRESHOLD). A bias
+    of the layer's own folds into the threshold like batch norm, so ``has_bias`` adds nothing."""
+    ctx = _context(scheme, n, None)
+    units = MAC_REALISATION_RULES[scheme.mac_realisation].build(ctx) + THRESHOLD_RULES[scheme.bn].build(ctx)
+    return Datapath(
+        scheme=scheme,
+        reduction_length=n,
+        weight_operand_bits=1,
+        act_operand_bits=1,
+        weight_operand_signed=True,
+        act_operand_signed=True,
+        accumulator_bits=ctx.acc_bits,
+        units=_in_dataflow_order(units),
+        notes=_notes(scheme) + ("binary layer: XNOR products, popcount, threshold (FINN §4.2)",),
+    )
+
+
 def _operand(tensor: TensorQuant, operand: Operand, scheme: QuantScheme) -> tuple[int, bool]:
     """Multiplier operand (bits, signed) of one tensor under the scheme's zero-point realisation."""
     offset = offset_of(tensor)
@@ -127,6 +176,9 @@ def _rescale_type(scheme: QuantScheme) -> ScaleType:
 
 
 def _context(scheme: QuantScheme, n: int, min_acc: int | None) -> Context:
+    if scheme.mac_realisation is MacRealisation.XNOR_POPCOUNT:
+        # one bit per {-1, +1} operand; the popcount 0..N is the accumulation (popcount_bits)
+        return Context(scheme, n, 1, True, 1, True, 1, popcount_bits(n), _rescale_type(scheme))
     a_code_bits, a_code_signed = _operand(scheme.activations, Operand.ACTIVATIONS, scheme)
     if scheme.scale_realisation is ScaleRealisation.OPERAND:
         (w_bits, w_signed), (a_bits, a_signed) = (scheme.operand_bits, True), (scheme.operand_bits, True)

@@ -48,6 +48,8 @@ class UnitKind(Enum):
     FP_TO_INT = "fp_to_int"  # float rescale: FP32 back to integer
     OUTPUT_ZERO_POINT_ADDER = "output_zero_point_adder"  # + Z_out after the rescale
     CLAMP = "clamp"  # saturating cast to the output grid (ReLU, PACT alpha)
+    THRESHOLD_COMPARATOR = "threshold_comparator"  # binary layer: popcount >= tau_c, the sign output
+    THRESHOLD_MEMORY = "threshold_memory"  # binary layer: tau_c, one per output channel
 
 
 class Placement(Enum):
@@ -80,6 +82,9 @@ class Component(StrEnum):
     COMPARATOR = "comparator"
     MUX = "mux"
     SRAM = "sram"
+    # A composite the library does not list, priced from its ``logic_gate`` cells
+    # (hwcost/arch/shared/adder_tree.py: xnor_cost).
+    XNOR_GATE = "xnor_gate"
 
 
 # The parameters each component is priced with: a unit's ``widths`` has exactly these keys.
@@ -92,6 +97,7 @@ COMPONENT_PARAMETERS: Mapping[Component, tuple[str, ...]] = {
     Component.SHIFTER: ("bits",),
     Component.COMPARATOR: ("bits",),
     Component.MUX: ("bits",),
+    Component.XNOR_GATE: ("bits",),  # bits: parallel 1-bit XNOR gates
     Component.SRAM: ("width_bits",),  # capacity_bytes depends on the layer: see the module docstring
 }
 

@@ -38,6 +38,12 @@ units for one layer context. Human-readable copy (``docs/schemes.md`` has the fu
                         none     nothing
     OUTPUT_OFFSET       zero-point/centred: + Z_out after the rescale                   Jacob §2.4
     CLAMP               none|relu|pact: saturating cast, two comparisons per output     Jacob §2.4; PACT eq. 1
+    MAC_REALISATION     multiply   the MAC of SCALE_REALISATION
+                        xnor-popcount  {-1,+1} operands: one XNOR gate per MAC, the products  Courbariaux 2016;
+                                 summed as a popcount of p = ceil(log2(N+1)) bits         XNOR-Net 2016
+    THRESHOLD (binary layers, by BN handling; replaces bias, BN, RESCALE, SCALE_MEMORY,
+                        OUTPUT_OFFSET and CLAMP): y = [popcount >= tau_c], one comparison
+                        per output and one threshold per output channel                FINN §4.2
 
 Constant terms (Z_a*sum(w), N*Z_w*Z_a) are folded into the bias in every realisation: ``runtime``
 computes only the data-dependent ones, as an accelerator that knows its weights offline would.
@@ -52,12 +58,13 @@ from itertools import product
 from types import MappingProxyType
 
 from hwcost.classify.datapath import Component, Placement, Unit, UnitKind, Widths
-from hwcost.classify.widths import accumulator_bits, shift_amount_bits, window_sum_bits
+from hwcost.classify.widths import accumulator_bits, popcount_bits, shift_amount_bits, window_sum_bits
 from hwcost.schemes.scheme import (
     BNHandling,
     BNRealisation,
     Clipping,
     Granularity,
+    MacRealisation,
     QuantScheme,
     ScaleRealisation,
     ScaleType,
@@ -81,6 +88,9 @@ __all__ = [
     "BN_RULES",
     "OUTPUT_OFFSET_RULES",
     "CLAMP_RULES",
+    "MAC_REALISATION_RULES",
+    "THRESHOLD_RULES",
+    "threshold_bits",
     "ALL_TABLES",
     "scale_word_bits",
 ]
@@ -554,6 +564,84 @@ CLAMP_RULES: Mapping[Clipping, Rule] = MappingProxyType({
                           "S_out = alpha/(2^b - 1) (Choi et al. 2018 eq. 1-2)"),
 })
 
+# --- binary layers: XNOR, popcount, threshold --------------------------------------------------
+
+_BNN_SOURCES = "Courbariaux et al. 2016, arXiv:1602.02830; Rastegari et al. ECCV 2016, XNOR-Net"
+
+
+def _xnor_popcount(c: Context) -> tuple[Unit, ...]:
+    n = c.reduction_length
+    return (
+        _unit(UnitKind.MAC_MULTIPLIER, Placement.PER_MAC, Component.XNOR_GATE,
+              f"w*x with w, x in {{-1, +1}} stored as one bit each (+1 -> 1, -1 -> 0): the product is +1 exactly "
+              f"when the bits agree, XNOR(b_w, b_x), one gate per MAC ({_BNN_SOURCES})", bits=1),
+        _unit(UnitKind.ACCUMULATOR, Placement.PER_MAC, Component.INT_ADDER,
+              f"popcount: sum_j w_j*x_j = 2*pop - N with pop = the number of XNOR outputs at 1, a count 0..N "
+              f"held in p = ceil(log2(N + 1)) = {c.acc_bits} bits for N = {n} ({_BNN_SOURCES}). A PE that "
+              f"accumulates its own products adds each 1-bit product into its p-bit count (priced as the "
+              f"library's p-bit adder, an upper bound for an incrementer); an adder-tree PE compresses its R "
+              f"products per cycle in a carry-save popcount of full adders before this add "
+              f"(hwcost/arch/shared/adder_tree.py: popcount_cost) [A]", bits=c.acc_bits),
+    )
+
+
+MAC_REALISATION_RULES: Mapping[MacRealisation, Rule] = MappingProxyType({
+    MacRealisation.MULTIPLY: Rule(
+        (), "products on the multiplier and accumulator of the scale realisation (SCALE_REALISATION; "
+            "Jacob et al. 2018 eq. 7)", _none),
+    MacRealisation.XNOR_POPCOUNT: Rule(
+        (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR),
+        f"{{-1, +1}} operands: one XNOR gate per MAC and a popcount of the products ({_BNN_SOURCES})",
+        _xnor_popcount),
+})
+
+
+def threshold_bits(reduction_length: int) -> int:
+    """Bits of a binary layer's threshold tau_c, an integer 0..N + 1 (0: always +1, N + 1: always -1).
+
+    >>> threshold_bits(576), threshold_bits(7)
+    (10, 4)
+    """
+    return popcount_bits(reduction_length + 1)
+
+
+_THRESHOLD_ALGEBRA = (
+    "y = sign(gamma'*(alpha*(2*pop - N) + b) + beta') with gamma'*alpha > 0 is +1 exactly when "
+    "pop >= tau_c = ceil((N - (beta'/gamma' + b)/alpha)/2), clamped to 0..N + 1; a channel with "
+    "gamma'*alpha < 0 has its weights negated offline (pop -> N - pop) so one comparison direction "
+    "serves every channel [A]")
+
+
+def _threshold(why: str) -> Callable[[Context], tuple[Unit, ...]]:
+    def build(c: Context) -> tuple[Unit, ...]:
+        t = threshold_bits(c.reduction_length)
+        return (
+            _unit(UnitKind.THRESHOLD_COMPARATOR, Placement.PER_OUTPUT, Component.COMPARATOR,
+                  f"the sign output as one comparison pop >= tau_c of the {c.acc_bits}-bit popcount with a "
+                  f"{t}-bit threshold, replacing the requantization multiplier, shift, bias add and clamp "
+                  f"(Umuroglu et al. FPGA 2017, FINN §4.2, batchnorm-activation as threshold); {why}; "
+                  f"{_THRESHOLD_ALGEBRA}", bits=t),
+            _unit(UnitKind.THRESHOLD_MEMORY, Placement.PER_OUTPUT_CHANNEL, Component.SRAM,
+                  f"one {t}-bit threshold tau_c per output channel, read once per output channel (FINN §4.2: "
+                  f"one threshold per neuron) [A]", width_bits=t),
+        )
+    return build
+
+
+_THRESHOLD_KINDS = (UnitKind.THRESHOLD_COMPARATOR, UnitKind.THRESHOLD_MEMORY)
+THRESHOLD_RULES: Mapping[BNHandling, Rule] = MappingProxyType({
+    BNHandling.FOLDED: Rule(
+        _THRESHOLD_KINDS, "batch norm, the scales and the bias fold into one integer threshold per output "
+        "channel (FINN §4.2)", _threshold("batch norm, scale alpha and bias folded into tau_c")),
+    BNHandling.UNFUSED: Rule(
+        _THRESHOLD_KINDS, "an unfused batch norm folds into the threshold all the same: sign(gamma'*x + beta') "
+        "needs no multiply (FINN §4.2)", _threshold("batch norm (kept unfused in training) folded into tau_c")),
+    BNHandling.NONE: Rule(
+        _THRESHOLD_KINDS, "no batch norm: the sign of alpha*(2*pop - N) + b is a comparison with "
+        "tau_c = ceil((N - b/alpha)/2), per channel through the bias [A]",
+        _threshold("no batch norm: tau_c from the bias, ceil(N/2) without one [A]")),
+})
+
 ALL_TABLES: Mapping[str, Mapping[object, Rule]] = MappingProxyType({
     "SCALE_REALISATION": SCALE_REALISATION_RULES,
     "DEQUANT": DEQUANT_RULES,
@@ -563,4 +651,6 @@ ALL_TABLES: Mapping[str, Mapping[object, Rule]] = MappingProxyType({
     "BN": BN_RULES,
     "OUTPUT_OFFSET": OUTPUT_OFFSET_RULES,
     "CLAMP": CLAMP_RULES,
+    "MAC_REALISATION": MAC_REALISATION_RULES,
+    "THRESHOLD": THRESHOLD_RULES,
 })

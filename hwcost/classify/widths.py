@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_REDUCTION_LENGTH", "ceil_log2", "accumulator_bits", "window_sum_bits", "shift_amount_bits"]
+__all__ = ["DEFAULT_REDUCTION_LENGTH", "ceil_log2", "accumulator_bits", "window_sum_bits", "shift_amount_bits",
+           "popcount_bits"]
 
 # A 3x3 convolution over 64 input channels, N = C_in*k_h*k_w = 576: the first stage of
 # ResNet-18 (He et al. 2016, Table 1, conv2_x) and the last stage of CIFAR ResNet-20.
@@ -47,3 +48,15 @@ def window_sum_bits(a_bits: int, reduction_length: int) -> int:
 def shift_amount_bits(max_shift: int) -> int:
     """Bits to store a right-shift amount 0..max_shift (the n of M0*2^-n)."""
     return max(1, ceil_log2(max_shift + 1))
+
+
+def popcount_bits(reduction_length: int) -> int:
+    """Width of the popcount of N 1-bit inputs, a count 0..N: ceil(log2(N + 1)) bits.
+
+    A binary layer's dot product of N values in {-1, +1} is 2*popcount - N (Courbariaux et al.
+    2016, arXiv:1602.02830), so the count, not the signed sum, is what the datapath holds.
+
+    >>> popcount_bits(576), popcount_bits(7), popcount_bits(8)
+    (10, 3, 4)
+    """
+    return ceil_log2(reduction_length + 1)

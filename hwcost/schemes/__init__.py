@@ -1,7 +1,7 @@
 """Quantization schemes: the ``QuantScheme`` dataclass, its axes, the named presets and YAML loading."""
 
 from hwcost.schemes.loader import load_scheme, scheme_from_mapping
-from hwcost.schemes.presets import PRESET_NAMES, PRESETS, TRAINING_BASES, get_scheme
+from hwcost.schemes.presets import FIXED_WIDTH_PRESETS, PRESET_NAMES, PRESETS, TRAINING_BASES, get_scheme
 from hwcost.schemes.scheme import (
     M0_GUARD_BITS,
     MAX_BITS,
@@ -10,6 +10,7 @@ from hwcost.schemes.scheme import (
     BNRealisation,
     Clipping,
     Granularity,
+    MacRealisation,
     QuantScheme,
     ScaleRealisation,
     ScaleType,
@@ -25,12 +26,14 @@ __all__ = [
     "MAX_BITS",
     "MIN_BITS",
     "PRESETS",
+    "FIXED_WIDTH_PRESETS",
     "PRESET_NAMES",
     "TRAINING_BASES",
     "BNHandling",
     "BNRealisation",
     "Clipping",
     "Granularity",
+    "MacRealisation",
     "QuantScheme",
     "ScaleRealisation",
     "ScaleType",

@@ -24,7 +24,7 @@ from typing import Any
 
 from hwcost._config import Checker, YamlDocument, read_yaml
 from hwcost.errors import HwcostError, Problem
-from hwcost.schemes.presets import PRESET_NAMES, PRESETS
+from hwcost.schemes.presets import FIXED_WIDTH_PRESETS, PRESET_NAMES, PRESETS
 from hwcost.schemes.scheme import (
     MAX_BITS,
     MIN_BITS,
@@ -32,6 +32,7 @@ from hwcost.schemes.scheme import (
     BNRealisation,
     Clipping,
     Granularity,
+    MacRealisation,
     QuantScheme,
     ScaleRealisation,
     ScaleType,
@@ -52,6 +53,7 @@ _SCHEME_ENUMS: dict[str, type[Enum]] = {
     "clipping": Clipping,
     "zero_point_realisation": ZeroPointRealisation,
     "scale_realisation": ScaleRealisation,
+    "mac_realisation": MacRealisation,
     "training": TrainingMethod,
 }
 _WORD_KEYS = ("m0_bits", "operand_bits")
@@ -104,8 +106,8 @@ def scheme_from_mapping(data: Any, doc: YamlDocument | None = None) -> QuantSche
 def _base(check: Checker, top: Mapping[str, Any]) -> QuantScheme | None:
     if "base" not in top:
         return None
-    name = check.choice(top["base"], "base", PRESET_NAMES)
-    return None if name is None else PRESETS[name]
+    name = check.choice(top["base"], "base", (*PRESET_NAMES, *FIXED_WIDTH_PRESETS))
+    return None if name is None else {**PRESETS, **FIXED_WIDTH_PRESETS}[name]
 
 
 def _enum(check: Checker, value: Any, key: str, enum: type[Enum]) -> Any:

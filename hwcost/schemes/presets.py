@@ -24,6 +24,7 @@ from hwcost.schemes.scheme import (
     BNHandling,
     Clipping,
     Granularity,
+    MacRealisation,
     QuantScheme,
     ScaleType,
     TensorQuant,
@@ -32,7 +33,7 @@ from hwcost.schemes.scheme import (
     ZeroPointRealisation,
 )
 
-__all__ = ["PRESETS", "PRESET_NAMES", "get_scheme"]
+__all__ = ["PRESETS", "PRESET_NAMES", "FIXED_WIDTH_PRESETS", "get_scheme"]
 
 # --- tensor grids the presets are built from ------------------------------------------------
 
@@ -286,6 +287,30 @@ PRESETS: MappingProxyType[str, QuantScheme] = MappingProxyType(
 )
 PRESET_NAMES: tuple[str, ...] = tuple(PRESETS)
 
+# {-1, +1}: the 1-bit centred grid Delta*(2i - 1)/2, i in {0, 1} (stored codes: one bit each).
+_BINARY = TensorQuant(bits=1, signed=True, centred=True)
+
+_BNN = replace(
+    _acts(_BASE, _BINARY),
+    name="bnn",
+    weights=_BINARY,
+    clipping=Clipping.NONE,
+    mac_realisation=MacRealisation.XNOR_POPCOUNT,
+    description=(
+        "Binary neural network (Courbariaux et al. 2016, arXiv:1602.02830; XNOR-Net, Rastegari et "
+        "al. ECCV 2016): weights and activations in {-1, +1}, one bit each. A product is one XNOR "
+        "gate, the products of an output are summed by a popcount, and batch norm, the scales and "
+        "the sign activation fold into one integer threshold per output channel compared with the "
+        "popcount (FINN, Umuroglu et al. FPGA 2017, §4.2). First and last layers at 8 bits as the "
+        "other presets (a symmetric int8 layer). Defined at 1/1 bits only. "
+        "Example: get_scheme('bnn'); hwcost explain --scheme bnn --bits 1."
+    ),
+)
+
+# Presets whose bit-widths are part of their definition: get_scheme accepts them at their own
+# bits only. Kept apart from PRESETS, whose members are asked at any width.
+FIXED_WIDTH_PRESETS: MappingProxyType[str, QuantScheme] = MappingProxyType({_BNN.name: _BNN})
+
 # Training-only presets and the preset whose inference datapath they share.
 TRAINING_BASES: MappingProxyType[str, str] = MappingProxyType({"ssr": "bn-fused", "sq": "per-channel"})
 
@@ -298,10 +323,22 @@ def get_scheme(name: str, weight_bits: int | None = None, act_bits: int | None =
     >>> get_scheme("pot", 4, 4).weights.scale_type.value
     'pot'
 
+    A fixed-width preset (:data:`FIXED_WIDTH_PRESETS`, e.g. ``bnn``) is returned at its own bits;
+    other bits raise :class:`~hwcost.errors.HwcostError`.
+
+    >>> get_scheme("bnn", 1, 1).mac_realisation.value
+    'xnor-popcount'
+
     An unknown ``name`` raises :class:`~hwcost.errors.HwcostError` listing the known names.
     """
     scheme = PRESETS.get(name)
+    fixed = FIXED_WIDTH_PRESETS.get(name)
+    if fixed is not None:
+        for key, bits, own in (("weight_bits", weight_bits, fixed.weights.bits), ("act_bits", act_bits, fixed.activations.bits)):
+            if bits is not None and bits != own:
+                raise HwcostError.single(f"scheme {name!r} is defined at {own} bit(s) only, got {bits}", key=key)
+        return fixed
     if scheme is None:
-        known = ", ".join(PRESET_NAMES)
+        known = ", ".join((*PRESET_NAMES, *FIXED_WIDTH_PRESETS))
         raise HwcostError.single(f"unknown scheme {name!r}; known schemes: {known}", key="scheme")
     return scheme.with_bits(weight_bits, act_bits)

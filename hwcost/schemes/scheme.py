@@ -27,6 +27,7 @@ __all__ = [
     "Clipping",
     "ZeroPointRealisation",
     "ScaleRealisation",
+    "MacRealisation",
     "TrainingMethod",
     "TensorQuant",
     "QuantScheme",
@@ -138,6 +139,24 @@ class ScaleRealisation(Enum):
         return {ScaleRealisation.FAKE_QUANT_FP16: 16, ScaleRealisation.FAKE_QUANT_FP32: 32}.get(self)
 
 
+class MacRealisation(Enum):
+    """How a product w*x is formed and the products of one output summed.
+
+    ``multiply`` (the default): an integer (or FP) multiplier per MAC and an accumulating adder,
+    as the scale realisation says. ``xnor-popcount``: a binary layer, weights and activations in
+    {-1, +1} (1-bit centred grids, stored as one bit each, +1 -> 1 and -1 -> 0): the product of
+    two such values is +1 exactly when the bits agree, one XNOR gate, and the dot product of N
+    of them is 2*popcount - N (Courbariaux et al. 2016, arXiv:1602.02830, "Binarized Neural
+    Networks": XNOR-count; Rastegari et al. ECCV 2016, XNOR-Net: XNOR and bit-counting). The
+    layer's output is the sign of its batch-normalised, scaled sum, which folds into one integer
+    threshold per output channel compared with the popcount (Umuroglu et al. FPGA 2017, FINN
+    §4.2, "batchnorm-activation as threshold"): no requantization multiplier, bias adder or clamp.
+    """
+
+    MULTIPLY = "multiply"
+    XNOR_POPCOUNT = "xnor-popcount"
+
+
 class TrainingMethod(Enum):
     """Training-only techniques: they change accuracy, not the inference datapath."""
 
@@ -213,6 +232,7 @@ class QuantScheme:
     first_last_bits: int | None = 8
     zero_point_realisation: ZeroPointRealisation = ZeroPointRealisation.FOLD
     scale_realisation: ScaleRealisation = ScaleRealisation.OUTPUT
+    mac_realisation: MacRealisation = MacRealisation.MULTIPLY
     training: TrainingMethod = TrainingMethod.STE
     m0_width: int | None = None
     operand_bits: int = 16
@@ -264,6 +284,8 @@ class QuantScheme:
         zp = ZeroPointRealisation
         if self.outputs.granularity is not Granularity.TENSOR:
             out.append(Problem("layer outputs are the next layer's activations: use granularity 'tensor'", key="outputs.granularity"))
+        if self.mac_realisation is MacRealisation.XNOR_POPCOUNT:
+            return out + self._binary_problems()
         if self.scale_realisation.fake_quant_bits is not None:
             return out  # offsets are added in floating point per input: no zero-point realisation applies
         if self.weights.zero_point is not ZeroPoint.NONE and self.zero_point_realisation is zp.FOLD:
@@ -296,6 +318,21 @@ class QuantScheme:
                         key="zero_point_realisation",
                     )
                 )
+        return out
+
+    def _binary_problems(self) -> list[Problem]:
+        """An XNOR-popcount layer needs {-1, +1} operands and a sign output (MacRealisation)."""
+        out: list[Problem] = []
+        for key in ("weights", "activations", "outputs"):
+            t = getattr(self, key)
+            if t.bits != 1 or not t.centred or not t.signed:
+                out.append(Problem(
+                    f"mac_realisation 'xnor-popcount' needs the {{-1, +1}} grid: bits 1, signed true, centred true "
+                    f"(got bits {t.bits}, signed {str(t.signed).lower()}, centred {str(t.centred).lower()})",
+                    key=f"{key}.bits" if t.bits != 1 else f"{key}.centred"))
+        if self.scale_realisation is not ScaleRealisation.OUTPUT:
+            out.append(Problem("mac_realisation 'xnor-popcount' folds every scale into a threshold on the popcount: "
+                               "use scale_realisation 'output'", key="scale_realisation"))
         return out
 
     def with_bits(self, weight_bits: int | None = None, act_bits: int | None = None) -> "QuantScheme":

@@ -12,11 +12,13 @@ from hwcost.classify.rules import (
     BN_RULES,
     CLAMP_RULES,
     DEQUANT_RULES,
+    MAC_REALISATION_RULES,
     OFFSET_RULES,
     OUTPUT_OFFSET_RULES,
     RESCALE_RULES,
     SCALE_MEMORY_RULES,
     SCALE_REALISATION_RULES,
+    THRESHOLD_RULES,
     Offset,
     Operand,
     Rule,
@@ -27,6 +29,7 @@ from hwcost.schemes import (
     BNRealisation,
     Clipping,
     Granularity,
+    MacRealisation,
     QuantScheme,
     ScaleRealisation,
     ScaleType,
@@ -69,6 +72,10 @@ def _scheme_for(table: str, key: object) -> QuantScheme:
         return replace(BASE, outputs=_offset(BASE.outputs, key))
     if table == "CLAMP":
         return replace(BASE, clipping=key)
+    if table == "MAC_REALISATION":
+        return BASE if key is MacRealisation.MULTIPLY else get_scheme("bnn")
+    if table == "THRESHOLD":
+        return replace(get_scheme("bnn"), bn=key)
     raise AssertionError(table)
 
 
@@ -84,6 +91,8 @@ def test_tables_cover_every_enum_combination() -> None:
     assert set(BN_RULES) == set(product(BNHandling, BNRealisation, ScaleType))
     assert set(OUTPUT_OFFSET_RULES) == set(Offset)
     assert set(CLAMP_RULES) == set(Clipping)
+    assert set(MAC_REALISATION_RULES) == set(MacRealisation)
+    assert set(THRESHOLD_RULES) == set(BNHandling)
 
 
 @pytest.mark.parametrize(("table", "key"), CASES, ids=[f"{t}-{k}" for t, k in CASES])

@@ -23,12 +23,13 @@ import numpy as np
 
 from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PeStyle, PinnedCost
 from hwcost.arch.mac_array.counts import MacCount
-from hwcost.arch.shared.adder_tree import adder_tree, tree_cost
+from hwcost.arch.shared.adder_tree import adder_tree, popcount_cost, tree_cost
 from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits, unit_leakage_mw
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Term
 from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind
+from hwcost.classify.datapath import Component
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 from hwcost.techlib.flavour import describe_flavour
@@ -203,12 +204,18 @@ def _shift_add_row(arch: MacArrayConfig, pricer: Pricer, class_product_bits: tup
 
 
 def _tree_accumulator_row(row: PricedRow, arch: MacArrayConfig, pricer: Pricer, product_bits: int, acc: int,
-                          class_acc: tuple[int, ...], fp: tuple[bool, ...]) -> PricedRow:
+                          class_acc: tuple[int, ...], fp: tuple[bool, ...], binary: bool = False) -> PricedRow:
     """The ``accumulator`` row of an adder-tree array: per column and cycle (every bit-slice pass)
     the tree's adders (``hwcost/arch/shared/adder_tree.py``), i.e. per PE operation the tree / R;
     per accumulation (once per MAC) one accumulating adder at the layer's width / R. Per column the
-    same adders' area and leakage (the accumulating adder at the widest)."""
-    tree = tree_cost(adder_tree(arch.pe_rows, product_bits), pricer)
+    same adders' area and leakage (the accumulating adder at the widest).
+
+    ``binary``: the PEs are XNOR gates (``mac_realisation: xnor-popcount``) whose R 1-bit
+    products per column are counted by a carry-save popcount of full adders
+    (:func:`~hwcost.arch.shared.adder_tree.popcount_cost`, R full adders' worth) instead of a
+    binary tree of (1 + 1 + l)-bit adders; bit-slice passes of wider classes feed it 1-bit
+    partial products too."""
+    tree = popcount_cost(arch.pe_rows, pricer) if binary else tree_cost(adder_tree(arch.pe_rows, product_bits), pricer)
     e_tree = tree.energy_pj / arch.pe_rows
 
     def per_acc(bits: int) -> float:
@@ -394,7 +401,8 @@ def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], price
         _bom_row(p, fp, arch, pricer) for p in priced_units(datapaths.datapaths, pricer, tables, group_size)
     ]
     if arch.pe_style is PeStyle.ADDER_TREE:
-        rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, class_acc, fp), arch.pe_cols)
+        binary = any(u.component is Component.XNOR_GATE for u in body.of_kind(UnitKind.MAC_MULTIPLIER))
+        rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, class_acc, fp, binary), arch.pe_cols)
                 if r.unit is UnitKind.ACCUMULATOR else (r, n) for r, n in rows]
     rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc, class_acc), arch.num_pes))
     if max(passes) > 1:

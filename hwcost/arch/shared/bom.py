@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hwcost.arch.shared.adder_tree import xnor_cost
 from hwcost.arch.shared.pricing import Count, Pricer
 from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind, classify
@@ -191,6 +192,9 @@ def _price_memory(unit: Unit, pricer: Pricer, entries: int) -> tuple[float, floa
 def _price_unit(unit: Unit, pricer: Pricer) -> tuple[float, float]:
     # A window sum's N - 1 additions are counted per layer (Count.WINDOW_SUM), not per action.
     ops = 1 if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM else unit.ops_per_action
+    if unit.component is Component.XNOR_GATE:  # not a library component: its logic_gate cells
+        xnor = xnor_cost(pricer, unit.widths["bits"])
+        return xnor.energy_pj * ops, xnor.area_um2
     component = str(unit.component)
     return pricer.energy_pj(component, **unit.widths) * ops, pricer.area_um2(component, **unit.widths)
 
@@ -209,6 +213,8 @@ def unit_leakage_mw(unit: Unit | None, pricer: Pricer) -> float:
     """Static power of one instance of a logic unit (0 where absent or the library gives none)."""
     if unit is None:
         return 0.0
+    if unit.component is Component.XNOR_GATE:
+        return xnor_cost(pricer, unit.widths["bits"]).leakage_mw
     return pricer.derived(("unit_leakage", id(unit)), lambda: pricer.leakage_mw(str(unit.component), **unit.widths),
                           keep=(unit,))
 
