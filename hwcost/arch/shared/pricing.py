@@ -349,8 +349,8 @@ def block_row_costs(blocks: Sequence[Block], n: int, sums: Sums) -> tuple[RowCos
             entry = table.get(name)
             if entry is None:
                 entry = table[name] = {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n),
-                                       "actions": np.zeros(n), "sources": ["techlib"] * n, "leakage": np.zeros(n),
-                                       "static": np.zeros(n)}
+                                       "actions": np.zeros(n), "sources": np.full(n, "techlib", dtype=object),
+                                       "leakage": np.zeros(n), "static": np.zeros(n)}
             place = (int(idx[0]), r)
             first[name] = min(first.get(name, place), place)
             energy = actions = static = np.zeros(m)
@@ -373,9 +373,10 @@ def block_row_costs(blocks: Sequence[Block], n: int, sums: Sums) -> tuple[RowCos
             entry["area"][idx] = row.area_um2
             entry["actions"][idx] = actions
             entry["leakage"][idx] = row.leakage_mw
-            for d in idx.tolist():
-                entry["sources"][d] = row.source
+            if row.source != "techlib":
+                entry["sources"][idx] = row.source
     return tuple(
-        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"]), e["leakage"], e["static"])
+        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"].tolist()), e["leakage"],
+                 e["static"])
         for name, e in sorted(table.items(), key=lambda item: first[item[0]])
     )
