@@ -124,3 +124,59 @@ def test_the_pair_rule_spreads() -> None:
     assert spreads["int_multiplier"].energy_sigma == pytest.approx(pair(0.21 / 0.1, 12.68 / 3.1, 0.391 * 1.43 / 0.2),
                                                                    abs=1e-4)
     assert spreads["dac"].energy_sigma == pytest.approx(pair(0.42 / 0.07788), abs=1e-4)
+
+
+def _stillmaker_energy_and_area(node_nm: float, flavour: str) -> tuple[float, float]:
+    """E(V_nominal) and the area vs 45 nm of the Stillmaker-Baas 2017 fit at ``node_nm``, read from
+    the coefficient file: E(V) = b2 V^2 + b1 V + b0; 28 and 22 nm linear in node_nm between the 32
+    and 20 nm fits, coefficient by coefficient (the file's `interpolated`)."""
+    doc = yaml.safe_load((DATA / "techscaling" / "stillmaker_baas_2017.yaml").read_text())
+    fits = {(f["node_nm"], f["flavour"]): f for f in doc["fits"].values()}
+
+    def fit(n: float) -> tuple[list[float], float, float]:
+        f = fits.get((n, flavour)) or fits[(n, "both")]
+        return f["energy"], f["vdd_nominal_v"], doc["area_vs_45nm"][n]
+
+    if node_nm in doc["interpolated"]:
+        hi, lo = doc["interpolated"][node_nm]
+        (eh, vh, ah), (el, vl, al) = fit(hi), fit(lo)
+        w = (node_nm - lo) / (hi - lo)
+        coeffs = [w * a + (1 - w) * b for a, b in zip(eh, el)]
+        vdd, area = w * vh + (1 - w) * vl, w * ah + (1 - w) * al
+    else:
+        coeffs, vdd, area = fit(node_nm)
+    b2, b1, b0 = coeffs
+    return b2 * vdd**2 + b1 * vdd + b0, area
+
+
+@pytest.mark.parametrize("sweep, flavour, nodes", [
+    ("cacti7_sram_sweep.yaml", "HP", (65, 32, 28, 22)),
+    ("cacti7_sram_lstp.yaml", "LP", (65, 32, 22)),
+])
+def test_the_node_scaling_spread_is_cacti_against_the_scaled_45nm_rows(sweep: str, flavour: str, nodes) -> None:
+    """[pair, CACTI the reference] Every CACTI row at another node against the same (capacity,
+    width) row at 45 nm moved there by the rule: energy and leakage x E_n(V_n) / E_45(V_45), area x
+    a45(n) (logic) or (n / 45)^2 (cim-cell); sigma = rms(ln(CACTI_n / rule_n)) over all the pairs."""
+    rows = yaml.safe_load((DATA / "techscaling" / sweep).read_text())["rows"]
+    base = {(c, w): (r, wr, a, leak) for n, c, w, r, wr, a, leak in rows if n == 45}
+    e45, _ = _stillmaker_energy_and_area(45, flavour)
+    logs: dict[str, list[float]] = {"energy": [], "area": [], "leakage": [], "f2": []}
+    for n, c, w, read, _write, area, leak in rows:
+        if n not in nodes:
+            continue
+        e_n, a_n = _stillmaker_energy_and_area(n, flavour)
+        r45, _, a45, l45 = base[(c, w)]
+        logs["energy"].append(math.log(read / (r45 * e_n / e45)))
+        logs["area"].append(math.log(area / (a45 * a_n)))
+        logs["leakage"].append(math.log(leak / (l45 * e_n / e45)))
+        logs["f2"].append(math.log(area / (a45 * (n / 45) ** 2)))
+    assert len(logs["energy"]) == (4 * 52 if flavour == "HP" else 3 * 10)
+    rms = {k: math.sqrt(sum(x * x for x in v) / len(v)) for k, v in logs.items()}
+    rules = yaml.safe_load((DATA / "uncertainty" / "spreads.yaml").read_text())["node_scaling"]["rules"]
+    logic, cell, adc = rules["logic"][flavour], rules["cim-cell"][flavour], rules["adc-survey"][flavour]
+    assert logic["energy_sigma"] == pytest.approx(rms["energy"], abs=6e-5)
+    assert logic["area_sigma"] == pytest.approx(rms["area"], abs=6e-5)
+    assert logic["leakage_sigma"] == pytest.approx(rms["leakage"], abs=6e-5)
+    assert cell["area_sigma"] == pytest.approx(rms["f2"], abs=6e-5)
+    assert (cell["energy_sigma"], cell["leakage_sigma"], adc["area_sigma"]) == (
+        logic["energy_sigma"], logic["leakage_sigma"], logic["area_sigma"])
