@@ -57,7 +57,7 @@ from hwcost.techlib.spread import default_node_scaling, scaling_rule_of
 
 __all__ = ["Family", "FAMILY_OF", "RowSource", "ROW_COMPONENTS", "Quantiles", "Band", "RatioBand", "Samples",
            "sample", "band", "ratio_bands", "DEFAULT_SAMPLES", "QUANTILES", "RowSigmas", "row_sigmas", "draws",
-           "sample_rows", "MAX_SAMPLES", "scaling_draws", "node_scaling_sigmas"]
+           "sample_rows", "MAX_SAMPLES", "scaling_draws", "node_scaling_sigmas", "library_key"]
 
 DEFAULT_SAMPLES = 1000
 QUANTILES = (0.1, 0.5, 0.9)
@@ -273,7 +273,7 @@ class RowSigmas:
     leakage: np.ndarray
     family: np.ndarray
     # (3, rows): the node-scaling sigma of each row's energy, area and leakage (node_scaling_sigmas),
-    # drawn once per library (scaling_draws of ``library``); None: no row was scaled.
+    # drawn once per library (scaling_draws of ``library``, its library_key); None: no row was scaled.
     scaling: np.ndarray | None = None
     library: str = ""
 
@@ -301,11 +301,23 @@ def node_scaling_sigmas(lib: TechLib, component: str) -> tuple[float, float, flo
             max((sp.leakage_sigma for sp in spreads), default=0.0))
 
 
+def library_key(lib: TechLib) -> str:
+    """What names a library's node-scaling draw: its name, node, flavour and supply (the scaler
+    names a library by its node alone, so an HP and an LP 22 nm library share a name, not a draw).
+
+    >>> from hwcost.techlib import load_techlib
+    >>> library_key(load_techlib("7nm"))
+    '7nm 7 nm HP 0.7 V'
+    """
+    return f"{lib.name} {lib.node_nm:g} nm {lib.flavour.value} {lib.vdd_v:g} V"
+
+
 def scaling_draws(samples: int, seed: int, library: str) -> np.ndarray:
     """The node-scaling standard normals of ``library`` (shape (samples, 3): energy, area, leakage),
     one per sample and quantity, shared by every component of the library: drawn from ``seed`` and
-    the library's name (CRC-32), so two designs on one library share them and two libraries draw
-    independently; the family draws (:func:`draws`) are not touched."""
+    the CRC-32 of ``library`` (:func:`library_key`, ``RowSigmas.library``), so two designs on one
+    library share them and two libraries draw independently; the family draws (:func:`draws`) are
+    not touched."""
     _normals(samples, seed)  # the same checks
     return np.random.default_rng([seed, zlib.crc32(library.encode())]).standard_normal((samples, 3))
 
@@ -332,7 +344,7 @@ def row_sigmas(units: Sequence[str], sources: Sequence[str], lib: TechLib) -> Ro
         out[3, i] = families.index(FAMILY_OF[src.component])
         energy_s, area_s, _ = node_scaling_sigmas(lib, src.component)
         scaling[:, i] = energy_s, area_s, node_scaling_sigmas(lib, src.leaks_from)[2]
-    return RowSigmas(out[0], out[1], out[2], out[3].astype(int), scaling if scaling.any() else None, lib.name)
+    return RowSigmas(out[0], out[1], out[2], out[3].astype(int), scaling if scaling.any() else None, library_key(lib))
 
 
 def draws(samples: int = DEFAULT_SAMPLES, seed: int = 0) -> np.ndarray:
@@ -392,7 +404,7 @@ def sample(report: CostReport, samples: int = DEFAULT_SAMPLES, seed: int = 0,
     z = _normals(samples, seed)
     lib = _lib_of(report, techlib)
     sigmas = row_sigmas([r.unit for r in report.breakdown], [r.source for r in report.breakdown], lib)
-    scaling_z = None if sigmas.scaling is None else scaling_draws(samples, seed, lib.name)
+    scaling_z = None if sigmas.scaling is None else scaling_draws(samples, seed, sigmas.library)
     e_log, a_log, l_log = _log_factors(sigmas, z, scaling_z)
     static = np.array([r.static_pj for r in report.breakdown])
     dynamic = np.array([r.energy_pj for r in report.breakdown]) - static

@@ -81,7 +81,7 @@ def test_a_scaled_component_adds_the_rule_sigma_in_quadrature(tmp_path: Path) ->
 
 def test_the_scaled_sample_is_the_two_draws_by_hand(tmp_path: Path) -> None:
     """Sample by sample: energy = 100 exp(sigma_45 zE[sram family] + sigma_logic zS[energy]), zS the
-    library's own draw from (seed, CRC-32 of its name)."""
+    library's own draw from (seed, CRC-32 of its name, node, flavour and supply)."""
     import zlib
 
     doc = _spreads_file()
@@ -91,10 +91,11 @@ def test_the_scaled_sample_is_the_two_draws_by_hand(tmp_path: Path) -> None:
 
     got = sample(_report(lib7.name), 64, seed=11, techlib=lib7).energy_pj
     z = np.random.default_rng(11).standard_normal((64, 2 * len(Family) + 1))[:, list(Family).index(Family.SRAM)]
-    zs = np.random.default_rng([11, zlib.crc32(lib7.name.encode())]).standard_normal((64, 3))[:, 0]
+    key = f"{lib7.name} 7 nm HP 0.9 V"  # name, node, flavour, supply: an HP and an LP 22 nm library differ
+    zs = np.random.default_rng([11, zlib.crc32(key.encode())]).standard_normal((64, 3))[:, 0]
     assert np.allclose(got, 100.0 * np.exp(s45 * z + s_rule * zs), rtol=1e-12)
     assert np.array_equal(draws(64, 11)[:, list(Family).index(Family.SRAM)], z)
-    assert np.array_equal(scaling_draws(64, 11, lib7.name)[:, 0], zs)
+    assert np.array_equal(scaling_draws(64, 11, key)[:, 0], zs)
 
 
 def test_the_45nm_band_is_the_family_draws_alone() -> None:

@@ -12,8 +12,10 @@ estimate when both are equally credible) -- and names that source.
 A library component may carry its own ``spread:`` block (``docs/techlib.md``, "Spreads"); a
 component without one takes the entry of the same name in the shipped spreads file,
 ``hwcost/data/uncertainty/spreads.yaml`` (:func:`default_spreads`), whose numbers hold for the
-45 nm library and the libraries scaled from it (a relative spread does not change under a
-common factor). The uncertainty module (:mod:`hwcost.uncertainty`) propagates them.
+45 nm library. A library at another node adds, for each component a scaling rule produced, the
+rule's node-scaling sigmas (:func:`default_node_scaling`, measured on the CACTI 7 sweeps against
+the Stillmaker-Baas factors) in quadrature. The uncertainty module (:mod:`hwcost.uncertainty`)
+propagates them.
 
 >>> s = Spread(energy_sigma=0.2, area_sigma=0.1, leakage_sigma=0.0, source="a fit's residuals")
 >>> round(s.energy_sigma, 2)
