@@ -232,7 +232,8 @@ class QuantScheme:
     first_last_bits: int | None = 8
     zero_point_realisation: ZeroPointRealisation = ZeroPointRealisation.FOLD
     scale_realisation: ScaleRealisation = ScaleRealisation.OUTPUT
-    mac_realisation: MacRealisation = MacRealisation.MULTIPLY
+    # left out of study journal keys at its default (hwcost/study/grid.py), which predate it
+    mac_realisation: MacRealisation = field(default=MacRealisation.MULTIPLY, metadata={"key_omit_default": True})
     training: TrainingMethod = TrainingMethod.STE
     m0_width: int | None = None
     operand_bits: int = 16

@@ -28,9 +28,12 @@ __all__ = ["GridPoint", "Skipped", "Grid", "expand", "content_key", "unpriced", 
 
 
 def _plain(obj: Any) -> Any:
-    """JSON-ready form of dataclasses (fields with ``compare=False`` left out), enums, tuples."""
+    """JSON-ready form of dataclasses (fields with ``compare=False`` left out, and fields marked
+    ``metadata={"key_omit_default": True}`` left out at their default, so that a field added later
+    keeps the keys of everything written before it), enums, tuples."""
     if is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj) if f.compare}
+        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj) if f.compare
+                and not (f.metadata.get("key_omit_default") and getattr(obj, f.name) == f.default)}
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, (list, tuple)):
