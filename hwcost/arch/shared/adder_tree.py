@@ -112,7 +112,7 @@ def xnor_cost(pricer: Pricer, gates: int = 1) -> TreeCost:
 def full_adder_cost(pricer: Pricer) -> TreeCost:
     """One full adder from the library's gates, 2 XOR2 + 3 NAND2 (:data:`FULL_ADDER_GATES`).
 
-    At 45 nm: 2 x 0.800 + 3 x 0.533 = 3.199 fJ, close to 1/8 of Horowitz's 0.03 pJ 8-bit add
+    At 45 nm: 2 x 0.7996 + 3 x 0.533 = 3.198 fJ, close to 1/8 of Horowitz's 0.03 pJ 8-bit add
     (ISSCC 2014), 3.75 fJ per bit."""
     return _gates(pricer, FULL_ADDER_GATES)
 
