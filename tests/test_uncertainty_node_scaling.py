@@ -190,3 +190,28 @@ def test_every_component_of_a_shipped_scaled_library_names_its_rule(name: str) -
 def test_the_rules_of_the_spreads_file_are_the_scalers() -> None:
     assert set(NODE_SCALING_RULES) == {r.value for r in ScalingRule}
     assert set(_spreads_file()["node_scaling"]["rules"]) == set(NODE_SCALING_RULES)
+
+
+def test_a_studys_closed_form_takes_the_library_draw() -> None:
+    """sample_rows (a study's vectorised form) with the library's scaling draws gives each 7 nm
+    report's own samples; without them it refuses rather than drop the node-scaling spread."""
+    from hwcost import HwcostError
+    from hwcost.evaluate import design_point, report_of
+    from hwcost.uncertainty import row_sigmas, sample, sample_rows
+
+    reports = [report_of(design_point("lsq", 4, workload=w, node="7nm")) for w in ("resnet20", "resnet18")]
+    units = [r.unit for r in reports[0].breakdown]
+    assert units == [r.unit for r in reports[1].breakdown]
+    sigmas = row_sigmas(units, [r.source for r in reports[0].breakdown], load_techlib("7nm"))
+    assert sigmas.scaling is not None
+    static = np.array([[r.static_pj for r in rep.breakdown] for rep in reports])
+    energy = np.array([[r.energy_pj for r in rep.breakdown] for rep in reports])
+    area = np.array([[r.area_um2 for r in rep.breakdown] for rep in reports])
+    e, st, a = sample_rows(energy - static, static, area, sigmas, draws(400, 9), scaling_draws(400, 9, sigmas.library))
+    for i, rep in enumerate(reports):
+        one = sample(rep, 400, 9)
+        np.testing.assert_allclose(e[:, i], one.energy_pj, rtol=1e-12)
+        np.testing.assert_allclose(st[:, i], one.static_energy_pj, rtol=1e-12)
+        np.testing.assert_allclose(a[:, i], one.area_um2, rtol=1e-12)
+    with pytest.raises(HwcostError, match="node-scaling spread"):
+        sample_rows(energy - static, static, area, sigmas, draws(400, 9))
