@@ -33,7 +33,7 @@ from hwcost.errors import HwcostError
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 
-__all__ = ["CimRow", "CimOperands", "CimPlan", "plan_cim_macro", "plan_cim_block", "block_key", "layer_params", "operands"]
+__all__ = ["CimRow", "CimOperands", "CimPlan", "plan_cim_macro", "plan_cim_block", "block_key", "structures", "layer_params", "operands"]
 
 
 class CimRow(StrEnum):
@@ -239,6 +239,15 @@ def _each(keys: np.ndarray, price: Any) -> np.ndarray:
     return np.asarray([price(i) for i in first.tolist()], dtype=float)[inverse.reshape(-1)]
 
 
+def structures(flags: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each distinct row of a (points, flags) bool array -- the structure of a point's rows -- with
+    the points that have it (ascending)."""
+    code = flags.astype(np.int64) @ (np.int64(1) << np.arange(flags.shape[1], dtype=np.int64))
+    _, first, which = np.unique(code, return_index=True, return_inverse=True)
+    which = which.reshape(-1)
+    return [(flags[f], np.flatnonzero(which == k)) for k, f in enumerate(first.tolist())]
+
+
 def _take(value: Any, sel: np.ndarray) -> Any:
     return value[sel] if isinstance(value, np.ndarray) else value
 
@@ -334,12 +343,8 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
     if arch.power_gating is not PowerGating.NONE:
         columns.append(np.stack([leak_cells == 0, np.broadcast_to(leak_dac == 0, (n,)), leak_adc == 0, leak_sa == 0],
                                 axis=1))
-    structure = np.concatenate(columns, axis=1)
-    kinds, which = np.unique(structure, axis=0, return_inverse=True)
-    which = which.reshape(-1)
     out = []
-    for k, kind in enumerate(kinds):
-        sel = np.flatnonzero(which == k)
+    for kind, sel in structures(np.concatenate(columns, axis=1)):
         at = lambda v: _take(v, sel)  # noqa: E731
         m = macros[sel]
         adc_terms = []
@@ -361,6 +366,6 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
             e_bit = at(write_bit)
             block_rows.append(PricedRow(CimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
                                         (Term(CimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
-        block_rows += _take_rows(tail, sel)
+        block_rows += tail if len(sel) == n else _take_rows(tail, sel)
         out.append((sel, CimPlan(body, edge, ops, m, needed[sel], tuple(block_rows))))
     return out

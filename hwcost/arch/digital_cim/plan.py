@@ -18,6 +18,7 @@ import numpy as np
 
 from hwcost.arch.cim_macro.config import GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION, PowerGating
 from hwcost.arch.cim_macro.leakage import macro_leakage, sram_leakage_mw_per_bit
+from hwcost.arch.cim_macro.plan import structures
 from hwcost.arch.digital_cim.config import DigitalCimConfig
 from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
 from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # one tree law for every template
@@ -324,17 +325,14 @@ def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pr
     columns = [writes[:, None]]
     if arch.power_gating is not PowerGating.NONE:
         columns.append((prices[3:8] == 0).T)
-    kinds, which = np.unique(np.concatenate(columns, axis=1), axis=0, return_inverse=True)
-    which = which.reshape(-1)
     out = []
-    for k, kind in enumerate(kinds):
-        sel = np.flatnonzero(which == k)
+    for kind, sel in structures(np.concatenate(columns, axis=1)):
         m = macros[sel]
         block_rows = _array_rows(arch, pricer, m, ops, rows[sel], cols[sel], [p[sel] for p in prices])
         if kind[0]:
             e_bit = write_bit[sel]
             block_rows.append(PricedRow(DcimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
                                         (Term(DcimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
-        block_rows += _take_rows(tail, sel)
+        block_rows += tail if len(sel) == n else _take_rows(tail, sel)
         out.append((sel, DcimPlan(datapaths.body, datapaths.edge, ops, m, needed[sel], tuple(block_rows))))
     return out
