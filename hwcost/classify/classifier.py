@@ -68,14 +68,17 @@ def classify(
     the layer has a bias of its own (folded BN always brings one). ``edge_layer``: a first or last
     layer, quantized at ``scheme.first_last_bits``, or run in FP32 when that is ``None``.
     ``min_accumulator_bits`` widens the accumulator to a fixed word (e.g. 32, as TFLite); the
-    derived width is used when it is larger.
+    derived width is used when it is larger (not for a binary layer, whose popcount has its own
+    width). A binary scheme (``mac_realisation: xnor-popcount``) gives XNOR, popcount and threshold.
 
     >>> from hwcost.schemes import get_scheme
     >>> dp = classify(get_scheme("pot", 4, 4))
     >>> [u.kind.value for u in dp.units]
-    ['mac_multiplier', 'accumulator', 'bias_adder', 'requant_shifter', 'clamp']
+    ['mac_multiplier', 'accumulator', 'bias_adder', 'requant_shifter', 'clamp', 'bias_memory']
     >>> dp.accumulator_bits
     18
+    >>> [(u.kind.value, str(u.component)) for u in classify(get_scheme("bnn")).units][:2]
+    [('mac_multiplier', 'xnor_gate'), ('accumulator', 'int_adder')]
     """
     if isinstance(reduction_length, bool) or not isinstance(reduction_length, int) or reduction_length < 1:
         raise HwcostError.single(f"expected an integer >= 1, got {reduction_length!r}", key="reduction_length")
