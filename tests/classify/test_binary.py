@@ -189,3 +189,24 @@ def test_a_user_scheme_based_on_bnn_loads(tmp_path: Path) -> None:
     path.write_text("name: s\nbase: bnn\nbn: unfused\n")
     scheme = load_scheme(path)
     assert scheme.mac_realisation is MacRealisation.XNOR_POPCOUNT and scheme.bn is BNHandling.UNFUSED
+
+
+def test_binary_points_priced_in_blocks_equal_them_priced_point_by_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The popcount tree and the XNOR rows are array-safe over a block of MAC arrays
+    (``plan_mac_block``): a bnn grid priced in blocks equals it priced point by point."""
+    import itertools
+
+    from hwcost.arch.mac_array.config import Dataflow
+    from hwcost.arch.mac_array.template import MacArrayTemplate
+
+    arrays = [hwcost.MacArrayConfig(pe_rows=r, pe_cols=c, acc_buffer_kib=acc, dataflow=df)
+              for r, c, acc, df in itertools.product((4, 16), (8, 32), (16.0, 64.0), Dataflow)]
+    arrays += [hwcost.MacArrayConfig(pe_rows=r, pe_cols=c, pe_style=PeStyle.ADDER_TREE)
+               for r, c in itertools.product((8, 16), (4, 16, 32))]
+    points = [hwcost.DesignPoint(BNN, a, LIB, hwcost.load_workload("resnet20")) for a in arrays]
+    in_blocks = hwcost.sweep(points)
+    monkeypatch.delattr(MacArrayTemplate, "plan_block")
+    monkeypatch.delattr(MacArrayTemplate, "block_key")
+    by_point = hwcost.sweep(points)
+    numbers = in_blocks.select_dtypes("number").columns
+    assert np.array_equal(in_blocks[numbers].to_numpy(), by_point[numbers].to_numpy())
