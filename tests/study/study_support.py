@@ -54,10 +54,16 @@ def fake_cim_accuracy(job: AccuracyJob) -> AccuracyOutcome:
 
 
 def slow_fake_accuracy(job: AccuracyJob) -> AccuracyOutcome:
-    """``fake_accuracy`` after a pause, leaving a marker file per call in $FAKE_CALLS_DIR."""
+    """``fake_accuracy`` after a pause, leaving a marker file per call in $FAKE_CALLS_DIR. With
+    $FAKE_BLOCK_AFTER = n, every call after the first n never returns (until killed): a run
+    killed part-way then has exactly n results, however slow the machine."""
     calls = os.environ.get("FAKE_CALLS_DIR")
+    block_after = os.environ.get("FAKE_BLOCK_AFTER")
     if calls:
+        started = sum(1 for _ in Path(calls).glob("*-*-*"))
         Path(calls, f"{job.key}-{os.getpid()}-{time.monotonic_ns()}").touch()
+        if block_after is not None and started >= int(block_after):
+            time.sleep(3600)
     time.sleep(float(os.environ.get("FAKE_DELAY_S", "0.3")))
     return fake_accuracy(job)
 
