@@ -23,7 +23,7 @@ from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, Ci
 from hwcost.arch.cim_macro.plan import CimPlan, block_key, layer_params, operands, plan_cim_block, plan_cim_macro
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
-from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, point_rows
+from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer, point_plans
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
@@ -31,24 +31,7 @@ from hwcost.schemes import QuantScheme
 __all__ = ["CIM_MACRO", "CimMacroTemplate", "CimPointPlan", "CimSummary", "cim_summary"]
 
 
-class CimPointPlan:
-    """One design point's plan within a (sub-)block's (:func:`~hwcost.arch.cim_macro.plan.plan_cim_block`,
-    :func:`~hwcost.arch.digital_cim.plan.plan_dcim_block`):
-    every field is the block plan's, at the point's place where it is an array."""
-
-    __slots__ = ("block", "index")
-
-    def __init__(self, block: CimPlan, index: int) -> None:
-        self.block = block
-        self.index = index
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.block, name)
-        return value[self.index].item() if isinstance(value, np.ndarray) else value
-
-    @property
-    def rows(self) -> tuple[PricedRow, ...]:
-        return point_rows(self.block.rows, self.index)
+CimPointPlan = PointPlan  # one point's view of a CIM (or digital-CIM) sub-block plan
 
 
 def _peak_macs_per_cycle(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], g: CimGeometry,
@@ -169,13 +152,7 @@ class CimMacroTemplate:
                    tables: WorkloadTables, datapaths: BodyEdge) -> tuple[list[CimPointPlan], list[tuple[np.ndarray, tuple[PricedRow, ...]]]]:
         """The points' plans and their rows, as sub-blocks of points whose rows have one structure
         (each with the points' positions in ``configs``)."""
-        plans: list[CimPointPlan] = [None] * len(configs)  # type: ignore[list-item]
-        parts = []
-        for sel, block in plan_cim_block(scheme, configs, pricer, tables, datapaths):
-            for j, i in enumerate(sel.tolist()):
-                plans[i] = CimPointPlan(block, j)
-            parts.append((sel, block.rows))
-        return plans, parts
+        return point_plans(plan_cim_block(scheme, configs, pricer, tables, datapaths), len(configs))
 
     def count(self, configs: Sequence[CimMacroConfig], plans: Sequence[CimPlan | CimPointPlan],
               tables: WorkloadTables) -> GroupActions:

@@ -14,7 +14,7 @@ from hwcost.arch.digital_cim.plan import DcimPlan, block_key, layer_params, oper
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.cim_macro.template import CimPointPlan
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
-from hwcost.arch.shared.pricing import Count, PricedRow, Pricer
+from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, point_plans
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
@@ -65,13 +65,7 @@ class DigitalCimTemplate:
                    tables: WorkloadTables, datapaths: BodyEdge) -> tuple[list[CimPointPlan], list[tuple[np.ndarray, tuple[PricedRow, ...]]]]:
         """The points' plans (views of their sub-block's) and the sub-blocks' rows, each with the
         positions of its points in ``configs``."""
-        plans: list[CimPointPlan] = [None] * len(configs)  # type: ignore[list-item]
-        parts = []
-        for sel, block in plan_dcim_block(scheme, configs, pricer, tables, datapaths):
-            for j, i in enumerate(sel.tolist()):
-                plans[i] = CimPointPlan(block, j)
-            parts.append((sel, block.rows))
-        return plans, parts
+        return point_plans(plan_dcim_block(scheme, configs, pricer, tables, datapaths), len(configs))
 
     def count(self, configs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan], tables: WorkloadTables) -> GroupActions:
         g, a = _actions(configs, plans, tables)

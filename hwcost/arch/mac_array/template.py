@@ -15,7 +15,7 @@ from hwcost.arch.mac_array.counts import ArrayParams, LayerActions, MacCount, co
 from hwcost.arch.mac_array.plan import (HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, block_key,
                                         plan_mac_array, plan_mac_block)
 from hwcost.arch.shared.bom import ClassDatapaths
-from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, point_rows
+from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer
 from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_class, column
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
@@ -23,23 +23,7 @@ from hwcost.schemes import QuantScheme
 __all__ = ["MAC_ARRAY", "MacArrayTemplate"]
 
 
-class MacPointPlan:
-    """One design point's plan within a block's (:func:`~hwcost.arch.mac_array.plan.plan_mac_block`):
-    every field is the block plan's, at the point's place where it is an array."""
-
-    __slots__ = ("block", "index")
-
-    def __init__(self, block: MacPlan, index: int) -> None:
-        self.block = block
-        self.index = index
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.block, name)
-        return value[self.index].item() if isinstance(value, np.ndarray) else value
-
-    @property
-    def rows(self) -> tuple[PricedRow, ...]:
-        return point_rows(self.block.rows, self.index)
+MacPointPlan = PointPlan  # one point's view of a MAC-array block plan
 
 
 class _Columns:

@@ -13,7 +13,7 @@ Row names and count keys are enum members, never free strings: the classifier's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
@@ -39,6 +39,8 @@ __all__ = [
     "Block",
     "block_row_costs",
     "point_rows",
+    "PointPlan",
+    "point_plans",
     "value_at",
 ]
 
@@ -329,6 +331,39 @@ def point_rows(rows: Sequence[PricedRow], i: int) -> tuple[PricedRow, ...]:
                 area_um2=value_at(r.area_um2, i), leakage_mw=value_at(r.leakage_mw, i))
         for r in rows
     )
+
+
+class PointPlan:
+    """One design point's plan within a block's: every field is the block plan's, at the point's
+    place where it is an array (a template's block plan holds its per-point numbers as arrays
+    over the block's configurations)."""
+
+    __slots__ = ("block", "index")
+
+    def __init__(self, block: Any, index: int) -> None:
+        self.block = block
+        self.index = index
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.block, name)
+        return value[self.index].item() if isinstance(value, np.ndarray) else value
+
+    @property
+    def rows(self) -> tuple[PricedRow, ...]:
+        return point_rows(self.block.rows, self.index)
+
+
+def point_plans(parts: Iterable[tuple[np.ndarray, Any]], points: int) -> tuple[list[PointPlan], list[Block]]:
+    """A template's ``plan_block`` answer from its sub-blocks (each the positions of its points
+    among the block's configurations, and its block plan): every point's view of its sub-block's
+    plan, and each sub-block's rows with those positions."""
+    plans: list[PointPlan] = [None] * points  # type: ignore[list-item]
+    blocks: list[Block] = []
+    for sel, block in parts:
+        for j, i in enumerate(sel.tolist()):
+            plans[i] = PointPlan(block, j)
+        blocks.append((sel, block.rows))
+    return plans, blocks
 
 
 def _term_energies(term: Term, classes: int) -> tuple[Any, ...]:
