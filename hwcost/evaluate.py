@@ -312,32 +312,35 @@ def _frame(group: Sequence[DesignPoint], cost: GroupCost, index: list[int]) -> "
     in one pass over the breakdown rows, sums in the rows' order), handed to pandas at once."""
     import pandas as pd
 
-    described = _described(group)
-    data: dict[str, Any] = {k: [d[k] for d in described] for k in described[0]}
+    # the columns of every point, in order of first appearance: a design's own keys (an RRAM
+    # cell's read voltage) are empty, then 0, on the points that lack them, as another template's
+    described, keys = _described(group)
+    data: dict[str, Any] = {k: [d.get(k) for d in described] for k in keys}
     data.update(_value_columns(cost, _column([p.arch.clock_mhz for p in group]) * 1e6))
     return pd.DataFrame(data, index=index)
 
 
-def _described(group: Sequence[DesignPoint]) -> list[dict[str, Any]]:
+def _described(group: Sequence[DesignPoint]) -> tuple[list[dict[str, Any]], list[str]]:
     """Each point's :meth:`~hwcost.design_point.DesignPoint.describe`, its design's columns read
     once per configuration object and merged with its scheme's, library's and workload's, read
-    once per object (a sweep's points share them)."""
-    first = group[0].describe()
-    order = list(first)
+    once per object (a sweep's points share them); and every key any point has, in order of first
+    appearance."""
     shared: dict[tuple[int, int, int], dict[str, Any]] = {}
     archs: dict[int, dict[str, object]] = {}
     out = []
+    keys: dict[str, None] = {}
     for p in group:
         key = (id(p.scheme), id(p.techlib), id(p.workload))
         point = shared.get(key)
         if point is None:
             point = shared[key] = p.describe()
+            keys.update(dict.fromkeys(point))
         design = archs.get(id(p.arch))
         if design is None:
             design = archs[id(p.arch)] = {"arch": p.arch.name, **p.arch.describe()}
-        merged = {**point, **design}
-        out.append(merged if list(merged) == order else {k: merged[k] for k in order})
-    return out
+            keys.update(dict.fromkeys(design))
+        out.append({**point, **design})
+    return out, list(keys)
 
 
 def _value_columns(cost: GroupCost, clock_hz: np.ndarray) -> dict[str, Any]:

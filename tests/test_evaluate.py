@@ -117,3 +117,20 @@ def test_pinned_table_is_one_memory_not_one_per_lane(tmp_path: Path) -> None:
     row = next(x for x in evaluate("lsq", 4, arch=arch).breakdown if x.unit == "bias_memory")
     assert row.area_um2 == 500
     assert row.energy_pj == pytest.approx(1.0 * row.actions)
+
+
+def test_a_sweep_of_designs_with_their_own_keys_keeps_every_column() -> None:
+    # an RRAM cell's read voltage and pulse are columns only RRAM designs describe: a sweep mixing
+    # them with SRAM cells on one workload keeps them (0 where a design lacks them, as another
+    # template's columns), in the order they first appear
+    import hwcost
+    from hwcost import CimMacroConfig
+    from hwcost.arch.cim_macro.config import CellType
+
+    lib, net, scheme = hwcost.load_techlib("45nm-lp"), hwcost.load_workload("resnet20"), hwcost.get_scheme("lsq", 4)
+    rram = CimMacroConfig(cell=CellType.RRAM_1T1R, rram_read_v=0.3)
+    frame = hwcost.sweep([hwcost.DesignPoint(scheme, CimMacroConfig(), lib, net), hwcost.DesignPoint(scheme, rram, lib, net)])
+    assert list(frame["cell"]) == ["sram_6t", "rram_1t1r"]
+    assert list(frame["rram_read_v"]) == [0.0, 0.3]
+    assert list(frame.columns[:frame.columns.get_loc("node")]) == list(hwcost.DesignPoint(
+        scheme, CimMacroConfig(), lib, net).describe())[:frame.columns.get_loc("node")]
