@@ -57,7 +57,8 @@ from hwcost.techlib.spread import default_node_scaling, scaling_rule_of
 
 __all__ = ["Family", "FAMILY_OF", "RowSource", "ROW_COMPONENTS", "Quantiles", "Band", "RatioBand", "Samples",
            "sample", "band", "ratio_bands", "DEFAULT_SAMPLES", "QUANTILES", "RowSigmas", "row_sigmas", "draws",
-           "sample_rows", "MAX_SAMPLES", "scaling_draws", "node_scaling_sigmas", "library_key"]
+           "sample_rows", "MAX_SAMPLES", "scaling_draws", "node_scaling_sigmas", "library_key", "DISCREPANCY_KEY",
+           "discrepancy_draws"]
 
 DEFAULT_SAMPLES = 1000
 QUANTILES = (0.1, 0.5, 0.9)
@@ -320,6 +321,24 @@ def scaling_draws(samples: int, seed: int, library: str) -> np.ndarray:
     not touched."""
     _normals(samples, seed)  # the same checks
     return np.random.default_rng([seed, zlib.crc32(library.encode())]).standard_normal((samples, 3))
+
+
+DISCREPANCY_KEY = "model-form discrepancy"  # names the stream of discrepancy_draws
+
+
+def discrepancy_draws(samples: int, seed: int) -> np.ndarray:
+    """Standard normals, shape (samples,), for the model-form discrepancy of a prediction against
+    silicon (:mod:`hwcost.validation.prediction`): drawn from ``seed`` and the CRC-32 of
+    :data:`DISCREPANCY_KEY`, as :func:`scaling_draws` draws a library's, so they are independent of
+    the family draws (:func:`draws`, ``default_rng(seed)``) and of every library's scaling draws,
+    and the same for every chip (a discrepancy common to two designs cancels in their ratio).
+
+    >>> a, b = discrepancy_draws(3, 0), discrepancy_draws(3, 0)
+    >>> bool((a == b).all()), a.shape, bool((a != draws(3, 0)[:, 0]).all())
+    (True, (3,), True)
+    """
+    _normals(samples, seed)  # the same checks
+    return np.random.default_rng([seed, zlib.crc32(DISCREPANCY_KEY.encode())]).standard_normal(samples)
 
 
 def row_sigmas(units: Sequence[str], sources: Sequence[str], lib: TechLib) -> RowSigmas:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from hwcost._config import Checker
 from hwcost.arch import registry
@@ -21,7 +23,7 @@ from hwcost.errors import HwcostError
 from hwcost.evaluate import CostCache, report_of
 from hwcost.techlib import Flavour, TechLib, choose_flavour, list_techlibs, load_techlib, scale_techlib
 from hwcost.techlib.scaling import parse_node_nm
-from hwcost.uncertainty import QUANTILES, Band, band
+from hwcost.uncertainty import QUANTILES, Band, band, sample
 from hwcost.validation.chips import Chip, ChipClass, Design
 
 __all__ = ["ChipResult", "ClassSummary", "BandCoverage", "compare", "summarise", "coverage", "ALL"]
@@ -39,6 +41,9 @@ class ChipResult:
     error: str | None = None
     devices: str = ""  # the device flavour priced, and whether the paper states it or the clock rule chose it
     band: Band | None = None  # p10 / p50 / p90 under the library's spreads, when asked for (docs/uncertainty.md)
+    # the TOPS/W of each sample the band is the quantiles of (shape (samples,)), when a band was asked for:
+    # what the prediction band against silicon (hwcost.validation.prediction) multiplies by the discrepancy
+    tops_per_w_samples: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def inside_band(self) -> bool | None:
@@ -104,7 +109,7 @@ def _techlib(design: Design, flavour: Flavour, libs: dict[tuple[object, ...], Te
 def price_chip(chip: Chip, libs: dict[tuple[object, ...], TechLib], cache: CostCache, samples: int | None = None,
                seed: int = 0) -> ChipResult:
     """hwcost's figures for one chip at its published scope and condition; with ``samples``, its
-    TOPS/W band too."""
+    TOPS/W band too (and the samples it is the quantiles of)."""
     d = chip.design
     devices = ""
     try:
@@ -117,9 +122,11 @@ def price_chip(chip: Chip, libs: dict[tuple[object, ...], TechLib], cache: CostC
                              techlib=lib, workload=d.workload)
         report = report_of(point, cache, scope=chip.published.scope)
         spread = None if samples is None else band(report, samples, seed, lib)
+        tops = None if samples is None else sample(report, samples, seed, lib).tops_per_w
     except HwcostError as exc:
         return ChipResult(chip, None, None, str(exc), devices)
-    return ChipResult(chip, report.tops_per_w, report.tops_per_mm2, devices=devices, band=spread)
+    return ChipResult(chip, report.tops_per_w, report.tops_per_mm2, devices=devices, band=spread,
+                      tops_per_w_samples=tops)
 
 
 def compare(chips: Iterable[Chip], samples: int | None = None, seed: int = 0) -> tuple[ChipResult, ...]:
