@@ -21,11 +21,14 @@ PUBLISHED = {
     # refuse per-MAC and fake-quant FP16/FP32: 3 x 3 x 2 x 2 x 2 = 72 skipped
     "fixed_point_types_realisations.yaml": (504, 72, 0, {"over_lsq_tops_per_w_45nm", "over_lsq_tops_per_w_45nm_lp",
                                                          "energy_by_unit_w4_lp", "area_by_scheme"}),
+    # 3 schemes x 2 widths x 2 networks; 3 schemes x 2 widths x 5 seeds
     "ssr_bn_fused.yaml": (12, 0, 30, {"accuracy", "bn_units_energy", "bn_units_area", "energy_by_unit", "area_by_unit",
                                       "unfused_over_fused_energy", "unfused_over_fused_area"}),
-    "stochastic_quantization.yaml": (16, 0, 64, {"accuracy", "sq_over_direct_cost", "energy_by_unit"}),
-    # 6 priced CIM points (the column readouts price the 3-bit ADC too) + the MAC array
-    "cim_two_stage.yaml": (7, 0, 219, {"accuracy_vs_adc_bits", "accuracy_under_noise", "front_energy", "front_energy_fixed_range",
+    # 2 schemes x 4 bit pairs x 2 networks; 2 schemes x 4 bit pairs x 5 seeds
+    "stochastic_quantization.yaml": (16, 0, 40, {"accuracy", "sq_over_direct_cost", "energy_by_unit"}),
+    # 6 priced CIM points (the column readouts price the 3-bit ADC too) + the MAC array;
+    # (6 x 8 CIM variants + the MAC array) x 2 seeds
+    "cim_two_stage.yaml": (7, 0, 98, {"accuracy_vs_adc_bits", "accuracy_under_noise", "front_energy", "front_energy_fixed_range",
                                        "front_area", "energy_by_unit", "area_by_unit"}),
 }
 
@@ -44,7 +47,7 @@ def test_published_study_checks_and_prices(name: str, capsys: pytest.CaptureFixt
     assert f"{skipped} combinations skipped" in out or skipped == 0
     assert len(grid.points) + len(grid.skipped) == points + skipped
     assert {f.name for f in spec.figures} == figures
-    dataset = {"fixed_point_types.yaml": "fashion-mnist", "fixed_point_types_realisations.yaml": None}.get(name, "digits")
+    dataset = {"fixed_point_types_realisations.yaml": None}.get(name, "fashion-mnist")
     if dataset is None:  # a cost-only study
         assert spec.accuracy.measured is None
     else:
@@ -59,4 +62,5 @@ def test_cim_study_prices_the_3_bit_adc(capsys: pytest.CaptureFixture[str]) -> N
     assert "7 design points, 0 combinations skipped" in captured.out and "cim(adc_bits=3)" not in captured.err
     spec = load_study(STUDIES / "cim_two_stage.yaml")
     m = spec.accuracy.measured
-    assert m is not None and len(m.cim.variants()) == 12 and m.cim.stage2_epochs == (5,)
+    # 2 ADC ranges x (no noise, sigma 0.5) x (QAT only, two-stage)
+    assert m is not None and len(m.cim.variants()) == 8 and m.cim.stage2_epochs == (1,)
