@@ -7,13 +7,19 @@ counts), which is most of the distance to silicon (``docs/validation.md``). This
 structural miss in, as a *model-form discrepancy* estimated from the other chips of the set:
 
     d_j = ln(published_j / predicted_j)                                  (one per priced chip j)
-    m_c = mean(d_j),  s_c = stdev(d_j)  over j in P(c)                    (sample stdev, n - 1)
-    TOPS/W_pred[k] = TOPS/W_tech[k] * exp(m_c + s_c z[k])                 (k = 1 .. samples)
+    m_c = mean(d_j),  s_c = stdev(d_j)  over the n chips j in P(c)        (sample stdev, n - 1)
+    t[k] = F_t(n-1)^-1( Phi(z[k]) )                                      (Student t, n - 1 dof)
+    TOPS/W_pred[k] = TOPS/W_tech[k] * exp(m_c + s_c sqrt(1 + 1/n) t[k])   (k = 1 .. samples)
 
 and the band is p10 / p50 / p90 of ``TOPS/W_pred``. ``TOPS/W_tech[k]`` are the chip's technology
 samples, ``z`` standard normals from :func:`hwcost.uncertainty.discrepancy_draws` (the same seed,
-a stream independent of the technology draws). So the discrepancy is log-normal with median
-``exp(m_c)`` and log-sigma ``s_c``, multiplied sample by sample into the technology band.
+a stream independent of the technology draws), mapped to Student-t variates by their quantile.
+``m_c + s_c sqrt(1 + 1/n) t`` is the predictive distribution of one more draw d from a normal
+whose mean and variance are both estimated from the n draws of the pool (the classical prediction
+interval, Geisser, "Predictive Inference", Chapman & Hall 1993, §2; Gelman et al., "Bayesian Data
+Analysis", 3rd ed., §3.2 with the non-informative prior): with 4 to 15 chips per pool, a normal
+with m and s taken as known would claim more than it can (on the shipped set, 22 of 30 chips
+inside instead of 24; ``docs/uncertainty.md``). The discrepancy's median is ``exp(m_c)``.
 
 **Leave-one-out.** ``P(c)`` is the priced chips of c's class *other than c*; when fewer than
 :data:`MIN_CLASS_PEERS` of them are priced, every class's priced chips other than c
@@ -44,7 +50,7 @@ from hwcost.validation.chips import ChipClass
 from hwcost.validation.compare import ALL, ChipResult
 
 __all__ = ["Pool", "MIN_CLASS_PEERS", "Discrepancy", "PredictionBand", "PredictionCoverage", "leave_one_out",
-           "prediction_band", "prediction_bands", "prediction_coverage"]
+           "predictive_t", "prediction_band", "prediction_bands", "prediction_coverage"]
 
 MIN_CLASS_PEERS = 3  # fewer other priced chips in the class than this: the pool is every class's
 
@@ -105,14 +111,32 @@ def leave_one_out(results: Sequence[ChipResult], index: int) -> Discrepancy | No
     return Discrepancy(statistics.fmean(logs), statistics.stdev(logs), len(logs), pool)
 
 
+def predictive_t(z: np.ndarray, n: int) -> np.ndarray:
+    """Standard normals ``z`` mapped to the predictive variate of one more draw from a normal
+    estimated on ``n`` draws: ``sqrt(1 + 1/n) t`` with ``t`` Student's t of n - 1 degrees of
+    freedom at the quantile ``Phi(z)`` (module doc); each tail from its own side, so no precision
+    is lost to ``1 - Phi(z)``.
+
+    >>> round(float(predictive_t(np.array([1.2815516]), 5)[0]), 4)   # t(4) p90 = 1.5332, x sqrt(1.2)
+    1.6795
+    """
+    from scipy import stats
+
+    z = np.asarray(z, dtype=float)
+    lower = stats.t.ppf(stats.norm.cdf(-np.abs(z)), df=n - 1)  # the variate of -|z|: <= 0
+    return np.sign(z) * -lower * math.sqrt(1.0 + 1.0 / n)
+
+
 def prediction_band(tops_per_w_samples: np.ndarray, discrepancy: Discrepancy, z: np.ndarray) -> Quantiles:
-    """p10 / p50 / p90 of ``tops_per_w_samples * exp(mean_ln + sd_ln * z)``, sample by sample.
+    """p10 / p50 / p90 of ``tops_per_w_samples * exp(mean_ln + sd_ln * predictive_t(z, n))``,
+    sample by sample.
 
     >>> d = Discrepancy(math.log(2.0), 0.0, 5, Pool.CLASS)
     >>> prediction_band(np.array([1.0, 2.0, 3.0]), d, np.zeros(3))
     Quantiles(p10=2.4, p50=4.0, p90=5.6)
     """
-    values = np.asarray(tops_per_w_samples, dtype=float) * np.exp(discrepancy.mean_ln + discrepancy.sd_ln * z)
+    factor = np.exp(discrepancy.mean_ln + discrepancy.sd_ln * predictive_t(z, discrepancy.n))
+    values = np.asarray(tops_per_w_samples, dtype=float) * factor
     return Quantiles(*(float(q) for q in np.quantile(values, QUANTILES)))
 
 

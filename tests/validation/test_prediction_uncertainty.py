@@ -72,25 +72,42 @@ def test_leave_one_out_mean_and_sd_are_those_of_the_other_chips_by_hand() -> Non
     assert leave_one_out(small, 0).pool is Pool.ALL_CLASSES and leave_one_out(small, 0).n == 3  # type: ignore[union-attr]
 
 
-def test_the_band_is_the_technology_samples_times_the_lognormal_discrepancy() -> None:
+def test_the_band_is_the_technology_samples_times_the_predictive_discrepancy() -> None:
+    from scipy import stats
+
     bands = prediction_bands(TOY)
     assert bands[5] is None  # not priced: no band
     a, d = bands[0], leave_one_out(TOY, 0)
+    assert a is not None and d is not None and a.discrepancy == d
+    # the normals mapped to Student t (n - 1 = 2 dof) by their quantile, times sqrt(1 + 1/n)
     z = discrepancy_draws(SAMPLES, SEED)
-    values = TOY[0].tops_per_w_samples * np.exp(d.mean_ln + d.sd_ln * z)  # type: ignore[operator, union-attr]
-    assert a is not None and a.discrepancy == d
+    t = stats.t.ppf(stats.norm.cdf(z), df=d.n - 1) * math.sqrt(1 + 1 / d.n)
+    values = TOY[0].tops_per_w_samples * np.exp(d.mean_ln + d.sd_ln * t)  # type: ignore[operator]
     assert (a.tops_per_w.p10, a.tops_per_w.p50, a.tops_per_w.p90) == pytest.approx(
-        tuple(np.quantile(values, (0.1, 0.5, 0.9))), rel=1e-12)
-    # in closed form: the technology factor is log-uniform on [0.5, 2] (ln-variance ln(4)^2 / 12), the
-    # discrepancy log-normal (m, s), independent: the log of the product has median ~ ln(5) + m and the
-    # p10-p90 span ~ 2 x 1.2816 x sigma, sigma = sqrt(s^2 + ln(4)^2 / 12) (the sum is near-normal), each
-    # within 4 standard errors of a quantile of SAMPLES draws (median: 1.2533 sigma / sqrt(n); p10, p90:
-    # sqrt(0.1 x 0.9) / phi(1.2816) sigma / sqrt(n) = 1.7094 sigma / sqrt(n))
-    sigma = math.sqrt(d.sd_ln ** 2 + math.log(4) ** 2 / 12)  # type: ignore[union-attr]
-    se_median, se_tail = 1.2533 * sigma / math.sqrt(SAMPLES), 1.7094 * sigma / math.sqrt(SAMPLES)
-    assert math.log(a.tops_per_w.p50) == pytest.approx(math.log(5.0) + d.mean_ln, abs=4 * se_median)  # type: ignore[union-attr]
-    assert math.log(a.width) == pytest.approx(2 * 1.2816 * sigma, abs=4 * math.sqrt(2) * se_tail)
+        tuple(np.quantile(values, (0.1, 0.5, 0.9))), rel=1e-9)
+    # with the technology spread taken away, the band is the predictive interval in closed form:
+    # 5 x exp(m +- s sqrt(1 + 1/n) t_0.9(n - 1)), each within 4 standard errors of a quantile of
+    # SAMPLES draws (sqrt(0.1 x 0.9) / f_t(t_0.9) / sqrt(SAMPLES), in units of the scale)
+    flat = replace(TOY[0], tops_per_w_samples=np.full(SAMPLES, 5.0))
+    b = prediction_bands((flat,) + TOY[1:])[0]
+    assert b is not None
+    t90, scale = stats.t.ppf(0.9, d.n - 1), d.sd_ln * math.sqrt(1 + 1 / d.n)
+    se = math.sqrt(0.09) / stats.t.pdf(t90, d.n - 1) / math.sqrt(SAMPLES) * scale
+    assert math.log(b.tops_per_w.p90 / 5.0) == pytest.approx(d.mean_ln + scale * t90, abs=4 * se)
+    assert math.log(b.tops_per_w.p10 / 5.0) == pytest.approx(d.mean_ln - scale * t90, abs=4 * se)
     assert a.inside == (a.tops_per_w.p10 <= 10.0 <= a.tops_per_w.p90)
+
+
+def test_predictive_t_keeps_both_tails() -> None:
+    from scipy import stats
+
+    from hwcost.validation.prediction import predictive_t
+
+    z = np.array([-8.0, -1.2815515655446004, 0.0, 1.2815515655446004, 8.0])
+    got = predictive_t(z, 6)
+    want = stats.t.ppf(stats.norm.cdf(z), df=5) * math.sqrt(1 + 1 / 6)
+    want[-1] = -want[0]  # Phi(8) rounds to 1 in double: the upper tail by symmetry
+    assert np.allclose(got, want, rtol=1e-9) and np.isfinite(got).all()
 
 
 def test_a_chip_s_own_ratio_does_not_enter_its_band() -> None:
