@@ -127,7 +127,7 @@ def count_dcim_actions(s: LayerShapes, p: DcimLayerParams, g: DcimGeometry) -> D
     array_inputs = P * N * G * np.minimum(g.col_tiles, rounds)
     psum_bits = np.where(rounds > 1, 2 * O * (g.row_groups - 1) * p.acc_bits, 0.0)
     spills = s.spills(p.act_bits, p.out_bits, p.glb_bits)
-    act_in = np.where(s.is_network_input | spills, I * p.act_bits, 0.0)
+    act_in = np.where(s.is_network_input | spills, s.used_inputs * p.act_bits, 0.0)  # a strided 1x1: what it uses
     act_out = np.where(s.is_network_output | spills, O * p.out_bits, 0.0)
     weights = np.where(resident, 0.0, W * p.weight_bits)
     glb_weights = np.where(from_glb, weights, 0.0)

@@ -150,7 +150,7 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     # DRAM: weights once per inference; activations only at the network's ends or when a
     # layer's input and output do not both fit in the GLB (then both spill once).
     spills = shapes.spills(ba, bo, p.glb_bits)
-    act_in = np.where(shapes.is_network_input | spills, I * ba, 0.0)
+    act_in = np.where(shapes.is_network_input | spills, shapes.used_inputs * ba, 0.0)  # a strided 1x1: what it uses
     act_out = np.where(shapes.is_network_output | spills, O * bo, 0.0)
     dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer
     dram_write_bits = act_out + 0 * dram_read_bits

@@ -56,6 +56,16 @@ class LayerShapes:
         width = self.output_pixels if self.input_width is None else self.input_width
         return rows * width * channels * act_bits
 
+    @property
+    def used_inputs(self) -> np.ndarray:
+        """Input elements a layer reads at least once (layers,): every one, except where the
+        windows skip some -- a strided 1 x 1 convolution (a ResNet shortcut) uses G·P·N of its
+        I inputs, one in stride² -- so its input is fetched from DRAM at that size, as a DMA of
+        the pixels it uses fetches it (ZigZag and Timeloop count the data a loop nest touches
+        the same way; the GLB reads of the MAC array's line buffer already do)."""
+        touched = self.groups * self.output_pixels * self.reduction_length
+        return np.where(touched < self.input_elements, touched, self.input_elements)
+
     def spills(self, act_bits: np.ndarray, out_bits: np.ndarray, buffer_bits: np.ndarray) -> np.ndarray:
         """Whether a layer's input and output together overflow the global buffer, so that both
         go to DRAM and back once (points x layers)."""
