@@ -25,7 +25,7 @@ from hwcost.arch.cim_macro.counts import (ADC_BITS_MAX, AdcBitsCount, CimCount, 
 from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_layers, count_key, priced_units,
                                     table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
-from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows
+from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows, take_rows
 from hwcost.arch.shared.tables import WorkloadTables, by_class, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.classify.widths import window_sum_bits
@@ -252,13 +252,6 @@ def _take(value: Any, sel: np.ndarray) -> Any:
     return value[sel] if isinstance(value, np.ndarray) else value
 
 
-def _take_rows(rows: Sequence[PricedRow], sel: np.ndarray) -> list[PricedRow]:
-    """The rows of a block's points ``sel``: every array number at those points."""
-    return [replace(r, terms=tuple(Term(t.count, *(_take(e, sel) for e in t.energies_pj), static=t.static)
-                                   for t in r.terms),
-                    area_um2=_take(r.area_um2, sel), leakage_mw=_take(r.leakage_mw, sel)) for r in rows]
-
-
 def _shift_add_block(g: CimGeometry, p: CimLayerParams, t: WorkloadTables) -> tuple[np.ndarray, ...]:
     """:func:`_shift_add_bits` of every point of a block: per class, an integer array over them."""
     bits = (p.adc_bits + (g.conv_slices - 1) * p.cell_bits + (g.input_slices - 1) * p.pulse_bits + 1
@@ -366,6 +359,6 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
             e_bit = at(write_bit)
             block_rows.append(PricedRow(CimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
                                         (Term(CimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
-        block_rows += tail if len(sel) == n else _take_rows(tail, sel)
+        block_rows += tail if len(sel) == n else take_rows(tail, sel)
         out.append((sel, CimPlan(body, edge, ops, m, needed[sel], tuple(block_rows))))
     return out

@@ -25,7 +25,7 @@ from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # on
 from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_layers, count_key, priced_units,
                                     table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
-from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows
+from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows, take_rows
 from hwcost.arch.shared.tables import WorkloadTables, by_class, column
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.errors import HwcostError
@@ -277,17 +277,6 @@ def _each(keys: np.ndarray, price: Any) -> np.ndarray:
     return np.asarray([price(i) for i in first.tolist()], dtype=float)[inverse.reshape(-1)]
 
 
-def _take(value: Any, sel: np.ndarray) -> Any:
-    return value[sel] if isinstance(value, np.ndarray) else value
-
-
-def _take_rows(rows: Sequence[PricedRow], sel: np.ndarray) -> list[PricedRow]:
-    """The rows of a block's points ``sel``: every array number at those points."""
-    return [replace(r, terms=tuple(Term(t.count, *(_take(e, sel) for e in t.energies_pj), static=t.static)
-                                   for t in r.terms),
-                    area_um2=_take(r.area_um2, sel), leakage_mw=_take(r.leakage_mw, sel)) for r in rows]
-
-
 def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pricer: Pricer, t: WorkloadTables,
                     datapaths: ClassDatapaths) -> list[tuple[np.ndarray, DcimPlan]]:
     """:func:`plan_digital_cim` of several design points at once: configurations sharing
@@ -333,6 +322,6 @@ def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pr
             e_bit = write_bit[sel]
             block_rows.append(PricedRow(DcimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
                                         (Term(DcimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
-        block_rows += tail if len(sel) == n else _take_rows(tail, sel)
+        block_rows += tail if len(sel) == n else take_rows(tail, sel)
         out.append((sel, DcimPlan(datapaths.body, datapaths.edge, ops, m, needed[sel], tuple(block_rows))))
     return out

@@ -41,6 +41,7 @@ __all__ = [
     "point_rows",
     "PointPlan",
     "point_plans",
+    "take_rows",
     "value_at",
 ]
 
@@ -331,6 +332,16 @@ def point_rows(rows: Sequence[PricedRow], i: int) -> tuple[PricedRow, ...]:
                 area_um2=value_at(r.area_um2, i), leakage_mw=value_at(r.leakage_mw, i))
         for r in rows
     )
+
+
+def take_rows(rows: Sequence[PricedRow], sel: np.ndarray) -> list[PricedRow]:
+    """The rows of a block's points ``sel`` (positions in the block): every array number taken at
+    those points, a shared float as it is (a sub-block's rows)."""
+    def take(value: Any) -> Any:
+        return value[sel] if isinstance(value, np.ndarray) else value
+
+    return [replace(r, terms=tuple(Term(t.count, *(take(e) for e in t.energies_pj), static=t.static) for t in r.terms),
+                    area_um2=take(r.area_um2), leakage_mw=take(r.leakage_mw)) for r in rows]
 
 
 class PointPlan:
