@@ -26,9 +26,9 @@ PUBLISHED = {
                                       "unfused_over_fused_energy", "unfused_over_fused_area"}),
     # 2 schemes x 4 bit pairs x 2 networks; 2 schemes x 4 bit pairs x 5 seeds
     "stochastic_quantization.yaml": (16, 0, 40, {"accuracy", "sq_over_direct_cost", "energy_by_unit"}),
-    # 6 priced CIM points (the column readouts price the 3-bit ADC too) + the MAC array;
-    # (6 x 8 CIM variants + the MAC array) x 2 seeds
-    "cim_two_stage.yaml": (7, 0, 98, {"accuracy_vs_adc_bits", "accuracy_under_noise", "front_energy", "front_energy_fixed_range",
+    # (6 priced CIM points (the column readouts price the 3-bit ADC too) + the MAC array) x 2 nodes;
+    # (6 x 8 CIM variants + the MAC array) x 2 seeds (the node does not enter the accuracy)
+    "cim_two_stage.yaml": (14, 0, 98, {"accuracy_vs_adc_bits", "accuracy_under_noise", "front_energy", "front_energy_fixed_range",
                                        "front_area", "energy_by_unit", "area_by_unit"}),
 }
 
@@ -59,7 +59,7 @@ def test_cim_study_prices_the_3_bit_adc(capsys: pytest.CaptureFixture[str]) -> N
     accuracy-only under the stand-alone survey ADC (4-10 b), is priced."""
     assert main(["study", "check", str(STUDIES / "cim_two_stage.yaml")]) == 0
     captured = capsys.readouterr()
-    assert "7 design points, 0 combinations skipped" in captured.out and "cim(adc_bits=3)" not in captured.err
+    assert "14 design points, 0 combinations skipped" in captured.out and "cim(adc_bits=3)" not in captured.err
     spec = load_study(STUDIES / "cim_two_stage.yaml")
     m = spec.accuracy.measured
     # 2 ADC ranges x (no noise, sigma 0.5) x (QAT only, two-stage)
