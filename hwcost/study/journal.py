@@ -57,10 +57,14 @@ class Journal:
     format or version is refused, since its costs may no longer match this code.
     """
 
-    def __init__(self, folder: Path, header: dict[str, Any]):
+    def __init__(self, folder: Path, header: dict[str, Any], current: dict[str, str] | None = None):
         self.folder = Path(folder)
         self.path = self.folder / JOURNAL_NAME
         self.header = {"kind": "header", "format": FORMAT, **header}
+        # kind -> the "model" a record of that kind must carry to count (cost-derived records of
+        # another cost model are ignored: hwcost/study/fingerprint.py); appended records get it
+        self.current = dict(current or {})
+        self.ignored = 0  # records read but ignored as written by another cost model
         self._index: dict[tuple[str, str], tuple[dict[str, Any], int | None]] = {}
         self._fd: int | None = None
         self._lock: int | None = None
@@ -113,7 +117,12 @@ class Journal:
 
     def _remember(self, record: dict[str, Any]) -> None:
         """Index a record: a single one by its ``key``, a batch (``keys``, ``columns``, ``rows``)
-        row by row. The first record of a key wins, so a key is never counted twice."""
+        row by row. The first record of a key wins, so a key is never counted twice; a record of a
+        kind in ``current`` written by another model is not indexed."""
+        model = self.current.get(record["kind"])
+        if model is not None and record.get("model") != model:
+            self.ignored += 1
+            return
         if "keys" in record:
             for i, key in enumerate(record["keys"]):
                 self._index.setdefault((record["kind"], key), (record, i))
@@ -131,6 +140,8 @@ class Journal:
     def append(self, record: dict[str, Any]) -> None:
         """Write one record as one line and make it durable before returning."""
         assert self._fd is not None, "journal not open"
+        if record["kind"] in self.current:
+            record = {**record, "model": self.current[record["kind"]]}
         data = (json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n").encode()
         view = memoryview(data)
         while view:

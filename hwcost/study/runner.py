@@ -179,6 +179,16 @@ def _accuracy_phase(
     return len(pending)
 
 
+def cost_records() -> dict[str, str]:
+    """The journal's cost-derived record kinds, each tied to the current cost model
+    (:mod:`hwcost.study.fingerprint`): rows priced by another model are priced again."""
+    from hwcost.study.bands import ROWS_KIND
+    from hwcost.study.fingerprint import cost_model_fingerprint
+
+    model = cost_model_fingerprint()
+    return {"costs": model, "unpriced": model, ROWS_KIND: model}
+
+
 def run_study(
     spec: StudySpec,
     folder: str | Path,
@@ -200,7 +210,7 @@ def run_study(
     formats = _checked_formats(formats)
     folder = Path(folder)
     grid = expand(spec)
-    with Journal(folder, {"hwcost": __version__}) as journal:
+    with Journal(folder, {"hwcost": __version__}, cost_records()) as journal:
         costed = _cost_phase(grid, journal)
         points, refused, only = _priced(grid, journal, spec.accuracy.measured is not None)
         skipped = grid.skipped + tuple(refused)

@@ -208,3 +208,26 @@ def test_cli_run_with_measured_accuracy(write_study: Callable[..., Path], tmp_pa
     assert "1 design points (1 costed now), 1 accuracy runs (1 measured now" in capsys.readouterr().out
     row = pd.read_csv(out / "results.csv").iloc[0]
     assert 50.0 < row.accuracy_measured_pct <= 100.0 and 50.0 < row.fp_accuracy_measured_pct <= 100.0
+
+
+def test_a_run_after_the_cost_model_changed_prices_again_and_keeps_the_accuracies(
+        write_study: Callable[..., Path], reference: Path, tmp_path: Path) -> None:
+    # a journal whose cost rows were written by another cost model (its fingerprint differs, as
+    # after a change to the SRAM table): its points are priced again, its accuracy results kept
+    from hwcost.study.fingerprint import cost_model_fingerprint
+
+    study, out = write_study(), tmp_path / "resumed"
+    first = run_study(load_study(study), out, measure=fake_accuracy, progress=False, figures=False)
+    lines = (out / JOURNAL_NAME).read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    costs = [r for r in records if r["kind"] in ("costs", "unpriced")]
+    assert costs and all(r["model"] == cost_model_fingerprint() for r in costs)
+    stale = [dict(r, model="another model") if r["kind"] in ("costs", "unpriced") else r for r in records]
+    (out / JOURNAL_NAME).write_text("".join(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in stale))
+    resumed = Counting()
+    again = run_study(load_study(study), out, measure=resumed, progress=False, figures=False)
+    assert again.points_costed == first.points_costed == first.points and resumed.calls == []
+    assert _tables(out) == _tables(reference)
+    # and a third run finds everything: nothing priced, nothing measured
+    third = run_study(load_study(study), out, measure=Counting(), progress=False, figures=False)
+    assert (third.points_costed, third.runs_measured) == (0, 0)
