@@ -403,16 +403,19 @@ def ratio_band_column(figure: str, column: str, quantile: str) -> str:
 def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
     """The points a ``bars`` figure shows: description columns, each value column, and with
     ``relative_to`` the reference's value (``<column>.reference``) and the ratio
-    (``<column>.relative``). Unit columns absent from results (no point has the unit) are 0."""
+    (``<column>.relative``). Unit columns absent from results (no point has the unit) are 0, and
+    named in ``attrs["absent_units"]``, which the figure prints (a misspelt unit is no silent 0)."""
     import numpy as np
     import pandas as pd
 
     data = select(results, f.where).copy()
+    absent = []
     for column in f.columns:
         if column not in data.columns:
             if not _UNIT_COLUMN.match(column):
                 raise KeyError(column)
             data[column] = 0.0
+            absent.append(column)
     keep = [c for c in ALL_SELECTABLE if c in data.columns]
     extra = [c for c in ("accuracy_measured_sd_pct",) if c in data.columns and "accuracy_measured_pct" in f.columns]
     extra += [c for c in _SOURCE_COLUMNS if c in data.columns and any("accuracy" in v for v in f.columns)]
@@ -423,6 +426,7 @@ def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
     macs = ["macs"] if banded and "energy_per_mac_pj" in f.columns and "macs" not in f.columns else []
     extra += banded + macs + [c for c in ("band_samples", "band_seed") if banded and c in data.columns]
     out = data[keep + list(f.columns) + extra].reset_index(drop=True)
+    out.attrs["absent_units"] = tuple(absent)  # the figure says so (bars_figure): 0, or a misspelt unit
     if "bits" in (f.x, *f.hue):
         out.insert(len(keep), "bits", [f"W{w}A{a}" for w, a in zip(out["weight_bits"], out["act_bits"])])
     if not f.relative_to:
@@ -438,4 +442,6 @@ def bars_data(results: "pd.DataFrame", f: FigureSpec) -> "pd.DataFrame":
             band = ratio_band_column(f.name, column, q)
             if band in results.columns:
                 out[f"{column}.relative_{q}"] = results[band].to_numpy(dtype=float)[select_positions(results, f)]
-    return pd.DataFrame(out)
+    frame = pd.DataFrame(out)
+    frame.attrs["absent_units"] = tuple(absent)
+    return frame

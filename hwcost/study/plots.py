@@ -756,6 +756,9 @@ def bars_figure(
                             for k, c in enumerate(columns)]
         if handles:
             ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    absent = data.attrs.get("absent_units", ())
+    if absent:  # drawn as 0: the unit is in no design of these results (or its name is misspelt)
+        fig.suptitle(f"no design here has {', '.join(c.split('.', 1)[1] for c in absent)}: drawn as 0", fontsize=8)
     return fig
 
 

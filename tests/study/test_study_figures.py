@@ -127,3 +127,22 @@ figures:
     for _, row in same.iterrows():
         twin = results[(results.scheme == "lsq") & (results.zero_point == row.zero_point) & (results.weight_bits == row.weight_bits)]
         assert row["tops_per_w.reference"] == pytest.approx(float(twin["tops_per_w"].iloc[0]))
+
+
+def test_a_unit_no_design_has_is_drawn_as_0_and_the_figure_says_so(write_study: Callable[..., Path],
+                                                                     tmp_path: Path) -> None:
+    # bn_multiplier is in no design of the small study (none keeps BN unfused): its bars are 0, and
+    # the figure names it -- a misspelt unit would otherwise be a silent row of zeros
+    from hwcost.study.figures import bars_data
+    from hwcost.study.plots import bars_figure
+
+    figures = "figures:\n  - name: bn\n    kind: bars\n    column: [energy_pj.bn_multiplier, energy_pj.mac_multiplier]\n"
+    spec = load_study(write_study(ONE_ARRAY + figures))
+    out = run_study(spec, tmp_path / "bn", measure=fake_accuracy, progress=False, figures=False)
+    f = spec.figures[0]
+    data = bars_data(out.results, f)
+    assert data.attrs["absent_units"] == ("energy_pj.bn_multiplier",) and (data["energy_pj.bn_multiplier"] == 0).all()
+    fig = bars_figure(data, f.columns, f.x, f.hue, f.stack, "")
+    assert fig._suptitle is not None and fig._suptitle.get_text() == "no design here has bn_multiplier: drawn as 0"
+    present = bars_data(out.results, spec.figures[0].__class__(**{**f.__dict__, "columns": ("energy_pj.mac_multiplier",)}))
+    assert present.attrs["absent_units"] == ()
