@@ -99,13 +99,15 @@ class _Part:
     path: Path
     columns: tuple[str, ...]
     numeric: frozenset[str]
+    integer: frozenset[str]  # the numeric columns holding integers
 
 
 def _write_part(frame: "pd.DataFrame", path: Path) -> _Part:
     """The chunk's frame as it is (pickled: our own file, read back once by this process), to be
     written as CSV once the columns of every chunk are known."""
     frame.to_pickle(path)
-    return _Part(path, tuple(frame.columns), frozenset(frame.select_dtypes("number").columns))
+    return _Part(path, tuple(frame.columns), frozenset(frame.select_dtypes("number").columns),
+                 frozenset(frame.select_dtypes("integer").columns))
 
 
 def _union(parts: Sequence[_Part]) -> tuple[list[str], set[str]]:
@@ -205,29 +207,29 @@ def _pyarrow():  # noqa: ANN202 (the module, when installed)
 
 
 def _write_parquet(path: Path, parts: Sequence[_Part], columns: list[str], numeric: set[str]) -> None:
-    """One Parquet file, one row group per part, under one schema: a column of numbers is 64-bit
-    integers when every part has it as integers, else doubles (0 where a part lacks it, as in
-    the CSV); a column of text is strings (null where a part lacks it or has no value)."""
+    """One Parquet file, one row group per part, under one schema: a column of numbers in every
+    part that has it is 64-bit integers when every part holds integers, else doubles (0 where a
+    part lacks it, as in the CSV); any other column is strings, each value as the CSV writes it
+    (a CIM macro count is 108 on one design and 'auto' on another), null where a part lacks it or
+    has no value."""
     import pandas as pd
 
     pa = _pyarrow()
-    integer = {c: True for c in numeric}
-    for part in parts:
-        frame_types = pd.read_pickle(part.path).dtypes
-        for c in numeric:
-            if c not in part.columns or not pd.api.types.is_integer_dtype(frame_types[c]):
-                integer[c] = False
-    schema = pa.schema([(c, (pa.int64() if integer[c] else pa.float64()) if c in numeric else pa.string())
+    numbers = {c for c in numeric if all(c in p.numeric for p in parts if c in p.columns)}
+    integer = {c for c in numbers if all(c in p.integer for p in parts)}
+    schema = pa.schema([(c, (pa.int64() if c in integer else pa.float64()) if c in numbers else pa.string())
                         for c in columns])
     with pa.parquet.ParquetWriter(path, schema) as writer:
         for part in parts:
             frame = pd.read_pickle(part.path)
             arrays = []
             for c in columns:
-                if c in frame.columns:
-                    values = frame[c].to_numpy() if c in numeric else frame[c].astype(object).where(frame[c].notna(), None)
+                if c not in frame.columns:
+                    values = [0.0 if c in numbers else None] * len(frame)
+                elif c in numbers:
+                    values = frame[c].to_numpy()
                 else:
-                    values = [0.0 if c in numeric else None] * len(frame)
+                    values = [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in frame[c].tolist()]
                 arrays.append(pa.array(values, type=schema.field(c).type))
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
 

@@ -158,3 +158,19 @@ def test_parquet_without_pyarrow_is_refused_before_pricing(points: list[hwcost.D
     with pytest.raises(HwcostError, match=r"hwcost\[parquet\]") as info:
         hwcost.sweep_to(tmp_path / "s.parquet", points)
     assert info.value.problems[0].key == "path" and list(tmp_path.iterdir()) == []
+
+
+def test_a_column_of_numbers_in_one_chunk_and_text_in_another_is_text_in_parquet(tmp_path: Path) -> None:
+    # a CIM macro count is 108 on a fixed design and 'auto' on another: a chunk of the first holds
+    # numbers, a chunk of the second text; the Parquet column is text, as the CSV writes it
+    import pyarrow.parquet as pq
+
+    lib = hwcost.load_techlib("45nm-lp")
+    fixed = hwcost.design_point("lsq", 4, arch="cim_macro", techlib=lib)
+    auto = hwcost.design_point("lsq", 4, arch=hwcost.CimMacroConfig(macros=None), techlib=lib)
+    out = hwcost.sweep_to(tmp_path / "s.parquet", [fixed, auto], chunk_size=1)
+    table = pq.read_table(out.path)
+    assert str(table.schema.field("macros").type) == "string"
+    assert table.column("macros").to_pylist() == ["108", "auto"]
+    text = hwcost.sweep_to(tmp_path / "s.csv", [fixed, auto], chunk_size=1)
+    assert list(_read(text.path)["macros"].astype(str)) == ["108", "auto"]
