@@ -410,10 +410,10 @@ def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], price
         rows.append((_shift_add_row(arch, pricer, product), arch.num_pes))
     if arch.power_gating:
         rows = [(_gated(r, arch, passes), n) if r.unit in _GATED else (r, n) for r, n in rows]
-    rows += [(r, 1) for r in _buffer_row(MacRow.ACC_BUFFER, arch.acc_buffer_kib, acc_port_bits(arch, acc, pricer),
+    acc_port, ibuf_port = acc_port_bits(arch, acc, pricer), ibuf_port_bits(arch, scheme.activations.bits, pricer)
+    rows += [(r, 1) for r in _buffer_row(MacRow.ACC_BUFFER, arch.acc_buffer_kib, acc_port,
                                          MacCount.ACC_READ_ACCESSES, MacCount.ACC_WRITE_ACCESSES, pricer)]
-    rows += [(r, 1) for r in _buffer_row(MacRow.INPUT_BUFFER, arch.input_buffer_kib,
-                                         ibuf_port_bits(arch, scheme.activations.bits, pricer),
+    rows += [(r, 1) for r in _buffer_row(MacRow.INPUT_BUFFER, arch.input_buffer_kib, ibuf_port,
                                          MacCount.IBUF_READ_ACCESSES, MacCount.IBUF_WRITE_ACCESSES, pricer)]
     rows += _memory_rows(arch, pricer, scheme)
     pinned: dict[Enum, PinnedCost] = dict(arch.pinned)
@@ -432,8 +432,8 @@ def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], price
         edge_act_bits=class_a[EDGE],
         table_word_bits=table_word_bits(body),
         group_size=group_size,
-        acc_port_bits=acc_port_bits(arch, acc, pricer),
-        ibuf_port_bits=ibuf_port_bits(arch, scheme.activations.bits, pricer),
+        acc_port_bits=acc_port,
+        ibuf_port_bits=ibuf_port,
         rows=priced,
         unused_pins=tuple(u.value for u in pinned if u not in present),
         device_flavour=pricer.derived(("flavour", arch.clock_mhz), lambda: describe_flavour(pricer.lib, arch.clock_mhz)),
