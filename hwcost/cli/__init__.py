@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -32,6 +33,13 @@ COMMANDS: dict[str, str] = {
     "validate": "hwcost against published silicon",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(COMMANDS)
+
+# Commands that multiply large matrices (the numpy training of ``accuracy``, which ``study`` runs):
+# they keep OpenBLAS's thread pool. The others price designs with element-wise numpy and never
+# call BLAS, and a pool they do not use costs CPU (see _without_blas_threads).
+BLAS_COMMANDS: frozenset[str] = frozenset({"accuracy", "study"})
+# What OpenBLAS reads for its thread count, first found wins (OpenBLAS's driver/others/openblas_env.c).
+_BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -59,6 +67,32 @@ def _command(argv: Sequence[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = _command(argv)
+    unset_after = _without_blas_threads(command)
+    try:
+        return _main(argv, command)
+    finally:
+        if unset_after:
+            os.environ.pop("OPENBLAS_NUM_THREADS", None)
+
+
+def _without_blas_threads(command: str) -> bool:
+    """For a command that does no BLAS work, ask OpenBLAS (loaded with numpy) for no worker
+    threads; True when the variable was set here, to be removed again when ``main`` returns.
+
+    OpenBLAS starts one worker thread per core when it loads, and a worker waits for work by
+    spinning for 2**28 cycles (its THREAD_TIMEOUT; about 0.1 s) before it sleeps: a cold
+    ``hwcost evaluate`` spent about 0.1 s of CPU on a second core in a thread that never gets
+    any work (issue 20; measured with ``benchmarks/bench_cpu.py``). Nothing changes when numpy is
+    already loaded (the pool exists: an in-process caller), for :data:`BLAS_COMMANDS`, or when the
+    user has set a thread count.
+    """
+    if command in BLAS_COMMANDS or "numpy" in sys.modules or any(v in os.environ for v in _BLAS_THREAD_VARIABLES):
+        return False
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    return True
+
+
+def _main(argv: list[str], command: str) -> int:
     parser = build_parser(only=command if command in COMMANDS else "")
     args = parser.parse_args(argv)
     try:

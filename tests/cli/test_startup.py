@@ -88,3 +88,37 @@ def test_a_closed_pipe_ends_quietly() -> None:
     proc.stdout.close()  # the reader leaves before the table is written
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+
+
+def _threads_after(argv: list[str], env: dict[str, str] | None = None) -> str:
+    """The threads of a fresh interpreter after ``main(argv)`` (numpy loaded), and the
+    OPENBLAS_NUM_THREADS it leaves behind."""
+    import os
+
+    code = ("import contextlib, io, os\nfrom hwcost.cli import main\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main({argv!r})\nimport numpy\n"
+            "print(len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS'))")
+    clean = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**clean, **(env or {})})
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in /proc/self/task (Linux)")
+def test_evaluate_starts_no_blas_worker_threads() -> None:
+    # OpenBLAS would start a worker per core and spin it for ~0.1 s of CPU; evaluate does no BLAS
+    # work. The variable is set only while main runs.
+    assert _threads_after(["evaluate", "--bits", "4"]) == "1 None"
+    # a thread count the user chose is left alone
+    assert _threads_after(["evaluate", "--bits", "4"], {"OPENBLAS_NUM_THREADS": "2"}).endswith(" 2")
+
+
+def test_training_commands_keep_the_blas_threads() -> None:
+    import os
+
+    from hwcost.cli import BLAS_COMMANDS, _without_blas_threads
+
+    assert {"accuracy", "study"} <= BLAS_COMMANDS
+    before = os.environ.get("OPENBLAS_NUM_THREADS")
+    assert _without_blas_threads("accuracy") is False and _without_blas_threads("study") is False
+    assert os.environ.get("OPENBLAS_NUM_THREADS") == before
