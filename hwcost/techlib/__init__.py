@@ -9,12 +9,22 @@ moves a library to another process node (:mod:`hwcost.techlib.scaling`,
 clock (:mod:`hwcost.techlib.flavour`).
 """
 
-from hwcost.techlib._dump import techlib_to_dict, techlib_yaml
+from typing import Any
+
 from hwcost.techlib._load import list_techlibs, load_techlib, parse_techlib
 from hwcost.techlib.flavour import FlavourChoice, choose_flavour
 from hwcost.techlib.library import ComponentModel, Derivation, Flavour, Quantity, TechLib, VariantComponent
 from hwcost.techlib.models import MODELS, Kind, ParamRange
-from hwcost.techlib.scaling import DEFAULT_RULES, ScalingRule, scale_techlib
+
+# Loaded on first use: writing a library (PyYAML's emitter) and scaling one (the CACTI and
+# Stillmaker fits); pricing with a library needs neither (issue 20, start-up).
+_LAZY = {
+    "techlib_to_dict": "hwcost.techlib._dump",
+    "techlib_yaml": "hwcost.techlib._dump",
+    "scale_techlib": "hwcost.techlib.scaling",
+    "ScalingRule": "hwcost.techlib.scaling",
+    "DEFAULT_RULES": "hwcost.techlib.scaling",
+}
 
 __all__ = [
     "load_techlib",
@@ -37,3 +47,13 @@ __all__ = [
     "ParamRange",
     "MODELS",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
