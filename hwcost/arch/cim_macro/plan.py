@@ -9,7 +9,7 @@ point needs (or the fixed count of the arch file).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -111,34 +111,61 @@ def operands(scheme: QuantScheme, body: Datapath, edge: Datapath, *own: Datapath
     )
 
 
-def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t: WorkloadTables) -> CimLayerParams:
-    """Stack design points into (points, 1) / (points, layers) arrays."""
+def distinct(objects: Sequence[Any]) -> tuple[list[Any], list[int] | None]:
+    """The distinct objects of a sequence (by identity, in order of first appearance) and each
+    item's position among them (``None`` when every item is distinct: nothing to gather). A
+    sweep's points share a few configurations and one operands object per scheme, so their
+    numbers are read once per object."""
+    ids = list(map(id, objects))
+    position = {i: k for k, i in enumerate(dict.fromkeys(ids))}
+    if len(position) == len(ids):
+        return list(objects), None
+    by_id = dict(zip(ids, objects))
+    return [by_id[i] for i in position], list(map(position.__getitem__, ids))
 
-    col = column
+
+def _gather(values: np.ndarray, where: list[int] | None) -> np.ndarray:
+    """Rows ``where`` of ``values`` (each point's row of its distinct object's); all of them when
+    ``where`` is ``None``."""
+    return values if where is None else values[np.asarray(where, dtype=np.intp)]
+
+
+# The design-point columns of CimLayerParams, in the order _point_values gives them; those a block
+# of points may vary in (plan_cim_block) and those its block_key fixes.
+_POINT_FIELDS = ("rows", "cols", "adc_share", "adc_bits", "active_rows", "macros_fixed", "dram_bits_per_cycle",
+                 "cell_bits", "pulse_bits", "encoding", "weight_analog", "pair_analog", "pwm", "glb_bits_per_cycle",
+                 "write_cycles_per_row", "post_lanes", "glb_bits")
+_VARYING = 7  # the first seven: rows .. dram_bits_per_cycle
+_BOOL_FIELDS = ("weight_analog", "pair_analog", "pwm")
+
+
+def _varying_values(a: CimMacroConfig) -> tuple[float, ...]:
+    return (a.rows, a.cols, a.adc_share, a.adc_bits, a.rows_per_conversion, np.nan if a.macros is None else a.macros,
+            a.dram_bits_per_cycle)
+
+
+def _shared_values(a: CimMacroConfig) -> tuple[float, ...]:
+    return (a.cell_bits, a.input_bits_per_pulse, _ENCODING_CODE[a.signed_weights],
+            a.weight_accumulation is WeightAccumulation.ANALOG, a.pair_subtraction is PairSubtraction.ANALOG,
+            a.input_mode is InputEncoding.PWM, a.glb_bits_per_cycle, write_cycles_per_row(a), a.post_lanes, a.glb_bits)
+
+
+def _params(values: np.ndarray, ops: Sequence[CimOperands], where_ops: list[int] | None,
+            t: WorkloadTables) -> CimLayerParams:
+    """CimLayerParams from each point's design values (points, len(_POINT_FIELDS)) and the
+    distinct operands (``ops``) with each point's position among them."""
+    columns = np.ascontiguousarray(values.T)
+    point = {name: columns[k][:, None] for k, name in enumerate(_POINT_FIELDS)}
+    for name in _BOOL_FIELDS:
+        point[name] = point[name].astype(bool)
 
     def per_layer(pick: str) -> np.ndarray:
-        return by_class(t.layer_class, [getattr(o, pick) for o in ops])
+        return _gather(by_class(t.layer_class, [getattr(o, pick) for o in ops]), where_ops)
 
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
     return CimLayerParams(
-        rows=col([a.rows for a in archs]),
-        cols=col([a.cols for a in archs]),
-        adc_share=col([a.adc_share for a in archs]),
-        cell_bits=col([a.cell_bits for a in archs]),
-        pulse_bits=col([a.input_bits_per_pulse for a in archs]),
-        adc_bits=col([a.adc_bits for a in archs]),
-        encoding=col([_ENCODING_CODE[a.signed_weights] for a in archs]),
-        weight_analog=col([a.weight_accumulation is WeightAccumulation.ANALOG for a in archs]).astype(bool),
-        pair_analog=col([a.pair_subtraction is PairSubtraction.ANALOG for a in archs]).astype(bool),
-        pwm=col([a.input_mode is InputEncoding.PWM for a in archs]).astype(bool),
-        active_rows=col([a.rows_per_conversion for a in archs]),
-        macros_fixed=col([np.nan if a.macros is None else a.macros for a in archs]),
-        glb_bits_per_cycle=col([a.glb_bits_per_cycle for a in archs]),
-        write_cycles_per_row=col([write_cycles_per_row(a) for a in archs]),
-        post_lanes=col([a.post_lanes for a in archs]),
-        acc_bits=col([o.acc_bits for o in ops]),
-        glb_bits=col([a.glb_bits for a in archs]),
-        dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
+        **point,
+        acc_bits=_gather(column([o.acc_bits for o in ops]), where_ops),
         weight_bits=per_layer("weight_bits"),
         weight_signed=per_layer("weight_signed").astype(bool),
         weight_narrow=per_layer("weight_narrow").astype(bool),
@@ -146,8 +173,26 @@ def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t:
         input_bits=per_layer("input_bits"),
         act_signed=per_layer("input_signed").astype(bool),
         out_bits=per_layer("out_bits"),
-        extra_dram_bits_per_layer=col([o.table_word_bits for o in ops]) * out_channels[None, :],
+        extra_dram_bits_per_layer=_gather(column([o.table_word_bits for o in ops]) * out_channels[None, :], where_ops),
     )
+
+
+def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t: WorkloadTables) -> CimLayerParams:
+    """Stack design points into (points, 1) / (points, layers) arrays: each distinct configuration
+    and operands object read once (:func:`distinct`)."""
+    configs, where = distinct(archs)
+    values = _gather(np.asarray([_varying_values(a) + _shared_values(a) for a in configs], dtype=float), where)
+    distinct_ops, where_ops = distinct(ops)
+    return _params(values, distinct_ops, where_ops, t)
+
+
+def block_params(configs: Sequence[CimMacroConfig], ops: CimOperands, t: WorkloadTables) -> CimLayerParams:
+    """:func:`layer_params` of a block (configurations sharing :func:`block_key`, one operands):
+    the values the block shares read from its first configuration."""
+    values = np.empty((len(configs), len(_POINT_FIELDS)))
+    values[:, :_VARYING] = np.asarray([_varying_values(a) for a in configs], dtype=float)
+    values[:, _VARYING:] = np.asarray(_shared_values(configs[0]), dtype=float)
+    return _params(values, [ops], [0] * len(configs), t)
 
 
 def _row(unit: CimRow, category: Category, terms: tuple[Term, ...], area_um2: Any, arch: CimMacroConfig,
@@ -261,6 +306,44 @@ def _shift_add_block(g: CimGeometry, p: CimLayerParams, t: WorkloadTables) -> tu
     return tuple(b.astype(np.int64) for b in (body, *(bits[:, m].max(axis=1) if m.any() else body for m in masks[1:])))
 
 
+def _has_array(row: PricedRow) -> bool:
+    """Whether any number of a block's row is an array over its points (else it is the same row
+    at every point, and a sub-block takes it as it is)."""
+    return (isinstance(row.area_um2, np.ndarray) or isinstance(row.leakage_mw, np.ndarray)
+            or any(isinstance(e, np.ndarray) for t in row.terms for e in t.energies_pj))
+
+
+def _adc_energies(pricer: Pricer, readout: str, rate: float, present: np.ndarray,
+                  columns: Sequence[np.ndarray]) -> dict[int, float]:
+    """The ADC's energy per conversion at each resolution some point of the block converts at
+    (``present``: (points, ADC_BITS_MAX)). A resolution the library cannot price raises the
+    problem the points' own plans raise first: each structure of (resolutions, ``columns``), in
+    the order of :func:`structures`, priced from its lowest resolution up."""
+    bits = np.flatnonzero(present.any(axis=0)) + 1
+    try:
+        return {b: pricer.energy_pj("column_adc", readout=readout, bits=b, sample_rate_hz=rate) for b in bits.tolist()}
+    except Exception:
+        for kind, _ in structures(np.concatenate([present, *columns], axis=1)):
+            for b in (np.flatnonzero(kind[:ADC_BITS_MAX]) + 1).tolist():
+                pricer.energy_pj("column_adc", readout=readout, bits=b, sample_rate_hz=rate)
+        raise
+
+
+def _adc_terms(energy: Mapping[int, float], present: np.ndarray) -> tuple[Term, ...]:
+    """The ADC row's terms over a sub-block's points: the conversions at each resolution some of
+    them convert at, priced at its energy where a point converts at it and 0 where it does not (its
+    conversions there are 0: the sum and its actions are those of the point's own terms)."""
+    terms = []
+    for b, e in energy.items():
+        has = present[:, b - 1]
+        if has.all():
+            terms.append(Term(AdcBitsCount.of(b), e, e))
+        elif has.any():
+            per_point = np.where(has, e, 0.0)
+            terms.append(Term(AdcBitsCount.of(b), per_point, per_point))
+    return tuple(terms)
+
+
 def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], pricer: Pricer, t: WorkloadTables,
                    datapaths: ClassDatapaths) -> list[tuple[np.ndarray, CimPlan]]:
     """:func:`plan_cim_macro` of several design points at once: configurations sharing
@@ -275,7 +358,7 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
     body, edge = datapaths.body, datapaths.edge
     check_integer_layers(datapaths, scheme, "cim_macro")
     ops = operands(scheme, *datapaths.datapaths)
-    params = layer_params(configs, [ops] * n, t)
+    params = block_params(configs, ops, t)
     g = cim_geometry(t.shapes, params)
     needed = g.tiles.sum(axis=1).astype(np.int64)
     fixed = params.macros_fixed[:, 0]
@@ -332,33 +415,35 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
     if missing.any():
         AdcBitsCount.of(int(priced_bits[missing][0]))  # raises, as the point alone does
     writes = needed > macros
-    columns = [present, writes[:, None]]
+    columns = [writes[:, None]]
     if arch.power_gating is not PowerGating.NONE:
         columns.append(np.stack([leak_cells == 0, np.broadcast_to(leak_dac == 0, (n,)), leak_adc == 0, leak_sa == 0],
                                 axis=1))
+    adc_energy = _adc_energies(pricer, readout, rate, present, columns)
+    tail_arrays = [_has_array(r) for r in tail]
     out = []
     for kind, sel in structures(np.concatenate(columns, axis=1)):
         at = lambda v: _take(v, sel)  # noqa: E731
         m = macros[sel]
-        adc_terms = []
-        for b in resolutions[kind[:ADC_BITS_MAX]].tolist():
-            e = pricer.energy_pj("column_adc", readout=readout, bits=b, sample_rate_hz=rate)
-            adc_terms.append(Term(AdcBitsCount.of(b), e, e))
         block_rows = [
             _row(CimRow.CELLS, Category.CIM_ARRAY, (Term(CimCount.CELL_OPS, at(e_cell), at(e_cell)),),
                  at(area_cells), arch, m, at(leak_cells)),
             _row(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
                  at(area_dac), arch, m, at(leak_dac)),
-            _row(CimRow.ADC, Category.CIM_PERIPHERY, tuple(adc_terms), at(adcs) * at(a_adc), arch, m, at(leak_adc)),
+            _row(CimRow.ADC, Category.CIM_PERIPHERY, _adc_terms(adc_energy, present[sel]), at(adcs) * at(a_adc), arch, m,
+                 at(leak_adc)),
             _row(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, *(at(e) for e in e_sa)),),
                  at(adcs) * at(a_sa), arch, m, at(leak_sa)),
             PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
                       arch.post_lanes * a_acc),
         ]
-        if kind[ADC_BITS_MAX]:
+        if kind[0]:
             e_bit = at(write_bit)
             block_rows.append(PricedRow(CimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
                                         (Term(CimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
-        block_rows += tail if len(sel) == n else take_rows(tail, sel)
+        if len(sel) == n:
+            block_rows += tail
+        else:
+            block_rows += [take_rows((r,), sel)[0] if arrays else r for r, arrays in zip(tail, tail_arrays)]
         out.append((sel, CimPlan(body, edge, ops, m, needed[sel], tuple(block_rows))))
     return out
