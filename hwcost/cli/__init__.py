@@ -92,9 +92,57 @@ def _without_blas_threads(command: str) -> bool:
     return True
 
 
+def _parse(argv: list[str], command: str) -> argparse.Namespace:
+    """The arguments of ``argv``: first parsed without the arch flags, whose generation imports
+    every template (:func:`hwcost.cli._arch_flags.deferred_arch_flags`), then, when that parse
+    cannot be the full parser's, with the full parser."""
+    from hwcost.cli._arch_flags import deferred_arch_flags
+
+    only = command if command in COMMANDS else ""
+    with deferred_arch_flags() as waiting:
+        parser = build_parser(only=only)
+    if waiting:
+        args = _parse_without_arch_flags(parser, waiting, argv)
+        if args is not None:
+            return args
+        parser = build_parser(only=only)
+    return parser.parse_args(argv)
+
+
+class _Refused(Exception):
+    """A parse without the arch flags failed: the full parser parses again and tells why."""
+
+
+def _parse_without_arch_flags(parser: argparse.ArgumentParser, waiting: list[argparse.ArgumentParser],
+                              argv: list[str]) -> argparse.Namespace | None:
+    """The arguments as the full parser would give them, or None when that is not sure: an
+    option the parser without the arch flags does not have exactly (an arch flag, an
+    abbreviation, a misspelling), ``--help``, ``--`` or any parse error (told by the full
+    parser, with its usage). An option spelt out in full means the same to both parsers (argparse
+    takes an exact option string before any abbreviation, and an arch flag named like another
+    option is not added), so when every one is known the two parses agree but for the arch
+    flags' attributes, left at None by the full parser and absent here."""
+    parsers = [parser, *waiting]
+    known = {option for p in parsers for option in p._option_string_actions} - {"-h", "--help"}
+    if any(a.startswith("-") and a != "-" and a.split("=", 1)[0] not in known for a in argv):
+        return None
+
+    def refuse(message: str) -> None:
+        raise _Refused(message)
+
+    for p in parsers:
+        p.error = refuse  # type: ignore[method-assign]
+    try:
+        return parser.parse_args(argv)
+    except _Refused:
+        return None
+    finally:
+        for p in parsers:
+            del p.error
+
+
 def _main(argv: list[str], command: str) -> int:
-    parser = build_parser(only=command if command in COMMANDS else "")
-    args = parser.parse_args(argv)
+    args = _parse(argv, command)
     try:
         return int(args.run(args) or 0)
     except BrokenPipeError:  # the reader left (hwcost evaluate | head): nothing more to say

@@ -6,18 +6,44 @@ is the key's when every template that has it agrees (integer, number, choices), 
 by the template. Older names stay: ``--dac-bits`` sets ``input_bits_per_pulse``. A flag of a
 key the chosen template lacks is refused naming the flag and the template
 (:func:`hwcost.arch.registry.with_overrides`).
+
+Generating the flags means importing every template and reading its keys from the code (about
+30 ms). ``hwcost evaluate`` first parses without them (:func:`deferred_arch_flags`), which gives
+the same arguments when the command line names no option outside the others; only a command
+line that does (an arch flag, a misspelling, ``--help``) is parsed again with them
+(:func:`hwcost.cli.main`).
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["ALIASES", "arch_keys_by_name", "add_arch_arguments", "arch_from_args"]
+__all__ = ["ALIASES", "arch_keys_by_name", "add_arch_arguments", "arch_from_args", "deferred_arch_flags",
+           "ARCH_FLAGS_LEFT_OUT"]
 
 # Flags kept from before the flags were generated: flag -> the key it sets.
 ALIASES: Mapping[str, str] = {"--dac-bits": "input_bits_per_pulse"}
+
+# The parsed arguments' attribute that is True when they were parsed without the arch flags
+# (deferred_arch_flags), so none was typed.
+ARCH_FLAGS_LEFT_OUT = "arch_flags_left_out"
+
+_deferred: list[argparse.ArgumentParser] | None = None  # parsers built without their arch flags
+
+
+@contextmanager
+def deferred_arch_flags() -> Iterator[list[argparse.ArgumentParser]]:
+    """While active, :func:`add_arch_arguments` leaves the flags out and lists the parser (the
+    list yielded); the parsed arguments then carry ``ARCH_FLAGS_LEFT_OUT`` True."""
+    global _deferred
+    _deferred = waiting = []
+    try:
+        yield waiting
+    finally:
+        _deferred = None
 
 
 def arch_keys_by_name() -> dict[str, list[Any]]:
@@ -73,6 +99,10 @@ def _default(key: Any) -> str:
 
 def add_arch_arguments(p: argparse.ArgumentParser) -> None:
     """A flag per template key, grouped by the templates that have it."""
+    if _deferred is not None:
+        _deferred.append(p)
+        p.set_defaults(**{ARCH_FLAGS_LEFT_OUT: True})
+        return
     from hwcost.arch.registry import template_names
 
     everywhere = set(template_names())
@@ -143,6 +173,8 @@ def arch_from_args(args: argparse.Namespace) -> Any:
     arch_flag = "--arch-file" if args.arch_file else "--arch"
     with under_flags({"arch": arch_flag, "": arch_flag}):
         arch = load_arch(args.arch_file or args.arch)
+    if getattr(args, ARCH_FLAGS_LEFT_OUT, False):  # parsed without the arch flags: none was typed
+        return arch
     values, flags = typed_overrides(args, type(arch).template)
     if not values:
         return arch

@@ -122,3 +122,67 @@ def test_training_commands_keep_the_blas_threads() -> None:
     before = os.environ.get("OPENBLAS_NUM_THREADS")
     assert _without_blas_threads("accuracy") is False and _without_blas_threads("study") is False
     assert os.environ.get("OPENBLAS_NUM_THREADS") == before
+
+
+def test_evaluate_without_arch_flags_reads_no_template_keys() -> None:
+    # the arch flags are generated from every template's code (~30 ms): a command line without
+    # one is parsed without them
+    code = ("import contextlib, io\nfrom hwcost.cli import main\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['evaluate', '--scheme', 'lsq+', '--bits', '4', '--format=json'])")
+    probe = f"import sys\n{code}\nprint('hwcost.arch.keys' in sys.modules, 'hwcost.evaluate' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+_NO_ARCH_FLAG = [
+    ["evaluate"],
+    ["evaluate", "--scheme", "lsq+", "--bits", "4"],
+    ["evaluate", "--scheme=lsq+", "--bits=4", "--format", "json", "--node", "22nm", "--by-layer"],
+    ["evaluate", "--arch", "cim", "--scope", "core", "--uncertainty", "--seed", "3", "--workload", "-"],
+    ["evaluate", "--arch-file", "a.yaml", "--weight-bits", "4", "--act-bits", "8", "--peak"],
+]
+_NEEDS_THE_FULL_PARSER = [
+    ["evaluate", "--pe-rows", "8"],
+    ["evaluate", "--pe-r", "8"],  # an abbreviation of an arch flag
+    ["evaluate", "--arch", "cim", "--dac-bits=2"],
+    ["evaluate", "--bits", "-1"],  # a negative number: not an option of either parser
+]
+
+
+@pytest.mark.parametrize("argv", _NO_ARCH_FLAG + _NEEDS_THE_FULL_PARSER, ids=" ".join)
+def test_the_parse_without_arch_flags_agrees_with_the_full_parser(argv: list[str]) -> None:
+    from hwcost.cli import _parse
+    from hwcost.cli._arch_flags import ARCH_FLAGS_LEFT_OUT, arch_keys_by_name
+
+    full = vars(build_parser(only="evaluate").parse_args(argv))
+    got = vars(_parse(argv, "evaluate"))
+    arch_dests = set(arch_keys_by_name()) | {"dac_bits"}
+    if argv in _NO_ARCH_FLAG:
+        assert got.pop(ARCH_FLAGS_LEFT_OUT) is True
+        assert all(full.pop(d) is None for d in arch_dests)
+    else:
+        assert ARCH_FLAGS_LEFT_OUT not in got
+    assert got.keys() == full.keys()
+    assert {k: str(v) for k, v in got.items()} == {k: str(v) for k, v in full.items()}
+
+
+@pytest.mark.parametrize("argv", [["evaluate", "--bits", "x"], ["evaluate", "--bits"], ["evaluate", "--pe-rows", "x"],
+                                  ["evaluate", "--bits", "4", "--", "--pe-rows", "8"], ["evaluate", "stray"],
+                                  ["evaluate", "--sc", "x"]], ids=" ".join)
+def test_a_refused_command_line_is_told_by_the_full_parser(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        build_parser(only="evaluate").parse_args(argv)
+    expected = capsys.readouterr()
+    with pytest.raises(SystemExit) as got:
+        main(argv)
+    assert got.value.code == exc.value.code == 2
+    assert capsys.readouterr() == expected
+    # the sub-command's usage lists the arch flags
+    assert "--pe-rows" in expected.err or expected.err.startswith("usage: hwcost [-h] COMMAND")
+
+
+def test_evaluate_help_lists_the_arch_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--bits", "4", "--help"])
+    out = capsys.readouterr().out
+    assert "--pe-rows" in out and "--adc-bits" in out and "--dac-bits" in out
