@@ -150,21 +150,15 @@ def _shared_values(a: CimMacroConfig) -> tuple[float, ...]:
             a.input_mode is InputEncoding.PWM, a.glb_bits_per_cycle, write_cycles_per_row(a), a.post_lanes, a.glb_bits)
 
 
-def _params(values: np.ndarray, ops: Sequence[CimOperands], where_ops: list[int] | None,
-            t: WorkloadTables) -> CimLayerParams:
-    """CimLayerParams from each point's design values (points, len(_POINT_FIELDS)) and the
-    distinct operands (``ops``) with each point's position among them."""
-    columns = np.ascontiguousarray(values.T)
-    point = {name: columns[k][:, None] for k, name in enumerate(_POINT_FIELDS)}
-    for name in _BOOL_FIELDS:
-        point[name] = point[name].astype(bool)
+def _class_values(ops: Sequence[CimOperands], where_ops: list[int] | None, t: WorkloadTables) -> dict[str, np.ndarray]:
+    """The operands' columns of CimLayerParams: (distinct operands, layers) arrays gathered to
+    each point's (``where_ops``; as they are when ``None``)."""
 
     def per_layer(pick: str) -> np.ndarray:
         return _gather(by_class(t.layer_class, [getattr(o, pick) for o in ops]), where_ops)
 
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
-    return CimLayerParams(
-        **point,
+    return dict(
         acc_bits=_gather(column([o.acc_bits for o in ops]), where_ops),
         weight_bits=per_layer("weight_bits"),
         weight_signed=per_layer("weight_signed").astype(bool),
@@ -177,22 +171,34 @@ def _params(values: np.ndarray, ops: Sequence[CimOperands], where_ops: list[int]
     )
 
 
+def _point_columns(values: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """(points, 1) columns of each point's design values (points, len(names))."""
+    columns = np.ascontiguousarray(values.T)
+    point = {name: columns[k][:, None] for k, name in enumerate(names)}
+    for name in _BOOL_FIELDS:
+        if name in point:
+            point[name] = point[name].astype(bool)
+    return point
+
+
 def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t: WorkloadTables) -> CimLayerParams:
     """Stack design points into (points, 1) / (points, layers) arrays: each distinct configuration
     and operands object read once (:func:`distinct`)."""
     configs, where = distinct(archs)
     values = _gather(np.asarray([_varying_values(a) + _shared_values(a) for a in configs], dtype=float), where)
     distinct_ops, where_ops = distinct(ops)
-    return _params(values, distinct_ops, where_ops, t)
+    return CimLayerParams(**_point_columns(values, _POINT_FIELDS), **_class_values(distinct_ops, where_ops, t))
 
 
 def block_params(configs: Sequence[CimMacroConfig], ops: CimOperands, t: WorkloadTables) -> CimLayerParams:
-    """:func:`layer_params` of a block (configurations sharing :func:`block_key`, one operands):
-    the values the block shares read from its first configuration."""
-    values = np.empty((len(configs), len(_POINT_FIELDS)))
-    values[:, :_VARYING] = np.asarray([_varying_values(a) for a in configs], dtype=float)
-    values[:, _VARYING:] = np.asarray(_shared_values(configs[0]), dtype=float)
-    return _params(values, [ops], [0] * len(configs), t)
+    """:func:`layer_params` of a block (configurations sharing :func:`block_key`, one operands),
+    each number the block shares given once: the values its block_key fixes (1, 1), read from its
+    first configuration, and the operands' (1, layers); what varies (points, 1). They broadcast
+    as the stacked arrays would, element by element the same numbers."""
+    varying = np.asarray([_varying_values(a) for a in configs], dtype=float)
+    shared = np.asarray([_shared_values(configs[0])], dtype=float)
+    return CimLayerParams(**_point_columns(varying, _POINT_FIELDS[:_VARYING]),
+                          **_point_columns(shared, _POINT_FIELDS[_VARYING:]), **_class_values([ops], None, t))
 
 
 def _row(unit: CimRow, category: Category, terms: tuple[Term, ...], area_um2: Any, arch: CimMacroConfig,
@@ -279,9 +285,26 @@ def block_key(arch: CimMacroConfig) -> tuple[object, ...]:
 
 def _each(keys: np.ndarray, price: Any) -> np.ndarray:
     """``price(i)`` (a number or a tuple of numbers) of the first point ``i`` with each distinct
-    key, gathered over the block: each distinct value priced once."""
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return np.asarray([price(i) for i in first.tolist()], dtype=float)[inverse.reshape(-1)]
+    key, gathered over the block: each distinct value priced once, in ascending order of key (so
+    that of several values the library refuses, the smallest is the one named)."""
+    values = keys.tolist()
+    distinct = sorted(set(values))
+    if len(distinct) == 1:
+        return np.asarray([price(0)], dtype=float)[np.zeros(len(values), dtype=np.intp)]
+    position = {k: j for j, k in enumerate(distinct)}
+    where = np.fromiter(map(position.__getitem__, values), dtype=np.intp, count=len(values))
+    return np.asarray([price(values.index(k)) for k in distinct], dtype=float)[where]
+
+
+def _cell_prices(arch: CimMacroConfig, pricer: Pricer) -> tuple[float, float, float, float]:
+    """(energy per cell operation, area, leakage per bit, write energy per bit) of ``arch``'s cell
+    (:func:`~hwcost.arch.cim_macro.cells.cell_cost`), priced once per library and cell."""
+    def price() -> tuple[float, float, float, float]:
+        c = cell_cost(arch, pricer)
+        return c.energy_pj, c.area_um2, c.leakage_mw_per_bit, c.write_pj_per_bit
+
+    return pricer.derived(("cim_cell", arch.cell.value, arch.cell_bits, arch.rram_read_v, arch.rram_read_pulse_ns,
+                           arch.clock_mhz, arch.rows, arch.cols), price)
 
 
 def structures(flags: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -368,8 +391,7 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
     adcs_per_macro = np.asarray([c.adcs_per_macro for c in configs], dtype=np.int64)
     adc_bits = params.adc_bits[:, 0].astype(np.int64)
     # The cell: priced once per distinct macro shape.
-    cells = _each(rows * (1 << 32) + cols, lambda i: (lambda c: (c.energy_pj, c.area_um2, c.leakage_mw_per_bit,
-                                                                 c.write_pj_per_bit))(cell_cost(configs[i], pricer)))
+    cells = _each(rows * (1 << 32) + cols, lambda i: _cell_prices(configs[i], pricer))
     e_cell, a_cell, leak_bit, write_bit = cells.T
     # A bit-serial or PWM input drives its word line with a 1-bit driver; a DAC with p bits.
     dac_bits = arch.input_bits_per_pulse if arch.input_mode is InputEncoding.DAC else 1
