@@ -1,5 +1,7 @@
 """Action counts of the MAC array against hand-computed values (docs/cost-model.md §2)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -31,7 +33,7 @@ def _params(os_: bool, bits: tuple[int, int, int] = (4, 4, 4), hw: tuple[int, in
     return ArrayParams(
         pe_rows=col(16),
         pe_cols=col(16),
-        output_stationary=np.array([[os_]]),
+        flow=np.array([[float(os_)]]),
         glb_bits=col(glb_bits),
         glb_bits_per_cycle=col(glb_bits_per_cycle),
         dram_bits_per_cycle=col(102.4),
@@ -111,12 +113,76 @@ def test_wide_layers_run_in_pe_wide_slices() -> None:
 def test_spill_to_dram_when_activations_do_not_fit() -> None:
     layer = _layer(64, 64, 1024)
     fits = count_actions(layer, _params(os_=False, glb_bits=1e9))
-    spills = count_actions(layer, _params(os_=False, glb_bits=1e3))
+    # 10^5 bits: the 16,384 bits of weights fit, the 262,144 bits of inputs (and outputs) do not.
+    spills = count_actions(layer, _params(os_=False, glb_bits=1e5))
     weights_bits = 64 * 64 * 4
     assert fits.dram_read_bits[0, 0] == weights_bits
     assert spills.dram_read_bits[0, 0] == weights_bits + 1024 * 64 * 4
     assert spills.dram_write_bits[0, 0] == 1024 * 64 * 4
     assert spills.memory_cycles[0, 0] == pytest.approx((weights_bits + 2 * 1024 * 64 * 4) / 102.4)
+
+
+@pytest.mark.parametrize("flow", [0, 1, 2])
+def test_refetch_from_dram_when_neither_inputs_nor_weights_fit(flow: int) -> None:
+    # N = 256, K = 256, P = 1024 at 4 bits: weights 262,144 bits, inputs 1,048,576 bits. A GLB of
+    # 100,000 bits holds neither: blocked by inputs (11 chunks) the weights are read 10 more
+    # times (2,621,440 bits); blocked by weights (3 chunks) the inputs 2 more times (2,097,152
+    # bits): the cheaper order is taken, under every dataflow.
+    layer = _layer(256, 256, 1024)
+    a = count_actions(layer, _params(os_=False, glb_bits=1e5) if flow == 0 else
+                      replace(_params(os_=False, glb_bits=1e5), flow=np.array([[float(flow)]])))
+    weights_bits, input_bits = 256 * 256 * 4, 1024 * 256 * 4
+    assert a.dram_read_bits[0, 0] == weights_bits + input_bits + 2 * input_bits
+    # What DRAM sends again is written into the GLB again.
+    roomy = count_actions(layer, replace(_params(os_=False, glb_bits=1e5), flow=np.array([[float(flow)]]),
+                                         glb_bits=np.array([[3e5]])))  # the weights fit: nothing again
+    assert roomy.dram_read_bits[0, 0] == weights_bits + input_bits
+    assert a.glb_write_bits[0, 0] - roomy.glb_write_bits[0, 0] == 2 * input_bits
+
+
+def test_input_stationary_counts() -> None:
+    # SCALE-Sim's IS: rows = N = 576 (36 tiles), columns = P = 64 pixels (4 tiles), the K = 64
+    # output channels' weights stream through every fold.
+    p = replace(_params(os_=False), flow=np.array([[2.0]]))
+    a = count_actions(_layer(576, 64, 64), p)
+    assert a.compute_cycles[0, 0] == 36 * 4 * (64 + 46)
+    assert a.mac_ops[0, 0] == 64 * 64 * 576
+    # Every (im2col) activation is latched once and stays while the weights stream; every PE
+    # latches each weight it multiplies.
+    assert a.input_loads[0, 0] == a.array_input_reads[0, 0] == 64 * 576
+    assert a.weight_loads[0, 0] == 64 * 64 * 576
+    # Weights stream from the GLB once per pixel tile; partial sums of 35 reduction tiles go to
+    # the GLB as in WS.
+    psum_bits = 2 * (64 * 64) * 35 * 18
+    assert a.glb_read_bits[0, 0] == 64 * 576 * 4 + 576 * 64 * 4 * 4 + psum_bits / 2
+    assert a.glb_write_bits[0, 0] == 576 * 64 * 4 + 64 * 64 * 4 + psum_bits / 2
+
+
+def test_input_stationary_chunks_output_channels_in_the_accumulator_buffer() -> None:
+    # Room for 16 pixels x 20 output channels of 18-bit partial sums: the K = 64 channels run in
+    # 4 chunks, each latching the stationary inputs again.
+    p = replace(_params(os_=False, acc_buffer_bits=16 * 20 * 18), flow=np.array([[2.0]]))
+    a = count_actions(_layer(576, 64, 64), p)
+    psum_bits = 2 * (64 * 64) * 35 * 18
+    assert a.acc_read_accesses[0, 0] == psum_bits / 2 / 256
+    assert a.input_loads[0, 0] == 4 * 64 * 576
+    assert a.glb_read_bits[0, 0] == 4 * 64 * 576 * 4 + 576 * 64 * 4 * 4
+
+
+def test_a_depthwise_layer_under_each_dataflow() -> None:
+    # A 3x3 depthwise layer (G = 32 groups, N = 9, K_g = 1, P = 256). WS: one fold per group
+    # streaming 256 pixels; OS: 16 pixel tiles streaming N = 9; IS: 16 pixel tiles streaming
+    # K_g = 1 -- IS keeps 9 x 16 PEs busy, but its one-value streams are all fill and drain, so
+    # WS, with 9 x 1 PEs busy, takes the fewest cycles.
+    one = lambda v: np.array([float(v)])  # noqa: E731
+    layer = LayerShapes(
+        macs=one(256 * 9 * 32), reduction_length=one(9), out_channels_per_group=one(1), groups=one(32),
+        output_pixels=one(256), weights=one(9 * 32), input_elements=one(256 * 32), output_elements=one(256 * 32),
+        is_first_or_last=np.array([False]), is_network_input=np.array([False]), is_network_output=np.array([False]))
+    cycles = [count_actions(layer, replace(_params(os_=False), flow=np.array([[float(f)]]))).compute_cycles[0, 0]
+              for f in (0, 1, 2)]
+    assert cycles == [32 * (256 + 46), 32 * 16 * (9 + 46), 32 * 16 * (1 + 46)]
+    assert min(cycles) == cycles[0]
 
 
 def _conv3x3(channels: int, k: int, hw: int, stride: int = 1) -> LayerShapes:

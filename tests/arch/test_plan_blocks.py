@@ -61,11 +61,11 @@ def test_the_grid_is_priced_in_blocks_of_several_points() -> None:
     _, blocks = _plan_group(template_of(points[0].arch), points, CostCache().tables(points[0].workload), CostCache())
     assert blocks is not None
     sizes = sorted(len(index) for index, _ in blocks)
-    # 12 schemes; per scheme: the 108 accumulate-style arrays in one block (their buffers all
-    # present), the adder trees in one block per row count (2), the gated arrays (1) and the
+    # 12 schemes; per scheme: the 144 accumulate-style arrays (3 x 3 grids x 2 x 2 buffers x 4
+    # dataflows) in one block (their buffers all present), the adder trees in one block per row count (2), the gated arrays (1) and the
     # buffer-less arrays (1).
     assert len(blocks) == 12 * 5
-    assert sizes[-1] == 3 * 3 * 2 * 2 * 3
+    assert sizes[-1] == 3 * 3 * 2 * 2 * 4
 
 
 def test_a_block_refuses_configurations_that_do_not_share_its_key() -> None:

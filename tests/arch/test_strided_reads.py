@@ -41,8 +41,18 @@ def test_a_strided_shortcut_fetches_a_quarter_of_its_input(arch: object) -> None
 
 
 def test_a_strided_3x3_layer_fetches_all_of_its_input() -> None:
-    # 3 x 3 windows at stride 2 overlap: every input is used (P N = 28 x 28 x 576 > 56 x 56 x 64)
-    arch = hwcost.MacArrayConfig(glb_kib=64.0)
+    # 3 x 3 windows at stride 2 overlap: every input is used (P N = 28 x 28 x 576 > 56 x 56 x 64).
+    # A 128 KiB GLB holds the layer's 72 KiB of weights but not its input and output: they spill.
+    arch = hwcost.MacArrayConfig(glb_kib=128.0)
     weights, whole = 3 * 3 * 64 * 128 * 8, 56 * 56 * 64 * 8
     got = _dram_read_bits(arch, 8, "layer2.0.conv1")
     assert got - weights == whole
+
+
+def test_a_layer_whose_weights_and_input_both_overflow_the_glb_reads_one_again() -> None:
+    # A 64 KiB GLB (524,288 bits) holds neither the 72 KiB of weights (589,824 bits, 2 chunks) nor
+    # the 196 KiB input (1,605,632 bits, 4 chunks): the input read once more for the second weight
+    # chunk (1,605,632 bits) costs less than the weights three more times (1,769,472).
+    weights, whole = 3 * 3 * 64 * 128 * 8, 56 * 56 * 64 * 8
+    got = _dram_read_bits(hwcost.MacArrayConfig(glb_kib=64.0), 8, "layer2.0.conv1")
+    assert got - weights == 2 * whole

@@ -21,16 +21,26 @@ from hwcost.arch.shared.pricing import SharedRow
 from hwcost.classify import UnitKind
 from hwcost.techlib.models import MAX_COEFFICIENT
 
-__all__ = ["Dataflow", "PeStyle", "PinnedCost", "MacArrayConfig", "MacRow", "MAC_ARRAY_DEFAULTS", "PINNABLE_UNITS",
+__all__ = ["Dataflow", "MappingObjective", "PeStyle", "PinnedCost", "MacArrayConfig", "MacRow", "MAC_ARRAY_DEFAULTS", "PINNABLE_UNITS",
            "mac_array_from_mapping"]
 
 
 class Dataflow(Enum):
-    """How layers map onto the PE grid (Chen et al., ISCA 2016 taxonomy)."""
+    """How layers map onto the PE grid (Chen et al., ISCA 2016 taxonomy; input stationary as in SCALE-Sim,
+    Samajdar et al. ISPASS 2020)."""
 
     WEIGHT_STATIONARY = "weight_stationary"  # rows = reduction, cols = output channels (TPU-like)
     OUTPUT_STATIONARY = "output_stationary"  # rows = output pixels, cols = output channels
-    AUTO = "auto"  # per layer, whichever of the two costs less energy (static included)
+    INPUT_STATIONARY = "input_stationary"  # rows = reduction, cols = output pixels (SCALE-Sim's IS)
+    AUTO = "auto"  # per layer, whichever of the three costs less (``mapping_objective``)
+
+
+class MappingObjective(Enum):
+    """What ``dataflow: auto`` minimises per layer: its energy (static included) or its energy x
+    latency (ZigZag's and Timeloop's two usual objectives)."""
+
+    ENERGY = "energy"
+    EDP = "edp"
 
 
 class PeStyle(Enum):
@@ -86,6 +96,8 @@ class MacArrayConfig(MemorySystem):
     pe_cols: int = 16
     dataflow: Dataflow = Dataflow.WEIGHT_STATIONARY
     pe_style: PeStyle = PeStyle.ACCUMULATE
+    # What `dataflow: auto` minimises per layer; energy, as the tool reports energy first.
+    mapping_objective: MappingObjective = MappingObjective.ENERGY
     # 64 KiB accumulator buffer: Gemmini's default beside its 16 x 16 array (acc_capacity = 64 KiB;
     # ucb-bar/gemmini Configs.scala, Genc et al. DAC 2021). 0: none, partial sums go to the GLB.
     acc_buffer_kib: float = 64.0
@@ -101,7 +113,8 @@ class MacArrayConfig(MemorySystem):
 
     def describe(self) -> dict[str, object]:
         """The parameters a results table shows."""
-        return {"dataflow": self.dataflow.value, "pe_style": self.pe_style.value, "pe_rows": self.pe_rows,
+        return {"dataflow": self.dataflow.value, "mapping_objective": self.mapping_objective.value,
+                "pe_style": self.pe_style.value, "pe_rows": self.pe_rows,
                 "pe_cols": self.pe_cols, "glb_kib": self.glb_kib, "acc_buffer_kib": self.acc_buffer_kib,
                 "input_buffer_kib": self.input_buffer_kib}
 
@@ -169,8 +182,12 @@ def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
     if "pe_style" in data:
         style = check.choice(data["pe_style"], f"{prefix}pe_style", [d.value for d in PeStyle])
         values["pe_style"] = None if style is None else PeStyle(style)
-        if style == PeStyle.ADDER_TREE.value and values.get("dataflow") in (Dataflow.OUTPUT_STATIONARY, Dataflow.AUTO):
+        if style == PeStyle.ADDER_TREE.value and values.get("dataflow") not in (None, Dataflow.WEIGHT_STATIONARY):
             check.error(f"{prefix}pe_style", "an adder tree reduces along the rows: it needs dataflow weight_stationary")
+    if "mapping_objective" in data:
+        objective = check.choice(data["mapping_objective"], f"{prefix}mapping_objective",
+                                 [m.value for m in MappingObjective])
+        values["mapping_objective"] = None if objective is None else MappingObjective(objective)
     if "power_gating" in data:
         values["power_gating"] = read_power_gating(check, data["power_gating"], f"{prefix}power_gating")
     if "pinned" in data:
@@ -180,6 +197,11 @@ def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
     if any(v is None for v in values.values()) or check.problems:
         return None
     config = replace(MAC_ARRAY_DEFAULTS, **values)
+    # (the default may be written with any dataflow: an arch file rebuilt from flags carries every key)
+    if config.mapping_objective is not MAC_ARRAY_DEFAULTS.mapping_objective and config.dataflow is not Dataflow.AUTO:
+        check.error(f"{prefix}mapping_objective", f"chooses each layer's dataflow under dataflow auto; this array's "
+                    f"dataflow is {config.dataflow.value}, so it would be ignored")
+        return None
     if config.glb_bank_bytes < 1024:
         check.error(f"{prefix}glb_banks", f"a bank of {config.glb_bank_bytes:g} B ({config.glb_kib:g} KiB in "
                     f"{config.glb_banks} banks) is below the smallest SRAM the library prices (1 KiB)")

@@ -15,13 +15,21 @@ import numpy as np
 
 from hwcost.arch.shared.tables import LayerShapes
 
-__all__ = ["MacCount", "ArrayParams", "LayerActions", "count_actions"]
+__all__ = ["MacCount", "ArrayParams", "LayerActions", "count_actions", "WS", "OS", "IS", "FLOW_CODES"]
+
+# Dataflow codes of ``ArrayParams.flow`` (the members of ``config.Dataflow`` that map layers; SCALE-Sim's
+# three, Samajdar et al. ISPASS 2020): rows x columns of the PE grid, and what streams through it.
+WS = 0  # weight stationary: rows = reduction N, columns = output channels K_g; P pixels stream
+OS = 1  # output stationary: rows = output pixels P, columns = K_g; the N-long reduction streams
+IS = 2  # input stationary: rows = N, columns = output pixels P; K_g output channels' weights stream
+FLOW_CODES = {"weight_stationary": WS, "output_stationary": OS, "input_stationary": IS}
 
 
 class MacCount(StrEnum):
     """Count keys of the MAC array besides the shared ones (:class:`~hwcost.arch.shared.pricing.Count`)."""
 
     WEIGHT_LOADS = "weight_loads"  # PE-wide weight slices loaded into PE registers
+    INPUT_LOADS = "input_loads"  # PE-wide activation slices latched by PE input registers
     ACCUMULATIONS = "accumulations"  # accumulator additions: one per MAC, whatever its bit-slice passes
     SHIFT_ADDS = "shift_adds"  # additions combining the partial products of bit-slice passes: P - 1 per MAC
     ACC_READ_ACCESSES = "acc_read_accesses"  # accumulator-buffer reads of partial sums
@@ -36,7 +44,7 @@ class ArrayParams:
 
     pe_rows: np.ndarray
     pe_cols: np.ndarray
-    output_stationary: np.ndarray  # bool
+    flow: np.ndarray  # WS, OS or IS per point (points, 1) or per layer (points, layers)
     glb_bits: np.ndarray
     glb_bits_per_cycle: np.ndarray  # port width x banks
     dram_bits_per_cycle: np.ndarray
@@ -67,6 +75,7 @@ class LayerActions:
     dram_read_bits: np.ndarray
     dram_write_bits: np.ndarray
     weight_loads: np.ndarray  # PE-wide weight slices loaded into PE registers
+    input_loads: np.ndarray  # PE-wide activation slices latched by PE input registers
     acc_read_accesses: np.ndarray  # partial sums read back from the accumulator buffer
     acc_write_accesses: np.ndarray
     ibuf_read_accesses: np.ndarray  # activations read from the input buffer into the array
@@ -83,13 +92,15 @@ def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     """Action counts of every layer at every design point (formulas: docs/cost-model.md §2)."""
-    R, C, os_ = p.pe_rows, p.pe_cols, p.output_stationary
+    R, C, flow = p.pe_rows, p.pe_cols, p.flow
+    os_, is_ = flow == OS, flow == IS
     N, Kg, G, P = shapes.reduction_length, shapes.out_channels_per_group, shapes.groups, shapes.output_pixels
     W, I, O = shapes.weights, shapes.input_elements, shapes.output_elements
     bw, ba, bo = p.layer_weight_bits, p.layer_act_bits, p.layer_out_bits
 
     # Operands wider than the PE are split into PE-wide slices; each slice pair is one pass
-    # (Bit Fusion, Sharma et al. ISCA 2018). A weight slice stays put while activation slices stream.
+    # (Bit Fusion, Sharma et al. ISCA 2018). The stationary operand's slice stays put while the
+    # streamed operand's slices pass (a weight slice in WS, an activation slice in IS).
     w_slices = _ceil_div(bw, p.hw_weight_bits)
     a_slices = _ceil_div(ba, p.hw_act_bits)
     passes = w_slices * a_slices
@@ -99,47 +110,56 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     accumulations = shapes.macs * np.ones_like(passes)
     shift_adds = shapes.macs * (passes - 1)
 
-    col_tiles = _ceil_div(Kg, C)  # output-channel tiles (both dataflows map K_g to columns)
-    red_tiles = _ceil_div(N, R)  # WS: reduction tiles on the rows
-    pix_tiles = _ceil_div(P, R)  # OS: output-pixel tiles on the rows
-    # A fold (one weight tile in WS, one pixel tile in OS) streams T values through the array and
-    # takes T + 2R + C - 2 cycles with its fill and drain (SCALE-Sim, Samajdar et al. ISPASS 2020):
-    # T = P in WS, N in OS.
-    folds = passes * G * col_tiles * np.where(os_, pix_tiles, red_tiles)
-    compute_cycles = folds * (np.where(os_, N, P) + 2 * R + C - 2)
+    # The grid's two axes (SCALE-Sim's S_R x S_C) and the streamed dimension T of each dataflow:
+    # WS N x K_g, T = P; OS P x K_g, T = N; IS N x P, T = K_g.
+    on_rows = np.where(os_, P, N)
+    on_cols = np.where(is_, P, Kg)
+    streamed = np.where(os_, N, np.where(is_, Kg, P))
+    row_tiles = _ceil_div(on_rows, R)
+    col_tiles = _ceil_div(on_cols, C)
+    # A fold (one tile of the stationary operand) streams T values through the array and takes
+    # T + 2R + C - 2 cycles with its fill and drain (SCALE-Sim, Samajdar et al. ISPASS 2020).
+    folds = passes * G * col_tiles * row_tiles
+    compute_cycles = folds * (streamed + 2 * R + C - 2)
+    red_tiles = np.where(os_, 1.0, row_tiles)  # WS and IS split the reduction on the rows
 
-    # Activations stream through the array once per output-channel tile (im2col order), and
-    # again for every weight slice.
-    array_input_reads = G * col_tiles * P * N * w_slices
-
-    # WS: partial sums of reduction tiles after the first are read and written back at the
-    # accumulator width. They stay in the accumulator buffer when the accumulators of one pixel
-    # row of a column tile (min(C, K_g) of them) fit; the pixels then run in chunks of what fits,
-    # and every chunk reloads the weight tile. Otherwise they go to the GLB.
+    # WS and IS: partial sums of reduction tiles after the first are read and written back at the
+    # accumulator width. They stay in the accumulator buffer when the accumulators of one streamed
+    # value across the columns fit (WS: one pixel's min(C, K_g) output channels; IS: one output
+    # channel's min(C, P) pixels); the streamed values then run in chunks of what fits, and every
+    # chunk reloads the stationary tile. Otherwise they go to the GLB.
     psum_bits = np.where(os_, 0.0, 2 * O * (red_tiles - 1) * p.acc_bits)
-    c_used = np.minimum(C, Kg)
+    c_used = np.minimum(C, on_cols)
     acc_words = np.floor(p.acc_buffer_bits / p.acc_bits)
     in_acc = ~os_ & (red_tiles > 1) & (acc_words >= c_used)
-    chunks = np.where(in_acc, _ceil_div(P, np.maximum(np.floor(acc_words / c_used), 1.0)), 1.0)
+    chunks = np.where(in_acc, _ceil_div(streamed, np.maximum(np.floor(acc_words / c_used), 1.0)), 1.0)
     acc_bits_moved = np.where(in_acc, psum_bits, 0.0)
     glb_psum_bits = psum_bits - acc_bits_moved
 
-    # WS loads each weight once per pixel chunk; OS streams the weights from the GLB once per
-    # output-pixel tile and activation slice, down the R rows of their column: every PE latches the
-    # weight it multiplies, one weight-register load per PE operation.
-    weight_reuse_passes = np.where(os_, pix_tiles * a_slices, chunks)
-    weight_loads = np.where(os_, mac_ops, W * w_slices * weight_reuse_passes)
+    # Weights. WS loads each weight once per chunk; OS streams them from the GLB once per
+    # output-pixel tile and activation slice, IS once per pixel tile and activation slice; both
+    # pass them down their column, every PE latching the weight it multiplies.
+    weight_reuse_passes = np.where(os_ | is_, np.where(os_, row_tiles, col_tiles) * a_slices, chunks)
+    weight_loads = np.where(os_ | is_, mac_ops, W * w_slices * weight_reuse_passes)
 
-    # An input (line) buffer that holds R_k input rows of the channels a fold needs (WS: the
-    # channels of one reduction tile, OS: all of the group's) hands the array every window while
-    # the GLB sends each input it holds once per column tile and weight slice: min(I, P N G)
-    # elements (a strided 1x1 layer reads only the pixels it uses). Otherwise every activation
-    # fed to the array is a GLB read.
+    # Activations. WS and OS stream them through the array once per output-channel tile and
+    # weight slice (im2col order), every PE latching the activation it multiplies; IS latches each
+    # (im2col) activation slice once per chunk of output channels and keeps it while the weights
+    # stream.
+    act_repeats = np.where(is_, chunks, col_tiles * w_slices)
+    array_input_reads = G * P * N * act_repeats
+    input_loads = np.where(is_, array_input_reads * a_slices, mac_ops)
+
+    # An input (line) buffer that holds R_k input rows of the channels a fold needs (WS and IS:
+    # the channels of one reduction tile, OS: all of the group's) hands the array every window
+    # while the GLB sends each input it holds once per repeat of the activations: min(I, P N G)
+    # elements each time (a strided 1x1 layer reads only the pixels it uses). Otherwise every
+    # activation fed to the array is a GLB read.
     window = 1.0 if shapes.kernel_rows is None else shapes.kernel_rows**2  # R_k x S_k, square kernels
     c_group = np.maximum(N / window, 1.0)  # input channels per group
     channels = np.where(os_, c_group, np.minimum(np.maximum(np.floor(R / window), 1.0), c_group))
     fits = (p.ibuf_bits > 0) & (shapes.line_buffer_bits(channels, ba) <= p.ibuf_bits)
-    unique_inputs = G * col_tiles * w_slices * np.minimum(I / G, P * N)
+    unique_inputs = G * act_repeats * np.minimum(I / G, P * N)
     glb_act_reads = np.where(fits, unique_inputs, array_input_reads)
     ibuf_reads = np.where(fits, array_input_reads * ba / p.ibuf_port_bits, 0.0)
     ibuf_writes = np.where(fits, unique_inputs * ba / p.ibuf_port_bits, 0.0)
@@ -148,14 +168,17 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     glb_write_bits = W * bw + O * bo + glb_psum_bits / 2
 
     # DRAM: weights once per inference; activations only at the network's ends or when a
-    # layer's input and output do not both fit in the GLB (then both spill once).
+    # layer's input and output do not both fit in the GLB (then both spill once). When neither
+    # the layer's input nor its weights fit the GLB, one of them is read again for every
+    # GLB-sized chunk of the other (blocked matrix product; the cheaper order).
     spills = shapes.spills(ba, bo, p.glb_bits)
     act_in = np.where(shapes.is_network_input | spills, shapes.used_inputs * ba, 0.0)  # a strided 1x1: what it uses
     act_out = np.where(shapes.is_network_output | spills, O * bo, 0.0)
-    dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer
+    refetch = _refetch_bits(shapes.used_inputs * ba, W * bw, p.glb_bits)
+    dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer + refetch
     dram_write_bits = act_out + 0 * dram_read_bits
     # What comes from DRAM is written into the GLB; what goes to DRAM is read out of it.
-    glb_write_bits = glb_write_bits + act_in
+    glb_write_bits = glb_write_bits + act_in + refetch
     glb_read_bits = glb_read_bits + act_out
 
     memory_cycles = (dram_read_bits + dram_write_bits) / p.dram_bits_per_cycle
@@ -173,6 +196,7 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
         dram_read_bits=dram_read_bits,
         dram_write_bits=dram_write_bits,
         weight_loads=weight_loads,
+        input_loads=input_loads,
         acc_read_accesses=acc_bits_moved / 2 / p.acc_port_bits,
         acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
         ibuf_read_accesses=ibuf_reads,
@@ -182,3 +206,20 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
         memory_cycles=memory_cycles,
         latency_cycles=latency_cycles,
     )
+
+
+def _refetch_bits(input_bits: np.ndarray, weight_bits: np.ndarray, glb_bits: np.ndarray) -> np.ndarray:
+    """DRAM bits read again when neither a layer's input nor its weights fit the GLB: the GLB holds
+    one operand in ceil(operand / GLB) chunks and the other is read once per chunk, so the other
+    is read ceil(operand / GLB) - 1 more times; the cheaper of the two orders (a blocked matrix
+    product, docs/cost-model.md §2). A lower bound: the resident chunk is given the whole GLB. 0
+    when either fits.
+
+    >>> float(_refetch_bits(np.array(300.0), np.array(250.0), np.array(100.0)))  # weights twice more
+    500.0
+    >>> float(_refetch_bits(np.array(300.0), np.array(50.0), np.array(100.0)))
+    0.0
+    """
+    again_weights = weight_bits * (np.ceil(input_bits / glb_bits) - 1)
+    again_inputs = input_bits * (np.ceil(weight_bits / glb_bits) - 1)
+    return np.where((input_bits > glb_bits) & (weight_bits > glb_bits), np.minimum(again_weights, again_inputs), 0.0)

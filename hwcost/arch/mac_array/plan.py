@@ -152,11 +152,12 @@ def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pri
 
 def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int, acc: int,
                      class_acc: tuple[int, ...]) -> PricedRow:
-    """Per PE operation (every bit-slice pass): the input pipeline register; per accumulation
+    """Per input load (a PE-wide activation slice latched: every PE operation when activations
+    stream, once per stationary tile in input stationary): the input register; per accumulation
     (once per MAC, at the layer's accumulator width): the accumulator register (per-PE
     accumulation); with an adder tree, one input register per row serves the C columns and one
-    accumulator register per column the R rows. Per weight load: the weight register. Area and
-    leakage at the widest accumulator."""
+    accumulator register per column the R rows. Per weight load (every PE operation when weights
+    stream): the weight register. Area and leakage at the widest accumulator."""
     reg = lambda bits: pricer.energy_pj("register", bits=bits)  # noqa: E731
     e_in, e_w = reg(hw_a), reg(hw_w)
     e_accs = [reg(bits) for bits in class_acc]
@@ -172,7 +173,7 @@ def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int,
     return PricedRow(
         MacRow.PE_REGISTERS,
         Category.COMPUTE,
-        (Term(Count.PER_MAC, e_in), Term(MacCount.ACCUMULATIONS, *e_accs), Term(MacCount.WEIGHT_LOADS, e_w)),
+        (Term(MacCount.INPUT_LOADS, e_in), Term(MacCount.ACCUMULATIONS, *e_accs), Term(MacCount.WEIGHT_LOADS, e_w)),
         area,
         leakage_mw=leakage,
     )
@@ -285,7 +286,8 @@ def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
     (0 unless given): the library's is not added to a figure that replaces the library's.
     """
     first, *rest = row.terms
-    terms = (Term(first.count, pinned.energy_pj),)
+    # PE registers are pinned per MAC whatever their loads (which count depends on the dataflow).
+    terms = (Term(Count.PER_MAC if row.unit is MacRow.PE_REGISTERS else first.count, pinned.energy_pj),)
     if row.unit in (SharedRow.GLB, SharedRow.DRAM, SharedRow.ELEMENTWISE, MacRow.ACC_BUFFER, MacRow.INPUT_BUFFER):
         terms += tuple(Term(t.count, pinned.energy_pj) for t in rest)
     return replace(row, terms=terms, area_um2=pinned.area_um2 * instances, source=pinned.source,
@@ -298,18 +300,15 @@ def _slice_passes(hw_bits: int, layer_bits: int) -> int:
 
 def _gated(row: PricedRow, arch: MacArrayConfig, passes: tuple[int, ...]) -> PricedRow:
     """A PE row under power gating (``docs/cost-model.md`` §6): its units leak fully only in the
-    cycles they compute -- (1 - r) x leakage x one clock period, charged to each PE operation --
+    cycles they compute -- (1 - r) x leakage x one clock period, charged to each PE operation
+    (static energy; a shift-adder computes only on the classes sliced into several passes) --
     and the residual fraction r in every cycle (the row's static power): r = 1/260 for the
     combinational units, 1/3 for the registers, which keep their state."""
     r = RETENTIVE_GATED_RESIDUAL if row.unit is MacRow.PE_REGISTERS else HARD_GATED_RESIDUAL
     per_op_pj = (1.0 - r) * row.leakage_mw / arch.num_pes * 1e9 / (arch.clock_mhz * 1e6)  # mW x s -> pJ
-    first, *rest = row.terms
-    # The accumulator acts once per MAC; its PE computes P times per MAC on a class sliced into P
-    # passes. A shift-add acts P - 1 times per MAC while its PE computes P times.
-    classes = len(passes)
-    ops = [{MacCount.ACCUMULATIONS: p, MacCount.SHIFT_ADDS: p / max(p - 1, 1)}.get(first.count, 1) for p in passes]
-    first = Term(first.count, *(first.energy_pj(k, classes) + ops[k] * per_op_pj for k in range(classes)))
-    return replace(row, terms=(first, *rest), leakage_mw=r * row.leakage_mw)
+    awake = [p > 1 if row.unit is MacRow.SHIFT_ADD else True for p in passes]
+    active = Term(Count.PER_MAC, *(per_op_pj if a else 0.0 * per_op_pj for a in awake), static=True)
+    return replace(row, terms=(*row.terms, active), leakage_mw=r * row.leakage_mw)
 
 
 def _memory_rows(arch: "MacArrayConfig | _Block", pricer: Pricer, scheme: QuantScheme) -> list[tuple[PricedRow, Any]]:

@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 
 from hwcost._config import Checker
-from hwcost.arch.mac_array.config import MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, mac_array_from_mapping
-from hwcost.arch.mac_array.counts import ArrayParams, LayerActions, MacCount, count_actions
+from hwcost.arch.mac_array.config import (MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, MappingObjective,
+                                          mac_array_from_mapping)
+from hwcost.arch.mac_array.counts import FLOW_CODES, WS, ArrayParams, LayerActions, MacCount, count_actions
 from hwcost.arch.mac_array.plan import (HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, block_key,
                                         plan_mac_array, plan_mac_block)
-from hwcost.arch.shared.bom import ClassDatapaths
+from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
 from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer
 from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_class, column
 from hwcost.arch.template import GroupActions, Setting
@@ -84,7 +85,7 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointP
     return ArrayParams(
         pe_rows=col([a.pe_rows for a in archs]),
         pe_cols=col([a.pe_cols for a in archs]),
-        output_stationary=col([a.dataflow is Dataflow.OUTPUT_STATIONARY for a in archs]).astype(bool),
+        flow=col([FLOW_CODES.get(a.dataflow.value, WS) for a in archs]),  # auto: chosen per layer later
         glb_bits=col([a.glb_bits for a in archs]),
         glb_bits_per_cycle=col([a.glb_bits_per_cycle for a in archs]),
         dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
@@ -109,6 +110,7 @@ def _per_layer(acts: LayerActions) -> dict[Enum, np.ndarray]:
         MacCount.SHIFT_ADDS: acts.shift_adds,
         Count.PER_INPUT: acts.array_input_reads,
         MacCount.WEIGHT_LOADS: acts.weight_loads,
+        MacCount.INPUT_LOADS: acts.input_loads,
         MacCount.ACC_READ_ACCESSES: acts.acc_read_accesses,
         MacCount.ACC_WRITE_ACCESSES: acts.acc_write_accesses,
         MacCount.IBUF_READ_ACCESSES: acts.ibuf_read_accesses,
@@ -145,13 +147,12 @@ def _energy_per_action(plans: Sequence[MacPlan | MacPointPlan], keys: Sequence[E
 
 
 def _layer_energy(acts: LayerActions, per_action: np.ndarray, leakage_mw: np.ndarray, keys: Sequence[Enum],
-                  archs: Sequence[MacArrayConfig], t: WorkloadTables) -> np.ndarray:
+                  archs: Sequence[MacArrayConfig], t: WorkloadTables, bom: dict[Count, np.ndarray]) -> np.ndarray:
     """Energy of every layer at every point under one dataflow (points x layers): the actions of
-    every count that depends on the dataflow (buffer accesses = bits / port width) at their
-    energy per action on the layer's class, and the rows' leakage over the layer's cycles. The
-    bill-of-materials counts are the same under both dataflows and are left out of the
-    comparison."""
-    counts = _per_layer(acts)
+    every count (buffer accesses = bits / port width; ``bom``, the bill-of-materials counts) at
+    their energy per action on the layer's class, and the rows' leakage over the layer's
+    cycles."""
+    counts = {**_per_layer(acts), **bom}
     width = np.asarray([a.glb_width_bits for a in archs], dtype=float)[:, None]
     counts[Count.GLB_READ_ACCESSES] = acts.glb_read_bits / width
     counts[Count.GLB_WRITE_ACCESSES] = acts.glb_write_bits / width
@@ -164,24 +165,33 @@ def _layer_energy(acts: LayerActions, per_action: np.ndarray, leakage_mw: np.nda
 
 def _choose_dataflow(params: ArrayParams, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
                      t: WorkloadTables) -> np.ndarray:
-    """Each layer's dataflow (points x layers, True: output stationary): per layer of every
-    ``auto`` point, whichever of weight and output stationary costs less energy (static
-    included), both counted for the auto points only; the other points keep their own. The
-    counts are elementwise in (point, layer), so one :func:`count_actions` with this mask gives
-    every layer the actions of its dataflow."""
+    """Each layer's dataflow code (points x layers, ``counts.WS/OS/IS``): per layer of every
+    ``auto`` point, whichever of weight, output and input stationary costs least -- its energy
+    (static included) or its energy x latency (``mapping_objective``) -- all three counted for the
+    auto points only (points x layers x 3); the other points keep their own. The counts are
+    elementwise in (point, layer), so one :func:`count_actions` with this choice gives every layer
+    the actions of its dataflow. Ties go to the first of WS, OS, IS."""
     auto = np.asarray([a.dataflow is Dataflow.AUTO for a in configs])
     which = np.flatnonzero(auto)
     n = len(configs)
     sub = ArrayParams(**{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
-    ws = count_actions(t.shapes, replace(sub, output_stationary=np.zeros_like(sub.output_stationary)))
-    os_ = count_actions(t.shapes, replace(sub, output_stationary=np.ones_like(sub.output_stationary)))
+    codes = sorted(FLOW_CODES.values())
+    candidates = [count_actions(t.shapes, replace(sub, flow=np.full_like(sub.flow, code))) for code in codes]
     auto_configs = [configs[i] for i in which]
-    keys = tuple(_per_layer(ws)) + (Count.GLB_READ_ACCESSES, Count.GLB_WRITE_ACCESSES)
-    per_action, leakage = _energy_per_action([plans[i] for i in which], keys, t.n_classes)
-    pick_os = (_layer_energy(os_, per_action, leakage, keys, auto_configs, t)
-               < _layer_energy(ws, per_action, leakage, keys, auto_configs, t))
-    chosen = np.broadcast_to(params.output_stationary, (n, len(t.layer_class))).copy()
-    chosen[which] = pick_os
+    auto_plans = [plans[i] for i in which]
+    # The bill-of-materials counts are the same under every dataflow: they do not move an energy
+    # ranking but are part of the energy an energy x latency product multiplies.
+    bom = bom_counts(t, _Columns(auto_plans)("group_size"))
+    keys = tuple(_per_layer(candidates[0])) + (Count.GLB_READ_ACCESSES, Count.GLB_WRITE_ACCESSES) + tuple(bom)
+    per_action, leakage = _energy_per_action(auto_plans, keys, t.n_classes)
+    edp = np.asarray([a.mapping_objective is MappingObjective.EDP for a in auto_configs])[:, None]
+    scores = []
+    for acts in candidates:
+        energy = _layer_energy(acts, per_action, leakage, keys, auto_configs, t, bom)
+        scores.append(np.where(edp, energy * acts.latency_cycles, energy))
+    best = np.asarray(codes, dtype=float)[np.argmin(np.stack(scores), axis=0)]
+    chosen = np.broadcast_to(params.flow, (n, len(t.layer_class))).astype(float)
+    chosen[which] = best
     return chosen
 
 
@@ -194,7 +204,7 @@ def _rows(values: Any, which: np.ndarray, points: int) -> Any:
 
 
 class MacArrayTemplate:
-    """A PE grid with a weight- or output-stationary dataflow (``docs/cost-model.md``)."""
+    """A PE grid with a weight-, output- or input-stationary dataflow (``docs/cost-model.md``)."""
 
     name = "mac_array"
     aliases = ("mac",)
@@ -221,8 +231,9 @@ class MacArrayTemplate:
         mapping = None
         if any(a.dataflow is Dataflow.AUTO for a in configs):
             chosen = _choose_dataflow(params, configs, plans, tables)
-            params = replace(params, output_stationary=chosen)
-            mapping = np.where(chosen, Dataflow.OUTPUT_STATIONARY.value, Dataflow.WEIGHT_STATIONARY.value)
+            params = replace(params, flow=chosen)
+            names = np.asarray(sorted(FLOW_CODES, key=FLOW_CODES.__getitem__))
+            mapping = names[chosen.astype(int)]
         acts = count_actions(tables.shapes, params)
         return GroupActions(
             per_layer=_per_layer(acts),
@@ -237,6 +248,8 @@ class MacArrayTemplate:
         described = config.describe()
         settings = tuple((k, described[k]) for k in ("dataflow", "pe_rows", "pe_cols", "glb_kib", "acc_buffer_kib",
                                                       "input_buffer_kib"))
+        if config.dataflow is Dataflow.AUTO:
+            settings += (("mapping_objective", f"{described['mapping_objective']} (each layer's dataflow minimises it)"),)
         settings += (("power_gating", f"on (idle PE grid leaks 1/{1 / HARD_GATED_RESIDUAL:.0f} of its logic's, 1/{1 / RETENTIVE_GATED_RESIDUAL:.0f} of its registers')" if config.power_gating else "off"),)
         settings += (("device_flavour", plan.device_flavour),)
         others = "".join(f", {b} class {k}" for k, b in enumerate(plan.class_acc_bits[2:], 2))
@@ -253,11 +266,14 @@ class MacArrayTemplate:
         """A 1x1 convolution with C output channels (one column tile) and a 1024-long reduction
         (a multiple of R in WS), so that every output's post-processing is shared by 1024 MACs as
         on a large layer: in WS 1024 pixels stream through each reduction tile, in OS a pixel tile
-        of R pixels streams the reduction. Every PE is busy in every streaming cycle; only each
+        of R pixels streams the reduction; in IS a tile of R inputs x C pixels stays while 1024
+        output channels' weights stream. Every PE is busy in every streaming cycle; only each
         fold's fill and drain are idle."""
         rows = config.pe_rows
         if config.dataflow is Dataflow.OUTPUT_STATIONARY:
             return IdealLayer(PEAK_STREAM_LENGTH, config.pe_cols, rows)
+        if config.dataflow is Dataflow.INPUT_STATIONARY:
+            return IdealLayer(rows * -(-PEAK_STREAM_LENGTH // rows), PEAK_STREAM_LENGTH, config.pe_cols)
         return IdealLayer(rows * -(-PEAK_STREAM_LENGTH // rows), config.pe_cols, PEAK_STREAM_LENGTH)
 
 
