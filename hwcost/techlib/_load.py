@@ -8,6 +8,7 @@ file, line and dotted key path. The format is documented in ``docs/techlib.md``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -19,7 +20,7 @@ from hwcost._config import join_key as _join
 from hwcost.errors import HwcostError
 from hwcost.techlib._sanity import check_component
 from hwcost.techlib.library import ComponentModel, Derivation, Flavour, Quantity, TechLib, VariantComponent
-from hwcost.techlib.models import MAX_COEFFICIENT, MODELS, UNITS, Kind, ParamRange, unit_of
+from hwcost.techlib.models import MAX_COEFFICIENT, MODELS, UNITS, Kind, ParamRange, Wire, unit_of
 from hwcost.techlib.spread import Spread, parse_spread
 
 __all__ = ["load_techlib", "list_techlibs", "parse_techlib", "DATA_DIR"]
@@ -87,6 +88,8 @@ def _library(ck: Checker, data: Any) -> TechLib | None:
     note = _optional_string(ck, top, "", "note")
     derived = _derived(ck, top, "")
     components = _components(ck, top["components"]) if "components" in top else None
+    if components is not None and vdd_v is not None and not _wires_at_supply(ck, components, float(vdd_v)):
+        return None
     if None in (name, node_nm, vdd_v, flavour, source, components):
         return None
     if "derived" in top and derived is None:
@@ -95,6 +98,25 @@ def _library(ck: Checker, data: Any) -> TechLib | None:
         name, float(node_nm), float(vdd_v), Flavour(flavour), source, components,  # type: ignore[arg-type]
         note, derived, file=ck.file,
     )
+
+
+def _wires_at_supply(
+    ck: Checker, components: Mapping[str, ComponentModel | VariantComponent], vdd_v: float
+) -> bool:
+    """Every ``wire`` model swings the library's own supply: its ``vdd_v`` is the library's."""
+    ok = True
+    for name, comp in components.items():
+        parts = ({_join(_join(_join("components", name), "variants"), v): c for v, c in comp.variants.items()}
+                 if isinstance(comp, VariantComponent) else {_join("components", name): comp})
+        for key, part in parts.items():
+            for action, quantity in part.energy.items():
+                model = quantity.model
+                if isinstance(model, Wire) and not math.isclose(model.vdd_v, vdd_v, rel_tol=1e-9):
+                    ck.error(_join(_join(_join(key, "energy_pj"), action), "vdd_v"),
+                             f"expected the library's supply vdd_v = {vdd_v:g} V (a wire swings the "
+                             f"supply of the logic that drives it); got {model.vdd_v:g} V")
+                    ok = False
+    return ok
 
 
 def _components(ck: Checker, value: Any) -> dict[str, ComponentModel | VariantComponent] | None:

@@ -19,6 +19,9 @@ adc-survey     energy unchanged: it is the Murmann-survey envelope of SAR ADCs i
                logic circuit; area x the logic area factor. Refused above 65 nm
 cim-cell       area x (to / from)^2: a cell is a fixed number of F^2; energy x the logic factor
 unchanged      energy and area unchanged: off-chip DRAM does not move with the logic node
+wire           the wire's capacitance per mm kept (it stays roughly constant across nodes: Keckler
+               et al., IEEE Micro 2011; Dally et al., VLSI 2018) and its supply set to the target's:
+               energy x (V_to / V_from)^2; area unchanged
 ============== ================================================================================
 
 Every scaled component (every variant of a variant component) carries a ``derived`` record:
@@ -49,6 +52,7 @@ from hwcost.techlib._leakage import flavour_leakage_factor
 from hwcost.techlib._load import parse_techlib
 from hwcost.techlib._stillmaker import PAPER, NodeFactors, node_factors, round_sig, vdd_factor
 from hwcost.techlib.library import ComponentModel, Derivation, Flavour, TechLib, VariantComponent
+from hwcost.techlib.models import Wire
 
 __all__ = ["ScalingRule", "DEFAULT_RULES", "scale_techlib", "parse_node_nm"]
 
@@ -62,6 +66,7 @@ class ScalingRule(Enum):
     ADC_SURVEY = "adc-survey"
     CIM_CELL = "cim-cell"
     UNCHANGED = "unchanged"
+    WIRE = "wire"
 
 
 DEFAULT_RULES: dict[str, ScalingRule] = {
@@ -77,6 +82,7 @@ DEFAULT_RULES: dict[str, ScalingRule] = {
     "column_adc": ScalingRule.LOGIC,
     "cim_cell": ScalingRule.CIM_CELL,
     "dram": ScalingRule.UNCHANGED,
+    "wire": ScalingRule.WIRE,
 }
 
 ADC_SURVEY_MAX_NODE_NM = 65.0  # the envelope is SAR ADCs >= 100 MS/s in <= 65 nm (45nm.yaml)
@@ -167,6 +173,11 @@ def _scale_any(name: str, comp: ComponentModel | VariantComponent, rule: Scaling
 
 
 def _scale_one(name: str, comp: ComponentModel, rule: ScalingRule, ctx: _Context) -> ComponentModel:
+    if rule is not ScalingRule.WIRE and any(isinstance(q.model, Wire) for q in comp.energy.values()):
+        raise HwcostError.single(
+            f"{name}: its energy is the 'wire' model (C V^2 at the library's supply), which only the "
+            f"wire rule moves; pass --rule {name}=wire"
+        )
     return _APPLY[rule](name, comp, ctx)
 
 
@@ -178,6 +189,24 @@ def _logic(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
 def _unchanged(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
     method = "unchanged: off-chip, independent of the logic node and supply"
     return _scaled(comp, ctx, method, 1.0, 1.0)
+
+
+def _wire(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
+    """C V^2 wires: the capacitance per mm is kept and the supply becomes the target's."""
+    if not all(isinstance(q.model, Wire) for q in comp.energy.values()):
+        raise HwcostError.single(
+            f"{name}: the wire rule moves the supply of 'wire' energy models; this component has "
+            f"others -- pass --rule {name}=logic"
+        )
+    v_from, v_to = ctx.source.vdd_v, ctx.factors.vdd_to_v
+    factor = round_sig((v_to / v_from) ** 2)
+    energy = {a: replace(q, model=q.model.at_supply(v_to)) for a, q in comp.energy.items()}  # type: ignore[attr-defined]
+    method = (f"wire: capacitance per mm kept (node-independent), supply {v_from:g} V -> {v_to:g} V: "
+              f"energy x (V_to / V_from)^2 = {factor:g}; area unchanged")
+    leakage = None if comp.leakage is None else comp.leakage.scaled(factor)
+    note = "Leakage is scaled by the energy factor (no leakage law for wires)." if leakage is not None else None
+    derived = Derivation(ctx.source.name, method, factor, 1.0, note)
+    return replace(comp, energy=energy, derived=derived, leakage=leakage)
 
 
 def _scaled(comp: ComponentModel, ctx: _Context, method: str, energy_factor: float,
@@ -255,6 +284,7 @@ _APPLY: dict[ScalingRule, Callable[[str, ComponentModel, _Context], ComponentMod
     ScalingRule.ADC_SURVEY: _adc,
     ScalingRule.CIM_CELL: _cim_cell,
     ScalingRule.UNCHANGED: _unchanged,
+    ScalingRule.WIRE: _wire,
 }
 
 

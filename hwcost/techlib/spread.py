@@ -42,7 +42,7 @@ MAX_SIGMA = 3.0
 SPREAD_KEYS = ("energy_sigma", "area_sigma", "leakage_sigma")
 # The rules of ``hwcost techlib scale`` (hwcost.techlib.scaling.ScalingRule values; a test keeps the
 # two equal): the node-scaling spread names one entry per rule and flavour.
-NODE_SCALING_RULES = ("logic", "sram-cacti", "sram-cacti-law", "adc-survey", "cim-cell", "unchanged")
+NODE_SCALING_RULES = ("logic", "sram-cacti", "sram-cacti-law", "adc-survey", "cim-cell", "unchanged", "wire")
 FLAVOURS = ("HP", "LP")
 
 

@@ -14,6 +14,7 @@ LIB = load_techlib("45nm")
 TOOLKIT_COMPONENTS = {
     "int_adder", "int_multiplier", "fp_adder", "fp_multiplier", "register", "shifter",
     "comparator", "mux", "sram", "dram", "adc", "column_adc", "dac", "cim_cell", "logic_gate",
+    "wire",  # the on-chip network (issue 15): tests/techlib/test_wire.py
 }
 
 
@@ -197,7 +198,9 @@ def test_every_energy_is_positive_over_the_valid_range() -> None:
     for name, comp in LIB.components.items():
         if hasattr(comp, "variants"):
             continue
-        grid = {p: np.linspace(r.minimum, min(r.maximum, 1e7), 7).round() if r.one_of is None else np.array(r.one_of)
+        grid = {p: np.array(r.one_of) if r.one_of is not None else
+                np.linspace(r.minimum, min(r.maximum, 1e7), 7).round() if r.integer else
+                np.linspace(r.minimum, r.maximum, 7)  # a length in mm need not be whole
                 for p, r in comp.params.items()}
         mesh = dict(zip(grid, np.meshgrid(*grid.values())))
         for action in comp.actions:
