@@ -172,9 +172,10 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     # the layer's input nor its weights fit the GLB, one of them is read again for every
     # GLB-sized chunk of the other (blocked matrix product; the cheaper order).
     spills = shapes.spills(ba, bo, p.glb_bits)
-    act_in = np.where(shapes.is_network_input | spills, shapes.used_inputs * ba, 0.0)  # a strided 1x1: what it uses
+    from_dram = shapes.is_network_input | spills  # (not the peak's ideal layer, held on chip by definition)
+    act_in = np.where(from_dram, shapes.used_inputs * ba, 0.0)  # a strided 1x1: what it uses
     act_out = np.where(shapes.is_network_output | spills, O * bo, 0.0)
-    refetch = _refetch_bits(shapes.used_inputs * ba, W * bw, p.glb_bits)
+    refetch = np.where(from_dram, _refetch_bits(shapes.used_inputs * ba, W * bw, p.glb_bits), 0.0)
     dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer + refetch
     dram_write_bits = act_out + 0 * dram_read_bits
     # What comes from DRAM is written into the GLB; what goes to DRAM is read out of it.
