@@ -55,7 +55,8 @@ def _axis(rng: ParamRange) -> np.ndarray:
     if rng.integer:
         points = np.round(points)
     points[0], points[-1] = rng.minimum, rng.maximum
-    return np.unique(points)
+    points = np.sort(points)  # np.unique's values; np.unique imports numpy.ma (~8 ms of a cold evaluate)
+    return points[np.concatenate(([True], points[1:] != points[:-1]))]
 
 
 def _grid(params: Mapping[str, ParamRange]) -> dict[str, np.ndarray]:

@@ -129,10 +129,11 @@ def test_evaluate_loads_only_what_it_uses() -> None:
     # one is parsed without them
     code = ("import contextlib, io\nfrom hwcost.cli import main\nwith contextlib.redirect_stdout(io.StringIO()):\n"
             "    main(['evaluate', '--scheme', 'lsq+', '--bits', '4', '--format=json'])")
-    lazy = ("hwcost.arch.keys", "pandas", "hwcost.arch.cim_macro", "hwcost.arch.digital_cim", "hwcost.techlib.scaling")
+    lazy = ("hwcost.arch.keys", "pandas", "hwcost.arch.cim_macro", "hwcost.arch.digital_cim", "hwcost.techlib.scaling",
+            "numpy.ma")
     probe = f"import sys\n{code}\nprint(*[m for m in {lazy!r} if m in sys.modules], 'hwcost.evaluate' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    # no template keys, no data frame, no CIM template for a MAC array, no node scaling
+    # no template keys, no data frame, no CIM template for a MAC array, no node scaling, no masked arrays
     assert out.stdout.split() == ["True"]
 
 
