@@ -227,7 +227,7 @@ class CimLayerActions:
     cell_ops: np.ndarray  # cell x input-pulse products
     row_drives: np.ndarray  # word-line (DAC) drives
     conversions: np.ndarray  # ADC conversions (= shift-add operations)
-    conversions_by_bits: dict  # AdcBitsCount -> (points, layers): conversions priced at that resolution
+    conversions_by_bits: dict  # AdcBitsCount -> (points, layers): conversions priced at that resolution (the resolutions converted at)
     split_conversions: np.ndarray  # the part of ``conversions`` caused by row-group splitting
     row_group_adds: np.ndarray  # digital accumulation of row-group partial sums
     offset_subtracts: np.ndarray  # reference-column correction, one per output
@@ -273,6 +273,17 @@ def _traffic(s: LayerShapes, p: CimLayerParams, g: CimGeometry, rounds: np.ndarr
     }
 
 
+def _conversions_by_bits(priced_bits: np.ndarray, conversions: np.ndarray, zero: np.ndarray) -> dict:
+    """The conversions at each resolution some point converts at in some layer; a resolution none
+    converts at is left out (its count would be 0 everywhere, and no point's rows price it)."""
+    out = {}
+    for b, key in enumerate(AdcBitsCount, start=1):
+        at_b = priced_bits == b
+        if at_b.any():
+            out[key] = np.where(at_b, conversions, zero)
+    return out
+
+
 def count_cim_actions(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> CimLayerActions:
     """Action counts of every layer at every point (docs/cim-model.md §3-5)."""
     N, G, P, O = s.reduction_length, s.groups, s.output_pixels, s.output_elements
@@ -297,8 +308,7 @@ def count_cim_actions(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> CimL
         cell_ops=pulses * g.unit_pulses * N * g.cols_per_group,
         row_drives=pulses * g.unit_pulses * N * g.col_tiles,
         conversions=conversions,
-        conversions_by_bits={k: np.where(g.adc_priced_bits == b, conversions, zero)
-                             for b, k in enumerate(AdcBitsCount, start=1)},
+        conversions_by_bits=_conversions_by_bits(g.adc_priced_bits, conversions, zero),
         split_conversions=pulses * (g.row_activations - 1) * g.conv_per_group,
         row_group_adds=O * (g.row_groups - 1),
         offset_subtracts=np.where(g.signed_offset, O, zero),

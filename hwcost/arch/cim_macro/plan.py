@@ -367,20 +367,47 @@ def _adc_terms(energy: Mapping[int, float], present: np.ndarray) -> tuple[Term, 
     return tuple(terms)
 
 
-def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], pricer: Pricer, t: WorkloadTables,
-                   datapaths: ClassDatapaths) -> list[tuple[np.ndarray, CimPlan]]:
-    """:func:`plan_cim_macro` of several design points at once: configurations sharing
-    :func:`block_key`, one scheme, library and workload. The geometry of every point is computed at
-    once; the points are then split by the structure of their rows (the ADC resolutions their
-    conversions need, whether the weights fit, which parts leak when gated) into sub-blocks, each
-    returned with its points' positions in ``configs``. A sub-block's plan holds arrays over its
-    points where they differ (each row's energies, area and leakage; the macros), each what the
-    point's own plan gives: the same arithmetic, element by element."""
+class BlockMemo:
+    """What blocks of design points price from their configurations alone (and their operands and
+    workload), kept per pricer for the blocks that follow: a sweep of schemes x designs has one
+    block per scheme over the same configurations. First in, first out, up to ``max_points``
+    points in all, so that a stream of chunks keeps a bounded amount (each entry holds its
+    configurations, whose ids its key holds)."""
+
+    def __init__(self, max_points: int = 100_000) -> None:
+        self.max_points = max_points
+        self.points = 0
+        self._entries: dict[tuple[object, ...], tuple[tuple[object, ...], Any, int]] = {}
+
+    def get(self, key: tuple[object, ...], make: Any, keep: tuple[object, ...], points: int) -> Any:
+        hit = self._entries.get(key)
+        if hit is None:
+            hit = self._entries[key] = (keep, make(), points)
+            self.points += points
+            while self.points > self.max_points and len(self._entries) > 1:
+                self.points -= self._entries.pop(next(iter(self._entries)))[2]
+        return hit[1]
+
+
+@dataclass(frozen=True)
+class _BlockPrices:
+    """What a block's plan prices from its configurations, its operands and the workload alone
+    (not the scheme's post-processing units or buffers): the same for every scheme of equal
+    operands on the same configurations, so a sweep of schemes x designs prices it once."""
+
+    needed: np.ndarray  # macros the weights need, per point
+    macros: np.ndarray  # macros the design has
+    rows: np.ndarray  # the macro's rows
+    # () -> [(points, the array's rows over them: CimRow.CELLS .. WEIGHT_WRITES)], one per structure
+    # of the points' rows (whether the weights fit; when gated, which parts leak nothing)
+    array_parts: Any
+
+
+def _block_prices(configs: Sequence[CimMacroConfig], ops: CimOperands, pricer: Pricer, t: WorkloadTables) -> _BlockPrices:
+    """The macro count and the array's rows of each point of a block, as arrays over them
+    (:func:`plan_cim_block`)."""
     arch = configs[0]
     n = len(configs)
-    body, edge = datapaths.body, datapaths.edge
-    check_integer_layers(datapaths, scheme, "cim_macro")
-    ops = operands(scheme, *datapaths.datapaths)
     params = block_params(configs, ops, t)
     g = cim_geometry(t.shapes, params)
     needed = g.tiles.sum(axis=1).astype(np.int64)
@@ -424,48 +451,83 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
     leak_adc = adcs_per_macro * l_adc
     area_cells = macros * rows * cols * a_cell
     area_dac = macros * rows * pricer.area_um2("dac", bits=dac_bits)
-    # Every row after the write row is the same for every structure: priced for the whole block.
-    tail = _correction_row(arch, pricer, ops, t, rows)
-    tail += _bom_rows(datapaths, arch, pricer, t, ops.group_size, rows)
-    tail += buffer_rows(arch, arch.post_lanes, pricer, scheme)
     # The structure of each point's rows: the ADC resolutions its conversions need, whether its
     # weights fit, and (gated) which parts leak nothing.
     priced_bits = g.adc_priced_bits
     resolutions = np.arange(1, ADC_BITS_MAX + 1)
     present = (priced_bits[:, :, None] == resolutions).any(axis=1)
     missing = ~np.isin(priced_bits, resolutions)
-    if missing.any():
-        AdcBitsCount.of(int(priced_bits[missing][0]))  # raises, as the point alone does
     writes = needed > macros
     columns = [writes[:, None]]
     if arch.power_gating is not PowerGating.NONE:
         columns.append(np.stack([leak_cells == 0, np.broadcast_to(leak_dac == 0, (n,)), leak_adc == 0, leak_sa == 0],
                                 axis=1))
-    adc_energy = _adc_energies(pricer, readout, rate, present, columns)
+
+    def array_parts() -> list[tuple[np.ndarray, tuple[PricedRow, ...]]]:
+        """Each structure's points and the array's rows over them; raises, as the points' own
+        plans do, for a resolution the library cannot price."""
+        if missing.any():
+            AdcBitsCount.of(int(priced_bits[missing][0]))  # raises, as the point alone does
+        adc_energy = _adc_energies(pricer, readout, rate, present, columns)
+        parts = []
+        for kind, sel in structures(np.concatenate(columns, axis=1)):
+            at = lambda v: _take(v, sel)  # noqa: E731
+            m = macros[sel]
+            rows_here = [
+                _row(CimRow.CELLS, Category.CIM_ARRAY, (Term(CimCount.CELL_OPS, at(e_cell), at(e_cell)),),
+                     at(area_cells), arch, m, at(leak_cells)),
+                _row(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
+                     at(area_dac), arch, m, at(leak_dac)),
+                _row(CimRow.ADC, Category.CIM_PERIPHERY, _adc_terms(adc_energy, present[sel]), at(adcs) * at(a_adc), arch,
+                     m, at(leak_adc)),
+                _row(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, *(at(e) for e in e_sa)),),
+                     at(adcs) * at(a_sa), arch, m, at(leak_sa)),
+                PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
+                          arch.post_lanes * a_acc),
+            ]
+            if kind[0]:
+                e_bit = at(write_bit)
+                rows_here.append(PricedRow(CimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
+                                           (Term(CimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
+            parts.append((sel, tuple(rows_here)))
+        return parts
+
+    return _BlockPrices(needed, macros, rows, array_parts)
+
+
+def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], pricer: Pricer, t: WorkloadTables,
+                   datapaths: ClassDatapaths) -> list[tuple[np.ndarray, CimPlan]]:
+    """:func:`plan_cim_macro` of several design points at once: configurations sharing
+    :func:`block_key`, one scheme, library and workload. The geometry of every point is computed at
+    once; the points are then split by the structure of their rows (whether the weights fit,
+    which parts leak when gated) into sub-blocks, each returned with its points' positions in
+    ``configs``. A sub-block's plan holds arrays over its points where they differ (each row's
+    energies, area and leakage; the macros), each what the point's own plan gives: the same
+    arithmetic, element by element. What the configurations and the operands alone decide
+    (:class:`_BlockPrices`, and the array's rows of each sub-block) is kept in the pricer per
+    workload, operands and configurations: a sweep's schemes of equal operands share it."""
+    arch = configs[0]
+    n = len(configs)
+    body, edge = datapaths.body, datapaths.edge
+    check_integer_layers(datapaths, scheme, "cim_macro")
+    ops = operands(scheme, *datapaths.datapaths)
+    # The workload's tables and the configurations are held with the value, so their ids stay theirs.
+    memo = pricer.derived(("cim_block_memo",), BlockMemo)
+    key = (id(t), ops, *map(id, configs))
+    keep = (t, *configs)
+    prices = memo.get(("prices",) + key, lambda: _block_prices(configs, ops, pricer, t), keep, n)
+    rows = prices.rows
+    # Every row after the write row is the same for every structure: priced for the whole block.
+    tail = _correction_row(arch, pricer, ops, t, rows)
+    tail += _bom_rows(datapaths, arch, pricer, t, ops.group_size, rows)
+    tail += buffer_rows(arch, arch.post_lanes, pricer, scheme)
+    array_parts = memo.get(("rows",) + key, prices.array_parts, keep, n)
     tail_arrays = [_has_array(r) for r in tail]
     out = []
-    for kind, sel in structures(np.concatenate(columns, axis=1)):
-        at = lambda v: _take(v, sel)  # noqa: E731
-        m = macros[sel]
-        block_rows = [
-            _row(CimRow.CELLS, Category.CIM_ARRAY, (Term(CimCount.CELL_OPS, at(e_cell), at(e_cell)),),
-                 at(area_cells), arch, m, at(leak_cells)),
-            _row(CimRow.DAC, Category.CIM_PERIPHERY, (Term(CimCount.ROW_DRIVES, e_dac, e_dac),),
-                 at(area_dac), arch, m, at(leak_dac)),
-            _row(CimRow.ADC, Category.CIM_PERIPHERY, _adc_terms(adc_energy, present[sel]), at(adcs) * at(a_adc), arch, m,
-                 at(leak_adc)),
-            _row(CimRow.SHIFT_ADD, Category.CIM_PERIPHERY, (Term(CimCount.CONVERSIONS, *(at(e) for e in e_sa)),),
-                 at(adcs) * at(a_sa), arch, m, at(leak_sa)),
-            PricedRow(CimRow.ROW_GROUP_ACCUMULATOR, Category.COMPUTE, (Term(CimCount.ROW_GROUP_ADDS, e_acc, e_acc),),
-                      arch.post_lanes * a_acc),
-        ]
-        if kind[0]:
-            e_bit = at(write_bit)
-            block_rows.append(PricedRow(CimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
-                                        (Term(CimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
+    for sel, array_rows in array_parts:
         if len(sel) == n:
-            block_rows += tail
+            block_rows = array_rows + tuple(tail)
         else:
-            block_rows += [take_rows((r,), sel)[0] if arrays else r for r, arrays in zip(tail, tail_arrays)]
-        out.append((sel, CimPlan(body, edge, ops, m, needed[sel], tuple(block_rows))))
+            block_rows = array_rows + tuple(take_rows((r,), sel)[0] if arrays else r for r, arrays in zip(tail, tail_arrays))
+        out.append((sel, CimPlan(body, edge, ops, prices.macros[sel], prices.needed[sel], block_rows)))
     return out

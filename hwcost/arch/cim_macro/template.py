@@ -19,8 +19,10 @@ import numpy as np
 
 from hwcost._config import Checker
 from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
-from hwcost.arch.cim_macro.counts import AdcBitsCount, CimCount, CimGeometry, CimLayerActions, cim_geometry, count_cim_actions
-from hwcost.arch.cim_macro.plan import CimPlan, block_key, layer_params, operands, plan_cim_block, plan_cim_macro
+from hwcost.arch.cim_macro.counts import (AdcBitsCount, CimCount, CimGeometry, CimLayerActions, CimLayerParams,
+                                          cim_geometry, count_cim_actions)
+from hwcost.arch.cim_macro.plan import (CimPlan, block_key, distinct, layer_params, operands, plan_cim_block,
+                                        plan_cim_macro)
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer, point_plans
@@ -34,7 +36,18 @@ __all__ = ["CIM_MACRO", "CimMacroTemplate", "CimPointPlan", "CimSummary", "cim_s
 CimPointPlan = PointPlan  # one point's view of a CIM (or digital-CIM) sub-block plan
 
 
-def _peak_macs_per_cycle(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], g: CimGeometry,
+def _plan_values(plans: Sequence[CimPlan | CimPointPlan], name: str) -> list[Any]:
+    """Each plan's ``name``: a point's own number where its block plan holds an array over its
+    points (``_PER_POINT``), read from the block plan directly (not through the point's view)."""
+    per_point = name in _PER_POINT
+    return [(getattr(p.block, name)[p.index] if per_point else getattr(p.block, name)) if type(p) is PointPlan
+            else getattr(p, name) for p in plans]
+
+
+_PER_POINT = frozenset({"macros", "macros_needed"})  # CimPlan fields that are arrays in a block plan
+
+
+def _peak_macs_per_cycle(params: CimLayerParams, adcs_per_macro: np.ndarray, macros: np.ndarray, g: CimGeometry,
                          t: WorkloadTables) -> np.ndarray:
     """macros * A * min(C/s, C S_conv pol_conv / (S_w pol)) / (S_conv pol_conv S_a) at the body
     layers' widths: the ADCs convert C/s sums of A rows per cycle, or every sum of one activation
@@ -44,17 +57,16 @@ def _peak_macs_per_cycle(archs: Sequence[CimMacroConfig], plans: Sequence[CimPla
     conv = (g.conv_slices * g.conv_polarity)[:, col]
     per_mac = (conv * g.input_slices[:, col]).max(axis=1)
     share = (conv / (g.weight_slices * g.polarity)[:, col]).min(axis=1)  # sums per physical column
-    macros = np.asarray([p.macros for p in plans], dtype=float)
-    adcs = np.asarray([a.adcs_per_macro for a in archs], dtype=float)
-    cols = np.asarray([a.cols for a in archs], dtype=float)
-    rows = np.asarray([a.rows_per_conversion for a in archs], dtype=float)
-    return macros * rows * np.minimum(adcs, cols * share) / per_mac
+    cols = params.cols[:, 0]
+    rows = params.active_rows[:, 0]  # rows summed per conversion
+    return macros * rows * np.minimum(adcs_per_macro, cols * share) / per_mac
 
 
-def _actions(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan], t: WorkloadTables) -> tuple[CimGeometry, CimLayerActions]:
-    params = layer_params(archs, [p.operands for p in plans], t)
+def _actions(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan | CimPointPlan],
+             t: WorkloadTables) -> tuple[CimGeometry, CimLayerActions, CimLayerParams]:
+    params = layer_params(archs, _plan_values(plans, "operands"), t)
     g = cim_geometry(t.shapes, params)
-    return g, count_cim_actions(t.shapes, params, g)
+    return g, count_cim_actions(t.shapes, params, g), params
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ class CimSummary:
 
 def cim_summary(arch: CimMacroConfig, plan: CimPlan, t: WorkloadTables) -> CimSummary:
     """ADC precision and mapping facts of one planned point."""
-    g, acts = _actions([arch], [plan], t)
+    g, acts, _ = _actions([arch], [plan], t)
     return CimSummary(
         lossless_bits=int(g.lossless_bits.max()),
         quantized_layers=int(acts.quantized.sum()),
@@ -156,7 +168,11 @@ class CimMacroTemplate:
 
     def count(self, configs: Sequence[CimMacroConfig], plans: Sequence[CimPlan | CimPointPlan],
               tables: WorkloadTables) -> GroupActions:
-        g, a = _actions(configs, plans, tables)
+        g, a, params = _actions(configs, plans, tables)
+        configs_once, where = distinct(configs)
+        adcs = np.asarray([c.adcs_per_macro for c in configs_once], dtype=float)
+        adcs = adcs if where is None else adcs[np.asarray(where, dtype=np.intp)]
+        macros = np.asarray(_plan_values(plans, "macros"), dtype=float)
         return GroupActions(
             per_layer={
                 CimCount.CELL_OPS: a.cell_ops,
@@ -178,7 +194,7 @@ class CimMacroTemplate:
             compute_cycles=a.compute_cycles,
             memory_cycles=a.memory_cycles,
             latency_cycles=a.latency_cycles,
-            peak_macs_per_cycle=_peak_macs_per_cycle(configs, plans, g, tables),
+            peak_macs_per_cycle=_peak_macs_per_cycle(params, adcs, macros, g, tables),
         )
 
     def settings(self, config: CimMacroConfig, plan: CimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
