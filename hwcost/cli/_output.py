@@ -6,9 +6,6 @@ and raises an :class:`~hwcost.errors.HwcostError` naming the field instead.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -106,6 +103,8 @@ def format_table(
 
 def to_json(obj: Any) -> str:
     finite_or_error(obj)
+    import json  # here: a table needs neither json nor csv (start-up, issue 20)
+
     return json.dumps(obj, indent=2, sort_keys=False, default=_json_default, allow_nan=False)
 
 
@@ -124,6 +123,9 @@ def _json_default(value: Any) -> Any:
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     finite_or_error({h: [row[i] for row in rows if i < len(row)] for i, h in enumerate(headers)})
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(headers)
