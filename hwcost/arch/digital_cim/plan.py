@@ -18,7 +18,7 @@ import numpy as np
 
 from hwcost.arch.cim_macro.config import GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION, PowerGating
 from hwcost.arch.cim_macro.leakage import macro_leakage, sram_leakage_mw_per_bit
-from hwcost.arch.cim_macro.plan import structures
+from hwcost.arch.cim_macro.plan import BlockMemo, _each, _gather, _has_array, distinct, structures
 from hwcost.arch.digital_cim.config import DigitalCimConfig
 from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
 from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # one tree law for every template
@@ -100,31 +100,63 @@ def operands(scheme: QuantScheme, body: Datapath, edge: Datapath, *own: Datapath
     )
 
 
-def layer_params(archs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands], t: WorkloadTables) -> DcimLayerParams:
-    """Stack design points into (points, 1) / (points, layers) arrays."""
+# The design-point columns of DcimLayerParams, in the order _varying_values + _shared_values give
+# them: those a block of points may vary in (plan_dcim_block) and those its block_key fixes.
+_POINT_FIELDS = ("rows", "cols", "macros_fixed", "dram_bits_per_cycle", "group_bits", "glb_bits_per_cycle",
+                 "post_lanes", "glb_bits")
+_VARYING = 4  # the first four: rows .. dram_bits_per_cycle
 
-    col = column
+
+def _varying_values(a: DigitalCimConfig) -> tuple[float, ...]:
+    return (a.rows, a.cols, np.nan if a.macros is None else a.macros, a.dram_bits_per_cycle)
+
+
+def _shared_values(a: DigitalCimConfig) -> tuple[float, ...]:
+    return (a.weight_group_bits, a.glb_bits_per_cycle, a.post_lanes, a.glb_bits)
+
+
+def _class_values(ops: Sequence[DcimOperands], where_ops: list[int] | None, t: WorkloadTables) -> dict[str, np.ndarray]:
+    """The operands' columns of DcimLayerParams: (distinct operands, layers) arrays gathered to
+    each point's (``where_ops``; as they are when ``None``)."""
 
     def per_layer(pick: str) -> np.ndarray:
-        return by_class(t.layer_class, [getattr(o, pick) for o in ops])
+        return _gather(by_class(t.layer_class, [getattr(o, pick) for o in ops]), where_ops)
 
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
-    return DcimLayerParams(
-        rows=col([a.rows for a in archs]),
-        cols=col([a.cols for a in archs]),
-        group_bits=col([a.weight_group_bits for a in archs]),
-        macros_fixed=col([np.nan if a.macros is None else a.macros for a in archs]),
-        glb_bits_per_cycle=col([a.glb_bits_per_cycle for a in archs]),
-        post_lanes=col([a.post_lanes for a in archs]),
-        acc_bits=col([o.acc_bits for o in ops]),
-        glb_bits=col([a.glb_bits for a in archs]),
-        dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
+    return dict(
+        acc_bits=_gather(column([o.acc_bits for o in ops]), where_ops),
         weight_bits=per_layer("weight_bits"),
         input_bits=per_layer("input_bits"),
         act_bits=per_layer("act_bits"),
         out_bits=per_layer("out_bits"),
-        extra_dram_bits_per_layer=col([o.table_word_bits for o in ops]) * out_channels[None, :],
+        extra_dram_bits_per_layer=_gather(column([o.table_word_bits for o in ops]) * out_channels[None, :], where_ops),
     )
+
+
+def _point_columns(values: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """(points, 1) columns of each point's design values (points, len(names))."""
+    columns = np.ascontiguousarray(values.T)
+    return {name: columns[k][:, None] for k, name in enumerate(names)}
+
+
+def layer_params(archs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands], t: WorkloadTables) -> DcimLayerParams:
+    """Stack design points into (points, 1) / (points, layers) arrays: each distinct configuration
+    and operands object read once (:func:`~hwcost.arch.cim_macro.plan.distinct`)."""
+    configs, where = distinct(archs)
+    values = _gather(np.asarray([_varying_values(a) + _shared_values(a) for a in configs], dtype=float), where)
+    distinct_ops, where_ops = distinct(ops)
+    return DcimLayerParams(**_point_columns(values, _POINT_FIELDS), **_class_values(distinct_ops, where_ops, t))
+
+
+def block_params(configs: Sequence[DigitalCimConfig], ops: DcimOperands, t: WorkloadTables) -> DcimLayerParams:
+    """:func:`layer_params` of a block (configurations sharing :func:`block_key`, one operands),
+    each number the block shares given once: the values its block_key fixes (1, 1), read from its
+    first configuration, and the operands' (1, layers); what varies (points, 1). They broadcast
+    as the stacked arrays would, element by element the same numbers."""
+    varying = np.asarray([_varying_values(a) for a in configs], dtype=float)
+    shared = np.asarray([_shared_values(configs[0])], dtype=float)
+    return DcimLayerParams(**_point_columns(varying, _POINT_FIELDS[:_VARYING]),
+                           **_point_columns(shared, _POINT_FIELDS[_VARYING:]), **_class_values([ops], None, t))
 
 
 def _check_hostable(dp: Datapath) -> None:
@@ -270,26 +302,33 @@ def block_key(arch: DigitalCimConfig) -> tuple[object, ...]:
             arch.glb_width_bits, arch.glb_banks, id(arch.dram_standard))
 
 
-def _each(keys: np.ndarray, price: Any) -> np.ndarray:
-    """``price(i)`` (a tuple of numbers) of the first point ``i`` with each distinct key, gathered
-    over the block: each distinct value priced once."""
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return np.asarray([price(i) for i in first.tolist()], dtype=float)[inverse.reshape(-1)]
+def _macro_prices_once(arch: DigitalCimConfig, pricer: Pricer, ops: DcimOperands) -> tuple[float, ...]:
+    """:func:`_macro_prices`, kept per library, macro shape and operand widths."""
+    key = ("dcim_macro", arch.rows, arch.cols, arch.weight_group_bits, ops.weight_bits, ops.input_bits)
+    return pricer.derived(key, lambda: _macro_prices(arch, pricer, ops))
 
 
-def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pricer: Pricer, t: WorkloadTables,
-                    datapaths: ClassDatapaths) -> list[tuple[np.ndarray, DcimPlan]]:
-    """:func:`plan_digital_cim` of several design points at once: configurations sharing
-    :func:`block_key`, one scheme, library and workload. The geometry of every point is computed at
-    once, each distinct macro shape priced once; the points are split by the structure of their
-    rows (whether the weights fit, which parts leak nothing when gated) into sub-blocks, each
-    returned with its points' positions in ``configs``, its numbers arrays over its points: the
-    arithmetic of one point, element by element."""
+@dataclass(frozen=True)
+class _BlockPrices:
+    """What a block's plan prices from its configurations, its operands and the workload alone
+    (not the scheme's post-processing units or buffers): the same for every scheme of equal
+    operands on the same configurations, so a sweep of schemes x designs prices it once."""
+
+    needed: np.ndarray  # macros the weights need, per point
+    macros: np.ndarray  # macros the design has
+    rows: np.ndarray  # the macro's rows
+    # () -> [(points, the array's rows over them)], one per structure of the points' rows (whether
+    # the weights fit; when gated, which parts leak nothing)
+    array_parts: Any
+
+
+def _block_prices(configs: Sequence[DigitalCimConfig], ops: DcimOperands, pricer: Pricer,
+                  t: WorkloadTables) -> _BlockPrices:
+    """The macro count and the array's rows of each point of a block, as arrays over them
+    (:func:`plan_dcim_block`)."""
     arch = configs[0]
     n = len(configs)
-    check_integer_layers(datapaths, scheme, "digital_cim")
-    ops = operands(scheme, *datapaths.datapaths)
-    params = layer_params(configs, [ops] * n, t)
+    params = block_params(configs, ops, t)
     g = dcim_geometry(t.shapes, params)
     needed = g.tiles.sum(axis=1).astype(np.int64)
     fixed = params.macros_fixed[:, 0]
@@ -297,7 +336,7 @@ def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pr
     rows = params.rows[:, 0].astype(np.int64)
     cols = params.cols[:, 0].astype(np.int64)
     shape = rows * (1 << 32) + cols
-    prices = _each(shape, lambda i: _macro_prices(configs[i], pricer, ops)).T
+    prices = _each(shape, lambda i: _macro_prices_once(configs[i], pricer, ops)).T
     writes = needed > macros
     write_bit = np.zeros(n)
     if writes.any():
@@ -308,20 +347,53 @@ def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pr
         at = np.flatnonzero(writes)
         write_bit[at] = _each(shape[at], lambda j: (_write_energy_pj(configs[at[j]], pricer, int(macros[at[j]]),
                                                                      int(needed[at[j]])),))[:, 0]
-    tail = _bom_rows(datapaths, arch, pricer, t, ops.group_size, rows)
-    tail += buffer_rows(arch, arch.post_lanes, pricer, scheme)
     # The structure of each point's rows: whether its weights fit and (gated) which parts leak nothing.
     columns = [writes[:, None]]
     if arch.power_gating is not PowerGating.NONE:
         columns.append((prices[3:8] == 0).T)
+
+    def array_parts() -> list[tuple[np.ndarray, tuple[PricedRow, ...]]]:
+        parts = []
+        for kind, sel in structures(np.concatenate(columns, axis=1)):
+            rows_here = _array_rows(arch, pricer, macros[sel], ops, rows[sel], cols[sel], [p[sel] for p in prices])
+            if kind[0]:
+                e_bit = write_bit[sel]
+                rows_here.append(PricedRow(DcimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
+                                           (Term(DcimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
+            parts.append((sel, tuple(rows_here)))
+        return parts
+
+    return _BlockPrices(needed, macros, rows, array_parts)
+
+
+def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pricer: Pricer, t: WorkloadTables,
+                    datapaths: ClassDatapaths) -> list[tuple[np.ndarray, DcimPlan]]:
+    """:func:`plan_digital_cim` of several design points at once: configurations sharing
+    :func:`block_key`, one scheme, library and workload. The geometry of every point is computed at
+    once, each distinct macro shape priced once; the points are split by the structure of their
+    rows (whether the weights fit, which parts leak nothing when gated) into sub-blocks, each
+    returned with its points' positions in ``configs``, its numbers arrays over its points: the
+    arithmetic of one point, element by element. What the configurations and the operands alone
+    decide (:class:`_BlockPrices`, and the array's rows of each sub-block) is kept per pricer,
+    workload, operands and configurations (:class:`~hwcost.arch.cim_macro.plan.BlockMemo`)."""
+    arch = configs[0]
+    n = len(configs)
+    check_integer_layers(datapaths, scheme, "digital_cim")
+    ops = operands(scheme, *datapaths.datapaths)
+    # The workload's tables and the configurations are held with the value, so their ids stay theirs.
+    memo = pricer.derived(("dcim_block_memo",), BlockMemo)
+    key = (id(t), ops, *map(id, configs))
+    keep = (t, *configs)
+    prices = memo.get(("prices",) + key, lambda: _block_prices(configs, ops, pricer, t), keep, n)
+    tail = _bom_rows(datapaths, arch, pricer, t, ops.group_size, prices.rows)
+    tail += buffer_rows(arch, arch.post_lanes, pricer, scheme)
+    array_parts = memo.get(("rows",) + key, prices.array_parts, keep, n)
+    tail_arrays = [_has_array(r) for r in tail]
     out = []
-    for kind, sel in structures(np.concatenate(columns, axis=1)):
-        m = macros[sel]
-        block_rows = _array_rows(arch, pricer, m, ops, rows[sel], cols[sel], [p[sel] for p in prices])
-        if kind[0]:
-            e_bit = write_bit[sel]
-            block_rows.append(PricedRow(DcimRow.WEIGHT_WRITES, Category.CIM_ARRAY,
-                                        (Term(DcimCount.WEIGHT_WRITE_BITS, e_bit, e_bit),), 0.0))
-        block_rows += tail if len(sel) == n else take_rows(tail, sel)
-        out.append((sel, DcimPlan(datapaths.body, datapaths.edge, ops, m, needed[sel], tuple(block_rows))))
+    for sel, array_rows in array_parts:
+        if len(sel) == n:
+            block_rows = array_rows + tuple(tail)
+        else:
+            block_rows = array_rows + tuple(take_rows((r,), sel)[0] if arrays else r for r, arrays in zip(tail, tail_arrays))
+        out.append((sel, DcimPlan(datapaths.body, datapaths.edge, ops, prices.macros[sel], prices.needed[sel], block_rows)))
     return out

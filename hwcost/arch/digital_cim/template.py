@@ -9,10 +9,11 @@ import numpy as np
 
 from hwcost._config import Checker
 from hwcost.arch.digital_cim.config import DIGITAL_CIM_DEFAULTS, DigitalCimConfig, digital_cim_from_mapping
-from hwcost.arch.digital_cim.counts import DcimCount, DcimGeometry, DcimLayerActions, count_dcim_actions, dcim_geometry
+from hwcost.arch.digital_cim.counts import (DcimCount, DcimGeometry, DcimLayerActions, DcimLayerParams,
+                                            count_dcim_actions, dcim_geometry)
 from hwcost.arch.digital_cim.plan import DcimPlan, block_key, layer_params, operands, plan_dcim_block, plan_digital_cim
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
-from hwcost.arch.cim_macro.template import CimPointPlan
+from hwcost.arch.cim_macro.template import CimPointPlan, _plan_values
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, point_plans
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
@@ -22,25 +23,21 @@ from hwcost.schemes import QuantScheme
 __all__ = ["DIGITAL_CIM", "DigitalCimTemplate"]
 
 
-def _actions(archs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan],
-             t: WorkloadTables) -> tuple[DcimGeometry, DcimLayerActions]:
-    params = layer_params(archs, [p.operands for p in plans], t)
+def _actions(archs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan | CimPointPlan],
+             t: WorkloadTables) -> tuple[DcimGeometry, DcimLayerActions, DcimLayerParams]:
+    params = layer_params(archs, _plan_values(plans, "operands"), t)
     g = dcim_geometry(t.shapes, params)
-    return g, count_dcim_actions(t.shapes, params, g)
+    return g, count_dcim_actions(t.shapes, params, g), params
 
 
-def _peak_macs_per_cycle(archs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan], g: DcimGeometry,
-                         t: WorkloadTables) -> np.ndarray:
+def _peak_macs_per_cycle(params: DcimLayerParams, macros: np.ndarray, g: DcimGeometry, t: WorkloadTables) -> np.ndarray:
     """M * R * floor(C / (S_w g)) / S_a at the body layers' widths: every row of every weight's
     columns busy, one input bit per cycle."""
     body = t.in_class(BODY)
     col = body if body.any() else np.ones_like(body)
     s_w = g.weight_groups[:, col].max(axis=1)
     s_a = g.input_cycles[:, col].max(axis=1)
-    macros = np.asarray([p.macros for p in plans], dtype=float)
-    rows = np.asarray([a.rows for a in archs], dtype=float)
-    cols = np.asarray([a.cols for a in archs], dtype=float)
-    bits = np.asarray([a.weight_group_bits for a in archs], dtype=float)
+    rows, cols, bits = params.rows[:, 0], params.cols[:, 0], params.group_bits[:, 0]
     return macros * rows * np.maximum(np.floor(cols / (s_w * bits)), 1.0) / s_a
 
 
@@ -68,7 +65,8 @@ class DigitalCimTemplate:
         return point_plans(plan_dcim_block(scheme, configs, pricer, tables, datapaths), len(configs))
 
     def count(self, configs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan], tables: WorkloadTables) -> GroupActions:
-        g, a = _actions(configs, plans, tables)
+        g, a, params = _actions(configs, plans, tables)
+        macros = np.asarray(_plan_values(plans, "macros"), dtype=float)
         return GroupActions(
             per_layer={
                 DcimCount.GATE_OPS: a.gate_ops,
@@ -88,11 +86,11 @@ class DigitalCimTemplate:
             compute_cycles=a.compute_cycles,
             memory_cycles=a.memory_cycles,
             latency_cycles=a.latency_cycles,
-            peak_macs_per_cycle=_peak_macs_per_cycle(configs, plans, g, tables),
+            peak_macs_per_cycle=_peak_macs_per_cycle(params, macros, g, tables),
         )
 
     def settings(self, config: DigitalCimConfig, plan: DcimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
-        g, a = _actions([config], [plan], tables)
+        g, a, _ = _actions([config], [plan], tables)
         desc = config.describe()
         reload = "none" if bool(a.resident.all()) else "glb" if bool(a.reload_from_glb.any()) else "dram"
         return (
