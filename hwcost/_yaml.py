@@ -28,65 +28,30 @@ import marshal
 import os
 import sys
 import zlib
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from hwcost._yaml_parsed import MAX_ALIAS_NODES, MAX_DEPTH, ParsedYaml, join_key, parent_key
+
 __all__ = ["MAX_DEPTH", "MAX_ALIAS_NODES", "ParsedYaml", "parse_yaml", "join_key", "parent_key", "cache_dir",
            "MAX_CACHE_ENTRIES"]
 
-MAX_DEPTH = 64
-"""Mappings and lists nested deeper than this are refused (the shipped files nest 6 deep)."""
-
-MAX_ALIAS_NODES = 100_000
-"""Nodes that aliases may add to a document beyond the ones it spells out."""
-
-
-def join_key(prefix: str, key: str | int) -> str:
-    """The dotted key path of ``key`` inside ``prefix``: ``a.b``, ``a[0]``.
-
-    >>> join_key("", "layers"), join_key("layers", 2), join_key("layers[2]", "kind")
-    ('layers', 'layers[2]', 'layers[2].kind')
-    """
-    if isinstance(key, int):
-        return f"{prefix}[{key}]"
-    return f"{prefix}.{key}" if prefix else str(key)
-
-
-def parent_key(path: str) -> str:
-    """The key path one level up (``""`` is the document itself).
-
-    >>> parent_key("layers[2].kind"), parent_key("layers[2]"), parent_key("layers")
-    ('layers[2]', 'layers', '')
-    """
-    cut = max(path.rfind("."), path.rfind("[") if path.endswith("]") else -1)
-    return path[:cut] if cut > 0 else ""
-
-
-@dataclass(frozen=True)
-class ParsedYaml:
-    """The data of a YAML text and the 1-based line of every key path in it (``""``: the
-    document's first line)."""
-
-    data: Any
-    lines: dict[str, int]
-
-
 
 def parse_yaml(text: str, file: str) -> ParsedYaml:
-    """Parse ``text`` (the contents of ``file``) safely within the limits above
-    (:func:`hwcost._yaml_loader.parse_uncached`), or take the result of an earlier parse of the
-    same text from the cache.
+    """Parse ``text`` (the contents of ``file``) safely within the limits (:data:`MAX_DEPTH`,
+    :data:`MAX_ALIAS_NODES`; :func:`hwcost._yaml_loader.parse_uncached`), or take the result of
+    an earlier parse of the same text from the cache.
 
     The cache (:func:`cache_dir`, one file per text) is keyed by the SHA-256 of the text and of
-    what decides how it parses: the Python version, this module and :mod:`hwcost._yaml_loader`,
-    and the installed PyYAML; a change to any of them is another key, so an entry is never read
-    for a text or a reader it was not made from. Only a text that parsed is kept (a problem is
-    found again, with the file's name, on every read), and only plain data (a YAML timestamp is
-    not kept). An entry holds its key and a CRC-32 of its data and is written under a temporary
-    name, then renamed (atomic); one that is unreadable, damaged or of another key is parsed
-    again and rewritten. ``HWCOST_NO_YAML_CACHE=1`` neither reads nor writes the cache.
+    what decides how it parses: the Python version, this module, :mod:`hwcost._yaml_parsed`,
+    :mod:`hwcost._yaml_loader` and the installed PyYAML; a change to any of them is another key,
+    so an entry is never read for a text or a reader it was not made from. Only a text that
+    parsed is kept (a problem is found again, with the file's name, on every read), and only
+    plain data (a YAML timestamp is not kept). An entry holds its key and a CRC-32 of its data
+    and is written under a temporary name, then renamed (atomic); one that is unreadable,
+    damaged or of another key is parsed again and rewritten. ``HWCOST_NO_YAML_CACHE=1`` neither
+    reads nor writes the cache.
     """
     entry = _entry_for(text)
     if entry is not None:
@@ -127,7 +92,8 @@ def _reader_fingerprint() -> bytes | None:
     spec = importlib.util.find_spec("yaml")
     if spec is None or spec.origin is None:
         return None
-    for source in (Path(__file__), Path(__file__).with_name("_yaml_loader.py"), Path(spec.origin)):
+    here = Path(__file__)
+    for source in (here, here.with_name("_yaml_parsed.py"), here.with_name("_yaml_loader.py"), Path(spec.origin)):
         try:
             hasher.update(source.read_bytes())
         except OSError:

@@ -17,7 +17,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from hwcost._yaml import MAX_ALIAS_NODES, MAX_DEPTH, ParsedYaml, join_key
+from hwcost._yaml_parsed import MAX_ALIAS_NODES, MAX_DEPTH, ParsedYaml, join_key
 from hwcost.errors import HwcostError
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"

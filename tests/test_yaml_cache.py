@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hwcost import _yaml, _yaml_loader
+from hwcost import _yaml, _yaml_loader, _yaml_parsed
 from hwcost._config import read_yaml
 from hwcost.errors import HwcostError
 
@@ -85,7 +85,7 @@ def test_the_fingerprint_covers_the_reader_sources() -> None:
 
     import yaml
 
-    sources = [Path(_yaml.__file__), Path(_yaml_loader.__file__), Path(yaml.__file__)]
+    sources = [Path(_yaml.__file__), Path(_yaml_parsed.__file__), Path(_yaml_loader.__file__), Path(yaml.__file__)]
     expected = hashlib.sha256(b"hwcost parsed-yaml cache 1\0" + sys.version.encode() + b"\0"
                               + b"".join(p.read_bytes() for p in sources)).digest()
     assert _yaml._reader_fingerprint() == expected
@@ -151,7 +151,8 @@ def test_the_least_recently_used_entries_go(cache: Path, monkeypatch: pytest.Mon
 
 
 def test_a_cached_evaluate_does_not_load_pyyaml(tmp_path: Path) -> None:
-    code = ("import contextlib, io, sys\nfrom hwcost.cli import main\nwith contextlib.redirect_stdout(io.StringIO()) as out:\n"
+    code = ("import contextlib, io, sys\nfrom hwcost.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
             "    main(['evaluate', '--bits', '4', '--format', 'json'])\n"
             "print('yaml' in sys.modules, len(out.getvalue()))")
     env = {**os.environ, "HWCOST_CACHE_DIR": str(tmp_path)}

@@ -98,7 +98,8 @@ def _threads_after(argv: list[str], env: dict[str, str] | None = None) -> str:
     code = ("import contextlib, io, os\nfrom hwcost.cli import main\nwith contextlib.redirect_stdout(io.StringIO()):\n"
             f"    main({argv!r})\nimport numpy\n"
             "print(len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS'))")
-    clean = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
+    blas = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+    clean = {k: v for k, v in os.environ.items() if k not in blas}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**clean, **(env or {})})
     return out.stdout.strip()
