@@ -382,10 +382,77 @@ def _term_energies(term: Term, classes: int) -> tuple[Any, ...]:
     return term.energies_pj if len(term.energies_pj) == classes else (term.energy_pj(0, classes),) * classes
 
 
+def _along(values: Sequence[Any], lengths: Sequence[int]) -> Any:
+    """Block values (each a float shared by its block's points, or an array over them) laid end to
+    end: one float per point of the blocks, in their order (a block's float as it is, when alone)."""
+    if not any(isinstance(v, np.ndarray) for v in values):
+        return values[0] if len(values) == 1 else np.repeat(np.asarray(values, dtype=float), lengths)
+    return np.concatenate([np.asarray(v, dtype=float) if isinstance(v, np.ndarray) else np.full(m, v, dtype=float)
+                           for v, m in zip(values, lengths)])
+
+
 def block_row_costs(blocks: Sequence[Block], n: int, sums: Sums) -> tuple[RowCosts, ...]:
     """:func:`row_costs` of blocks (module comment above): the same sums, as array operations over
-    each block's points. The rows come in the order they first appear over the points."""
+    each block's points. The rows come in the order they first appear over the points.
+
+    The rows of one name and one structure (the same count keys, static or not, in the same
+    order) are priced together over the points of every block that has them: each block's
+    numbers laid end to end (:func:`_along`), then the arithmetic of one block, element by element
+    the same, on all of them at once."""
     classes = max((len(v) for v in sums.values()), default=1)
+    if any(len({row.name for row in rows}) != len(rows) for _, rows in blocks):
+        return _block_row_costs_each(blocks, n, sums, classes)  # a name twice in a block: the last one stays
+    table: dict[str, dict[str, Any]] = {}
+    first: dict[str, tuple[int, int]] = {}
+    alike: dict[tuple[object, ...], list[tuple[np.ndarray, PricedRow]]] = {}
+    for idx, rows in blocks:
+        start = int(idx[0])
+        for r, row in enumerate(rows):
+            name = row.name
+            entry = table.get(name)
+            if entry is None:
+                entry = table[name] = {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n),
+                                       "actions": np.zeros(n), "sources": np.full(n, "techlib", dtype=object),
+                                       "leakage": np.zeros(n), "static": np.zeros(n)}
+            place = (start, r)
+            first[name] = min(first.get(name, place), place)
+            # enum members are singletons: their ids stand for them (hashing one calls Python code)
+            alike.setdefault((name, *((id(t.count), t.static) for t in row.terms)), []).append((idx, row))
+            if row.source != "techlib":
+                entry["sources"][idx] = row.source
+    for (name, *_), members in alike.items():
+        entry = table[name]
+        lengths = [len(idx) for idx, _ in members]
+        idx = members[0][0] if len(members) == 1 else np.concatenate([i for i, _ in members])
+        energy = actions = static = np.zeros(len(idx))
+        for j, term in enumerate(members[0][1].terms):
+            per_class = sums[term.count]
+            energies = list(zip(*(_term_energies(row.terms[j], classes) for _, row in members)))
+            a = per_class[0][idx]
+            e = _along(energies[0], lengths) * a
+            for k in range(1, len(per_class)):
+                s_k = per_class[k][idx]
+                e = e + _along(energies[k], lengths) * s_k
+                a = a + s_k
+            energy = energy + e
+            if term.static:
+                static = static + e  # leakage counted per action: not an action of the row
+            else:
+                actions = actions + a
+        entry["energy"][idx] = energy
+        entry["static"][idx] = static
+        entry["area"][idx] = _along([row.area_um2 for _, row in members], lengths)
+        entry["actions"][idx] = actions
+        entry["leakage"][idx] = _along([row.leakage_mw for _, row in members], lengths)
+    return tuple(
+        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"].tolist()), e["leakage"],
+                 e["static"])
+        for name, e in sorted(table.items(), key=lambda item: first[item[0]])
+    )
+
+
+def _block_row_costs_each(blocks: Sequence[Block], n: int, sums: Sums, classes: int) -> tuple[RowCosts, ...]:
+    """:func:`block_row_costs` block by block and row by row (a block holding a name twice)."""
     table: dict[str, dict[str, Any]] = {}
     first: dict[str, tuple[int, int]] = {}
     for idx, rows in blocks:
