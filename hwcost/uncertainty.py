@@ -76,6 +76,7 @@ class Family(Enum):
     COLUMN_ADC = "column adc"  # the column-readout fit
     DAC = "dac"
     CIM_CELL = "cim cell"
+    WIRE = "wire"  # one law (C V^2 per bit per mm)
 
 
 FAMILY_OF: dict[str, Family] = {
@@ -83,7 +84,7 @@ FAMILY_OF: dict[str, Family] = {
     "fp_adder": Family.FP_ARITH, "fp_multiplier": Family.FP_ARITH, "register": Family.ALADDIN_LOGIC,
     "shifter": Family.ALADDIN_LOGIC, "comparator": Family.ALADDIN_LOGIC, "mux": Family.ALADDIN_LOGIC,
     "logic_gate": Family.GATES, "column_adc": Family.COLUMN_ADC, "adc": Family.COLUMN_ADC, "dac": Family.DAC,
-    "cim_cell": Family.CIM_CELL,
+    "cim_cell": Family.CIM_CELL, "wire": Family.WIRE,
 }
 
 
@@ -139,6 +140,7 @@ ROW_COMPONENTS: dict[str, RowSource] = {
                                                     "the column shift-add")),
     "acc_buffer": RowSource("sram", "the partial-sum SRAM"),
     "input_buffer": RowSource("sram", "the line buffer's SRAM"),
+    "noc": RowSource("wire", "the wires between the global buffer and the array"),
     # CIM macro (hwcost/arch/cim_macro)
     "cim_cells": RowSource("cim_cell", "the bit cells; their leakage is priced from the sram law", "sram"),
     "dac": RowSource("dac", "the row drivers"),

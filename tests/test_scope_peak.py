@@ -19,9 +19,9 @@ def test_scopes_nest_and_each_counts_its_own_rows() -> None:
     by_row = {r.unit: r.energy_pj for r in report.breakdown}
     array, core = report.at_scope(Scope.ARRAY), report.at_scope(Scope.CORE)
     assert core.energy_pj == pytest.approx(report.energy_pj - by_row["dram"])
-    on_chip = by_row["glb"] + by_row["acc_buffer"] + by_row["input_buffer"]
+    on_chip = by_row["glb"] + by_row["acc_buffer"] + by_row["input_buffer"] + by_row["noc"]
     assert array.energy_pj == pytest.approx(core.energy_pj - on_chip)
-    assert {r.unit for r in array.breakdown} == set(by_row) - {"glb", "acc_buffer", "input_buffer", "dram"}
+    assert {r.unit for r in array.breakdown} == set(by_row) - {"glb", "acc_buffer", "input_buffer", "noc", "dram"}
     assert array.tops_per_w > core.tops_per_w > report.tops_per_w
     assert array.latency_cycles == report.latency_cycles  # latency is the design's at every scope
     with pytest.raises(ValueError):

@@ -36,6 +36,7 @@ class MacCount(StrEnum):
     ACC_WRITE_ACCESSES = "acc_write_accesses"  # accumulator-buffer writes of partial sums
     IBUF_READ_ACCESSES = "ibuf_read_accesses"  # input-buffer reads: the activations fed to the array
     IBUF_WRITE_ACCESSES = "ibuf_write_accesses"  # input-buffer fills from the GLB
+    NOC_BITS = "noc_bits"  # bits carried between the GLB and the array (both ways) over on-chip wires
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class LayerActions:
     acc_write_accesses: np.ndarray
     ibuf_read_accesses: np.ndarray  # activations read from the input buffer into the array
     ibuf_write_accesses: np.ndarray  # activations written into the input buffer from the GLB
+    noc_bits: np.ndarray  # bits carried between the GLB and the array, both ways
     compute_cycles: np.ndarray  # MAC cycles plus the array's fill and drain per fold
     glb_cycles: np.ndarray  # global-buffer traffic / its bits per cycle
     memory_cycles: np.ndarray  # DRAM traffic / its bits per cycle
@@ -166,6 +168,9 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
 
     glb_read_bits = glb_act_reads * ba + W * bw * weight_reuse_passes + glb_psum_bits / 2
     glb_write_bits = W * bw + O * bo + glb_psum_bits / 2
+    # Every bit the GLB sends the array (or its input buffer) or receives from it crosses the
+    # on-chip network: all of its traffic but the weights and activations DRAM brings and takes.
+    noc_bits = glb_read_bits + glb_write_bits - W * bw
 
     # DRAM: weights once per inference; activations only at the network's ends or when a
     # layer's input and output do not both fit in the GLB (then both spill once). When neither
@@ -202,6 +207,7 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
         acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
         ibuf_read_accesses=ibuf_reads,
         ibuf_write_accesses=ibuf_writes,
+        noc_bits=noc_bits,
         compute_cycles=compute_cycles,
         glb_cycles=glb_cycles,
         memory_cycles=memory_cycles,
