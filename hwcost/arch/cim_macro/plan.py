@@ -254,12 +254,18 @@ def _bom_rows(dps: ClassDatapaths, arch: CimMacroConfig, pricer: Pricer, t: Work
               group_size: int, rows: Any) -> list[PricedRow]:
     """Post-processing units of the bill of materials, priced as on the MAC array; ``rows``: the
     macro's rows (an array over a block's points)."""
-    for dp in dps.datapaths:
-        _check_hostable(dp)
+    def terms() -> tuple[tuple[PricedUnit, Term], ...]:
+        for dp in dps.datapaths:
+            _check_hostable(dp)
+        return tuple((p, Term(count_key(p.unit), *p.energies_pj))
+                     for p in priced_units(dps.datapaths, pricer, t, group_size, exclude=_ARRAY_KINDS))
+
+    # Once per library, datapaths, workload and group size (a scheme's blocks share them).
+    units = pricer.derived(("cim_bom_terms", *map(id, dps.datapaths), id(t), group_size), terms, keep=(*dps.datapaths, t))
     return [
-        PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (Term(count_key(p.unit), *p.energies_pj),),
-                  _bom_instances(p, arch, rows) * p.area_um2, qualifier=p.qualifier, leakage_mw=p.leakage_mw)
-        for p in priced_units(dps.datapaths, pricer, t, group_size, exclude=_ARRAY_KINDS)
+        PricedRow(p.unit.kind, Category.QUANT_OVERHEAD, (term,), _bom_instances(p, arch, rows) * p.area_um2,
+                  qualifier=p.qualifier, leakage_mw=p.leakage_mw)
+        for p, term in units
     ]
 
 
