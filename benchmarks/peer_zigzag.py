@@ -13,8 +13,9 @@ Python 3.11, zigzag-dse 3.9.1, six 1.17.0; ZigZag imports ``six`` without declar
     python3.11 -m venv /tmp/zz
     /tmp/zz/bin/pip install zigzag-dse==3.9.1 six==1.17.0
     /tmp/zz/bin/pip install -e /path/to/hwcost
-    /tmp/zz/bin/python benchmarks/peer_zigzag.py               # 13 layers x {8, 4} b x {WS, OS}: ~3 min CPU
-    /tmp/zz/bin/python benchmarks/peer_zigzag.py --quick       # 4 layers at 8 b: ~30 s CPU
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py               # 13 layers x {8, 4} b x {WS, OS, IS}: ~3.6 min CPU
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py --dataflows WS,OS   # the 52 points of the first measurements
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py --quick       # 4 layers at 8 b: ~45 s CPU
     /tmp/zz/bin/python benchmarks/peer_zigzag.py --layers layer2.0.downsample,features.2.dw --detail
     /tmp/zz/bin/python benchmarks/peer_zigzag.py --markdown --json /tmp/peer.json
 
@@ -41,8 +42,16 @@ What is the same on both sides
   (hwcost: ``dram_bandwidth_gbps`` = 16 at 1 GHz).
 - Spatial unrolling as hwcost's dataflows: weight-stationary (WS) rows = the reduction (C; a
   depthwise layer's FX x FY), columns = K; output-stationary (OS) rows = output pixels (OX x OY,
-  the split of 16 that needs the fewest pixel tiles), columns = K. A depthwise layer has K = 1 per
-  group on both sides, so its groups run one after another on one column.
+  the split of 16 that needs the fewest pixel tiles), columns = K; input-stationary (IS, optional:
+  ``--dataflows WS,OS,IS``) rows = the reduction as in WS, columns = output pixels split as in OS.
+  A depthwise layer has K = 1 per group on both sides, so its groups run one after another (in WS
+  and OS on one column; in IS each fold streams a single weight vector).
+- PE registers matched per dataflow (docs/cost-model.md §2): hwcost's ``pe_registers`` row is one
+  accumulator-register write per MAC, one latch per MAC of the streamed operand's register (the
+  input in WS, both in OS, the weight in IS) and the stationary operand's loads (the weights once
+  in WS, each im2col activation once in IS, G x P x N). The script splits the row that way,
+  checks the stationary loads against that hand count, and sets them beside ZigZag's ``reg_W``,
+  ``reg_I`` and ``reg_O`` levels.
 - Each layer alone: its input comes from DRAM and its output goes back to DRAM on both sides.
 
 What differs (by construction; docs/validation-peer.md attributes each large difference)
@@ -52,21 +61,25 @@ What differs (by construction; docs/validation-peer.md attributes each large dif
 - Partial sums: with C on the rows ZigZag keeps a per-PE output register and writes a partial sum
   reloaded from the GLB into each of a column's 16 PEs: two register writes per MAC; hwcost one.
 - Buffer capacity: ZigZag tiles what does not fit the GLB at the DRAM level and re-fetches
-  overlapping input windows; hwcost moves a layer's input and output once.
-- Strided 1x1 layers: ZigZag fetches only the input pixels the stride touches (a quarter at
-  stride 2); hwcost moves the whole input tensor.
+  overlapping input windows; hwcost moves a layer's input and output once (and re-reads one of
+  input and weights only when neither fits the GLB).
+- Input multicast: with FX x FY on the rows and OX x OY on the columns (IS, depthwise layers)
+  ZigZag's GLB sends each distinct input of the array's window once; hwcost, as SCALE-Sim, feeds
+  each PE its own im2col activation.
 - Latency: hwcost = max(compute, GLB, DRAM cycles), all overlapped, with fill and drain per fold
   (weight or pixel tile); ZigZag = its loops' cycles + port stalls + on- and off-loading + one
   drain per layer. The table also gives each side's stall-free cycles (hwcost's compute cycles;
   ZigZag's ``ideal_temporal_cycle`` + drain).
-- Not in ZigZag: hwcost's quantization-overhead rows (requantizer, bias, clamp, ...) and its
-  leakage (a row's ``static_pj``) are listed apart and left out: the comparison is of dynamic
-  energy. Neither side prices interconnect.
+- Not in ZigZag: hwcost's quantization-overhead rows (requantizer, bias, clamp, ...), its
+  leakage (a row's ``static_pj``) and its on-chip network row (``noc``: the wires between the GLB
+  and the array, priced when the library has a ``wire`` model; ZigZag is given no interconnect)
+  are listed apart and left out: the comparison is of the memories' and the array's dynamic
+  energy.
 
 Output: one row per layer x bits x dataflow: energy per level (MAC, REG = PE registers, BUF = GLB,
 DRAM) for hwcost and ZigZag and their ratio hwcost/ZigZag, cycles, and the wall time each tool
 took for that point; then per level the median |ratio - 1| and how many points lie within +-25 %
-and +-15 %.
+and +-15 %, over every point and (when more than one dataflow runs) per dataflow.
 Figures measured with this script, and the mechanism behind each large difference:
 docs/validation-peer.md.
 """
@@ -99,6 +112,8 @@ GLB_PORT_BITS = 64
 DRAM_BITS_PER_CYCLE = 128  # both sides; hwcost: 16 GB/s at 1 GHz
 CLOCK_MHZ = 1000.0
 LEVELS = ("MAC", "REG", "BUF", "DRAM")
+FLOWS = {"WS": Dataflow.WEIGHT_STATIONARY, "OS": Dataflow.OUTPUT_STATIONARY, "IS": Dataflow.INPUT_STATIONARY}
+FLOW_NAMES = {flow: name for name, flow in FLOWS.items()}
 
 # (network, layer): 3x3 convs at every ResNet-18 stage, strided 3x3 and strided 1x1 (downsample)
 # layers, pointwise expand/project layers, depthwise layers at stride 1 and 2, and both classifiers.
@@ -128,6 +143,7 @@ HWCOST_LEVEL_OF_ROW = {
     "glb": "BUF",
     "dram": "DRAM",
     "elementwise": None,  # residual adds and pooling: none in a one-layer conv/fc workload
+    "noc": "noc",  # GLB <-> array wires: ZigZag is given no interconnect; listed apart
 }
 WARNINGS: list[str] = []  # where the two sides turned out not to be matched (printed at the end)
 
@@ -146,7 +162,7 @@ class Point:
 
     @property
     def flow(self) -> str:
-        return "WS" if self.dataflow is Dataflow.WEIGHT_STATIONARY else "OS"
+        return FLOW_NAMES[self.dataflow]
 
 
 @dataclass(frozen=True)
@@ -272,7 +288,7 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
 
     levels = dict.fromkeys(LEVELS, 0.0)
-    quant = other = static = 0.0
+    quant = other = static = noc = 0.0
     rows = {r.unit: r for r in report.breakdown}
     for row in report.breakdown:
         # ZigZag prices dynamic energy only: hwcost's leakage over the latency (a row's static_pj,
@@ -286,6 +302,8 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
                      hwcost.Category.QUANT_OVERHEAD: "quant"}.get(row.category, "other")
         if level == "quant":
             quant += row.energy_pj
+        elif level == "noc":
+            noc += row.energy_pj
         elif level in LEVELS:
             levels[level] += row.energy_pj
         elif row.energy_pj:
@@ -297,9 +315,24 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
     macs = report.macs
     _same(rows["mac_multiplier"].energy_pj / macs, e["mult"], f"{p.layer.name}: multiplier energy per MAC")
     _same(rows["accumulator"].energy_pj / macs, e["acc_add"], f"{p.layer.name}: accumulator energy per MAC")
-    # the row's actions: one input-register write and one accumulation per MAC, and the weight loads
-    weight_loads = rows["pe_registers"].actions - 2 * macs
-    reg_parts = {"W": weight_loads * e["reg_w"], "I": macs * e["reg_i"], "O": macs * e["reg_o"]}
+    # The row's actions: one accumulator-register write per MAC (accumulations), one latch per MAC
+    # of the streamed operand's register, and the stationary operand's loads (docs/cost-model.md
+    # §2): WS streams inputs and keeps weights, OS streams both, IS streams weights and keeps
+    # inputs. The stationary loads are what is left; checked against a hand count of the layer
+    # (one slice per operand here: the PE is as wide as the layer):
+    # WS: every weight once, W; IS: every im2col activation once, G * P * N.
+    stationary = rows["pe_registers"].actions - 2 * macs
+    lay = p.layer
+    if p.dataflow is Dataflow.INPUT_STATIONARY:
+        input_loads, weight_loads = stationary, macs
+        oy, ox = lay.output_hw
+        _same(input_loads, lay.groups * oy * ox * lay.reduction_length, f"{lay.name} IS: input-register loads = G P N")
+    else:
+        input_loads, weight_loads = macs, stationary
+        if p.dataflow is Dataflow.WEIGHT_STATIONARY:
+            w = lay.out_channels * lay.reduction_length
+            _same(weight_loads, w, f"{lay.name} WS: weight-register loads = W")
+    reg_parts = {"W": weight_loads * e["reg_w"], "I": input_loads * e["reg_i"], "O": macs * e["reg_o"]}
     _same(rows["pe_registers"].energy_pj, sum(reg_parts.values()), f"{p.layer.name}: PE register energy")
 
     dram_bits = rows["dram"].actions
@@ -310,6 +343,7 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
         "dram_cycles": dram_cycles,
         "quant_overhead_pj": quant,
         "static_pj": static,
+        "noc_pj": noc,
         "unassigned_pj": other,
         "reg_pj_by_operand": reg_parts,
         "glb_accesses": rows["glb"].actions,
@@ -382,21 +416,29 @@ def spatial_mapping(layer: Any, dataflow: Dataflow) -> dict[str, list[str]]:
     k = layer.out_channels // layer.groups
     c = layer.in_channels // layer.groups
     fy, fx = layer.kernel_hw
-    cols = [f"K, {min(k, PE_COLS)}"]
-    if dataflow is Dataflow.WEIGHT_STATIONARY:
-        if c >= PE_ROWS or kind == "fc" or (fx == fy == 1):
-            rows = [f"C, {min(c, PE_ROWS)}"]
-        else:  # a depthwise (C = 1) or narrow layer: the reduction's C x FX x FY as far as it fits
-            rows, used = [], 1
-            for dim, size in (("C", c), ("FX", fx), ("FY", fy)):
-                if size > 1 and used * size <= PE_ROWS:
-                    rows.append(f"{dim}, {size}")
-                    used *= size
-    else:
-        oy, ox = layer.output_hw
-        a, b = os_pixel_split(ox, oy)
-        rows = [f"OX, {a}"] + ([f"OY, {b}"] if b > 1 else [])
-    return {"D1": rows or ["C, 1"], "D2": cols}
+    oy, ox = layer.output_hw
+
+    def reduction(size: int) -> list[str]:
+        if c >= size or kind == "fc" or (fx == fy == 1):
+            return [f"C, {min(c, size)}"]
+        dims, used = [], 1  # a depthwise (C = 1) or narrow layer: the reduction's C x FX x FY as far as it fits
+        for dim, n in (("C", c), ("FX", fx), ("FY", fy)):
+            if n > 1 and used * n <= size:
+                dims.append(f"{dim}, {n}")
+                used *= n
+        return dims or ["C, 1"]
+
+    def pixels(size: int) -> list[str]:
+        a, b = os_pixel_split(ox, oy, size)
+        return [f"OX, {a}"] + ([f"OY, {b}"] if b > 1 else [])
+
+    if dataflow is Dataflow.WEIGHT_STATIONARY:  # rows = reduction, columns = output channels
+        return {"D1": reduction(PE_ROWS), "D2": [f"K, {min(k, PE_COLS)}"]}
+    if dataflow is Dataflow.OUTPUT_STATIONARY:  # rows = output pixels, columns = output channels
+        return {"D1": pixels(PE_ROWS), "D2": [f"K, {min(k, PE_COLS)}"]}
+    if dataflow is Dataflow.INPUT_STATIONARY:  # rows = reduction, columns = output pixels
+        return {"D1": reduction(PE_ROWS), "D2": pixels(PE_COLS)}
+    raise ValueError(f"no ZigZag spatial mapping for {dataflow}")
 
 
 def zigzag_accelerator(wd: Widths, e: dict[str, float], register_reads: str) -> dict[str, Any]:
@@ -624,7 +666,7 @@ def print_detail(r: dict[str, Any]) -> None:
           + ", ".join(f"{k} {_e(v)}" for k, v in hw.extra["reg_pj_by_operand"].items())
           + f"; GLB accesses {hw.extra['glb_accesses']:.4g}; DRAM bits {hw.extra['dram_bits']:.4g};"
           f" latency {hw.extra['bound']}-bound; not compared: quantization overhead {_e(hw.extra['quant_overhead_pj'])} uJ,"
-          f" leakage {_e(hw.extra['static_pj'])} uJ")
+          f" leakage {_e(hw.extra['static_pj'])} uJ, on-chip network {_e(hw.extra['noc_pj'])} uJ")
     print(f"  zigzag: spatial {zz.extra['spatial_mapping']}; stalls {zz.extra['stall_cycles']:.4g},"
           f" on-load {zz.extra['onload_cycles']:.4g}, off-load {zz.extra['offload_cycles']:.4g} cycles")
     for op, lv in zz.extra["pj_by_operand"].items():
@@ -667,7 +709,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--layers", help="comma-separated layer names (default: the 13 of LAYERS)")
     ap.add_argument("--quick", action="store_true", help=f"{len(QUICK_LAYERS)} layers, 8 b only")
     ap.add_argument("--bits", help="comma-separated bit-widths (default 8,4; --quick: 8)")
-    ap.add_argument("--dataflows", default="WS,OS", help="WS, OS or both (default WS,OS)")
+    ap.add_argument("--dataflows", default="WS,OS,IS", help="comma-separated, of WS, OS, IS (default all three)")
     ap.add_argument("--lpf-limit", type=int, default=6, help="ZigZag LOMA loop-prime-factor limit (ZigZag's default 6)")
     ap.add_argument("--register-reads", choices=("free", "load"), default="free",
                     help="ZigZag register read energy: free (default; the library prices a register per clocked load) or load")
@@ -689,8 +731,11 @@ def main(argv: list[str] | None = None) -> int:
 
     names = args.layers.split(",") if args.layers else (list(QUICK_LAYERS) if args.quick else None)
     bits_list = [int(b) for b in (args.bits or ("8" if args.quick else "8,4")).split(",")]
-    flows = {"WS": Dataflow.WEIGHT_STATIONARY, "OS": Dataflow.OUTPUT_STATIONARY}
-    dataflows = [flows[f.strip().upper()] for f in args.dataflows.split(",")]
+    names_given = [f.strip().upper() for f in args.dataflows.split(",")]
+    unknown = [f for f in names_given if f not in FLOWS]
+    if unknown:
+        ap.error(f"--dataflows: unknown {', '.join(repr(f) for f in unknown)}; choose among {', '.join(FLOWS)}")
+    dataflows = [FLOWS[f] for f in names_given]
     lib = hwcost.load_techlib(NODE)
     layers = select_layers(names)
     vers = versions()
@@ -724,12 +769,19 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print("Energy in uJ per layer; hw = hwcost, zz = ZigZag's least-energy mapping, (x) = hwcost / ZigZag.")
-    print("REG = PE registers, BUF = global buffer; dynamic energy: hwcost's leakage and quantization-overhead rows"
-          " are not compared.")
+    print("REG = PE registers, BUF = global buffer; dynamic energy: hwcost's leakage, quantization-overhead and"
+          " on-chip network rows are not compared.")
     print_table(results, args.markdown)
     print()
     s = summary(results)
     print_summary(s, args.markdown)
+    by_flow = {}
+    if len(dataflows) > 1:
+        for flow in dataflows:
+            name = FLOW_NAMES[flow]
+            by_flow[name] = summary([r for r in results if r["flow"] == name])
+            print(f"\n{name} only:")
+            print_summary(by_flow[name], args.markdown)
     n = len(results)
     for what, attr in (("wall", "seconds"), ("CPU", "cpu_seconds")):
         t_hw = sum(getattr(r["hwcost"], attr) for r in results)
@@ -749,7 +801,8 @@ def main(argv: list[str] | None = None) -> int:
                 return {"levels_pj": o.levels, "total_pj": o.total, "cycles": o.cycles, "seconds": o.seconds,
                         "cpu_seconds": o.cpu_seconds, **o.extra}
             raise TypeError(type(o))
-        args.json.write_text(json.dumps({"versions": vers, "results": results, "summary": s, "warnings": WARNINGS},
+        args.json.write_text(json.dumps({"versions": vers, "results": results, "summary": s,
+                                         "summary_by_dataflow": by_flow, "warnings": WARNINGS},
                                         default=enc, indent=1))
     return 0
 
