@@ -314,33 +314,54 @@ def _frame(group: Sequence[DesignPoint], cost: GroupCost, index: list[int]) -> "
 
     # the columns of every point, in order of first appearance: a design's own keys (an RRAM
     # cell's read voltage) are empty, then 0, on the points that lack them, as another template's
-    described, keys = _described(group)
-    data: dict[str, Any] = {k: [d.get(k) for d in described] for k in keys}
+    data: dict[str, Any] = _description_columns(group)
     data.update(_value_columns(cost, _column([p.arch.clock_mhz for p in group]) * 1e6))
     return pd.DataFrame(data, index=index)
 
 
-def _described(group: Sequence[DesignPoint]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Each point's :meth:`~hwcost.design_point.DesignPoint.describe`, its design's columns read
-    once per configuration object and merged with its scheme's, library's and workload's, read
-    once per object (a sweep's points share them); and every key any point has, in order of first
-    appearance."""
-    shared: dict[tuple[int, int, int], dict[str, Any]] = {}
-    archs: dict[int, dict[str, object]] = {}
-    out = []
+def _description_columns(group: Sequence[DesignPoint]) -> dict[str, list[Any]]:
+    """Each point's :meth:`~hwcost.design_point.DesignPoint.describe`, by column: its design's
+    columns read once per configuration object and its scheme's, library's and workload's once
+    per object (a sweep's points share them), a design's value before the point's where both
+    have a key; every key any point has, in order of first appearance (a key a point lacks: None)."""
+    shared: dict[tuple[int, int, int], int] = {}
+    archs: dict[int, int] = {}
+    points: list[dict[str, Any]] = []
+    designs: list[dict[str, Any]] = []
+    at_point: list[int] = []
+    at_design: list[int] = []
     keys: dict[str, None] = {}
     for p in group:
         key = (id(p.scheme), id(p.techlib), id(p.workload))
-        point = shared.get(key)
-        if point is None:
-            point = shared[key] = p.describe()
-            keys.update(dict.fromkeys(point))
-        design = archs.get(id(p.arch))
-        if design is None:
-            design = archs[id(p.arch)] = {"arch": p.arch.name, **p.arch.describe()}
-            keys.update(dict.fromkeys(design))
-        out.append({**point, **design})
-    return out, list(keys)
+        j = shared.get(key)
+        if j is None:
+            j = shared[key] = len(points)
+            points.append(p.describe())
+            keys.update(dict.fromkeys(points[-1]))
+        i = archs.get(id(p.arch))
+        if i is None:
+            i = archs[id(p.arch)] = len(designs)
+            designs.append({"arch": p.arch.name, **p.arch.describe()})
+            keys.update(dict.fromkeys(designs[-1]))
+        at_point.append(j)
+        at_design.append(i)
+    columns: dict[str, list[Any]] = {}
+    for k in keys:
+        in_design = [k in d for d in designs]
+        if not any(in_design):
+            values = [d.get(k) for d in points]
+            columns[k] = list(map(values.__getitem__, at_point))
+        elif all(in_design):
+            values = [d[k] for d in designs]
+            columns[k] = list(map(values.__getitem__, at_design))
+        else:
+            by_design = [d.get(k, _ABSENT) for d in designs]
+            by_point = [d.get(k) for d in points]
+            columns[k] = [by_point[j] if by_design[i] is _ABSENT else by_design[i] for i, j in zip(at_design, at_point)]
+    return columns
+
+
+_ABSENT = object()  # a key a design does not describe
 
 
 def _value_columns(cost: GroupCost, clock_hz: np.ndarray) -> dict[str, Any]:
