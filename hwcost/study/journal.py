@@ -24,6 +24,23 @@ __all__ = ["Journal", "JOURNAL_NAME", "FORMAT"]
 JOURNAL_NAME = "journal.jsonl"
 FORMAT = 1
 
+# The folder locks this process holds. A worker forked while one is held (the study's process
+# pool) closes its copy of the descriptor: an flock belongs to the open file, which stays locked
+# while any copy is open, so a worker outliving a killed run would keep its folder locked.
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_held_locks_in_child() -> None:
+    for fd in _HELD_LOCKS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_locks_in_child)
+
 
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
@@ -80,6 +97,7 @@ class Journal:
             os.close(self._lock)
             self._lock = None
             raise HwcostError.single("another 'hwcost study run' is writing this folder", file=self.folder) from None
+        _HELD_LOCKS.add(self._lock)
         new = not self.path.exists()
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
         if new:
@@ -88,6 +106,7 @@ class Journal:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        _HELD_LOCKS.discard(self._lock)  # type: ignore[arg-type]
         for fd in (self._fd, self._lock):
             if fd is not None:
                 os.close(fd)  # closing releases the flock

@@ -231,3 +231,27 @@ def test_a_run_after_the_cost_model_changed_prices_again_and_keeps_the_accuracie
     # and a third run finds everything: nothing priced, nothing measured
     third = run_study(load_study(study), out, measure=Counting(), progress=False, figures=False)
     assert (third.points_costed, third.runs_measured) == (0, 0)
+
+
+def test_a_forked_worker_does_not_keep_the_folder_locked(tmp_path: Path) -> None:
+    # A worker forked while a run holds its folder's lock (the process pool's) closes its copy:
+    # once the run is gone, a worker still alive does not keep the folder locked.
+    from hwcost.study.journal import Journal
+
+    ready_r, ready_w = os.pipe()
+    stop_r, stop_w = os.pipe()
+    with Journal(tmp_path, {}):
+        pid = os.fork()
+        if pid == 0:  # the worker: running (its fork hooks done), it outlives the run until told
+            os.write(ready_w, b"r")
+            os.read(stop_r, 1)
+            os._exit(0)
+        os.read(ready_r, 1)
+    try:
+        with Journal(tmp_path, {}):  # the run is over; its worker is still alive
+            pass
+    finally:
+        os.write(stop_w, b"s")
+        os.waitpid(pid, 0)
+        for fd in (ready_r, ready_w, stop_r, stop_w):
+            os.close(fd)
