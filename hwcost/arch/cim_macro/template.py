@@ -21,7 +21,7 @@ from hwcost._config import Checker
 from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
 from hwcost.arch.cim_macro.counts import (AdcBitsCount, CimCount, CimGeometry, CimLayerActions, CimLayerParams,
                                           cim_geometry, count_cim_actions)
-from hwcost.arch.cim_macro.plan import (CimPlan, block_key, distinct, layer_params, operands, plan_cim_block,
+from hwcost.arch.cim_macro.plan import (CimOperands, CimPlan, block_key, distinct, layer_params, operands, plan_cim_block,
                                         plan_cim_macro)
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
@@ -67,6 +67,67 @@ def _actions(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan | CimPoint
     params = layer_params(archs, _plan_values(plans, "operands"), t)
     g = cim_geometry(t.shapes, params)
     return g, count_cim_actions(t.shapes, params, g), params
+
+
+def distinct_points(configs: Sequence[Any], ops: Sequence[Any]) -> tuple[list[int], list[int] | None]:
+    """The first point of each distinct (configuration, operands) pair -- the configuration by
+    identity, the operands by value (schemes of equal operand widths have equal operands) -- in
+    order of first appearance, and each point's position among them (``None`` when every pair is
+    distinct). A point's counts, its macro count and its peak depend on nothing else (not on its
+    scheme's post-processing units, nor on its library)."""
+    ids = list(map(id, ops))
+    by_value: dict[Any, int] = {}
+    value_of = {i: by_value.setdefault(o, len(by_value)) for i, o in dict(zip(ids, ops)).items()}  # one hash per object
+    pairs = list(zip(map(id, configs), map(value_of.__getitem__, ids)))
+    n = len(pairs)
+    first = dict(zip(reversed(pairs), range(n - 1, -1, -1)))  # each pair's smallest index
+    if len(first) == n:
+        return list(range(n)), None
+    keys = sorted(first, key=first.__getitem__)
+    position = {k: j for j, k in enumerate(keys)}
+    return [first[k] for k in keys], list(map(position.__getitem__, pairs))
+
+
+def gather_actions(acts: GroupActions, where: list[int]) -> GroupActions:
+    """Counts of distinct points gathered to every point (``where``: each point's row)."""
+    at = np.asarray(where, dtype=np.intp)
+    return GroupActions(per_layer={k: v[at] for k, v in acts.per_layer.items()}, compute_cycles=acts.compute_cycles[at],
+                        memory_cycles=acts.memory_cycles[at], latency_cycles=acts.latency_cycles[at],
+                        peak_macs_per_cycle=acts.peak_macs_per_cycle[at],
+                        mapping=None if acts.mapping is None else acts.mapping[at])
+
+
+def _group_actions(configs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], macros: np.ndarray,
+                   tables: WorkloadTables) -> GroupActions:
+    params = layer_params(configs, ops, tables)
+    g = cim_geometry(tables.shapes, params)
+    a = count_cim_actions(tables.shapes, params, g)
+    configs_once, where = distinct(configs)
+    adcs = np.asarray([c.adcs_per_macro for c in configs_once], dtype=float)
+    adcs = adcs if where is None else adcs[np.asarray(where, dtype=np.intp)]
+    return GroupActions(
+        per_layer={
+            CimCount.CELL_OPS: a.cell_ops,
+            CimCount.ROW_DRIVES: a.row_drives,
+            CimCount.CONVERSIONS: a.conversions,
+            **a.conversions_by_bits,
+            CimCount.ROW_GROUP_ADDS: a.row_group_adds,
+            CimCount.OFFSET_SUBTRACTS: a.offset_subtracts,
+            CimCount.WINDOW_SUM_ADDS: a.window_sum_adds,
+            CimCount.DIGITAL_SUBTRACTS: a.digital_subtracts,
+            CimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
+            CimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
+            Count.PER_INPUT: a.array_inputs,
+            Count.GLB_READ_BITS: a.glb_read_bits,
+            Count.GLB_WRITE_BITS: a.glb_write_bits,
+            Count.DRAM_READ_BITS: a.dram_read_bits,
+            Count.DRAM_WRITE_BITS: a.dram_write_bits,
+        },
+        compute_cycles=a.compute_cycles,
+        memory_cycles=a.memory_cycles,
+        latency_cycles=a.latency_cycles,
+        peak_macs_per_cycle=_peak_macs_per_cycle(params, adcs, macros, g, tables),
+    )
 
 
 @dataclass(frozen=True)
@@ -168,34 +229,16 @@ class CimMacroTemplate:
 
     def count(self, configs: Sequence[CimMacroConfig], plans: Sequence[CimPlan | CimPointPlan],
               tables: WorkloadTables) -> GroupActions:
-        g, a, params = _actions(configs, plans, tables)
-        configs_once, where = distinct(configs)
-        adcs = np.asarray([c.adcs_per_macro for c in configs_once], dtype=float)
-        adcs = adcs if where is None else adcs[np.asarray(where, dtype=np.intp)]
+        """The counts of each distinct (configuration, operands) pair -- a sweep of schemes x designs
+        repeats them, schemes of equal operand widths sharing their block's operands -- gathered to
+        every point (each point's row is computed from its own numbers alone)."""
+        ops = _plan_values(plans, "operands")
         macros = np.asarray(_plan_values(plans, "macros"), dtype=float)
-        return GroupActions(
-            per_layer={
-                CimCount.CELL_OPS: a.cell_ops,
-                CimCount.ROW_DRIVES: a.row_drives,
-                CimCount.CONVERSIONS: a.conversions,
-                **a.conversions_by_bits,
-                CimCount.ROW_GROUP_ADDS: a.row_group_adds,
-                CimCount.OFFSET_SUBTRACTS: a.offset_subtracts,
-                CimCount.WINDOW_SUM_ADDS: a.window_sum_adds,
-                CimCount.DIGITAL_SUBTRACTS: a.digital_subtracts,
-                CimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
-                CimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
-                Count.PER_INPUT: a.array_inputs,
-                Count.GLB_READ_BITS: a.glb_read_bits,
-                Count.GLB_WRITE_BITS: a.glb_write_bits,
-                Count.DRAM_READ_BITS: a.dram_read_bits,
-                Count.DRAM_WRITE_BITS: a.dram_write_bits,
-            },
-            compute_cycles=a.compute_cycles,
-            memory_cycles=a.memory_cycles,
-            latency_cycles=a.latency_cycles,
-            peak_macs_per_cycle=_peak_macs_per_cycle(params, adcs, macros, g, tables),
-        )
+        first, where = distinct_points(configs, ops)
+        if where is None:
+            return _group_actions(configs, ops, macros, tables)
+        return gather_actions(_group_actions([configs[i] for i in first], [ops[i] for i in first], macros[first], tables),
+                              where)
 
     def settings(self, config: CimMacroConfig, plan: CimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
         return _report_settings(config, cim_summary(config, plan, tables))

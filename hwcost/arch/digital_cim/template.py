@@ -11,9 +11,9 @@ from hwcost._config import Checker
 from hwcost.arch.digital_cim.config import DIGITAL_CIM_DEFAULTS, DigitalCimConfig, digital_cim_from_mapping
 from hwcost.arch.digital_cim.counts import (DcimCount, DcimGeometry, DcimLayerActions, DcimLayerParams,
                                             count_dcim_actions, dcim_geometry)
-from hwcost.arch.digital_cim.plan import DcimPlan, block_key, layer_params, operands, plan_dcim_block, plan_digital_cim
+from hwcost.arch.digital_cim.plan import DcimOperands, DcimPlan, block_key, layer_params, operands, plan_dcim_block, plan_digital_cim
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
-from hwcost.arch.cim_macro.template import CimPointPlan, _plan_values
+from hwcost.arch.cim_macro.template import CimPointPlan, _plan_values, distinct_points, gather_actions
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, point_plans
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
@@ -41,6 +41,34 @@ def _peak_macs_per_cycle(params: DcimLayerParams, macros: np.ndarray, g: DcimGeo
     return macros * rows * np.maximum(np.floor(cols / (s_w * bits)), 1.0) / s_a
 
 
+def _group_actions(configs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands], macros: np.ndarray,
+                   tables: WorkloadTables) -> GroupActions:
+    params = layer_params(configs, ops, tables)
+    g = dcim_geometry(tables.shapes, params)
+    a = count_dcim_actions(tables.shapes, params, g)
+    return GroupActions(
+        per_layer={
+            DcimCount.GATE_OPS: a.gate_ops,
+            DcimCount.TREE_ADDS: a.tree_adds,
+            DcimCount.SHIFT_ACCUMULATES: a.shift_accumulates,
+            DcimCount.GROUP_COMBINES: a.group_combines,
+            DcimCount.ROW_GROUP_ADDS: a.row_group_adds,
+            DcimCount.INPUT_REGISTER_BITS: a.input_register_bits,
+            DcimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
+            DcimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
+            Count.PER_INPUT: a.array_inputs,
+            Count.GLB_READ_BITS: a.glb_read_bits,
+            Count.GLB_WRITE_BITS: a.glb_write_bits,
+            Count.DRAM_READ_BITS: a.dram_read_bits,
+            Count.DRAM_WRITE_BITS: a.dram_write_bits,
+        },
+        compute_cycles=a.compute_cycles,
+        memory_cycles=a.memory_cycles,
+        latency_cycles=a.latency_cycles,
+        peak_macs_per_cycle=_peak_macs_per_cycle(params, macros, g, tables),
+    )
+
+
 class DigitalCimTemplate:
     """Digital CIM macros: bitwise gates, adder trees, shift-accumulation (``docs/digital-cim.md``)."""
 
@@ -64,30 +92,17 @@ class DigitalCimTemplate:
         positions of its points in ``configs``."""
         return point_plans(plan_dcim_block(scheme, configs, pricer, tables, datapaths), len(configs))
 
-    def count(self, configs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan], tables: WorkloadTables) -> GroupActions:
-        g, a, params = _actions(configs, plans, tables)
+    def count(self, configs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan | CimPointPlan],
+              tables: WorkloadTables) -> GroupActions:
+        """The counts of each distinct (configuration, operands) pair, gathered to every point
+        (:func:`~hwcost.arch.cim_macro.template.distinct_points`)."""
+        ops = _plan_values(plans, "operands")
         macros = np.asarray(_plan_values(plans, "macros"), dtype=float)
-        return GroupActions(
-            per_layer={
-                DcimCount.GATE_OPS: a.gate_ops,
-                DcimCount.TREE_ADDS: a.tree_adds,
-                DcimCount.SHIFT_ACCUMULATES: a.shift_accumulates,
-                DcimCount.GROUP_COMBINES: a.group_combines,
-                DcimCount.ROW_GROUP_ADDS: a.row_group_adds,
-                DcimCount.INPUT_REGISTER_BITS: a.input_register_bits,
-                DcimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
-                DcimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
-                Count.PER_INPUT: a.array_inputs,
-                Count.GLB_READ_BITS: a.glb_read_bits,
-                Count.GLB_WRITE_BITS: a.glb_write_bits,
-                Count.DRAM_READ_BITS: a.dram_read_bits,
-                Count.DRAM_WRITE_BITS: a.dram_write_bits,
-            },
-            compute_cycles=a.compute_cycles,
-            memory_cycles=a.memory_cycles,
-            latency_cycles=a.latency_cycles,
-            peak_macs_per_cycle=_peak_macs_per_cycle(params, macros, g, tables),
-        )
+        first, where = distinct_points(configs, ops)
+        if where is None:
+            return _group_actions(configs, ops, macros, tables)
+        return gather_actions(_group_actions([configs[i] for i in first], [ops[i] for i in first], macros[first], tables),
+                              where)
 
     def settings(self, config: DigitalCimConfig, plan: DcimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
         g, a, _ = _actions([config], [plan], tables)
