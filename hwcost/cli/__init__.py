@@ -65,6 +65,7 @@ def _command(argv: Sequence[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    as_program = argv is None  # the hwcost command: its console script passes no arguments
     argv = sys.argv[1:] if argv is None else list(argv)
     command = _command(argv)
     unset_after = _without_blas_threads(command)
@@ -73,6 +74,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if unset_after:
             os.environ.pop("OPENBLAS_NUM_THREADS", None)
+        if as_program and command not in BLAS_COMMANDS:
+            _no_collection_at_exit()
+
+
+def _no_collection_at_exit() -> None:
+    """The process ends when ``main`` returns: move every object the cycle collector tracks to
+    its permanent generation (:func:`gc.freeze`), so that the collections the interpreter runs as
+    it shuts down do not walk them all -- about 15 ms of CPU after a cold ``hwcost evaluate``
+    (issue 20, measured with ``benchmarks/bench_cpu.py``), for memory the process hands back
+    whole. atexit handlers still run and the standard streams are flushed; what the freeze
+    skips is finalizing objects left in reference cycles, and these commands close every file
+    they write (``with``, ``Path.write_text``). Only for the command run as a program, and not
+    for :data:`BLAS_COMMANDS` (long runs with worker pools of their own)."""
+    import gc
+
+    gc.freeze()
 
 
 def _without_blas_threads(command: str) -> bool:

@@ -190,3 +190,30 @@ def test_evaluate_help_lists_the_arch_flags(capsys: pytest.CaptureFixture[str]) 
         main(["evaluate", "--bits", "4", "--help"])
     out = capsys.readouterr().out
     assert "--pe-rows" in out and "--adc-bits" in out and "--dac-bits" in out
+
+
+def test_only_the_command_run_as_a_program_skips_the_exit_collection(monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import hwcost.cli as cli
+
+    calls: list[bool] = []
+    monkeypatch.setattr(cli, "_no_collection_at_exit", lambda: calls.append(True))
+    assert main(["explain", "--scheme", "lsq", "--bits", "4"]) == 0  # in-process (arguments given)
+    assert calls == []
+    for argv, frozen in ((["hwcost", "explain", "--scheme", "lsq", "--bits", "4"], [True]),
+                         (["hwcost", "accuracy", "--help"], [])):  # a BLAS command keeps the collection
+        calls.clear()
+        monkeypatch.setattr(sys, "argv", argv)
+        try:
+            main()
+        except SystemExit:
+            pass
+        assert calls == frozen, argv
+    capsys.readouterr()
+    # as a program: the objects are frozen when main returns, and the output is the same
+    code = ("import contextlib, gc, io, sys\nfrom hwcost.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n    status = main()\nprint(status, gc.get_freeze_count() > 0, len(out.getvalue()))")
+    got = subprocess.run([sys.executable, "-c", code, "evaluate", "--bits", "4"], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert main(["evaluate", "--bits", "4"]) == 0
+    assert got == ["0", "True", str(len(capsys.readouterr().out))]
