@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from enum import StrEnum
 from typing import Any
 
@@ -283,10 +284,13 @@ def block_key(arch: CimMacroConfig) -> tuple[object, ...]:
     branches on or prices as a whole. The macro's rows and columns, the ADC's bits and sharing,
     the active rows and the macro count (fixed or auto) may vary within a block."""
     # Enum members are singletons: their ids stand for them (hashing an enum calls Python code).
-    return (id(arch.cell), arch.cell_bits, arch.rram_read_v, arch.rram_read_pulse_ns, arch.input_bits_per_pulse,
-            id(arch.input_mode), id(arch.adc_readout), id(arch.power_gating), id(arch.signed_weights),
-            id(arch.weight_accumulation), id(arch.pair_subtraction), arch.post_lanes, arch.clock_mhz, arch.glb_kib,
-            arch.glb_width_bits, arch.glb_banks, id(arch.dram_standard))
+    return (*map(id, _KEY_ENUMS(arch)), id(arch.input_mode), *_KEY_NUMBERS(arch))
+
+
+_KEY_ENUMS = attrgetter("cell", "adc_readout", "power_gating", "signed_weights", "weight_accumulation",
+                        "pair_subtraction", "dram_standard")
+_KEY_NUMBERS = attrgetter("cell_bits", "rram_read_v", "rram_read_pulse_ns", "input_bits_per_pulse", "post_lanes",
+                          "clock_mhz", "glb_kib", "glb_width_bits", "glb_banks")
 
 
 def _each(keys: np.ndarray, price: Any) -> np.ndarray:

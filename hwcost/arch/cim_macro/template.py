@@ -218,8 +218,7 @@ class CimMacroTemplate:
              datapaths: BodyEdge) -> CimPlan:
         return plan_cim_macro(scheme, config, pricer, tables, datapaths)
 
-    def block_key(self, config: CimMacroConfig) -> tuple[object, ...]:
-        return block_key(config)
+    block_key = staticmethod(block_key)  # called once per point: without a method of its own in between
 
     def plan_block(self, scheme: QuantScheme, configs: Sequence[CimMacroConfig], pricer: Pricer,
                    tables: WorkloadTables, datapaths: BodyEdge) -> tuple[list[CimPointPlan], list[tuple[np.ndarray, tuple[PricedRow, ...]]]]:

@@ -83,8 +83,7 @@ class DigitalCimTemplate:
              datapaths: BodyEdge) -> DcimPlan:
         return plan_digital_cim(scheme, config, pricer, tables, datapaths)
 
-    def block_key(self, config: DigitalCimConfig) -> tuple[object, ...]:
-        return block_key(config)
+    block_key = staticmethod(block_key)  # called once per point: without a method of its own in between
 
     def plan_block(self, scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pricer: Pricer,
                    tables: WorkloadTables, datapaths: BodyEdge) -> tuple[list[CimPointPlan], list[tuple[np.ndarray, tuple[PricedRow, ...]]]]:
