@@ -33,7 +33,8 @@ from hwcost.arch.registry import template_of
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
 from hwcost.arch.shared.cache import CostCache
 from hwcost.arch.shared.memory import add_buffer_sums
-from hwcost.arch.shared.pricing import Block, Count, PricedRow, RowCosts, block_row_costs, row_costs, split_by_class
+from hwcost.arch.shared.pricing import (Block, Count, PointPlan, PricedRow, RowCosts, block_row_costs, row_costs,
+                                       split_by_class)
 from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.arch.template import Template
 from hwcost.design_point import DesignPoint, design_point
@@ -136,6 +137,23 @@ def _group_key(point: DesignPoint) -> tuple[object, ...]:
     return workload, type(point.arch).template
 
 
+def _group_sizes(plans: Sequence[Any]) -> list[int]:
+    """Each plan's weight group size; a point's view of a block plan (``PointPlan``) reads it from
+    the block plan, once per block (the view's own lookup costs a Python call per point)."""
+    sizes = []
+    of_block: dict[int, Any] = {}
+    for p in plans:
+        if type(p) is PointPlan:
+            size = of_block.get(id(p.block))
+            if size is None:
+                size = of_block[id(p.block)] = p.block.group_size
+            if not isinstance(size, np.ndarray):  # an array over the block's points: the view takes the point's
+                sizes.append(size)
+                continue
+        sizes.append(p.group_size)
+    return sizes
+
+
 def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCost:
     """Points sharing one workload and one template (see :func:`sweep`)."""
     template = template_of(points[0].arch)
@@ -144,7 +162,7 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     archs = [p.arch for p in points]
     acts = template.count(archs, plans, tables)
     shape = acts.latency_cycles.shape
-    per_layer = {**acts.per_layer, **bom_counts(tables, [p.group_size for p in plans])}
+    per_layer = {**acts.per_layer, **bom_counts(tables, _group_sizes(plans))}
     sums = split_by_class(per_layer, tables.layer_class, tables.n_classes, shape)
     add_buffer_sums(sums, _column([a.glb_width_bits for a in archs]), _column([p.scheme.activations.bits for p in points]), tables)
     latency = acts.latency_cycles.sum(axis=1) + tables.elementwise_outputs / _column([a.post_lanes for a in archs])

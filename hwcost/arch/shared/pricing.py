@@ -412,13 +412,15 @@ def block_row_costs(blocks: Sequence[Block], n: int, sums: Sums) -> tuple[RowCos
             entry = table.get(name)
             if entry is None:
                 entry = table[name] = {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n),
-                                       "actions": np.zeros(n), "sources": np.full(n, "techlib", dtype=object),
+                                       "actions": np.zeros(n), "sources": None,  # None: "techlib" everywhere
                                        "leakage": np.zeros(n), "static": np.zeros(n)}
             place = (start, r)
             first[name] = min(first.get(name, place), place)
             # enum members are singletons: their ids stand for them (hashing one calls Python code)
             alike.setdefault((name, *((id(t.count), t.static) for t in row.terms)), []).append((idx, row))
             if row.source != "techlib":
+                if entry["sources"] is None:
+                    entry["sources"] = np.full(n, "techlib", dtype=object)
                 entry["sources"][idx] = row.source
     for (name, *_), members in alike.items():
         entry = table[name]
@@ -445,8 +447,8 @@ def block_row_costs(blocks: Sequence[Block], n: int, sums: Sums) -> tuple[RowCos
         entry["actions"][idx] = actions
         entry["leakage"][idx] = _along([row.leakage_mw for _, row in members], lengths)
     return tuple(
-        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"], tuple(e["sources"].tolist()), e["leakage"],
-                 e["static"])
+        RowCosts(name, e["category"], e["energy"], e["area"], e["actions"],
+                 ("techlib",) * n if e["sources"] is None else tuple(e["sources"].tolist()), e["leakage"], e["static"])
         for name, e in sorted(table.items(), key=lambda item: first[item[0]])
     )
 
