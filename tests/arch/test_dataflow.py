@@ -33,7 +33,7 @@ def _params(os_: bool, bits: tuple[int, int, int] = (4, 4, 4), hw: tuple[int, in
     return ArrayParams(
         pe_rows=col(16),
         pe_cols=col(16),
-        flow=np.array([[float(os_)]]),
+        flow=int(os_),
         glb_bits=col(glb_bits),
         glb_bits_per_cycle=col(glb_bits_per_cycle),
         dram_bits_per_cycle=col(102.4),
@@ -129,12 +129,11 @@ def test_refetch_from_dram_when_neither_inputs_nor_weights_fit(flow: int) -> Non
     # times (2,621,440 bits); blocked by weights (3 chunks) the inputs 2 more times (2,097,152
     # bits): the cheaper order is taken, under every dataflow.
     layer = _layer(256, 256, 1024)
-    a = count_actions(layer, _params(os_=False, glb_bits=1e5) if flow == 0 else
-                      replace(_params(os_=False, glb_bits=1e5), flow=np.array([[float(flow)]])))
+    a = count_actions(layer, replace(_params(os_=False, glb_bits=1e5), flow=flow))
     weights_bits, input_bits = 256 * 256 * 4, 1024 * 256 * 4
     assert a.dram_read_bits[0, 0] == weights_bits + input_bits + 2 * input_bits
     # What DRAM sends again is written into the GLB again.
-    roomy = count_actions(layer, replace(_params(os_=False, glb_bits=1e5), flow=np.array([[float(flow)]]),
+    roomy = count_actions(layer, replace(_params(os_=False, glb_bits=1e5), flow=flow,
                                          glb_bits=np.array([[3e5]])))  # the weights fit: nothing again
     assert roomy.dram_read_bits[0, 0] == weights_bits + input_bits
     assert a.glb_write_bits[0, 0] - roomy.glb_write_bits[0, 0] == 2 * input_bits
@@ -143,7 +142,7 @@ def test_refetch_from_dram_when_neither_inputs_nor_weights_fit(flow: int) -> Non
 def test_input_stationary_counts() -> None:
     # SCALE-Sim's IS: rows = N = 576 (36 tiles), columns = P = 64 pixels (4 tiles), the K = 64
     # output channels' weights stream through every fold.
-    p = replace(_params(os_=False), flow=np.array([[2.0]]))
+    p = replace(_params(os_=False), flow=2)
     a = count_actions(_layer(576, 64, 64), p)
     assert a.compute_cycles[0, 0] == 36 * 4 * (64 + 46)
     assert a.mac_ops[0, 0] == 64 * 64 * 576
@@ -161,7 +160,7 @@ def test_input_stationary_counts() -> None:
 def test_input_stationary_chunks_output_channels_in_the_accumulator_buffer() -> None:
     # Room for 16 pixels x 20 output channels of 18-bit partial sums: the K = 64 channels run in
     # 4 chunks, each latching the stationary inputs again.
-    p = replace(_params(os_=False, acc_buffer_bits=16 * 20 * 18), flow=np.array([[2.0]]))
+    p = replace(_params(os_=False, acc_buffer_bits=16 * 20 * 18), flow=2)
     a = count_actions(_layer(576, 64, 64), p)
     psum_bits = 2 * (64 * 64) * 35 * 18
     assert a.acc_read_accesses[0, 0] == psum_bits / 2 / 256
@@ -179,7 +178,7 @@ def test_a_depthwise_layer_under_each_dataflow() -> None:
         macs=one(256 * 9 * 32), reduction_length=one(9), out_channels_per_group=one(1), groups=one(32),
         output_pixels=one(256), weights=one(9 * 32), input_elements=one(256 * 32), output_elements=one(256 * 32),
         is_first_or_last=np.array([False]), is_network_input=np.array([False]), is_network_output=np.array([False]))
-    cycles = [count_actions(layer, replace(_params(os_=False), flow=np.array([[float(f)]]))).compute_cycles[0, 0]
+    cycles = [count_actions(layer, replace(_params(os_=False), flow=f)).compute_cycles[0, 0]
               for f in (0, 1, 2)]
     assert cycles == [32 * (256 + 46), 32 * 16 * (9 + 46), 32 * 16 * (1 + 46)]
     assert min(cycles) == cycles[0]

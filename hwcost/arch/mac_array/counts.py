@@ -8,14 +8,16 @@ G groups, P output pixels, R x C PE rows x columns, W weights, I input and O out
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 import numpy as np
 
 from hwcost.arch.shared.tables import LayerShapes
 
-__all__ = ["MacCount", "ArrayParams", "LayerActions", "count_actions", "WS", "OS", "IS", "FLOW_CODES"]
+__all__ = ["MacCount", "ArrayParams", "LayerActions", "count_actions", "gather_actions", "pick_actions", "WS", "OS", "IS",
+           "FLOW_CODES"]
 
 # Dataflow codes of ``ArrayParams.flow`` (the members of ``config.Dataflow`` that map layers; SCALE-Sim's
 # three, Samajdar et al. ISPASS 2020): rows x columns of the PE grid, and what streams through it.
@@ -45,7 +47,7 @@ class ArrayParams:
 
     pe_rows: np.ndarray
     pe_cols: np.ndarray
-    flow: np.ndarray  # WS, OS or IS per point (points, 1) or per layer (points, layers)
+    flow: int  # WS, OS or IS: one dataflow for every point and layer (count_actions)
     glb_bits: np.ndarray
     glb_bits_per_cycle: np.ndarray  # port width x banks
     dram_bits_per_cycle: np.ndarray
@@ -93,8 +95,12 @@ def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
-    """Action counts of every layer at every design point (formulas: docs/cost-model.md §2)."""
+    """Action counts of every layer at every design point (formulas: docs/cost-model.md §2) under
+    one dataflow, ``p.flow`` (WS, OS or IS) for every point and layer: a template with points of
+    several dataflows counts each apart (:func:`select_actions` combines them)."""
     R, C, flow = p.pe_rows, p.pe_cols, p.flow
+    if flow not in (WS, OS, IS):
+        raise ValueError(f"count_actions takes one dataflow (WS, OS or IS), got {flow!r}")
     os_, is_ = flow == OS, flow == IS
     N, Kg, G, P = shapes.reduction_length, shapes.out_channels_per_group, shapes.groups, shapes.output_pixels
     W, I, O = shapes.weights, shapes.input_elements, shapes.output_elements
@@ -114,43 +120,49 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
 
     # The grid's two axes (SCALE-Sim's S_R x S_C) and the streamed dimension T of each dataflow:
     # WS N x K_g, T = P; OS P x K_g, T = N; IS N x P, T = K_g.
-    on_rows = np.where(os_, P, N)
-    on_cols = np.where(is_, P, Kg)
-    streamed = np.where(os_, N, np.where(is_, Kg, P))
+    on_rows, on_cols, streamed = (P, Kg, N) if os_ else (N, P, Kg) if is_ else (N, Kg, P)
     row_tiles = _ceil_div(on_rows, R)
     col_tiles = _ceil_div(on_cols, C)
     # A fold (one tile of the stationary operand) streams T values through the array and takes
     # T + 2R + C - 2 cycles with its fill and drain (SCALE-Sim, Samajdar et al. ISPASS 2020).
     folds = passes * G * col_tiles * row_tiles
     compute_cycles = folds * (streamed + 2 * R + C - 2)
-    red_tiles = np.where(os_, 1.0, row_tiles)  # WS and IS split the reduction on the rows
 
-    # WS and IS: partial sums of reduction tiles after the first are read and written back at the
-    # accumulator width. They stay in the accumulator buffer when the accumulators of one streamed
-    # value across the columns fit (WS: one pixel's min(C, K_g) output channels; IS: one output
-    # channel's min(C, P) pixels); the streamed values then run in chunks of what fits, and every
-    # chunk reloads the stationary tile. Otherwise they go to the GLB.
-    psum_bits = np.where(os_, 0.0, 2 * O * (red_tiles - 1) * p.acc_bits)
-    c_used = np.minimum(C, on_cols)
-    acc_words = np.floor(p.acc_buffer_bits / p.acc_bits)
-    in_acc = ~os_ & (red_tiles > 1) & (acc_words >= c_used)
-    chunks = np.where(in_acc, _ceil_div(streamed, np.maximum(np.floor(acc_words / c_used), 1.0)), 1.0)
-    acc_bits_moved = np.where(in_acc, psum_bits, 0.0)
-    glb_psum_bits = psum_bits - acc_bits_moved
+    # WS and IS split the reduction on the rows: partial sums of reduction tiles after the first
+    # are read and written back at the accumulator width. They stay in the accumulator buffer when
+    # the accumulators of one streamed value across the columns fit (WS: one pixel's min(C, K_g)
+    # output channels; IS: one output channel's min(C, P) pixels); the streamed values then run
+    # in chunks of what fits, and every chunk reloads the stationary tile. Otherwise they go to
+    # the GLB. OS accumulates in place.
+    if os_:
+        chunks, acc_bits_moved, glb_psum_bits = 1.0, 0.0, 0.0
+    else:
+        red_tiles = row_tiles
+        psum_bits = 2 * O * (red_tiles - 1) * p.acc_bits
+        c_used = np.minimum(C, on_cols)
+        acc_words = np.floor(p.acc_buffer_bits / p.acc_bits)
+        in_acc = (red_tiles > 1) & (acc_words >= c_used)
+        chunks = np.where(in_acc, _ceil_div(streamed, np.maximum(np.floor(acc_words / c_used), 1.0)), 1.0)
+        acc_bits_moved = np.where(in_acc, psum_bits, 0.0)
+        glb_psum_bits = psum_bits - acc_bits_moved
 
     # Weights. WS loads each weight once per chunk; OS streams them from the GLB once per
     # output-pixel tile and activation slice, IS once per pixel tile and activation slice; both
     # pass them down their column, every PE latching the weight it multiplies.
-    weight_reuse_passes = np.where(os_ | is_, np.where(os_, row_tiles, col_tiles) * a_slices, chunks)
-    weight_loads = np.where(os_ | is_, mac_ops, W * w_slices * weight_reuse_passes)
+    if os_ or is_:
+        weight_reuse_passes = (row_tiles if os_ else col_tiles) * a_slices
+        weight_loads = mac_ops
+    else:
+        weight_reuse_passes = chunks
+        weight_loads = W * w_slices * weight_reuse_passes
 
     # Activations. WS and OS stream them through the array once per output-channel tile and
     # weight slice (im2col order), every PE latching the activation it multiplies; IS latches each
     # (im2col) activation slice once per chunk of output channels and keeps it while the weights
     # stream.
-    act_repeats = np.where(is_, chunks, col_tiles * w_slices)
+    act_repeats = chunks if is_ else col_tiles * w_slices
     array_input_reads = G * P * N * act_repeats
-    input_loads = np.where(is_, array_input_reads * a_slices, mac_ops)
+    input_loads = array_input_reads * a_slices if is_ else mac_ops
 
     # An input (line) buffer that holds R_k input rows of the channels a fold needs (WS and IS:
     # the channels of one reduction tile, OS: all of the group's) hands the array every window
@@ -159,7 +171,7 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     # activation fed to the array is a GLB read.
     window = 1.0 if shapes.kernel_rows is None else shapes.kernel_rows**2  # R_k x S_k, square kernels
     c_group = np.maximum(N / window, 1.0)  # input channels per group
-    channels = np.where(os_, c_group, np.minimum(np.maximum(np.floor(R / window), 1.0), c_group))
+    channels = c_group if os_ else np.minimum(np.maximum(np.floor(R / window), 1.0), c_group)
     fits = (p.ibuf_bits > 0) & (shapes.line_buffer_bits(channels, ba) <= p.ibuf_bits)
     unique_inputs = G * act_repeats * np.minimum(I / G, P * N)
     glb_act_reads = np.where(fits, unique_inputs, array_input_reads)
@@ -230,3 +242,28 @@ def _refetch_bits(input_bits: np.ndarray, weight_bits: np.ndarray, glb_bits: np.
     again_weights = weight_bits * (np.ceil(input_bits / glb_bits) - 1)
     again_inputs = input_bits * (np.ceil(weight_bits / glb_bits) - 1)
     return np.where((input_bits > glb_bits) & (weight_bits > glb_bits), np.minimum(again_weights, again_inputs), 0.0)
+
+
+def gather_actions(parts: Sequence[tuple[np.ndarray, LayerActions]], points: int, layers: int) -> LayerActions:
+    """One (points, layers) array per count from the counts of groups of points (each the rows it
+    holds and their counts, under one dataflow or chosen per layer): every element as its group
+    counted it."""
+    if len(parts) == 1 and np.array_equal(parts[0][0], np.arange(points)):
+        acts = parts[0][1]
+        return LayerActions(**{f.name: np.broadcast_to(getattr(acts, f.name), (points, layers)) for f in fields(acts)})
+    out = {}
+    for f in fields(LayerActions):
+        full = np.empty((points, layers))
+        for rows, acts in parts:
+            value = np.asarray(getattr(acts, f.name))
+            full[rows] = value if value.ndim < 2 or value.shape[0] == len(rows) else value[0]
+        out[f.name] = full
+    return LayerActions(**out)
+
+
+def pick_actions(candidates: Sequence[LayerActions], choice: np.ndarray) -> LayerActions:
+    """Each (point, layer) element from the candidate ``choice`` names there (an index into
+    ``candidates``: the counts of the same points under each dataflow)."""
+    shape = choice.shape
+    return LayerActions(**{f.name: np.choose(choice, [np.broadcast_to(getattr(c, f.name), shape) for c in candidates])
+                           for f in fields(LayerActions)})

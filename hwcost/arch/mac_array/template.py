@@ -12,7 +12,8 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.mac_array.config import (MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, MacRow, MappingObjective,
                                           mac_array_from_mapping)
-from hwcost.arch.mac_array.counts import FLOW_CODES, WS, ArrayParams, LayerActions, MacCount, count_actions
+from hwcost.arch.mac_array.counts import (FLOW_CODES, WS, ArrayParams, LayerActions, MacCount, count_actions,
+                                          gather_actions, pick_actions)
 from hwcost.arch.mac_array.plan import (HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, block_key,
                                         noc_distance_mm, plan_mac_array, plan_mac_block)
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
@@ -85,7 +86,7 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointP
     return ArrayParams(
         pe_rows=col([a.pe_rows for a in archs]),
         pe_cols=col([a.pe_cols for a in archs]),
-        flow=col([FLOW_CODES.get(a.dataflow.value, WS) for a in archs]),  # auto: chosen per layer later
+        flow=WS,  # each group of points is counted under its own (template.count)
         glb_bits=col([a.glb_bits for a in archs]),
         glb_bits_per_cycle=col([a.glb_bits_per_cycle for a in archs]),
         dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
@@ -164,36 +165,27 @@ def _layer_energy(acts: LayerActions, per_action: np.ndarray, leakage_mw: np.nda
     return energy
 
 
-def _choose_dataflow(params: ArrayParams, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
-                     t: WorkloadTables) -> np.ndarray:
-    """Each layer's dataflow code (points x layers, ``counts.WS/OS/IS``): per layer of every
-    ``auto`` point, whichever of weight, output and input stationary costs least -- its energy
-    (static included) or its energy x latency (``mapping_objective``) -- all three counted for the
-    auto points only (points x layers x 3); the other points keep their own. The counts are
-    elementwise in (point, layer), so one :func:`count_actions` with this choice gives every layer
-    the actions of its dataflow. Ties go to the first of WS, OS, IS."""
-    auto = np.asarray([a.dataflow is Dataflow.AUTO for a in configs])
-    which = np.flatnonzero(auto)
-    n = len(configs)
-    sub = ArrayParams(**{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
+def _choose_dataflow(sub: ArrayParams, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
+                     t: WorkloadTables) -> tuple[np.ndarray, LayerActions]:
+    """For ``auto`` points (``sub``: their parameters; ``configs``, ``plans``: theirs), each
+    layer's dataflow code (points x layers, ``counts.WS/OS/IS``) and its counts: per layer,
+    whichever of weight, output and input stationary costs least -- its energy (static included)
+    or its energy x latency (``mapping_objective``) -- all three counted (points x layers x 3).
+    Ties go to the first of WS, OS, IS."""
     codes = sorted(FLOW_CODES.values())
-    candidates = [count_actions(t.shapes, replace(sub, flow=np.full_like(sub.flow, code))) for code in codes]
-    auto_configs = [configs[i] for i in which]
-    auto_plans = [plans[i] for i in which]
+    candidates = [count_actions(t.shapes, replace(sub, flow=code)) for code in codes]
     # The bill-of-materials counts are the same under every dataflow: they do not move an energy
     # ranking but are part of the energy an energy x latency product multiplies.
-    bom = bom_counts(t, _Columns(auto_plans)("group_size"))
+    bom = bom_counts(t, _Columns(plans)("group_size"))
     keys = tuple(_per_layer(candidates[0])) + (Count.GLB_READ_ACCESSES, Count.GLB_WRITE_ACCESSES) + tuple(bom)
-    per_action, leakage = _energy_per_action(auto_plans, keys, t.n_classes)
-    edp = np.asarray([a.mapping_objective is MappingObjective.EDP for a in auto_configs])[:, None]
+    per_action, leakage = _energy_per_action(plans, keys, t.n_classes)
+    edp = np.asarray([a.mapping_objective is MappingObjective.EDP for a in configs])[:, None]
     scores = []
     for acts in candidates:
-        energy = _layer_energy(acts, per_action, leakage, keys, auto_configs, t, bom)
+        energy = _layer_energy(acts, per_action, leakage, keys, configs, t, bom)
         scores.append(np.where(edp, energy * acts.latency_cycles, energy))
-    best = np.asarray(codes, dtype=float)[np.argmin(np.stack(scores), axis=0)]
-    chosen = np.broadcast_to(params.flow, (n, len(t.layer_class))).astype(float)
-    chosen[which] = best
-    return chosen
+    best = np.argmin(np.stack(scores), axis=0)
+    return np.asarray(codes)[best], pick_actions(candidates, best)
 
 
 def _rows(values: Any, which: np.ndarray, points: int) -> Any:
@@ -229,13 +221,24 @@ class MacArrayTemplate:
     def count(self, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
               tables: WorkloadTables) -> GroupActions:
         params = _params(configs, plans, tables)
+        n, layers = len(configs), len(tables.layer_class)
+        codes = np.asarray([FLOW_CODES.get(a.dataflow.value, -1) for a in configs])  # -1: auto
+        parts = []
+        for code in sorted(set(codes[codes >= 0].tolist())):  # the points of each dataflow together
+            which = np.flatnonzero(codes == code)
+            sub = ArrayParams(**{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
+            parts.append((which, count_actions(tables.shapes, replace(sub, flow=code))))
         mapping = None
-        if any(a.dataflow is Dataflow.AUTO for a in configs):
-            chosen = _choose_dataflow(params, configs, plans, tables)
-            params = replace(params, flow=chosen)
+        if (codes < 0).any():
+            which = np.flatnonzero(codes < 0)
+            sub = ArrayParams(**{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
+            chosen, acts = _choose_dataflow(sub, [configs[i] for i in which], [plans[i] for i in which], tables)
+            parts.append((which, acts))
+            per_layer_codes = np.broadcast_to(np.maximum(codes, 0)[:, None], (n, layers)).copy()
+            per_layer_codes[which] = chosen
             names = np.asarray(sorted(FLOW_CODES, key=FLOW_CODES.__getitem__))
-            mapping = names[chosen.astype(int)]
-        acts = count_actions(tables.shapes, params)
+            mapping = names[per_layer_codes]
+        acts = gather_actions(parts, n, layers)
         return GroupActions(
             per_layer=_per_layer(acts),
             compute_cycles=acts.compute_cycles,
