@@ -18,7 +18,7 @@ from hwcost.arch.mac_array.plan import (HARD_GATED_RESIDUAL, RETENTIVE_GATED_RES
                                         noc_distance_mm, plan_mac_array, plan_mac_block)
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
 from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer
-from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_class, column
+from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_class
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
 
@@ -73,7 +73,6 @@ def _layer_acc_bits(plans: "_Columns | Sequence[MacPlan | MacPointPlan]", t: Wor
 def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan], t: WorkloadTables) -> ArrayParams:
     """Stack design points into (points, 1) / (points, layers) arrays."""
 
-    col = column
     columns = _Columns(plans)
     fp = columns("class_fp")[:, t.layer_class].astype(bool)
 
@@ -83,19 +82,24 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointP
     hw_w = columns("hw_weight_bits")[:, None]
     hw_a = columns("hw_act_bits")[:, None]
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
+    # one pass over the configurations: (points, 7)
+    rows, cols, glb, glb_cycle, dram_cycle, acc_kib, ibuf_kib = np.asarray(
+        [(a.pe_rows, a.pe_cols, a.glb_bits, a.glb_bits_per_cycle, a.dram_bits_per_cycle, a.acc_buffer_kib,
+          a.input_buffer_kib) for a in archs], dtype=float).T[:, :, None]
     return ArrayParams(
-        pe_rows=col([a.pe_rows for a in archs]),
-        pe_cols=col([a.pe_cols for a in archs]),
+        pe_rows=rows,
+        pe_cols=cols,
         flow=WS,  # each group of points is counted under its own (template.count)
-        glb_bits=col([a.glb_bits for a in archs]),
-        glb_bits_per_cycle=col([a.glb_bits_per_cycle for a in archs]),
-        dram_bits_per_cycle=col([a.dram_bits_per_cycle for a in archs]),
-        acc_buffer_bits=col([a.acc_buffer_kib * 1024 * 8 for a in archs]),
+        glb_bits=glb,
+        glb_bits_per_cycle=glb_cycle,
+        dram_bits_per_cycle=dram_cycle,
+        acc_buffer_bits=acc_kib * 1024 * 8,
         acc_port_bits=columns("acc_port_bits")[:, None],
-        ibuf_bits=col([a.input_buffer_kib * 1024 * 8 for a in archs]),
+        ibuf_bits=ibuf_kib * 1024 * 8,
         ibuf_port_bits=columns("ibuf_port_bits")[:, None],
-        hw_weight_bits=np.where(fp, 32.0, hw_w),
-        hw_act_bits=np.where(fp, 32.0, hw_a),
+        # FP32 first/last layers run on 32-bit FP units (one pass); without them, one width per point
+        hw_weight_bits=np.where(fp, 32.0, hw_w) if fp.any() else hw_w,
+        hw_act_bits=np.where(fp, 32.0, hw_a) if fp.any() else hw_a,
         acc_bits=_layer_acc_bits(columns, t, fp),
         layer_weight_bits=per_layer("class_weight_bits"),
         layer_act_bits=per_layer("class_act_bits"),
