@@ -67,7 +67,7 @@ QUANTILES = (0.1, 0.5, 0.9)
 class Family(Enum):
     """Components whose errors move together (one source, one tool)."""
 
-    SRAM = "sram"  # one CACTI 7 sweep
+    SRAM = "sram"  # one CACTI 7 sweep: the SRAM table and the register-file law (one tool, one setting)
     DRAM = "dram"  # one table of standards
     INT_ARITH = "integer arithmetic"  # Horowitz's integer rows
     FP_ARITH = "floating-point arithmetic"  # Horowitz's FP rows
@@ -80,7 +80,8 @@ class Family(Enum):
 
 
 FAMILY_OF: dict[str, Family] = {
-    "sram": Family.SRAM, "dram": Family.DRAM, "int_adder": Family.INT_ARITH, "int_multiplier": Family.INT_ARITH,
+    "sram": Family.SRAM, "regfile": Family.SRAM, "dram": Family.DRAM, "int_adder": Family.INT_ARITH,
+    "int_multiplier": Family.INT_ARITH,
     "fp_adder": Family.FP_ARITH, "fp_multiplier": Family.FP_ARITH, "register": Family.ALADDIN_LOGIC,
     "shifter": Family.ALADDIN_LOGIC, "comparator": Family.ALADDIN_LOGIC, "mux": Family.ALADDIN_LOGIC,
     "logic_gate": Family.GATES, "column_adc": Family.COLUMN_ADC, "adc": Family.COLUMN_ADC, "dac": Family.DAC,

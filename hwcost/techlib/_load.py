@@ -258,7 +258,7 @@ def _param_range(ck: Checker, name: str, spec: Any, key: str, integer: bool) -> 
 def _bound(ck: Checker, value: Any, key: str, integer: bool) -> float | None:
     number = ck.number(value, key, minimum=0.0, exclusive_minimum=True, maximum=MAX_COEFFICIENT)
     if number is not None and integer and number != int(number):
-        ck.error(key, f"expected a whole number (the unit counts bits or bytes); got {number:g}")
+        ck.error(key, f"expected a whole number (the unit counts bits, bytes or words); got {number:g}")
         return None
     return None if number is None else float(number)
 

@@ -58,9 +58,10 @@ __all__ = [
     "unit_of",
 ]
 
-# A parameter's unit is the end of its name (``bits``, ``a_bits``, ``capacity_bytes``).
-# Integer units only take whole values.
-UNITS: dict[str, bool] = {"bits": True, "bytes": True, "hz": False, "ns": False, "v": False, "mm": False}
+# A parameter's unit is the end of its name (``bits``, ``a_bits``, ``capacity_bytes``, ``words``: the
+# depth of a register file). Integer units only take whole values.
+UNITS: dict[str, bool] = {"bits": True, "bytes": True, "words": True, "hz": False, "ns": False, "v": False,
+                          "mm": False}
 
 
 def unit_of(param: str) -> str | None:

@@ -74,6 +74,9 @@ DEFAULT_RULES: dict[str, ScalingRule] = {
         "int_adder", "int_multiplier", "fp_adder", "fp_multiplier", "register", "shifter",
         "comparator", "mux", "dac",  # the DAC's energy is C * Vdd^2 of a driver: logic-like
         "logic_gate",  # static CMOS gates (the digital-CIM template's bitwise multipliers)
+        # CACTI's small arrays, fitted at 45 nm (hwcost/techlib/_regfile.py), moved like logic: against
+        # CACTI's own 65/32/22 nm runs the read is 1.2-1.45x high (docs/techlib.md, "The register file")
+        "regfile",
     )},
     "sram": ScalingRule.SRAM_CACTI,
     "adc": ScalingRule.ADC_SURVEY,

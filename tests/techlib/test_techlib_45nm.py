@@ -15,6 +15,7 @@ TOOLKIT_COMPONENTS = {
     "int_adder", "int_multiplier", "fp_adder", "fp_multiplier", "register", "shifter",
     "comparator", "mux", "sram", "dram", "adc", "column_adc", "dac", "cim_cell", "logic_gate",
     "wire",  # the on-chip network (issue 15): tests/techlib/test_wire.py
+    "regfile",  # per-PE register files / scratchpads (issue 15): tests/techlib/test_regfile.py
 }
 
 
