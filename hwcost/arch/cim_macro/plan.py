@@ -413,6 +413,13 @@ class _BlockPrices:
     array_parts: Any
 
 
+def _priced_operands(ops: CimOperands) -> tuple[object, ...]:
+    """The operands :func:`_block_prices` reads (the geometry's weight and input widths and signs,
+    the accumulation's width): schemes equal in these share a block's prices. A change that reads
+    another operand there must add it here."""
+    return ops.weight_bits, ops.weight_signed, ops.weight_narrow, ops.input_bits, ops.input_signed, ops.acc_bits
+
+
 def _block_prices(configs: Sequence[CimMacroConfig], ops: CimOperands, pricer: Pricer, t: WorkloadTables) -> _BlockPrices:
     """The macro count and the array's rows of each point of a block, as arrays over them
     (:func:`plan_cim_block`)."""
@@ -523,7 +530,7 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
     ops = operands(scheme, *datapaths.datapaths)
     # The workload's tables and the configurations are held with the value, so their ids stay theirs.
     memo = pricer.derived(("cim_block_memo",), BlockMemo)
-    key = (id(t), ops, *map(id, configs))
+    key = (id(t), _priced_operands(ops), *map(id, configs))
     keep = (t, *configs)
     prices = memo.get(("prices",) + key, lambda: _block_prices(configs, ops, pricer, t), keep, n)
     rows = prices.rows

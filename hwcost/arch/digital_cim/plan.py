@@ -328,6 +328,13 @@ class _BlockPrices:
     array_parts: Any
 
 
+def _priced_operands(ops: DcimOperands) -> tuple[object, ...]:
+    """The operands :func:`_block_prices` reads (the weight and input widths of the geometry and the
+    macro's prices, the accumulation's width): schemes equal in these share a block's prices. A
+    change that reads another operand there must add it here."""
+    return ops.weight_bits, ops.input_bits, ops.acc_bits
+
+
 def _block_prices(configs: Sequence[DigitalCimConfig], ops: DcimOperands, pricer: Pricer,
                   t: WorkloadTables) -> _BlockPrices:
     """The macro count and the array's rows of each point of a block, as arrays over them
@@ -388,7 +395,7 @@ def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pr
     ops = operands(scheme, *datapaths.datapaths)
     # The workload's tables and the configurations are held with the value, so their ids stay theirs.
     memo = pricer.derived(("dcim_block_memo",), BlockMemo)
-    key = (id(t), ops, *map(id, configs))
+    key = (id(t), _priced_operands(ops), *map(id, configs))
     keep = (t, *configs)
     prices = memo.get(("prices",) + key, lambda: _block_prices(configs, ops, pricer, t), keep, n)
     tail = _bom_rows(datapaths, arch, pricer, t, ops.group_size, prices.rows)
