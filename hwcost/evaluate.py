@@ -105,8 +105,12 @@ def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tab
     if plan_block is None:
         return tuple(_plan(template, p, tables, cache) for p in points), None
     members: dict[tuple[object, ...], list[int]] = {}
-    for i, p in enumerate(points):  # the points hold their schemes and libraries: their ids stay theirs
-        members.setdefault((id(p.scheme), id(p.techlib), template.block_key(p.arch)), []).append(i)
+    block_keys: dict[int, tuple[object, ...]] = {}  # per configuration object: a sweep's points share a few
+    for i, p in enumerate(points):  # the points hold their schemes, libraries and designs: their ids stay theirs
+        key = block_keys.get(id(p.arch))
+        if key is None:
+            key = block_keys[id(p.arch)] = template.block_key(p.arch)
+        members.setdefault((id(p.scheme), id(p.techlib), key), []).append(i)
     plans: list[Any] = [None] * len(points)
     blocks: list[Block] = []
     for index in members.values():
