@@ -9,6 +9,7 @@ ulps: test_cim_blocks.py); the memo and the pairing are checked against hand cou
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,16 @@ def test_a_cost_cache_kept_across_sweeps_gives_the_same_numbers(designs) -> None
     points = _grid(designs())
     cache = CostCache()
     pd.testing.assert_frame_equal(sweep(points, cache), sweep(points, cache), check_exact=True)
+
+
+@pytest.mark.parametrize("designs", [_cim_designs, _dcim_designs], ids=["cim_macro", "digital_cim"])
+def test_equal_configurations_of_their_own_give_the_same_numbers(designs) -> None:
+    """Every point with a configuration object of its own, equal to the shared one: the memo finds
+    the block's prices by the configurations' values, and the frame is the same."""
+    points = _grid(designs())
+    own = [DesignPoint(p.scheme, replace(p.arch), p.techlib, p.workload) for p in points]
+    assert len({id(p.arch) for p in own}) == len(own)
+    pd.testing.assert_frame_equal(sweep(points), sweep(own), check_exact=True)
 
 
 def test_distinct_points_pairs_configurations_by_identity_and_operands_by_value() -> None:

@@ -381,8 +381,8 @@ class BlockMemo:
     """What blocks of design points price from their configurations alone (and their operands and
     workload), kept per pricer for the blocks that follow: a sweep of schemes x designs has one
     block per scheme over the same configurations. First in, first out, up to ``max_points``
-    points in all, so that a stream of chunks keeps a bounded amount (each entry holds its
-    configurations, whose ids its key holds)."""
+    points in all, so that a stream of chunks keeps a bounded amount (``keep``: objects whose ids
+    a key holds, held as long as the entry)."""
 
     def __init__(self, max_points: int = 100_000) -> None:
         self.max_points = max_points
@@ -411,6 +411,9 @@ class _BlockPrices:
     # () -> [(points, the array's rows over them: CimRow.CELLS .. WEIGHT_WRITES)], one per structure
     # of the points' rows (whether the weights fit; when gated, which parts leak nothing)
     array_parts: Any
+
+
+_BLOCK_VARYING = attrgetter("rows", "cols", "adc_share", "adc_bits", "active_rows", "macros", "dram_bandwidth_gbps")  # what block_key leaves free
 
 
 def _priced_operands(ops: CimOperands) -> tuple[object, ...]:
@@ -521,17 +524,19 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
     ``configs``. A sub-block's plan holds arrays over its points where they differ (each row's
     energies, area and leakage; the macros), each what the point's own plan gives: the same
     arithmetic, element by element. What the configurations and the operands alone decide
-    (:class:`_BlockPrices`, and the array's rows of each sub-block) is kept in the pricer per
-    workload, operands and configurations: a sweep's schemes of equal operands share it."""
+    (:class:`_BlockPrices`, and the array's rows of each sub-block) is kept in the pricer
+    (:class:`BlockMemo`) per workload, the operands it reads and the configurations' settings: a
+    sweep's schemes of equal operand widths over equal designs share it."""
     arch = configs[0]
     n = len(configs)
     body, edge = datapaths.body, datapaths.edge
     check_integer_layers(datapaths, scheme, "cim_macro")
     ops = operands(scheme, *datapaths.datapaths)
-    # The workload's tables and the configurations are held with the value, so their ids stay theirs.
+    # Keyed by value: the configurations' settings (block_key and what may vary within a block) and
+    # the operands the prices read; the workload's tables are held with the value, so its id stays its.
     memo = pricer.derived(("cim_block_memo",), BlockMemo)
-    key = (id(t), _priced_operands(ops), *map(id, configs))
-    keep = (t, *configs)
+    key = (id(t), _priced_operands(ops), block_key(arch), *map(_BLOCK_VARYING, configs))
+    keep = (t,)
     prices = memo.get(("prices",) + key, lambda: _block_prices(configs, ops, pricer, t), keep, n)
     rows = prices.rows
     # Every row after the write row is the same for every structure: priced for the whole block.

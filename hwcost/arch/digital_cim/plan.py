@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from enum import StrEnum
 from typing import Any
 
@@ -328,6 +329,9 @@ class _BlockPrices:
     array_parts: Any
 
 
+_BLOCK_VARYING = attrgetter("rows", "cols", "macros", "dram_bandwidth_gbps")  # what block_key leaves free
+
+
 def _priced_operands(ops: DcimOperands) -> tuple[object, ...]:
     """The operands :func:`_block_prices` reads (the weight and input widths of the geometry and the
     macro's prices, the accumulation's width): schemes equal in these share a block's prices. A
@@ -388,15 +392,17 @@ def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pr
     returned with its points' positions in ``configs``, its numbers arrays over its points: the
     arithmetic of one point, element by element. What the configurations and the operands alone
     decide (:class:`_BlockPrices`, and the array's rows of each sub-block) is kept per pricer,
-    workload, operands and configurations (:class:`~hwcost.arch.cim_macro.plan.BlockMemo`)."""
+    workload, the operands it reads and the configurations' settings
+    (:class:`~hwcost.arch.cim_macro.plan.BlockMemo`)."""
     arch = configs[0]
     n = len(configs)
     check_integer_layers(datapaths, scheme, "digital_cim")
     ops = operands(scheme, *datapaths.datapaths)
-    # The workload's tables and the configurations are held with the value, so their ids stay theirs.
+    # Keyed by value: the configurations' settings (block_key and what may vary within a block) and
+    # the operands the prices read; the workload's tables are held with the value, so its id stays its.
     memo = pricer.derived(("dcim_block_memo",), BlockMemo)
-    key = (id(t), _priced_operands(ops), *map(id, configs))
-    keep = (t, *configs)
+    key = (id(t), _priced_operands(ops), block_key(arch), *map(_BLOCK_VARYING, configs))
+    keep = (t,)
     prices = memo.get(("prices",) + key, lambda: _block_prices(configs, ops, pricer, t), keep, n)
     tail = _bom_rows(datapaths, arch, pricer, t, ops.group_size, prices.rows)
     tail += buffer_rows(arch, arch.post_lanes, pricer, scheme)
