@@ -233,3 +233,21 @@ def test_what_goes_to_dram_is_read_out_of_the_buffer() -> None:
     inner = count_actions(shapes, _params(os_=True))
     out = count_actions(last, _params(os_=True))
     assert out.glb_read_bits[0, 0] - inner.glb_read_bits[0, 0] == 64 * 64 * 4 == out.dram_write_bits[0, 0]
+
+
+def test_a_sweep_mixing_dataflows_gives_each_point_its_own_counts() -> None:
+    # The template counts the points of each dataflow together and gathers them back in order
+    # (auto points keep the counts of the candidate they chose): every point of an interleaved
+    # sweep must price as it does alone.
+    import hwcost
+    from hwcost.arch.mac_array.config import Dataflow
+
+    lib, net = hwcost.load_techlib("45nm"), hwcost.load_workload("mobilenetv2")
+    points = [hwcost.DesignPoint(hwcost.get_scheme("lsq", bits), hwcost.MacArrayConfig(pe_rows=rows, dataflow=flow),
+                                 lib, net)
+              for bits in (4, 8) for rows in (8, 16) for flow in Dataflow]
+    together = hwcost.sweep(points)
+    alone = [hwcost.sweep([p]).iloc[0] for p in points]
+    for i, row in enumerate(alone):
+        for column in ("energy_pj", "latency_cycles", "energy_pj.glb", "energy_pj.pe_registers", "energy_pj.noc"):
+            assert together[column].iloc[i] == pytest.approx(row[column], rel=1e-12), (i, column)
