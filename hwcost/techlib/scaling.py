@@ -12,7 +12,9 @@ logic          energy x E_to(V_to) / E_from(V_from), area x a45(to) / a45(from):
 sram-cacti     the CACTI 7 table at the target node where the sweep covers it (65, 45, 32, 28,
                22 nm; :mod:`hwcost.techlib._cacti`): its rows, log-log bilinear between them,
                energy x the fitted supply factor E_to(V_to) / E_to(V_nominal); elsewhere logic
-               scaling, flagged in ``derived``
+               scaling, flagged in ``derived``. A register file (parameters words, bits): its
+               power laws refitted on CACTI's small-array runs at the node
+               (:mod:`hwcost.techlib._regfile`; HP only), else logic, flagged
 sram-cacti-law the same, with the power law refitted to the node's rows instead of the table
                (hwcost's SRAM before issue 15: 23.6 % rms off CACTI's 45 nm reads)
 adc-survey     energy unchanged: it is the Murmann-survey envelope of SAR ADCs in <= 65 nm, not a
@@ -50,6 +52,7 @@ from hwcost.techlib._cacti import SramModel, cacti_nodes, sram_component
 from hwcost.techlib._dump import techlib_to_dict
 from hwcost.techlib._leakage import flavour_leakage_factor
 from hwcost.techlib._load import parse_techlib
+from hwcost.techlib._regfile import regfile_component, regfile_nodes
 from hwcost.techlib._stillmaker import PAPER, NodeFactors, node_factors, round_sig, vdd_factor
 from hwcost.techlib.library import ComponentModel, Derivation, Flavour, TechLib, VariantComponent
 from hwcost.techlib.models import Wire
@@ -74,11 +77,11 @@ DEFAULT_RULES: dict[str, ScalingRule] = {
         "int_adder", "int_multiplier", "fp_adder", "fp_multiplier", "register", "shifter",
         "comparator", "mux", "dac",  # the DAC's energy is C * Vdd^2 of a driver: logic-like
         "logic_gate",  # static CMOS gates (the digital-CIM template's bitwise multipliers)
-        # CACTI's small arrays, fitted at 45 nm (hwcost/techlib/_regfile.py), moved like logic: against
-        # CACTI's own 65/32/22 nm runs the read is 1.2-1.45x high (docs/techlib.md, "The register file")
-        "regfile",
     )},
     "sram": ScalingRule.SRAM_CACTI,
+    # CACTI's small arrays (hwcost/techlib/_regfile.py): the law refitted on the sweep's runs at the
+    # target node; elsewhere (16, 7 nm; LP: no low-standby-power runs) logic scaling, flagged
+    "regfile": ScalingRule.SRAM_CACTI,
     "adc": ScalingRule.ADC_SURVEY,
     # The CIM column readout: its population was moved to 45 nm by these same logic factors
     # (hwcost/techlib/_column_adc.py), so it moves on with them, node and supply.
@@ -265,6 +268,8 @@ def _sram_law(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
 
 
 def _sram(name: str, comp: ComponentModel, ctx: _Context, model: SramModel) -> ComponentModel:
+    if set(comp.params) == {"words", "bits"}:  # a register file: CACTI's small-array runs
+        return _regfile(name, comp, ctx)
     if ctx.to_nm not in cacti_nodes():
         covered = ", ".join(f"{n:g}" for n in cacti_nodes())
         method = (f"logic: {ctx.logic_method} -- FLAGGED: the CACTI 7 sweep covers {covered} nm, "
@@ -278,6 +283,28 @@ def _sram(name: str, comp: ComponentModel, ctx: _Context, model: SramModel) -> C
     target = ctx.factors.target
     supply = vdd_factor(target, target.vdd_nominal_v, ctx.factors.vdd_to_v)
     return sram_component(comp.name, ctx.to_nm, supply, target, ctx.flavour, model)
+
+
+def _regfile(name: str, comp: ComponentModel, ctx: _Context) -> ComponentModel:
+    """A register file (parameters words, bits): the law refitted on CACTI's runs at the target node
+    (either CACTI rule: the register file is always a law), else scaled like logic, flagged."""
+    why = None
+    if ctx.to_nm not in regfile_nodes():
+        covered = ", ".join(f"{n:g}" for n in regfile_nodes())
+        why = f"the CACTI 7 register-file sweep covers {covered} nm, not {ctx.to_nm:g} nm"
+    elif ctx.flavour is Flavour.LP:
+        why = "the CACTI 7 register-file sweep has no low-standby-power runs (itrs-hp only)"
+    if why is not None:
+        method = f"logic: {ctx.logic_method} -- FLAGGED: {why}, so this register file is scaled like logic"
+        return _scaled(comp, ctx, method, ctx.factors.energy, ctx.factors.area)
+    if set(comp.energy) != {"read", "write"}:
+        raise HwcostError.single(
+            f"{name}: the CACTI refit replaces a register file with actions read, write; this one differs "
+            f"-- pass --rule {name}=logic"
+        )
+    target = ctx.factors.target
+    supply = vdd_factor(target, target.vdd_nominal_v, ctx.factors.vdd_to_v)
+    return regfile_component(comp.name, ctx.to_nm, supply, target)
 
 
 _APPLY: dict[ScalingRule, Callable[[str, ComponentModel, _Context], ComponentModel]] = {
