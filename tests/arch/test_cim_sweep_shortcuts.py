@@ -51,7 +51,7 @@ def _grid(designs: list) -> list[DesignPoint]:
     return [DesignPoint(get_scheme(name, bits, bits), d, lib, workload) for name, bits in SCHEMES for d in designs]
 
 
-def _all_distinct(configs: list, ops: list) -> tuple[list[int], None]:
+def _all_distinct(configs: list, ops: list, settings: object = None) -> tuple[list[int], None]:
     return list(range(len(configs))), None
 
 
@@ -119,6 +119,9 @@ def test_distinct_points_pairs_configurations_by_identity_and_operands_by_value(
     assert first == [0, 1, 3]
     assert where == [0, 1, 0, 2, 1]
     assert distinct_points([a, b], [ops_1, ops_1]) == ([0, 1], None)  # all distinct: nothing to gather
+    # by their settings, a and b are one configuration: (a, 12) twice more, (a, 34) once
+    assert distinct_points([a, b, a, a, b], [ops_1, ops_1, ops_2, ops_3, ops_2], lambda c: (c.rows, c.cols)) == (
+        [0, 3], [0, 0, 0, 1, 0])
 
 
 def test_the_block_memo_keeps_at_most_its_points_first_in_first_out() -> None:

@@ -151,6 +151,12 @@ def _shared_values(a: CimMacroConfig) -> tuple[float, ...]:
             a.input_mode is InputEncoding.PWM, a.glb_bits_per_cycle, write_cycles_per_row(a), a.post_lanes, a.glb_bits)
 
 
+def count_settings(a: CimMacroConfig) -> tuple[float, ...]:
+    """Every number of a configuration its counts read (its row of :func:`layer_params`, and the
+    ADCs per macro of its peak): configurations equal in these count alike."""
+    return _varying_values(a) + _shared_values(a) + (a.adcs_per_macro,)
+
+
 def _class_values(ops: Sequence[CimOperands], where_ops: list[int] | None, t: WorkloadTables) -> dict[str, np.ndarray]:
     """The operands' columns of CimLayerParams: (distinct operands, layers) arrays gathered to
     each point's (``where_ops``; as they are when ``None``)."""

@@ -21,8 +21,8 @@ from hwcost._config import Checker
 from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
 from hwcost.arch.cim_macro.counts import (AdcBitsCount, CimCount, CimGeometry, CimLayerActions, CimLayerParams,
                                           cim_geometry, count_cim_actions)
-from hwcost.arch.cim_macro.plan import (CimOperands, CimPlan, block_key, distinct, layer_params, operands, plan_cim_block,
-                                        plan_cim_macro)
+from hwcost.arch.cim_macro.plan import (CimOperands, CimPlan, block_key, count_settings, distinct, layer_params,
+                                        operands, plan_cim_block, plan_cim_macro)
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer, point_plans
@@ -69,16 +69,24 @@ def _actions(archs: Sequence[CimMacroConfig], plans: Sequence[CimPlan | CimPoint
     return g, count_cim_actions(t.shapes, params, g), params
 
 
-def distinct_points(configs: Sequence[Any], ops: Sequence[Any]) -> tuple[list[int], list[int] | None]:
-    """The first point of each distinct (configuration, operands) pair -- the configuration by
-    identity, the operands by value (schemes of equal operand widths have equal operands) -- in
-    order of first appearance, and each point's position among them (``None`` when every pair is
-    distinct). A point's counts, its macro count and its peak depend on nothing else (not on its
-    scheme's post-processing units, nor on its library)."""
-    ids = list(map(id, ops))
+def _value_ids(objects: Sequence[Any], value: Any = None) -> list[int]:
+    """Each object's position among the distinct values (``value(object)``, or the object itself)
+    of the objects, each distinct object's value made and hashed once."""
+    ids = list(map(id, objects))
     by_value: dict[Any, int] = {}
-    value_of = {i: by_value.setdefault(o, len(by_value)) for i, o in dict(zip(ids, ops)).items()}  # one hash per object
-    pairs = list(zip(map(id, configs), map(value_of.__getitem__, ids)))
+    of_object = {i: by_value.setdefault(o if value is None else value(o), len(by_value))
+                 for i, o in dict(zip(ids, objects)).items()}
+    return list(map(of_object.__getitem__, ids))
+
+
+def distinct_points(configs: Sequence[Any], ops: Sequence[Any], settings: Any = None) -> tuple[list[int], list[int] | None]:
+    """The first point of each distinct (configuration, operands) pair -- the configuration by
+    identity, or by ``settings(config)`` (the numbers its counts read) when given; the operands by
+    value (schemes of equal operand widths have equal operands) -- in order of first appearance,
+    and each point's position among them (``None`` when every pair is distinct). A point's counts,
+    its macro count and its peak depend on nothing else (not on its scheme's post-processing
+    units, nor on its library)."""
+    pairs = list(zip(map(id, configs) if settings is None else _value_ids(configs, settings), _value_ids(ops)))
     n = len(pairs)
     first = dict(zip(reversed(pairs), range(n - 1, -1, -1)))  # each pair's smallest index
     if len(first) == n:
@@ -233,7 +241,7 @@ class CimMacroTemplate:
         every point (each point's row is computed from its own numbers alone)."""
         ops = _plan_values(plans, "operands")
         macros = np.asarray(_plan_values(plans, "macros"), dtype=float)
-        first, where = distinct_points(configs, ops)
+        first, where = distinct_points(configs, ops, count_settings)
         if where is None:
             return _group_actions(configs, ops, macros, tables)
         return gather_actions(_group_actions([configs[i] for i in first], [ops[i] for i in first], macros[first], tables),

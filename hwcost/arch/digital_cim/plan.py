@@ -116,6 +116,12 @@ def _shared_values(a: DigitalCimConfig) -> tuple[float, ...]:
     return (a.weight_group_bits, a.glb_bits_per_cycle, a.post_lanes, a.glb_bits)
 
 
+def count_settings(a: DigitalCimConfig) -> tuple[float, ...]:
+    """Every number of a configuration its counts read (its row of :func:`layer_params`):
+    configurations equal in these count alike."""
+    return _varying_values(a) + _shared_values(a)
+
+
 def _class_values(ops: Sequence[DcimOperands], where_ops: list[int] | None, t: WorkloadTables) -> dict[str, np.ndarray]:
     """The operands' columns of DcimLayerParams: (distinct operands, layers) arrays gathered to
     each point's (``where_ops``; as they are when ``None``)."""

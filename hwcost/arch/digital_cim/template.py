@@ -11,7 +11,8 @@ from hwcost._config import Checker
 from hwcost.arch.digital_cim.config import DIGITAL_CIM_DEFAULTS, DigitalCimConfig, digital_cim_from_mapping
 from hwcost.arch.digital_cim.counts import (DcimCount, DcimGeometry, DcimLayerActions, DcimLayerParams,
                                             count_dcim_actions, dcim_geometry)
-from hwcost.arch.digital_cim.plan import DcimOperands, DcimPlan, block_key, layer_params, operands, plan_dcim_block, plan_digital_cim
+from hwcost.arch.digital_cim.plan import (DcimOperands, DcimPlan, block_key, count_settings, layer_params, operands,
+                                          plan_dcim_block, plan_digital_cim)
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.cim_macro.template import CimPointPlan, _plan_values, distinct_points, gather_actions
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
@@ -97,7 +98,7 @@ class DigitalCimTemplate:
         (:func:`~hwcost.arch.cim_macro.template.distinct_points`)."""
         ops = _plan_values(plans, "operands")
         macros = np.asarray(_plan_values(plans, "macros"), dtype=float)
-        first, where = distinct_points(configs, ops)
+        first, where = distinct_points(configs, ops, count_settings)
         if where is None:
             return _group_actions(configs, ops, macros, tables)
         return gather_actions(_group_actions([configs[i] for i in first], [ops[i] for i in first], macros[first], tables),
