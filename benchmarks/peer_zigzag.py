@@ -15,7 +15,7 @@ Python 3.11, zigzag-dse 3.9.1, six 1.17.0; ZigZag imports ``six`` without declar
     /tmp/zz/bin/pip install -e /path/to/hwcost
     /tmp/zz/bin/python benchmarks/peer_zigzag.py               # 13 layers x {8, 4} b x {WS, OS, IS}: ~3.6 min CPU
     /tmp/zz/bin/python benchmarks/peer_zigzag.py --dataflows WS,OS   # the 52 points of the first measurements
-    /tmp/zz/bin/python benchmarks/peer_zigzag.py --quick       # 4 layers at 8 b: ~45 s CPU
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py --quick       # 4 layers at 8 b, 12 points: ~35 s CPU
     /tmp/zz/bin/python benchmarks/peer_zigzag.py --layers layer2.0.downsample,features.2.dw --detail
     /tmp/zz/bin/python benchmarks/peer_zigzag.py --markdown --json /tmp/peer.json
 
