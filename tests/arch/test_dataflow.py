@@ -48,6 +48,8 @@ def _params(os_: bool, bits: tuple[int, int, int] = (4, 4, 4), hw: tuple[int, in
         layer_act_bits=col(bits[1]),
         layer_out_bits=col(bits[2]),
         extra_dram_bits_per_layer=col(0),
+        glb_pj_per_bit=col(0.5),  # the order of a 45 nm GLB read (~32 pJ per 64 bits)
+        dram_pj_per_bit=col(8.0),  # LPDDR4
     )
 
 
@@ -251,3 +253,45 @@ def test_a_sweep_mixing_dataflows_gives_each_point_its_own_counts() -> None:
     for i, row in enumerate(alone):
         for column in ("energy_pj", "latency_cycles", "energy_pj.glb", "energy_pj.pe_registers", "energy_pj.noc"):
             assert together[column].iloc[i] == pytest.approx(row[column], rel=1e-12), (i, column)
+
+
+def test_input_stationary_blocks_output_channels_when_its_weights_cannot_stay_in_the_glb() -> None:
+    # ResNet-18's layer3.0.conv2 at 8 bits (3x3, 256 -> 256 on 14 x 14): IS sends the 589,824
+    # weights (4,718,592 bits) once per pixel tile (13 tiles of 16 pixels), but a 128 KiB GLB
+    # (1,048,576 bits) cannot keep them. Beside the 401,408 bits of input it holds 647,168 bits of
+    # weights: 8 blocks of output channels, each latching the 451,584 stationary inputs again
+    # (7 x 451,584 x 8 = 25.3 Mbit more from the GLB) -- cheaper at 0.5 pJ per GLB bit than
+    # reading the weights from DRAM 12 more times (56.6 Mbit at 8 pJ). The case ZigZag's deeper
+    # search finds (docs/validation-peer.md).
+    layer = _conv3x3(256, 256, 14)
+    glb = 128 * 1024 * 8.0
+    p = replace(_params(os_=False, bits=(8, 8, 8), hw=(8, 8), glb_bits=glb), flow=2)
+    a = count_actions(layer, p)
+    assert a.dram_read_bits[0, 0] == 589_824 * 8  # the weights once
+    assert a.array_input_reads[0, 0] == 8 * 196 * 2304
+    assert a.input_loads[0, 0] == 8 * 196 * 2304
+    # With DRAM as cheap as the GLB's the other order wins: the weights from DRAM on every pass.
+    cheap = count_actions(layer, replace(p, dram_pj_per_bit=np.array([[0.01]])))
+    assert cheap.dram_read_bits[0, 0] == 589_824 * 8 * 13
+    assert cheap.array_input_reads[0, 0] == 196 * 2304
+    # A GLB that keeps the weights sends them again from itself.
+    roomy = count_actions(layer, replace(p, glb_bits=np.array([[8e6]])))
+    assert roomy.dram_read_bits[0, 0] == 589_824 * 8 and roomy.array_input_reads[0, 0] == 196 * 2304
+
+
+def test_weight_stationary_blocks_pixels_when_its_input_cannot_stay_in_the_glb() -> None:
+    # ResNet-18's layer1 3x3 conv at 8 bits (64 -> 64 on 56 x 56): WS sends the 200,704 inputs
+    # (1,605,632 bits) once per column tile (4 tiles of 16 output channels); a 128 KiB GLB cannot
+    # keep them (they and the output spill to DRAM). Beside the 294,912 bits of weights it holds
+    # 753,664 bits of input: 3 blocks of pixels, each loading the weight tiles again (2 x 294,912
+    # bits more from the GLB) rather than the input from DRAM 3 more times.
+    layer = _conv3x3(64, 64, 56)
+    glb = 128 * 1024 * 8.0
+    p = replace(_params(os_=False, bits=(8, 8, 8), hw=(8, 8), glb_bits=glb), flow=0)
+    a = count_actions(layer, p)
+    weights, inputs = 36_864 * 8, 200_704 * 8
+    assert a.dram_read_bits[0, 0] == weights + inputs  # the spilled input once
+    assert a.weight_loads[0, 0] == 36_864 * 3
+    cheap = count_actions(layer, replace(p, dram_pj_per_bit=np.array([[0.01]])))
+    assert cheap.dram_read_bits[0, 0] == weights + inputs * 4
+    assert cheap.weight_loads[0, 0] == 36_864

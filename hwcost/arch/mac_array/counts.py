@@ -62,6 +62,8 @@ class ArrayParams:
     layer_act_bits: np.ndarray  # (points, layers): bits of each layer's input activations
     layer_out_bits: np.ndarray  # (points, layers): bits of each layer's requantized outputs
     extra_dram_bits_per_layer: np.ndarray  # (points, layers): e.g. per-channel scale tables
+    glb_pj_per_bit: np.ndarray  # a GLB read's dynamic energy per bit (the plan's): choosing a blocking
+    dram_pj_per_bit: np.ndarray  # a DRAM read's energy per bit (the plan's)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,36 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
         acc_bits_moved = np.where(in_acc, psum_bits, 0.0)
         glb_psum_bits = psum_bits - acc_bits_moved
 
+    # What must stay in the GLB (docs/cost-model.md §2, "What stays in the GLB"). WS sends the
+    # array every input once per column tile and weight slice, IS every weight once per pixel tile
+    # and activation slice: the operand sent again must stay in the GLB between its passes. When
+    # it cannot (it alone overflows the GLB) but the other operand can, either every pass after
+    # the first reads it from DRAM again, or the other operand stays whole while this one is
+    # blocked into GLB-sized pieces beside it -- WS: the pixels in blocks of the inputs that fit,
+    # each block loading the weight tiles again; IS: the output channels in blocks of the weights
+    # that fit, each block latching the stationary inputs again (as the accumulator buffer's
+    # chunks do). The cheaper in dynamic energy is taken (DRAM bits x its energy per bit against
+    # the GLB bits the blocks add x the GLB's). OS needs either to stay: its loops order to keep
+    # the one that fits (when neither does, see the re-fetch below); so do WS and IS.
+    dram_again = 0.0
+    if not os_:
+        glb_bits = p.glb_bits
+        in_bits, w_bits = shapes.used_inputs * ba, W * bw
+        free = True if shapes.stays_on_chip is None else ~shapes.stays_on_chip  # the peak's ideal layer stays
+        if is_:
+            short = free & (w_bits > glb_bits) & (in_bits < glb_bits)
+            blocks = _ceil_div(w_bits, np.maximum(glb_bits - in_bits, 1.0))
+            again = w_bits * (col_tiles * a_slices - 1)
+            added = (np.maximum(chunks, blocks) - chunks) * G * P * N * ba
+        else:
+            short = free & (in_bits > glb_bits) & (w_bits < glb_bits)
+            blocks = _ceil_div(in_bits, np.maximum(glb_bits - w_bits, 1.0))
+            again = in_bits * (col_tiles * w_slices - 1)
+            added = (np.maximum(chunks, blocks) - chunks) * w_bits
+        blocked = short & (added * p.glb_pj_per_bit <= again * p.dram_pj_per_bit)
+        chunks = np.where(blocked, np.maximum(chunks, blocks), chunks)
+        dram_again = np.where(short & ~blocked, again, 0.0)
+
     # Weights. WS loads each weight once per chunk; OS streams them from the GLB once per
     # output-pixel tile and activation slice, IS once per pixel tile and activation slice; both
     # pass them down their column, every PE latching the weight it multiplies.
@@ -193,10 +225,10 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     act_in = np.where(from_dram, shapes.used_inputs * ba, 0.0)  # a strided 1x1: what it uses
     act_out = np.where(shapes.is_network_output | spills, O * bo, 0.0)
     refetch = np.where(from_dram, _refetch_bits(shapes.used_inputs * ba, W * bw, p.glb_bits), 0.0)
-    dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer + refetch
+    dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer + refetch + dram_again
     dram_write_bits = act_out + 0 * dram_read_bits
     # What comes from DRAM is written into the GLB; what goes to DRAM is read out of it.
-    glb_write_bits = glb_write_bits + act_in + refetch
+    glb_write_bits = glb_write_bits + act_in + refetch + dram_again
     glb_read_bits = glb_read_bits + act_out
 
     memory_cycles = (dram_read_bits + dram_write_bits) / p.dram_bits_per_cycle

@@ -69,6 +69,8 @@ class MacPlan:
     acc_port_bits: int  # bits per accumulator-buffer access
     ibuf_port_bits: int  # bits per input-buffer access
     rows: tuple[PricedRow, ...]
+    glb_pj_per_bit: float  # a GLB read's energy per bit, and a DRAM read's (choosing a blocking: counts.py)
+    dram_pj_per_bit: float
     unused_pins: tuple[str, ...]  # pinned units this point's bill of materials does not have
     device_flavour: str = ""  # the library's flavour and what the clock rule would pick (report settings)
     # per precision class (0 body, 1 first/last, 2... a layer's own precision; docs/cost-model.md §3)
@@ -311,6 +313,12 @@ def _gated(row: PricedRow, arch: MacArrayConfig, passes: tuple[int, ...]) -> Pri
     return replace(row, terms=(*row.terms, active), leakage_mw=r * row.leakage_mw)
 
 
+def _term_energy(rows: Sequence[PricedRow], unit: Enum, count: Enum) -> Any:
+    """The energy per action of ``unit``'s ``count`` term (its body class's)."""
+    row = next(r for r in rows if r.unit is unit)
+    return next(t for t in row.terms if t.count is count).energies_pj[0]
+
+
 def noc_distance_mm(rows: Sequence[PricedRow]) -> Any:
     """How far a bit travels between the GLB and the PE it feeds (or the post-processing lane it
     leaves from), in mm: the GLB and the array as abutting squares (areas from the priced rows:
@@ -461,6 +469,8 @@ def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], price
         acc_port_bits=acc_port,
         ibuf_port_bits=ibuf_port,
         rows=priced,
+        glb_pj_per_bit=_term_energy(priced, SharedRow.GLB, Count.GLB_READ_ACCESSES) / arch.memory.glb_width_bits,
+        dram_pj_per_bit=_term_energy(priced, SharedRow.DRAM, Count.DRAM_READ_BITS),
         unused_pins=tuple(u.value for u in pinned if u not in present),
         device_flavour=pricer.derived(("flavour", arch.clock_mhz), lambda: describe_flavour(pricer.lib, arch.clock_mhz)),
         class_acc_bits=class_acc,

@@ -105,6 +105,8 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointP
         layer_act_bits=per_layer("class_act_bits"),
         layer_out_bits=per_layer("class_out_bits"),
         extra_dram_bits_per_layer=columns("table_word_bits")[:, None] * out_channels[None, :],
+        glb_pj_per_bit=columns("glb_pj_per_bit")[:, None],
+        dram_pj_per_bit=columns("dram_pj_per_bit")[:, None],
     )
 
 
