@@ -261,11 +261,12 @@ def test_input_stationary_blocks_output_channels_when_its_weights_cannot_stay_in
     # (1,048,576 bits) cannot keep them. Beside the 401,408 bits of input it holds 647,168 bits of
     # weights: 8 blocks of output channels, each latching the 451,584 stationary inputs again
     # (7 x 451,584 x 8 = 25.3 Mbit more from the GLB) -- cheaper at 0.5 pJ per GLB bit than
-    # reading the weights from DRAM 12 more times (56.6 Mbit at 8 pJ). The case ZigZag's deeper
-    # search finds (docs/validation-peer.md).
+    # reading the weights from DRAM 12 more times (56.6 Mbit at 8 pJ). The reduction tiles cannot
+    # go outermost either: the 50,176 outputs' 28-bit partial sums (8 + 8 + ceil(log2 2304)) are
+    # 1.40 Mbit. The case ZigZag's deeper search finds (docs/validation-peer.md).
     layer = _conv3x3(256, 256, 14)
     glb = 128 * 1024 * 8.0
-    p = replace(_params(os_=False, bits=(8, 8, 8), hw=(8, 8), glb_bits=glb), flow=2)
+    p = replace(_params(os_=False, bits=(8, 8, 8), hw=(8, 8), glb_bits=glb), flow=2, acc_bits=np.array([[28.0]]))
     a = count_actions(layer, p)
     assert a.dram_read_bits[0, 0] == 589_824 * 8  # the weights once
     assert a.array_input_reads[0, 0] == 8 * 196 * 2304
@@ -295,3 +296,16 @@ def test_weight_stationary_blocks_pixels_when_its_input_cannot_stay_in_the_glb()
     cheap = count_actions(layer, replace(p, dram_pj_per_bit=np.array([[0.01]])))
     assert cheap.dram_read_bits[0, 0] == weights + inputs * 4
     assert cheap.weight_loads[0, 0] == 36_864
+
+
+def test_reduction_tiles_outermost_need_no_blocks_when_the_partial_sums_fit() -> None:
+    # The same layer at 4 bits: 2,359,296 bits of weights still overflow the GLB, but the 50,176
+    # outputs' 20-bit partial sums (1,003,520 bits) and one reduction tile's weights (2,359,296 /
+    # 144 = 16,384 bits) fit: with the reduction tiles outermost every weight is read once from
+    # DRAM and nothing is re-sent beyond what the counts already hold (ZigZag's mapping at 4 b).
+    layer = _conv3x3(256, 256, 14)
+    p = replace(_params(os_=False, bits=(4, 4, 4), hw=(4, 4), glb_bits=128 * 1024 * 8.0), flow=2,
+                acc_bits=np.array([[20.0]]))
+    a = count_actions(layer, p)
+    assert a.dram_read_bits[0, 0] == 589_824 * 4
+    assert a.array_input_reads[0, 0] == 196 * 2304

@@ -157,23 +157,28 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     # each block loading the weight tiles again; IS: the output channels in blocks of the weights
     # that fit, each block latching the stationary inputs again (as the accumulator buffer's
     # chunks do). The cheaper in dynamic energy is taken (DRAM bits x its energy per bit against
-    # the GLB bits the blocks add x the GLB's). OS needs either to stay: its loops order to keep
-    # the one that fits (when neither does, see the re-fetch below); so do WS and IS.
+    # the GLB bits the blocks add x the GLB's). Neither is needed when the reduction tiles can go
+    # outermost: with every output's partial sum in the GLB (where they go already when no
+    # accumulator buffer holds them), only one reduction tile's share of the operand is sent
+    # again. OS needs either operand to stay: its loops put the one that fits outside (when
+    # neither does, see the re-fetch below).
     dram_again = 0.0
     if not os_:
         glb_bits = p.glb_bits
         in_bits, w_bits = shapes.used_inputs * ba, W * bw
         free = True if shapes.stays_on_chip is None else ~shapes.stays_on_chip  # the peak's ideal layer stays
         if is_:
-            short = free & (w_bits > glb_bits) & (in_bits < glb_bits)
+            resent, kept = w_bits, in_bits
             blocks = _ceil_div(w_bits, np.maximum(glb_bits - in_bits, 1.0))
             again = w_bits * (col_tiles * a_slices - 1)
             added = (np.maximum(chunks, blocks) - chunks) * G * P * N * ba
         else:
-            short = free & (in_bits > glb_bits) & (w_bits < glb_bits)
+            resent, kept = in_bits, w_bits
             blocks = _ceil_div(in_bits, np.maximum(glb_bits - w_bits, 1.0))
             again = in_bits * (col_tiles * w_slices - 1)
             added = (np.maximum(chunks, blocks) - chunks) * w_bits
+        reduction_outer = (red_tiles > 1) & ~in_acc & (resent / red_tiles + O * p.acc_bits <= glb_bits)
+        short = free & (resent > glb_bits) & (kept < glb_bits) & ~reduction_outer
         blocked = short & (added * p.glb_pj_per_bit <= again * p.dram_pj_per_bit)
         chunks = np.where(blocked, np.maximum(chunks, blocks), chunks)
         dram_again = np.where(short & ~blocked, again, 0.0)
