@@ -309,3 +309,18 @@ def test_reduction_tiles_outermost_need_no_blocks_when_the_partial_sums_fit() ->
     a = count_actions(layer, p)
     assert a.dram_read_bits[0, 0] == 589_824 * 4
     assert a.array_input_reads[0, 0] == 196 * 2304
+
+
+def test_each_layers_mapping_names_its_dataflow_and_how_it_meets_the_glb() -> None:
+    # ResNet-18 at 8 bits, IS, no accumulator buffer: layer3.0.conv2's weights (4,718,592 bits)
+    # exceed the 128 KiB GLB and its 28-bit partial sums (1.40 Mbit) cannot take the reduction
+    # outermost: 8 output-channel blocks (test above); layer4.0.conv2's partial sums (0.73 Mbit)
+    # can, so it needs none; layer1.0.conv1's weights (36,864 x 8 bits) fit.
+    import hwcost
+    from hwcost.arch.mac_array.config import Dataflow
+
+    report = hwcost.evaluate("lsq", 8, workload="resnet18",
+                             arch=hwcost.MacArrayConfig(dataflow=Dataflow.INPUT_STATIONARY, acc_buffer_kib=0.0))
+    mapping = {layer.name: layer.mapping for layer in report.layers}
+    assert mapping["layer3.0.conv2"] == "input_stationary, 8 output-channel blocks (the weights exceed the GLB)"
+    assert mapping["layer4.0.conv2"] == mapping["layer1.0.conv1"] == "input_stationary"

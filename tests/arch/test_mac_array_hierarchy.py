@@ -103,11 +103,11 @@ def test_dataflow_auto_takes_the_cheaper_dataflow_of_every_layer(node: str) -> N
     runs = {d: hwcost.evaluate("lsq", 4, arch=hwcost.MacArrayConfig(dataflow=d), workload="mobilenetv2", node=node)
             for d in (*flows, Dataflow.AUTO)}
     auto = runs[Dataflow.AUTO].layers
-    assert len({layer.mapping for layer in auto}) >= 2
+    assert len({layer.mapping.split(",")[0] for layer in auto}) >= 2
     for i, a in enumerate(auto):
         energies = [runs[d].layers[i].energy_pj for d in flows]
         assert a.energy_pj == pytest.approx(min(energies), rel=1e-9)
-        assert a.mapping == flows[energies.index(min(energies))].value
+        assert a.mapping.split(",")[0] == flows[energies.index(min(energies))].value
     assert runs[Dataflow.AUTO].energy_pj < min(runs[d].energy_pj for d in flows)
 
 
@@ -121,7 +121,7 @@ def test_dataflow_auto_minimising_energy_delay() -> None:
                           workload="mobilenetv2")
     for i, a in enumerate(edp.layers):
         products = [runs[d].layers[i].energy_pj * runs[d].layers[i].latency_cycles for d in flows]
-        assert a.mapping == flows[products.index(min(products))].value
+        assert a.mapping.split(",")[0] == flows[products.index(min(products))].value
 
 
 @pytest.mark.parametrize(("standard", "pj_per_bit"), [("lpddr4", 8), ("hbm2", 3.9), ("gddr5", 14), ("ddr3", 70)])

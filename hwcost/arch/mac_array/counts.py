@@ -17,7 +17,7 @@ import numpy as np
 from hwcost.arch.shared.tables import LayerShapes
 
 __all__ = ["MacCount", "ArrayParams", "LayerActions", "count_actions", "gather_actions", "pick_actions", "WS", "OS", "IS",
-           "FLOW_CODES"]
+           "FLOW_CODES", "FITS", "BLOCKED", "FROM_DRAM_EACH_PASS", "REFETCHED"]
 
 # Dataflow codes of ``ArrayParams.flow`` (the members of ``config.Dataflow`` that map layers; SCALE-Sim's
 # three, Samajdar et al. ISPASS 2020): rows x columns of the PE grid, and what streams through it.
@@ -25,6 +25,13 @@ WS = 0  # weight stationary: rows = reduction N, columns = output channels K_g; 
 OS = 1  # output stationary: rows = output pixels P, columns = K_g; the N-long reduction streams
 IS = 2  # input stationary: rows = N, columns = output pixels P; K_g output channels' weights stream
 FLOW_CODES = {"weight_stationary": WS, "output_stationary": OS, "input_stationary": IS}
+
+# How a layer's operands meet the GLB's capacity (LayerActions.memory_order; docs/cost-model.md §2,
+# "What stays in the GLB" and "Re-fetch when neither operand fits"):
+FITS = 0  # what the dataflow sends again stays in the GLB (or the reduction tiles go outermost)
+BLOCKED = 1  # the re-sent operand blocked beside the other (WS: pixel blocks; IS: output-channel blocks)
+FROM_DRAM_EACH_PASS = 2  # the re-sent operand read from DRAM on every pass
+REFETCHED = 3  # neither input nor weights fit: one read from DRAM again per GLB-sized chunk of the other
 
 
 class MacCount(StrEnum):
@@ -90,6 +97,10 @@ class LayerActions:
     glb_cycles: np.ndarray  # global-buffer traffic / its bits per cycle
     memory_cycles: np.ndarray  # DRAM traffic / its bits per cycle
     latency_cycles: np.ndarray
+    # How the layer's operands meet the GLB's capacity (docs/cost-model.md §2): one of the
+    # MemoryOrder codes, and the blocks of the BLOCKED order (1 otherwise)
+    memory_order: np.ndarray
+    glb_blocks: np.ndarray
 
 
 def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -162,7 +173,7 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     # accumulator buffer holds them), only one reduction tile's share of the operand is sent
     # again. OS needs either operand to stay: its loops put the one that fits outside (when
     # neither does, see the re-fetch below).
-    dram_again = 0.0
+    dram_again, memory_order, glb_blocks = 0.0, FITS, 1.0
     if not os_:
         glb_bits = p.glb_bits
         in_bits, w_bits = shapes.used_inputs * ba, W * bw
@@ -182,6 +193,8 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
         blocked = short & (added * p.glb_pj_per_bit <= again * p.dram_pj_per_bit)
         chunks = np.where(blocked, np.maximum(chunks, blocks), chunks)
         dram_again = np.where(short & ~blocked, again, 0.0)
+        memory_order = np.where(blocked, BLOCKED, np.where(short, FROM_DRAM_EACH_PASS, FITS))
+        glb_blocks = np.where(blocked, blocks, 1.0)
 
     # Weights. WS loads each weight once per chunk; OS streams them from the GLB once per
     # output-pixel tile and activation slice, IS once per pixel tile and activation slice; both
@@ -261,6 +274,8 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
         glb_cycles=glb_cycles,
         memory_cycles=memory_cycles,
         latency_cycles=latency_cycles,
+        memory_order=np.where(refetch > 0, REFETCHED, memory_order),
+        glb_blocks=glb_blocks,
     )
 
 

@@ -12,8 +12,8 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.mac_array.config import (MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, MacRow, MappingObjective,
                                           mac_array_from_mapping)
-from hwcost.arch.mac_array.counts import (FLOW_CODES, WS, ArrayParams, LayerActions, MacCount, count_actions,
-                                          gather_actions, pick_actions)
+from hwcost.arch.mac_array.counts import (BLOCKED, FITS, FLOW_CODES, IS, REFETCHED, WS, ArrayParams, LayerActions,
+                                          MacCount, count_actions, gather_actions, pick_actions)
 from hwcost.arch.mac_array.plan import (HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, block_key,
                                         noc_distance_mm, plan_mac_array, plan_mac_block)
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
@@ -171,6 +171,35 @@ def _layer_energy(acts: LayerActions, per_action: np.ndarray, leakage_mw: np.nda
     return energy
 
 
+class LayerMappings:
+    """Each layer's mapping, as text, for the points a report asks about (a sweep never does, so
+    no text is made for it): the dataflow, and how its operands meet the GLB when they do not
+    simply stay there (the ``counts`` codes FITS, BLOCKED, FROM_DRAM_EACH_PASS, REFETCHED;
+    docs/cost-model.md §2)."""
+
+    NAMES = dict(zip(FLOW_CODES.values(), FLOW_CODES))
+    RESENT = {WS: ("input exceeds", "pixel", "column tile"), IS: ("weights exceed", "output-channel", "pixel tile")}
+
+    def __init__(self, flows: np.ndarray, orders: np.ndarray, blocks: np.ndarray) -> None:
+        self.flows, self.orders, self.blocks = flows, orders, blocks
+
+    def __getitem__(self, point: int) -> list[str]:
+        return [self.text(int(f), int(o), float(b)) for f, o, b in zip(self.flows[point], self.orders[point],
+                                                                        self.blocks[point])]
+
+    @classmethod
+    def text(cls, flow: int, order: int, blocks: float) -> str:
+        name = cls.NAMES[flow]
+        if order == FITS:
+            return name
+        if order == REFETCHED:
+            return f"{name}, re-fetch from DRAM (input and weights exceed the GLB)"
+        exceeds, blocked, pass_ = cls.RESENT[flow]
+        if order == BLOCKED:
+            return f"{name}, {blocks:.0f} {blocked} blocks (the {exceeds} the GLB)"
+        return f"{name}, {exceeds.split()[0]} from DRAM every {pass_} (the {exceeds} the GLB)"
+
+
 def _choose_dataflow(sub: ArrayParams, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
                      t: WorkloadTables) -> tuple[np.ndarray, LayerActions]:
     """For ``auto`` points (``sub``: their parameters; ``configs``, ``plans``: theirs), each
@@ -234,17 +263,16 @@ class MacArrayTemplate:
             which = np.flatnonzero(codes == code)
             sub = ArrayParams(**{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
             parts.append((which, count_actions(tables.shapes, replace(sub, flow=code))))
-        mapping = None
+        flows = np.broadcast_to(codes[:, None], (n, layers))
         if (codes < 0).any():
             which = np.flatnonzero(codes < 0)
             sub = ArrayParams(**{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
             chosen, acts = _choose_dataflow(sub, [configs[i] for i in which], [plans[i] for i in which], tables)
             parts.append((which, acts))
-            per_layer_codes = np.broadcast_to(np.maximum(codes, 0)[:, None], (n, layers)).copy()
-            per_layer_codes[which] = chosen
-            names = np.asarray(sorted(FLOW_CODES, key=FLOW_CODES.__getitem__))
-            mapping = names[per_layer_codes]
+            flows = flows.copy()
+            flows[which] = chosen
         acts = gather_actions(parts, n, layers)
+        mapping = LayerMappings(flows, acts.memory_order, acts.glb_blocks)
         return GroupActions(
             per_layer=_per_layer(acts),
             compute_cycles=acts.compute_cycles,
