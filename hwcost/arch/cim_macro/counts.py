@@ -243,6 +243,7 @@ class CimLayerActions:
     active_macro_cycles: np.ndarray  # macros in use x the layer's cycles
     glb_read_bits: np.ndarray
     glb_write_bits: np.ndarray
+    noc_bits: np.ndarray  # bits between the GLB and the macros, both ways (docs/cost-model.md §2, "On-chip network")
     dram_read_bits: np.ndarray
     dram_write_bits: np.ndarray
     compute_cycles: np.ndarray
@@ -268,6 +269,8 @@ def _traffic(s: LayerShapes, p: CimLayerParams, g: CimGeometry, rounds: np.ndarr
         "glb_weights": glb_weights,
         "glb_read_bits": array_inputs * p.act_bits + psum_bits / 2 + glb_weights,
         "glb_write_bits": O * p.out_bits + psum_bits / 2 + act_in,
+        # every GLB bit but the activations DRAM brings: inputs, partial sums, reloaded weights, outputs
+        "noc_bits": array_inputs * p.act_bits + psum_bits + glb_weights + O * p.out_bits,
         "dram_read_bits": weights - glb_weights + act_in + p.extra_dram_bits_per_layer,
         "dram_write_bits": act_out + 0 * weights,
     }
@@ -324,6 +327,7 @@ def count_cim_actions(s: LayerShapes, p: CimLayerParams, g: CimGeometry) -> CimL
         active_macro_cycles=g.tiles / rounds * latency,
         glb_read_bits=t["glb_read_bits"] + zero,
         glb_write_bits=t["glb_write_bits"] + zero,
+        noc_bits=t["noc_bits"] + zero,
         dram_read_bits=t["dram_read_bits"] + zero,
         dram_write_bits=t["dram_write_bits"] + zero,
         compute_cycles=compute_cycles,

@@ -26,6 +26,7 @@ from hwcost.arch.cim_macro.counts import (ADC_BITS_MAX, AdcBitsCount, CimCount, 
 from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_layers, count_key, priced_units,
                                     table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
+from hwcost.arch.shared.noc import noc_row
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows, take_rows
 from hwcost.arch.shared.tables import WorkloadTables, by_class, column
 from hwcost.classify import Datapath, Placement, UnitKind
@@ -35,6 +36,9 @@ from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 
 __all__ = ["CimRow", "CimOperands", "CimPlan", "plan_cim_macro", "plan_cim_block", "block_key", "structures", "layer_params", "operands"]
+
+# The array the on-chip network reaches: the macros, cells and periphery (hwcost/arch/shared/noc.py).
+MACROS = frozenset({Category.CIM_ARRAY, Category.CIM_PERIPHERY})
 
 
 class CimRow(StrEnum):
@@ -557,5 +561,7 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
             block_rows = array_rows + tuple(tail)
         else:
             block_rows = array_rows + tuple(take_rows((r,), sel)[0] if arrays else r for r, arrays in zip(tail, tail_arrays))
+        noc = noc_row(block_rows, pricer, MACROS)
+        block_rows += () if noc is None else (noc,)
         out.append((sel, CimPlan(body, edge, ops, prices.macros[sel], prices.needed[sel], block_rows)))
     return out

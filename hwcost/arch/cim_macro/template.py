@@ -21,9 +21,10 @@ from hwcost._config import Checker
 from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
 from hwcost.arch.cim_macro.counts import (AdcBitsCount, CimCount, CimGeometry, CimLayerActions, CimLayerParams,
                                           cim_geometry, count_cim_actions)
-from hwcost.arch.cim_macro.plan import (CimOperands, CimPlan, block_key, count_settings, distinct, layer_params,
+from hwcost.arch.cim_macro.plan import (MACROS, CimOperands, CimPlan, block_key, count_settings, distinct, layer_params,
                                         operands, plan_cim_block, plan_cim_macro)
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
+from hwcost.arch.shared.noc import noc_setting
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer, point_plans
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
@@ -128,6 +129,7 @@ def _group_actions(configs: Sequence[CimMacroConfig], ops: Sequence[CimOperands]
             Count.PER_INPUT: a.array_inputs,
             Count.GLB_READ_BITS: a.glb_read_bits,
             Count.GLB_WRITE_BITS: a.glb_write_bits,
+            Count.NOC_BITS: a.noc_bits,
             Count.DRAM_READ_BITS: a.dram_read_bits,
             Count.DRAM_WRITE_BITS: a.dram_write_bits,
         },
@@ -248,7 +250,7 @@ class CimMacroTemplate:
                               where)
 
     def settings(self, config: CimMacroConfig, plan: CimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
-        return _report_settings(config, cim_summary(config, plan, tables))
+        return _report_settings(config, cim_summary(config, plan, tables)) + (noc_setting(plan.rows, MACROS, "macros"),)
 
     def cost_stand_in(self, config: CimMacroConfig) -> CimMacroConfig | None:
         """The ADC resolution changes the accuracy side at any bits, while the library's ADC model

@@ -106,6 +106,7 @@ class DcimLayerActions:
     rounds: np.ndarray
     glb_read_bits: np.ndarray
     glb_write_bits: np.ndarray
+    noc_bits: np.ndarray  # bits between the GLB and the macros, both ways (docs/cost-model.md §2, "On-chip network")
     dram_read_bits: np.ndarray
     dram_write_bits: np.ndarray
     compute_cycles: np.ndarray
@@ -153,6 +154,7 @@ def count_dcim_actions(s: LayerShapes, p: DcimLayerParams, g: DcimGeometry) -> D
         rounds=rounds + zero,
         glb_read_bits=array_inputs * p.act_bits + psum_bits / 2 + glb_weights,
         glb_write_bits=O * p.out_bits + psum_bits / 2 + act_in,
+        noc_bits=array_inputs * p.act_bits + psum_bits + glb_weights + O * p.out_bits,
         dram_read_bits=dram_read + zero,
         dram_write_bits=dram_write,
         compute_cycles=compute_cycles,

@@ -26,6 +26,7 @@ from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # on
 from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_layers, count_key, priced_units,
                                     table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
+from hwcost.arch.shared.noc import noc_row
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows, take_rows
 from hwcost.arch.shared.tables import WorkloadTables, by_class, column
 from hwcost.classify import Datapath, Placement, UnitKind
@@ -35,6 +36,9 @@ from hwcost.schemes import QuantScheme
 
 __all__ = ["DcimRow", "DcimOperands", "DcimPlan", "plan_digital_cim", "plan_dcim_block", "block_key", "operands", "layer_params", "adder_tree",
            "AdderTree", "BITWISE_GATE", "CELL"]
+
+# The array the on-chip network reaches: the macros, cells and periphery (hwcost/arch/shared/noc.py).
+MACROS = frozenset({Category.CIM_ARRAY, Category.CIM_PERIPHERY})
 
 
 class DcimRow(StrEnum):
@@ -420,5 +424,7 @@ def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pr
             block_rows = array_rows + tuple(tail)
         else:
             block_rows = array_rows + tuple(take_rows((r,), sel)[0] if arrays else r for r, arrays in zip(tail, tail_arrays))
+        noc = noc_row(block_rows, pricer, MACROS)
+        block_rows += () if noc is None else (noc,)
         out.append((sel, DcimPlan(datapaths.body, datapaths.edge, ops, prices.macros[sel], prices.needed[sel], block_rows)))
     return out

@@ -11,10 +11,11 @@ from hwcost._config import Checker
 from hwcost.arch.digital_cim.config import DIGITAL_CIM_DEFAULTS, DigitalCimConfig, digital_cim_from_mapping
 from hwcost.arch.digital_cim.counts import (DcimCount, DcimGeometry, DcimLayerActions, DcimLayerParams,
                                             count_dcim_actions, dcim_geometry)
-from hwcost.arch.digital_cim.plan import (DcimOperands, DcimPlan, block_key, count_settings, layer_params, operands,
+from hwcost.arch.digital_cim.plan import (MACROS, DcimOperands, DcimPlan, block_key, count_settings, layer_params, operands,
                                           plan_dcim_block, plan_digital_cim)
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.cim_macro.template import CimPointPlan, _plan_values, distinct_points, gather_actions
+from hwcost.arch.shared.noc import noc_setting
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, point_plans
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
@@ -60,6 +61,7 @@ def _group_actions(configs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperan
             Count.PER_INPUT: a.array_inputs,
             Count.GLB_READ_BITS: a.glb_read_bits,
             Count.GLB_WRITE_BITS: a.glb_write_bits,
+            Count.NOC_BITS: a.noc_bits,
             Count.DRAM_READ_BITS: a.dram_read_bits,
             Count.DRAM_WRITE_BITS: a.dram_write_bits,
         },
@@ -117,6 +119,7 @@ class DigitalCimTemplate:
             ("resident_layers", f"{int(a.resident.sum())} of {a.resident.shape[1]}"),
             ("weight_reload_from", reload),
             ("max_row_groups", int(g.row_groups.max())),
+            noc_setting(plan.rows, MACROS, "macros"),
         )
 
     def cost_stand_in(self, config: DigitalCimConfig) -> None:

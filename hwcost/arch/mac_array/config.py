@@ -64,7 +64,6 @@ class MacRow(StrEnum):
     SHIFT_ADD = "shift_add"  # combines the bit-slice partial products of a layer wider than the PE
     ACC_BUFFER = "acc_buffer"  # the partial-sum SRAM between the array and the global buffer
     INPUT_BUFFER = "input_buffer"  # the line buffer that turns input rows into the array's windows
-    NOC = "noc"  # the wires between the global buffer and the array's edges
 
 
 # The rows an arch file may pin: every unit the classifier can place on the array, the PE

@@ -45,7 +45,6 @@ class MacCount(StrEnum):
     ACC_WRITE_ACCESSES = "acc_write_accesses"  # accumulator-buffer writes of partial sums
     IBUF_READ_ACCESSES = "ibuf_read_accesses"  # input-buffer reads: the activations fed to the array
     IBUF_WRITE_ACCESSES = "ibuf_write_accesses"  # input-buffer fills from the GLB
-    NOC_BITS = "noc_bits"  # bits carried between the GLB and the array (both ways) over on-chip wires
 
 
 @dataclass(frozen=True)

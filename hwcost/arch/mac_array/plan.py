@@ -26,6 +26,7 @@ from hwcost.arch.mac_array.counts import MacCount
 from hwcost.arch.shared.adder_tree import adder_tree, popcount_cost, tree_cost
 from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits, unit_leakage_mw
 from hwcost.arch.shared.memory import buffer_rows
+from hwcost.arch.shared.noc import noc_row
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Term
 from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.classify import Datapath, Placement, Unit, UnitKind
@@ -34,10 +35,11 @@ from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 from hwcost.techlib.flavour import describe_flavour
 
-__all__ = ["MacPlan", "plan_mac_array", "noc_distance_mm"]
+__all__ = ["MacPlan", "plan_mac_array", "PE_GRID"]
 
 PE_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)
 _GATED = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR, MacRow.PE_REGISTERS, MacRow.SHIFT_ADD)  # the PE grid
+PE_GRID = frozenset(_GATED)  # the array the on-chip network reaches (with the FP32 units beside it)
 
 # Power gating's residual leakage, from "The design and implementation of a low-overhead
 # supply-gated SRAM" (IBM Research, IEEE 2006, abstract): "over 260x and 3x leakage reduction is
@@ -319,30 +321,6 @@ def _term_energy(rows: Sequence[PricedRow], unit: Enum, count: Enum) -> Any:
     return next(t for t in row.terms if t.count is count).energies_pj[0]
 
 
-def noc_distance_mm(rows: Sequence[PricedRow]) -> Any:
-    """How far a bit travels between the GLB and the PE it feeds (or the post-processing lane it
-    leaves from), in mm: the GLB and the array as abutting squares (areas from the priced rows:
-    the PE grid's units, with the FP32 units beside it, and the GLB), the bit going from the GLB's
-    centre to the array's edge and along that edge to its row or column, half a side on average:
-    (sqrt(A_glb) + sqrt(A_array)) / 2. A floorplan derivation, not a measurement; wires inside
-    the SRAM (CACTI's H-tree) and between neighbouring PEs (the registers' load) are not in it."""
-    array_um2 = sum((r.area_um2 for r in rows if r.unit in _GATED), 0.0)
-    glb_um2 = sum((r.area_um2 for r in rows if r.unit is SharedRow.GLB), 0.0)
-    return (np.sqrt(glb_um2) + np.sqrt(array_um2)) / 2 / 1000
-
-
-def _noc_row(rows: Sequence[PricedRow], pricer: Pricer) -> PricedRow | None:
-    """The on-chip network: per bit carried between the GLB and the array, the library's wire
-    energy per bit per mm (``techlib`` component ``wire``) over :func:`noc_distance_mm`. No area
-    (the wires run over the logic in the metal stack) and no leakage (repeaters' leakage is not in
-    the wire model). None for a library without a wire model (the report says so)."""
-    if "wire" not in pricer.lib.components:
-        return None
-    mm = noc_distance_mm(rows)
-    e_bit = pricer.energy_pj("wire", bits=1, length_mm=1.0) * mm  # the law is linear in length
-    return PricedRow(MacRow.NOC, Category.ON_CHIP_MEMORY, (Term(MacCount.NOC_BITS, e_bit),), 0.0 * mm)
-
-
 def _memory_rows(arch: "MacArrayConfig | _Block", pricer: Pricer, scheme: QuantScheme) -> list[tuple[PricedRow, Any]]:
     """The GLB, DRAM and element-wise rows with their instance counts. The element-wise units are
     priced per lane (one lane per column) and times the lanes here: ``lanes x (one lane's area)``,
@@ -449,9 +427,9 @@ def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], price
     rows += _memory_rows(arch, pricer, scheme)
     pinned: dict[Enum, PinnedCost] = dict(arch.pinned)
     priced = tuple(_pin(r, pinned[r.unit], n) if r.unit in pinned else r for r, n in rows)
-    noc = _noc_row(priced, pricer)
+    noc = noc_row(priced, pricer, PE_GRID)
     if noc is not None:
-        priced += (_pin(noc, pinned[MacRow.NOC], 1) if MacRow.NOC in pinned else noc,)
+        priced += (_pin(noc, pinned[SharedRow.NOC], 1) if SharedRow.NOC in pinned else noc,)
     present = {r.unit for r in priced}
     return MacPlan(
         body=body,

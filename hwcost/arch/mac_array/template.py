@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 
 from hwcost._config import Checker
-from hwcost.arch.mac_array.config import (MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, MacRow, MappingObjective,
+from hwcost.arch.mac_array.config import (MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, MappingObjective,
                                           mac_array_from_mapping)
 from hwcost.arch.mac_array.counts import (BLOCKED, FITS, FLOW_CODES, IS, REFETCHED, WS, ArrayParams, LayerActions,
                                           MacCount, count_actions, gather_actions, pick_actions)
 from hwcost.arch.mac_array.plan import (HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, block_key,
-                                        noc_distance_mm, plan_mac_array, plan_mac_block)
+                                        PE_GRID, plan_mac_array, plan_mac_block)
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
+from hwcost.arch.shared.noc import noc_setting
 from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer
 from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_class
 from hwcost.arch.template import GroupActions, Setting
@@ -122,7 +123,7 @@ def _per_layer(acts: LayerActions) -> dict[Enum, np.ndarray]:
         MacCount.ACC_WRITE_ACCESSES: acts.acc_write_accesses,
         MacCount.IBUF_READ_ACCESSES: acts.ibuf_read_accesses,
         MacCount.IBUF_WRITE_ACCESSES: acts.ibuf_write_accesses,
-        MacCount.NOC_BITS: acts.noc_bits,
+        Count.NOC_BITS: acts.noc_bits,
         Count.GLB_READ_BITS: acts.glb_read_bits,
         Count.GLB_WRITE_BITS: acts.glb_write_bits,
         Count.DRAM_READ_BITS: acts.dram_read_bits,
@@ -290,12 +291,7 @@ class MacArrayTemplate:
             settings += (("mapping_objective", f"{described['mapping_objective']} (each layer's dataflow minimises it)"),)
         settings += (("power_gating", f"on (idle PE grid leaks 1/{1 / HARD_GATED_RESIDUAL:.0f} of its logic's, 1/{1 / RETENTIVE_GATED_RESIDUAL:.0f} of its registers')" if config.power_gating else "off"),)
         settings += (("device_flavour", plan.device_flavour),)
-        rows = plan.rows
-        if any(r.unit is MacRow.NOC for r in rows):
-            settings += (("noc", f"{noc_distance_mm(rows):.3f} mm from the GLB to the PEs per bit (floorplan: "
-                                 f"abutting squares)"),)
-        else:
-            settings += (("noc", "not priced: the technology library has no wire component"),)
+        settings += (noc_setting(plan.rows, PE_GRID, "PEs"),)
         others = "".join(f", {b} class {k}" for k, b in enumerate(plan.class_acc_bits[2:], 2))
         settings += (("accumulator_bits", f"{plan.body_acc_bits} body, {plan.edge_acc_bits} first/last{others} "
                       f"(register {plan.acc_bits})"),)

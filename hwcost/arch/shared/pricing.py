@@ -63,6 +63,7 @@ class Count(StrEnum):
     GLB_WRITE_ACCESSES = "glb_write_accesses"
     DRAM_READ_BITS = "dram_read_bits"
     DRAM_WRITE_BITS = "dram_write_bits"
+    NOC_BITS = "noc_bits"  # bits carried between the GLB and the array (both ways) over on-chip wires
     RESIDUAL_ADDS = "residual_adds"
     MAX_POOL_COMPARES = "max_pool_compares"
     AVG_POOL_ADDS = "avg_pool_adds"
@@ -73,6 +74,7 @@ class SharedRow(StrEnum):
 
     GLB = "glb"
     DRAM = "dram"
+    NOC = "noc"  # the wires between the global buffer and the array (hwcost/arch/shared/noc.py)
     ELEMENTWISE = "elementwise"  # residual adders, max-pool comparators, average-pool adders
 
 
