@@ -173,9 +173,9 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     # again. OS needs either operand to stay: its loops put the one that fits outside (when
     # neither does, see the re-fetch below).
     dram_again, memory_order, glb_blocks = 0.0, FITS, 1.0
-    if not os_:
-        glb_bits = p.glb_bits
-        in_bits, w_bits = shapes.used_inputs * ba, W * bw
+    glb_bits, used = p.glb_bits, shapes.used_inputs
+    in_bits, w_bits = used * ba, W * bw
+    if not os_ and np.any((w_bits if is_ else in_bits) > glb_bits):  # (else nothing overflows: skip the arrays)
         free = True if shapes.stays_on_chip is None else ~shapes.stays_on_chip  # the peak's ideal layer stays
         if is_:
             resent, kept = w_bits, in_bits
@@ -239,9 +239,10 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     # GLB-sized chunk of the other (blocked matrix product; the cheaper order).
     spills = shapes.spills(ba, bo, p.glb_bits)
     from_dram = shapes.is_network_input | spills  # (not the peak's ideal layer, held on chip by definition)
-    act_in = np.where(from_dram, shapes.used_inputs * ba, 0.0)  # a strided 1x1: what it uses
+    act_in = np.where(from_dram, in_bits, 0.0)  # a strided 1x1: what it uses
     act_out = np.where(shapes.is_network_output | spills, O * bo, 0.0)
-    refetch = np.where(from_dram, _refetch_bits(shapes.used_inputs * ba, W * bw, p.glb_bits), 0.0)
+    both_over = np.any(in_bits > glb_bits) and np.any(w_bits > glb_bits)  # (else no re-fetch: skip the arrays)
+    refetch = np.where(from_dram, _refetch_bits(in_bits, w_bits, glb_bits), 0.0) if both_over else 0.0
     dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer + refetch + dram_again
     dram_write_bits = act_out + 0 * dram_read_bits
     # What comes from DRAM is written into the GLB; what goes to DRAM is read out of it.
@@ -273,7 +274,7 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
         glb_cycles=glb_cycles,
         memory_cycles=memory_cycles,
         latency_cycles=latency_cycles,
-        memory_order=np.where(refetch > 0, REFETCHED, memory_order),
+        memory_order=np.where(refetch > 0, REFETCHED, memory_order) if both_over else memory_order,
         glb_blocks=glb_blocks,
     )
 
@@ -299,9 +300,11 @@ def gather_actions(parts: Sequence[tuple[np.ndarray, LayerActions]], points: int
     """One (points, layers) array per count from the counts of groups of points (each the rows it
     holds and their counts, under one dataflow or chosen per layer): every element as its group
     counted it."""
-    if len(parts) == 1 and np.array_equal(parts[0][0], np.arange(points)):
+    shape = (points, layers)
+    if len(parts) == 1 and len(parts[0][0]) == points:  # one group: its rows are every point, in order
         acts = parts[0][1]
-        return LayerActions(**{f.name: np.broadcast_to(getattr(acts, f.name), (points, layers)) for f in fields(acts)})
+        return LayerActions(**{f.name: v if np.shape(v := getattr(acts, f.name)) == shape else np.broadcast_to(v, shape)
+                               for f in fields(acts)})
     out = {}
     for f in fields(LayerActions):
         full = np.empty((points, layers))

@@ -262,7 +262,8 @@ class MacArrayTemplate:
         parts = []
         for code in sorted(set(codes[codes >= 0].tolist())):  # the points of each dataflow together
             which = np.flatnonzero(codes == code)
-            sub = ArrayParams(**{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
+            sub = params if len(which) == n else ArrayParams(
+                **{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
             parts.append((which, count_actions(tables.shapes, replace(sub, flow=code))))
         flows = np.broadcast_to(codes[:, None], (n, layers))
         if (codes < 0).any():
