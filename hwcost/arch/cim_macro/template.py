@@ -24,9 +24,10 @@ from hwcost.arch.cim_macro.counts import (AdcBitsCount, CimCount, CimGeometry, C
 from hwcost.arch.cim_macro.plan import (MACROS, CimOperands, CimPlan, block_key, count_settings, distinct, layer_params,
                                         operands, plan_cim_block, plan_cim_macro)
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
+from hwcost.arch.shared.memory import traffic_counts
 from hwcost.arch.shared.noc import noc_setting
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
-from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer, point_plans
+from hwcost.arch.shared.pricing import PointPlan, PricedRow, Pricer, point_plans
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
@@ -126,12 +127,7 @@ def _group_actions(configs: Sequence[CimMacroConfig], ops: Sequence[CimOperands]
             CimCount.DIGITAL_SUBTRACTS: a.digital_subtracts,
             CimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
             CimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
-            Count.PER_INPUT: a.array_inputs,
-            Count.GLB_READ_BITS: a.glb_read_bits,
-            Count.GLB_WRITE_BITS: a.glb_write_bits,
-            Count.NOC_BITS: a.noc_bits,
-            Count.DRAM_READ_BITS: a.dram_read_bits,
-            Count.DRAM_WRITE_BITS: a.dram_write_bits,
+            **traffic_counts(a),
         },
         compute_cycles=a.compute_cycles,
         memory_cycles=a.memory_cycles,

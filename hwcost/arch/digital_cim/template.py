@@ -15,9 +15,10 @@ from hwcost.arch.digital_cim.plan import (MACROS, DcimOperands, DcimPlan, block_
                                           plan_dcim_block, plan_digital_cim)
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.cim_macro.template import CimPointPlan, _plan_values, distinct_points, gather_actions
+from hwcost.arch.shared.memory import traffic_counts
 from hwcost.arch.shared.noc import noc_setting
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
-from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, point_plans
+from hwcost.arch.shared.pricing import PricedRow, Pricer, point_plans
 from hwcost.arch.shared.tables import BODY, PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, ideal_layer_tables
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
@@ -58,12 +59,7 @@ def _group_actions(configs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperan
             DcimCount.INPUT_REGISTER_BITS: a.input_register_bits,
             DcimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
             DcimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
-            Count.PER_INPUT: a.array_inputs,
-            Count.GLB_READ_BITS: a.glb_read_bits,
-            Count.GLB_WRITE_BITS: a.glb_write_bits,
-            Count.NOC_BITS: a.noc_bits,
-            Count.DRAM_READ_BITS: a.dram_read_bits,
-            Count.DRAM_WRITE_BITS: a.dram_write_bits,
+            **traffic_counts(a),
         },
         compute_cycles=a.compute_cycles,
         memory_cycles=a.memory_cycles,

@@ -25,7 +25,7 @@ from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 
-__all__ = ["DramStandard", "MemorySystem", "read_number_keys", "buffer_rows", "add_buffer_sums"]
+__all__ = ["DramStandard", "MemorySystem", "read_number_keys", "buffer_rows", "add_buffer_sums", "traffic_counts"]
 
 
 class DramStandard(Enum):
@@ -187,3 +187,16 @@ def add_buffer_sums(sums: Sums, glb_width_bits: np.ndarray, act_bits: np.ndarray
     sums[Count.RESIDUAL_ADDS] = (zeros + t.residual_add_elements, *others)
     sums[Count.MAX_POOL_COMPARES] = (zeros + t.max_pool_compares, *others)
     sums[Count.AVG_POOL_ADDS] = (zeros + t.avg_pool_adds, *others)
+
+
+def traffic_counts(actions: Any) -> dict[Count, np.ndarray]:
+    """The shared per-layer counts of a template's actions that name them alike (the CIM
+    templates'): activations fed to the array, GLB and DRAM bits, the on-chip network's bits."""
+    return {
+        Count.PER_INPUT: actions.array_inputs,
+        Count.GLB_READ_BITS: actions.glb_read_bits,
+        Count.GLB_WRITE_BITS: actions.glb_write_bits,
+        Count.NOC_BITS: actions.noc_bits,
+        Count.DRAM_READ_BITS: actions.dram_read_bits,
+        Count.DRAM_WRITE_BITS: actions.dram_write_bits,
+    }
