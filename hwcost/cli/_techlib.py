@@ -19,6 +19,11 @@ from hwcost.errors import HwcostError
 __all__ = ["register"]
 
 
+
+# The scaling rules' names (hwcost.techlib.scaling.ScalingRule), written out so that building the
+# parser imports no model; tests/cli/test_cli_techlib_rules.py keeps them equal.
+SCALING_RULES = ("logic", "sram-cacti", "sram-cacti-law", "adc-survey", "cim-cell", "unchanged", "wire")
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "techlib", help="technology libraries: list, show, validate, price, scale",
@@ -66,8 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--vdd", type=float, default=None, metavar="VOLTS",
                    help="target supply in volts (default: the node's nominal supply)")
     p.add_argument("--rule", action="append", default=[], metavar="COMPONENT=RULE",
-                   help="scaling rule of a component (logic, sram-cacti, adc-survey, cim-cell, "
-                        "unchanged); repeat for each")
+                   help=f"scaling rule of a component ({', '.join(SCALING_RULES)}); repeat for each")
     p.add_argument("--name", default=None, help="name of the new library (default: e.g. 7nm)")
     p.add_argument("--out", required=True, metavar="FILE", help="the YAML file to write ('-': print it)")
     p.set_defaults(run=_run_scale)
