@@ -271,7 +271,7 @@ def sram_component(name: str, node_nm: float, energy_factor: float, target: Node
     return ComponentModel(
         name=name,
         source=(f"CACTI 7 sweep at {node} [C]: CACTI 7 as vendored in KULeuven-MICAS/zigzag-imc, "
-                "default cache.cfg options (\"ram\" type, UCA, 1 bank, 1 read + 1 write port, "
+                "default cache.cfg options (\"ram\" type, UCA, 1 bank, 1 read-write port, "
                 f"ECC off, {cells}, 360 K); the "
                 f"{grid.rows} rows with tech_nm = {node_nm:g} of {sweep}."),
         params={"capacity_bytes": ParamRange("capacity_bytes", *fit.capacity_bytes, True),
