@@ -11,6 +11,7 @@ data spans a decade or more is logarithmic.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -514,6 +515,24 @@ def _stacks(data: "pd.DataFrame", parts: Sequence[str], limit: int | None) -> li
     return stacks
 
 
+def _wrap_at_hyphens(name: str, width: int) -> str:
+    """``name`` in lines of at most ``width`` characters, broken only after its hyphens (a part
+    longer than ``width`` keeps its line).
+
+    >>> _wrap_at_hyphens("lsq+-operand16", 6)
+    'lsq+-\\noperand16'
+    >>> _wrap_at_hyphens("lsq+-per-mac", 12)
+    'lsq+-per-mac'
+    """
+    lines: list[str] = []
+    for part in re.split(r"(?<=-)", name):
+        if lines and len(lines[-1]) + len(part) <= width:
+            lines[-1] += part
+        else:
+            lines.append(part)
+    return "\n".join(line for line in lines if line)
+
+
 def _bar_labels(ax: Axes, data: "pd.DataFrame", variants: Sequence[str]) -> None:
     """Bits (and the variants that differ within the panel, in words) under each bar; scheme
     names over their group, groups separated."""
@@ -522,10 +541,15 @@ def _bar_labels(ax: Axes, data: "pd.DataFrame", variants: Sequence[str]) -> None
     ax.set_xticks(np.arange(len(data)), labels, fontsize=7, rotation=90 if variants else 0)
     schemes = data["scheme"].to_numpy()
     starts = [0] + [i for i in range(1, len(schemes)) if schemes[i] != schemes[i - 1]] + [len(schemes)]
+    # A group's title wraps at its hyphens to about the characters its bars span (a bar is ~0.42
+    # inch, ~6 bold 8-point characters), so neighbouring titles do not run into each other.
+    titles = [_wrap_at_hyphens(str(schemes[a]), max(6, 6 * (b - a))) for a, b in zip(starts[:-1], starts[1:])]
+    lines = max(t.count("\n") + 1 for t in titles)
     top = ax.get_ylim()[1]
-    ax.set_ylim(0, top * 1.12)
-    for a, b in zip(starts[:-1], starts[1:]):
-        ax.text((a + b - 1) / 2, top * 1.1, schemes[a], ha="center", va="top", fontsize=8, fontweight="bold")
+    ax.set_ylim(0, top * (1.06 + 0.06 * lines))
+    for (a, b), title in zip(zip(starts[:-1], starts[1:]), titles):
+        ax.text((a + b - 1) / 2, top * (1.04 + 0.06 * lines), title, ha="center", va="top", fontsize=8,
+                fontweight="bold", linespacing=1.0)
         if a:
             ax.axvline(a - 0.5, color="grey", linewidth=0.6, linestyle=":")
     ax.set_xlim(-0.6, len(data) - 0.4)
