@@ -52,9 +52,10 @@ def test_adder_tree_levels() -> None:
     assert adder_tree(1, 8).levels == () and adder_tree(1000, 1).adders == 999
 
 
-def test_an_adder_tree_with_output_stationary_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("flow", ["output_stationary", "input_stationary", "auto"])
+def test_an_adder_tree_with_another_dataflow_exits_2(flow: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "arch.yaml"
-    path.write_text("template: mac_array\ndataflow: output_stationary\npe_style: adder_tree\n")
+    path.write_text(f"template: mac_array\ndataflow: {flow}\npe_style: adder_tree\n")
     assert main(["evaluate", "--arch-file", str(path)]) == 2
     err = capsys.readouterr().err
     assert "arch.yaml:3" in err and "pe_style" in err and "weight_stationary" in err
@@ -139,3 +140,11 @@ def test_an_unknown_dram_standard_exits_2(tmp_path: Path, capsys: pytest.Capture
     assert main(["evaluate", "--arch-file", str(path)]) == 2
     err = capsys.readouterr().err
     assert "arch.yaml:2: dram_standard" in err and "lpddr4, hbm2" in err
+
+
+def test_a_mapping_objective_without_dataflow_auto_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "arch.yaml"
+    path.write_text("template: mac_array\ndataflow: input_stationary\nmapping_objective: edp\n")
+    assert main(["evaluate", "--arch-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "arch.yaml" in err and "mapping_objective" in err and "auto" in err and "Traceback" not in err
