@@ -30,33 +30,37 @@ def cache_dir() -> Path:
     return Path(root) / "accuracy"
 
 
-def plain(obj: Any) -> Any:
-    """JSON-ready form of dataclasses, enums, tuples and paths (fields with ``compare=False`` out).
+def plain(obj: Any, omit_defaults: bool = True) -> Any:
+    """JSON-ready form of dataclasses, enums, tuples and paths (fields with ``compare=False`` out;
+    with ``omit_defaults``, fields marked ``metadata={"key_omit_default": True}`` out at their
+    default, so that a field added later keeps the keys of everything cached before it, as the
+    study journal's keys do: ``hwcost/study/grid.py``).
 
     >>> from hwcost.schemes import TensorQuant
     >>> plain(TensorQuant(bits=4, signed=True))["scale_type"]
     'dyadic'
     """
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.compare}
+        return {f.name: plain(getattr(obj, f.name), omit_defaults) for f in dataclasses.fields(obj) if f.compare
+                and not (omit_defaults and f.metadata.get("key_omit_default") and getattr(obj, f.name) == f.default)}
     if isinstance(obj, Enum):
         return obj.value
     if isinstance(obj, (list, tuple)):
-        return [plain(v) for v in obj]
+        return [plain(v, omit_defaults) for v in obj]
     if isinstance(obj, dict):
-        return {str(k): plain(v) for k, v in obj.items()}
+        return {str(k): plain(v, omit_defaults) for k, v in obj.items()}
     if isinstance(obj, Path):
         return str(obj)
     return obj
 
 
-def cache_key(kind: str, inputs: Any) -> str:
-    """``kind-<sha256>`` of the canonical JSON of ``inputs``.
+def cache_key(kind: str, inputs: Any, omit_defaults: bool = True) -> str:
+    """``kind-<sha256>`` of the canonical JSON of ``inputs`` (``omit_defaults``: :func:`plain`'s).
 
     >>> cache_key("x", {"b": 1, "a": 2}) == cache_key("x", {"a": 2, "b": 1})
     True
     """
-    text = json.dumps(plain(inputs), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(plain(inputs, omit_defaults), sort_keys=True, separators=(",", ":"))
     return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 

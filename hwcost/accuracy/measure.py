@@ -153,10 +153,14 @@ def measure_accuracy(
     if problems:
         raise HwcostError(problems)
     data = load_dataset(dataset, data_dir, train_size, test_size) if data is None else data
-    key = cache.cache_key("acc", {"v": CODE_VERSION, "scheme": scheme, "settings": _key_settings(settings),
-                                  "data": data.fingerprint} | ({} if cim is None else {"cim": _key_cim(cim)}))
+    inputs = {"v": CODE_VERSION, "scheme": scheme, "settings": _key_settings(settings),
+              "data": data.fingerprint} | ({} if cim is None else {"cim": _key_cim(cim)})
+    key = cache.cache_key("acc", inputs)
     if use_cache:
         hit = cache.read_json(key)
+        if hit is None:  # cached while a field marked key_omit_default (mac_realisation) was still keyed
+            legacy = cache.cache_key("acc", inputs, omit_defaults=False)
+            hit = None if legacy == key else cache.read_json(legacy)
         if hit is not None:
             return replace(AccuracyResult.from_dict(hit, from_cache=True), settings=settings, dataset_label=data.name)
     if settings.backend == Backend.TORCH.value:

@@ -120,3 +120,36 @@ def test_result_serialises_to_json() -> None:
     r = measure_accuracy(get_scheme("lsq", 4, 4), **QUICK)
     data = json.loads(json.dumps(r.to_dict()))
     assert AccuracyResult.from_dict(data) == r and data["settings"]["model"] == "mlp"
+
+
+
+def test_a_field_added_with_key_omit_default_keeps_the_cache_keys(private_cache: Path) -> None:
+    # mac_realisation (binary layers) arrived after results were cached: at its default it is left
+    # out of the key, which is then the key those results were cached under; a result cached while
+    # the field was still keyed (hwcost 2026-12-02, 03:49 to 07:20) is found under that key too.
+    import hashlib
+    from dataclasses import fields as dataclass_fields
+
+    from hwcost.accuracy import cache
+    from hwcost.schemes import QuantScheme
+
+    scheme = get_scheme("lsq", 4, 4)
+    assert any(f.name == "mac_realisation" and f.metadata.get("key_omit_default") for f in dataclass_fields(QuantScheme))
+    full = cache.plain({"scheme": scheme}, omit_defaults=False)
+    del full["scheme"]["mac_realisation"]  # the key before the field existed, by hand
+    text = json.dumps(full, sort_keys=True, separators=(",", ":"))
+    assert cache.cache_key("acc", {"scheme": scheme}) == f"acc-{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+    seen: list[str] = []
+    real_read = cache.read_json
+    cache.read_json = lambda key: seen.append(key) or real_read(key)  # type: ignore[assignment]
+    try:
+        first = measure_accuracy(scheme, seed=7, **QUICK)  # not cached: both keys looked up, then trained
+    finally:
+        cache.read_json = real_read
+    canonical, interim = seen
+    assert canonical != interim and not first.from_cache
+    # the result as the interim keying stored it: found, not trained again
+    (cache_dir() / f"{canonical}.json").rename(cache_dir() / f"{interim}.json")
+    hit = measure_accuracy(scheme, seed=7, **QUICK)
+    assert hit.from_cache and hit == first
