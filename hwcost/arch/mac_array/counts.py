@@ -96,8 +96,8 @@ class LayerActions:
     glb_cycles: np.ndarray  # global-buffer traffic / its bits per cycle
     memory_cycles: np.ndarray  # DRAM traffic / its bits per cycle
     latency_cycles: np.ndarray
-    # How the layer's operands meet the GLB's capacity (docs/cost-model.md §2): one of the
-    # MemoryOrder codes, and the blocks of the BLOCKED order (1 otherwise)
+    # How the layer's operands meet the GLB's capacity (docs/cost-model.md §2): one of the codes
+    # FITS, BLOCKED, FROM_DRAM_EACH_PASS, REFETCHED, and the blocks of the BLOCKED order (1 otherwise)
     memory_order: np.ndarray
     glb_blocks: np.ndarray
 
@@ -109,7 +109,8 @@ def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     """Action counts of every layer at every design point (formulas: docs/cost-model.md §2) under
     one dataflow, ``p.flow`` (WS, OS or IS) for every point and layer: a template with points of
-    several dataflows counts each apart (:func:`select_actions` combines them)."""
+    several dataflows counts each apart (:func:`gather_actions` and :func:`pick_actions` combine
+    them)."""
     R, C, flow = p.pe_rows, p.pe_cols, p.flow
     if flow not in (WS, OS, IS):
         raise ValueError(f"count_actions takes one dataflow (WS, OS or IS), got {flow!r}")
