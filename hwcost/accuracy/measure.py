@@ -132,7 +132,9 @@ def measure_accuracy(
     test_size: int | None = None,
     threads: int | None = None,
     data: Dataset | None = None,
-) -> AccuracyResult:
+    *,
+    only_cached: bool = False,
+) -> AccuracyResult | None:
     """Measured test accuracy of ``scheme`` on ``model`` / ``dataset`` (``digits``,
     ``fashion-mnist``, ``cifar10``, ``cifar100`` or a ``.npz``; ``data_dir`` where a named
     dataset's files are; ``train_size`` / ``test_size`` subsets), trained on ``backend``; with
@@ -140,6 +142,9 @@ def measure_accuracy(
     intra-op threads (default ``$HWCOST_TORCH_THREADS`` or 1; not part of the result).
     ``data``: that dataset already loaded (``load_dataset`` of the same arguments), so that a
     caller measuring many jobs loads and fingerprints it once (the study runner, per process).
+    ``only_cached``: return the cached result, or ``None`` instead of training (the dataset is
+    still loaded: the cache key holds its fingerprint); nothing is written (``hwcost study run
+    --dry-run`` asks this of every job the journal lacks).
 
     A top-level, picklable function: parallel processes may call it at once; they share the
     on-disk cache (``$HWCOST_CACHE_DIR``) through atomic writes.
@@ -163,6 +168,8 @@ def measure_accuracy(
             hit = None if legacy == key else cache.read_json(legacy)
         if hit is not None:
             return replace(AccuracyResult.from_dict(hit, from_cache=True), settings=settings, dataset_label=data.name)
+    if only_cached:
+        return None
     if settings.backend == Backend.TORCH.value:
         from hwcost.accuracy.torch_backend import require_torch
 

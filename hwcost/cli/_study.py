@@ -1,6 +1,6 @@
 """``hwcost study``: run a study file, redraw its figures, or check it.
 
-    hwcost study run FILE --out DIR [--jobs N] [--executor local|dask] [--scheduler ADDRESS] [--formats png,svg,pdf]
+    hwcost study run FILE --out DIR [--jobs N] [--executor local|dask] [--scheduler ADDRESS] [--formats png,svg,pdf] [--dry-run]
     hwcost study plot DIR [--formats png,svg,pdf]
     hwcost study check FILE
 """
@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
     run.add_argument("--no-figures", action="store_true", help="write tables and report only (draw later with 'hwcost study plot')")
     run.add_argument("--formats", metavar="LIST", type=_formats, help=f"figure file formats, comma-separated, png among them: {FORMAT_WORDS} (default png)")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print what the run would price and train (journal, accuracy cache), then exit; writes nothing")
     run.set_defaults(run=_run)
     plot = sub.add_parser("plot", help="redraw the figures of a results folder")
     plot.add_argument("folder", metavar="DIR", help="a folder written by 'hwcost study run'")
@@ -72,6 +74,8 @@ def _run(args: argparse.Namespace) -> int:
 
     executor = _executor(args)
     spec = load_study(args.file)
+    if args.dry_run:
+        return _dry_run(spec, args.out)
     _results_folder(args.out)
     outcome = run_study(spec, args.out, executor=executor, figures=not args.no_figures, formats=args.formats)
     print(
@@ -83,6 +87,33 @@ def _run(args: argparse.Namespace) -> int:
     if outcome.accuracy_only:
         print(f"{outcome.accuracy_only} of them kept accuracy-only rows (CIM ADC bits the technology library cannot price)")
     print(f"wrote {args.out}/results.csv, pareto.csv, report.md, report.html and {args.out}/figures/")
+    return 0
+
+
+def _dry_run(spec, out: str) -> int:  # noqa: ANN001 - StudySpec, imported lazily
+    """Print ``plan_study``'s counts, each with its reason; nothing is written (no folder either)."""
+    from pathlib import Path
+
+    from hwcost.errors import HwcostError
+    from hwcost.study.runner import plan_study
+
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise HwcostError.single(f"{out} exists and is not a folder", key="--out")
+    plan = plan_study(spec, path)
+    where = f"{out}/journal.jsonl" if plan.journal_exists else f"no journal in {out} yet"
+    print(f"study '{spec.name}' dry run ({where}); nothing written")
+    print(f"  {plan.points} design points")
+    print(f"    {plan.points_journaled} in the journal at the current cost model: not priced again")
+    stale = f"; {plan.ignored_records} journal records of another cost model are ignored" if plan.ignored_records else ""
+    print(f"    {plan.points_to_price} would be priced now: not in the journal at the current cost model{stale}")
+    if plan.points_refused:
+        kept = f", {plan.accuracy_only} of them keep accuracy-only rows (ADC bits the technology library cannot price)" if plan.accuracy_only else ""
+        print(f"    {plan.points_refused} refused by the cost model{kept}")
+    print(f"  {plan.runs} accuracy runs")
+    print(f"    {plan.runs_journaled} in the journal: read from it")
+    print(f"    {plan.runs_cached} in the accuracy cache only: read from the cache, not trained")
+    print(f"    {plan.runs_to_train} would TRAIN: in neither the journal nor the accuracy cache")
     return 0
 
 

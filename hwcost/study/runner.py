@@ -19,7 +19,7 @@ Pipeline, top to bottom:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,7 @@ from hwcost.study.accuracy import AccuracyJob, Measure, jobs_for, measure_job
 from hwcost.study.executors import ExecutorKind, ExecutorSpec, completed, open_executor
 from hwcost.errors import HwcostError
 from hwcost.study.grid import Grid, GridPoint, Skipped, expand, reason_of, unpriced
-from hwcost.study.journal import Journal
+from hwcost.study.journal import JOURNAL_NAME, Journal
 from hwcost.study.outputs import write_outputs
 from hwcost.study.results import build_results, group_columns
 from hwcost.study.spec import StudySpec
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 
     from hwcost.study.figures import FigureFormat
 
-__all__ = ["StudyOutcome", "run_study", "price_grid", "accuracy_only", "accuracy_jobs", "LOCAL_SERIAL"]
+__all__ = ["StudyOutcome", "run_study", "price_grid", "accuracy_only", "accuracy_jobs", "LOCAL_SERIAL",
+           "StudyPlan", "plan_study", "in_accuracy_cache"]
 
 LOCAL_SERIAL = ExecutorSpec(ExecutorKind.LOCAL, jobs=1)
 
@@ -247,3 +248,122 @@ def _checked_formats(formats: "Sequence[FigureFormat] | None") -> "tuple[FigureF
     if FigureFormat.PNG not in chosen:
         raise HwcostError.single("the figure formats must include png (report.md embeds the PNG)", key="formats")
     return chosen
+
+
+# --- dry run: what ``run_study`` would do, computed without writing anything ----------------------
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """What ``run_study(spec, folder)`` would do now (``hwcost study run --dry-run``).
+
+    Design points: ``points`` in the grid (after the combinations the grid skips), of which
+    ``points_journaled`` already have a cost record at the current cost model (priced or refused)
+    and ``points_to_price`` would be priced now. Accuracy runs: ``runs`` distinct jobs of the
+    points with rows, of which ``runs_journaled`` are in the folder's journal,
+    ``runs_cached`` are not but are in the accuracy cache ($HWCOST_CACHE_DIR/accuracy: read, not
+    trained), and ``runs_to_train`` are in neither and would train:
+    ``runs = runs_journaled + runs_cached + runs_to_train``.
+    """
+
+    folder: Path
+    journal_exists: bool
+    points: int
+    points_journaled: int
+    points_to_price: int
+    points_refused: int  # refused by the cost model (journaled or found now), accuracy-only rows included
+    accuracy_only: int  # of the refused, those keeping an accuracy-only row
+    runs: int
+    runs_journaled: int
+    runs_cached: int
+    runs_to_train: int
+    ignored_records: int = 0  # journal records of another cost model (priced again)
+    train_keys: tuple[str, ...] = ()  # journal keys of the jobs that would train, in grid order
+
+
+def in_accuracy_cache(job: AccuracyJob) -> bool:
+    """Whether the accuracy cache holds ``job``'s result: ``measure_accuracy(..., only_cached=True)``
+    with the job's arguments (it loads the data set, whose fingerprint is in the key; trains
+    nothing, writes nothing)."""
+    from hwcost.accuracy import measure_accuracy
+    from hwcost.study.accuracy import _dataset
+
+    result = measure_accuracy(
+        job.scheme, model=job.model, dataset=job.dataset, epochs=job.epochs, fp_epochs=job.fp_epochs, seed=job.seed,
+        batch_size=job.batch_size, lr=job.lr, qat_lr=job.qat_lr, integer=job.integer, cim=job.cim, backend=job.backend,
+        data_dir=job.data_dir, train_size=job.train_size, test_size=job.test_size,
+        data=_dataset(job.dataset, job.dataset_sha256, job.data_dir, job.train_size, job.test_size),
+        only_cached=True,
+    )
+    return result is not None
+
+
+def _read_journal(folder: Path) -> Journal:
+    """The folder's journal indexed read-only (no lock, no truncation of a torn tail, no header
+    written): the records ``Journal`` would index on opening, by its own rules (header check,
+    cost-model filter, first record of a key wins). An empty index when there is no journal."""
+    from hwcost import __version__
+    from hwcost.study.journal import FORMAT, _whole_lines
+
+    journal = Journal(folder, {"hwcost": __version__}, cost_records())
+    path = folder / JOURNAL_NAME
+    if not path.is_file():
+        return journal
+    records, _ = _whole_lines(path.read_bytes())
+    if not records:
+        return journal
+    first = records[0]
+    if first.get("kind") != "header" or first.get("format") != FORMAT or first.get("hwcost") != __version__:
+        raise HwcostError.single(
+            f"the journal was written by another hwcost version or format ({first.get('hwcost')}); use a new --out folder",
+            file=path,
+        )
+    for record in records[1:]:
+        journal._remember(record)
+    return journal
+
+
+def plan_study(spec: StudySpec, folder: str | Path, cached: Callable[[AccuracyJob], bool] = in_accuracy_cache) -> StudyPlan:
+    """What ``run_study(spec, folder)`` would price and train, without writing anything: no
+    folder, journal, lock or cache entry. The points the journal lacks are priced in memory
+    (as ``hwcost study check`` does) to learn which the cost model refuses, since only points
+    with rows have accuracy runs; each job the journal lacks is looked up in the accuracy cache
+    with ``cached`` (default :func:`in_accuracy_cache`)."""
+    folder = Path(folder)
+    grid = expand(spec)
+    journal = _read_journal(folder)
+    measured = spec.accuracy.measured is not None
+
+    def journaled(g: GridPoint) -> bool:
+        return journal.has("costs", g.cost_key) or journal.has("unpriced", g.cost_key)
+
+    pending = [g for g in grid.points if not journaled(g)]
+    refusals = price_grid(pending)[2] if pending else []
+    refused_now = {g.cost_key: g for g, _ in refusals}
+    refused_journaled = {g.cost_key for g in grid.points if journal.has("unpriced", g.cost_key) and not journal.has("costs", g.cost_key)}
+    only = {k for k in refused_journaled if measured and journal.get("unpriced", k).get("accuracy_only")}
+    only |= {k for k, g in refused_now.items() if measured and accuracy_only(g)}
+    refused = refused_journaled | set(refused_now)
+    if grid.points and len(refused) == len(grid.points):  # as run_study would (``_priced``)
+        first = grid.points[0].cost_key
+        reason = journal.get("unpriced", first)["reason"] if first in refused_journaled else refusals[0][1]
+        raise HwcostError.single(f"the cost model priced no design point; the first refusal: {reason}", key="archs")
+    with_rows = [g for g in grid.points if g.cost_key not in refused or g.cost_key in only]
+    jobs = accuracy_jobs(spec, with_rows) if with_rows else ()
+    unjournaled = [job for job in jobs if not journal.has("accuracy", job.key)]
+    train = [job for job in unjournaled if not cached(job)]
+    return StudyPlan(
+        folder=folder,
+        journal_exists=(folder / JOURNAL_NAME).is_file(),
+        points=len(grid.points),
+        points_journaled=len(grid.points) - len(pending),
+        points_to_price=len(pending),
+        points_refused=len(refused),
+        accuracy_only=len(only),
+        runs=len(jobs),
+        runs_journaled=len(jobs) - len(unjournaled),
+        runs_cached=len(unjournaled) - len(train),
+        runs_to_train=len(train),
+        ignored_records=journal.ignored,
+        train_keys=tuple(job.key for job in train),
+    )
