@@ -428,21 +428,9 @@ def block_row_costs(blocks: Sequence[Block], n: int, sums: Sums) -> tuple[RowCos
         entry = table[name]
         lengths = [len(idx) for idx, _ in members]
         idx = members[0][0] if len(members) == 1 else np.concatenate([i for i, _ in members])
-        energy = actions = static = np.zeros(len(idx))
-        for j, term in enumerate(members[0][1].terms):
-            per_class = sums[term.count]
-            energies = list(zip(*(_term_energies(row.terms[j], classes) for _, row in members)))
-            a = per_class[0][idx]
-            e = _along(energies[0], lengths) * a
-            for k in range(1, len(per_class)):
-                s_k = per_class[k][idx]
-                e = e + _along(energies[k], lengths) * s_k
-                a = a + s_k
-            energy = energy + e
-            if term.static:
-                static = static + e  # leakage counted per action: not an action of the row
-            else:
-                actions = actions + a
+        energy, actions, static = _terms_cost(
+            members[0][1].terms, sums, idx,
+            lambda j: [_along(e, lengths) for e in zip(*(_term_energies(row.terms[j], classes) for _, row in members))])
         entry["energy"][idx] = energy
         entry["static"][idx] = static
         entry["area"][idx] = _along([row.area_um2 for _, row in members], lengths)
@@ -455,12 +443,35 @@ def block_row_costs(blocks: Sequence[Block], n: int, sums: Sums) -> tuple[RowCos
     )
 
 
+def _terms_cost(terms: Sequence[Term], sums: Sums, idx: np.ndarray,
+                energies_of: Callable[[int], Sequence[Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A row's energy, actions and static energy at the points ``idx``: each term's actions on
+    each class (``sums``) at that class's energy per action (``energies_of(j)``, per class, for
+    the row's ``j``-th term: numbers, or arrays over ``idx``). A static term's energy is leakage
+    counted per action: part of the static energy, not an action of the row."""
+    energy = actions = static = np.zeros(len(idx))
+    for j, term in enumerate(terms):
+        per_class = sums[term.count]
+        energies = energies_of(j)
+        a = per_class[0][idx]
+        e = energies[0] * a
+        for k in range(1, len(per_class)):
+            s_k = per_class[k][idx]
+            e = e + energies[k] * s_k
+            a = a + s_k
+        energy = energy + e
+        if term.static:
+            static = static + e
+        else:
+            actions = actions + a
+    return energy, actions, static
+
+
 def _block_row_costs_each(blocks: Sequence[Block], n: int, sums: Sums, classes: int) -> tuple[RowCosts, ...]:
     """:func:`block_row_costs` block by block and row by row (a block holding a name twice)."""
     table: dict[str, dict[str, Any]] = {}
     first: dict[str, tuple[int, int]] = {}
     for idx, rows in blocks:
-        m = len(idx)
         for r, row in enumerate(rows):
             name = row.name
             entry = table.get(name)
@@ -470,21 +481,8 @@ def _block_row_costs_each(blocks: Sequence[Block], n: int, sums: Sums, classes: 
                                        "leakage": np.zeros(n), "static": np.zeros(n)}
             place = (int(idx[0]), r)
             first[name] = min(first.get(name, place), place)
-            energy = actions = static = np.zeros(m)
-            for term in row.terms:
-                per_class = sums[term.count]
-                energies = _term_energies(term, classes)
-                a = per_class[0][idx]
-                e = energies[0] * a
-                for k in range(1, len(per_class)):
-                    s_k = per_class[k][idx]
-                    e = e + energies[k] * s_k
-                    a = a + s_k
-                energy = energy + e
-                if term.static:
-                    static = static + e  # leakage counted per action: not an action of the row
-                else:
-                    actions = actions + a
+            energy, actions, static = _terms_cost(row.terms, sums, idx,
+                                                  lambda j, terms=row.terms: _term_energies(terms[j], classes))
             entry["energy"][idx] = energy
             entry["static"][idx] = static
             entry["area"][idx] = row.area_um2
