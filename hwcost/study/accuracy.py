@@ -33,7 +33,7 @@ from hwcost.accuracy.cim.two_stage import CimSettings
 if TYPE_CHECKING:
     from hwcost.accuracy.data import Dataset
 
-__all__ = ["AccuracyJob", "AccuracyOutcome", "Measure", "measure_job", "jobs_for", "cim_settings"]
+__all__ = ["AccuracyJob", "AccuracyOutcome", "Measure", "measure_job", "in_accuracy_cache", "jobs_for", "cim_settings"]
 
 
 @dataclass(frozen=True)
@@ -145,11 +145,12 @@ def _dataset(dataset: str, dataset_sha256: str, data_dir: str | None, train_size
     return load_dataset(dataset, data_dir, train_size, test_size)
 
 
-def measure_job(job: AccuracyJob) -> AccuracyOutcome:
-    """Run one job with ``hwcost.accuracy.measure_accuracy`` (imported here: workers import lazily)."""
+def _measure(job: AccuracyJob, only_cached: bool = False) -> Any:
+    """``hwcost.accuracy.measure_accuracy`` with the job's arguments (imported here: workers
+    import lazily); the data set loaded once per process."""
     from hwcost.accuracy import measure_accuracy
 
-    result = measure_accuracy(
+    return measure_accuracy(
         job.scheme,
         model=job.model,
         dataset=job.dataset,
@@ -166,7 +167,19 @@ def measure_job(job: AccuracyJob) -> AccuracyOutcome:
         train_size=job.train_size,
         test_size=job.test_size,
         data=_dataset(job.dataset, job.dataset_sha256, job.data_dir, job.train_size, job.test_size),
+        only_cached=only_cached,
     )
+
+
+def in_accuracy_cache(job: AccuracyJob) -> bool:
+    """Whether the accuracy cache holds ``job``'s result (the data set is loaded, its fingerprint
+    is in the key; nothing is trained or written)."""
+    return _measure(job, only_cached=True) is not None
+
+
+def measure_job(job: AccuracyJob) -> AccuracyOutcome:
+    """Run one job with ``hwcost.accuracy.measure_accuracy``."""
+    result = _measure(job)
 
     def pct(value: float | None) -> float:
         return math.nan if value is None else 100.0 * float(value)

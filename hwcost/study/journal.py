@@ -122,6 +122,10 @@ class Journal:
         if not records:
             self.append(self.header)
             return
+        self._index_records(records)
+
+    def _index_records(self, records: list[dict[str, Any]]) -> None:
+        """Check the header record and index the others (:meth:`_remember`)."""
         first = records[0]
         if first.get("kind") != "header" or first.get("format") != FORMAT or first.get("hwcost") != self.header.get("hwcost"):
             raise HwcostError.single(
@@ -131,6 +135,18 @@ class Journal:
             )
         for record in records[1:]:
             self._remember(record)
+
+    @classmethod
+    def read_only(cls, folder: Path, header: dict[str, Any], current: dict[str, str] | None = None) -> "Journal":
+        """The folder's journal indexed as opening it would, without opening it: no lock, no
+        truncation of a torn tail, no header written, no folder made (``hwcost study run
+        --dry-run``). An empty index when there is no journal; :meth:`append` is refused."""
+        journal = cls(folder, header, current)
+        if journal.path.is_file():
+            records, _ = _whole_lines(journal.path.read_bytes())
+            if records:
+                journal._index_records(records)
+        return journal
 
     # --- reading and writing ------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from tqdm import tqdm
 from hwcost.arch.registry import template_of
 from hwcost.evaluate import CostCache, sweep
 from hwcost.pareto import pareto_table
-from hwcost.study.accuracy import AccuracyJob, Measure, jobs_for, measure_job
+from hwcost.study.accuracy import AccuracyJob, Measure, in_accuracy_cache, jobs_for, measure_job
 from hwcost.study.executors import ExecutorKind, ExecutorSpec, completed, open_executor
 from hwcost.errors import HwcostError
 from hwcost.study.grid import Grid, GridPoint, Skipped, expand, reason_of, unpriced
@@ -281,46 +281,12 @@ class StudyPlan:
     train_keys: tuple[str, ...] = ()  # journal keys of the jobs that would train, in grid order
 
 
-def in_accuracy_cache(job: AccuracyJob) -> bool:
-    """Whether the accuracy cache holds ``job``'s result: ``measure_accuracy(..., only_cached=True)``
-    with the job's arguments (it loads the data set, whose fingerprint is in the key; trains
-    nothing, writes nothing)."""
-    from hwcost.accuracy import measure_accuracy
-    from hwcost.study.accuracy import _dataset
-
-    result = measure_accuracy(
-        job.scheme, model=job.model, dataset=job.dataset, epochs=job.epochs, fp_epochs=job.fp_epochs, seed=job.seed,
-        batch_size=job.batch_size, lr=job.lr, qat_lr=job.qat_lr, integer=job.integer, cim=job.cim, backend=job.backend,
-        data_dir=job.data_dir, train_size=job.train_size, test_size=job.test_size,
-        data=_dataset(job.dataset, job.dataset_sha256, job.data_dir, job.train_size, job.test_size),
-        only_cached=True,
-    )
-    return result is not None
-
-
 def _read_journal(folder: Path) -> Journal:
-    """The folder's journal indexed read-only (no lock, no truncation of a torn tail, no header
-    written): the records ``Journal`` would index on opening, by its own rules (header check,
-    cost-model filter, first record of a key wins). An empty index when there is no journal."""
+    """The folder's journal indexed read-only, by the rules a run applies (header check,
+    cost-model filter, first record of a key wins): :meth:`Journal.read_only`."""
     from hwcost import __version__
-    from hwcost.study.journal import FORMAT, _whole_lines
 
-    journal = Journal(folder, {"hwcost": __version__}, cost_records())
-    path = folder / JOURNAL_NAME
-    if not path.is_file():
-        return journal
-    records, _ = _whole_lines(path.read_bytes())
-    if not records:
-        return journal
-    first = records[0]
-    if first.get("kind") != "header" or first.get("format") != FORMAT or first.get("hwcost") != __version__:
-        raise HwcostError.single(
-            f"the journal was written by another hwcost version or format ({first.get('hwcost')}); use a new --out folder",
-            file=path,
-        )
-    for record in records[1:]:
-        journal._remember(record)
-    return journal
+    return Journal.read_only(folder, {"hwcost": __version__}, cost_records())
 
 
 def plan_study(spec: StudySpec, folder: str | Path, cached: Callable[[AccuracyJob], bool] = in_accuracy_cache) -> StudyPlan:
