@@ -324,3 +324,14 @@ def test_each_layers_mapping_names_its_dataflow_and_how_it_meets_the_glb() -> No
     mapping = {layer.name: layer.mapping for layer in report.layers}
     assert mapping["layer3.0.conv2"] == "input_stationary, 8 output-channel blocks (the weights exceed the GLB)"
     assert mapping["layer4.0.conv2"] == mapping["layer1.0.conv1"] == "input_stationary"
+
+
+def test_the_mapping_text_of_every_memory_order() -> None:
+    from hwcost.arch.mac_array.counts import BLOCKED, FITS, FROM_DRAM_EACH_PASS, REFETCHED
+    from hwcost.arch.mac_array.template import LayerMappings
+
+    assert LayerMappings.text(1, FITS, 1.0) == "output_stationary"
+    assert LayerMappings.text(0, BLOCKED, 3.0) == "weight_stationary, 3 pixel blocks (the input exceeds the GLB)"
+    assert (LayerMappings.text(2, FROM_DRAM_EACH_PASS, 1.0)
+            == "input_stationary, weights from DRAM every pixel tile (the weights exceed the GLB)")
+    assert LayerMappings.text(1, REFETCHED, 1.0) == "output_stationary, re-fetch from DRAM (input and weights exceed the GLB)"

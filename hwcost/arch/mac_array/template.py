@@ -179,7 +179,8 @@ class LayerMappings:
     docs/cost-model.md §2)."""
 
     NAMES = dict(zip(FLOW_CODES.values(), FLOW_CODES))
-    RESENT = {WS: ("input exceeds", "pixel", "column tile"), IS: ("weights exceed", "output-channel", "pixel tile")}
+    # the operand a dataflow sends again, its verb, what the blocks cut, what it is sent per
+    RESENT = {WS: ("input", "exceeds", "pixel", "column tile"), IS: ("weights", "exceed", "output-channel", "pixel tile")}
 
     def __init__(self, flows: np.ndarray, orders: np.ndarray, blocks: np.ndarray) -> None:
         self.flows, self.orders, self.blocks = flows, orders, blocks
@@ -195,10 +196,10 @@ class LayerMappings:
             return name
         if order == REFETCHED:
             return f"{name}, re-fetch from DRAM (input and weights exceed the GLB)"
-        exceeds, blocked, pass_ = cls.RESENT[flow]
+        operand, verb, blocked, pass_ = cls.RESENT[flow]
         if order == BLOCKED:
-            return f"{name}, {blocks:.0f} {blocked} blocks (the {exceeds} the GLB)"
-        return f"{name}, {exceeds.split()[0]} from DRAM every {pass_} (the {exceeds} the GLB)"
+            return f"{name}, {blocks:.0f} {blocked} blocks (the {operand} {verb} the GLB)"
+        return f"{name}, {operand} from DRAM every {pass_} (the {operand} {verb} the GLB)"
 
 
 def _choose_dataflow(sub: ArrayParams, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
