@@ -261,6 +261,8 @@ class LayerArrays:
     is_fc: np.ndarray
     kernel_rows: np.ndarray  # R_k: input rows one output row needs
     input_width: np.ndarray  # W_in
+    output_rows: np.ndarray  # E = H_out: output rows (row stationary maps one per PE column)
+    stride_rows: np.ndarray  # vertical stride: the input rows between two output rows
     precisions: tuple[LayerPrecision | None, ...] = ()  # each layer's own precision (None: the point's)
 
     def __len__(self) -> int:
@@ -301,6 +303,8 @@ class LayerArrays:
             is_fc=column((layer.kind is LayerKind.FC for layer in layers), bool),
             kernel_rows=column((layer.kernel_hw[0] for layer in layers), np.int64),
             input_width=column((layer.input_hw[1] for layer in layers), np.int64),
+            output_rows=column((layer.output_hw[0] for layer in layers), np.int64),
+            stride_rows=column((layer.stride_hw[0] for layer in layers), np.int64),
             precisions=tuple(layer.precision for layer in layers),
         )
 

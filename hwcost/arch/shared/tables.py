@@ -47,6 +47,8 @@ class LayerShapes:
     stays_on_chip: np.ndarray | None = None
     kernel_rows: np.ndarray | None = None  # R_k (None: 1x1 layers)
     input_width: np.ndarray | None = None  # W_in (None: a layer's input is one row of P pixels)
+    output_rows: np.ndarray | None = None  # E = H_out (None: each of the P output pixels a row of its own)
+    stride_rows: np.ndarray | None = None  # the vertical stride (None: 1)
 
     def line_buffer_bits(self, channels: np.ndarray, act_bits: np.ndarray) -> np.ndarray:
         """Bits an input (line) buffer needs to hand the array every window of ``channels``
@@ -145,6 +147,8 @@ def _shapes(workload: Workload) -> tuple[LayerShapes, np.ndarray]:
         is_network_output=a.is_last,
         kernel_rows=a.kernel_rows.astype(float),
         input_width=a.input_width.astype(float),
+        output_rows=a.output_rows.astype(float),
+        stride_rows=a.stride_rows.astype(float),
     )
     return shapes, a.is_first_or_last.copy()
 
