@@ -211,16 +211,21 @@ def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTab
     by_unit: dict[str, np.ndarray] = {}  # in the rows' order; each row's category is its unit's
     category_of: dict[str, Category] = {}
     layer_s = cost.layer_latency_cycles[index] / (clock_mhz * 1e6)
+    actions_of: dict[Enum, np.ndarray | None] = {}  # the point's per-layer actions per count (read once)
     for row in rows:
         name = row.name  # the breakdown row's unit name
         e_row = np.zeros(n)
         if row.leakage_mw:
             e_row = e_row + row.leakage_mw * layer_s * 1e9
         for term in row.terms:
-            counts = cost.per_layer.get(term.count)
-            if counts is None:  # the element-wise layers' operations
+            key = term.count
+            if key in actions_of:
+                actions = actions_of[key]
+            else:
+                counts = cost.per_layer.get(key)
+                actions = actions_of[key] = None if counts is None else np.broadcast_to(counts, (len(cost.macs), n))[index]
+            if actions is None:  # the element-wise layers' operations
                 continue
-            actions = np.broadcast_to(counts, (len(cost.macs), n))[index]
             e_row = e_row + term.per_layer(tables.layer_class, tables.n_classes) * actions
         by_unit[name] = by_unit.get(name, np.zeros(n)) + e_row
         category_of[name] = row.category
@@ -229,21 +234,56 @@ def _layer_costs(cost: GroupCost, rows: Sequence[PricedRow], tables: WorkloadTab
         energy[category_of[name]] = energy.get(category_of[name], np.zeros(n)) + e_row
     macs = tables.shapes.macs
     latency = cost.layer_latency_cycles[index]
+    utilisation = (macs / (latency * cost.peak_macs_per_cycle[index])).tolist()
     order = [c for c in Category if c in energy]
     mapping = cost.mapping[index] if cost.mapping is not None else [""] * n
+    # Python floats by layer (tolist: the same doubles float() of each element gives)
+    by_category = [(c, energy[c].tolist()) for c in order]
+    units = [(u, category_of[u], e.tolist()) for u, e in by_unit.items()]
+    layer_labels = [labels[k] for k in tables.layer_class.tolist()]
+    macs_l, latency_l = macs.astype(float).tolist(), latency.astype(float).tolist()
     return tuple(
-        LayerCost(name, float(macs[i]), tuple((c, float(energy[c][i])) for c in order), float(latency[i]),
-                  float(macs[i] / (latency[i] * cost.peak_macs_per_cycle[index])), str(mapping[i]),
-                  *labels[tables.layer_class[i]],
-                  energy_by_unit=tuple((u, category_of[u], float(e[i])) for u, e in by_unit.items() if e[i]))
+        LayerCost(name, macs_l[i], tuple((c, e[i]) for c, e in by_category), latency_l[i], utilisation[i],
+                  str(mapping[i]), *layer_labels[i],
+                  energy_by_unit=tuple((u, c, e[i]) for u, c, e in units if e[i]))
         for i, name in enumerate(tables.layer_names)
     )
 
 
+REPORT_CACHE_LIMIT = 4096  # entries (CostCache.size) a report cache kept between calls may hold
+_report_caches: dict[str, CostCache] = {}  # per template name: the cache report_of uses when given none
+
+
+def _report_cache(template: Template[Any, Any], point: DesignPoint) -> CostCache | None:
+    """The cache kept between ``report_of`` calls for ``template`` (a new one once the last
+    outgrew :data:`REPORT_CACHE_LIMIT`), or None where a report needs a cache of its own: a report
+    names the components its point priced without a leakage model (its library's pricer's
+    ``without_leakage``), and a pricer shared by several points collects theirs. While that set
+    is empty, it is empty for every point the pricer priced (a component enters it the first time
+    any point prices it); once it is not, that library's reports on that template take a new
+    cache each, as before."""
+    cache = _report_caches.get(template.name)
+    if cache is None or cache.size() > REPORT_CACHE_LIMIT:
+        cache = _report_caches[template.name] = CostCache()
+    return None if cache.pricer(point.techlib).without_leakage else cache
+
+
 def report_of(point: DesignPoint, cache: CostCache | None = None, scope: Scope = Scope.SYSTEM) -> CostReport:
-    """The :class:`CostReport` of one design point, at ``scope`` (default: the system, DRAM included)."""
-    cache = cache or CostCache()
-    cost = _evaluate_group([point], cache)
+    """The :class:`CostReport` of one design point, at ``scope`` (default: the system, DRAM included).
+
+    Without ``cache``, the plans, datapaths, tables and prices are kept between calls (one cache
+    per template, :func:`_report_cache`): the report is the same as with a new cache."""
+    if cache is None:
+        cache = _report_cache(template_of(point.arch), point)
+        if cache is not None:
+            cost = _evaluate_group([point], cache)
+            if cache.pricer(point.techlib).without_leakage:  # learnt just now: the set may hold other points'
+                cache = None
+        if cache is None:
+            cache = CostCache()
+            cost = _evaluate_group([point], cache)
+    else:
+        cost = _evaluate_group([point], cache)
     order = list(Category)
     breakdown = tuple(
         BreakdownRow(

@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from hwcost._config import Checker, YamlDocument, join_key, read_yaml
+from hwcost._config import Checker, YamlDocument, join_key, read_text, read_yaml
+from hwcost._yaml import parse_yaml
 from hwcost.errors import HwcostError
 from hwcost.workloads.layer import (
     COMPUTE_KINDS,
@@ -99,7 +100,17 @@ def load_workload(name_or_path: str | Path) -> Workload:
                 "or pass the path of a workload .yaml file (or of an .onnx model)",
                 key="workload",
             )
-    return parse_workload(read_yaml(name_or_path))
+    return _parse_file(str(name_or_path), read_text(name_or_path))
+
+
+@lru_cache(maxsize=32)
+def _parse_file(file: str, text: str) -> Workload:
+    """The workload of a file's text (what :func:`read_yaml` and :func:`parse_workload` make of
+    it), kept for the last files read: a script that prices a workload file at several design
+    points reads it each time, and its text decides the workload (the file's name goes in its
+    problems and its ``file``). A text that fails is not kept: its problems are raised again."""
+    parsed = parse_yaml(text, file)
+    return parse_workload(YamlDocument(data=parsed.data, file=file, lines=parsed.lines))
 
 
 @lru_cache(maxsize=None)

@@ -137,3 +137,27 @@ def test_kinds_are_enums() -> None:
     net = load_workload("vgg7")
     assert net.layer("pool1").kind is LayerKind.POOL and net.layer("pool1").pool_op is PoolOp.MAX
     assert net.to_dataframe().set_index("layer").loc["fc1", "macs"] == 8192 * 1024
+
+
+def test_workload_file_read_again_after_its_text_changes(tmp_path) -> None:
+    """Parsed workload files are kept by their text (loader._parse_file): the same text gives the
+    same workload, a changed file is read anew, and a file that fails fails on every read."""
+    import hwcost.workloads.loader as loader_module
+
+    path = tmp_path / "one.yaml"
+
+    def write(out_channels: int) -> None:
+        path.write_text(
+            "name: one\ndataset: imagenet\ninput: {channels: 3, in_hw: 8}\nsource: a test\nlayers:\n"
+            f"  - {{name: c, kind: conv, in: 3, out: {out_channels}, kernel: 3, padding: 1, in_hw: 8}}\n")
+
+    write(16)
+    first = load_workload(path)
+    assert load_workload(path) == first and first.layers[0].out_channels == 16
+    write(32)
+    assert load_workload(path).layers[0].out_channels == 32  # 3 x 3 x 3 x 32 MACs per pixel, not 16
+    path.write_text("name: one\nlayers: []\n")
+    for _ in range(2):
+        with pytest.raises(HwcostError):
+            load_workload(path)
+    assert loader_module._parse_file.cache_info().currsize <= 32

@@ -3,8 +3,10 @@
 A :class:`CostCache` holds the workload tables, the classified datapaths, the memoised prices
 of each technology library and the plan of each distinct design point. ``evaluate`` and
 ``sweep`` make one per call and drop it when they return; a caller that runs many sweeps over
-the same points may pass one in. Nothing is kept in module globals, so nothing grows without
-bound and no library is kept alive after its sweep.
+the same points may pass one in. ``report_of`` without a cache keeps one per template between
+calls (a one-point evaluation spends most of its time classifying and planning what the call
+before it planned too), bounded by :meth:`CostCache.size` and dropped whole when it outgrows
+its bound (``hwcost.evaluate.REPORT_CACHE_LIMIT``).
 """
 
 from __future__ import annotations
@@ -82,6 +84,12 @@ class CostCache:
         self._plans.clear()
         self._peaks.clear()
         self._datapaths_by_id.clear()
+
+    def size(self) -> int:
+        """How many things the cache holds: tables, datapaths, plans, peaks and each library's
+        derived prices (what a cache kept across calls is bounded by)."""
+        return (len(self._tables) + len(self._datapaths) + len(self._plans) + len(self._peaks)
+                + sum(len(pricer._derived) for _, pricer in self._pricers.values()))
 
     def plan(self, template: "Template[Any, P]", scheme: QuantScheme, config: object, lib: TechLib,
              tables: WorkloadTables) -> P:
