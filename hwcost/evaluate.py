@@ -32,6 +32,7 @@ import numpy as np
 from hwcost.arch.registry import template_of
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
 from hwcost.arch.shared.cache import CostCache
+from hwcost.arch.shared.distinct import counts_of_all_layers
 from hwcost.arch.shared.memory import add_buffer_sums
 from hwcost.arch.shared.pricing import (Block, Count, PointPlan, PricedRow, RowCosts, block_row_costs, row_costs,
                                        split_by_class)
@@ -158,13 +159,21 @@ def _group_sizes(plans: Sequence[Any]) -> list[int]:
     return sizes
 
 
+DISTINCT_LAYERS_FROM = 32
+"""Points from which a group is counted on its workload's distinct layers only (a template that
+counts layer by layer, :mod:`hwcost.arch.shared.distinct`): below it, copying the counts to the
+layers that share them costs about what counting fewer layers saves."""
+
+
 def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCost:
     """Points sharing one workload and one template (see :func:`sweep`)."""
     template = template_of(points[0].arch)
     tables = _tables(points[0], template, cache)
     plans, blocks = _plan_group(template, points, tables, cache)
     archs = [p.arch for p in points]
-    acts = template.count(archs, plans, tables)
+    distinct = (cache.distinct_layers(tables) if len(points) >= DISTINCT_LAYERS_FROM
+                and getattr(template, "counts_layer_by_layer", False) else None)
+    acts = counts_of_all_layers(template, archs, plans, tables, distinct)
     shape = acts.latency_cycles.shape
     per_layer = {**acts.per_layer, **bom_counts(tables, _group_sizes(plans))}
     sums = split_by_class(per_layer, tables.layer_class, tables.n_classes, shape)

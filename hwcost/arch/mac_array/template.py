@@ -239,6 +239,9 @@ class MacArrayTemplate:
     name = "mac_array"
     aliases = ("mac",)
     defaults = MAC_ARRAY_DEFAULTS
+    # A layer's counts are a function of its row of the tables and of the point alone (no sum,
+    # maximum or order across layers): a sweep counts each distinct layer once (shared/distinct.py).
+    counts_layer_by_layer = True
 
     def from_mapping(self, data: Mapping[str, Any], check: Checker, prefix: str = "") -> MacArrayConfig | None:
         return mac_array_from_mapping(data, check, prefix)

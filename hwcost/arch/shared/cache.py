@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
+from hwcost.arch.shared.distinct import DistinctLayers, distinct_layers
 from hwcost.arch.shared.pricing import Pricer
 from hwcost.arch.shared.tables import WorkloadTables, ideal_layer_tables, workload_tables
 from hwcost.schemes import QuantScheme
@@ -43,6 +44,7 @@ class CostCache:
         self._datapaths_by_id: dict[tuple[int, int], tuple[QuantScheme, BodyEdge]] = {}
         self._plans: dict[tuple[object, ...], Any] = {}
         self._peaks: dict[tuple[object, ...], WorkloadTables] = {}
+        self._distinct: dict[int, tuple[WorkloadTables, DistinctLayers | None]] = {}
 
     def tables(self, workload: Workload) -> WorkloadTables:
         tables = self._tables.get(workload)
@@ -57,6 +59,14 @@ class CostCache:
         if tables is None:
             tables = self._peaks[key] = ideal_layer_tables(template.ideal_layer(config, scheme))
         return tables
+
+    def distinct_layers(self, tables: WorkloadTables) -> DistinctLayers | None:
+        """The distinct layers of ``tables`` (:func:`~hwcost.arch.shared.distinct.distinct_layers`),
+        once per tables object (held with them, so that its id stays its own)."""
+        hit = self._distinct.get(id(tables))
+        if hit is None:
+            hit = self._distinct[id(tables)] = (tables, distinct_layers(tables))
+        return hit[1]
 
     def pricer(self, lib: TechLib) -> Pricer:
         hit = self._pricers.get(id(lib))
@@ -83,12 +93,13 @@ class CostCache:
         datapaths, prices): a stream of chunks prices each chunk with the prices of the last."""
         self._plans.clear()
         self._peaks.clear()
+        self._distinct.clear()
         self._datapaths_by_id.clear()
 
     def size(self) -> int:
         """How many things the cache holds: tables, datapaths, plans, peaks and each library's
         derived prices (what a cache kept across calls is bounded by)."""
-        return (len(self._tables) + len(self._datapaths) + len(self._plans) + len(self._peaks)
+        return (len(self._tables) + len(self._datapaths) + len(self._plans) + len(self._peaks) + len(self._distinct)
                 + sum(len(pricer._derived) for _, pricer in self._pricers.values()))
 
     def plan(self, template: "Template[Any, P]", scheme: QuantScheme, config: object, lib: TechLib,
