@@ -137,6 +137,9 @@ ROW_COMPONENTS: dict[str, RowSource] = {
                                           "and multipliers share one family and sigma) or shifts, not split"),
     # MAC array (hwcost/arch/mac_array)
     "pe_registers": RowSource("register", "the PEs' pipeline registers"),
+    # row stationary's scratchpads: the weight one (224 words by default, the largest share) is a
+    # CACTI register file; those below 64 words are flip-flops and muxes, spread here as SRAM too
+    "pe_spads": RowSource("regfile", "the PEs' scratchpads (row stationary)"),
     "shift_add": RowSource("int_adder", _ADD.format("combines bit-slice partial products; on the CIM macro, "
                                                     "the column shift-add")),
     "acc_buffer": RowSource("sram", "the partial-sum SRAM"),

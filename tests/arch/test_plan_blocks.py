@@ -62,9 +62,10 @@ def test_the_grid_is_priced_in_blocks_of_several_points() -> None:
     assert blocks is not None
     sizes = sorted(len(index) for index, _ in blocks)
     # 12 schemes; per scheme: the 144 accumulate-style arrays (3 x 3 grids x 2 x 2 buffers x 4
-    # dataflows) in one block (their buffers all present), the adder trees in one block per row count (2), the gated arrays (1) and the
-    # buffer-less arrays (1).
-    assert len(blocks) == 12 * 5
+    # register dataflows: WS, OS, IS, auto) in one block (their buffers all present), the 36
+    # row-stationary ones (scratchpads, not registers) in another, the adder trees in one block
+    # per row count (2), the gated arrays (1) and the buffer-less arrays (1).
+    assert len(blocks) == 12 * 6
     assert sizes[-1] == 3 * 3 * 2 * 2 * 4
 
 

@@ -27,12 +27,16 @@ __all__ = ["Dataflow", "MappingObjective", "PeStyle", "PinnedCost", "MacArrayCon
 
 class Dataflow(Enum):
     """How layers map onto the PE grid (Chen et al., ISCA 2016 taxonomy; input stationary as in SCALE-Sim,
-    Samajdar et al. ISPASS 2020)."""
+    Samajdar et al. ISPASS 2020; row stationary, with PE scratchpads, as in Eyeriss)."""
 
     WEIGHT_STATIONARY = "weight_stationary"  # rows = reduction, cols = output channels (TPU-like)
     OUTPUT_STATIONARY = "output_stationary"  # rows = output pixels, cols = output channels
     INPUT_STATIONARY = "input_stationary"  # rows = reduction, cols = output pixels (SCALE-Sim's IS)
-    AUTO = "auto"  # per layer, whichever of the three costs less (``mapping_objective``)
+    # rows = filter rows, cols = output rows; PEs with scratchpads (Eyeriss, Chen et al. ISCA 2016)
+    ROW_STATIONARY = "row_stationary"
+    # per layer, whichever of weight, output and input stationary costs less (``mapping_objective``);
+    # not row stationary, whose PEs are other hardware (scratchpads, not registers)
+    AUTO = "auto"
 
 
 class MappingObjective(Enum):
@@ -61,6 +65,7 @@ class MacRow(StrEnum):
     """Breakdown rows of the MAC array besides the classifier's units and the memory system."""
 
     PE_REGISTERS = "pe_registers"  # input pipeline, accumulator and weight registers of each PE
+    PE_SPADS = "pe_spads"  # row stationary: each PE's weight, input and partial-sum scratchpads
     SHIFT_ADD = "shift_add"  # combines the bit-slice partial products of a layer wider than the PE
     ACC_BUFFER = "acc_buffer"  # the partial-sum SRAM between the array and the global buffer
     INPUT_BUFFER = "input_buffer"  # the line buffer that turns input rows into the array's windows
@@ -104,6 +109,13 @@ class MacArrayConfig(MemorySystem):
     # 2 KiB input buffer: DianNao's NBin beside its 16 x 16 neural functional unit (Chen et al.,
     # ASPLOS 2014). 0: none, every activation fed to the array is read from the GLB.
     input_buffer_kib: float = 2.0
+    # Row stationary's PE scratchpads, in words: Eyeriss's 224 x 16 b filter, 12 x 16 b ifmap and
+    # 24 x 16 b psum spads (Chen, Krishna, Emer and Sze, "Eyeriss: an energy-efficient
+    # reconfigurable accelerator for deep convolutional neural networks", IEEE JSSC 52(1), 2017).
+    # A word holds one PE-wide operand (a partial sum: the accumulator's width).
+    spad_weight_words: int = 224
+    spad_input_words: int = 12
+    spad_psum_words: int = 24
     # Power gating of the PE grid's idle cycles (idle; docs/cost-model.md §6). `none` by default: it
     # costs sleep transistors and wake-up latency, and the designs hwcost is validated against do
     # not all state it.
@@ -113,10 +125,14 @@ class MacArrayConfig(MemorySystem):
 
     def describe(self) -> dict[str, object]:
         """The parameters a results table shows."""
-        return {"dataflow": self.dataflow.value, "mapping_objective": self.mapping_objective.value,
-                "pe_style": self.pe_style.value, "pe_rows": self.pe_rows,
-                "pe_cols": self.pe_cols, "glb_kib": self.glb_kib, "acc_buffer_kib": self.acc_buffer_kib,
-                "input_buffer_kib": self.input_buffer_kib}
+        described: dict[str, object] = {
+            "dataflow": self.dataflow.value, "mapping_objective": self.mapping_objective.value,
+            "pe_style": self.pe_style.value, "pe_rows": self.pe_rows, "pe_cols": self.pe_cols, "glb_kib": self.glb_kib,
+            "acc_buffer_kib": self.acc_buffer_kib, "input_buffer_kib": self.input_buffer_kib}
+        if self.dataflow is Dataflow.ROW_STATIONARY:
+            described.update(spad_weight_words=self.spad_weight_words, spad_input_words=self.spad_input_words,
+                             spad_psum_words=self.spad_psum_words)
+        return described
 
     def pinned_cost(self, unit: Enum) -> PinnedCost | None:
         return dict(self.pinned).get(unit)
@@ -136,7 +152,9 @@ class MacArrayConfig(MemorySystem):
 
 MAC_ARRAY_DEFAULTS = MacArrayConfig()
 
-_INT_KEYS = {"pe_rows": (1, 4096), "pe_cols": (1, 4096)}
+# A scratchpad up to 512 words: the largest register file the library's CACTI sweep covers.
+_SPAD_KEYS = ("spad_weight_words", "spad_input_words", "spad_psum_words")
+_INT_KEYS = {"pe_rows": (1, 4096), "pe_cols": (1, 4096), **{key: (1, 512) for key in _SPAD_KEYS}}
 _FLOAT_KEYS = {"acc_buffer_kib": (0.0, 4096.0), "input_buffer_kib": (0.0, 4096.0)}
 
 
@@ -202,6 +220,12 @@ def mac_array_from_mapping(data: Mapping[str, Any], check: Checker, prefix: str 
         check.error(f"{prefix}mapping_objective", f"chooses each layer's dataflow under dataflow auto; this array's "
                     f"dataflow is {config.dataflow.value}, so it would be ignored")
         return None
+    if config.dataflow is not Dataflow.ROW_STATIONARY:
+        for key in _SPAD_KEYS:  # (compared with the default, as mapping_objective above)
+            if getattr(config, key) != getattr(MAC_ARRAY_DEFAULTS, key):
+                check.error(f"{prefix}{key}", f"sizes a row-stationary PE's scratchpad; this array's dataflow is "
+                            f"{config.dataflow.value}, whose PEs have registers, so it would be ignored")
+                return None
     if config.glb_bank_bytes < 1024:
         check.error(f"{prefix}glb_banks", f"a bank of {config.glb_bank_bytes:g} B ({config.glb_kib:g} KiB in "
                     f"{config.glb_banks} banks) is below the smallest SRAM the library prices (1 KiB)")

@@ -11,20 +11,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
 from hwcost.arch.shared.tables import LayerShapes
 
-__all__ = ["MacCount", "ArrayParams", "LayerActions", "count_actions", "gather_actions", "pick_actions", "WS", "OS", "IS",
-           "FLOW_CODES", "FITS", "BLOCKED", "FROM_DRAM_EACH_PASS", "REFETCHED"]
+__all__ = ["MacCount", "ArrayParams", "LayerActions", "count_actions", "gather_actions", "pick_actions", "WS", "OS", "IS", "RS",
+           "FLOW_CODES", "AUTO_CODES", "pe_interleave", "WEIGHTS_FROM_DRAM_EACH_FOLD", "FITS", "BLOCKED", "FROM_DRAM_EACH_PASS", "REFETCHED"]
 
 # Dataflow codes of ``ArrayParams.flow`` (the members of ``config.Dataflow`` that map layers; SCALE-Sim's
 # three, Samajdar et al. ISPASS 2020): rows x columns of the PE grid, and what streams through it.
 WS = 0  # weight stationary: rows = reduction N, columns = output channels K_g; P pixels stream
 OS = 1  # output stationary: rows = output pixels P, columns = K_g; the N-long reduction streams
 IS = 2  # input stationary: rows = N, columns = output pixels P; K_g output channels' weights stream
-FLOW_CODES = {"weight_stationary": WS, "output_stationary": OS, "input_stationary": IS}
+# row stationary (Eyeriss, Chen et al. ISCA 2016): rows = filter rows R_k, columns = output rows E;
+# each PE convolves one filter row with one input row out of its scratchpads
+RS = 3
+FLOW_CODES = {"weight_stationary": WS, "output_stationary": OS, "input_stationary": IS, "row_stationary": RS}
+AUTO_CODES = (WS, OS, IS)  # what ``dataflow: auto`` chooses among: the dataflows of one PE (registers, no scratchpads)
 
 # How a layer's operands meet the GLB's capacity (LayerActions.memory_order; docs/cost-model.md §2,
 # "What stays in the GLB" and "Re-fetch when neither operand fits"):
@@ -32,6 +37,7 @@ FITS = 0  # what the dataflow sends again stays in the GLB (or the reduction til
 BLOCKED = 1  # the re-sent operand blocked beside the other (WS: pixel blocks; IS: output-channel blocks)
 FROM_DRAM_EACH_PASS = 2  # the re-sent operand read from DRAM on every pass
 REFETCHED = 3  # neither input nor weights fit: one read from DRAM again per GLB-sized chunk of the other
+WEIGHTS_FROM_DRAM_EACH_FOLD = 4  # row stationary: the weights exceed the GLB, read from DRAM every output-row fold
 
 
 class MacCount(StrEnum):
@@ -70,6 +76,10 @@ class ArrayParams:
     extra_dram_bits_per_layer: np.ndarray  # (points, layers): e.g. per-channel scale tables
     glb_pj_per_bit: np.ndarray  # a GLB read's dynamic energy per bit (the plan's): choosing a blocking
     dram_pj_per_bit: np.ndarray  # a DRAM read's energy per bit (the plan's)
+    # words of each PE scratchpad -- weights, inputs, partial sums -- (points, 1): row stationary only
+    spad_weight_words: Any = None
+    spad_input_words: Any = None
+    spad_psum_words: Any = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,9 @@ class LayerActions:
     # FITS, BLOCKED, FROM_DRAM_EACH_PASS, REFETCHED, and the blocks of the BLOCKED order (1 otherwise)
     memory_order: np.ndarray
     glb_blocks: np.ndarray
+    # row stationary: the filters p and input channels q each PE interleaves (1 under the others)
+    pe_filters: Any = 1.0
+    pe_channels: Any = 1.0
 
 
 def _ceil_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -112,8 +125,10 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     several dataflows counts each apart (:func:`gather_actions` and :func:`pick_actions` combine
     them)."""
     R, C, flow = p.pe_rows, p.pe_cols, p.flow
+    if flow == RS:
+        return _count_row_stationary(shapes, p)
     if flow not in (WS, OS, IS):
-        raise ValueError(f"count_actions takes one dataflow (WS, OS or IS), got {flow!r}")
+        raise ValueError(f"count_actions takes one dataflow (WS, OS, IS or RS), got {flow!r}")
     os_, is_ = flow == OS, flow == IS
     N, Kg, G, P = shapes.reduction_length, shapes.out_channels_per_group, shapes.groups, shapes.output_pixels
     W, I, O = shapes.weights, shapes.input_elements, shapes.output_elements
@@ -230,6 +245,172 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
 
     glb_read_bits = glb_act_reads * ba + W * bw * weight_reuse_passes + glb_psum_bits / 2
     glb_write_bits = W * bw + O * bo + glb_psum_bits / 2
+    return _with_memory(
+        shapes, p, glb_read_bits, glb_write_bits, dram_again, memory_order, compute_cycles,
+        passes=passes,
+        mac_ops=mac_ops,
+        accumulations=accumulations,
+        shift_adds=shift_adds,
+        array_input_reads=array_input_reads,
+        weight_loads=weight_loads,
+        input_loads=input_loads,
+        acc_read_accesses=acc_bits_moved / 2 / p.acc_port_bits,
+        acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
+        ibuf_read_accesses=ibuf_reads,
+        ibuf_write_accesses=ibuf_writes,
+        glb_blocks=glb_blocks,
+    )
+
+
+def pe_interleave(weight_words: Any, input_words: Any, psum_words: Any, kernel_cols: Any) -> tuple[Any, Any]:
+    """Row stationary: the input channels q and filters p one PE interleaves as its scratchpads
+    allow (before any layer's bound): q sliding windows of S_k inputs in the input scratchpad
+    (and q filter rows in the weight one), then p x q filter rows of S_k weights in the weight
+    scratchpad and p partial sums in the psum one; at least one of each (Eyeriss's p and q,
+    Chen et al. ISCA 2016, §V-B).
+
+    >>> pe_interleave(224, 12, 24, 3)  # Eyeriss's spads, a 3 x 3 kernel: 4 channels, 18 filters
+    (4, 18)
+    """
+    q = np.maximum(np.floor(np.minimum(input_words, weight_words) / kernel_cols), 1.0)
+    p = np.maximum(np.minimum(psum_words, np.floor(weight_words / (q * kernel_cols))), 1.0)
+    return (int(q), int(p)) if np.ndim(q) == 0 else (q, p)
+
+
+def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
+    """Row-stationary counts (Eyeriss: Chen, Emer and Sze, ISCA 2016, §V; Chen et al., JSSC 2017,
+    §III; formulas and symbols in docs/cost-model.md §2, "Row stationary").
+
+    A PE set of R_k PE rows x e = min(E, C) PE columns computes e output rows of one filter and
+    input channel: PE (i, j) convolves filter row i with input row i + j s into the partial sums
+    of output row j (F values), which add up the column. The filter row stays in the PE's weight
+    scratchpad, the input row slides through its input scratchpad, the partial sums stay in its
+    psum scratchpad. v = floor(R / R_k) sets stacked in the rows take different input channels
+    (their sums continue up the column), h = floor(C / e) sets side by side take different
+    filters (the same input rows, multicast). Each PE interleaves p filters and q channels: q
+    sliding windows of S_k inputs fill its input scratchpad, p x q filter rows its weight
+    scratchpad, p partial sums its psum scratchpad. Kernels are square (S_k = R_k), as the line
+    buffer's rule assumes; a layer without kernel rows (the peak's ideal layer) is a 1 x 1
+    convolution with each output pixel a row of its own.
+    """
+    R, C = p.pe_rows, p.pe_cols
+    N, Kg, G, P = shapes.reduction_length, shapes.out_channels_per_group, shapes.groups, shapes.output_pixels
+    W, O = shapes.weights, shapes.output_elements
+    bw, ba, bo = p.layer_weight_bits, p.layer_act_bits, p.layer_out_bits
+    Rk = 1.0 if shapes.kernel_rows is None else shapes.kernel_rows
+    Sk = Rk
+    E = P if shapes.output_rows is None else shapes.output_rows
+    F = P / E
+    s = 1.0 if shapes.stride_rows is None else shapes.stride_rows
+    Cg = N / (Rk * Sk)  # input channels per group
+
+    w_slices = _ceil_div(bw, p.hw_weight_bits)
+    a_slices = _ceil_div(ba, p.hw_act_bits)
+    passes = w_slices * a_slices
+    mac_ops = shapes.macs * passes
+
+    # The array: filter rows folded when the kernel is taller than the array, output rows folded
+    # when more than the columns; the sets that fit side by side and stacked.
+    r_used = np.minimum(Rk, R)
+    row_folds = _ceil_div(Rk, R)
+    e = np.minimum(E, C)
+    e_folds = _ceil_div(E, e)
+    stacked = np.floor(R / r_used)  # v
+    beside = np.floor(C / e)  # h
+    # What each PE interleaves, bounded by its scratchpads and by the layer.
+    q = pe_interleave(p.spad_weight_words, p.spad_input_words, p.spad_psum_words, Sk)[0]
+    q = np.minimum(q, _ceil_div(Cg, stacked))
+    pf = np.maximum(np.minimum(p.spad_psum_words, np.floor(p.spad_weight_words / (q * Sk))), 1.0)
+    pf = np.minimum(pf, _ceil_div(Kg, beside))
+    filter_passes = _ceil_div(Kg, pf * beside)  # each pass: p x h filters
+    channel_passes = _ceil_div(Cg, q * stacked)  # each: q x v channels, summed up the columns
+    # A pass keeps every PE busy for p q S_k F MACs; the column's sum then drains up its
+    # r_used v PEs (the fill and drain of a fold, as the other dataflows' SCALE-Sim term).
+    pass_cycles = pf * q * Sk * F + r_used * stacked - 1
+    compute_cycles = passes * G * e_folds * row_folds * filter_passes * channel_passes * pass_cycles
+
+    # Accumulations: one per MAC into the psum scratchpad, and one per partial sum a PE adds to
+    # the one arriving from below: per output, its PE contributions (R_k filter rows x
+    # ceil(C_g / q) channel groups) less one per column chain (pass).
+    chains = channel_passes * row_folds
+    vertical_adds = O * np.maximum(Rk * _ceil_div(Cg, q) - chains, 0.0)
+    accumulations = shapes.macs + vertical_adds
+    shift_adds = shapes.macs * (passes - 1)
+
+    # Scratchpad fills. Each weight is written once into each PE that computes an output row
+    # with it (E of them); each input row, once per group of p filters, into each PE that
+    # convolves it: the W_row pixels its windows touch, for each of the C_g x R_k x E PE jobs. A
+    # filter row longer than the scratchpad (S_k > words) is written again for every use.
+    W_row = np.minimum(F * Sk, (F - 1) * s + Sk)
+    weight_loads = np.where(Sk <= p.spad_weight_words, W * E * w_slices, mac_ops)
+    input_writes = G * _ceil_div(Kg, pf) * Cg * Rk * E * W_row * a_slices
+    input_loads = np.where(Sk <= p.spad_input_words, input_writes, mac_ops)
+
+    # The GLB sends each weight once per output-row fold (multicast along its PE row), and the
+    # input rows of a fold -- min(r_used e, (e - 1) s + r_used) distinct rows, on the diagonals --
+    # once per filter pass (multicast to the h sets beside each other).
+    rows_per_fold = np.minimum(r_used * e, (e - 1) * s + r_used)
+    unique_inputs = G * Cg * e_folds * row_folds * rows_per_fold * W_row
+    array_input_reads = unique_inputs * filter_passes
+    # An input (line) buffer that holds a fold's input rows of every channel of the group hands
+    # the array the filter passes' re-reads; the GLB then sends each once.
+    fits = (p.ibuf_bits > 0) & (row_folds * rows_per_fold * W_row * Cg * ba <= p.ibuf_bits)
+    glb_act_reads = np.where(fits, unique_inputs, array_input_reads)
+    ibuf_reads = np.where(fits, array_input_reads * ba / p.ibuf_port_bits, 0.0)
+    ibuf_writes = np.where(fits, unique_inputs * ba / p.ibuf_port_bits, 0.0)
+
+    # Partial sums leave the columns after each channel pass and filter-row fold; those of one
+    # fold and filter pass (p h filters x e rows x F) stay in the accumulator buffer when they
+    # fit, else go to the GLB, at the accumulator width.
+    psum_bits = 2 * O * (chains - 1) * p.acc_bits
+    in_flight = np.minimum(pf * beside, Kg) * e * F
+    in_acc = (chains > 1) & (np.floor(p.acc_buffer_bits / p.acc_bits) >= in_flight)
+    acc_bits_moved = np.where(in_acc, psum_bits, 0.0)
+    glb_psum_bits = psum_bits - acc_bits_moved
+
+    # What stays in the GLB: the inputs are sent again every filter pass (unless the line buffer
+    # holds them), the weights every output-row fold. One that alone overflows the GLB while the
+    # other fits is read from DRAM again each time (the peak's ideal layer stays on chip).
+    glb_bits = p.glb_bits
+    in_bits, w_bits = shapes.used_inputs * ba, W * bw
+    free = True if shapes.stays_on_chip is None else ~shapes.stays_on_chip
+    input_again = free & (in_bits > glb_bits) & (w_bits < glb_bits) & ~fits
+    weights_again = free & (w_bits > glb_bits) & (in_bits < glb_bits)
+    dram_again = (np.where(input_again, in_bits * (filter_passes - 1), 0.0)
+                  + np.where(weights_again, w_bits * (e_folds - 1), 0.0))
+    memory_order = np.where(input_again & (filter_passes > 1), FROM_DRAM_EACH_PASS,
+                            np.where(weights_again & (e_folds > 1), WEIGHTS_FROM_DRAM_EACH_FOLD, FITS))
+
+    glb_read_bits = glb_act_reads * ba + W * bw * e_folds + glb_psum_bits / 2
+    glb_write_bits = W * bw + O * bo + glb_psum_bits / 2
+    return _with_memory(
+        shapes, p, glb_read_bits, glb_write_bits, dram_again, memory_order, compute_cycles,
+        passes=passes,
+        mac_ops=mac_ops,
+        accumulations=accumulations,
+        shift_adds=shift_adds,
+        array_input_reads=array_input_reads,
+        weight_loads=weight_loads,
+        input_loads=input_loads,
+        acc_read_accesses=acc_bits_moved / 2 / p.acc_port_bits,
+        acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
+        ibuf_read_accesses=ibuf_reads,
+        ibuf_write_accesses=ibuf_writes,
+        glb_blocks=1.0,
+        pe_filters=pf,
+        pe_channels=q,
+    )
+
+
+def _with_memory(shapes: LayerShapes, p: ArrayParams, glb_read_bits: np.ndarray, glb_write_bits: np.ndarray,
+                 dram_again: Any, memory_order: Any, compute_cycles: np.ndarray, **counts: Any) -> LayerActions:
+    """A dataflow's counts completed with what every dataflow shares: the on-chip network, DRAM
+    (weights once, activations at the network's ends or when they spill, the re-fetch when
+    neither operand fits, ``dram_again`` a re-sent operand read from DRAM again), the GLB's
+    traffic to and from DRAM, and the cycles of the slowest of compute, GLB and DRAM."""
+    W, O = shapes.weights, shapes.output_elements
+    bw, ba, bo = p.layer_weight_bits, p.layer_act_bits, p.layer_out_bits
+    glb_bits, in_bits, w_bits = p.glb_bits, shapes.used_inputs * ba, W * bw
     # Every bit the GLB sends the array (or its input buffer) or receives from it crosses the
     # on-chip network: all of its traffic but the weights and activations DRAM brings and takes.
     noc_bits = glb_read_bits + glb_write_bits - W * bw
@@ -255,28 +436,17 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     # Compute, buffer transfers and DRAM transfers overlap (double buffering): the slowest wins.
     latency_cycles = np.maximum(np.maximum(compute_cycles, memory_cycles), glb_cycles)
     return LayerActions(
-        passes=passes,
-        mac_ops=mac_ops,
-        accumulations=accumulations,
-        shift_adds=shift_adds,
-        array_input_reads=array_input_reads,
         glb_read_bits=glb_read_bits,
         glb_write_bits=glb_write_bits,
         dram_read_bits=dram_read_bits,
         dram_write_bits=dram_write_bits,
-        weight_loads=weight_loads,
-        input_loads=input_loads,
-        acc_read_accesses=acc_bits_moved / 2 / p.acc_port_bits,
-        acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
-        ibuf_read_accesses=ibuf_reads,
-        ibuf_write_accesses=ibuf_writes,
         noc_bits=noc_bits,
         compute_cycles=compute_cycles,
         glb_cycles=glb_cycles,
         memory_cycles=memory_cycles,
         latency_cycles=latency_cycles,
         memory_order=np.where(refetch > 0, REFETCHED, memory_order) if both_over else memory_order,
-        glb_blocks=glb_blocks,
+        **counts,
     )
 
 

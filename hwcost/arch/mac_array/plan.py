@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from hwcost.arch.mac_array.config import MacArrayConfig, MacRow, PeStyle, PinnedCost
+from hwcost.arch.mac_array.config import Dataflow, MacArrayConfig, MacRow, PeStyle, PinnedCost
 from hwcost.arch.mac_array.counts import MacCount
 from hwcost.arch.shared.adder_tree import adder_tree, popcount_cost, tree_cost
 from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits, unit_leakage_mw
@@ -38,7 +38,8 @@ from hwcost.techlib.flavour import describe_flavour
 __all__ = ["MacPlan", "plan_mac_array", "PE_GRID"]
 
 PE_KINDS = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR)
-_GATED = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR, MacRow.PE_REGISTERS, MacRow.SHIFT_ADD)  # the PE grid
+_GATED = (UnitKind.MAC_MULTIPLIER, UnitKind.ACCUMULATOR, MacRow.PE_REGISTERS, MacRow.PE_SPADS, MacRow.SHIFT_ADD)  # the PE grid
+_STATEFUL = (MacRow.PE_REGISTERS, MacRow.PE_SPADS)  # PE rows that keep their state when gated (retentive)
 PE_GRID = frozenset(_GATED)  # the array the on-chip network reaches (with the FP32 units beside it)
 
 # Power gating's residual leakage, from "The design and implementation of a low-overhead
@@ -183,6 +184,65 @@ def _pe_register_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int,
     )
 
 
+# A register file this small is flip-flops, not an SRAM array: CACTI finds no organisation below
+# 64 bytes or 32 words, and Eyeriss built its 12- and 24-word spads from registers (Chen et al.,
+# JSSC 2017). The library's CACTI register-file law covers 64-512 words of 8-64 bits.
+FLIP_FLOP_SPAD_WORDS = 64
+
+
+def spad_prices(words: int, bits: int, pricer: Pricer) -> tuple[float, float, float, float]:
+    """A PE scratchpad of ``words`` words of ``bits`` bits: energy per read and per write of one
+    word, area and leakage.
+
+    Below 64 words, flip-flops [D]: a write clocks one word's register (the library's
+    ``register``), a read passes the word through the path of a words:1 multiplexer tree,
+    ceil(log2 words) 2:1 muxes per bit (``mux``); the area and leakage are words registers and
+    words - 1 muxes per bit. From 64 words, the library's CACTI ``regfile`` law, its words at
+    least 8 bits wide (narrower operands occupy the narrowest word it covers, as SRAM ports do).
+
+    Cross-check: Timeloop's Eyeriss-like example prices a 12 x 16 b spad at 0.146 pJ per access
+    (Aladdin 40 nm, timeloop-accelergy-exercises 04_eyeriss_like); this rule on the 45 nm
+    library gives (0.167 + 0.144) / 2 = 0.155 pJ.
+
+    >>> from hwcost.arch.shared.pricing import Pricer
+    >>> from hwcost.techlib import load_techlib
+    >>> read, write, _, _ = spad_prices(12, 16, Pricer(load_techlib("45nm")))
+    >>> round(read, 4), round(write, 4)  # 4 mux levels x 16 bits x 2.606 fJ; 16 bits x 9 fJ
+    (0.1668, 0.144)
+    """
+    if words < FLIP_FLOP_SPAD_WORDS:
+        levels = max(int(words) - 1, 0).bit_length()  # ceil(log2 words)
+        read = levels * pricer.energy_pj("mux", bits=bits)
+        write = pricer.energy_pj("register", bits=bits)
+        area = words * pricer.area_um2("register", bits=bits) + (words - 1) * pricer.area_um2("mux", bits=bits)
+        leakage = words * pricer.leakage_mw("register", bits=bits) + (words - 1) * pricer.leakage_mw("mux", bits=bits)
+        return read, write, area, leakage
+    args = dict(words=words, bits=min(max(bits, 8), 64))
+    return (pricer.energy_pj("regfile", "read", **args), pricer.energy_pj("regfile", "write", **args),
+            pricer.area_um2("regfile", **args), pricer.leakage_mw("regfile", **args))
+
+
+def _pe_spad_row(arch: MacArrayConfig, pricer: Pricer, hw_w: int, hw_a: int, acc: int,
+                 class_acc: tuple[int, ...]) -> PricedRow:
+    """Row stationary's PE storage (``docs/cost-model.md`` §2, "Row stationary"): per PE
+    operation one weight-scratchpad read and one input-scratchpad read; per accumulation (at the
+    layer's accumulator width) one psum-scratchpad read and one write; per weight load and input
+    load (a word written into a PE's scratchpad) one write. Area and leakage: the three
+    scratchpads of every PE, the psum one at the widest accumulator."""
+    w_rd, w_wr, w_area, w_leak = spad_prices(arch.spad_weight_words, hw_w, pricer)
+    i_rd, i_wr, i_area, i_leak = spad_prices(arch.spad_input_words, hw_a, pricer)
+    _, _, p_area, p_leak = spad_prices(arch.spad_psum_words, acc, pricer)
+    e_psum = [sum(spad_prices(arch.spad_psum_words, bits, pricer)[:2]) for bits in class_acc]
+    return PricedRow(
+        MacRow.PE_SPADS,
+        Category.COMPUTE,
+        (Term(Count.PER_MAC, w_rd + i_rd), Term(MacCount.ACCUMULATIONS, *e_psum),
+         Term(MacCount.WEIGHT_LOADS, w_wr), Term(MacCount.INPUT_LOADS, i_wr)),
+        arch.num_pes * (w_area + i_area + p_area),
+        leakage_mw=arch.num_pes * (w_leak + i_leak + p_leak),
+    )
+
+
 def _shift_add_row(arch: MacArrayConfig, pricer: Pricer, class_product_bits: tuple[int | None, ...]) -> PricedRow:
     """Bit-slice passes combined as shift-add: the P partial products of one MAC of a layer wider
     than the PE meet in P - 1 additions at the full product width, each into a product-width
@@ -290,8 +350,9 @@ def _pin(row: PricedRow, pinned: PinnedCost, instances: float) -> PricedRow:
     (0 unless given): the library's is not added to a figure that replaces the library's.
     """
     first, *rest = row.terms
-    # PE registers are pinned per MAC whatever their loads (which count depends on the dataflow).
-    terms = (Term(Count.PER_MAC if row.unit is MacRow.PE_REGISTERS else first.count, pinned.energy_pj),)
+    # PE registers and scratchpads are pinned per MAC whatever their loads (which count depends on
+    # the dataflow).
+    terms = (Term(Count.PER_MAC if row.unit in _STATEFUL else first.count, pinned.energy_pj),)
     if row.unit in (SharedRow.GLB, SharedRow.DRAM, SharedRow.ELEMENTWISE, MacRow.ACC_BUFFER, MacRow.INPUT_BUFFER):
         terms += tuple(Term(t.count, pinned.energy_pj) for t in rest)
     return replace(row, terms=terms, area_um2=pinned.area_um2 * instances, source=pinned.source,
@@ -308,7 +369,7 @@ def _gated(row: PricedRow, arch: MacArrayConfig, passes: tuple[int, ...]) -> Pri
     (static energy; a shift-adder computes only on the classes sliced into several passes) --
     and the residual fraction r in every cycle (the row's static power): r = 1/260 for the
     combinational units, 1/3 for the registers, which keep their state."""
-    r = RETENTIVE_GATED_RESIDUAL if row.unit is MacRow.PE_REGISTERS else HARD_GATED_RESIDUAL
+    r = RETENTIVE_GATED_RESIDUAL if row.unit in _STATEFUL else HARD_GATED_RESIDUAL
     per_op_pj = (1.0 - r) * row.leakage_mw / arch.num_pes * 1e9 / (arch.clock_mhz * 1e6)  # mW x s -> pJ
     awake = [p > 1 if row.unit is MacRow.SHIFT_ADD else True for p in passes]
     active = Term(Count.PER_MAC, *(per_op_pj if a else 0.0 * per_op_pj for a in awake), static=True)
@@ -364,7 +425,10 @@ def block_key(arch: MacArrayConfig) -> tuple[object, ...]:
     # Enum members are singletons: their ids stand for them (hashing an enum calls Python code).
     return (id(arch.pe_style), id(arch.power_gating), arch.pinned, arch.clock_mhz, arch.glb_kib, arch.glb_width_bits,
             arch.glb_banks, id(arch.dram_standard), arch.acc_buffer_kib == 0, arch.input_buffer_kib == 0,
-            arch.pe_rows if arch.pe_style is PeStyle.ADDER_TREE else None)
+            arch.pe_rows if arch.pe_style is PeStyle.ADDER_TREE else None,
+            # row stationary's PEs hold scratchpads, not registers
+            (arch.spad_weight_words, arch.spad_input_words, arch.spad_psum_words)
+            if arch.dataflow is Dataflow.ROW_STATIONARY else None)
 
 
 class _Block:
@@ -388,6 +452,9 @@ class _Block:
         first = configs[0]
         self.pe_style, self.power_gating, self.pinned, self.clock_mhz = (first.pe_style, first.power_gating,
                                                                           first.pinned, first.clock_mhz)
+        self.dataflow = first.dataflow if first.dataflow is Dataflow.ROW_STATIONARY else None
+        self.spad_weight_words, self.spad_input_words, self.spad_psum_words = (
+            first.spad_weight_words, first.spad_input_words, first.spad_psum_words)
 
 
 def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], pricer: Pricer, tables: WorkloadTables,
@@ -413,7 +480,10 @@ def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], price
         binary = any(u.component is Component.XNOR_GATE for u in body.of_kind(UnitKind.MAC_MULTIPLIER))
         rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, class_acc, fp, binary), arch.pe_cols)
                 if r.unit is UnitKind.ACCUMULATOR else (r, n) for r, n in rows]
-    rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc, class_acc), arch.num_pes))
+    if arch.dataflow is Dataflow.ROW_STATIONARY:
+        rows.append((_pe_spad_row(arch, pricer, hw_w, hw_a, acc, class_acc), arch.num_pes))
+    else:
+        rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc, class_acc), arch.num_pes))
     if max(passes) > 1:
         product = tuple(w + a if p > 1 else None for p, w, a in zip(passes, class_w, class_a))
         rows.append((_shift_add_row(arch, pricer, product), arch.num_pes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from enum import Enum
@@ -12,8 +13,9 @@ import numpy as np
 from hwcost._config import Checker
 from hwcost.arch.mac_array.config import (MAC_ARRAY_DEFAULTS, Dataflow, MacArrayConfig, MappingObjective,
                                           mac_array_from_mapping)
-from hwcost.arch.mac_array.counts import (BLOCKED, FITS, FLOW_CODES, IS, REFETCHED, WS, ArrayParams, LayerActions,
-                                          MacCount, count_actions, gather_actions, pick_actions)
+from hwcost.arch.mac_array.counts import (AUTO_CODES, BLOCKED, FITS, FLOW_CODES, IS, REFETCHED, RS,
+                                          WEIGHTS_FROM_DRAM_EACH_FOLD, WS, ArrayParams, LayerActions, MacCount,
+                                          count_actions, gather_actions, pe_interleave, pick_actions)
 from hwcost.arch.mac_array.plan import (HARD_GATED_RESIDUAL, RETENTIVE_GATED_RESIDUAL, MacPlan, block_key,
                                         PE_GRID, plan_mac_array, plan_mac_block)
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
@@ -83,10 +85,11 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointP
     hw_w = columns("hw_weight_bits")[:, None]
     hw_a = columns("hw_act_bits")[:, None]
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
-    # one pass over the configurations: (points, 7)
-    rows, cols, glb, glb_cycle, dram_cycle, acc_kib, ibuf_kib = np.asarray(
+    # one pass over the configurations: (points, 10)
+    rows, cols, glb, glb_cycle, dram_cycle, acc_kib, ibuf_kib, spad_w, spad_i, spad_p = np.asarray(
         [(a.pe_rows, a.pe_cols, a.glb_bits, a.glb_bits_per_cycle, a.dram_bits_per_cycle, a.acc_buffer_kib,
-          a.input_buffer_kib) for a in archs], dtype=float).T[:, :, None]
+          a.input_buffer_kib, a.spad_weight_words, a.spad_input_words, a.spad_psum_words) for a in archs],
+        dtype=float).T[:, :, None]
     return ArrayParams(
         pe_rows=rows,
         pe_cols=cols,
@@ -108,6 +111,9 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointP
         extra_dram_bits_per_layer=columns("table_word_bits")[:, None] * out_channels[None, :],
         glb_pj_per_bit=columns("glb_pj_per_bit")[:, None],
         dram_pj_per_bit=columns("dram_pj_per_bit")[:, None],
+        spad_weight_words=spad_w,
+        spad_input_words=spad_i,
+        spad_psum_words=spad_p,
     )
 
 
@@ -182,18 +188,26 @@ class LayerMappings:
     # the operand a dataflow sends again, its verb, what the blocks cut, what it is sent per
     RESENT = {WS: ("input", "exceeds", "pixel", "column tile"), IS: ("weights", "exceed", "output-channel", "pixel tile")}
 
-    def __init__(self, flows: np.ndarray, orders: np.ndarray, blocks: np.ndarray) -> None:
-        self.flows, self.orders, self.blocks = flows, orders, blocks
+    RESENT[RS] = ("input", "exceeds", "", "filter pass")
+
+    def __init__(self, flows: np.ndarray, orders: np.ndarray, blocks: np.ndarray, filters: np.ndarray,
+                 channels: np.ndarray) -> None:
+        self.flows, self.orders, self.blocks, self.filters, self.channels = flows, orders, blocks, filters, channels
 
     def __getitem__(self, point: int) -> list[str]:
-        return [self.text(int(f), int(o), float(b)) for f, o, b in zip(self.flows[point], self.orders[point],
-                                                                        self.blocks[point])]
+        return [self.text(int(f), int(o), float(b), int(p), int(q))
+                for f, o, b, p, q in zip(self.flows[point], self.orders[point], self.blocks[point],
+                                         self.filters[point], self.channels[point])]
 
     @classmethod
-    def text(cls, flow: int, order: int, blocks: float) -> str:
+    def text(cls, flow: int, order: int, blocks: float, filters: int = 1, channels: int = 1) -> str:
         name = cls.NAMES[flow]
+        if flow == RS:  # what each PE interleaves
+            name += f" ({filters} filter{'s' * (filters > 1)} x {channels} channel{'s' * (channels > 1)} per PE)"
         if order == FITS:
             return name
+        if order == WEIGHTS_FROM_DRAM_EACH_FOLD:
+            return f"{name}, weights from DRAM every output-row fold (the weights exceed the GLB)"
         if order == REFETCHED:
             return f"{name}, re-fetch from DRAM (input and weights exceed the GLB)"
         operand, verb, blocked, pass_ = cls.RESENT[flow]
@@ -209,7 +223,7 @@ def _choose_dataflow(sub: ArrayParams, configs: Sequence[MacArrayConfig], plans:
     whichever of weight, output and input stationary costs least -- its energy (static included)
     or its energy x latency (``mapping_objective``) -- all three counted (points x layers x 3).
     Ties go to the first of WS, OS, IS."""
-    codes = sorted(FLOW_CODES.values())
+    codes = list(AUTO_CODES)
     candidates = [count_actions(t.shapes, replace(sub, flow=code)) for code in codes]
     # The bill-of-materials counts are the same under every dataflow: they do not move an energy
     # ranking but are part of the energy an energy x latency product multiplies.
@@ -234,7 +248,7 @@ def _rows(values: Any, which: np.ndarray, points: int) -> Any:
 
 
 class MacArrayTemplate:
-    """A PE grid with a weight-, output- or input-stationary dataflow (``docs/cost-model.md``)."""
+    """A PE grid with a weight-, output-, input- or row-stationary dataflow (``docs/cost-model.md``)."""
 
     name = "mac_array"
     aliases = ("mac",)
@@ -278,7 +292,7 @@ class MacArrayTemplate:
             flows = flows.copy()
             flows[which] = chosen
         acts = gather_actions(parts, n, layers)
-        mapping = LayerMappings(flows, acts.memory_order, acts.glb_blocks)
+        mapping = LayerMappings(flows, acts.memory_order, acts.glb_blocks, acts.pe_filters, acts.pe_channels)
         return GroupActions(
             per_layer=_per_layer(acts),
             compute_cycles=acts.compute_cycles,
@@ -315,6 +329,15 @@ class MacArrayTemplate:
         output channels' weights stream. Every PE is busy in every streaming cycle; only each
         fold's fill and drain are idle."""
         rows = config.pe_rows
+        if config.dataflow is Dataflow.ROW_STATIONARY:
+            # The 32 x 32 map of PEAK_STREAM_LENGTH, its rows a whole number of column folds; q x R
+            # channels per channel pass, a whole number of passes near 1024; p filters: one filter
+            # pass. Each PE convolves rows of 32 pixels, so its weights serve 32 MACs per load.
+            channels, filters = pe_interleave(config.spad_weight_words, config.spad_input_words,
+                                              config.spad_psum_words, 1.0)
+            per_pass, side = rows * channels, math.isqrt(PEAK_STREAM_LENGTH)
+            out_rows = config.pe_cols * -(-side // config.pe_cols)
+            return IdealLayer(per_pass * -(-PEAK_STREAM_LENGTH // per_pass), filters, out_rows * side, out_rows)
         if config.dataflow is Dataflow.OUTPUT_STATIONARY:
             return IdealLayer(PEAK_STREAM_LENGTH, config.pe_cols, rows)
         if config.dataflow is Dataflow.INPUT_STATIONARY:

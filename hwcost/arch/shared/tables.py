@@ -207,6 +207,7 @@ class IdealLayer:
     reduction_length: int  # N = C_in
     out_channels: int  # K (one group)
     output_pixels: int  # P
+    output_rows: int | None = None  # E, the P pixels in E rows (None: each pixel a row of its own)
 
 
 def ideal_layer_tables(layer: IdealLayer) -> WorkloadTables:
@@ -231,6 +232,7 @@ def ideal_layer_tables(layer: IdealLayer) -> WorkloadTables:
         is_network_input=no,
         is_network_output=no,
         stays_on_chip=np.array([True]),
+        output_rows=None if layer.output_rows is None else one(float(layer.output_rows)),
     )
     return WorkloadTables(
         shapes=shapes,
