@@ -79,20 +79,22 @@ def test_a_small_convolution_counted_by_hand() -> None:
 def test_partial_sums_leave_the_columns_after_each_channel_pass() -> None:
     # 3x3, 64 -> 64 on 8 x 8, a 16 x 16 array: v = 5 sets stacked, q = 4 channels -> 20 channels a
     # pass, ceil(64 / 20) = 4 channel passes; e = 8 output rows, h = 2 sets beside, p = 18
-    # (64 filters / 2 = 32 >= 18): ceil(64 / 36) = 2 filter passes.
+    # (64 filters / 2 = 32 >= 18): ceil(64 / 36) = 2 filter passes, of 16 filters a PE when spread
+    # evenly (32 filters a pass).
     layer = _conv(64, 64, 8)
     a = count_actions(layer, _params(16, 16))
     outputs = 64 * 64
-    assert a.pe_channels[0, 0] == 4 and a.pe_filters[0, 0] == 18
+    assert a.pe_channels[0, 0] == 4 and a.pe_filters[0, 0] == 16
+    assert a.compute_cycles[0, 0] == 2 * 4 * (16 * 4 * 3 * 8 + 15 - 1)  # filter x channel passes
     psum_bits = 2 * outputs * (4 - 1) * 24  # read and written back at 24 bits after passes 2-4
     w_bits, in_bits = 64 * 576 * 8, (64 * 1 * 1 * 10 * 10) * 8 * 2  # weights once; inputs per filter pass
     assert a.glb_read_bits[0, 0] == in_bits + w_bits + psum_bits / 2
     assert a.glb_write_bits[0, 0] == w_bits + outputs * 8 + psum_bits / 2
-    # an accumulator buffer holding one pass's 36 filters x 8 x 8 partial sums takes them instead
-    held = count_actions(layer, _params(16, 16, acc_buffer_bits=36 * 64 * 24))
+    # an accumulator buffer holding one pass's 32 filters x 8 x 8 partial sums takes them instead
+    held = count_actions(layer, _params(16, 16, acc_buffer_bits=32 * 64 * 24))
     assert held.acc_read_accesses[0, 0] == psum_bits / 2 / 256
     assert held.glb_read_bits[0, 0] == in_bits + w_bits
-    short = count_actions(layer, _params(16, 16, acc_buffer_bits=36 * 64 * 24 - 1))
+    short = count_actions(layer, _params(16, 16, acc_buffer_bits=32 * 64 * 24 - 1))
     assert short.acc_read_accesses[0, 0] == 0
 
 

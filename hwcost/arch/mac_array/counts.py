@@ -324,6 +324,10 @@ def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     pf = np.minimum(pf, _ceil_div(Kg, beside))
     filter_passes = _ceil_div(Kg, pf * beside)  # each pass: p x h filters
     channel_passes = _ceil_div(Cg, q * stacked)  # each: q x v channels, summed up the columns
+    # The same passes with the filters and channels spread evenly over them (32 filters in two
+    # passes of 16, not 24 and 8): no pass runs longer than the work needs.
+    pf = _ceil_div(Kg, beside * filter_passes)
+    q = _ceil_div(Cg, stacked * channel_passes)
     # A pass keeps every PE busy for p q S_k F MACs; the column's sum then drains up its
     # r_used v PEs (the fill and drain of a fold, as the other dataflows' SCALE-Sim term).
     pass_cycles = pf * q * Sk * F + r_used * stacked - 1
