@@ -16,6 +16,10 @@ price a block of points at once: each point's plan, and the block's rows with ev
 float or an array over the configurations (``docs/architecture.md``, "Blocks"); the evaluation
 uses them when a template has them.
 
+``counts_layer_by_layer = True`` says that ``count`` computes each layer's counts from that
+layer's row of the tables and the point alone (no sum, maximum or order across layers): a sweep
+then counts each distinct layer once (:mod:`hwcost.arch.shared.distinct`).
+
 ``cost_stand_in(config)`` says which configuration prices a point whose accuracy-only settings
 (for example ADC bits the library cannot price) the cost model refused.
 

@@ -100,7 +100,7 @@ class CostCache:
         """How many things the cache holds: tables, datapaths, plans, peaks and each library's
         derived prices (what a cache kept across calls is bounded by)."""
         return (len(self._tables) + len(self._datapaths) + len(self._plans) + len(self._peaks) + len(self._distinct)
-                + sum(len(pricer._derived) for _, pricer in self._pricers.values()))
+                + sum(1 + len(pricer._derived) for _, pricer in self._pricers.values()))
 
     def plan(self, template: "Template[Any, P]", scheme: QuantScheme, config: object, lib: TechLib,
              tables: WorkloadTables) -> P:
