@@ -239,25 +239,15 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     channels = c_group if os_ else np.minimum(np.maximum(np.floor(R / window), 1.0), c_group)
     fits = (p.ibuf_bits > 0) & (shapes.line_buffer_bits(channels, ba) <= p.ibuf_bits)
     unique_inputs = G * act_repeats * np.minimum(I / G, P * N)
-    glb_act_reads = np.where(fits, unique_inputs, array_input_reads)
-    ibuf_reads = np.where(fits, array_input_reads * ba / p.ibuf_port_bits, 0.0)
-    ibuf_writes = np.where(fits, unique_inputs * ba / p.ibuf_port_bits, 0.0)
-
-    glb_read_bits = glb_act_reads * ba + W * bw * weight_reuse_passes + glb_psum_bits / 2
-    glb_write_bits = W * bw + O * bo + glb_psum_bits / 2
     return _with_memory(
-        shapes, p, glb_read_bits, glb_write_bits, dram_again, memory_order, compute_cycles,
+        shapes, p, fits, unique_inputs, array_input_reads, weight_reuse_passes, glb_psum_bits, acc_bits_moved,
+        dram_again, memory_order, compute_cycles,
         passes=passes,
         mac_ops=mac_ops,
         accumulations=accumulations,
         shift_adds=shift_adds,
-        array_input_reads=array_input_reads,
         weight_loads=weight_loads,
         input_loads=input_loads,
-        acc_read_accesses=acc_bits_moved / 2 / p.acc_port_bits,
-        acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
-        ibuf_read_accesses=ibuf_reads,
-        ibuf_write_accesses=ibuf_writes,
         glb_blocks=glb_blocks,
     )
 
@@ -359,9 +349,6 @@ def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     # An input (line) buffer that holds a fold's input rows of every channel of the group hands
     # the array the filter passes' re-reads; the GLB then sends each once.
     fits = (p.ibuf_bits > 0) & (row_folds * rows_per_fold * W_row * Cg * ba <= p.ibuf_bits)
-    glb_act_reads = np.where(fits, unique_inputs, array_input_reads)
-    ibuf_reads = np.where(fits, array_input_reads * ba / p.ibuf_port_bits, 0.0)
-    ibuf_writes = np.where(fits, unique_inputs * ba / p.ibuf_port_bits, 0.0)
 
     # Partial sums leave the columns after each channel pass and filter-row fold; those of one
     # fold and filter pass (p h filters x e rows x F) stay in the accumulator buffer when they
@@ -385,36 +372,40 @@ def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     memory_order = np.where(input_again & (filter_passes > 1), FROM_DRAM_EACH_PASS,
                             np.where(weights_again & (e_folds > 1), WEIGHTS_FROM_DRAM_EACH_FOLD, FITS))
 
-    glb_read_bits = glb_act_reads * ba + W * bw * e_folds + glb_psum_bits / 2
-    glb_write_bits = W * bw + O * bo + glb_psum_bits / 2
     return _with_memory(
-        shapes, p, glb_read_bits, glb_write_bits, dram_again, memory_order, compute_cycles,
+        shapes, p, fits, unique_inputs, array_input_reads, e_folds, glb_psum_bits, acc_bits_moved,
+        dram_again, memory_order, compute_cycles,
         passes=passes,
         mac_ops=mac_ops,
         accumulations=accumulations,
         shift_adds=shift_adds,
-        array_input_reads=array_input_reads,
         weight_loads=weight_loads,
         input_loads=input_loads,
-        acc_read_accesses=acc_bits_moved / 2 / p.acc_port_bits,
-        acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
-        ibuf_read_accesses=ibuf_reads,
-        ibuf_write_accesses=ibuf_writes,
         glb_blocks=1.0,
         pe_filters=pf,
         pe_channels=q,
     )
 
 
-def _with_memory(shapes: LayerShapes, p: ArrayParams, glb_read_bits: np.ndarray, glb_write_bits: np.ndarray,
-                 dram_again: Any, memory_order: Any, compute_cycles: np.ndarray, **counts: Any) -> LayerActions:
-    """A dataflow's counts completed with what every dataflow shares: the on-chip network, DRAM
-    (weights once, activations at the network's ends or when they spill, the re-fetch when
-    neither operand fits, ``dram_again`` a re-sent operand read from DRAM again), the GLB's
-    traffic to and from DRAM, and the cycles of the slowest of compute, GLB and DRAM."""
+def _with_memory(shapes: LayerShapes, p: ArrayParams, fits: Any, unique_inputs: np.ndarray, array_input_reads: np.ndarray,
+                 weight_passes: Any, glb_psum_bits: Any, acc_bits_moved: Any, dram_again: Any, memory_order: Any,
+                 compute_cycles: np.ndarray, **counts: Any) -> LayerActions:
+    """A dataflow's counts completed with what every dataflow shares, from what it sends: the
+    input buffer when it ``fits`` (written with the ``unique_inputs``, read for every activation
+    fed, ``array_input_reads``; else the GLB sends every one), the GLB's traffic (the weights
+    ``weight_passes`` times, the partial sums it holds), the accumulator buffer's accesses, the
+    on-chip network, DRAM (weights once, activations at the network's ends or when they spill,
+    the re-fetch when neither operand fits, ``dram_again`` a re-sent operand read from DRAM
+    again), the GLB's traffic to and from DRAM, and the cycles of the slowest of compute, GLB and
+    DRAM."""
     W, O = shapes.weights, shapes.output_elements
     bw, ba, bo = p.layer_weight_bits, p.layer_act_bits, p.layer_out_bits
     glb_bits, in_bits, w_bits = p.glb_bits, shapes.used_inputs * ba, W * bw
+    glb_act_reads = np.where(fits, unique_inputs, array_input_reads)
+    ibuf_reads = np.where(fits, array_input_reads * ba / p.ibuf_port_bits, 0.0)
+    ibuf_writes = np.where(fits, unique_inputs * ba / p.ibuf_port_bits, 0.0)
+    glb_read_bits = glb_act_reads * ba + W * bw * weight_passes + glb_psum_bits / 2
+    glb_write_bits = W * bw + O * bo + glb_psum_bits / 2
     # Every bit the GLB sends the array (or its input buffer) or receives from it crosses the
     # on-chip network: all of its traffic but the weights and activations DRAM brings and takes.
     noc_bits = glb_read_bits + glb_write_bits - W * bw
@@ -450,6 +441,11 @@ def _with_memory(shapes: LayerShapes, p: ArrayParams, glb_read_bits: np.ndarray,
         memory_cycles=memory_cycles,
         latency_cycles=latency_cycles,
         memory_order=np.where(refetch > 0, REFETCHED, memory_order) if both_over else memory_order,
+        array_input_reads=array_input_reads,
+        acc_read_accesses=acc_bits_moved / 2 / p.acc_port_bits,
+        acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
+        ibuf_read_accesses=ibuf_reads,
+        ibuf_write_accesses=ibuf_writes,
         **counts,
     )
 
