@@ -200,10 +200,6 @@ def spad_prices(words: int, bits: int, pricer: Pricer) -> tuple[float, float, fl
     words - 1 muxes per bit. From 64 words, the library's CACTI ``regfile`` law, its words at
     least 8 bits wide (narrower operands occupy the narrowest word it covers, as SRAM ports do).
 
-    Cross-check: Timeloop's Eyeriss-like example prices a 12 x 16 b spad at 0.146 pJ per access
-    (Aladdin 40 nm, timeloop-accelergy-exercises 04_eyeriss_like); this rule on the 45 nm
-    library gives (0.167 + 0.144) / 2 = 0.155 pJ.
-
     >>> from hwcost.arch.shared.pricing import Pricer
     >>> from hwcost.techlib import load_techlib
     >>> read, write, _, _ = spad_prices(12, 16, Pricer(load_techlib("45nm")))
