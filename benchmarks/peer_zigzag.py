@@ -90,6 +90,7 @@ import argparse
 import json
 import logging
 import math
+import re
 import statistics
 import sys
 import tempfile
@@ -103,6 +104,8 @@ import yaml
 import hwcost
 from hwcost import Dataflow, MacArrayConfig
 from hwcost.arch.mac_array.config import PeStyle
+from hwcost.arch.mac_array.plan import spad_prices
+from hwcost.arch.shared.pricing import Pricer
 
 NODE = "45nm"
 SCHEME = "lsq"
@@ -112,7 +115,9 @@ GLB_PORT_BITS = 64
 DRAM_BITS_PER_CYCLE = 128  # both sides; hwcost: 16 GB/s at 1 GHz
 CLOCK_MHZ = 1000.0
 LEVELS = ("MAC", "REG", "BUF", "DRAM")
-FLOWS = {"WS": Dataflow.WEIGHT_STATIONARY, "OS": Dataflow.OUTPUT_STATIONARY, "IS": Dataflow.INPUT_STATIONARY}
+FLOWS = {"WS": Dataflow.WEIGHT_STATIONARY, "OS": Dataflow.OUTPUT_STATIONARY, "IS": Dataflow.INPUT_STATIONARY,
+         "RS": Dataflow.ROW_STATIONARY}
+DEFAULT_FLOWS = "WS,OS,IS"  # RS (row stationary, other PE hardware) only when asked: --dataflows RS
 FLOW_NAMES = {flow: name for name, flow in FLOWS.items()}
 
 # (network, layer): 3x3 convs at every ResNet-18 stage, strided 3x3 and strided 1x1 (downsample)
@@ -140,6 +145,7 @@ HWCOST_LEVEL_OF_ROW = {
     "mac_multiplier": "MAC",
     "accumulator": "MAC",
     "pe_registers": "REG",
+    "pe_spads": "REG",  # row stationary: the PEs' weight, input and partial-sum scratchpads
     "glb": "BUF",
     "dram": "DRAM",
     "elementwise": None,  # residual adds and pooling: none in a one-layer conv/fc workload
@@ -265,6 +271,25 @@ def unit_energies(lib: hwcost.TechLib, wd: Widths) -> dict[str, float]:
     }
 
 
+# Row stationary's PE scratchpads: hwcost's defaults, Eyeriss's 224 / 12 / 24 words (MacArrayConfig,
+# after Chen et al., JSSC 2017), the same on both sides.
+RS_CONFIG = MacArrayConfig(dataflow=Dataflow.ROW_STATIONARY)
+SPAD_WORDS = {"w": RS_CONFIG.spad_weight_words, "i": RS_CONFIG.spad_input_words, "o": RS_CONFIG.spad_psum_words}
+
+
+def spad_energies(lib: hwcost.TechLib, wd: Widths) -> dict[str, float]:
+    """Row stationary: each scratchpad's energy per word read and written, at the width hwcost's
+    plan prices it (``plan.py`` ``_pe_spad_row``): weights at the PE's weight bits, inputs at its
+    activation bits, partial sums at the layer's accumulator bits (``spad_prices``: flip-flops and
+    a mux tree below 64 words, the CACTI ``regfile`` law above)."""
+    pricer = Pricer(lib)
+    out = {}
+    for key, bits in (("w", wd.weight), ("i", wd.act), ("o", wd.acc)):
+        read, write, _, _ = spad_prices(SPAD_WORDS[key], bits, pricer)
+        out[f"spad_{key}_read"], out[f"spad_{key}_write"] = read, write
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # hwcost
 # --------------------------------------------------------------------------------------------
@@ -314,6 +339,36 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
     # The unit energies given to ZigZag must be the ones hwcost priced: check them on the report.
     macs = report.macs
     _same(rows["mac_multiplier"].energy_pj / macs, e["mult"], f"{p.layer.name}: multiplier energy per MAC")
+    if p.dataflow is Dataflow.ROW_STATIONARY:
+        reg_parts, spad_extra = split_spads(p, report, rows, e)
+    else:
+        reg_parts, spad_extra = split_registers(p, report, rows, e), {}
+
+    dram_bits = rows["dram"].actions
+    dram_cycles = dram_bits / DRAM_BITS_PER_CYCLE
+    compute = report.compute_cycles
+    return Side(levels, report.latency_cycles, seconds, cpu, extra={
+        "compute_cycles": compute,
+        "dram_cycles": dram_cycles,
+        "quant_overhead_pj": quant,
+        "static_pj": static,
+        "noc_pj": noc,
+        "unassigned_pj": other,
+        "reg_pj_by_operand": reg_parts,
+        "glb_accesses": rows["glb"].actions,
+        "dram_bits": dram_bits,
+        # One GLB bank of one port: its cycles are its accesses (bits / port width).
+        "bound": next((name for name, c in (("compute", compute), ("DRAM", dram_cycles), ("GLB", rows["glb"].actions))
+                       if c >= report.latency_cycles * (1 - 1e-9)), "other"),
+        "utilisation": report.utilisation,
+        "mapping": report.layers[0].mapping,
+        **spad_extra,
+    })
+
+
+def split_registers(p: Point, report: Any, rows: dict[str, Any], e: dict[str, float]) -> dict[str, float]:
+    """The ``pe_registers`` row (WS, OS, IS) split by operand: its energy per register, pJ."""
+    macs = report.macs
     _same(rows["accumulator"].energy_pj / macs, e["acc_add"], f"{p.layer.name}: accumulator energy per MAC")
     # The row's actions: one accumulator-register write per MAC (accumulations), one latch per MAC
     # of the streamed operand's register, and the stationary operand's loads (docs/cost-model.md
@@ -343,25 +398,66 @@ def run_hwcost(p: Point, workload_file: Path, lib: hwcost.TechLib, wd: Widths, e
             _same(weight_loads, w, f"{lay.name} WS: weight-register loads = W")
     reg_parts = {"W": weight_loads * e["reg_w"], "I": input_loads * e["reg_i"], "O": macs * e["reg_o"]}
     _same(rows["pe_registers"].energy_pj, sum(reg_parts.values()), f"{p.layer.name}: PE register energy")
+    return reg_parts
 
-    dram_bits = rows["dram"].actions
-    dram_cycles = dram_bits / DRAM_BITS_PER_CYCLE
-    compute = report.compute_cycles
-    return Side(levels, report.latency_cycles, seconds, cpu, extra={
-        "compute_cycles": compute,
-        "dram_cycles": dram_cycles,
-        "quant_overhead_pj": quant,
-        "static_pj": static,
-        "noc_pj": noc,
-        "unassigned_pj": other,
-        "reg_pj_by_operand": reg_parts,
-        "glb_accesses": rows["glb"].actions,
-        "dram_bits": dram_bits,
-        # One GLB bank of one port: its cycles are its accesses (bits / port width).
-        "bound": next((name for name, c in (("compute", compute), ("DRAM", dram_cycles), ("GLB", rows["glb"].actions))
-                       if c >= report.latency_cycles * (1 - 1e-9)), "other"),
-        "utilisation": report.utilisation,
-    })
+
+def split_spads(p: Point, report: Any, rows: dict[str, Any], e: dict[str, float]) -> tuple[dict[str, float], dict[str, Any]]:
+    """Row stationary: the ``pe_spads`` row split into its terms (``plan.py`` ``_pe_spad_row``) --
+    per PE operation a weight- and an input-scratchpad read, per accumulation a psum read and
+    write, per weight and input load a write -- and its energy by operand, pJ.
+
+    The report gives the row's actions (MACs + accumulations + weight writes + input writes) and
+    its energy, and the ``accumulator`` row's actions (the accumulations): two equations for the
+    two write counts. Each count is then checked against a hand count of hwcost's mapping
+    (``docs/cost-model.md`` §2, "Row stationary"; p filters and q channels per PE as the report's
+    mapping names them): weight writes W x E (each weight into the E PEs making an output row with
+    it); input writes G ceil(K_g / p) C_g R_k E W_row, W_row = min(F S_k, (F - 1) s + S_k) (each
+    input row, once per p filters, into each PE convolving it); vertical additions O max(R_k
+    ceil(C_g / q) - CP, 0), CP = ceil(C_g / (q v)) (per output, one per PE partial sum added to
+    the one from below, less one per column chain)."""
+    lay, macs = p.layer, report.macs
+    accumulations = rows["accumulator"].actions
+    _same(rows["accumulator"].energy_pj / accumulations, e["acc_add"],
+          f"{lay.name}: accumulator energy per accumulation")
+    e_psum = e["spad_o_read"] + e["spad_o_write"]
+    spads = rows["pe_spads"]
+    writes = spads.actions - macs - accumulations  # weight + input scratchpad writes
+    rest = spads.energy_pj - macs * (e["spad_w_read"] + e["spad_i_read"]) - accumulations * e_psum
+    weight_writes = (rest - writes * e["spad_i_write"]) / (e["spad_w_write"] - e["spad_i_write"])
+    input_writes = writes - weight_writes
+
+    # Hand counts of hwcost's mapping on the 16 x 16 array.
+    groups = lay.groups
+    kg, cg = lay.out_channels // groups, lay.in_channels // groups
+    rk, sk = lay.kernel_hw if lay.kind.value != "fc" else (1, 1)
+    e_rows, f_cols = lay.output_hw if lay.kind.value != "fc" else (1, 1)
+    s_row = lay.stride_hw[0] if lay.kind.value != "fc" else 1
+    r_used = min(rk, PE_ROWS)
+    v = PE_ROWS // r_used
+    found = re.search(r"(\d+) filters? x (\d+) channels?", report.layers[0].mapping)
+    pf, q = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+    if not found:
+        _warn(f"{lay.name} RS: no 'p filters x q channels' in hwcost's mapping '{report.layers[0].mapping}'")
+    weights = lay.out_channels * cg * rk * sk
+    w_row = min(f_cols * sk, (f_cols - 1) * s_row + sk)
+    outputs = lay.out_channels * e_rows * f_cols
+    chains = -(-cg // (q * v)) if q else 0
+    vertical = outputs * max(rk * -(-cg // q) - chains, 0) if q else 0
+    _same(weight_writes, weights * e_rows, f"{lay.name} RS: weight-spad writes = W E")
+    if pf:
+        _same(input_writes, groups * -(-kg // pf) * cg * rk * e_rows * w_row,
+              f"{lay.name} RS: input-spad writes = G ceil(K_g/p) C_g R_k E W_row")
+    _same(accumulations - macs, vertical, f"{lay.name} RS: vertical additions = O max(R_k ceil(C_g/q) - CP, 0)")
+
+    reg_parts = {"W": macs * e["spad_w_read"] + weight_writes * e["spad_w_write"],
+                 "I": macs * e["spad_i_read"] + input_writes * e["spad_i_write"],
+                 "O": accumulations * e_psum}
+    _same(spads.energy_pj, sum(reg_parts.values()), f"{lay.name}: PE scratchpad energy")
+    return reg_parts, {"spad_counts": {"weight_reads": macs, "weight_writes": weight_writes, "input_reads": macs,
+                                       "input_writes": input_writes, "psum_read_writes": accumulations,
+                                       "vertical_adds": accumulations - macs},
+                       "pe_filters": pf, "pe_channels": q,
+                       "vertical_add_pj": (accumulations - macs) * e["acc_add"]}
 
 
 def _warn(message: str) -> None:
@@ -447,20 +543,46 @@ def spatial_mapping(layer: Any, dataflow: Dataflow) -> dict[str, list[str]]:
         return {"D1": pixels(PE_ROWS), "D2": [f"K, {min(k, PE_COLS)}"]}
     if dataflow is Dataflow.INPUT_STATIONARY:  # rows = reduction, columns = output pixels
         return {"D1": reduction(PE_ROWS), "D2": pixels(PE_COLS)}
+    if dataflow is Dataflow.ROW_STATIONARY:
+        return row_stationary_mapping(layer)
     raise ValueError(f"no ZigZag spatial mapping for {dataflow}")
 
 
-def zigzag_accelerator(wd: Widths, e: dict[str, float], register_reads: str) -> dict[str, Any]:
-    """The accelerator in ZigZag's YAML format, lowest memory level first."""
+def row_stationary_mapping(layer: Any) -> dict[str, list[str]]:
+    """hwcost's row-stationary mapping as a ZigZag spatial mapping (``counts.py``
+    ``_count_row_stationary``): the rows hold r = min(FY, 16) filter rows (``r_used``) of v =
+    floor(16 / r) stacked PE sets, each on other input channels (``stacked``: C); the columns e =
+    min(OY, 16) output rows (``e``) of h = floor(16 / e) sets side by side, each on other filters
+    (``beside``: K). A set ZigZag cannot fill (fewer channels or filters than sets) is left out, as
+    hwcost's sets then idle. FX and OX stay in the PE (temporal: the 1-D row convolution), as do
+    the q channels and p filters each PE interleaves: ZigZag's mapper places those loops."""
+    kind = layer.kind.value
+    k, c = layer.out_channels // layer.groups, layer.in_channels // layer.groups
+    fy, oy = (1, 1) if kind == "fc" else (layer.kernel_hw[0], layer.output_hw[0])
+    r = min(fy, PE_ROWS)
+    v = min(PE_ROWS // r, c)
+    e = min(oy, PE_COLS)
+    h = min(PE_COLS // e, k)
+    d1 = ([f"FY, {r}"] if r > 1 else []) + ([f"C, {v}"] if v > 1 else [])
+    d2 = ([f"OY, {e}"] if e > 1 else []) + ([f"K, {h}"] if h > 1 else [])
+    return {"D1": d1 or ["C, 1"], "D2": d2 or ["K, 1"]}
 
-    def register(operand: str, bits: int, load_pj: float) -> dict[str, Any]:
-        read_pj = load_pj if register_reads == "load" else 0.0
+
+def zigzag_accelerator(wd: Widths, e: dict[str, float], register_reads: str,
+                       dataflow: Dataflow = Dataflow.WEIGHT_STATIONARY) -> dict[str, Any]:
+    """The accelerator in ZigZag's YAML format, lowest memory level first. Row stationary: each PE
+    holds three scratchpads of hwcost's sizes (``SPAD_WORDS``) instead of one-word registers,
+    with hwcost's energy per word read and written (``spad_energies``)."""
+
+    def register(operand: str, bits: int, load_pj: float, words: int = 1, read_pj: float | None = None) -> dict[str, Any]:
+        if read_pj is None:
+            read_pj = load_pj if register_reads == "load" else 0.0
         if operand == "O":  # a partial sum is read and written from below (the MAC) and above
             r_alloc, w_alloc = ["O, tl", "O, th"], ["O, fl", "O, fh"]
         else:
             r_alloc, w_alloc = [f"{operand}, tl"], [f"{operand}, fh"]
         return {
-            "size": bits, "r_cost": read_pj, "w_cost": load_pj, "area": 0.0, "latency": 1,
+            "size": words * bits, "r_cost": read_pj, "w_cost": load_pj, "area": 0.0, "latency": 1,
             "operands": [operand],
             "ports": [
                 {"name": "r_port_1", "type": "read", "bandwidth_min": bits, "bandwidth_max": bits, "allocation": r_alloc},
@@ -470,12 +592,22 @@ def zigzag_accelerator(wd: Widths, e: dict[str, float], register_reads: str) -> 
         }
 
     everything = ["I1", "I2", "O"]
-    return {
-        "name": "hwcost_mac_array_16x16",
-        "memories": {
+    if dataflow is Dataflow.ROW_STATIONARY:
+        pe_level = {
+            "spad_W": register("I2", wd.weight, e["spad_w_write"], SPAD_WORDS["w"], e["spad_w_read"]),
+            "spad_I": register("I1", wd.act, e["spad_i_write"], SPAD_WORDS["i"], e["spad_i_read"]),
+            "spad_O": register("O", wd.acc, e["spad_o_write"], SPAD_WORDS["o"], e["spad_o_read"]),
+        }
+    else:
+        pe_level = {
             "reg_W": register("I2", wd.weight, e["reg_w"]),
             "reg_I": register("I1", wd.act, e["reg_i"]),
             "reg_O": register("O", wd.acc, e["reg_o"]),
+        }
+    return {
+        "name": "hwcost_mac_array_16x16",
+        "memories": {
+            **pe_level,
             "glb": {
                 "size": int(GLB_KIB * 1024 * 8), "r_cost": e["glb_read"], "w_cost": e["glb_write"], "area": 0.0,
                 "latency": 1, "operands": everything,
@@ -504,7 +636,47 @@ def zigzag_accelerator(wd: Widths, e: dict[str, float], register_reads: str) -> 
     }
 
 
-def run_zigzag(p: Point, wd: Widths, e: dict[str, float], tmp: Path, lpf_limit: int, register_reads: str) -> Side:
+def hwcost_rs_ordering(layer: Any, pe_filters: int, pe_channels: int) -> tuple[list[list[Any]], str]:
+    """``--rs-order hwcost``: hwcost's row-stationary loop nest as a complete ZigZag temporal
+    ordering (innermost first; ``counts.py`` ``_count_row_stationary``): in the PE, the S_k taps
+    of a filter row (FX), q channels (C), p filters (K), the F output columns (OX); then the
+    channel passes (C), the filter passes (K), the output-row folds (OY), filter-row folds (FY)
+    and groups (G). ZigZag's temporal loop sizes are about ceil(size / spatial unrolling)
+    (``LomaEngine.get_temporal_loops``; below) and a complete ordering must multiply to them, so q and p
+    are the largest divisors of ZigZag's C and K loops not above hwcost's q and p (a prime C loop
+    leaves q = 1). Returns the ordering and a note of any q or p so adapted; ZigZag's memory
+    allocator then places each loop at the lowest level it fits."""
+    spatial: dict[str, int] = {}
+    for entries in row_stationary_mapping(layer).values():
+        for entry in entries:
+            dim, size = entry.split(", ")
+            spatial[dim] = spatial.get(dim, 1) * int(size)
+    zl = zigzag_layer(layer, Widths(8, 8, 32, 8), 8)
+
+    def temporal_size(size: int, unroll: int) -> int:
+        # ZigZag evens out a spatial unrolling that does not divide its loop (size / ceil(size /
+        # unroll): 56 rows on 16 columns as 4 x 14) and takes the ceil of the float quotient
+        # (spatial_mapping_conversion.py, engine.py): 512 channels on 5 sets give 104 iterations.
+        evened = size / math.ceil(size / unroll)
+        return math.ceil(size / evened)
+
+    temporal = {dim: temporal_size(size, spatial.get(dim, 1)) for dim, size in zip(zl["loop_dims"], zl["loop_sizes"])}
+
+    def divisor(n: int, at_most: int) -> int:
+        return max(d for d in range(1, max(min(n, at_most), 1) + 1) if n % d == 0)
+
+    q, pf = divisor(temporal["C"], pe_channels), divisor(temporal["K"], pe_filters)
+    loops = [("FX", temporal["FX"]), ("C", q), ("K", pf), ("OX", temporal["OX"]), ("C", temporal["C"] // q),
+             ("K", temporal["K"] // pf), ("OY", temporal["OY"]), ("FY", temporal["FY"]), ("G", temporal["G"])]
+    note = "" if (q, pf) == (pe_channels, pe_filters) else \
+        f"q {pe_channels} -> {q} of C {temporal['C']}, p {pe_filters} -> {pf} of K {temporal['K']}"
+    return [[dim, size] for dim, size in loops if size > 1], note
+
+
+def run_zigzag(p: Point, wd: Widths, e: dict[str, float], tmp: Path, lpf_limit: int, register_reads: str,
+               ordering: list[list[Any]] | None = None) -> Side:
+    """ZigZag's least-energy mapping of the point (or, given ``ordering``, the cost of that complete
+    temporal ordering, its loops placed by ZigZag's memory allocator)."""
     from zigzag.mapping.temporal_mapping import TemporalMappingType
     from zigzag.stages.evaluation.cost_model_evaluation import CostModelStage
     from zigzag.stages.main import MainStage
@@ -517,9 +689,11 @@ def run_zigzag(p: Point, wd: Widths, e: dict[str, float], tmp: Path, lpf_limit: 
 
     acc_file = tmp / "zigzag_accelerator.yaml"
     map_file = tmp / "zigzag_mapping.yaml"
-    acc_file.write_text(yaml.safe_dump(zigzag_accelerator(wd, e, register_reads), sort_keys=False))
+    acc_file.write_text(yaml.safe_dump(zigzag_accelerator(wd, e, register_reads, p.dataflow), sort_keys=False))
     sm = spatial_mapping(p.layer, p.dataflow)
     mapping = [{"name": "default", "spatial_mapping": sm, "memory_operand_links": {"O": "O", "W": "I2", "I": "I1"}}]
+    if ordering:
+        mapping[0]["temporal_ordering"] = ordering
     map_file.write_text(yaml.safe_dump(mapping, sort_keys=False))
     workload = [zigzag_layer(p.layer, wd, p.bits)]
 
@@ -540,7 +714,8 @@ def run_zigzag(p: Point, wd: Widths, e: dict[str, float], tmp: Path, lpf_limit: 
 
     levels = dict.fromkeys(LEVELS, 0.0)
     levels["MAC"] = cme.mac_energy
-    level_of = {"reg_W": "REG", "reg_I": "REG", "reg_O": "REG", "glb": "BUF", "dram": "DRAM"}
+    level_of = {"reg_W": "REG", "reg_I": "REG", "reg_O": "REG", "spad_W": "REG", "spad_I": "REG", "spad_O": "REG",
+                "glb": "BUF", "dram": "DRAM"}
     by_operand: dict[str, dict[str, float]] = {}
     accesses: dict[str, dict[str, dict[str, int]]] = {}
     hierarchy = cme.accelerator.memory_hierarchy
@@ -676,6 +851,12 @@ def print_detail(r: dict[str, Any]) -> None:
           + f"; GLB accesses {hw.extra['glb_accesses']:.4g}; DRAM bits {hw.extra['dram_bits']:.4g};"
           f" latency {hw.extra['bound']}-bound; not compared: quantization overhead {_e(hw.extra['quant_overhead_pj'])} uJ,"
           f" leakage {_e(hw.extra['static_pj'])} uJ, on-chip network {_e(hw.extra['noc_pj'])} uJ")
+    if "spad_counts" in hw.extra:
+        print(f"  hwcost: {hw.extra['mapping']}; scratchpad accesses "
+              + ", ".join(f"{k} {v:.4g}" for k, v in hw.extra["spad_counts"].items())
+              + f"; vertical additions in MAC {_e(hw.extra['vertical_add_pj'])} uJ")
+    if zz.extra.get("ordering_given"):
+        print(f"  zigzag: given hwcost's loop nest {zz.extra['ordering_given']} (innermost first)")
     print(f"  zigzag: spatial {zz.extra['spatial_mapping']}; stalls {zz.extra['stall_cycles']:.4g},"
           f" on-load {zz.extra['onload_cycles']:.4g}, off-load {zz.extra['offload_cycles']:.4g} cycles")
     for op, lv in zz.extra["pj_by_operand"].items():
@@ -718,7 +899,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--layers", help="comma-separated layer names (default: the 13 of LAYERS)")
     ap.add_argument("--quick", action="store_true", help=f"{len(QUICK_LAYERS)} layers, 8 b only")
     ap.add_argument("--bits", help="comma-separated bit-widths (default 8,4; --quick: 8)")
-    ap.add_argument("--dataflows", default="WS,OS,IS", help="comma-separated, of WS, OS, IS (default all three)")
+    ap.add_argument("--dataflows", default=DEFAULT_FLOWS,
+                    help=f"comma-separated, of {', '.join(FLOWS)} (default {DEFAULT_FLOWS}; RS: row stationary, PEs with scratchpads)")
+    ap.add_argument("--rs-order", choices=("search", "hwcost"), default="search",
+                    help="RS: ZigZag searches the temporal mapping (default) or is given hwcost's loop nest (hwcost_rs_ordering)")
     ap.add_argument("--lpf-limit", type=int, default=6, help="ZigZag LOMA loop-prime-factor limit (ZigZag's default 6)")
     ap.add_argument("--register-reads", choices=("free", "load"), default="free",
                     help="ZigZag register read energy: free (default; the library prices a register per clocked load) or load")
@@ -751,7 +935,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"hwcost {vers['hwcost']} vs zigzag-dse {vers['zigzag-dse']} (python {vers['python']}); node {NODE}, "
           f"scheme {SCHEME}, {PE_ROWS}x{PE_COLS} PEs, GLB {GLB_KIB:g} KiB x {GLB_PORT_BITS} b, "
           f"DRAM {DRAM_BITS_PER_CYCLE} b/cycle; ZigZag: least-energy mapping, LOMA lpf_limit {args.lpf_limit}, "
-          f"register reads {args.register_reads}")
+          f"register reads {args.register_reads}"
+          + (f"; RS temporal order: {'hwcost loop nest' if args.rs_order == 'hwcost' else 'searched'}"
+             if Dataflow.ROW_STATIONARY in dataflows else ""))
 
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="peer_zigzag_") as tmpdir:
@@ -759,16 +945,24 @@ def main(argv: list[str] | None = None) -> int:
         # One untimed evaluation each, so that one-off lazy loading is not charged to the first layer.
         warm = Point(*layers[0], bits_list[0], dataflows[0])
         wd0 = pe_widths(warm.layer, warm.bits)
-        run_hwcost(warm, one_layer_workload(warm.network, warm.layer, tmp / "warm.yaml"), lib, wd0, unit_energies(lib, wd0))
+        run_hwcost(warm, one_layer_workload(warm.network, warm.layer, tmp / "warm.yaml"), lib, wd0,
+                   {**unit_energies(lib, wd0), **spad_energies(lib, wd0)})
         for network, layer in layers:
             wfile = one_layer_workload(network, layer, tmp / f"{layer.name}.yaml")
             for bits in bits_list:
                 wd = pe_widths(layer, bits)
-                e = unit_energies(lib, wd)
+                e_all = unit_energies(lib, wd)
                 for dataflow in dataflows:
+                    e = {**e_all, **spad_energies(lib, wd)} if dataflow is Dataflow.ROW_STATIONARY else e_all
                     p = Point(network, layer, bits, dataflow)
                     hw = run_hwcost(p, wfile, lib, wd, e)
-                    zz = run_zigzag(p, wd, e, tmp, args.lpf_limit, args.register_reads)
+                    ordering, note = None, ""
+                    if dataflow is Dataflow.ROW_STATIONARY and args.rs_order == "hwcost":
+                        ordering, note = hwcost_rs_ordering(layer, hw.extra["pe_filters"], hw.extra["pe_channels"])
+                        if note:
+                            _warn(f"{layer.name} {bits}b RS ordering: {note}")
+                    zz = run_zigzag(p, wd, e, tmp, args.lpf_limit, args.register_reads, ordering)
+                    zz.extra["ordering_given"] = ordering
                     r = {"network": network, "layer": layer.name, "bits": bits, "flow": p.flow,
                          "widths": vars(wd), "unit_energies_pj": e, "hwcost": hw, "zigzag": zz}
                     results.append(r)
@@ -777,7 +971,9 @@ def main(argv: list[str] | None = None) -> int:
                           file=sys.stderr, flush=True)
 
     print()
-    print("Energy in uJ per layer; hw = hwcost, zz = ZigZag's least-energy mapping, (x) = hwcost / ZigZag.")
+    given = args.rs_order == "hwcost" and Dataflow.ROW_STATIONARY in dataflows
+    print("Energy in uJ per layer; hw = hwcost, zz = ZigZag's least-energy mapping"
+          + (" (RS: of hwcost's loop nest, given)" if given else "") + ", (x) = hwcost / ZigZag.")
     print("REG = PE registers, BUF = global buffer; dynamic energy: hwcost's leakage, quantization-overhead and"
           " on-chip network rows are not compared.")
     print_table(results, args.markdown)
