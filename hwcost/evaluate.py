@@ -32,7 +32,7 @@ import numpy as np
 from hwcost.arch.registry import template_of
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
 from hwcost.arch.shared.cache import CostCache
-from hwcost.arch.shared.distinct import counts_of_all_layers
+from hwcost.arch.shared.distinct import ExpandedCounts, expanded_mapping
 from hwcost.arch.shared.memory import add_buffer_sums
 from hwcost.arch.shared.pricing import (Block, Count, PointPlan, PricedRow, RowCosts, block_row_costs, row_costs,
                                        split_by_class)
@@ -173,12 +173,18 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
     archs = [p.arch for p in points]
     distinct = (cache.distinct_layers(tables) if len(points) >= DISTINCT_LAYERS_FROM
                 and getattr(template, "counts_layer_by_layer", False) else None)
-    acts = counts_of_all_layers(template, archs, plans, tables, distinct)
+    # Counted on the distinct layers, a group's counts are summed from their columns in the
+    # workload's order (split_by_class's columns): the same sums as over every layer.
+    counted, columns = (tables, None) if distinct is None else (distinct.tables, distinct.index)
+    acts = template.count(archs, plans, counted)
     shape = acts.latency_cycles.shape
-    per_layer = {**acts.per_layer, **bom_counts(tables, _group_sizes(plans))}
-    sums = split_by_class(per_layer, tables.layer_class, tables.n_classes, shape)
+    per_layer = {**acts.per_layer, **bom_counts(counted, _group_sizes(plans))}
+    sums = split_by_class(per_layer, tables.layer_class, tables.n_classes, shape, columns)
     add_buffer_sums(sums, _column([a.glb_width_bits for a in archs]), _column([p.scheme.activations.bits for p in points]), tables)
-    latency = acts.latency_cycles.sum(axis=1) + tables.elementwise_outputs / _column([a.post_lanes for a in archs])
+    layer_latency, compute_cycles, memory_cycles = (acts.latency_cycles, acts.compute_cycles, acts.memory_cycles)
+    if columns is not None:
+        layer_latency, compute_cycles, memory_cycles = (c[:, columns] for c in (layer_latency, compute_cycles, memory_cycles))
+    latency = layer_latency.sum(axis=1) + tables.elementwise_outputs / _column([a.post_lanes for a in archs])
     macs = float(tables.shapes.macs.sum())
     latency_s = latency / (_column([a.clock_mhz for a in archs]) * 1e6)
     width = _column([a.glb_width_bits for a in archs])[:, None]
@@ -191,13 +197,13 @@ def _evaluate_group(points: Sequence[DesignPoint], cache: CostCache) -> GroupCos
         macs=np.full(len(points), macs),
         latency_cycles=latency,
         utilisation=macs / (latency * acts.peak_macs_per_cycle),
-        compute_cycles=acts.compute_cycles.sum(axis=1),
-        memory_cycles=acts.memory_cycles.sum(axis=1),
+        compute_cycles=compute_cycles.sum(axis=1),
+        memory_cycles=memory_cycles.sum(axis=1),
         plans=plans,
-        per_layer=per_layer,
-        layer_latency_cycles=acts.latency_cycles,
+        per_layer=per_layer if columns is None else ExpandedCounts(per_layer, columns),
+        layer_latency_cycles=layer_latency,
         peak_macs_per_cycle=acts.peak_macs_per_cycle,
-        mapping=acts.mapping,
+        mapping=acts.mapping if columns is None else expanded_mapping(acts.mapping, columns),
     )
 
 

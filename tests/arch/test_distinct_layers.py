@@ -102,3 +102,26 @@ def test_sweep_on_distinct_layers_is_the_sweep_on_every_layer(monkeypatch: pytes
     monkeypatch.setattr(evaluate_module, "DISTINCT_LAYERS_FROM", 10**9)
     every_layer = sweep(points)
     pd.testing.assert_frame_equal(shared, every_layer, check_exact=True)
+
+
+def test_group_cost_on_distinct_layers_reads_as_every_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group counted on the distinct layers sums their columns in the workload's order and
+    gives its per-layer counts, cycles and mappings per layer of the workload: every one equal to
+    those of the group counted on all its layers."""
+    points = [design_point(s, b, workload="resnet18", arch=c) for c in _configs() for s, b in (("lsq", 4), ("pact", 8))]
+    assert len(points) >= evaluate_module.DISTINCT_LAYERS_FROM
+    shared = evaluate_module._evaluate_group(points, CostCache())
+    monkeypatch.setattr(evaluate_module, "DISTINCT_LAYERS_FROM", 10**9)
+    full = evaluate_module._evaluate_group(points, CostCache())
+    shape = full.layer_latency_cycles.shape
+    assert shape == (len(points), 21) and shared.layer_latency_cycles.shape == shape
+    assert set(shared.per_layer) == set(full.per_layer)
+    for key in full.per_layer:
+        assert np.array_equal(np.broadcast_to(shared.per_layer[key], shape), np.broadcast_to(full.per_layer[key], shape)), key
+    assert shared.per_layer.get("no such count") is None
+    for name in ("latency_cycles", "compute_cycles", "memory_cycles", "utilisation", "layer_latency_cycles"):
+        assert np.array_equal(getattr(shared, name), getattr(full, name)), name
+    for a, b in zip(shared.rows, full.rows):
+        assert a.name == b.name and np.array_equal(a.energy_pj, b.energy_pj) and np.array_equal(a.actions, b.actions)
+    for i in (0, len(points) - 1):
+        assert list(shared.mapping[i]) == list(full.mapping[i])

@@ -15,7 +15,7 @@ Kept per workload tables by the evaluation's :class:`~hwcost.arch.shared.cache.C
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from hwcost.arch.shared.tables import WorkloadTables
 
-__all__ = ["DistinctLayers", "distinct_layers", "expand_actions"]
+__all__ = ["DistinctLayers", "distinct_layers", "expand_actions", "ExpandedCounts", "expanded_mapping"]
 
 
 @dataclass(frozen=True)
@@ -105,20 +105,32 @@ def expand_actions(actions: Any, distinct: DistinctLayers) -> Any:
     distinct layer copied to the layers that share it."""
     index = distinct.index
     per_layer: Mapping[Any, Any] = {key: _expand(v, index) for key, v in actions.per_layer.items()}
-    mapping = actions.mapping
-    if isinstance(mapping, np.ndarray):
-        mapping = mapping[:, index]
-    elif mapping is not None:
-        mapping = _ExpandedMapping(mapping, index)
     return replace(actions, per_layer=per_layer, compute_cycles=actions.compute_cycles[:, index],
                    memory_cycles=actions.memory_cycles[:, index], latency_cycles=actions.latency_cycles[:, index],
-                   mapping=mapping)
+                   mapping=expanded_mapping(actions.mapping, index))
 
 
-def counts_of_all_layers(template: Any, configs: Sequence[Any], plans: Sequence[Any], tables: WorkloadTables,
-                         distinct: DistinctLayers | None) -> Any:
-    """``template.count`` of the points on every layer of ``tables``: on the distinct layers then
-    expanded where ``distinct`` is given, else on all of them."""
-    if distinct is None:
-        return template.count(configs, plans, tables)
-    return expand_actions(template.count(configs, plans, distinct.tables), distinct)
+class ExpandedCounts(Mapping[Any, Any]):
+    """Counts over the distinct layers read as counts over the workload's layers: each value's
+    columns copied to the layers sharing them when it is read (a sweep sums the counts of the
+    distinct layers, :func:`~hwcost.arch.shared.pricing.split_by_class` with ``columns``, and
+    reads no count per layer; a report does)."""
+
+    def __init__(self, counts: Mapping[Any, Any], index: np.ndarray) -> None:
+        self._counts, self._index = counts, index
+
+    def __getitem__(self, key: Any) -> Any:
+        return _expand(self._counts[key], self._index)
+
+    def __iter__(self) -> Any:
+        return iter(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+
+def expanded_mapping(mapping: Any, index: np.ndarray) -> Any:
+    """A template's per-layer mapping of the distinct layers read per layer of the workload."""
+    if isinstance(mapping, np.ndarray):
+        return mapping[:, index]
+    return None if mapping is None else _ExpandedMapping(mapping, index)

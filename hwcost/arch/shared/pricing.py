@@ -245,9 +245,16 @@ class Pricer:
 
 
 def split_by_class(per_layer: Mapping[Enum, Any], layer_class: np.ndarray, classes: int,
-                   shape: tuple[int, int]) -> Sums:
-    """Sum each (points, layers) count over the layers of each precision class."""
-    masks = [layer_class == k for k in range(classes)]
+                   shape: tuple[int, int], columns: np.ndarray | None = None) -> Sums:
+    """Sum each (points, layers) count over the layers of each precision class.
+
+    ``columns`` (layers,): the counts are of a workload's distinct layers (shape (points,
+    distinct layers), :mod:`hwcost.arch.shared.distinct`) and layer i's are column
+    ``columns[i]``; each class's layers are read from them in the workload's order, so every sum
+    adds the same numbers in the same order as over the workload's own layers."""
+    masks: list[np.ndarray] = [layer_class == k for k in range(classes)]
+    if columns is not None:
+        masks = [columns[m] for m in masks]
     sums: Sums = {}
     for key, values in per_layer.items():
         v = np.broadcast_to(values, shape)
