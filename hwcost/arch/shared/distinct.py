@@ -5,10 +5,14 @@ A template whose counts are computed layer by layer -- every count of a layer a 
 that layer's row of the tables (its shape and precision class) and of the design point, with no
 sum, maximum or order across layers -- gives two layers with equal rows equal counts. ResNet-18
 has 21 compute layers but 12 distinct rows (its residual stages repeat the same 3 x 3 conv), so
-such a template counts the 12 and the evaluation copies each one's columns to the layers that
-share it (:func:`expand_actions`): the same numbers as counting all 21 (a copy, not a sum or a
-weighting), at 12/21 of the arrays' size. A template says it counts layer by layer with
-``counts_layer_by_layer = True``; the evaluation (:mod:`hwcost.evaluate`) does the rest.
+such a template counts the 12, at 12/21 of the arrays' size. The evaluation
+(:mod:`hwcost.evaluate`) sums each precision class's counts by reading, layer by layer in the
+workload's order, the column of the layer's distinct row
+(:func:`~hwcost.arch.shared.pricing.split_by_class` with ``columns``): the same numbers added in
+the same order as over all 21 (no multiplicity weights, which would round differently). What is
+read per layer (a report's breakdown by layer) is copied out of those columns when it is read
+(:class:`ExpandedCounts`; :func:`expand_actions` copies a whole count). A template says it counts
+layer by layer with ``counts_layer_by_layer = True``.
 
 Kept per workload tables by the evaluation's :class:`~hwcost.arch.shared.cache.CostCache`.
 """
