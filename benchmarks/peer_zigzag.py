@@ -18,6 +18,8 @@ Python 3.11, zigzag-dse 3.9.1, six 1.17.0; ZigZag imports ``six`` without declar
     /tmp/zz/bin/python benchmarks/peer_zigzag.py --quick       # 4 layers at 8 b, 12 points: ~35 s CPU
     /tmp/zz/bin/python benchmarks/peer_zigzag.py --layers layer2.0.downsample,features.2.dw --detail
     /tmp/zz/bin/python benchmarks/peer_zigzag.py --markdown --json /tmp/peer.json
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py --dataflows RS          # row stationary, 26 points: ~41 s CPU
+    /tmp/zz/bin/python benchmarks/peer_zigzag.py --dataflows RS --rs-order hwcost   # ZigZag given hwcost's RS loop nest
 
 What is the same on both sides
 ------------------------------
@@ -53,6 +55,19 @@ What is the same on both sides
   checks the stationary loads against that hand count, and sets them beside ZigZag's ``reg_W``,
   ``reg_I`` and ``reg_O`` levels.
 - Each layer alone: its input comes from DRAM and its output goes back to DRAM on both sides.
+- Row stationary (RS, only with ``--dataflows RS``: other PE hardware, Eyeriss's): instead of the
+  one-word registers, each PE holds three scratchpads of hwcost's sizes (``SPAD_WORDS``: 224
+  weights of b_w bits, 12 inputs of b_a, 24 partial sums of b_acc), each word read and written
+  at hwcost's own energy (``plan.spad_prices`` at the widths ``_pe_spad_row`` uses;
+  ``spad_energies``). The spatial unrolling is hwcost's RS mapping (``row_stationary_mapping``):
+  rows = FY (filter rows) x C (stacked sets), columns = OY (output rows) x K (sets side by
+  side); FX, OX and each PE's q channels and p filters are temporal, searched by ZigZag or, with
+  ``--rs-order hwcost``, given as hwcost's loop nest (``hwcost_rs_ordering``: ZigZag then only
+  places the loops in its memories, which separates mapping from counting). hwcost's
+  ``pe_spads`` row is split into its weight-, input- and psum-spad terms (``split_spads``, each
+  count checked against a hand count) beside ZigZag's ``spad_W``, ``spad_I``, ``spad_O``; its
+  ``accumulator`` row counts the vertical additions up the column too, which ZigZag's spatial
+  reduction does not.
 
 What differs (by construction; docs/validation-peer.md attributes each large difference)
 -------------------------------------------------------------------------------------------
@@ -66,6 +81,12 @@ What differs (by construction; docs/validation-peer.md attributes each large dif
 - Input multicast: with FX x FY on the rows and OX x OY on the columns (IS, depthwise layers)
   ZigZag's GLB sends each distinct input of the array's window once; hwcost, as SCALE-Sim, feeds
   each PE its own im2col activation.
+- Row stationary: an Eyeriss PE slides its input window (one new pixel per output column), ZigZag
+  refills the whole window when OX sits above the input scratchpad; ZigZag evens a spatial
+  unrolling that does not divide its loop (C 64 on 5 stacked sets: a temporal C of 13, prime, so
+  no 4 channels in the PE); hwcost counts an accumulation per vertical addition up the column,
+  ZigZag's spatial reduction is free; with the input larger than the GLB hwcost re-reads it from
+  DRAM every filter pass (docs/validation-peer.md, "Row stationary", RS-1 to RS-7).
 - Latency: hwcost = max(compute, GLB, DRAM cycles), all overlapped, with fill and drain per fold
   (weight or pixel tile); ZigZag = its loops' cycles + port stalls + on- and off-loading + one
   drain per layer. The table also gives each side's stall-free cycles (hwcost's compute cycles;
@@ -76,9 +97,9 @@ What differs (by construction; docs/validation-peer.md attributes each large dif
   are listed apart and left out: the comparison is of the memories' and the array's dynamic
   energy.
 
-Output: one row per layer x bits x dataflow: energy per level (MAC, REG = PE registers, BUF = GLB,
-DRAM) for hwcost and ZigZag and their ratio hwcost/ZigZag, cycles, and the wall time each tool
-took for that point; then per level the median |ratio - 1| and how many points lie within +-25 %
+Output: one row per layer x bits x dataflow: energy per level (MAC, REG = PE registers or, RS,
+scratchpads, BUF = GLB, DRAM) for hwcost and ZigZag and their ratio hwcost/ZigZag, cycles, and the
+wall time each tool took for that point; then per level the median |ratio - 1| and how many points lie within +-25 %
 and +-15 %, over every point and (when more than one dataflow runs) per dataflow.
 Figures measured with this script, and the mechanism behind each large difference:
 docs/validation-peer.md.
