@@ -71,8 +71,8 @@ class Family(Enum):
     DRAM = "dram"  # one table of standards
     INT_ARITH = "integer arithmetic"  # Horowitz's integer rows
     FP_ARITH = "floating-point arithmetic"  # Horowitz's FP rows
-    ALADDIN_LOGIC = "aladdin logic"  # registers, shifters, comparators, muxes: Aladdin's 40 nm library
-    GATES = "logic gates"  # ZigZag-IMC's gate calibration
+    ALADDIN_LOGIC = "aladdin logic"  # shifters, comparators, muxes: Aladdin's 40 nm library
+    GATES = "logic gates"  # ZigZag-IMC's gate calibration: its gates and its flip-flop (register)
     COLUMN_ADC = "column adc"  # the column-readout fit
     DAC = "dac"
     CIM_CELL = "cim cell"
@@ -82,7 +82,7 @@ class Family(Enum):
 FAMILY_OF: dict[str, Family] = {
     "sram": Family.SRAM, "regfile": Family.SRAM, "dram": Family.DRAM, "int_adder": Family.INT_ARITH,
     "int_multiplier": Family.INT_ARITH,
-    "fp_adder": Family.FP_ARITH, "fp_multiplier": Family.FP_ARITH, "register": Family.ALADDIN_LOGIC,
+    "fp_adder": Family.FP_ARITH, "fp_multiplier": Family.FP_ARITH, "register": Family.GATES,
     "shifter": Family.ALADDIN_LOGIC, "comparator": Family.ALADDIN_LOGIC, "mux": Family.ALADDIN_LOGIC,
     "logic_gate": Family.GATES, "column_adc": Family.COLUMN_ADC, "adc": Family.COLUMN_ADC, "dac": Family.DAC,
     "cim_cell": Family.CIM_CELL, "wire": Family.WIRE,

@@ -35,8 +35,10 @@ def test_logic_leaks_aladdins_leakage_per_um2_of_its_area(component: str, params
     assert HP.leakage_mw(component, **params) == pytest.approx(expected, rel=2e-3)  # coefficients to 4 digits
 
 
-def test_a_register_leaks_aladdins_figure_per_bit() -> None:
-    assert HP.leakage_mw("register", bits=22) == pytest.approx(22 * 7.395312e-05, rel=1e-4)
+def test_a_register_leaks_aladdins_leakage_per_um2_over_its_area() -> None:
+    # Aladdin 40 nm REG: 7.395312e-5 mW over 5.98 um2 per bit, times the register's own area
+    per_um2 = 7.395312e-05 / 5.98
+    assert HP.leakage_mw("register", bits=22) == pytest.approx(per_um2 * HP.area_um2("register", bits=22), rel=1e-3)
 
 
 def test_scaled_libraries_scale_logic_leakage_like_energy() -> None:
@@ -99,11 +101,11 @@ def test_scale_with_flavour_auto_writes_the_chosen_flavour_and_why(tmp_path: Pat
 
 def test_validate_names_a_bad_logic_leakage_by_file_line_and_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = Path(HP.file).read_text()
-    bad = text.replace("per_bit_mw: 7.395e-05", "per_bit_mw: -7.395e-05", 1)
+    bad = text.replace("per_bit_mw: 1.210e-04", "per_bit_mw: -1.210e-04", 1)
     assert bad != text
     path = tmp_path / "bad.yaml"
     path.write_text(bad)
-    line = bad[:bad.index("per_bit_mw: -7.395e-05")].count("\n") + 1
+    line = bad[:bad.index("per_bit_mw: -1.210e-04")].count("\n") + 1
     assert main(["techlib", "validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"bad.yaml:{line}" in err and "components.register.leakage_mw.per_bit_mw" in err

@@ -203,8 +203,8 @@ def spad_prices(words: int, bits: int, pricer: Pricer) -> tuple[float, float, fl
     >>> from hwcost.arch.shared.pricing import Pricer
     >>> from hwcost.techlib import load_techlib
     >>> read, write, _, _ = spad_prices(12, 16, Pricer(load_techlib("45nm")))
-    >>> round(read, 4), round(write, 4)  # 4 mux levels x 16 bits x 2.606 fJ; 16 bits x 9 fJ
-    (0.1668, 0.144)
+    >>> round(read, 4), round(write, 4)  # 4 mux levels x 16 bits x 2.606 fJ; 16 bits x 3.198 fJ
+    (0.1668, 0.0512)
     """
     if words < FLIP_FLOP_SPAD_WORDS:
         levels = max(int(words) - 1, 0).bit_length()  # ceil(log2 words)
