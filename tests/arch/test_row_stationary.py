@@ -61,8 +61,9 @@ def test_a_small_convolution_counted_by_hand() -> None:
     # each fold: every PE runs p q S F = 4 x 4 x 3 x 8 = 384 MACs, then the column's 6 PEs drain (5)
     assert a.compute_cycles[0, 0] == 2 * (384 + 5)
     assert 2 * 384 * 6 * 4 == macs  # the 24 PEs busy in every MAC cycle
-    # per output, 3 filter rows x 2 channel groups = 6 PEs sum up one column: 5 additions
-    assert a.accumulations[0, 0] == macs + 256 * 5
+    # one addition per MAC: a PE adds the sum arriving from below into its own (n products and
+    # the arriving sum are n additions), so the 6 PEs of a column's chain add none
+    assert a.accumulations[0, 0] == macs
     # each weight written into the 8 PEs of its filter row that make an output row
     assert a.weight_loads[0, 0] == 288 * 8
     # each PE job (8 channels x 3 filter rows x 8 output rows, one filter group) writes the 10
@@ -107,6 +108,29 @@ def test_a_line_buffer_holding_a_folds_rows_serves_the_filter_passes() -> None:
     assert fits.array_input_reads[0, 0] == misses.array_input_reads[0, 0] == 2 * once
     assert fits.ibuf_write_accesses[0, 0] == once * 8 / 64 and misses.ibuf_write_accesses[0, 0] == 0
     assert misses.glb_read_bits[0, 0] - fits.glb_read_bits[0, 0] == once * 8
+
+
+def test_the_last_output_row_fold_reads_only_the_rows_it_needs() -> None:
+    # 3x3, 8 -> 4 on 7 x 7 outputs, 4 columns: folds of 4 and 3 output rows read (4 - 1) + 3 = 6
+    # and (3 - 1) + 3 = 5 input rows of each channel (not 6 twice), 9 pixels each (7 + 2 padding)
+    a = count_actions(_conv(8, 4, 7), _params(6, 4))
+    assert a.array_input_reads[0, 0] == 8 * (6 + 5) * 9
+
+
+def test_an_input_over_the_glb_is_read_once_when_a_folds_rows_stay_beside_the_weights() -> None:
+    # 3x3, 16 -> 64 on 64 x 64: the input (524,288 b) overflows a 300,000-bit GLB, but with the
+    # output-row folds outermost a fold's 18 input rows x 66 pixels x 16 channels x 8 b =
+    # 152,064 b stay beside the 73,728 b of weights: the input comes from DRAM once (it spills)
+    layer = _conv(16, 64, 64)
+    in_bits, w_bits = 16 * 64 * 64 * 8, 64 * 144 * 8
+    a = count_actions(layer, _params(16, 16, glb_bits=300_000))
+    assert a.memory_order[0, 0] == FITS
+    assert a.dram_read_bits[0, 0] == w_bits + in_bits
+    # a GLB of 200,000 bits holds neither a fold beside the weights nor the input: every filter
+    # pass after the first (4 passes of 16 filters) reads the input from DRAM again
+    b = count_actions(layer, _params(16, 16, glb_bits=200_000))
+    assert b.memory_order[0, 0] == FROM_DRAM_EACH_PASS
+    assert b.dram_read_bits[0, 0] == w_bits + in_bits + 3 * in_bits
 
 
 def test_strided_rows_are_read_only_where_the_windows_fall() -> None:

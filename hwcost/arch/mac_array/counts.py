@@ -323,12 +323,12 @@ def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     pass_cycles = pf * q * Sk * F + r_used * stacked - 1
     compute_cycles = passes * G * e_folds * row_folds * filter_passes * channel_passes * pass_cycles
 
-    # Accumulations: one per MAC into the psum scratchpad, and one per partial sum a PE adds to
-    # the one arriving from below: per output, its PE contributions (R_k filter rows x
-    # ceil(C_g / q) channel groups) less one per column chain (pass).
+    # Accumulations: one per MAC into the psum scratchpad, as in the other dataflows. A PE adds
+    # the partial sum arriving from below into its own (or starts from it): n products and the
+    # sum from below take n additions, so the column's chain adds nothing per MAC (an output's
+    # first product, which starts a chain, is counted as an addition as everywhere).
     chains = channel_passes * row_folds
-    vertical_adds = O * np.maximum(Rk * _ceil_div(Cg, q) - chains, 0.0)
-    accumulations = shapes.macs + vertical_adds
+    accumulations = shapes.macs * np.ones_like(passes)
     shift_adds = shapes.macs * (passes - 1)
 
     # Scratchpad fills. Each weight is written once into each PE that computes an output row
@@ -341,14 +341,19 @@ def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     input_loads = np.where(Sk <= p.spad_input_words, input_writes, mac_ops)
 
     # The GLB sends each weight once per output-row fold (multicast along its PE row), and the
-    # input rows of a fold -- min(r_used e, (e - 1) s + r_used) distinct rows, on the diagonals --
-    # once per filter pass (multicast to the h sets beside each other).
-    rows_per_fold = np.minimum(r_used * e, (e - 1) * s + r_used)
-    unique_inputs = G * Cg * e_folds * row_folds * rows_per_fold * W_row
+    # input rows of a fold -- min(r_used x, (x - 1) s + r_used) distinct rows for a fold of x
+    # output rows, on the diagonals -- once per filter pass (multicast to the h sets beside each
+    # other). The folds are E_f - 1 of e rows and a last one of the E - (E_f - 1) e left.
+    def fold_rows(x: Any) -> Any:
+        return np.minimum(r_used * x, (x - 1) * s + r_used)
+    rows_per_fold = fold_rows(e)  # the largest fold's
+    fold_rows_total = (e_folds - 1) * rows_per_fold + fold_rows(E - (e_folds - 1) * e)
+    unique_inputs = G * Cg * row_folds * fold_rows_total * W_row
     array_input_reads = unique_inputs * filter_passes
     # An input (line) buffer that holds a fold's input rows of every channel of the group hands
     # the array the filter passes' re-reads; the GLB then sends each once.
-    fits = (p.ibuf_bits > 0) & (row_folds * rows_per_fold * W_row * Cg * ba <= p.ibuf_bits)
+    fold_input_bits = row_folds * rows_per_fold * W_row * Cg * ba
+    fits = (p.ibuf_bits > 0) & (fold_input_bits <= p.ibuf_bits)
 
     # Partial sums leave the columns after each channel pass and filter-row fold; those of one
     # fold and filter pass (p h filters x e rows x F) stay in the accumulator buffer when they
@@ -359,12 +364,18 @@ def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     acc_bits_moved = np.where(in_acc, psum_bits, 0.0)
     glb_psum_bits = psum_bits - acc_bits_moved
 
-    # What stays in the GLB: the inputs are sent again every filter pass (unless the line buffer
-    # holds them), the weights every output-row fold. One that alone overflows the GLB while the
-    # other fits is read from DRAM again each time (the peak's ideal layer stays on chip).
+    # What stays in the GLB. The inputs are sent again every filter pass (unless the line buffer
+    # holds them), the weights every output-row fold. Nothing is read from DRAM twice when, group
+    # by group, either the output-row folds go outermost and a fold's input rows stay beside all
+    # the weights, or the filter passes go outermost and the whole input stays beside one pass's
+    # weights. Otherwise the operand that alone overflows the GLB while the other fits is read
+    # from DRAM again each time (the peak's ideal layer stays on chip).
     glb_bits = p.glb_bits
     in_bits, w_bits = shapes.used_inputs * ba, W * bw
+    folds_outer = fold_input_bits + w_bits / G <= glb_bits
+    passes_outer = in_bits / G + w_bits / G * np.minimum(pf * beside / Kg, 1.0) <= glb_bits
     free = True if shapes.stays_on_chip is None else ~shapes.stays_on_chip
+    free = free & ~folds_outer & ~passes_outer
     input_again = free & (in_bits > glb_bits) & (w_bits < glb_bits) & ~fits
     weights_again = free & (w_bits > glb_bits) & (in_bits < glb_bits)
     dram_again = (np.where(input_again, in_bits * (filter_passes - 1), 0.0)
