@@ -66,8 +66,8 @@ What is the same on both sides
   places the loops in its memories, which separates mapping from counting). hwcost's
   ``pe_spads`` row is split into its weight-, input- and psum-spad terms (``split_spads``, each
   count checked against a hand count) beside ZigZag's ``spad_W``, ``spad_I``, ``spad_O``; its
-  ``accumulator`` row counts the vertical additions up the column too, which ZigZag's spatial
-  reduction does not.
+  ``accumulator`` row counts one addition per MAC (a PE adds the sum arriving from below into its
+  own), as ZigZag's MAC energy does.
 
 What differs (by construction; docs/validation-peer.md attributes each large difference)
 -------------------------------------------------------------------------------------------
@@ -84,9 +84,8 @@ What differs (by construction; docs/validation-peer.md attributes each large dif
 - Row stationary: an Eyeriss PE slides its input window (one new pixel per output column), ZigZag
   refills the whole window when OX sits above the input scratchpad; ZigZag evens a spatial
   unrolling that does not divide its loop (C 64 on 5 stacked sets: a temporal C of 13, prime, so
-  no 4 channels in the PE); hwcost counts an accumulation per vertical addition up the column,
-  ZigZag's spatial reduction is free; with the input larger than the GLB hwcost re-reads it from
-  DRAM every filter pass (docs/validation-peer.md, "Row stationary", RS-1 to RS-7).
+  no 4 channels in the PE) (docs/validation-peer.md, "Row stationary", RS-1 to RS-7; RS-2, RS-6
+  and RS-7 were hwcost counts, corrected in 3030518).
 - Latency: hwcost = max(compute, GLB, DRAM cycles), all overlapped, with fill and drain per fold
   (weight or pixel tile); ZigZag = its loops' cycles + port stalls + on- and off-loading + one
   drain per layer. The table also gives each side's stall-free cycles (hwcost's compute cycles;
@@ -415,8 +414,14 @@ def split_registers(p: Point, report: Any, rows: dict[str, Any], e: dict[str, fl
     else:
         input_loads, weight_loads = macs, stationary
         if p.dataflow is Dataflow.WEIGHT_STATIONARY:
+            # When the layer's input cannot stay in the GLB beside its weights, hwcost may block the
+            # pixels and load the weight tiles once per block (docs/cost-model.md §2, "What stays in
+            # the GLB"): B = ceil(I_u b_a / (S - W b_w)) blocks, which its mapping text names.
             w = lay.out_channels * lay.reduction_length
-            _same(weight_loads, w, f"{lay.name} WS: weight-register loads = W")
+            blocked = re.search(r"(\d+) pixel blocks", report.layers[0].mapping)
+            blocks = int(blocked.group(1)) if blocked else 1
+            _same(weight_loads, w * blocks, f"{lay.name} WS: weight-register loads = W (x {blocks} GLB blocks of "
+                                            "pixels where the input cannot stay)")
     reg_parts = {"W": weight_loads * e["reg_w"], "I": input_loads * e["reg_i"], "O": macs * e["reg_o"]}
     _same(rows["pe_registers"].energy_pj, sum(reg_parts.values()), f"{p.layer.name}: PE register energy")
     return reg_parts
@@ -433,9 +438,8 @@ def split_spads(p: Point, report: Any, rows: dict[str, Any], e: dict[str, float]
     (``docs/cost-model.md`` §2, "Row stationary"; p filters and q channels per PE as the report's
     mapping names them): weight writes W x E (each weight into the E PEs making an output row with
     it); input writes G ceil(K_g / p) C_g R_k E W_row, W_row = min(F S_k, (F - 1) s + S_k) (each
-    input row, once per p filters, into each PE convolving it); vertical additions O max(R_k
-    ceil(C_g / q) - CP, 0), CP = ceil(C_g / (q v)) (per output, one per PE partial sum added to
-    the one from below, less one per column chain)."""
+    input row, once per p filters, into each PE convolving it); accumulations = MACs (a PE adds the
+    partial sum arriving from below into its own: the column's chain adds none, since 3030518)."""
     lay, macs = p.layer, report.macs
     accumulations = rows["accumulator"].actions
     _same(rows["accumulator"].energy_pj / accumulations, e["acc_add"],
@@ -453,8 +457,6 @@ def split_spads(p: Point, report: Any, rows: dict[str, Any], e: dict[str, float]
     rk, sk = lay.kernel_hw if lay.kind.value != "fc" else (1, 1)
     e_rows, f_cols = lay.output_hw if lay.kind.value != "fc" else (1, 1)
     s_row = lay.stride_hw[0] if lay.kind.value != "fc" else 1
-    r_used = min(rk, PE_ROWS)
-    v = PE_ROWS // r_used
     found = re.search(r"(\d+) filters? x (\d+) channels?", report.layers[0].mapping)
     pf, q = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
     if not found:
@@ -462,23 +464,19 @@ def split_spads(p: Point, report: Any, rows: dict[str, Any], e: dict[str, float]
     weights = lay.out_channels * cg * rk * sk
     w_row = min(f_cols * sk, (f_cols - 1) * s_row + sk)
     outputs = lay.out_channels * e_rows * f_cols
-    chains = -(-cg // (q * v)) if q else 0
-    vertical = outputs * max(rk * -(-cg // q) - chains, 0) if q else 0
     _same(weight_writes, weights * e_rows, f"{lay.name} RS: weight-spad writes = W E")
     if pf:
         _same(input_writes, groups * -(-kg // pf) * cg * rk * e_rows * w_row,
               f"{lay.name} RS: input-spad writes = G ceil(K_g/p) C_g R_k E W_row")
-    _same(accumulations - macs, vertical, f"{lay.name} RS: vertical additions = O max(R_k ceil(C_g/q) - CP, 0)")
+    _same(accumulations, macs, f"{lay.name} RS: accumulations = MACs")
 
     reg_parts = {"W": macs * e["spad_w_read"] + weight_writes * e["spad_w_write"],
                  "I": macs * e["spad_i_read"] + input_writes * e["spad_i_write"],
                  "O": accumulations * e_psum}
     _same(spads.energy_pj, sum(reg_parts.values()), f"{lay.name}: PE scratchpad energy")
     return reg_parts, {"spad_counts": {"weight_reads": macs, "weight_writes": weight_writes, "input_reads": macs,
-                                       "input_writes": input_writes, "psum_read_writes": accumulations,
-                                       "vertical_adds": accumulations - macs},
-                       "pe_filters": pf, "pe_channels": q,
-                       "vertical_add_pj": (accumulations - macs) * e["acc_add"]}
+                                       "input_writes": input_writes, "psum_read_writes": accumulations},
+                       "pe_filters": pf, "pe_channels": q}
 
 
 def _warn(message: str) -> None:
@@ -874,8 +872,7 @@ def print_detail(r: dict[str, Any]) -> None:
           f" leakage {_e(hw.extra['static_pj'])} uJ, on-chip network {_e(hw.extra['noc_pj'])} uJ")
     if "spad_counts" in hw.extra:
         print(f"  hwcost: {hw.extra['mapping']}; scratchpad accesses "
-              + ", ".join(f"{k} {v:.4g}" for k, v in hw.extra["spad_counts"].items())
-              + f"; vertical additions in MAC {_e(hw.extra['vertical_add_pj'])} uJ")
+              + ", ".join(f"{k} {v:.4g}" for k, v in hw.extra["spad_counts"].items()))
     if zz.extra.get("ordering_given"):
         print(f"  zigzag: given hwcost's loop nest {zz.extra['ordering_given']} (innermost first)")
     print(f"  zigzag: spatial {zz.extra['spatial_mapping']}; stalls {zz.extra['stall_cycles']:.4g},"

@@ -365,27 +365,34 @@ def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     glb_psum_bits = psum_bits - acc_bits_moved
 
     # What stays in the GLB. The inputs are sent again every filter pass (unless the line buffer
-    # holds them), the weights every output-row fold. Nothing is read from DRAM twice when, group
-    # by group, either the output-row folds go outermost and a fold's input rows stay beside all
-    # the weights, or the filter passes go outermost and the whole input stays beside one pass's
-    # weights. Otherwise the operand that alone overflows the GLB while the other fits is read
-    # from DRAM again each time (the peak's ideal layer stays on chip).
+    # holds a fold's rows), the weights every output-row fold. Nothing is read from DRAM twice
+    # when, group by group, the output-row folds go outermost and a fold's input rows stay beside
+    # all the weights (or sit in the line buffer while the weights stay), or the filter passes go
+    # outermost and the whole input stays beside one pass's weights; the GLB-to-array counts hold
+    # in either order. Otherwise one operand is read from DRAM again, the cheaper of: the input
+    # every filter pass after the first, or the weights every fold after the first -- each
+    # possible when a fold's rows and one pass's weights fit together (the one re-read streams
+    # past them), or when the other operand fits whole. When neither is possible the re-fetch of
+    # _with_memory applies (both operands over the GLB). The peak's ideal layer stays on chip.
     glb_bits = p.glb_bits
     in_bits, w_bits = shapes.used_inputs * ba, W * bw
-    folds_outer = fold_input_bits + w_bits / G <= glb_bits
-    passes_outer = in_bits / G + w_bits / G * np.minimum(pf * beside / Kg, 1.0) <= glb_bits
+    w_pass = w_bits / G * np.minimum(pf * beside / Kg, 1.0)
+    stays = ((fold_input_bits + w_bits / G <= glb_bits) | (fits & (w_bits / G <= glb_bits))
+             | (in_bits / G + w_pass <= glb_bits))
+    streams = fold_input_bits + w_pass <= glb_bits
     free = True if shapes.stays_on_chip is None else ~shapes.stays_on_chip
-    free = free & ~folds_outer & ~passes_outer
-    input_again = free & (in_bits > glb_bits) & (w_bits < glb_bits) & ~fits
-    weights_again = free & (w_bits > glb_bits) & (in_bits < glb_bits)
-    dram_again = (np.where(input_again, in_bits * (filter_passes - 1), 0.0)
-                  + np.where(weights_again, w_bits * (e_folds - 1), 0.0))
-    memory_order = np.where(input_again & (filter_passes > 1), FROM_DRAM_EACH_PASS,
-                            np.where(weights_again & (e_folds > 1), WEIGHTS_FROM_DRAM_EACH_FOLD, FITS))
+    free = free & ~stays
+    input_again = np.where(free & (streams | (w_bits < glb_bits)) & ~fits, in_bits * (filter_passes - 1), np.inf)
+    weights_again = np.where(free & (streams | (in_bits < glb_bits)), w_bits * (e_folds - 1), np.inf)
+    dram_again = np.minimum(input_again, weights_again)
+    dram_again = np.where(np.isfinite(dram_again), dram_again, 0.0)
+    memory_order = np.where(dram_again == 0, FITS,
+                            np.where(input_again <= weights_again, FROM_DRAM_EACH_PASS, WEIGHTS_FROM_DRAM_EACH_FOLD))
+    ordered = stays | streams  # (then no re-fetch beyond these: the order says what DRAM sends again)
 
     return _with_memory(
         shapes, p, fits, unique_inputs, array_input_reads, e_folds, glb_psum_bits, acc_bits_moved,
-        dram_again, memory_order, compute_cycles,
+        dram_again, memory_order, compute_cycles, ordered=ordered,
         passes=passes,
         mac_ops=mac_ops,
         accumulations=accumulations,
@@ -400,15 +407,15 @@ def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
 
 def _with_memory(shapes: LayerShapes, p: ArrayParams, fits: Any, unique_inputs: np.ndarray, array_input_reads: np.ndarray,
                  weight_passes: Any, glb_psum_bits: Any, acc_bits_moved: Any, dram_again: Any, memory_order: Any,
-                 compute_cycles: np.ndarray, **counts: Any) -> LayerActions:
+                 compute_cycles: np.ndarray, ordered: Any = False, **counts: Any) -> LayerActions:
     """A dataflow's counts completed with what every dataflow shares, from what it sends: the
     input buffer when it ``fits`` (written with the ``unique_inputs``, read for every activation
     fed, ``array_input_reads``; else the GLB sends every one), the GLB's traffic (the weights
     ``weight_passes`` times, the partial sums it holds), the accumulator buffer's accesses, the
     on-chip network, DRAM (weights once, activations at the network's ends or when they spill,
-    the re-fetch when neither operand fits, ``dram_again`` a re-sent operand read from DRAM
-    again), the GLB's traffic to and from DRAM, and the cycles of the slowest of compute, GLB and
-    DRAM."""
+    the re-fetch when neither operand fits -- but where ``ordered``, whose loop order already says
+    what DRAM sends again --, ``dram_again`` a re-sent operand read from DRAM again), the GLB's
+    traffic to and from DRAM, and the cycles of the slowest of compute, GLB and DRAM."""
     W, O = shapes.weights, shapes.output_elements
     bw, ba, bo = p.layer_weight_bits, p.layer_act_bits, p.layer_out_bits
     glb_bits, in_bits, w_bits = p.glb_bits, shapes.used_inputs * ba, W * bw
@@ -431,6 +438,8 @@ def _with_memory(shapes: LayerShapes, p: ArrayParams, fits: Any, unique_inputs: 
     act_out = np.where(shapes.is_network_output | spills, O * bo, 0.0)
     both_over = np.any(in_bits > glb_bits) and np.any(w_bits > glb_bits)  # (else no re-fetch: skip the arrays)
     refetch = np.where(from_dram, _refetch_bits(in_bits, w_bits, glb_bits), 0.0) if both_over else 0.0
+    if both_over and ordered is not False:
+        refetch = np.where(ordered, 0.0, refetch)
     dram_read_bits = W * bw + act_in + p.extra_dram_bits_per_layer + refetch + dram_again
     dram_write_bits = act_out + 0 * dram_read_bits
     # What comes from DRAM is written into the GLB; what goes to DRAM is read out of it.
