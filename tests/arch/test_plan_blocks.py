@@ -70,8 +70,8 @@ def test_the_grid_is_priced_in_blocks_of_several_points() -> None:
 
 
 def test_a_block_refuses_configurations_that_do_not_share_its_key() -> None:
-    a, b = hwcost.MacArrayConfig(), hwcost.MacArrayConfig(glb_kib=256.0)
+    a, b = hwcost.MacArrayConfig(), hwcost.MacArrayConfig(glb_width_bits=128)
     assert block_key(a) != block_key(b)
-    assert block_key(a) == block_key(hwcost.MacArrayConfig(pe_rows=4, pe_cols=64, acc_buffer_kib=8.0))
+    assert block_key(a) == block_key(hwcost.MacArrayConfig(pe_rows=4, pe_cols=64, acc_buffer_kib=8.0, glb_kib=256.0))
     with pytest.raises(ValueError, match="block_key"):
         _Block([a, b])

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -25,7 +26,8 @@ from hwcost.arch.mac_array.config import Dataflow, MacArrayConfig, MacRow, PeSty
 from hwcost.arch.mac_array.counts import MacCount
 from hwcost.arch.shared.adder_tree import adder_tree, popcount_cost, tree_cost
 from hwcost.arch.shared.bom import ClassDatapaths, PricedUnit, count_key, priced_units, table_word_bits, unit_leakage_mw
-from hwcost.arch.shared.memory import buffer_rows
+from hwcost.arch.shared.memo import read_only, settings_memo
+from hwcost.arch.shared.memory import elementwise_row, glb_dram_rows
 from hwcost.arch.shared.noc import noc_row
 from hwcost.arch.shared.pricing import Count, PricedRow, Pricer, SharedRow, Term
 from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
@@ -378,18 +380,49 @@ def _term_energy(rows: Sequence[PricedRow], unit: Enum, count: Enum) -> Any:
     return next(t for t in row.terms if t.count is count).energies_pj[0]
 
 
-def _memory_rows(arch: "MacArrayConfig | _Block", pricer: Pricer, scheme: QuantScheme) -> list[tuple[PricedRow, Any]]:
+def _memory_rows(arch: "_Block", pricer: Pricer, scheme: QuantScheme) -> list[tuple[PricedRow, Any]]:
     """The GLB, DRAM and element-wise rows with their instance counts. The element-wise units are
     priced per lane (one lane per column) and times the lanes here: ``lanes x (one lane's area)``,
-    as :func:`~hwcost.arch.shared.memory.buffer_rows` computes it, for a block whose columns vary."""
+    as :func:`~hwcost.arch.shared.memory.elementwise_row` computes it, for a block whose columns
+    vary. The GLB and DRAM rows of a block's sizes are kept in the library's settings memo."""
+    memory = arch.memory
+    key = ("glb_dram", arch.glb_sizes, memory.glb_banks, memory.glb_width_bits, id(memory.dram_standard))
+    glb, dram = settings_memo(pricer, "mac_array").get(key, lambda: _glb_dram_rows_of(arch, pricer), arch.points)
     lanes = arch.post_lanes
-    out: list[tuple[PricedRow, Any]] = []
-    for r in buffer_rows(arch.memory, 1, pricer, scheme):
-        if r.unit in (SharedRow.GLB, SharedRow.DRAM):
-            out.append((r, 1))
-        else:
-            out.append((replace(r, area_um2=lanes * r.area_um2, leakage_mw=lanes * r.leakage_mw), lanes))
-    return out
+    ew = elementwise_row(1, pricer, scheme)
+    return [(glb, 1), (dram, 1), (replace(ew, area_um2=lanes * ew.area_um2, leakage_mw=lanes * ew.leakage_mw), lanes)]
+
+
+def _glb_dram_rows_of(arch: "_Block", pricer: Pricer) -> tuple[PricedRow, ...]:
+    """:func:`~hwcost.arch.shared.memory.glb_dram_rows` of a block's memory systems, priced once per
+    distinct GLB size (in the order the configurations give them), each number that differs
+    between them an array over the block's points (read-only: the memo shares them)."""
+    sizes = arch.glb_kib
+    if not isinstance(sizes, np.ndarray):
+        return glb_dram_rows(arch.memory, pricer)
+    first: dict[float, int] = {}  # each size's first configuration
+    for i, kib in enumerate(sizes.tolist()):
+        first.setdefault(kib, i)
+    priced = [glb_dram_rows(arch.configs[i], pricer) for i in first.values()]
+    position = {kib: j for j, kib in enumerate(first)}
+    where = np.asarray([position[kib] for kib in sizes.tolist()])
+    rows = tuple(_stacked(rows, where) for rows in zip(*priced))
+    read_only(rows)
+    return rows
+
+
+def _stacked(rows: Sequence[PricedRow], where: np.ndarray) -> PricedRow:
+    """One row of the same structure priced several ways, as a block row: each number the rows
+    share as it is, each that differs an array over the points (point i's is ``rows[where[i]]``'s)."""
+
+    def over(values: Sequence[float]) -> Any:
+        return values[0] if values.count(values[0]) == len(values) else np.asarray(values)[where]
+
+    first = rows[0]
+    terms = tuple(Term(t.count, *(over(e) for e in zip(*(r.terms[j].energies_pj for r in rows))), static=t.static)
+                  for j, t in enumerate(first.terms))
+    return replace(first, terms=terms, area_um2=over([r.area_um2 for r in rows]),
+                   leakage_mw=over([r.leakage_mw for r in rows]))
 
 
 def _class_bits(scheme: QuantScheme, datapaths: ClassDatapaths) -> tuple[tuple[int, ...], ...]:
@@ -416,10 +449,11 @@ def plan_mac_array(scheme: QuantScheme, arch: MacArrayConfig, pricer: Pricer, ta
 
 def block_key(arch: MacArrayConfig) -> tuple[object, ...]:
     """What the design points of one block share (:func:`plan_mac_block`): every setting a plan
-    branches on or prices as a whole. The PE grid's shape and the local buffers' sizes may vary
-    within a block (an adder tree's rows may not: its tree is built per row count)."""
+    branches on or prices as a whole. The PE grid's shape and the local buffers' and the global
+    buffer's sizes may vary within a block (an adder tree's rows may not: its tree is built per
+    row count)."""
     # Enum members are singletons: their ids stand for them (hashing an enum calls Python code).
-    return (id(arch.pe_style), id(arch.power_gating), arch.pinned, arch.clock_mhz, arch.glb_kib, arch.glb_width_bits,
+    return (id(arch.pe_style), id(arch.power_gating), arch.pinned, arch.clock_mhz, arch.glb_width_bits,
             arch.glb_banks, id(arch.dram_standard), arch.acc_buffer_kib == 0, arch.input_buffer_kib == 0,
             arch.pe_rows if arch.pe_style is PeStyle.ADDER_TREE else None,
             # row stationary's PEs hold scratchpads, not registers
@@ -427,25 +461,36 @@ def block_key(arch: MacArrayConfig) -> tuple[object, ...]:
             if arch.dataflow is Dataflow.ROW_STATIONARY else None)
 
 
+_VARYING = ("pe_rows", "pe_cols", "acc_buffer_kib", "input_buffer_kib", "glb_kib")  # what block_key leaves free
+_varying = attrgetter(*_VARYING)
+
+
 class _Block:
     """The configurations of a block as one (:func:`plan_mac_block`): the PE grid's rows and
-    columns and the local buffers' sizes are each one number when every configuration has the
-    same, else an array over the configurations; every other setting is the block's."""
+    columns and the local and global buffers' sizes are each one number when every configuration
+    has the same, else an array over the configurations; every other setting is the block's.
+    ``checked``: the caller grouped the configurations by :func:`block_key` already.
 
-    VARYING = ("pe_rows", "pe_cols", "acc_buffer_kib", "input_buffer_kib")
+    ``settings``: every setting of the block's configurations, point by point (its key and the
+    varying settings' values): what a value priced from the configurations alone is kept under
+    (:func:`grid_and_buffers`)."""
 
-    def __init__(self, configs: Sequence[MacArrayConfig]) -> None:
-        self.memory = configs[0]
-        key = block_key(configs[0])
-        if any(block_key(c) != key for c in configs[1:]):
+    def __init__(self, configs: Sequence[MacArrayConfig], checked: bool = False) -> None:
+        first = configs[0]
+        key = block_key(first)
+        if not checked and any(block_key(c) != key for c in configs[1:]):
             raise ValueError("the configurations of a block must share its key (block_key)")
-        for name in self.VARYING:
-            values = [getattr(c, name) for c in configs]
-            same = all(v == values[0] for v in values)
+        self.configs = configs
+        self.points = len(configs)
+        self.memory = first
+        columns = tuple(zip(*map(_varying, configs)))  # each varying setting's values, point by point
+        self.settings = (key, *columns)
+        self.glb_sizes = columns[-1]
+        for name, values in zip(_VARYING, columns):
+            same = values.count(values[0]) == len(values)
             setattr(self, name, values[0] if same else np.asarray(values))
         self.num_pes = self.pe_rows * self.pe_cols
         self.post_lanes = self.pe_cols  # one post-processing lane per column
-        first = configs[0]
         self.pe_style, self.power_gating, self.pinned, self.clock_mhz = (first.pe_style, first.power_gating,
                                                                           first.pinned, first.clock_mhz)
         self.dataflow = first.dataflow if first.dataflow is Dataflow.ROW_STATIONARY else None
@@ -453,13 +498,69 @@ class _Block:
             first.spad_weight_words, first.spad_input_words, first.spad_psum_words)
 
 
+class Widths(NamedTuple):
+    """The widths the PE grid's storage and shift-adders and the local buffers are priced at
+    (:func:`grid_and_buffers`): every one it reads, and so the key it is kept under."""
+
+    hw_weight_bits: int  # the PEs' operands (the body's)
+    hw_act_bits: int
+    acc_bits: int  # the accumulator register: the widest accumulation
+    class_acc_bits: tuple[int, ...]  # each precision class's accumulation
+    class_passes: tuple[int, ...]  # each class's bit-slice passes per MAC
+    class_product_bits: tuple[int | None, ...]  # each sliced class's product width (None: not sliced)
+    act_bits: int  # the activations the input buffer holds
+
+
+@dataclass(frozen=True)
+class GridAndBuffers:
+    """What a block prices from its configurations and :class:`Widths` alone: the PE grid's
+    registers or scratchpads and its shift-adders (gated when the design gates), the local
+    buffers' rows, each with its instance count, and the buffers' port widths."""
+
+    grid: tuple[tuple[PricedRow, Any], ...]
+    buffers: tuple[tuple[PricedRow, Any], ...]
+    acc_port_bits: Any
+    ibuf_port_bits: Any
+
+
+def grid_and_buffers(arch: _Block, pricer: Pricer, widths: Widths) -> GridAndBuffers:
+    """:func:`_grid_and_buffers`, kept in the library's settings memo under every setting it reads:
+    the block's configurations (``arch.settings``) and ``widths`` (a sweep's schemes of equal
+    widths over the same configurations share it)."""
+    return settings_memo(pricer, "mac_array").get(("grid_and_buffers", arch.settings, widths),
+                                                  lambda: _grid_and_buffers(arch, pricer, widths), arch.points)
+
+
+def _grid_and_buffers(arch: _Block, pricer: Pricer, widths: Widths) -> GridAndBuffers:
+    """The PE grid's storage and shift-adder rows and the local buffers' rows (:class:`GridAndBuffers`),
+    their arrays read-only (the memo shares them between blocks)."""
+    hw_w, hw_a, acc, class_acc, passes, product, act_bits = widths
+    grid = [(_pe_spad_row(arch, pricer, hw_w, hw_a, acc, class_acc) if arch.dataflow is Dataflow.ROW_STATIONARY
+             else _pe_register_row(arch, pricer, hw_w, hw_a, acc, class_acc), arch.num_pes)]
+    if max(passes) > 1:
+        grid.append((_shift_add_row(arch, pricer, product), arch.num_pes))
+    if arch.power_gating:
+        grid = [(_gated(r, arch, passes), n) for r, n in grid]
+    acc_port, ibuf_port = acc_port_bits(arch, acc, pricer), ibuf_port_bits(arch, act_bits, pricer)
+    buffers = [(r, 1) for r in _buffer_row(MacRow.ACC_BUFFER, arch.acc_buffer_kib, acc_port,
+                                           MacCount.ACC_READ_ACCESSES, MacCount.ACC_WRITE_ACCESSES, pricer)]
+    buffers += [(r, 1) for r in _buffer_row(MacRow.INPUT_BUFFER, arch.input_buffer_kib, ibuf_port,
+                                            MacCount.IBUF_READ_ACCESSES, MacCount.IBUF_WRITE_ACCESSES, pricer)]
+    read_only(r for r, _ in grid + buffers)
+    for port in (acc_port, ibuf_port):
+        if isinstance(port, np.ndarray):
+            port.flags.writeable = False
+    return GridAndBuffers(tuple(grid), tuple(buffers), acc_port, ibuf_port)
+
+
 def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], pricer: Pricer, tables: WorkloadTables,
-                   datapaths: ClassDatapaths) -> MacPlan:
+                   datapaths: ClassDatapaths, checked: bool = False) -> MacPlan:
     """:func:`plan_mac_array` of several design points at once: configurations sharing
     :func:`block_key`, one scheme, library and workload. The plan's numbers (each row's energies,
     area and leakage; the buffers' port widths) are arrays over ``configs`` where they differ, and
-    each is what the point's own plan gives: the same arithmetic, element by element."""
-    arch = _Block(configs)
+    each is what the point's own plan gives: the same arithmetic, element by element.
+    ``checked``: the caller grouped ``configs`` by :func:`block_key` (else they are checked)."""
+    arch = _Block(configs, checked)
     body, edge, fp_edge = datapaths.body, datapaths.edge, datapaths.fp_edge
     class_acc, class_w, class_a, class_o = _class_bits(scheme, datapaths)
     fp = tuple(k == EDGE and fp_edge for k in range(len(class_acc)))
@@ -469,27 +570,20 @@ def plan_mac_block(scheme: QuantScheme, configs: Sequence[MacArrayConfig], price
     hw_w, hw_a = body.weight_operand_bits, body.act_operand_bits
     passes = tuple(1 if f else _slice_passes(hw_w, w) * _slice_passes(hw_a, a) for f, w, a in zip(fp, class_w, class_a))
     group_size = body.weight_group_size or 1
-    rows: list[tuple[PricedRow, int]] = [
+    rows: list[tuple[PricedRow, Any]] = [
         _bom_row(p, fp, arch, pricer) for p in priced_units(datapaths.datapaths, pricer, tables, group_size)
     ]
     if arch.pe_style is PeStyle.ADDER_TREE:
         binary = any(u.component is Component.XNOR_GATE for u in body.of_kind(UnitKind.MAC_MULTIPLIER))
         rows = [(_tree_accumulator_row(r, arch, pricer, hw_w + hw_a, acc, class_acc, fp, binary), arch.pe_cols)
                 if r.unit is UnitKind.ACCUMULATOR else (r, n) for r, n in rows]
-    if arch.dataflow is Dataflow.ROW_STATIONARY:
-        rows.append((_pe_spad_row(arch, pricer, hw_w, hw_a, acc, class_acc), arch.num_pes))
-    else:
-        rows.append((_pe_register_row(arch, pricer, hw_w, hw_a, acc, class_acc), arch.num_pes))
-    if max(passes) > 1:
-        product = tuple(w + a if p > 1 else None for p, w, a in zip(passes, class_w, class_a))
-        rows.append((_shift_add_row(arch, pricer, product), arch.num_pes))
     if arch.power_gating:
         rows = [(_gated(r, arch, passes), n) if r.unit in _GATED else (r, n) for r, n in rows]
-    acc_port, ibuf_port = acc_port_bits(arch, acc, pricer), ibuf_port_bits(arch, scheme.activations.bits, pricer)
-    rows += [(r, 1) for r in _buffer_row(MacRow.ACC_BUFFER, arch.acc_buffer_kib, acc_port,
-                                         MacCount.ACC_READ_ACCESSES, MacCount.ACC_WRITE_ACCESSES, pricer)]
-    rows += [(r, 1) for r in _buffer_row(MacRow.INPUT_BUFFER, arch.input_buffer_kib, ibuf_port,
-                                         MacCount.IBUF_READ_ACCESSES, MacCount.IBUF_WRITE_ACCESSES, pricer)]
+    product = tuple(w + a if p > 1 else None for p, w, a in zip(passes, class_w, class_a))
+    part = grid_and_buffers(arch, pricer, Widths(hw_w, hw_a, acc, class_acc, passes, product, scheme.activations.bits))
+    rows += part.grid
+    rows += part.buffers
+    acc_port, ibuf_port = part.acc_port_bits, part.ibuf_port_bits
     rows += _memory_rows(arch, pricer, scheme)
     pinned: dict[Enum, PinnedCost] = dict(arch.pinned)
     priced = tuple(_pin(r, pinned[r.unit], n) if r.unit in pinned else r for r, n in rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, replace
 from enum import Enum
 from typing import Any
@@ -47,6 +47,19 @@ class _Columns:
             entry[2].append(index)
         self.groups = [(block, np.asarray(points), np.asarray(within)) for block, points, within in groups.values()]
 
+    def take(self, which: np.ndarray) -> "_Columns":
+        """The columns of the points ``which`` (positions among these points, in that order)."""
+        position = np.full(self.points, -1)
+        position[which] = np.arange(len(which))
+        out = _Columns(())
+        out.points = len(which)
+        for block, points, within in self.groups:
+            at = position[points]
+            kept = at >= 0
+            if kept.any():
+                out.groups.append((block, at[kept], within[kept]))
+        return out
+
     def __call__(self, name: str) -> np.ndarray:
         """(points,) for a number, (points, classes) for a tuple per class."""
         out: np.ndarray | None = None
@@ -61,6 +74,26 @@ class _Columns:
         return out
 
 
+class _Configs:
+    """The configurations of a group of points read setting by setting: each distinct
+    configuration object once (a sweep's points share a few), the values gathered to the points."""
+
+    def __init__(self, configs: Sequence[MacArrayConfig]) -> None:
+        index: dict[int, int] = {}
+        self.at = np.fromiter((index.setdefault(id(c), len(index)) for c in configs), dtype=np.intp, count=len(configs))
+        self.distinct = list({id(c): c for c in configs}.values())  # in the order of index
+
+    def take(self, which: np.ndarray) -> "_Configs":
+        """The configurations of the points ``which`` (positions among these points, in that order)."""
+        out = _Configs(())
+        out.at, out.distinct = self.at[which], self.distinct
+        return out
+
+    def __call__(self, read: Callable[[MacArrayConfig], Any], dtype: Any = float) -> np.ndarray:
+        """``read`` of every point's configuration: (points,), or (points, k) for k values each."""
+        return np.asarray([read(c) for c in self.distinct], dtype=dtype)[self.at]
+
+
 def _layer_acc_bits(plans: "_Columns | Sequence[MacPlan | MacPointPlan]", t: WorkloadTables, fp: np.ndarray) -> np.ndarray:
     """Each layer's accumulator width (points, layers): its class's width (sized by the classifier
     for the class's longest reduction N_max) less the bits its own shorter reduction does not
@@ -73,10 +106,10 @@ def _layer_acc_bits(plans: "_Columns | Sequence[MacPlan | MacPointPlan]", t: Wor
     return acc - np.where(fp, log_n, shrink) + log_n
 
 
-def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan], t: WorkloadTables) -> ArrayParams:
-    """Stack design points into (points, 1) / (points, layers) arrays."""
+def _params(configs: _Configs, columns: _Columns, t: WorkloadTables) -> ArrayParams:
+    """Stack design points into (points, 1) / (points, layers) arrays (``configs``, ``columns``:
+    their configurations and plans)."""
 
-    columns = _Columns(plans)
     fp = columns("class_fp")[:, t.layer_class].astype(bool)
 
     def per_layer(pick: str) -> np.ndarray:
@@ -85,11 +118,10 @@ def _params(archs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointP
     hw_w = columns("hw_weight_bits")[:, None]
     hw_a = columns("hw_act_bits")[:, None]
     out_channels = t.shapes.out_channels_per_group * t.shapes.groups
-    # one pass over the configurations: (points, 10)
-    rows, cols, glb, glb_cycle, dram_cycle, acc_kib, ibuf_kib, spad_w, spad_i, spad_p = np.asarray(
-        [(a.pe_rows, a.pe_cols, a.glb_bits, a.glb_bits_per_cycle, a.dram_bits_per_cycle, a.acc_buffer_kib,
-          a.input_buffer_kib, a.spad_weight_words, a.spad_input_words, a.spad_psum_words) for a in archs],
-        dtype=float).T[:, :, None]
+    # one pass over the distinct configurations: (points, 10)
+    rows, cols, glb, glb_cycle, dram_cycle, acc_kib, ibuf_kib, spad_w, spad_i, spad_p = configs(
+        lambda a: (a.pe_rows, a.pe_cols, a.glb_bits, a.glb_bits_per_cycle, a.dram_bits_per_cycle, a.acc_buffer_kib,
+                   a.input_buffer_kib, a.spad_weight_words, a.spad_input_words, a.spad_psum_words)).T[:, :, None]
     return ArrayParams(
         pe_rows=rows,
         pe_cols=cols,
@@ -137,14 +169,14 @@ def _per_layer(acts: LayerActions) -> dict[Enum, np.ndarray]:
     }
 
 
-def _energy_per_action(plans: Sequence[MacPlan | MacPointPlan], keys: Sequence[Enum], classes: int) -> tuple[np.ndarray, np.ndarray]:
+def _energy_per_action(columns: _Columns, keys: Sequence[Enum], classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Per point, the energy per action of each count key on each class summed over the point's
     rows (points x keys x classes), and its rows' leakage (points,), block by block. Terms of
     other keys (the bill-of-materials counts, the same under every dataflow) are left out."""
     position = {key: i for i, key in enumerate(keys)}
-    per_action = np.zeros((len(plans), len(keys), classes))
-    leakage = np.zeros(len(plans))
-    for block, points, place in _Columns(plans).groups:
+    per_action = np.zeros((columns.points, len(keys), classes))
+    leakage = np.zeros(columns.points)
+    for block, points, place in columns.groups:
         size = len(points)
         e = np.zeros((size, len(keys), classes))
         leak = np.zeros(size)
@@ -162,16 +194,16 @@ def _energy_per_action(plans: Sequence[MacPlan | MacPointPlan], keys: Sequence[E
 
 
 def _layer_energy(acts: LayerActions, per_action: np.ndarray, leakage_mw: np.ndarray, keys: Sequence[Enum],
-                  archs: Sequence[MacArrayConfig], t: WorkloadTables, bom: dict[Count, np.ndarray]) -> np.ndarray:
+                  configs: _Configs, t: WorkloadTables, bom: dict[Count, np.ndarray]) -> np.ndarray:
     """Energy of every layer at every point under one dataflow (points x layers): the actions of
     every count (buffer accesses = bits / port width; ``bom``, the bill-of-materials counts) at
     their energy per action on the layer's class, and the rows' leakage over the layer's
     cycles."""
     counts = {**_per_layer(acts), **bom}
-    width = np.asarray([a.glb_width_bits for a in archs], dtype=float)[:, None]
+    width = configs(lambda a: a.glb_width_bits)[:, None]
     counts[Count.GLB_READ_ACCESSES] = acts.glb_read_bits / width
     counts[Count.GLB_WRITE_ACCESSES] = acts.glb_write_bits / width
-    seconds = acts.latency_cycles / (np.asarray([a.clock_mhz for a in archs], dtype=float)[:, None] * 1e6)
+    seconds = acts.latency_cycles / (configs(lambda a: a.clock_mhz)[:, None] * 1e6)
     energy = leakage_mw[:, None] * seconds * 1e9
     for i, key in enumerate(keys):
         energy = energy + per_action[:, i, :][:, t.layer_class] * counts[key]
@@ -216,9 +248,8 @@ class LayerMappings:
         return f"{name}, {operand} from DRAM every {pass_} (the {operand} {verb} the GLB)"
 
 
-def _choose_dataflow(sub: ArrayParams, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
-                     t: WorkloadTables) -> tuple[np.ndarray, LayerActions]:
-    """For ``auto`` points (``sub``: their parameters; ``configs``, ``plans``: theirs), each
+def _choose_dataflow(sub: ArrayParams, configs: _Configs, columns: _Columns, t: WorkloadTables) -> tuple[np.ndarray, LayerActions]:
+    """For ``auto`` points (``sub``: their parameters; ``configs``, ``columns``: their configurations and plans), each
     layer's dataflow code (points x layers, ``counts.WS/OS/IS``) and its counts: per layer,
     whichever of weight, output and input stationary costs least -- its energy (static included)
     or its energy x latency (``mapping_objective``) -- all three counted (points x layers x 3).
@@ -227,10 +258,10 @@ def _choose_dataflow(sub: ArrayParams, configs: Sequence[MacArrayConfig], plans:
     candidates = [count_actions(t.shapes, replace(sub, flow=code)) for code in codes]
     # The bill-of-materials counts are the same under every dataflow: they do not move an energy
     # ranking but are part of the energy an energy x latency product multiplies.
-    bom = bom_counts(t, _Columns(plans)("group_size"))
+    bom = bom_counts(t, columns("group_size"))
     keys = tuple(_per_layer(candidates[0])) + (Count.GLB_READ_ACCESSES, Count.GLB_WRITE_ACCESSES) + tuple(bom)
-    per_action, leakage = _energy_per_action(plans, keys, t.n_classes)
-    edp = np.asarray([a.mapping_objective is MappingObjective.EDP for a in configs])[:, None]
+    per_action, leakage = _energy_per_action(columns, keys, t.n_classes)
+    edp = configs(lambda a: a.mapping_objective is MappingObjective.EDP, bool)[:, None]
     scores = []
     for acts in candidates:
         energy = _layer_energy(acts, per_action, leakage, keys, configs, t, bom)
@@ -269,14 +300,15 @@ class MacArrayTemplate:
 
     def plan_block(self, scheme: QuantScheme, configs: Sequence[MacArrayConfig], pricer: Pricer,
                    tables: WorkloadTables, datapaths: ClassDatapaths) -> tuple[list[MacPointPlan], tuple[PricedRow, ...]]:
-        block = plan_mac_block(scheme, configs, pricer, tables, datapaths)
+        block = plan_mac_block(scheme, configs, pricer, tables, datapaths, checked=True)  # grouped by block_key
         return [MacPointPlan(block, i) for i in range(len(configs))], block.rows
 
     def count(self, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
               tables: WorkloadTables) -> GroupActions:
-        params = _params(configs, plans, tables)
+        settings, columns = _Configs(configs), _Columns(plans)
+        params = _params(settings, columns, tables)
         n, layers = len(configs), len(tables.layer_class)
-        codes = np.asarray([FLOW_CODES.get(a.dataflow.value, -1) for a in configs])  # -1: auto
+        codes = settings(lambda a: FLOW_CODES.get(a.dataflow.value, -1), int)  # -1: auto
         parts = []
         for code in sorted(set(codes[codes >= 0].tolist())):  # the points of each dataflow together
             which = np.flatnonzero(codes == code)
@@ -287,7 +319,7 @@ class MacArrayTemplate:
         if (codes < 0).any():
             which = np.flatnonzero(codes < 0)
             sub = ArrayParams(**{f.name: _rows(getattr(params, f.name), which, n) for f in fields(params)})
-            chosen, acts = _choose_dataflow(sub, [configs[i] for i in which], [plans[i] for i in which], tables)
+            chosen, acts = _choose_dataflow(sub, settings.take(which), columns.take(which), tables)
             parts.append((which, acts))
             flows = flows.copy()
             flows[which] = chosen
@@ -298,7 +330,7 @@ class MacArrayTemplate:
             compute_cycles=acts.compute_cycles,
             memory_cycles=acts.memory_cycles,
             latency_cycles=acts.latency_cycles,
-            peak_macs_per_cycle=np.asarray([a.num_pes for a in configs], dtype=float),
+            peak_macs_per_cycle=settings(lambda a: a.num_pes),
             mapping=mapping,
         )
 

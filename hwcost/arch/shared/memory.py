@@ -25,7 +25,8 @@ from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.report import Category
 from hwcost.schemes import QuantScheme
 
-__all__ = ["DramStandard", "MemorySystem", "read_number_keys", "buffer_rows", "add_buffer_sums", "traffic_counts"]
+__all__ = ["DramStandard", "MemorySystem", "read_number_keys", "buffer_rows", "glb_dram_rows", "elementwise_row",
+           "add_buffer_sums", "traffic_counts"]
 
 
 class DramStandard(Enum):
@@ -118,17 +119,21 @@ def _dram_params(memory: MemorySystem, pricer: Pricer) -> dict[str, Any]:
 
 
 def buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, scheme: QuantScheme) -> list[PricedRow]:
-    """Global buffer, DRAM and the element-wise layers (docs/cost-model.md §3). A GLB access reads
-    or writes one port of one bank: it is priced as an SRAM of one bank's capacity. A residual add
-    rescales its two inputs onto the output grid (:func:`~hwcost.arch.shared.residual.residual_add`).
-    Priced once per library, memory system, lane count and scheme."""
+    """Global buffer, DRAM and the element-wise layers (docs/cost-model.md §3): :func:`glb_dram_rows`
+    and :func:`elementwise_row`. Priced once per library, memory system, lane count and scheme."""
     key = ("buffer_rows", memory.glb_kib, memory.glb_banks, memory.glb_width_bits, memory.dram_standard, lanes,
            scheme)
-    return list(pricer.derived(key, lambda: tuple(_buffer_rows(memory, lanes, pricer, scheme))))
+    return list(pricer.derived(key, lambda: (*glb_dram_rows(memory, pricer), elementwise_row(lanes, pricer, scheme))))
 
 
-def _buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, scheme: QuantScheme) -> list[PricedRow]:
-    act_bits = scheme.activations.bits
+def glb_dram_rows(memory: MemorySystem, pricer: Pricer) -> tuple[PricedRow, PricedRow]:
+    """The global buffer's and DRAM's rows. A GLB access reads or writes one port of one bank: it
+    is priced as an SRAM of one bank's capacity. Priced once per library and memory system."""
+    key = ("glb_dram_rows", memory.glb_kib, memory.glb_banks, memory.glb_width_bits, memory.dram_standard)
+    return pricer.derived(key, lambda: _glb_dram_rows(memory, pricer))
+
+
+def _glb_dram_rows(memory: MemorySystem, pricer: Pricer) -> tuple[PricedRow, PricedRow]:
     smallest = pricer.sram_range().min_bytes
     if memory.glb_bank_bytes < smallest:
         raise HwcostError.single(
@@ -140,16 +145,7 @@ def _buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, scheme: Quant
     e_rd, e_wr = (pricer.energy_pj("sram", a, **glb_args) for a in ("read", "write"))
     dram = _dram_params(memory, pricer)
     d_rd, d_wr = (pricer.energy_pj("dram", a, **dram) for a in ("read", "write"))
-    residual = residual_add(scheme, pricer)
-    e_add = residual.energy_pj
-    e_cmp = pricer.energy_pj("comparator", bits=act_bits)
-    pool_bits = act_bits + 6  # a 7x7 average-pool window sum: ceil(log2 49) = 6 more bits
-    e_pool = pricer.energy_pj("int_adder", bits=pool_bits)
-    ew_area = lanes * (pricer.area_um2("int_adder", bits=pool_bits) + pricer.area_um2("comparator", bits=act_bits)
-                       + residual.area_um2)
-    ew_leak = lanes * (pricer.leakage_mw("int_adder", bits=pool_bits) + pricer.leakage_mw("comparator", bits=act_bits)
-                       + residual.leakage_mw)
-    return [
+    return (
         PricedRow(
             SharedRow.GLB,
             Category.ON_CHIP_MEMORY,
@@ -163,15 +159,35 @@ def _buffer_rows(memory: MemorySystem, lanes: int, pricer: Pricer, scheme: Quant
             (Term(Count.DRAM_READ_BITS, d_rd, d_rd), Term(Count.DRAM_WRITE_BITS, d_wr, d_wr)),
             pricer.area_um2("dram", **dram),
         ),
-        PricedRow(
-            SharedRow.ELEMENTWISE,
-            Category.COMPUTE,
-            (Term(Count.RESIDUAL_ADDS, e_add, e_add), Term(Count.MAX_POOL_COMPARES, e_cmp, e_cmp),
-             Term(Count.AVG_POOL_ADDS, e_pool, e_pool)),
-            ew_area,
-            leakage_mw=ew_leak,
-        ),
-    ]
+    )
+
+
+def elementwise_row(lanes: int, pricer: Pricer, scheme: QuantScheme) -> PricedRow:
+    """The element-wise layers on ``lanes`` post-processing lanes: a residual add rescales its two
+    inputs onto the output grid (:func:`~hwcost.arch.shared.residual.residual_add`), max pooling
+    compares, a 7x7 average pool adds. Priced once per library, lane count and scheme."""
+    return pricer.derived(("elementwise_row", lanes, scheme), lambda: _elementwise_row(lanes, pricer, scheme))
+
+
+def _elementwise_row(lanes: int, pricer: Pricer, scheme: QuantScheme) -> PricedRow:
+    act_bits = scheme.activations.bits
+    residual = residual_add(scheme, pricer)
+    e_add = residual.energy_pj
+    e_cmp = pricer.energy_pj("comparator", bits=act_bits)
+    pool_bits = act_bits + 6  # a 7x7 average-pool window sum: ceil(log2 49) = 6 more bits
+    e_pool = pricer.energy_pj("int_adder", bits=pool_bits)
+    ew_area = lanes * (pricer.area_um2("int_adder", bits=pool_bits) + pricer.area_um2("comparator", bits=act_bits)
+                       + residual.area_um2)
+    ew_leak = lanes * (pricer.leakage_mw("int_adder", bits=pool_bits) + pricer.leakage_mw("comparator", bits=act_bits)
+                       + residual.leakage_mw)
+    return PricedRow(
+        SharedRow.ELEMENTWISE,
+        Category.COMPUTE,
+        (Term(Count.RESIDUAL_ADDS, e_add, e_add), Term(Count.MAX_POOL_COMPARES, e_cmp, e_cmp),
+         Term(Count.AVG_POOL_ADDS, e_pool, e_pool)),
+        ew_area,
+        leakage_mw=ew_leak,
+    )
 
 
 def add_buffer_sums(sums: Sums, glb_width_bits: np.ndarray, act_bits: np.ndarray, t: WorkloadTables) -> None:
