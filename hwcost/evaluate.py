@@ -105,12 +105,13 @@ def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tab
     plan_block = getattr(template, "plan_block", None)
     if plan_block is None:
         return tuple(_plan(template, p, tables, cache) for p in points), None
-    members: dict[tuple[object, ...], list[int]] = {}
-    block_keys: dict[int, tuple[object, ...]] = {}  # per configuration object: a sweep's points share a few
+    members: dict[tuple[int, int, int], list[int]] = {}
+    key_numbers: dict[tuple[object, ...], int] = {}  # each distinct block key's number
+    block_keys: dict[int, int] = {}  # per configuration object (a sweep's points share a few): its key's number
     for i, p in enumerate(points):  # the points hold their schemes, libraries and designs: their ids stay theirs
         key = block_keys.get(id(p.arch))
         if key is None:
-            key = block_keys[id(p.arch)] = template.block_key(p.arch)
+            key = block_keys[id(p.arch)] = key_numbers.setdefault(template.block_key(p.arch), len(key_numbers))
         members.setdefault((id(p.scheme), id(p.techlib), key), []).append(i)
     plans: list[Any] = [None] * len(points)
     blocks: list[Block] = []

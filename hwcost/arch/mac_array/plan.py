@@ -104,12 +104,19 @@ def _instances(unit: Unit, arch: MacArrayConfig) -> int:
 
 @dataclass(frozen=True)
 class _UnitRow:
-    """What a priced unit's row is on every MAC array: its count key, energies per action per
-    class, and per-class leakage of one instance (the instance count is the array's)."""
+    """What a priced unit's row is on every MAC array: its unit, category and term (count key and
+    energies per action per class), and the area and leakage of one instance (the instance count
+    is the array's) -- a PE unit's of the integer classes, with each FP32 class's on its row of
+    C FP units beside the array -- or, for a per-channel table, of the one memory."""
 
-    count: Enum
-    energies_pj: tuple[float, ...]
-    leaks_mw: tuple[float, ...]
+    unit: Unit
+    category: Category
+    term: Term
+    area_um2: float  # per instance
+    leakage_mw: float  # per instance (a table: the memory's)
+    is_memory: bool
+    fp_areas_um2: tuple[float, ...] = ()  # per FP unit of each FP32 class (a PE unit's)
+    fp_leaks_mw: tuple[float, ...] = ()
 
 
 def _unit_row(priced: PricedUnit, fp: tuple[bool, ...], pricer: Pricer) -> _UnitRow:
@@ -123,37 +130,37 @@ def _unit_row(priced: PricedUnit, fp: tuple[bool, ...], pricer: Pricer) -> _Unit
             same = b is not None and u is not None and u.component is b.component and u.widths == b.widths
             leaks[k] = leaks[0] if same else unit_leakage_mw(u, pricer)
     count = count_key(unit)
-    if unit.kind in PE_KINDS:
-        # Integer layers of every class run as PE-wide slices on the same PEs (their multiplies at
-        # the PE's width; their accumulations, once per MAC, at their own accumulator width);
-        # FP32 first/last layers on a row of C FP units beside the array.
-        for k in range(1, len(es)):
-            if not fp[k] and unit.kind is UnitKind.MAC_MULTIPLIER or priced.units[k] is None:
-                es[k] = es[0]
-        if unit.kind is UnitKind.ACCUMULATOR:
-            count = MacCount.ACCUMULATIONS
-    return _UnitRow(count, tuple(es), tuple(leaks))
+    if unit.kind not in PE_KINDS:
+        leakage = priced.leakage_mw if priced.is_memory else max(leaks)
+        return _UnitRow(unit, Category.QUANT_OVERHEAD, Term(count, *es), priced.area_um2, leakage, priced.is_memory)
+    # Integer layers of every class run as PE-wide slices on the same PEs (their multiplies at
+    # the PE's width; their accumulations, once per MAC, at their own accumulator width);
+    # FP32 first/last layers on a row of C FP units beside the array.
+    for k in range(1, len(es)):
+        if not fp[k] and unit.kind is UnitKind.MAC_MULTIPLIER or priced.units[k] is None:
+            es[k] = es[0]
+    area, leakage = priced.area_body_um2, leaks[0]
+    if unit.kind is UnitKind.ACCUMULATOR:
+        count = MacCount.ACCUMULATIONS
+        area = max(a for a, f in zip(priced.areas_um2, fp) if not f)
+        leakage = max(v for v, f in zip(leaks, fp) if not f)
+    return _UnitRow(unit, Category.COMPUTE, Term(count, *es), area, leakage, priced.is_memory,
+                    tuple(a for a, f in zip(priced.areas_um2, fp) if f), tuple(v for v, f in zip(leaks, fp) if f))
 
 
 def _bom_row(priced: PricedUnit, fp: tuple[bool, ...], arch: MacArrayConfig, pricer: Pricer) -> tuple[PricedRow, int]:
     """The row of one priced unit, and its instance count (a per-channel table is one memory)."""
-    unit = priced.unit
     shared = pricer.derived(("mac_unit_row", id(priced), fp), lambda: _unit_row(priced, fp, pricer), keep=(priced,))
-    leaks = shared.leaks_mw
-    n = 1 if priced.is_memory else _instances(unit, arch)
-    area = n * priced.area_um2
-    leakage = priced.leakage_mw if priced.is_memory else n * max(leaks)
-    if unit.kind in PE_KINDS:
-        fp_area = sum(arch.pe_cols * a for a, f in zip(priced.areas_um2, fp) if f)
-        fp_leak = sum(arch.pe_cols * v for v, f in zip(leaks, fp) if f)
-        area = n * priced.area_body_um2 + fp_area
-        leakage = n * leaks[0] + fp_leak
-        if unit.kind is UnitKind.ACCUMULATOR:
-            area = n * max(a for a, f in zip(priced.areas_um2, fp) if not f) + fp_area
-            leakage = n * max(v for v, f in zip(leaks, fp) if not f) + fp_leak
-    category = Category.COMPUTE if unit.kind in PE_KINDS else Category.QUANT_OVERHEAD
-    row = PricedRow(unit.kind, category, (Term(shared.count, *shared.energies_pj),), area, qualifier=priced.qualifier,
-                    leakage_mw=leakage)
+    unit = shared.unit
+    if shared.is_memory:
+        n, area, leakage = 1, 1 * shared.area_um2, shared.leakage_mw
+    else:
+        n = _instances(unit, arch)
+        area, leakage = n * shared.area_um2, n * shared.leakage_mw
+    if shared.fp_areas_um2:  # FP32 classes' units beside the array, one per column
+        area = area + sum(arch.pe_cols * a for a in shared.fp_areas_um2)
+        leakage = leakage + sum(arch.pe_cols * v for v in shared.fp_leaks_mw)
+    row = PricedRow(unit.kind, shared.category, (shared.term,), area, qualifier=priced.qualifier, leakage_mw=leakage)
     return row, n
 
 

@@ -177,19 +177,22 @@ def _energy_per_action(columns: _Columns, keys: Sequence[Enum], classes: int) ->
     per_action = np.zeros((columns.points, len(keys), classes))
     leakage = np.zeros(columns.points)
     for block, points, place in columns.groups:
-        size = len(points)
-        e = np.zeros((size, len(keys), classes))
-        leak = np.zeros(size)
-        at = lambda v: v[place] if isinstance(v, np.ndarray) else v  # noqa: E731
+        # summed in Python over the block's rows (most numbers are one per block), in the rows'
+        # order, then taken at the points: the same additions as point by point
+        cells: dict[tuple[int, int], Any] = {}
+        leak: Any = 0.0
         for row in block.rows:
-            leak = leak + at(row.leakage_mw)
+            leak = leak + row.leakage_mw
             for term in row.terms:
                 i = position.get(term.count)
                 if i is not None:
                     for k in range(classes):
-                        e[:, i, k] = e[:, i, k] + at(term.energy_pj(k, classes))
+                        cells[i, k] = cells.get((i, k), 0.0) + term.energy_pj(k, classes)
+        e = np.zeros((len(points), len(keys), classes))
+        for (i, k), value in cells.items():
+            e[:, i, k] = value[place] if isinstance(value, np.ndarray) else value
         per_action[points] = e
-        leakage[points] = leak
+        leakage[points] = leak[place] if isinstance(leak, np.ndarray) else leak
     return per_action, leakage
 
 

@@ -190,8 +190,15 @@ def _price_memory(unit: Unit, pricer: Pricer, entries: int) -> tuple[float, floa
 
 
 def _price_unit(unit: Unit, pricer: Pricer) -> tuple[float, float]:
+    """(energy per action, area) of a logic unit: once per library, component, widths and
+    operations per action (the schemes of a sweep share most of their units)."""
     # A window sum's N - 1 additions are counted per layer (Count.WINDOW_SUM), not per action.
     ops = 1 if unit.kind is UnitKind.ZERO_POINT_WINDOW_SUM else unit.ops_per_action
+    # enum members are singletons: their ids stand for them (hashing one calls Python code)
+    return pricer.derived(("unit_price", id(unit.component), unit.widths, ops), lambda: _priced_unit(unit, ops, pricer))
+
+
+def _priced_unit(unit: Unit, ops: int, pricer: Pricer) -> tuple[float, float]:
     if unit.component is Component.XNOR_GATE:  # not a library component: its logic_gate cells
         xnor = xnor_cost(pricer, unit.widths["bits"])
         return xnor.energy_pj * ops, xnor.area_um2
@@ -215,8 +222,8 @@ def unit_leakage_mw(unit: Unit | None, pricer: Pricer) -> float:
         return 0.0
     if unit.component is Component.XNOR_GATE:
         return xnor_cost(pricer, unit.widths["bits"]).leakage_mw
-    return pricer.derived(("unit_leakage", id(unit)), lambda: pricer.leakage_mw(str(unit.component), **unit.widths),
-                          keep=(unit,))
+    return pricer.derived(("unit_leakage", id(unit.component), unit.widths),
+                          lambda: pricer.leakage_mw(str(unit.component), **unit.widths))
 
 
 def _priced_units(datapaths: Sequence[Datapath], pricer: Pricer, tables: WorkloadTables, group_size: int,

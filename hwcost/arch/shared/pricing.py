@@ -409,22 +409,24 @@ def block_row_costs(blocks: Sequence[Block], n: int, sums: Sums) -> tuple[RowCos
     numbers laid end to end (:func:`_along`), then the arithmetic of one block, element by element
     the same, on all of them at once."""
     classes = max((len(v) for v in sums.values()), default=1)
-    if any(len({row.name for row in rows}) != len(rows) for _, rows in blocks):
+    names = [[row.name for row in rows] for _, rows in blocks]  # each block's row names (a property: read once)
+    if any(len(set(block_names)) != len(block_names) for block_names in names):
         return _block_row_costs_each(blocks, n, sums, classes)  # a name twice in a block: the last one stays
     table: dict[str, dict[str, Any]] = {}
     first: dict[str, tuple[int, int]] = {}
     alike: dict[tuple[object, ...], list[tuple[np.ndarray, PricedRow]]] = {}
-    for idx, rows in blocks:
+    for (idx, rows), block_names in zip(blocks, names):
         start = int(idx[0])
-        for r, row in enumerate(rows):
-            name = row.name
+        for r, (row, name) in enumerate(zip(rows, block_names)):
             entry = table.get(name)
             if entry is None:
                 entry = table[name] = {"category": row.category, "energy": np.zeros(n), "area": np.zeros(n),
                                        "actions": np.zeros(n), "sources": None,  # None: "techlib" everywhere
                                        "leakage": np.zeros(n), "static": np.zeros(n)}
             place = (start, r)
-            first[name] = min(first.get(name, place), place)
+            earlier = first.get(name)
+            if earlier is None or place < earlier:
+                first[name] = place
             # enum members are singletons: their ids stand for them (hashing one calls Python code)
             alike.setdefault((name, *((id(t.count), t.static) for t in row.terms)), []).append((idx, row))
             if row.source != "techlib":
