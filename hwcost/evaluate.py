@@ -34,8 +34,8 @@ from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
 from hwcost.arch.shared.cache import CostCache
 from hwcost.arch.shared.distinct import ExpandedCounts, expanded_mapping
 from hwcost.arch.shared.memory import add_buffer_sums
-from hwcost.arch.shared.pricing import (Block, Count, PointPlan, PricedRow, RowCosts, block_row_costs, row_costs,
-                                       split_by_class)
+from hwcost.arch.shared.pricing import (Block, BlockPlans, Count, PlanTable, PointPlan, PricedRow, RowCosts,
+                                       block_row_costs, row_costs, split_by_class)
 from hwcost.arch.shared.tables import BODY, EDGE, WorkloadTables
 from hwcost.arch.template import Template
 from hwcost.design_point import DesignPoint, design_point
@@ -59,7 +59,7 @@ class GroupCost:
     utilisation: np.ndarray
     compute_cycles: np.ndarray
     memory_cycles: np.ndarray
-    plans: tuple[Any, ...]  # each point's plan (the template's type)
+    plans: Sequence[Any]  # each point's plan (the template's type; a PlanTable of a template's blocks)
     per_layer: Mapping[Enum, np.ndarray]  # actions per count key, (points, layers)
     layer_latency_cycles: np.ndarray  # (points, layers)
     peak_macs_per_cycle: np.ndarray  # (points,)
@@ -96,7 +96,7 @@ def _plan(template: Template[Any, Any], point: DesignPoint, tables: WorkloadTabl
 
 
 def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tables: WorkloadTables,
-                cache: CostCache) -> tuple[tuple[Any, ...], list[Block] | None]:
+                cache: CostCache) -> tuple[Sequence[Any], list[Block] | None]:
     """Every point's plan and, for a template that prices blocks of points at once
     (``plan_block``: the same scheme and library, configurations sharing the template's
     ``block_key``), the blocks' rows, each with the points it holds. ``plan_block`` returns the
@@ -113,26 +113,27 @@ def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tab
         if key is None:
             key = block_keys[id(p.arch)] = key_numbers.setdefault(template.block_key(p.arch), len(key_numbers))
         members.setdefault((id(p.scheme), id(p.techlib), key), []).append(i)
-    plans: list[Any] = [None] * len(points)
+    plans = PlanTable(len(points))
     blocks: list[Block] = []
-    for index in members.values():
-        first = points[index[0]]
+    for members_of in members.values():
+        first = points[members_of[0]]
+        index = np.asarray(members_of)
         if len(index) == 1:  # a block of one: the point's own plan, kept in the cache by value
-            plans[index[0]] = plan = _plan(template, first, tables, cache)
-            blocks.append((np.asarray(index), plan.rows))
+            plan = _plan(template, first, tables, cache)
+            plans.add(index, (plan,))
+            blocks.append((index, plan.rows))
             continue
         try:
-            block_plans, rows = plan_block(first.scheme, [points[i].arch for i in index], cache.pricer(first.techlib),
+            block_plans, rows = plan_block(first.scheme, [points[i].arch for i in members_of], cache.pricer(first.techlib),
                                            tables, cache.datapaths(first.scheme, tables))
         except HwcostError as exc:
             raise _named(exc, template, first) from None
-        for i, plan in zip(index, block_plans):
-            plans[i] = plan
+        plans.add(index, block_plans)
         if isinstance(rows, list):  # sub-blocks whose rows differ in structure: (positions in the block, rows)
-            blocks += [(np.asarray(index)[within], part) for within, part in rows]
+            blocks += [(index[within], part) for within, part in rows]
         else:
-            blocks.append((np.asarray(index), rows))
-    return tuple(plans), blocks
+            blocks.append((index, rows))
+    return plans, blocks
 
 
 def _group_key(point: DesignPoint) -> tuple[object, ...]:
@@ -143,10 +144,15 @@ def _group_key(point: DesignPoint) -> tuple[object, ...]:
     return workload, type(point.arch).template
 
 
-def _group_sizes(plans: Sequence[Any]) -> list[int]:
+def _group_sizes(plans: Sequence[Any]) -> Sequence[float]:
     """Each plan's weight group size; a point's view of a block plan (``PointPlan``) reads it from
     the block plan, once per block (the view's own lookup costs a Python call per point)."""
-    sizes = []
+    if isinstance(plans, PlanTable):
+        sizes = np.empty(len(plans))
+        for index, part in plans.parts:  # a block's plans: its sizes at once
+            sizes[index] = part.block.group_size if isinstance(part, BlockPlans) else _group_sizes(part)
+        return sizes
+    out = []
     of_block: dict[int, Any] = {}
     for p in plans:
         if type(p) is PointPlan:
@@ -154,10 +160,10 @@ def _group_sizes(plans: Sequence[Any]) -> list[int]:
             if size is None:
                 size = of_block[id(p.block)] = p.block.group_size
             if not isinstance(size, np.ndarray):  # an array over the block's points: the view takes the point's
-                sizes.append(size)
+                out.append(size)
                 continue
-        sizes.append(p.group_size)
-    return sizes
+        out.append(p.group_size)
+    return out
 
 
 DISTINCT_LAYERS_FROM = 32

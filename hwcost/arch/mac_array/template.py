@@ -20,7 +20,7 @@ from hwcost.arch.mac_array.plan import (HARD_GATED_RESIDUAL, RETENTIVE_GATED_RES
                                         PE_GRID, plan_mac_array, plan_mac_block)
 from hwcost.arch.shared.bom import ClassDatapaths, bom_counts
 from hwcost.arch.shared.noc import noc_setting
-from hwcost.arch.shared.pricing import Count, PointPlan, PricedRow, Pricer
+from hwcost.arch.shared.pricing import BlockPlans, Count, PlanTable, PointPlan, PricedRow, Pricer
 from hwcost.arch.shared.tables import PEAK_STREAM_LENGTH, IdealLayer, WorkloadTables, by_class
 from hwcost.arch.template import GroupActions, Setting
 from hwcost.schemes import QuantScheme
@@ -37,6 +37,14 @@ class _Columns:
 
     def __init__(self, plans: Sequence[MacPlan | MacPointPlan]) -> None:
         self.points = len(plans)
+        if isinstance(plans, PlanTable):  # a sweep's: its blocks' plans read block by block
+            self.groups = []
+            for index, part in plans.parts:
+                if isinstance(part, BlockPlans):
+                    self.groups.append((part.block, index, np.arange(len(index))))
+                else:
+                    self.groups += [(block, index[points], within) for block, points, within in _Columns(part).groups]
+            return
         groups: dict[int, tuple[MacPlan, list[int], list[int]]] = {}
         for d, plan in enumerate(plans):
             block, index = (plan.block, plan.index) if isinstance(plan, MacPointPlan) else (plan, 0)
@@ -302,9 +310,9 @@ class MacArrayTemplate:
         return block_key(config)
 
     def plan_block(self, scheme: QuantScheme, configs: Sequence[MacArrayConfig], pricer: Pricer,
-                   tables: WorkloadTables, datapaths: ClassDatapaths) -> tuple[list[MacPointPlan], tuple[PricedRow, ...]]:
+                   tables: WorkloadTables, datapaths: ClassDatapaths) -> tuple[BlockPlans, tuple[PricedRow, ...]]:
         block = plan_mac_block(scheme, configs, pricer, tables, datapaths, checked=True)  # grouped by block_key
-        return [MacPointPlan(block, i) for i in range(len(configs))], block.rows
+        return BlockPlans(block, len(configs)), block.rows
 
     def count(self, configs: Sequence[MacArrayConfig], plans: Sequence[MacPlan | MacPointPlan],
               tables: WorkloadTables) -> GroupActions:

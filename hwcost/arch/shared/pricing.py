@@ -13,7 +13,7 @@ Row names and count keys are enum members, never free strings: the classifier's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
@@ -40,6 +40,8 @@ __all__ = [
     "block_row_costs",
     "point_rows",
     "PointPlan",
+    "BlockPlans",
+    "PlanTable",
     "point_plans",
     "take_rows",
     "value_at",
@@ -371,6 +373,61 @@ class PointPlan:
     @property
     def rows(self) -> tuple[PricedRow, ...]:
         return point_rows(self.block.rows, self.index)
+
+
+class BlockPlans(Sequence[PointPlan]):
+    """The points' plans of one block plan, each point's view (:class:`PointPlan`) made only when
+    asked for: a sweep reads its block plans field by field (a template's ``plan_block`` may
+    return them in place of a list of views)."""
+
+    __slots__ = ("block", "points")
+
+    def __init__(self, block: Any, points: int) -> None:
+        self.block = block
+        self.points = points
+
+    def __len__(self) -> int:
+        return self.points
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.points))]
+        if not -self.points <= i < self.points:
+            raise IndexError(i)
+        return PointPlan(self.block, i % self.points)
+
+
+class PlanTable(Sequence[Any]):
+    """Each point's plan of a group, from the plans of its blocks (``parts``: the points' positions
+    in the group and their plans, a sequence each: a :class:`BlockPlans`, a list of views, or one
+    plan of a block of one), without a Python object per point until one is asked for."""
+
+    def __init__(self, points: int) -> None:
+        self.parts: list[tuple[np.ndarray, Sequence[Any]]] = []
+        self._part = np.zeros(points, dtype=np.intp)  # each point's part
+        self._place = np.zeros(points, dtype=np.intp)  # its place among the part's plans
+
+    def add(self, index: np.ndarray, plans: Sequence[Any]) -> None:
+        """The plans of the points ``index``, in that order."""
+        self._part[index] = len(self.parts)
+        self._place[index] = np.arange(len(index))
+        self.parts.append((index, plans))
+
+    def __len__(self) -> int:
+        return len(self._part)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.parts[int(self._part[i])][1][int(self._place[i])]
+
+    def __iter__(self) -> Iterator[Any]:
+        """Every point's plan in order (a block's views made now)."""
+        plans: list[Any] = [None] * len(self)
+        for index, part in self.parts:
+            for i, plan in zip(index.tolist(), part):
+                plans[i] = plan
+        return iter(plans)
 
 
 def point_plans(parts: Iterable[tuple[np.ndarray, Any]], points: int) -> tuple[list[PointPlan], list[Block]]:
