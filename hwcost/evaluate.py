@@ -105,6 +105,9 @@ def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tab
     plan_block = getattr(template, "plan_block", None)
     if plan_block is None:
         return tuple(_plan(template, p, tables, cache) for p in points), None
+    if len(points) == 1:  # a report's point: its own plan, kept in the cache by value (as a block of one below)
+        plan = _plan(template, points[0], tables, cache)
+        return (plan,), [(np.asarray([0]), plan.rows)]
     members: dict[tuple[int, int, int], list[int]] = {}
     key_numbers: dict[tuple[object, ...], int] = {}  # each distinct block key's number
     block_keys: dict[int, int] = {}  # per configuration object (a sweep's points share a few): its key's number

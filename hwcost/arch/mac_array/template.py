@@ -99,7 +99,8 @@ class _Configs:
 
     def __call__(self, read: Callable[[MacArrayConfig], Any], dtype: Any = float) -> np.ndarray:
         """``read`` of every point's configuration: (points,), or (points, k) for k values each."""
-        return np.asarray([read(c) for c in self.distinct], dtype=dtype)[self.at]
+        values = np.asarray([read(c) for c in self.distinct], dtype=dtype)
+        return values if len(self.distinct) == len(self.at) == 1 else values[self.at]
 
 
 def _layer_acc_bits(plans: "_Columns | Sequence[MacPlan | MacPointPlan]", t: WorkloadTables, fp: np.ndarray) -> np.ndarray:
