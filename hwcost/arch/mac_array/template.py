@@ -37,6 +37,7 @@ class _Columns:
 
     def __init__(self, plans: Sequence[MacPlan | MacPointPlan]) -> None:
         self.points = len(plans)
+        self.group_of: np.ndarray | None = None  # each point's group (_group_of)
         if isinstance(plans, PlanTable):  # a sweep's: its blocks' plans read block by block
             self.groups = []
             for index, part in plans.parts:
@@ -55,6 +56,14 @@ class _Columns:
             entry[2].append(index)
         self.groups = [(block, np.asarray(points), np.asarray(within)) for block, points, within in groups.values()]
 
+    def _group_of(self) -> np.ndarray:
+        """Each point's group (its block's position in ``groups``)."""
+        if self.group_of is None:
+            self.group_of = np.empty(self.points, dtype=np.intp)
+            for k, (_, points, _) in enumerate(self.groups):
+                self.group_of[points] = k
+        return self.group_of
+
     def take(self, which: np.ndarray) -> "_Columns":
         """The columns of the points ``which`` (positions among these points, in that order)."""
         position = np.full(self.points, -1)
@@ -70,6 +79,9 @@ class _Columns:
 
     def __call__(self, name: str) -> np.ndarray:
         """(points,) for a number, (points, classes) for a tuple per class."""
+        values = [getattr(block, name) for block, _, _ in self.groups]
+        if not any(isinstance(v, np.ndarray) for v in values):  # one value per block: gathered at once
+            return np.asarray(values, dtype=float)[self._group_of()]
         out: np.ndarray | None = None
         for block, points, within in self.groups:
             value = getattr(block, name)

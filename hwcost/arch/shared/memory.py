@@ -165,8 +165,10 @@ def _glb_dram_rows(memory: MemorySystem, pricer: Pricer) -> tuple[PricedRow, Pri
 def elementwise_row(lanes: int, pricer: Pricer, scheme: QuantScheme) -> PricedRow:
     """The element-wise layers on ``lanes`` post-processing lanes: a residual add rescales its two
     inputs onto the output grid (:func:`~hwcost.arch.shared.residual.residual_add`), max pooling
-    compares, a 7x7 average pool adds. Priced once per library, lane count and scheme."""
-    return pricer.derived(("elementwise_row", lanes, scheme), lambda: _elementwise_row(lanes, pricer, scheme))
+    compares, a 7x7 average pool adds. Priced once per library, lane count and scheme object (its id
+    stands for it: hashing a scheme hashes its every field; the value holds the scheme)."""
+    return pricer.derived(("elementwise_row", lanes, id(scheme)), lambda: _elementwise_row(lanes, pricer, scheme),
+                          keep=(scheme,))
 
 
 def _elementwise_row(lanes: int, pricer: Pricer, scheme: QuantScheme) -> PricedRow:

@@ -451,8 +451,11 @@ def _term_energies(term: Term, classes: int) -> tuple[Any, ...]:
 def _along(values: Sequence[Any], lengths: Sequence[int]) -> Any:
     """Block values (each a float shared by its block's points, or an array over them) laid end to
     end: one float per point of the blocks, in their order (a block's float as it is, when alone)."""
-    if not any(isinstance(v, np.ndarray) for v in values):
+    arrays = [isinstance(v, np.ndarray) for v in values]
+    if not any(arrays):
         return values[0] if len(values) == 1 else np.repeat(np.asarray(values, dtype=float), lengths)
+    if all(arrays):
+        return np.concatenate(values, dtype=float)
     return np.concatenate([np.asarray(v, dtype=float) if isinstance(v, np.ndarray) else np.full(m, v, dtype=float)
                            for v, m in zip(values, lengths)])
 
