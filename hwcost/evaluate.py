@@ -100,8 +100,10 @@ def _plan_group(template: Template[Any, Any], points: Sequence[DesignPoint], tab
     """Every point's plan and, for a template that prices blocks of points at once
     (``plan_block``: the same scheme and library, configurations sharing the template's
     ``block_key``), the blocks' rows, each with the points it holds. ``plan_block`` returns the
-    block's plans and its rows: one tuple of rows, or a list of sub-blocks (the positions of
-    their points in the block, their rows) when the rows' structure differs within it."""
+    block's plans (a sequence: a list of views, or ``BlockPlans`` that makes them when asked)
+    and its rows: one tuple of rows, or a list of sub-blocks (the positions of their points in
+    the block, their rows) when the rows' structure differs within it. The plans of a group of
+    several points are a :class:`PlanTable` of its blocks' plans."""
     plan_block = getattr(template, "plan_block", None)
     if plan_block is None:
         return tuple(_plan(template, p, tables, cache) for p in points), None

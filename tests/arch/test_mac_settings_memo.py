@@ -138,7 +138,7 @@ def test_a_block_of_several_glb_sizes_gives_each_point_its_own_plan() -> None:
     cache = CostCache()
     pricer = cache.pricer(LIB)
     scheme = hwcost.get_scheme("lsq", 4, 4)
-    configs = BLOCKS[11][2]
+    configs = {label: c for label, _, c in BLOCKS}["glb_kib"]
     block = _plan(scheme, configs, pricer, cache)
     assert isinstance(next(r for r in block.rows if r.name == "glb").area_um2, np.ndarray)
     for i, config in enumerate(configs):
