@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -242,14 +242,7 @@ def count_actions(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
     return _with_memory(
         shapes, p, fits, unique_inputs, array_input_reads, weight_reuse_passes, glb_psum_bits, acc_bits_moved,
         dram_again, memory_order, compute_cycles,
-        passes=passes,
-        mac_ops=mac_ops,
-        accumulations=accumulations,
-        shift_adds=shift_adds,
-        weight_loads=weight_loads,
-        input_loads=input_loads,
-        glb_blocks=glb_blocks,
-    )
+        PeCounts(passes, mac_ops, accumulations, shift_adds, weight_loads, input_loads), glb_blocks=glb_blocks)
 
 
 def pe_interleave(weight_words: Any, input_words: Any, psum_words: Any, kernel_cols: Any) -> tuple[Any, Any]:
@@ -392,22 +385,25 @@ def _count_row_stationary(shapes: LayerShapes, p: ArrayParams) -> LayerActions:
 
     return _with_memory(
         shapes, p, fits, unique_inputs, array_input_reads, e_folds, glb_psum_bits, acc_bits_moved,
-        dram_again, memory_order, compute_cycles, ordered=ordered,
-        passes=passes,
-        mac_ops=mac_ops,
-        accumulations=accumulations,
-        shift_adds=shift_adds,
-        weight_loads=weight_loads,
-        input_loads=input_loads,
-        glb_blocks=1.0,
-        pe_filters=pf,
-        pe_channels=q,
-    )
+        dram_again, memory_order, compute_cycles,
+        PeCounts(passes, mac_ops, accumulations, shift_adds, weight_loads, input_loads),
+        ordered=ordered, glb_blocks=1.0, pe_filters=pf, pe_channels=q)
+
+
+class PeCounts(NamedTuple):
+    """What a dataflow counts in the PE grid (the :class:`LayerActions` fields of the same names)."""
+
+    passes: Any
+    mac_ops: Any
+    accumulations: Any
+    shift_adds: Any
+    weight_loads: Any
+    input_loads: Any
 
 
 def _with_memory(shapes: LayerShapes, p: ArrayParams, fits: Any, unique_inputs: np.ndarray, array_input_reads: np.ndarray,
                  weight_passes: Any, glb_psum_bits: Any, acc_bits_moved: Any, dram_again: Any, memory_order: Any,
-                 compute_cycles: np.ndarray, ordered: Any = False, **counts: Any) -> LayerActions:
+                 compute_cycles: np.ndarray, pe: "PeCounts", ordered: Any = False, **counts: Any) -> LayerActions:
     """A dataflow's counts completed with what every dataflow shares, from what it sends: the
     input buffer when it ``fits`` (written with the ``unique_inputs``, read for every activation
     fed, ``array_input_reads``; else the GLB sends every one), the GLB's traffic (the weights
@@ -466,6 +462,7 @@ def _with_memory(shapes: LayerShapes, p: ArrayParams, fits: Any, unique_inputs: 
         acc_write_accesses=acc_bits_moved / 2 / p.acc_port_bits,
         ibuf_read_accesses=ibuf_reads,
         ibuf_write_accesses=ibuf_writes,
+        **pe._asdict(),
         **counts,
     )
 
