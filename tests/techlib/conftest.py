@@ -1,4 +1,8 @@
-"""A minimal valid technology library, for tests that break it one key at a time."""
+"""A minimal valid technology library, for tests that break it one key at a time, and a writer of
+library files."""
+
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -22,3 +26,15 @@ components:
 @pytest.fixture
 def tiny_yaml() -> str:
     return _TINY
+
+
+@pytest.fixture
+def lib_file(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a library's text to ``lib.yaml`` in the test's folder and return its path."""
+
+    def write(text: str) -> Path:
+        path = tmp_path / "lib.yaml"
+        path.write_text(text)
+        return path
+
+    return write

@@ -5,6 +5,7 @@ agree with a recomputation from the data their fits use."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,21 +21,16 @@ DATA = Path(__file__).resolve().parents[2] / "hwcost" / "data"
 _SPREAD = "    spread: {energy_sigma: 0.2, area_sigma: 0.1, leakage_sigma: 0.3, source: a fit}\n"
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "lib.yaml"
-    path.write_text(text)
-    return path
 
-
-def test_a_component_spread_loads_and_round_trips(tmp_path: Path, tiny_yaml: str) -> None:
-    lib = load_techlib(write(tmp_path, tiny_yaml + _SPREAD))
+def test_a_component_spread_loads_and_round_trips(lib_file: Callable[[str], Path], tiny_yaml: str) -> None:
+    lib = load_techlib(lib_file(tiny_yaml + _SPREAD))
     spread = lib.spread_of("int_adder")
     assert (spread.energy_sigma, spread.area_sigma, spread.leakage_sigma, spread.source) == (0.2, 0.1, 0.3, "a fit")
     assert parse_techlib(techlib_to_dict(lib)) == lib
 
 
-def test_without_its_own_spread_a_component_takes_the_shipped_one(tmp_path: Path, tiny_yaml: str) -> None:
-    lib = load_techlib(write(tmp_path, tiny_yaml))
+def test_without_its_own_spread_a_component_takes_the_shipped_one(lib_file: Callable[[str], Path], tiny_yaml: str) -> None:
+    lib = load_techlib(lib_file(tiny_yaml))
     assert lib.spread_of("int_adder") == default_spreads()["int_adder"]
     assert "spread" not in techlib_to_dict(lib)["components"]["int_adder"]  # the default is not written out
 
@@ -45,22 +41,22 @@ def test_without_its_own_spread_a_component_takes_the_shipped_one(tmp_path: Path
     ("energy_sigma: 7", "components.int_adder.spread.energy_sigma: expected a number <= 3, got 7"),
     ("source: ''", "components.int_adder.spread.source: expected a non-empty string"),
 ])
-def test_a_bad_spread_names_file_line_and_key(tmp_path: Path, tiny_yaml: str, bad: str, message: str) -> None:
+def test_a_bad_spread_names_file_line_and_key(lib_file: Callable[[str], Path], tiny_yaml: str, bad: str, message: str) -> None:
     key = bad.split(":")[0]
     text = tiny_yaml + _SPREAD.replace(f"{key}: {'a fit' if key == 'source' else '0.2'}", bad)
     with pytest.raises(HwcostError) as info:
-        load_techlib(write(tmp_path, text))
+        load_techlib(lib_file(text))
     assert f"lib.yaml:{len(tiny_yaml.splitlines()) + 1}: {message}" in str(info.value)
 
 
-def test_a_spread_without_a_source_is_refused(tmp_path: Path, tiny_yaml: str) -> None:
+def test_a_spread_without_a_source_is_refused(lib_file: Callable[[str], Path], tiny_yaml: str) -> None:
     text = tiny_yaml + _SPREAD.replace(", source: a fit", "")
     with pytest.raises(HwcostError, match="components.int_adder.spread: missing required key 'source'"):
-        load_techlib(write(tmp_path, text))
+        load_techlib(lib_file(text))
 
 
-def test_techlib_validate_exits_2_on_a_bad_spread(tmp_path: Path, tiny_yaml: str, capsys) -> None:
-    path = write(tmp_path, tiny_yaml + _SPREAD.replace("area_sigma: 0.1", "area_sigma: -1"))
+def test_techlib_validate_exits_2_on_a_bad_spread(lib_file: Callable[[str], Path], tiny_yaml: str, capsys) -> None:
+    path = lib_file(tiny_yaml + _SPREAD.replace("area_sigma: 0.1", "area_sigma: -1"))
     assert main(["techlib", "validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"lib.yaml:{len(tiny_yaml.splitlines()) + 1}: components.int_adder.spread.area_sigma" in err

@@ -4,6 +4,7 @@ figures it must reproduce, every shipped library pricing it at its own supply, t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -125,14 +126,9 @@ _WIRE = """\
 """
 
 
-def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "lib.yaml"
-    path.write_text(text)
-    return path
 
-
-def test_a_wire_block_loads(tmp_path: Path, tiny_yaml: str) -> None:
-    lib = load_techlib(_write(tmp_path, tiny_yaml + _WIRE))
+def test_a_wire_block_loads(lib_file: Callable[[str], Path], tiny_yaml: str) -> None:
+    lib = load_techlib(lib_file(tiny_yaml + _WIRE))
     assert lib.energy_pj("wire", bits=1024, length_mm=1.0) == pytest.approx(1024 * 0.25 * 0.6 * 0.81)
 
 
@@ -158,18 +154,18 @@ def _line_of(text: str, needle: str) -> int:
      "area_um2: {model: wire, capacitance_ff_per_mm: 600, vdd_v: 0.9, transition_probability: 0.5}",
      "components.wire.area_um2.model", "model 'wire' prices energy_pj only"),
 ])
-def test_a_bad_wire_names_file_and_key(tmp_path: Path, tiny_yaml: str, old: str, new: str, key: str,
+def test_a_bad_wire_names_file_and_key(lib_file: Callable[[str], Path], tiny_yaml: str, old: str, new: str, key: str,
                                        message: str) -> None:
-    path = _write(tmp_path, tiny_yaml + _WIRE.replace(old, new))
+    path = lib_file(tiny_yaml + _WIRE.replace(old, new))
     with pytest.raises(HwcostError) as info:
         load_techlib(path)
     shown = str(info.value)
     assert "lib.yaml:" in shown and f"{key}: {message}" in shown, shown
 
 
-def test_techlib_validate_exits_2_on_a_wire_at_the_wrong_supply(tmp_path: Path, tiny_yaml: str, capsys) -> None:
+def test_techlib_validate_exits_2_on_a_wire_at_the_wrong_supply(lib_file: Callable[[str], Path], tiny_yaml: str, capsys) -> None:
     text = tiny_yaml + _WIRE.replace("        vdd_v: 0.9", "        vdd_v: 1.2")
-    path = _write(tmp_path, text)
+    path = lib_file(text)
     assert main(["techlib", "validate", str(path)]) == 2
     err = capsys.readouterr().err
     line = _line_of(text, "vdd_v: 1.2")

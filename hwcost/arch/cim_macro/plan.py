@@ -27,8 +27,9 @@ from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_la
                                     table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
 from hwcost.arch.shared.noc import noc_row
+from hwcost.arch.shared.params import ParamLayout
 from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows, take_rows
-from hwcost.arch.shared.tables import WorkloadTables, by_class, column
+from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.classify.widths import window_sum_bits
 from hwcost.errors import HwcostError
@@ -116,31 +117,12 @@ def operands(scheme: QuantScheme, body: Datapath, edge: Datapath, *own: Datapath
     )
 
 
-def distinct(objects: Sequence[Any]) -> tuple[list[Any], list[int] | None]:
-    """The distinct objects of a sequence (by identity, in order of first appearance) and each
-    item's position among them (``None`` when every item is distinct: nothing to gather). A
-    sweep's points share a few configurations and one operands object per scheme, so their
-    numbers are read once per object."""
-    ids = list(map(id, objects))
-    position = {i: k for k, i in enumerate(dict.fromkeys(ids))}
-    if len(position) == len(ids):
-        return list(objects), None
-    by_id = dict(zip(ids, objects))
-    return [by_id[i] for i in position], list(map(position.__getitem__, ids))
-
-
-def _gather(values: np.ndarray, where: list[int] | None) -> np.ndarray:
-    """Rows ``where`` of ``values`` (each point's row of its distinct object's); all of them when
-    ``where`` is ``None``."""
-    return values if where is None else values[np.asarray(where, dtype=np.intp)]
-
-
-# The design-point columns of CimLayerParams, in the order _point_values gives them; those a block
-# of points may vary in (plan_cim_block) and those its block_key fixes.
+# The design-point columns of CimLayerParams, in the order _varying_values + _shared_values give
+# them: the first seven (rows .. dram_bits_per_cycle) those a block of points may vary in
+# (plan_cim_block), the rest those its block_key fixes.
 _POINT_FIELDS = ("rows", "cols", "adc_share", "adc_bits", "active_rows", "macros_fixed", "dram_bits_per_cycle",
                  "cell_bits", "pulse_bits", "encoding", "weight_analog", "pair_analog", "pwm", "glb_bits_per_cycle",
                  "write_cycles_per_row", "post_lanes", "glb_bits")
-_VARYING = 7  # the first seven: rows .. dram_bits_per_cycle
 _BOOL_FIELDS = ("weight_analog", "pair_analog", "pwm")
 
 
@@ -161,55 +143,23 @@ def count_settings(a: CimMacroConfig) -> tuple[float, ...]:
     return _varying_values(a) + _shared_values(a) + (a.adcs_per_macro,)
 
 
-def _class_values(ops: Sequence[CimOperands], where_ops: list[int] | None, t: WorkloadTables) -> dict[str, np.ndarray]:
-    """The operands' columns of CimLayerParams: (distinct operands, layers) arrays gathered to
-    each point's (``where_ops``; as they are when ``None``)."""
-
-    def per_layer(pick: str) -> np.ndarray:
-        return _gather(by_class(t.layer_class, [getattr(o, pick) for o in ops]), where_ops)
-
-    out_channels = t.shapes.out_channels_per_group * t.shapes.groups
-    return dict(
-        acc_bits=_gather(column([o.acc_bits for o in ops]), where_ops),
-        weight_bits=per_layer("weight_bits"),
-        weight_signed=per_layer("weight_signed").astype(bool),
-        weight_narrow=per_layer("weight_narrow").astype(bool),
-        act_bits=per_layer("act_bits"),
-        input_bits=per_layer("input_bits"),
-        act_signed=per_layer("input_signed").astype(bool),
-        out_bits=per_layer("out_bits"),
-        extra_dram_bits_per_layer=_gather(column([o.table_word_bits for o in ops]) * out_channels[None, :], where_ops),
-    )
-
-
-def _point_columns(values: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """(points, 1) columns of each point's design values (points, len(names))."""
-    columns = np.ascontiguousarray(values.T)
-    point = {name: columns[k][:, None] for k, name in enumerate(names)}
-    for name in _BOOL_FIELDS:
-        if name in point:
-            point[name] = point[name].astype(bool)
-    return point
+_LAYOUT = ParamLayout(CimLayerParams, _POINT_FIELDS, _varying_values, _shared_values,
+                      (("weight_bits", "weight_bits", False), ("weight_signed", "weight_signed", True),
+                       ("weight_narrow", "weight_narrow", True), ("act_bits", "act_bits", False),
+                       ("input_bits", "input_bits", False), ("act_signed", "input_signed", True),
+                       ("out_bits", "out_bits", False)), _BOOL_FIELDS)
 
 
 def layer_params(archs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], t: WorkloadTables) -> CimLayerParams:
     """Stack design points into (points, 1) / (points, layers) arrays: each distinct configuration
-    and operands object read once (:func:`distinct`)."""
-    configs, where = distinct(archs)
-    values = _gather(np.asarray([_varying_values(a) + _shared_values(a) for a in configs], dtype=float), where)
-    distinct_ops, where_ops = distinct(ops)
-    return CimLayerParams(**_point_columns(values, _POINT_FIELDS), **_class_values(distinct_ops, where_ops, t))
+    and operands object read once (:meth:`~hwcost.arch.shared.params.ParamLayout.stack`)."""
+    return _LAYOUT.stack(archs, ops, t)
 
 
 def block_params(configs: Sequence[CimMacroConfig], ops: CimOperands, t: WorkloadTables) -> CimLayerParams:
     """:func:`layer_params` of a block (configurations sharing :func:`block_key`, one operands),
-    each number the block shares given once: the values its block_key fixes (1, 1), read from its
-    first configuration, and the operands' (1, layers); what varies (points, 1). They broadcast
-    as the stacked arrays would, element by element the same numbers."""
-    varying = np.asarray([_varying_values(a) for a in configs], dtype=float)
-    shared = np.asarray([_shared_values(configs[0])], dtype=float)
-    return CimLayerParams(**_point_columns(varying, _POINT_FIELDS[:_VARYING]),
-                          **_point_columns(shared, _POINT_FIELDS[_VARYING:]), **_class_values([ops], None, t))
+    the numbers the block shares given once (:meth:`~hwcost.arch.shared.params.ParamLayout.block`)."""
+    return _LAYOUT.block(configs, ops, t)
 
 
 def _row(unit: CimRow, category: Category, terms: tuple[Term, ...], area_um2: Any, arch: CimMacroConfig,
@@ -410,16 +360,17 @@ class BlockMemo:
 
 
 @dataclass(frozen=True)
-class _BlockPrices:
+class BlockPrices:
     """What a block's plan prices from its configurations, its operands and the workload alone
     (not the scheme's post-processing units or buffers): the same for every scheme of equal
-    operands on the same configurations, so a sweep of schemes x designs prices it once."""
+    operands on the same configurations, so a sweep of schemes x designs prices it once. (Both
+    CIM templates: the digital one's array rows are its own.)"""
 
     needed: np.ndarray  # macros the weights need, per point
     macros: np.ndarray  # macros the design has
     rows: np.ndarray  # the macro's rows
-    # () -> [(points, the array's rows over them: CimRow.CELLS .. WEIGHT_WRITES)], one per structure
-    # of the points' rows (whether the weights fit; when gated, which parts leak nothing)
+    # () -> [(points, the array's rows over them: here CimRow.CELLS .. WEIGHT_WRITES)], one per
+    # structure of the points' rows (whether the weights fit; when gated, which parts leak nothing)
     array_parts: Any
 
 
@@ -433,7 +384,7 @@ def _priced_operands(ops: CimOperands) -> tuple[object, ...]:
     return ops.weight_bits, ops.weight_signed, ops.weight_narrow, ops.input_bits, ops.input_signed, ops.acc_bits
 
 
-def _block_prices(configs: Sequence[CimMacroConfig], ops: CimOperands, pricer: Pricer, t: WorkloadTables) -> _BlockPrices:
+def _block_prices(configs: Sequence[CimMacroConfig], ops: CimOperands, pricer: Pricer, t: WorkloadTables) -> BlockPrices:
     """The macro count and the array's rows of each point of a block, as arrays over them
     (:func:`plan_cim_block`)."""
     arch = configs[0]
@@ -522,7 +473,7 @@ def _block_prices(configs: Sequence[CimMacroConfig], ops: CimOperands, pricer: P
             parts.append((sel, tuple(rows_here)))
         return parts
 
-    return _BlockPrices(needed, macros, rows, array_parts)
+    return BlockPrices(needed, macros, rows, array_parts)
 
 
 def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], pricer: Pricer, t: WorkloadTables,
@@ -534,7 +485,7 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
     ``configs``. A sub-block's plan holds arrays over its points where they differ (each row's
     energies, area and leakage; the macros), each what the point's own plan gives: the same
     arithmetic, element by element. What the configurations and the operands alone decide
-    (:class:`_BlockPrices`, and the array's rows of each sub-block) is kept in the pricer
+    (:class:`BlockPrices`, and the array's rows of each sub-block) is kept in the pricer
     (:class:`BlockMemo`) per workload, the operands it reads and the configurations' settings: a
     sweep's schemes of equal operand widths over equal designs share it."""
     arch = configs[0]
@@ -554,6 +505,15 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
     tail += _bom_rows(datapaths, arch, pricer, t, ops.group_size, rows)
     tail += buffer_rows(arch, arch.post_lanes, pricer, scheme)
     array_parts = memo.get(("rows",) + key, prices.array_parts, keep, n)
+    return [(sel, CimPlan(body, edge, ops, prices.macros[sel], prices.needed[sel], rows))
+            for sel, rows in sub_block_rows(array_parts, tail, n, pricer)]
+
+
+def sub_block_rows(array_parts: Sequence[tuple[np.ndarray, tuple[PricedRow, ...]]], tail: Sequence[PricedRow], n: int,
+                   pricer: Pricer) -> list[tuple[np.ndarray, tuple[PricedRow, ...]]]:
+    """Each sub-block's rows (both CIM templates): its array's rows, the block's other rows
+    (``tail``, priced for all ``n`` points) taken at its points, and the on-chip network to its
+    macros (:data:`MACROS`)."""
     tail_arrays = [_has_array(r) for r in tail]
     out = []
     for sel, array_rows in array_parts:
@@ -562,6 +522,5 @@ def plan_cim_block(scheme: QuantScheme, configs: Sequence[CimMacroConfig], price
         else:
             block_rows = array_rows + tuple(take_rows((r,), sel)[0] if arrays else r for r, arrays in zip(tail, tail_arrays))
         noc = noc_row(block_rows, pricer, MACROS)
-        block_rows += () if noc is None else (noc,)
-        out.append((sel, CimPlan(body, edge, ops, prices.macros[sel], prices.needed[sel], block_rows)))
+        out.append((sel, block_rows + (() if noc is None else (noc,))))
     return out

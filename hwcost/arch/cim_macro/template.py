@@ -11,18 +11,20 @@ For a group of points on one workload:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any
 
 import numpy as np
 
 from hwcost._config import Checker
 from hwcost.arch.cim_macro.config import CIM_MACRO_DEFAULTS, CimMacroConfig, cim_macro_from_mapping
-from hwcost.arch.cim_macro.counts import (AdcBitsCount, CimCount, CimGeometry, CimLayerActions, CimLayerParams,
+from hwcost.arch.cim_macro.counts import (CimCount, CimGeometry, CimLayerActions, CimLayerParams,
                                           cim_geometry, count_cim_actions)
-from hwcost.arch.cim_macro.plan import (MACROS, CimOperands, CimPlan, block_key, count_settings, distinct, layer_params,
-                                        operands, plan_cim_block, plan_cim_macro)
+from hwcost.arch.cim_macro.plan import (MACROS, CimOperands, CimPlan, block_key, count_settings, layer_params, operands,
+                                        plan_cim_block, plan_cim_macro)
+from hwcost.arch.shared.params import distinct, gather
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
 from hwcost.arch.shared.memory import traffic_counts
 from hwcost.arch.shared.noc import noc_setting
@@ -107,16 +109,31 @@ def gather_actions(acts: GroupActions, where: list[int]) -> GroupActions:
                         mapping=None if acts.mapping is None else acts.mapping[at])
 
 
+def count_distinct(configs: Sequence[Any], plans: Sequence[Any], tables: WorkloadTables,
+                   settings_of: Callable[[Any], tuple[float, ...]],
+                   group_actions: Callable[[Sequence[Any], Sequence[Any], np.ndarray, WorkloadTables], GroupActions]
+                   ) -> GroupActions:
+    """A CIM template's counts: ``group_actions`` of each distinct (configuration settings,
+    operands) pair (:func:`distinct_points` by ``settings_of``), gathered to every point."""
+    ops = _plan_values(plans, "operands")
+    macros = np.asarray(_plan_values(plans, "macros"), dtype=float)
+    first, where = distinct_points(configs, ops, settings_of)
+    if where is None:
+        return group_actions(configs, ops, macros, tables)
+    return gather_actions(group_actions([configs[i] for i in first], [ops[i] for i in first], macros[first], tables),
+                          where)
+
+
 def _group_actions(configs: Sequence[CimMacroConfig], ops: Sequence[CimOperands], macros: np.ndarray,
                    tables: WorkloadTables) -> GroupActions:
     params = layer_params(configs, ops, tables)
     g = cim_geometry(tables.shapes, params)
     a = count_cim_actions(tables.shapes, params, g)
     configs_once, where = distinct(configs)
-    adcs = np.asarray([c.adcs_per_macro for c in configs_once], dtype=float)
-    adcs = adcs if where is None else adcs[np.asarray(where, dtype=np.intp)]
-    return GroupActions(
-        per_layer={
+    adcs = gather(np.asarray([c.adcs_per_macro for c in configs_once], dtype=float), where)
+    return macro_group_actions(
+        a,
+        {
             CimCount.CELL_OPS: a.cell_ops,
             CimCount.ROW_DRIVES: a.row_drives,
             CimCount.CONVERSIONS: a.conversions,
@@ -127,12 +144,20 @@ def _group_actions(configs: Sequence[CimMacroConfig], ops: Sequence[CimOperands]
             CimCount.DIGITAL_SUBTRACTS: a.digital_subtracts,
             CimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
             CimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
-            **traffic_counts(a),
         },
-        compute_cycles=a.compute_cycles,
-        memory_cycles=a.memory_cycles,
-        latency_cycles=a.latency_cycles,
-        peak_macs_per_cycle=_peak_macs_per_cycle(params, adcs, macros, g, tables),
+        _peak_macs_per_cycle(params, adcs, macros, g, tables),
+    )
+
+
+def macro_group_actions(actions: Any, own_counts: Mapping[Enum, np.ndarray], peak_macs_per_cycle: np.ndarray) -> GroupActions:
+    """A CIM template's :class:`GroupActions` from its counted ``actions``: its own per-layer
+    counts, then those every CIM template names alike (:func:`traffic_counts`), and the cycles."""
+    return GroupActions(
+        per_layer={**own_counts, **traffic_counts(actions)},
+        compute_cycles=actions.compute_cycles,
+        memory_cycles=actions.memory_cycles,
+        latency_cycles=actions.latency_cycles,
+        peak_macs_per_cycle=peak_macs_per_cycle,
     )
 
 
@@ -237,13 +262,7 @@ class CimMacroTemplate:
         """The counts of each distinct (configuration, operands) pair -- a sweep of schemes x designs
         repeats them, schemes of equal operand widths sharing their block's operands -- gathered to
         every point (each point's row is computed from its own numbers alone)."""
-        ops = _plan_values(plans, "operands")
-        macros = np.asarray(_plan_values(plans, "macros"), dtype=float)
-        first, where = distinct_points(configs, ops, count_settings)
-        if where is None:
-            return _group_actions(configs, ops, macros, tables)
-        return gather_actions(_group_actions([configs[i] for i in first], [ops[i] for i in first], macros[first], tables),
-                              where)
+        return count_distinct(configs, plans, tables, count_settings, _group_actions)
 
     def settings(self, config: CimMacroConfig, plan: CimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
         return _report_settings(config, cim_summary(config, plan, tables)) + (noc_setting(plan.rows, MACROS, "macros"),)

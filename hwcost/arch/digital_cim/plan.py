@@ -19,16 +19,16 @@ import numpy as np
 
 from hwcost.arch.cim_macro.config import GATED_LEAKAGE_FRACTION, HARD_GATED_LEAKAGE_FRACTION, PowerGating
 from hwcost.arch.cim_macro.leakage import macro_leakage, sram_leakage_mw_per_bit
-from hwcost.arch.cim_macro.plan import BlockMemo, _each, _gather, _has_array, distinct, structures
+from hwcost.arch.cim_macro.plan import BlockMemo, BlockPrices, _each, structures, sub_block_rows
 from hwcost.arch.digital_cim.config import DigitalCimConfig
 from hwcost.arch.digital_cim.counts import DcimCount, DcimLayerParams, dcim_geometry
 from hwcost.arch.shared.adder_tree import AdderTree, adder_tree, tree_cost  # one tree law for every template
 from hwcost.arch.shared.bom import (ClassDatapaths, PricedUnit, check_integer_layers, count_key, priced_units,
                                     table_word_bits)
 from hwcost.arch.shared.memory import buffer_rows
-from hwcost.arch.shared.noc import noc_row
-from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows, take_rows
-from hwcost.arch.shared.tables import WorkloadTables, by_class, column
+from hwcost.arch.shared.params import ParamLayout
+from hwcost.arch.shared.pricing import PricedRow, Pricer, Term, point_rows
+from hwcost.arch.shared.tables import WorkloadTables
 from hwcost.classify import Datapath, Placement, UnitKind
 from hwcost.errors import HwcostError
 from hwcost.report import Category
@@ -36,10 +36,6 @@ from hwcost.schemes import QuantScheme
 
 __all__ = ["DcimRow", "DcimOperands", "DcimPlan", "plan_digital_cim", "plan_dcim_block", "block_key", "operands", "layer_params", "adder_tree",
            "AdderTree", "BITWISE_GATE", "CELL"]
-
-# The array the on-chip network reaches: the macros, cells and periphery (hwcost/arch/shared/noc.py).
-MACROS = frozenset({Category.CIM_ARRAY, Category.CIM_PERIPHERY})
-
 
 class DcimRow(StrEnum):
     """Breakdown rows of the digital-CIM macro besides the classifier's units and the memory system."""
@@ -106,10 +102,10 @@ def operands(scheme: QuantScheme, body: Datapath, edge: Datapath, *own: Datapath
 
 
 # The design-point columns of DcimLayerParams, in the order _varying_values + _shared_values give
-# them: those a block of points may vary in (plan_dcim_block) and those its block_key fixes.
+# them: the first four (rows .. dram_bits_per_cycle) those a block of points may vary in
+# (plan_dcim_block), the rest those its block_key fixes.
 _POINT_FIELDS = ("rows", "cols", "macros_fixed", "dram_bits_per_cycle", "group_bits", "glb_bits_per_cycle",
                  "post_lanes", "glb_bits")
-_VARYING = 4  # the first four: rows .. dram_bits_per_cycle
 
 
 def _varying_values(a: DigitalCimConfig) -> tuple[float, ...]:
@@ -126,48 +122,21 @@ def count_settings(a: DigitalCimConfig) -> tuple[float, ...]:
     return _varying_values(a) + _shared_values(a)
 
 
-def _class_values(ops: Sequence[DcimOperands], where_ops: list[int] | None, t: WorkloadTables) -> dict[str, np.ndarray]:
-    """The operands' columns of DcimLayerParams: (distinct operands, layers) arrays gathered to
-    each point's (``where_ops``; as they are when ``None``)."""
-
-    def per_layer(pick: str) -> np.ndarray:
-        return _gather(by_class(t.layer_class, [getattr(o, pick) for o in ops]), where_ops)
-
-    out_channels = t.shapes.out_channels_per_group * t.shapes.groups
-    return dict(
-        acc_bits=_gather(column([o.acc_bits for o in ops]), where_ops),
-        weight_bits=per_layer("weight_bits"),
-        input_bits=per_layer("input_bits"),
-        act_bits=per_layer("act_bits"),
-        out_bits=per_layer("out_bits"),
-        extra_dram_bits_per_layer=_gather(column([o.table_word_bits for o in ops]) * out_channels[None, :], where_ops),
-    )
-
-
-def _point_columns(values: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """(points, 1) columns of each point's design values (points, len(names))."""
-    columns = np.ascontiguousarray(values.T)
-    return {name: columns[k][:, None] for k, name in enumerate(names)}
+_LAYOUT = ParamLayout(DcimLayerParams, _POINT_FIELDS, _varying_values, _shared_values,
+                      (("weight_bits", "weight_bits", False), ("input_bits", "input_bits", False),
+                       ("act_bits", "act_bits", False), ("out_bits", "out_bits", False)))
 
 
 def layer_params(archs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperands], t: WorkloadTables) -> DcimLayerParams:
     """Stack design points into (points, 1) / (points, layers) arrays: each distinct configuration
-    and operands object read once (:func:`~hwcost.arch.cim_macro.plan.distinct`)."""
-    configs, where = distinct(archs)
-    values = _gather(np.asarray([_varying_values(a) + _shared_values(a) for a in configs], dtype=float), where)
-    distinct_ops, where_ops = distinct(ops)
-    return DcimLayerParams(**_point_columns(values, _POINT_FIELDS), **_class_values(distinct_ops, where_ops, t))
+    and operands object read once (:meth:`~hwcost.arch.shared.params.ParamLayout.stack`)."""
+    return _LAYOUT.stack(archs, ops, t)
 
 
 def block_params(configs: Sequence[DigitalCimConfig], ops: DcimOperands, t: WorkloadTables) -> DcimLayerParams:
     """:func:`layer_params` of a block (configurations sharing :func:`block_key`, one operands),
-    each number the block shares given once: the values its block_key fixes (1, 1), read from its
-    first configuration, and the operands' (1, layers); what varies (points, 1). They broadcast
-    as the stacked arrays would, element by element the same numbers."""
-    varying = np.asarray([_varying_values(a) for a in configs], dtype=float)
-    shared = np.asarray([_shared_values(configs[0])], dtype=float)
-    return DcimLayerParams(**_point_columns(varying, _POINT_FIELDS[:_VARYING]),
-                           **_point_columns(shared, _POINT_FIELDS[_VARYING:]), **_class_values([ops], None, t))
+    the numbers the block shares given once (:meth:`~hwcost.arch.shared.params.ParamLayout.block`)."""
+    return _LAYOUT.block(configs, ops, t)
 
 
 def _check_hostable(dp: Datapath) -> None:
@@ -325,20 +294,6 @@ def _macro_prices_once(arch: DigitalCimConfig, pricer: Pricer, ops: DcimOperands
     return pricer.derived(key, lambda: _macro_prices(arch, pricer, ops))
 
 
-@dataclass(frozen=True)
-class _BlockPrices:
-    """What a block's plan prices from its configurations, its operands and the workload alone
-    (not the scheme's post-processing units or buffers): the same for every scheme of equal
-    operands on the same configurations, so a sweep of schemes x designs prices it once."""
-
-    needed: np.ndarray  # macros the weights need, per point
-    macros: np.ndarray  # macros the design has
-    rows: np.ndarray  # the macro's rows
-    # () -> [(points, the array's rows over them)], one per structure of the points' rows (whether
-    # the weights fit; when gated, which parts leak nothing)
-    array_parts: Any
-
-
 _BLOCK_VARYING = attrgetter("rows", "cols", "macros", "dram_bandwidth_gbps")  # what block_key leaves free
 
 
@@ -350,7 +305,7 @@ def _priced_operands(ops: DcimOperands) -> tuple[object, ...]:
 
 
 def _block_prices(configs: Sequence[DigitalCimConfig], ops: DcimOperands, pricer: Pricer,
-                  t: WorkloadTables) -> _BlockPrices:
+                  t: WorkloadTables) -> BlockPrices:
     """The macro count and the array's rows of each point of a block, as arrays over them
     (:func:`plan_dcim_block`)."""
     arch = configs[0]
@@ -390,7 +345,7 @@ def _block_prices(configs: Sequence[DigitalCimConfig], ops: DcimOperands, pricer
             parts.append((sel, tuple(rows_here)))
         return parts
 
-    return _BlockPrices(needed, macros, rows, array_parts)
+    return BlockPrices(needed, macros, rows, array_parts)
 
 
 def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pricer: Pricer, t: WorkloadTables,
@@ -401,7 +356,7 @@ def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pr
     rows (whether the weights fit, which parts leak nothing when gated) into sub-blocks, each
     returned with its points' positions in ``configs``, its numbers arrays over its points: the
     arithmetic of one point, element by element. What the configurations and the operands alone
-    decide (:class:`_BlockPrices`, and the array's rows of each sub-block) is kept per pricer,
+    decide (:class:`BlockPrices`, and the array's rows of each sub-block) is kept per pricer,
     workload, the operands it reads and the configurations' settings
     (:class:`~hwcost.arch.cim_macro.plan.BlockMemo`)."""
     arch = configs[0]
@@ -417,14 +372,5 @@ def plan_dcim_block(scheme: QuantScheme, configs: Sequence[DigitalCimConfig], pr
     tail = _bom_rows(datapaths, arch, pricer, t, ops.group_size, prices.rows)
     tail += buffer_rows(arch, arch.post_lanes, pricer, scheme)
     array_parts = memo.get(("rows",) + key, prices.array_parts, keep, n)
-    tail_arrays = [_has_array(r) for r in tail]
-    out = []
-    for sel, array_rows in array_parts:
-        if len(sel) == n:
-            block_rows = array_rows + tuple(tail)
-        else:
-            block_rows = array_rows + tuple(take_rows((r,), sel)[0] if arrays else r for r, arrays in zip(tail, tail_arrays))
-        noc = noc_row(block_rows, pricer, MACROS)
-        block_rows += () if noc is None else (noc,)
-        out.append((sel, DcimPlan(datapaths.body, datapaths.edge, ops, prices.macros[sel], prices.needed[sel], block_rows)))
-    return out
+    return [(sel, DcimPlan(datapaths.body, datapaths.edge, ops, prices.macros[sel], prices.needed[sel], rows))
+            for sel, rows in sub_block_rows(array_parts, tail, n, pricer)]

@@ -11,11 +11,11 @@ from hwcost._config import Checker
 from hwcost.arch.digital_cim.config import DIGITAL_CIM_DEFAULTS, DigitalCimConfig, digital_cim_from_mapping
 from hwcost.arch.digital_cim.counts import (DcimCount, DcimGeometry, DcimLayerActions, DcimLayerParams,
                                             count_dcim_actions, dcim_geometry)
-from hwcost.arch.digital_cim.plan import (MACROS, DcimOperands, DcimPlan, block_key, count_settings, layer_params, operands,
+from hwcost.arch.digital_cim.plan import (DcimOperands, DcimPlan, block_key, count_settings, layer_params, operands,
                                           plan_dcim_block, plan_digital_cim)
 from hwcost.arch.cim_macro.ideal import ideal_row_groups
-from hwcost.arch.cim_macro.template import CimPointPlan, _plan_values, distinct_points, gather_actions
-from hwcost.arch.shared.memory import traffic_counts
+from hwcost.arch.cim_macro.plan import MACROS  # the macros the on-chip network reaches (both CIM templates)
+from hwcost.arch.cim_macro.template import CimPointPlan, _plan_values, count_distinct, macro_group_actions
 from hwcost.arch.shared.noc import noc_setting
 from hwcost.arch.shared.bom import BodyEdge, classify_body_edge
 from hwcost.arch.shared.pricing import PricedRow, Pricer, point_plans
@@ -49,8 +49,9 @@ def _group_actions(configs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperan
     params = layer_params(configs, ops, tables)
     g = dcim_geometry(tables.shapes, params)
     a = count_dcim_actions(tables.shapes, params, g)
-    return GroupActions(
-        per_layer={
+    return macro_group_actions(
+        a,
+        {
             DcimCount.GATE_OPS: a.gate_ops,
             DcimCount.TREE_ADDS: a.tree_adds,
             DcimCount.SHIFT_ACCUMULATES: a.shift_accumulates,
@@ -59,12 +60,8 @@ def _group_actions(configs: Sequence[DigitalCimConfig], ops: Sequence[DcimOperan
             DcimCount.INPUT_REGISTER_BITS: a.input_register_bits,
             DcimCount.WEIGHT_WRITE_BITS: a.weight_write_bits,
             DcimCount.ACTIVE_MACRO_CYCLES: a.active_macro_cycles,
-            **traffic_counts(a),
         },
-        compute_cycles=a.compute_cycles,
-        memory_cycles=a.memory_cycles,
-        latency_cycles=a.latency_cycles,
-        peak_macs_per_cycle=_peak_macs_per_cycle(params, macros, g, tables),
+        _peak_macs_per_cycle(params, macros, g, tables),
     )
 
 
@@ -93,14 +90,8 @@ class DigitalCimTemplate:
     def count(self, configs: Sequence[DigitalCimConfig], plans: Sequence[DcimPlan | CimPointPlan],
               tables: WorkloadTables) -> GroupActions:
         """The counts of each distinct (configuration, operands) pair, gathered to every point
-        (:func:`~hwcost.arch.cim_macro.template.distinct_points`)."""
-        ops = _plan_values(plans, "operands")
-        macros = np.asarray(_plan_values(plans, "macros"), dtype=float)
-        first, where = distinct_points(configs, ops, count_settings)
-        if where is None:
-            return _group_actions(configs, ops, macros, tables)
-        return gather_actions(_group_actions([configs[i] for i in first], [ops[i] for i in first], macros[first], tables),
-                              where)
+        (:func:`~hwcost.arch.cim_macro.template.count_distinct`)."""
+        return count_distinct(configs, plans, tables, count_settings, _group_actions)
 
     def settings(self, config: DigitalCimConfig, plan: DcimPlan, tables: WorkloadTables) -> tuple[Setting, ...]:
         g, a, _ = _actions([config], [plan], tables)
