@@ -298,9 +298,3 @@ def test_the_built_package_ships_the_scaling_data_and_libraries(tmp_path: Path) 
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True,
                           capture_output=True, text=True)
     assert done.stdout.split() == ["0.34845", "0.7"]
-
-
-def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "user.yaml"
-    path.write_text(text)
-    return path
